@@ -1,0 +1,42 @@
+package xmlbuf
+
+import (
+	"testing"
+
+	"github.com/govirt/govirt/internal/conf/xmltree"
+)
+
+func TestFormatElement(t *testing.T) {
+	b := New()
+	b.AdjustIndent(2)
+	attrs := b.Inherit()
+	attrs.Attr("type", "a'b<c")
+	child := b.Child()
+	child.EscapeString("<name>%s</name>\n", "x&y")
+	b.FormatElement("outer", attrs, child)
+	b.FormatElement("empty", nil, nil)
+	b.FormatElement("attrsonly", attrs, nil)
+	want := "  <outer type='a&apos;b&lt;c'>\n    <name>x&amp;y</name>\n  </outer>\n  <attrsonly type='a&apos;b&lt;c'/>\n"
+	if got := b.String(); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestEscapeDropsControlCharacters(t *testing.T) {
+	if got := Escape("a\x01b\tc\"d"); got != "ab\tc&quot;d" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestFormatNode(t *testing.T) {
+	n, err := xmltree.Parse([]byte(`<a x="1"><b>t</b>  <c/><d><e y='2'/></d></a>`), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := New()
+	b.FormatNode(n)
+	want := "<a x='1'>\n  <b>t</b>\n  <c/>\n  <d>\n    <e y='2'/>\n  </d>\n</a>\n"
+	if got := b.String(); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
