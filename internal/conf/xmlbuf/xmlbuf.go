@@ -139,9 +139,10 @@ func Escape(s string) string {
 	return o.String()
 }
 
-// Attr writes ` name='value'` with value escaped.
+// Attr writes ` name='value'` with value escaped. Attributes continue a
+// line, so they are never indented, whatever buffer they go to.
 func (b *Buffer) Attr(name, value string) {
-	b.Add(" " + name + "='" + Escape(value) + "'")
+	b.b.WriteString(" " + name + "='" + Escape(value) + "'")
 }
 
 // Attrf writes ` name='…'` with a formatted, escaped value.
