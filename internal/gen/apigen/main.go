@@ -1,0 +1,45 @@
+// Command apigen writes govirt's generated API surface from libvirt's public
+// headers and RPC protocol definition:
+//
+//	apigen enums  -in DIR -out virt
+//	    one Go type per `typedef enum { … } virXxx;` of the public headers
+//	    (libvirt-*.h), with libvirt's numeric values, in virt/<family>_gen.go.
+//
+// DIR is libvirt's include/libvirt directory or a copy of its headers
+// (the repository's `go generate ./virt` uses ../shared/reference's). To
+// regenerate from a libvirt source tree, point -in at
+// <libvirt>/include/libvirt (libvirt-common.h is built, not needed: its
+// typed-parameter enums are known to the generator).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("apigen: ")
+	if len(os.Args) < 2 {
+		log.Fatal("usage: apigen enums|driver [flags]")
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	in := fs.String("in", "../shared/reference/libvirt-9.0.0-protocol", "directory of libvirt's headers and .x files")
+	out := fs.String("out", "", "output directory")
+	procs := fs.String("procs", "../shared/reference/remote_procs.tsv", "procedure list (driver mode)")
+	_ = fs.Parse(os.Args[2:])
+	var err error
+	switch os.Args[1] {
+	case "enums":
+		err = generateEnums(*in, *out)
+	case "driver":
+		err = generateDriver(*in, *procs, *out)
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
