@@ -1,0 +1,144 @@
+package netdev
+
+import (
+	"strings"
+
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// Native VLAN modes of a trunk's native tag (virNativeVlanMode).
+const (
+	NativeModeDefault  = ""
+	NativeModeTagged   = "tagged"
+	NativeModeUntagged = "untagged"
+)
+
+// Vlan is <vlan>: one tag, or a trunk of several, optionally with a
+// native (untagged or tagged) VLAN.
+type Vlan struct {
+	Tags []uint
+	// Trunk is set by trunk='yes' or implied by more than one tag.
+	Trunk bool
+	// NativeMode is the nativeMode of the tag NativeTag ("" if none).
+	// Values libvirt does not know are kept for Validate to reject.
+	NativeMode string
+	NativeTag  uint
+}
+
+// ParseVlan reads a <vlan> element (virNetDevVlanParse).
+func ParseVlan(n *xmltree.Node) (*Vlan, error) {
+	tags := n.ChildrenNamed("tag")
+	if len(tags) == 0 {
+		return nil, virterr.New(virterr.XMLError, "missing tag id - each <vlan> must have at least one <tag id='n'/> subelement")
+	}
+	def := &Vlan{}
+	for _, t := range tags {
+		id, ok := parseUnsigned(t.Prop("id"), 10, 64, false)
+		if _, has := t.Attr("id"); !has || !ok {
+			return nil, virterr.New(virterr.XMLError, "missing or invalid vlan tag id attribute")
+		}
+		if id > 4095 {
+			return nil, virterr.New(virterr.XMLError, "vlan tag id %d too large (maximum 4095)", id)
+		}
+		if mode, has := t.Attr("nativeMode"); has {
+			if def.NativeMode != "" {
+				return nil, virterr.New(virterr.XMLError, "duplicate native vlan setting")
+			}
+			if mode == "" || mode == "default" {
+				return nil, invalidNativeMode(mode)
+			}
+			def.NativeMode = mode
+			def.NativeTag = uint(id)
+		}
+		def.Tags = append(def.Tags, uint(id))
+	}
+	def.Trunk = len(tags) > 1
+	if trunk, has := n.Attr("trunk"); has {
+		def.Trunk = strings.EqualFold(trunk, "yes")
+		if !def.Trunk {
+			if len(tags) > 1 {
+				return nil, virterr.New(virterr.XMLError, "invalid \"trunk='%s'\" in <vlan> - trunk='yes' is required for more than one vlan tag", trunk)
+			}
+			if def.NativeMode != "" {
+				return nil, virterr.New(virterr.XMLError, "invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id")
+			}
+			// trunk='no' with a single tag is allowed and forgotten.
+			if !strings.EqualFold(trunk, "no") {
+				return nil, virterr.New(virterr.XMLError, "invalid \"trunk='%s'\" in <vlan> - must be yes or no", trunk)
+			}
+		}
+	}
+	return def, nil
+}
+
+func invalidNativeMode(mode string) error {
+	return virterr.New(virterr.ConfigUnsupported, "Invalid \"nativeMode='%s'\" in vlan <tag> element", mode)
+}
+
+// Validate rejects a native mode libvirt does not know.
+func (v *Vlan) Validate() error {
+	if v == nil || v.NativeMode == "" {
+		return nil
+	}
+	if v.NativeMode != NativeModeTagged && v.NativeMode != NativeModeUntagged {
+		return invalidNativeMode(v.NativeMode)
+	}
+	return nil
+}
+
+// Format writes the element (virNetDevVlanFormat); nothing without tags.
+func (v *Vlan) Format(buf *xmlbuf.Buffer) {
+	if v == nil || len(v.Tags) == 0 {
+		return
+	}
+	if v.Trunk {
+		buf.AddLit("<vlan trunk='yes'>\n")
+	} else {
+		buf.AddLit("<vlan>\n")
+	}
+	buf.AdjustIndent(2)
+	for _, t := range v.Tags {
+		if v.NativeMode != "" && v.NativeTag == t {
+			buf.Asprintf("<tag id='%d' nativeMode='%s'/>\n", t, xmlbuf.Escape(v.NativeMode))
+		} else {
+			buf.Asprintf("<tag id='%d'/>\n", t)
+		}
+	}
+	buf.AdjustIndent(-2)
+	buf.AddLit("</vlan>\n")
+}
+
+// Equal reports whether two VLAN settings are the same (virNetDevVlanEqual).
+func (v *Vlan) Equal(o *Vlan) bool {
+	vTags, oTags := 0, 0
+	if v != nil {
+		vTags = len(v.Tags)
+	}
+	if o != nil {
+		oTags = len(o.Tags)
+	}
+	if vTags == 0 || oTags == 0 {
+		return vTags == oTags
+	}
+	if v.Trunk != o.Trunk || v.NativeMode != o.NativeMode || v.NativeTag != o.NativeTag || vTags != oTags {
+		return false
+	}
+	for i := range v.Tags {
+		if v.Tags[i] != o.Tags[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Clone returns a deep copy.
+func (v *Vlan) Clone() *Vlan {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	c.Tags = append([]uint(nil), v.Tags...)
+	return &c
+}
