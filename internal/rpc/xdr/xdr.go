@@ -163,14 +163,8 @@ func (d *Decoder) Float64() float64 { return math.Float64frombits(d.Uint64()) }
 // Float32 reads an XDR float.
 func (d *Decoder) Float32() float32 { return math.Float32frombits(d.Uint32()) }
 
-// Bool reads an XDR bool; values other than 0 and 1 are an error.
-func (d *Decoder) Bool() bool {
-	v := d.Uint32()
-	if v > 1 {
-		d.Fail(fmt.Errorf("xdr: bool value %d", v))
-	}
-	return v == 1
-}
+// Bool reads an XDR bool; like libc's xdr_bool, any non-zero value is true.
+func (d *Decoder) Bool() bool { return d.Uint32() != 0 }
 
 // Count reads an array or string count and checks it against max (0: the
 // protocol declares no bound) and against what the input can still hold
@@ -235,14 +229,10 @@ func (d *Decoder) FixedOpaque(dst []byte) {
 	}
 }
 
-// Optional reads the discriminant of an optional (T *) value.
-func (d *Decoder) Optional() bool {
-	v := d.Uint32()
-	if v > 1 {
-		d.Fail(fmt.Errorf("xdr: optional discriminant %d", v))
-	}
-	return v == 1
-}
+// Optional reads the discriminant of an optional (T *) value. Any non-zero
+// value means present: go-libvirt writes 0x01000000 for "present", and
+// libvirtd (libc's xdr_pointer) accepts it, so must we.
+func (d *Decoder) Optional() bool { return d.Uint32() != 0 }
 
 // Rest returns the unread bytes (stream data after a header).
 func (d *Decoder) Rest() []byte {

@@ -87,3 +87,12 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+// go-libvirt writes the optional-string discriminant little-endian
+// (0x01000000); libvirtd accepts any non-zero value as "present".
+func TestOptionalAcceptsGoLibvirtDiscriminant(t *testing.T) {
+	d := NewDecoder([]byte{0x01, 0, 0, 0})
+	if !d.Optional() || d.Err() != nil {
+		t.Fatal("0x01000000 must read as present")
+	}
+}
