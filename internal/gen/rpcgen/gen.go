@@ -115,7 +115,7 @@ var initialisms = map[string]string{"uuid": "UUID", "xml": "XML", "id": "ID", "c
 	"mac": "MAC", "ip": "IP", "tls": "TLS", "sasl": "SASL", "rpc": "RPC", "fd": "FD", "fds": "FDs",
 	"sev": "SEV", "vcpu": "Vcpu", "numa": "NUMA", "os": "OS", "io": "IO", "api": "API", "dns": "DNS",
 	"dhcp": "DHCP", "acl": "ACL", "pci": "PCI", "scsi": "SCSI", "usb": "USB", "tcp": "TCP", "qemu": "Qemu",
-	"lxc": "Lxc", "cpus": "CPUs", "uuids": "UUIDs", "ids": "IDs", "iothread": "IOThread", "nwfilter": "NWFilter"}
+	"lxc": "Lxc", "cpus": "CPUs", "uuids": "UUIDs", "ids": "IDs", "iothread": "IOThread", "nwfilter": "NWFilter", "ok": "OK"}
 
 func camel(s string) string {
 	var b strings.Builder

@@ -21,7 +21,7 @@ const (
 type MessageStatus int32
 
 const (
-	Ok       MessageStatus = 0 // VIR_NET_OK
+	OK       MessageStatus = 0 // VIR_NET_OK
 	Error    MessageStatus = 1 // VIR_NET_ERROR
 	Continue MessageStatus = 2 // VIR_NET_CONTINUE
 )
