@@ -5,11 +5,20 @@
 // cpu, clock, lifecycle, security labels …) lives in this file and its
 // neighbours; everything under <devices> lives in devices.go and the
 // per-device files it dispatches to.
+//
+// Top-level elements that are not modelled yet are kept as trees and written
+// back in libvirt's canonical position, so nothing is lost on a parse/format
+// cycle.
 package domain
 
 import (
+	"strconv"
+	"strings"
+
+	"github.com/govirt/govirt/internal/conf/uuid"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // ParseFlags select how a document is read (libvirt's VIR_DOMAIN_DEF_PARSE_*).
@@ -37,13 +46,66 @@ const (
 	FormatMigratable
 )
 
+// topOrder is the order virDomainDefFormatInternalSetRootName writes the
+// children of <domain> in. Elements in other namespaces (qemu:commandline …)
+// follow, in document order.
+var topOrder = []string{
+	"name", "uuid", "genid", "title", "description", "metadata",
+	"maxMemory", "memory", "currentMemory",
+	"blkiotune", "memtune", "memoryBacking",
+	"vcpu", "vcpus", "iothreads", "iothreadids", "defaultiothread",
+	"cputune", "numatune", "resource", "sysinfo",
+	"bootloader", "bootloader_args", "os", "idmap", "features", "cpu", "clock",
+	"on_poweroff", "on_reboot", "on_crash", "on_lockfailure",
+	"pm", "perf", "devices", "seclabel", "keywrap", "launchSecurity",
+}
+
+var knownTop = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range topOrder {
+		m[n] = true
+	}
+	return m
+}()
+
 // Def is one domain definition.
 type Def struct {
 	Type string // <domain type='…'>
 	ID   int    // -1 when inactive
 	Name string
+	UUID uuid.UUID
+	// GenID is the VM generation id; nil when <genid> is absent.
+	GenID       *uuid.UUID
+	Title       string
+	Description string
+	Metadata    *Metadata
+
+	Memory Memory
+	VCPU   VCPUs
+
+	CPUTune *CPUTune
+
+	OnPoweroff    string
+	OnReboot      string
+	OnCrash       string
+	OnLockfailure string
+
+	Perf *Perf
 
 	Devices *Devices
+
+	SecLabels      []*SecLabel
+	LaunchSecurity *LaunchSecurity
+
+	// namespaces are the root's xmlns:prefix declarations that the
+	// namespaced extension elements use.
+	namespaces []xmltree.Attr
+	// raw holds known top-level elements not modelled yet, by name.
+	raw map[string][]*xmltree.Node
+	// extensions are elements in other namespaces (qemu:commandline …).
+	extensions []*xmltree.Node
+	// unknown are elements libvirt ignores; kept so nothing is lost.
+	unknown []*xmltree.Node
 }
 
 // Parse reads a <domain> document.
@@ -57,14 +119,196 @@ func Parse(data []byte, flags ParseFlags) (*Def, error) {
 
 // ParseNode reads a <domain> element (also embedded in snapshots and status files).
 func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
-	d := &Def{ID: -1, Type: n.Prop("type")}
-	d.Name, _ = n.ChildText("name")
+	d := &Def{ID: -1, raw: map[string][]*xmltree.Node{}}
+	typ, ok := n.Attr("type")
+	if !ok {
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "missing domain type attribute")
+	}
+	d.Type = typ
+	if flags&ParseInactive == 0 {
+		if v, ok := n.Attr("id"); ok {
+			id, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "invalid value for attribute 'id' in element 'domain': '%s'", v)
+			}
+			d.ID = id
+		}
+	}
+
+	name, ok := n.ChildText("name")
+	if !ok || name == "" {
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.NoName, "")
+	}
+	d.Name = name
+	if err := d.parseIDs(n); err != nil {
+		return nil, err
+	}
+	if n.Find("os/type") == nil && n.Child("bootloader") == nil {
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.OSType, "%s", "no OS type")
+	}
+
+	var err error
+	if d.Memory, err = parseMemory(n); err != nil {
+		return nil, err
+	}
+	if d.VCPU, err = parseVCPUs(n); err != nil {
+		return nil, err
+	}
+	if c := n.Child("cputune"); c != nil {
+		if d.CPUTune, err = parseCPUTune(c, flags); err != nil {
+			return nil, err
+		}
+	}
+	d.OnPoweroff = lifecycleText(n, "on_poweroff")
+	d.OnReboot = lifecycleText(n, "on_reboot")
+	d.OnCrash = lifecycleText(n, "on_crash")
+	d.OnLockfailure = lifecycleText(n, "on_lockfailure")
+	if p := n.Child("perf"); p != nil {
+		d.Perf = parsePerf(p)
+	}
+	if m := n.Child("metadata"); m != nil {
+		d.Metadata = parseMetadata(m)
+	}
+	for _, s := range n.ChildrenNamed("seclabel") {
+		l, err := ParseSecLabel(s, flags)
+		if err != nil {
+			return nil, err
+		}
+		d.SecLabels = append(d.SecLabels, l)
+	}
+	if ls := n.Child("launchSecurity"); ls != nil {
+		if d.LaunchSecurity, err = parseLaunchSecurity(ls); err != nil {
+			return nil, err
+		}
+	}
+
 	devs, err := parseDevices(n.Child("devices"), flags)
 	if err != nil {
 		return nil, err
 	}
 	d.Devices = devs
+
+	d.keepUnmodelled(n)
 	return d, nil
+}
+
+// modelled are the top-level elements with typed parse and format.
+var modelled = map[string]bool{
+	"name": true, "uuid": true, "genid": true, "title": true, "description": true,
+	"metadata": true, "maxMemory": true, "memory": true, "currentMemory": true,
+	"vcpu": true, "vcpus": true, "cputune": true,
+	"on_poweroff": true, "on_reboot": true, "on_crash": true, "on_lockfailure": true,
+	"perf": true, "devices": true, "seclabel": true, "launchSecurity": true,
+}
+
+// repeatable are the unmodelled top-level elements libvirt reads every copy
+// of; of the others it reads the first (XPath "[1]") and drops the rest.
+var repeatable = map[string]bool{"sysinfo": true}
+
+func (d *Def) keepUnmodelled(n *xmltree.Node) {
+	usedPrefixes := map[string]bool{}
+	for _, c := range n.Children {
+		switch {
+		case strings.Contains(c.Name, ":"):
+			d.extensions = append(d.extensions, c)
+			usedPrefixes[c.Name[:strings.IndexByte(c.Name, ':')]] = true
+		case modelled[c.Name]:
+		case knownTop[c.Name]:
+			if len(d.raw[c.Name]) > 0 && !repeatable[c.Name] {
+				continue
+			}
+			d.raw[c.Name] = append(d.raw[c.Name], c)
+		default:
+			d.unknown = append(d.unknown, c)
+		}
+	}
+	for _, a := range n.Attrs {
+		if p, ok := strings.CutPrefix(a.Name, "xmlns:"); ok && usedPrefixes[p] {
+			d.namespaces = append(d.namespaces, a)
+		}
+	}
+}
+
+func (d *Def) parseIDs(n *xmltree.Node) error {
+	if v, ok := n.ChildText("uuid"); ok && v != "" {
+		u, err := uuid.Parse(v)
+		if err != nil {
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "%s", "malformed uuid element")
+		}
+		d.UUID = u
+	} else {
+		d.UUID = uuid.New()
+	}
+	if g := n.Child("genid"); g != nil {
+		var u uuid.UUID
+		if strings.TrimSpace(g.Text) == "" {
+			u = uuid.New()
+		} else {
+			var err error
+			if u, err = uuid.Parse(g.Text); err != nil {
+				return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "%s", "malformed genid element")
+			}
+		}
+		d.GenID = &u
+	}
+	d.Title, _ = n.ChildText("title")
+	if strings.ContainsAny(d.Title, "\n") {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Domain title can't contain newlines")
+	}
+	d.Description, _ = n.ChildText("description")
+	return nil
+}
+
+func lifecycleText(n *xmltree.Node, name string) string {
+	v, _ := n.ChildText(name)
+	return strings.TrimSpace(v)
+}
+
+// PostParse fills in what libvirt's generic post-parse callbacks fill in
+// (virDomainDefPostParseCommon): lifecycle defaults, the current memory
+// bound, metadata clean-up. It is idempotent.
+func (d *Def) PostParse() error {
+	if d.OnPoweroff == "" {
+		d.OnPoweroff = "destroy"
+	}
+	if d.OnReboot == "" {
+		d.OnReboot = "restart"
+	}
+	if d.OnCrash == "" {
+		d.OnCrash = "destroy"
+	}
+	d.Memory.postParse()
+	d.VCPU.postParse()
+	if d.CPUTune != nil {
+		d.CPUTune.postParse(d.VCPU.Max)
+	}
+	if d.Metadata != nil {
+		d.Metadata.sanitize()
+	}
+	return nil
+}
+
+// Validate runs libvirt's generic semantic checks (virDomainDefValidate
+// without a driver).
+func (d *Def) Validate() error {
+	if d.Name == "" {
+		return virterr.NewFrom(virterr.FromDomain, virterr.NoName, "")
+	}
+	if strings.Contains(d.Name, "/") {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "name %s cannot contain '/'", d.Name)
+	}
+	if err := d.Memory.validate(); err != nil {
+		return err
+	}
+	if err := d.VCPU.validate(); err != nil {
+		return err
+	}
+	if d.CPUTune != nil {
+		if err := d.CPUTune.validate(d.VCPU.Max); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Format writes the definition as libvirt does.
@@ -76,10 +320,101 @@ func (d *Def) Format(flags FormatFlags) string {
 
 // FormatTo writes the definition into b at b's indentation.
 func (d *Def) FormatTo(b *xmlbuf.Buffer, flags FormatFlags) {
-	b.Asprintf("<domain type='%s'>\n", xmlbuf.Escape(d.Type))
+	b.Asprintf("<domain type='%s'", xmlbuf.Escape(d.Type))
+	if flags&FormatInactive == 0 && d.ID != -1 {
+		b.Attrf("id", "%d", d.ID)
+	}
+	for _, a := range d.namespaces {
+		b.Attr(a.Name, a.Value)
+	}
+	b.AddLit(">\n")
 	b.AdjustIndent(2)
-	b.EscapeString("<name>%s</name>\n", d.Name)
-	d.Devices.format(b, flags)
+	for _, name := range topOrder {
+		d.formatTop(b, name, flags)
+	}
+	for _, n := range d.extensions {
+		b.FormatNode(n)
+	}
+	for _, n := range d.unknown {
+		b.FormatNode(n)
+	}
 	b.AdjustIndent(-2)
-	b.Add("</domain>\n")
+	b.AddLit("</domain>\n")
+}
+
+func (d *Def) formatRaw(b *xmlbuf.Buffer, name string) {
+	for _, n := range d.raw[name] {
+		b.FormatNode(n)
+	}
+}
+
+// formatTop writes one top-level slot.
+func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
+	switch name {
+	case "name":
+		b.TextElement("name", d.Name)
+	case "uuid":
+		b.TextElement("uuid", d.UUID.String())
+	case "genid":
+		if d.GenID != nil {
+			b.TextElement("genid", d.GenID.String())
+		}
+	case "title":
+		b.TextElementIf("title", d.Title)
+	case "description":
+		b.TextElementIf("description", d.Description)
+	case "metadata":
+		if d.Metadata != nil {
+			d.Metadata.format(b)
+		}
+	case "maxMemory", "memory", "currentMemory":
+		d.Memory.format(b, name)
+	case "vcpu", "vcpus":
+		d.VCPU.format(b, name)
+	case "cputune":
+		if d.CPUTune != nil {
+			d.CPUTune.format(b, flags)
+		}
+	case "clock":
+		if len(d.raw["clock"]) == 0 {
+			b.AddLit("<clock offset='utc'/>\n")
+		}
+		d.formatRaw(b, name)
+	case "on_poweroff":
+		b.TextElement("on_poweroff", orDefault(d.OnPoweroff, "destroy"))
+	case "on_reboot":
+		b.TextElement("on_reboot", orDefault(d.OnReboot, "restart"))
+	case "on_crash":
+		b.TextElement("on_crash", orDefault(d.OnCrash, "destroy"))
+	case "on_lockfailure":
+		b.TextElementIf("on_lockfailure", d.OnLockfailure)
+	case "perf":
+		if d.Perf != nil {
+			d.Perf.format(b)
+		}
+	case "devices":
+		if d.Devices != nil {
+			d.Devices.format(b, flags)
+		} else {
+			b.AddLit("<devices>\n")
+			b.AddLit("</devices>\n")
+		}
+	case "seclabel":
+		for _, l := range d.SecLabels {
+			l.Format(b, flags)
+		}
+	case "launchSecurity":
+		if d.LaunchSecurity != nil {
+			d.LaunchSecurity.format(b)
+		}
+	default:
+		d.formatRaw(b, name)
+	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
