@@ -1,0 +1,332 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/govirt/govirt/internal/rpc/message"
+	"github.com/govirt/govirt/internal/rpc/netproto"
+	"github.com/govirt/govirt/internal/rpc/xdr"
+)
+
+// Peer is who is on the other end of a unix socket (SO_PEERCRED).
+type Peer struct {
+	UID, GID uint32
+	PID      int32
+	Known    bool // false for TCP clients and when the kernel did not say
+}
+
+// Client is one connection to the daemon. Reads happen on one goroutine,
+// each call runs on its own goroutine (at most MaxClientRequests at once,
+// as libvirtd's max_client_requests), and one writer goroutine serialises
+// replies, events, stream data and keepalives so packets never interleave.
+type Client struct {
+	srv      *Server
+	conn     net.Conn
+	id       uint64
+	listener *Listener
+	peer     Peer
+	log      *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	out      chan []byte
+	outDone  chan struct{}
+	inflight chan struct{}
+
+	// lastRecv is the unix-nano time of the last packet from the client
+	// (any packet proves it alive).
+	lastRecv atomic.Int64
+
+	mu            sync.Mutex
+	authenticated bool
+	readOnly      bool
+	keepalive     bool // the client asked for keepalive (feature 10)
+	closing       bool
+	// State holds what the program handlers keep per client (the open
+	// driver connection, event registrations, streams).
+	State any
+	// closers run when the client goes away, in reverse order.
+	closers []func()
+}
+
+func newClient(s *Server, l *Listener, conn net.Conn, id uint64) *Client {
+	ctx, cancel := context.WithCancel(s.ctx)
+	c := &Client{
+		srv: s, conn: conn, id: id, listener: l,
+		ctx: ctx, cancel: cancel,
+		out:      make(chan []byte, 64),
+		outDone:  make(chan struct{}),
+		inflight: make(chan struct{}, s.cfg.MaxClientRequests),
+		readOnly: l.ReadOnly,
+	}
+	c.peer = peerOf(conn)
+	c.log = s.log.With("client", id, "socket", l.Name)
+	c.authenticated = l.Auth == AuthNone
+	c.lastRecv.Store(time.Now().UnixNano())
+	return c
+}
+
+// peerOf reads the peer's credentials from a unix socket.
+func peerOf(conn net.Conn) Peer {
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return Peer{}
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return Peer{}
+	}
+	var cred *syscall.Ucred
+	var cerr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, cerr = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
+	}); err != nil || cerr != nil {
+		return Peer{}
+	}
+	return Peer{UID: cred.Uid, GID: cred.Gid, PID: cred.Pid, Known: true}
+}
+
+// Context is cancelled when the client goes away: work done for it stops.
+func (c *Client) Context() context.Context { return c.ctx }
+
+// Peer returns the connecting process's credentials.
+func (c *Client) Peer() Peer { return c.peer }
+
+// ReadOnly reports whether the client may only observe.
+func (c *Client) ReadOnly() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readOnly
+}
+
+// SetReadOnly forces the connection read-only (CONNECT_OPEN with VIR_CONNECT_RO).
+func (c *Client) SetReadOnly() {
+	c.mu.Lock()
+	c.readOnly = true
+	c.mu.Unlock()
+}
+
+// Authenticated reports whether the client passed authentication.
+func (c *Client) Authenticated() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.authenticated
+}
+
+// SetAuthenticated marks the client as authenticated.
+func (c *Client) SetAuthenticated() {
+	c.mu.Lock()
+	c.authenticated = true
+	c.mu.Unlock()
+}
+
+// EnableKeepalive starts pinging the client when it goes quiet; only for
+// clients that asked (feature 10), since others never answer.
+func (c *Client) EnableKeepalive() {
+	c.mu.Lock()
+	already := c.keepalive
+	c.keepalive = true
+	c.mu.Unlock()
+	if !already && c.srv.cfg.KeepaliveInterval > 0 {
+		go c.keepaliveLoop()
+	}
+}
+
+// OnClose registers fn to run when the client disconnects.
+func (c *Client) OnClose(fn func()) {
+	c.mu.Lock()
+	c.closers = append(c.closers, fn)
+	c.mu.Unlock()
+}
+
+// Send queues an encoded packet. It reports false when the client is gone.
+func (c *Client) Send(pkt []byte) bool {
+	select {
+	case c.out <- pkt:
+		return true
+	case <-c.ctx.Done():
+		return false
+	}
+}
+
+// Reply sends the successful reply to a call.
+func (c *Client) Reply(call *message.Header, ret xdr.Marshaler) {
+	h := *call
+	h.Type = netproto.Reply
+	h.Status = netproto.OK
+	pkt, err := message.Encode(&h, ret)
+	if err != nil {
+		c.ReplyError(call, err)
+		return
+	}
+	c.Send(pkt)
+}
+
+// ReplyError sends err as the reply to a call.
+func (c *Client) ReplyError(call *message.Header, err error) {
+	h := *call
+	h.Type = netproto.Reply
+	h.Status = netproto.Error
+	pkt, _ := message.Encode(&h, message.ErrorPayload(err))
+	c.Send(pkt)
+}
+
+// Message sends an asynchronous MESSAGE (an event) of program prog.
+func (c *Client) Message(prog uint32, proc int32, msg xdr.Marshaler) bool {
+	h := message.Header{Prog: prog, Vers: 1, Proc: proc, Type: netproto.Message, Serial: 1, Status: netproto.OK}
+	pkt, err := message.Encode(&h, msg)
+	if err != nil {
+		c.log.Warn("event too large to send", "proc", proc, "err", err)
+		return false
+	}
+	return c.Send(pkt)
+}
+
+// CloseAfterReply closes the connection once everything queued so far has
+// been written (CONNECT_CLOSE's "delayed close").
+func (c *Client) CloseAfterReply() {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	c.Send(nil) // nil tells the writer to close after what precedes it
+}
+
+func (c *Client) writer() {
+	defer close(c.outDone)
+	for {
+		select {
+		case pkt := <-c.out:
+			if pkt == nil {
+				c.conn.Close()
+				return
+			}
+			if _, err := c.conn.Write(pkt); err != nil {
+				c.cancel()
+				return
+			}
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+func (c *Client) keepaliveLoop() {
+	interval := c.srv.cfg.KeepaliveInterval
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	missed := 0
+	ping := message.Header{Prog: netproto.KeepaliveProgram, Vers: 1, Proc: int32(netproto.KeepaliveProcPing), Type: netproto.Message, Serial: 0, Status: netproto.OK}
+	pkt, _ := message.Encode(&ping, nil)
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+		}
+		idle := time.Since(time.Unix(0, c.lastRecv.Load()))
+		if idle < interval {
+			missed = 0
+			continue
+		}
+		if missed >= c.srv.cfg.KeepaliveCount {
+			c.log.Info("closing connection: keepalive timeout", "idle", idle)
+			c.cancel()
+			c.conn.Close()
+			return
+		}
+		missed++
+		c.Send(pkt)
+	}
+}
+
+// serve reads packets until the client goes away.
+func (c *Client) serve() {
+	go c.writer()
+	defer c.finish()
+	var buf []byte
+	for {
+		p, err := message.Read(c.conn, buf)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && c.ctx.Err() == nil {
+				c.log.Info("dropping client", "err", err)
+			}
+			return
+		}
+		c.lastRecv.Store(time.Now().UnixNano())
+		// The payload is handed to another goroutine: do not reuse buf.
+		c.handle(p)
+	}
+}
+
+func (c *Client) handle(p *message.Packet) {
+	switch {
+	case p.Prog == netproto.KeepaliveProgram:
+		if p.Type == netproto.Message && p.Proc == int32(netproto.KeepaliveProcPing) {
+			pong := message.Header{Prog: netproto.KeepaliveProgram, Vers: 1, Proc: int32(netproto.KeepaliveProcPong), Type: netproto.Message, Serial: 0, Status: netproto.OK}
+			pkt, _ := message.Encode(&pong, nil)
+			c.Send(pkt)
+		}
+		return
+	case p.Type == netproto.Stream || p.Type == netproto.MessageTypeStreamHole:
+		if h := c.srv.streams; h != nil {
+			h.StreamPacket(c, p)
+		}
+		return
+	case p.Type != netproto.Call && p.Type != netproto.CallWithFDs:
+		// REPLY, MESSAGE and the rest are not for a server: drop them.
+		return
+	}
+	prog := c.srv.programs[p.Prog]
+	if prog == nil || p.Vers != 1 {
+		c.ReplyError(&p.Header, rpcError("Cannot find program %d version %d", p.Prog, p.Vers))
+		return
+	}
+	if p.Status != netproto.OK {
+		c.ReplyError(&p.Header, rpcError("Unexpected message status %d", p.Status))
+		return
+	}
+	// Bound the calls in flight; when full, stop reading until one ends,
+	// exactly as libvirtd's max_client_requests does.
+	select {
+	case c.inflight <- struct{}{}:
+	case <-c.ctx.Done():
+		return
+	}
+	go func() {
+		defer func() { <-c.inflight }()
+		defer func() {
+			if r := recover(); r != nil {
+				c.log.Error("procedure panicked", "prog", p.Prog, "proc", p.Proc, "panic", r)
+				c.ReplyError(&p.Header, internalError("procedure %d failed", p.Proc))
+			}
+		}()
+		prog.Call(c, p)
+	}()
+}
+
+func (c *Client) finish() {
+	c.cancel()
+	c.conn.Close()
+	<-c.outDone
+	// Wait for calls still running so their cleanup sees a consistent state.
+	for i := 0; i < cap(c.inflight); i++ {
+		c.inflight <- struct{}{}
+	}
+	c.mu.Lock()
+	closers := c.closers
+	c.closers = nil
+	c.mu.Unlock()
+	for i := len(closers) - 1; i >= 0; i-- {
+		closers[i]()
+	}
+	c.srv.removeClient(c)
+}
