@@ -51,7 +51,6 @@ type GuestFeature struct {
 	Toggle  string
 }
 
-
 func parseGuestInfo(n *xmltree.Node, info *GuestInfo) error {
 	info.Emulator, _ = n.ChildText("emulator")
 	info.Loader, _ = n.ChildText("loader")
