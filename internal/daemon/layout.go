@@ -48,7 +48,9 @@ func (l Layout) LogDir() string { return l.path("var", "log", "libvirt") }
 // PKI paths for TLS, as libvirt lays them out.
 func (l Layout) CACert() string     { return l.path("etc", "pki", "CA", "cacert.pem") }
 func (l Layout) ServerCert() string { return l.path("etc", "pki", "libvirt", "servercert.pem") }
-func (l Layout) ServerKey() string  { return l.path("etc", "pki", "libvirt", "private", "serverkey.pem") }
+func (l Layout) ServerKey() string {
+	return l.path("etc", "pki", "libvirt", "private", "serverkey.pem")
+}
 
 // ErrLocked means another daemon already runs on this root.
 var ErrLocked = errors.New("another daemon is running on this root")
