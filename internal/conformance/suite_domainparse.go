@@ -30,7 +30,7 @@ func domainCycle(in []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := d.PostParse(); err != nil {
+	if err := d.PostParse(domain.PostParseOptions{}); err != nil {
 		return "", err
 	}
 	return d.Format(domain.FormatSecure), nil

@@ -77,7 +77,7 @@ func genericRoundTrip(in []byte, inactive bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := d.PostParse(); err != nil {
+	if err := d.PostParse(genericPostParse); err != nil {
 		return "", err
 	}
 	if err := d.Validate(); err != nil {
@@ -124,4 +124,15 @@ func init() {
 		}
 		return res, nil
 	}})
+}
+
+// genericPostParse stands for virTestGenericCapsInit: an x86_64 host whose
+// "test" hypervisor runs i686 and x86_64 hvm guests, no machine types.
+var genericPostParse = domain.PostParseOptions{
+	DefaultArch: func(osType, virtType string) string {
+		if osType == "hvm" {
+			return "x86_64"
+		}
+		return ""
+	},
 }

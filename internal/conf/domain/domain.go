@@ -264,10 +264,28 @@ func lifecycleText(n *xmltree.Node, name string) string {
 	return strings.TrimSpace(v)
 }
 
+// PostParseOptions carry what post-parse needs from the driver: libvirt
+// takes it from the driver's capabilities.
+type PostParseOptions struct {
+	// DefaultArch names the guest architecture for an os type and domain
+	// type when <os><type> has no arch; nil or "" leaves it unset.
+	DefaultArch func(osType, virtType string) string
+}
+
 // PostParse fills in what libvirt's generic post-parse callbacks fill in
-// (virDomainDefPostParseCommon): lifecycle defaults, the current memory
-// bound, metadata clean-up. It is idempotent.
-func (d *Def) PostParse() error {
+// (virDomainDefPostParseCommon): lifecycle defaults, the guest
+// architecture, the current memory bound, metadata clean-up. It is
+// idempotent.
+func (d *Def) PostParse(opts PostParseOptions) error {
+	if os := d.raw["os"]; len(os) > 0 && opts.DefaultArch != nil {
+		if t := os[0].Child("type"); t != nil {
+			if _, ok := t.Attr("arch"); !ok {
+				if arch := opts.DefaultArch(strings.TrimSpace(t.Text), d.Type); arch != "" {
+					t.Attrs = append([]xmltree.Attr{{Name: "arch", Value: arch}}, t.Attrs...)
+				}
+			}
+		}
+	}
 	if d.OnPoweroff == "" {
 		d.OnPoweroff = "destroy"
 	}

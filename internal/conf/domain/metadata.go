@@ -125,8 +125,14 @@ func (m *Metadata) format(b *xmlbuf.Buffer) {
 func dumpNode(sb *strings.Builder, n *xmltree.Node, level int) {
 	sb.WriteByte('<')
 	sb.WriteString(n.Name)
-	for _, a := range n.Attrs {
-		sb.WriteString(" " + a.Name + "=\"" + xmltree.EscapeAttr(a.Value) + "\"")
+	// libxml2 writes namespace declarations before attributes.
+	for _, nsFirst := range []bool{true, false} {
+		for _, a := range n.Attrs {
+			isNS := a.Name == "xmlns" || strings.HasPrefix(a.Name, "xmlns:")
+			if isNS == nsFirst {
+				sb.WriteString(" " + a.Name + "=\"" + xmltree.EscapeAttr(a.Value) + "\"")
+			}
+		}
 	}
 	hasText := false
 	for _, s := range n.Segments {
