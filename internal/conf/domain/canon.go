@@ -1,0 +1,166 @@
+package domain
+
+import (
+	"strings"
+
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+)
+
+// elemSpec is libvirt's print order for one kind of sub-element: the order
+// of its attributes and of its child elements. Sub-elements whose content
+// libvirt prints back as read, only reordered, are kept as parsed elements
+// and written through their spec; elements and attributes a spec does not
+// list are kept after the listed ones, in document order.
+type elemSpec struct {
+	attrs    []string
+	children []string
+}
+
+// specs maps "parent/child" element paths to their print order. A path is
+// the element names from the device element down, e.g. "interface/driver".
+var specs = map[string]elemSpec{}
+
+func addSpecs(m map[string]elemSpec) {
+	for k, v := range m {
+		specs[k] = v
+	}
+}
+
+// formatCanon writes n as libvirt prints it, using the spec found under
+// path for n and path+"/"+child for its descendants.
+func formatCanon(b *xmlbuf.Buffer, n *xmltree.Node, path string) {
+	spec := specs[path]
+	b.Add("<" + n.Name)
+	writeAttrsInOrder(b, n.Attrs, spec.attrs)
+	text := strings.TrimSpace(n.Text)
+	if len(n.Children) == 0 {
+		if n.Text == "" {
+			b.Add("/>\n")
+		} else {
+			b.Add(">" + xmlbuf.Escape(n.Text) + "</" + n.Name + ">\n")
+		}
+		return
+	}
+	_ = text
+	b.Add(">\n")
+	b.AdjustIndent(2)
+	forEachInOrder(n.Children, spec.children, func(c *xmltree.Node) {
+		formatCanon(b, c, path+"/"+c.Name)
+	})
+	b.AdjustIndent(-2)
+	b.Add("</" + n.Name + ">\n")
+}
+
+func writeAttrsInOrder(b *xmlbuf.Buffer, attrs []xmltree.Attr, order []string) {
+	if len(order) == 0 {
+		for _, a := range attrs {
+			b.Attr(a.Name, a.Value)
+		}
+		return
+	}
+	done := make([]bool, len(attrs))
+	for _, name := range order {
+		for i, a := range attrs {
+			if !done[i] && a.Name == name {
+				b.Attr(a.Name, a.Value)
+				done[i] = true
+			}
+		}
+	}
+	for i, a := range attrs {
+		if !done[i] {
+			b.Attr(a.Name, a.Value)
+		}
+	}
+}
+
+func forEachInOrder(nodes []*xmltree.Node, order []string, fn func(*xmltree.Node)) {
+	done := make([]bool, len(nodes))
+	for _, name := range order {
+		for i, n := range nodes {
+			if !done[i] && n.Name == name {
+				fn(n)
+				done[i] = true
+			}
+		}
+	}
+	for i, n := range nodes {
+		if !done[i] {
+			fn(n)
+		}
+	}
+}
+
+// Device is a device element other than <disk>: its attributes and
+// sub-elements as parsed, its device info modelled. It prints through the
+// specs registered under its element name; the per-kind files hold those
+// specs and the kind's defaults and checks.
+type Device struct {
+	Kind     string // element name: controller, interface, serial …
+	attrs    attrList
+	children []*xmltree.Node // without the device-info elements
+	Info     DeviceInfo
+}
+
+// Attr returns an attribute of the device element.
+func (g *Device) Attr(name string) string { return g.attrs.value(name) }
+
+// SetAttr sets an attribute of the device element.
+func (g *Device) SetAttr(name, value string) { g.attrs.set(name, value) }
+
+func parseDeviceGeneric(n *xmltree.Node, flags ParseFlags) (*Device, error) {
+	g := &Device{Kind: n.Name, attrs: append(attrList(nil), n.Attrs...)}
+	for _, c := range n.Children {
+		if !infoElements[c.Name] {
+			g.children = append(g.children, c)
+		}
+	}
+	info, err := parseDeviceInfo(n, flags)
+	if err != nil {
+		return nil, err
+	}
+	g.Info = info
+	return g, nil
+}
+
+func (g *Device) Child(name string) *xmltree.Node {
+	for _, c := range g.children {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// setChild replaces or adds a child element.
+func (g *Device) setChild(n *xmltree.Node) {
+	for i, c := range g.children {
+		if c.Name == n.Name {
+			g.children[i] = n
+			return
+		}
+	}
+	g.children = append(g.children, n)
+}
+
+func (g *Device) format(b *xmlbuf.Buffer, flags FormatFlags) {
+	name := g.Kind
+	spec := specs[name]
+	attrs := b.Inherit()
+	writeAttrsInOrder(attrs, g.attrs, spec.attrs)
+	c := b.Child()
+	forEachInOrder(g.children, spec.children, func(n *xmltree.Node) {
+		formatCanon(c, n, name+"/"+n.Name)
+	})
+	g.Info.format(c, flags)
+	b.FormatElementAlways(name, attrs, c)
+}
+
+func newNode(name string, attrs ...string) *xmltree.Node {
+	n := &xmltree.Node{Name: name, Segments: []string{""}}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		n.Attrs = append(n.Attrs, xmltree.Attr{Name: attrs[i], Value: attrs[i+1]})
+	}
+	return n
+}

@@ -1,0 +1,94 @@
+package domain
+
+import (
+	"strconv"
+
+	"github.com/govirt/govirt/internal/conf/xmltree"
+)
+
+func init() {
+	addSpecs(map[string]elemSpec{
+		"controller": {
+			attrs:    []string{"type", "index", "model", "ports", "vectors", "maxGrantFrames", "maxEventChannels"},
+			children: []string{"model", "target", "pcihole64", "driver"},
+		},
+		"controller/target": {attrs: []string{"chassisNr", "chassis", "port", "busNr", "index", "hotplug", "memReserve"}},
+		"controller/driver": {attrs: []string{"queues", "cmd_per_lun", "max_sectors", "ioeventfd", "iothread", "iommu", "ats", "packed", "page_per_vq"}},
+	})
+	kindParse["controller"] = parseControllerDefaults
+}
+
+func parseControllerDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) error {
+	if dev.Attr("type") == "" {
+		// libvirt's default controller type
+		dev.SetAttr("type", "ide")
+	}
+	return nil
+}
+
+// controllerIndex is <controller index>, -1 when absent or unreadable.
+func controllerIndex(c *Device) int {
+	s, ok := c.attrs.get("index")
+	if !ok {
+		return -1
+	}
+	v, err := parseUintC(s, 31)
+	if err != nil {
+		return -1
+	}
+	return int(v)
+}
+
+// insertController adds a controller where libvirt's
+// virDomainControllerInsert puts it: grouped with its type, by index.
+func insertController(list []*Device, c *Device) []*Device {
+	insertAt := -1
+	idx := controllerIndex(c)
+	for i := len(list) - 1; i >= 0; i-- {
+		cur := list[i]
+		if cur.Attr("type") != c.Attr("type") {
+			continue
+		}
+		if idx == -1 {
+			insertAt = i + 1
+			break
+		}
+		if controllerIndex(cur) > idx {
+			insertAt = i
+		} else if insertAt == -1 {
+			insertAt = i + 1
+		}
+	}
+	if insertAt == -1 {
+		return append(list, c)
+	}
+	list = append(list, nil)
+	copy(list[insertAt+1:], list[insertAt:])
+	list[insertAt] = c
+	return list
+}
+
+// hasController reports whether a controller of type and index exists.
+func (d *Devices) hasController(typ string, idx int) bool {
+	for _, c := range d.ByKind["controller"] {
+		if c.Attr("type") == typ && controllerIndex(c) == idx {
+			return true
+		}
+	}
+	return false
+}
+
+// maybeAddController adds an implicit controller as libvirt's
+// virDomainDefMaybeAddController does.
+func (d *Devices) maybeAddController(typ string, idx int, model string) {
+	if d.hasController(typ, idx) {
+		return
+	}
+	c := &Device{Kind: "controller"}
+	c.SetAttr("type", typ)
+	c.SetAttr("index", strconv.Itoa(idx))
+	if model != "" {
+		c.SetAttr("model", model)
+	}
+	d.ByKind["controller"] = insertController(d.ByKind["controller"], c)
+}

@@ -1,0 +1,52 @@
+package domain
+
+// Print orders of the device kinds that need no logic beyond libvirt's
+// element and attribute order.
+func init() {
+	virtioDriver := elemSpec{attrs: []string{"iommu", "ats", "packed", "page_per_vq"}}
+	addSpecs(map[string]elemSpec{
+		"hostdev": {attrs: []string{"mode", "type", "managed", "sgio", "rawio", "model", "display", "ramfb"},
+			children: []string{"driver", "source", "origstates", "target", "readonly", "shareable"}},
+		"hostdev/source":         {attrs: []string{"startupPolicy", "protocol", "name", "wwpn", "guest_reset", "writeFiltering"}, children: []string{"vendor", "product", "address", "adapter", "host", "auth", "initiator", "block", "char", "interface"}},
+		"hostdev/source/address": {attrs: []string{"type", "domain", "bus", "slot", "function", "device", "controller", "target", "unit", "uuid"}},
+		"rng":                    {attrs: []string{"model"}, children: []string{"driver", "rate", "backend"}},
+		"rng/rate":               {attrs: []string{"bytes", "period"}},
+		"rng/backend":            {attrs: []string{"model", "type"}, children: []string{"source", "protocol"}},
+		"rng/driver":             virtioDriver,
+		"tpm":                    {attrs: []string{"model"}, children: []string{"backend"}},
+		"tpm/backend":            {attrs: []string{"type", "version", "persistent_state"}, children: []string{"device", "encryption", "active_pcr_banks"}},
+		"sound":                  {attrs: []string{"model"}, children: []string{"codec", "audio"}},
+		"sound/codec":            {attrs: []string{"type"}},
+		"watchdog":               {attrs: []string{"model", "action"}},
+		"filesystem":             {attrs: []string{"type", "accessmode", "model", "multidevs", "fmode", "dmode"}, children: []string{"driver", "binary", "idmap", "source", "target", "readonly", "space_hard_limit", "space_soft_limit"}},
+		"filesystem/driver":      {attrs: []string{"type", "format", "queue", "wrpolicy", "iommu", "ats", "packed", "page_per_vq"}},
+		"filesystem/source":      {attrs: []string{"file", "dir", "dev", "name", "usage", "units", "socket"}},
+		"smartcard":              {attrs: []string{"mode", "type"}, children: []string{"certificate", "database", "source", "protocol"}},
+		"redirdev":               {attrs: []string{"bus", "type"}, children: []string{"source", "protocol"}},
+		"hub":                    {attrs: []string{"type"}},
+		"panic":                  {attrs: []string{"model"}},
+		"shmem":                  {attrs: []string{"name", "role"}, children: []string{"model", "size", "server", "msi"}},
+		"shmem/msi":              {attrs: []string{"enabled", "vectors", "ioeventfd"}},
+		"memory":                 {attrs: []string{"model", "access", "discard"}, children: []string{"uuid", "source", "target"}},
+		"memory/target":          {children: []string{"size", "node", "label", "block", "requested", "current", "readonly", "address"}},
+		"memory/source":          {children: []string{"pagesize", "nodemask", "path", "alignsize", "pmem"}},
+		"iommu":                  {attrs: []string{"model"}, children: []string{"driver"}},
+		"iommu/driver":           {attrs: []string{"intremap", "caching_mode", "eim", "iotlb", "aw_bits"}},
+		"vsock":                  {attrs: []string{"model"}, children: []string{"cid"}},
+		"vsock/cid":              {attrs: []string{"auto", "address"}},
+		"crypto":                 {attrs: []string{"model", "type"}, children: []string{"backend"}},
+		"crypto/backend":         {attrs: []string{"model", "queues"}},
+		"lease":                  {children: []string{"lockspace", "key", "target"}},
+		"lease/target":           {attrs: []string{"path", "offset"}},
+		"audio":                  {attrs: []string{"id", "type", "timerPeriod"}, children: []string{"input", "output"}},
+		"nvram":                  {},
+		"redirfilter":            {},
+		"redirfilter/usbdev":     {attrs: []string{"class", "vendor", "product", "version", "allow"}},
+	})
+	for _, k := range []string{"smartcard", "redirdev"} {
+		kindParse[k] = parseChardevDefaults
+		addSpecs(map[string]elemSpec{
+			k + "/source": specs["serial/source"],
+		})
+	}
+}

@@ -1,0 +1,134 @@
+package domain
+
+import (
+	"strings"
+
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// DeviceContext is what the device defaults need to know about the domain.
+type DeviceContext struct {
+	OSType string // <os><type>: hvm, xen, linux, exe …
+	Arch   string // <os><type arch>
+}
+
+func archIsX86(arch string) bool {
+	return arch == "" || arch == "i686" || arch == "x86_64" || arch == "i386"
+}
+
+// PostParse applies libvirt's driver-independent device defaults
+// (virDomainDefPostParseCommon and the per-device post-parse callbacks):
+// implicit inputs, videos, consoles and controllers, numbered character
+// device ports, drive addresses and the primary video.
+func (d *Devices) PostParse(ctx DeviceContext) error {
+	if ctx.OSType != "" {
+		d.hvm = ctx.OSType == "hvm"
+	}
+	d.assignChrPorts()
+	d.inputDefaults(ctx.OSType)
+	d.addImplicitInputs(ctx.OSType, archIsX86(ctx.Arch))
+	d.addConsoleCompat()
+	for _, disk := range d.Disks {
+		disk.postParse()
+	}
+	d.addImplicitVideo()
+	d.setPrimaryVideo()
+	d.addImplicitControllers()
+	return nil
+}
+
+// addImplicitControllers adds the controllers that devices refer to by
+// address but the config does not list (virDomainDefAddImplicitControllers).
+func (d *Devices) addImplicitControllers() {
+	for _, t := range []struct{ ctrl, bus string }{{"scsi", "scsi"}, {"fdc", "fdc"}, {"ide", "ide"}, {"sata", "sata"}} {
+		max := -1
+		for _, disk := range d.Disks {
+			if disk.Bus() != t.bus || disk.Info.Address == nil || disk.Info.Address.Type != "drive" {
+				continue
+			}
+			if int(disk.Info.Address.Controller) > max {
+				max = int(disk.Info.Address.Controller)
+			}
+		}
+		for i := 0; i <= max; i++ {
+			d.maybeAddController(t.ctrl, i, "")
+		}
+	}
+	// virtio-serial ports need their controller
+	max := -1
+	for _, kind := range []string{"channel", "console"} {
+		for _, c := range d.ByKind[kind] {
+			if kind == "channel" && c.targetType() != "virtio" {
+				continue
+			}
+			if kind == "console" && c.targetType() != "virtio" {
+				continue
+			}
+			idx := 0
+			if a := c.Info.Address; a != nil && a.Type == "virtio-serial" {
+				idx = int(a.Controller)
+			}
+			if idx > max {
+				max = idx
+			}
+		}
+	}
+	for i := 0; i <= max; i++ {
+		d.maybeAddController("virtio-serial", i, "")
+	}
+	// smartcards sit on a CCID controller
+	max = -1
+	for _, c := range d.ByKind["smartcard"] {
+		idx := 0
+		if a := c.Info.Address; a != nil && a.Type == "ccid" {
+			idx = int(a.Controller)
+		}
+		if idx > max {
+			max = idx
+		}
+	}
+	for i := 0; i <= max; i++ {
+		d.maybeAddController("ccid", i, "")
+	}
+}
+
+// Validate runs libvirt's device checks that apply to every driver.
+func (d *Devices) Validate() error {
+	seen := map[string]bool{}
+	for _, disk := range d.Disks {
+		if err := disk.validate(); err != nil {
+			return err
+		}
+		dst := disk.Dst()
+		if seen[dst] {
+			return virterr.New(virterr.XMLError, "target '%s' duplicated for disk sources '%s' and '%s'", dst, "", "")
+		}
+		seen[dst] = true
+	}
+	for _, kind := range []string{"serial", "parallel", "console", "channel", "smartcard", "redirdev"} {
+		for _, c := range d.ByKind[kind] {
+			if err := validateChrSource(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func validateChrSource(c *Device) error {
+	src := c.Child("source")
+	switch c.Attr("type") {
+	case "tcp":
+		if src == nil || src.Prop("host") == "" {
+			return virterr.New(virterr.XMLError, "Missing source host attribute for char device")
+		}
+		if src.Prop("service") == "" {
+			return virterr.New(virterr.XMLError, "Missing source service attribute for char device")
+		}
+	case "unix":
+		if src == nil || strings.TrimSpace(src.Prop("path")) == "" {
+			return virterr.New(virterr.XMLError, "Missing source path attribute for char device")
+		}
+	}
+	return nil
+}

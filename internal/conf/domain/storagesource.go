@@ -1,0 +1,172 @@
+package domain
+
+import (
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+)
+
+// StorageSource is libvirt's virStorageSource: where a disk's data lives
+// (the <source> element and its type), plus the image format and backing
+// chain that describe it. Snapshot, backup and checkpoint XML reuse it.
+type StorageSource struct {
+	Type string // file, block, dir, network, volume, nvme, vhostuser
+
+	// Attributes of <source>, kept in document order and written in
+	// libvirt's order.
+	Attrs attrList
+
+	Hosts []attrList // <host name port transport socket>
+
+	// Children of <source> this package keeps as elements: snapshot,
+	// config, initiator, ssl, cookies, readahead, timeout, address (nvme),
+	// reconnect (vhostuser), slices, seclabel, auth, encryption,
+	// reservations.
+	Children []*xmltree.Node
+
+	// HasSource is whether a <source> element was written at all.
+	HasSource bool
+
+	// Format is the image format: <driver type> of a disk, <format type>
+	// of a backing store.
+	Format string
+
+	// Backing is the <backingStore> chain; nil when absent, a source with
+	// an empty Type for the chain terminator <backingStore/>.
+	Backing *StorageSource
+	// BackingIndex is <backingStore index>.
+	BackingIndex string
+
+	// authAtDisk/encAtDisk say the disk carried <auth>/<encryption> as its
+	// own child rather than inside <source> (libvirt keeps the position).
+	AuthAtDisk       *xmltree.Node
+	EncryptionAtDisk *xmltree.Node
+}
+
+// sourceAttrOrder is how libvirt orders <source> attributes per type.
+var sourceAttrOrder = map[string][]string{
+	"file":      {"file", "startupPolicy", "index"},
+	"block":     {"dev", "startupPolicy", "index"},
+	"dir":       {"dir", "startupPolicy", "index"},
+	"network":   {"protocol", "name", "query", "tls", "tlsHostname", "startupPolicy", "index"},
+	"volume":    {"pool", "volume", "mode", "startupPolicy", "index"},
+	"nvme":      {"type", "managed", "namespace", "startupPolicy", "index"},
+	"vhostuser": {"type", "path", "mode", "startupPolicy", "index"},
+}
+
+var sourceChildOrder = []string{
+	"snapshot", "config", "initiator", "ssl", "cookies", "readahead",
+	"timeout", "address", "reconnect", "slices", "seclabel", "auth",
+	"encryption", "reservations", "dataStore",
+}
+
+// ParseStorageSource reads a storage source of type typ from its
+// <source> element (src may be nil) and the element that holds it
+// (parent: <disk>, <backingStore>, a snapshot's <disk> …), whose
+// <backingStore> and <format> children it also reads.
+func ParseStorageSource(typ string, src, parent *xmltree.Node, flags ParseFlags) (*StorageSource, error) {
+	s := &StorageSource{Type: typ}
+	if src != nil {
+		s.HasSource = true
+		s.Attrs = append(attrList(nil), src.Attrs...)
+		if flags&ParseInactive != 0 {
+			s.Attrs.del("index")
+		}
+		for _, c := range src.Children {
+			if c.Name == "host" {
+				s.Hosts = append(s.Hosts, append(attrList(nil), c.Attrs...))
+				continue
+			}
+			s.Children = append(s.Children, c)
+		}
+	}
+	if parent != nil {
+		if f := parent.Child("format"); f != nil {
+			s.Format = f.Prop("type")
+		}
+		if bs := parent.Child("backingStore"); bs != nil {
+			b, err := parseBackingStore(bs, flags)
+			if err != nil {
+				return nil, err
+			}
+			s.Backing = b
+		}
+	}
+	return s, nil
+}
+
+func parseBackingStore(n *xmltree.Node, flags ParseFlags) (*StorageSource, error) {
+	typ := n.Prop("type")
+	if typ == "" {
+		// <backingStore/> ends the chain.
+		return &StorageSource{}, nil
+	}
+	s, err := ParseStorageSource(typ, n.Child("source"), n, flags)
+	if err != nil {
+		return nil, err
+	}
+	if flags&ParseInactive == 0 {
+		s.BackingIndex = n.Prop("index")
+	}
+	return s, nil
+}
+
+// Path is the file, device or directory of a local source.
+func (s *StorageSource) Path() string {
+	switch s.Type {
+	case "file":
+		return s.Attrs.value("file")
+	case "block":
+		return s.Attrs.value("dev")
+	case "dir":
+		return s.Attrs.value("dir")
+	}
+	return ""
+}
+
+// FormatSource writes <source> (named elem) as libvirt does. skipAuth and
+// skipEnc leave out what the enclosing element prints itself.
+func (s *StorageSource) FormatSource(b *xmlbuf.Buffer, elem string, flags FormatFlags) {
+	attrs := b.Inherit()
+	child := b.Child()
+	order, ok := sourceAttrOrder[s.Type]
+	if !ok {
+		for _, a := range s.Attrs {
+			attrs.Attr(a.Name, a.Value)
+		}
+	} else {
+		s.Attrs.writeOrdered(attrs, order)
+	}
+	for _, h := range s.Hosts {
+		a := child.Inherit()
+		h.writeOrdered(a, []string{"name", "port", "transport", "socket"})
+		child.FormatElementAlways("host", a, nil)
+	}
+	formatNodesInOrder(child, s.Children, sourceChildOrder)
+	if s.HasSource || attrs.Len() > 0 || child.Len() > 0 {
+		b.FormatElementAlways(elem, attrs, child)
+	}
+}
+
+// FormatBackingStore writes the <backingStore> chain below a disk.
+func (s *StorageSource) FormatBackingStore(b *xmlbuf.Buffer, flags FormatFlags) {
+	bs := s.Backing
+	if bs == nil {
+		return
+	}
+	if bs.Type == "" {
+		b.Add("<backingStore/>\n")
+		return
+	}
+	attrs := b.Inherit()
+	attrs.Attr("type", bs.Type)
+	if bs.BackingIndex != "" && flags&FormatInactive == 0 {
+		attrs.Attr("index", bs.BackingIndex)
+	}
+	child := b.Child()
+	if bs.Format != "" {
+		child.Asprintf("<format type='%s'/>\n", xmlbuf.Escape(bs.Format))
+	}
+	bs.FormatSource(child, "source", flags)
+	bs.FormatBackingStore(child, flags)
+	b.FormatElementAlways("backingStore", attrs, child)
+}
