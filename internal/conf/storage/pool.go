@@ -47,8 +47,8 @@ type PoolSource struct {
 	InitiatorIQN string
 	// Format is the pool format (file system, partition table, …) for the
 	// types that have one; "" until SetDefaults picks the type's default.
-	Format          string
-	Auth            *Auth
+	Format string
+	Auth   *Auth
 	// ProtocolVersion is netfs's <protocol ver='…'/>, an NFS version such
 	// as "4" or "4.1" passed to mount; "" is unset.
 	ProtocolVersion string
