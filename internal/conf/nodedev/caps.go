@@ -14,20 +14,19 @@ import (
 // missing/invalid errors with the device name as libvirt does.
 func readULong(n *xmltree.Node, name string, def *Def, missing, invalid string) (uint32, error) {
 	text, ok := xpathString(n, name)
-	v, st := xpathNumberULong(text, ok)
+	v, st := xpathUInt(text, ok, 10)
 	switch st {
 	case numMissing:
 		return 0, nodedevErr(virterr.InternalError, missing, def.Name)
 	case numInvalid:
 		return 0, nodedevErr(virterr.InternalError, invalid, def.Name)
 	}
-	// libvirt stores these in an unsigned int.
-	return uint32(v), nil
+	return v, nil
 }
 
 func readULongLong(n *xmltree.Node, name string, def *Def, missing, invalid string) (uint64, error) {
 	text, ok := xpathString(n, name)
-	v, st := xpathNumberULong(text, ok)
+	v, st := xpathULongLong(text, ok)
 	switch st {
 	case numMissing:
 		return 0, nodedevErr(virterr.InternalError, missing, def.Name)
@@ -44,14 +43,14 @@ func readHexID(n *xmltree.Node, elem string, def *Def, missing, invalid string) 
 	if c := n.Child(elem); c != nil {
 		s = c.Prop("id")
 	}
-	if s == "" {
+	v, st := xpathUInt(s, true, 16)
+	switch st {
+	case numMissing:
 		return 0, nodedevErr(virterr.InternalError, missing, def.Name)
-	}
-	v, ok := strToULong(s, 16)
-	if !ok {
+	case numInvalid:
 		return 0, nodedevErr(virterr.InternalError, invalid, def.Name)
 	}
-	return uint32(v), nil
+	return v, nil
 }
 
 // SystemCap describes the host itself (type='system').
@@ -326,7 +325,7 @@ func parseSCSIHost(n *xmltree.Node, def *Def, mode Mode) (*SCSIHostCap, error) {
 			return nil, err
 		}
 		text, ok := xpathString(n, "unique_id")
-		v, st := xpathNumberInt(text, ok)
+		v, st := xpathInt(text, ok)
 		switch st {
 		case numInvalid:
 			return nil, nodedevErr(virterr.InternalError, "invalid unique_id supplied for '%s'", def.Name)
@@ -624,8 +623,10 @@ type MdevAttr struct{ Name, Value string }
 
 // MdevCap is a mediated device (type='mdev').
 type MdevCap struct {
-	Type       string
-	UUID       string
+	Type string
+	UUID string
+	// ParentAddr is the parent's address as the node device driver reads
+	// it from sysfs; libvirt does not read it from XML.
 	ParentAddr string
 	IommuGroup uint32
 	Attrs      []MdevAttr
@@ -648,16 +649,13 @@ func parseMdev(n *xmltree.Node, def *Def) (*MdevCap, error) {
 		}
 		c.UUID = id.String()
 	}
-	c.ParentAddr, _ = xpathString(n, "parent_addr")
 	if g := n.Child("iommuGroup"); g != nil {
-		if s, ok := g.Attr("number"); ok {
-			v, st := xpathNumberULong(s, true)
-			switch {
-			case st == numInvalid || (st == numOK && v > 0xffffffff):
-				return nil, nodedevErr(virterr.InternalError, "invalid iommuGroup number attribute for '%s'", def.Name)
-			case st == numOK:
-				c.IommuGroup = uint32(v)
-			}
+		v, st := xpathUInt(g.Prop("number"), true, 10)
+		switch st {
+		case numInvalid:
+			return nil, nodedevErr(virterr.InternalError, "invalid iommuGroup number attribute for '%s'", def.Name)
+		case numOK:
+			c.IommuGroup = v
 		}
 	}
 	for _, a := range n.ChildrenNamed("attr") {

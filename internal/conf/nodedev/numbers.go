@@ -23,38 +23,8 @@ func xpathString(n *xmltree.Node, name string) (string, bool) {
 	return c.Text, true
 }
 
-// xpathNumber is XPath's number() on a string: surrounding XML blanks are
-// ignored, an optional minus, digits with an optional fraction; anything
-// else is NaN (reported as !ok).
-func xpathNumber(s string) (float64, bool) {
-	s = strings.Trim(s, " \t\r\n")
-	if s == "" {
-		return 0, false
-	}
-	body := strings.TrimPrefix(s, "-")
-	digits, dot := 0, 0
-	for i := 0; i < len(body); i++ {
-		switch c := body[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.':
-			dot++
-		default:
-			return 0, false
-		}
-	}
-	if digits == 0 || dot > 1 {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, false
-	}
-	return f, true
-}
-
-// numStatus is what virXPath{Int,UInt,ULong} return: found, missing (-1)
-// or invalid (-2).
+// numStatus is what libvirt's virXPath{Int,UInt,ULongLong} helpers
+// return: found, missing (-1) or invalid (-2).
 type numStatus int
 
 const (
@@ -63,36 +33,42 @@ const (
 	numInvalid
 )
 
-// xpathNumberULong is virXPathULong("number(./name[1])", …): a missing
-// element or a non-number is "missing"; a negative or fractional number is
-// "invalid".
-func xpathNumberULong(text string, present bool) (uint64, numStatus) {
-	if !present {
+// xpathUInt is virXPathUInt("string(./name[1])", …) as libvirt 9.0 reads
+// it: the text in base 10 (leading blanks and a plus sign allowed, nothing
+// after the digits), non-negative and within 32 bits.
+func xpathUInt(text string, present bool, base int) (uint32, numStatus) {
+	if !present || text == "" {
 		return 0, numMissing
 	}
-	f, ok := xpathNumber(text)
+	v, ok := strToUIntP(text, base)
 	if !ok {
-		return 0, numMissing
-	}
-	if f < 0 || f != math.Trunc(f) || f >= 1<<64 {
 		return 0, numInvalid
 	}
-	return uint64(f), numOK
+	return v, numOK
 }
 
-// xpathNumberInt is virXPathInt("number(...)").
-func xpathNumberInt(text string, present bool) (int, numStatus) {
-	if !present {
+// xpathULongLong is virXPathULongLong on a string: non-negative, 64 bits.
+func xpathULongLong(text string, present bool) (uint64, numStatus) {
+	if !present || text == "" {
 		return 0, numMissing
 	}
-	f, ok := xpathNumber(text)
+	v, ok := strToULongP(text, 10)
 	if !ok {
-		return 0, numMissing
-	}
-	if f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
 		return 0, numInvalid
 	}
-	return int(f), numOK
+	return v, numOK
+}
+
+// xpathInt is virXPathInt on a string: a signed 32-bit base-10 number.
+func xpathInt(text string, present bool) (int, numStatus) {
+	if !present || text == "" {
+		return 0, numMissing
+	}
+	v, ok := strToInt(text, 10)
+	if !ok {
+		return 0, numInvalid
+	}
+	return v, numOK
 }
 
 // strtoul parses like C's strtoul: leading blanks, an optional sign, an
@@ -162,9 +138,4 @@ func strToInt(s string, base int) (int, bool) {
 		return 0, false
 	}
 	return int(v), true
-}
-
-// strToULong is virStrToLong_ul: like strtoul, a minus sign is rejected.
-func strToULong(s string, base int) (uint64, bool) {
-	return strToULongP(s, base)
 }

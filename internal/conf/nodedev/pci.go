@@ -122,11 +122,11 @@ func parseMdevTypes(n *xmltree.Node) ([]MdevType, error) {
 			return nil, nodedevErr(virterr.XMLError, "missing device API for mediated device type '%s'", mt.ID)
 		}
 		text, present := xpathString(t, "availableInstances")
-		v, st := xpathNumberULong(text, present)
-		if st != numOK || v > 0xffffffff {
+		v, st := xpathUInt(text, present, 10)
+		if st != numOK {
 			return nil, nodedevErr(virterr.XMLError, "missing number of available instances for mediated device type '%s'", mt.ID)
 		}
-		mt.AvailableInstances = uint32(v)
+		mt.AvailableInstances = v
 		mt.Name, _ = xpathString(t, "name")
 		out = append(out, mt)
 	}
@@ -234,7 +234,7 @@ func parsePCI(n *xmltree.Node, def *Def) (*PCICap, error) {
 
 	if numa := n.Child("numa"); numa != nil {
 		if s, ok := numa.Attr("node"); ok {
-			v, st := xpathNumberInt(s, true)
+			v, st := xpathInt(s, true)
 			switch st {
 			case numInvalid:
 				return nil, nodedevErr(virterr.InternalError, "invalid NUMA node ID supplied for '%s'", def.Name)
