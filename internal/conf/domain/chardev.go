@@ -40,6 +40,19 @@ func parseChardevDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) error 
 func normaliseChrSource(dev *Device) {
 	typ := dev.Attr("type")
 	switch typ {
+	case "unix":
+		var out []*xmltree.Node
+		for _, c := range dev.children {
+			if c.Name == "source" {
+				if _, ok := c.Attr("path"); !ok {
+					// libvirt prints no source without a path
+					continue
+				}
+				c = withAttrDefault(c, "mode", "connect", true)
+			}
+			out = append(out, c)
+		}
+		dev.children = out
 	case "tcp":
 		var out []*xmltree.Node
 		seenSource := false
@@ -121,10 +134,11 @@ func (d *Devices) assignChrPorts() {
 	for _, kind := range []string{"serial", "parallel", "console"} {
 		list := d.ByKind[kind]
 		for i, dev := range list {
-			if kind == "console" && !(dev.targetType() == "" || dev.targetType() == "serial") && chrTargetPort(dev) == -1 {
-				// only serial-like consoles are numbered
-			}
 			if chrTargetPort(dev) != -1 {
+				continue
+			}
+			if kind == "console" {
+				setChrTargetPort(dev, i)
 				continue
 			}
 			max := -1

@@ -92,3 +92,23 @@ func (d *Devices) maybeAddController(typ string, idx int, model string) {
 	}
 	d.ByKind["controller"] = insertController(d.ByKind["controller"], c)
 }
+
+// assignControllerIndexes gives controllers without an index the lowest
+// unused index of their type (virDomainControllerFindUnusedIndex).
+func (d *Devices) assignControllerIndexes() {
+	for _, c := range d.ByKind["controller"] {
+		if _, ok := c.attrs.get("index"); ok {
+			continue
+		}
+		idx := 0
+		for d.hasController(c.Attr("type"), idx) {
+			idx++
+		}
+		c.setIndexFirst(idx)
+	}
+}
+
+// setIndexFirst sets index right after type, where libvirt prints it.
+func (c *Device) setIndexFirst(idx int) {
+	c.attrs.set("index", strconv.Itoa(idx))
+}

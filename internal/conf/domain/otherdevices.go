@@ -1,5 +1,7 @@
 package domain
 
+import "github.com/govirt/govirt/internal/conf/xmltree"
+
 // Print orders of the device kinds that need no logic beyond libvirt's
 // element and attribute order.
 func init() {
@@ -43,6 +45,14 @@ func init() {
 		"redirfilter":            {},
 		"redirfilter/usbdev":     {attrs: []string{"class", "vendor", "product", "version", "allow"}},
 	})
+	kindParse["hostdev"] = func(dev *Device, n *xmltree.Node, flags ParseFlags) error {
+		if dev.Attr("mode") == "subsystem" || dev.Attr("mode") == "" {
+			if _, ok := dev.attrs.get("managed"); !ok {
+				dev.attrs.set("managed", "no")
+			}
+		}
+		return nil
+	}
 	for _, k := range []string{"smartcard", "redirdev"} {
 		kindParse[k] = parseChardevDefaults
 		addSpecs(map[string]elemSpec{

@@ -24,6 +24,7 @@ func (d *Devices) PostParse(ctx DeviceContext) error {
 	if ctx.OSType != "" {
 		d.hvm = ctx.OSType == "hvm"
 	}
+	d.assignControllerIndexes()
 	d.assignChrPorts()
 	d.inputDefaults(ctx.OSType)
 	d.addImplicitInputs(ctx.OSType, archIsX86(ctx.Arch))
@@ -32,6 +33,7 @@ func (d *Devices) PostParse(ctx DeviceContext) error {
 		disk.postParse()
 	}
 	d.addImplicitVideo()
+	d.videoDefaults()
 	d.setPrimaryVideo()
 	d.addImplicitControllers()
 	return nil
@@ -55,40 +57,27 @@ func (d *Devices) addImplicitControllers() {
 		}
 	}
 	// virtio-serial ports need their controller
-	max := -1
 	for _, kind := range []string{"channel", "console"} {
 		for _, c := range d.ByKind[kind] {
-			if kind == "channel" && c.targetType() != "virtio" {
-				continue
-			}
-			if kind == "console" && c.targetType() != "virtio" {
+			if c.targetType() != "virtio" {
 				continue
 			}
 			idx := 0
 			if a := c.Info.Address; a != nil && a.Type == "virtio-serial" {
 				idx = int(a.Controller)
 			}
-			if idx > max {
-				max = idx
-			}
+			d.maybeAddController("virtio-serial", idx, "")
 		}
 	}
-	for i := 0; i <= max; i++ {
-		d.maybeAddController("virtio-serial", i, "")
-	}
 	// smartcards sit on a CCID controller
-	max = -1
 	for _, c := range d.ByKind["smartcard"] {
 		idx := 0
 		if a := c.Info.Address; a != nil && a.Type == "ccid" {
 			idx = int(a.Controller)
+		} else if a == nil || a.Type == "" {
+			c.Info.Address = &Address{Type: "ccid"}
 		}
-		if idx > max {
-			max = idx
-		}
-	}
-	for i := 0; i <= max; i++ {
-		d.maybeAddController("ccid", i, "")
+		d.maybeAddController("ccid", idx, "")
 	}
 }
 

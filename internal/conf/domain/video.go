@@ -32,6 +32,34 @@ func (d *Devices) setPrimaryVideo() {
 	v.setChild(withAttrDefault(m, "primary", "yes", false))
 }
 
+// videoDefaultVRAM is libvirt's virDomainVideoDefaultRAM, KiB.
+var videoDefaultVRAM = map[string]string{
+	"vga": "16384", "cirrus": "16384", "vmvga": "4096", "xen": "4096", "qxl": "65536",
+}
+
+// videoDefaults fills a video model's default memory and head count.
+func (d *Devices) videoDefaults() {
+	for _, v := range d.ByKind["video"] {
+		m := v.Child("model")
+		if m == nil {
+			continue
+		}
+		typ := m.Prop("type")
+		if vram, ok := videoDefaultVRAM[typ]; ok {
+			if cur, has := m.Attr("vram"); !has || cur == "0" {
+				m = withAttrDefault(m, "vram", vram, false)
+			}
+		}
+		if typ == "qxl" {
+			m = withAttrDefault(m, "ram", "65536", false)
+		}
+		if typ != "none" && typ != "" {
+			m = withAttrDefault(m, "heads", "1", false)
+		}
+		v.setChild(m)
+	}
+}
+
 // addImplicitVideo gives a guest with graphics but no video the default
 // video libvirt adds.
 func (d *Devices) addImplicitVideo() {
