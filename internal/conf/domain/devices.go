@@ -149,5 +149,8 @@ func (d *Devices) format(b *xmlbuf.Buffer, flags FormatFlags) {
 			}
 		}
 	}
-	b.FormatElementAlways("devices", nil, child)
+	// libvirt writes <devices> open and close even when empty
+	b.Add("<devices>\n")
+	b.AddBuffer(child)
+	b.Add("</devices>\n")
 }

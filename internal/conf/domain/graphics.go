@@ -65,8 +65,21 @@ func parseGraphicsDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) error
 			dev.attrs.set("socket", l.Prop("socket"))
 		}
 	}
-	if typ == "vnc" || typ == "spice" || typ == "rdp" {
-		if _, ok := dev.attrs.get("socket"); !ok || typ != "vnc" {
+	if typ == "spice" {
+		// spice keeps its ports as written; automatic ones are dropped
+		// from a persistent config.
+		if dev.Attr("autoport") == "yes" && flags&ParseInactive != 0 {
+			dev.attrs.del("port")
+			dev.attrs.del("tlsPort")
+		}
+		for _, a := range []string{"port", "tlsPort"} {
+			if v, ok := dev.attrs.get(a); ok && (v == "0" || v == "-1") {
+				dev.attrs.del(a)
+			}
+		}
+	}
+	if typ == "vnc" || typ == "rdp" {
+		if _, ok := dev.attrs.get("socket"); typ != "spice" && (!ok || typ != "vnc") {
 			port, hasPort := dev.attrs.get("port")
 			p, err := strconv.Atoi(port)
 			if !hasPort || err != nil {

@@ -33,9 +33,10 @@ func (d *Devices) inputDefaults(osType string) {
 	}
 }
 
-// addImplicitInputs gives a guest with graphics the PS/2 (or Xen) mouse
-// and keyboard libvirt assumes.
-func (d *Devices) addImplicitInputs(osType string, x86 bool) {
+// AddImplicitInputs gives a guest with graphics the PS/2 (or Xen) mouse
+// and keyboard; drivers call it (libvirt 9.0 does this in the drivers,
+// not in the generic post-parse).
+func (d *Devices) AddImplicitInputs(osType string, x86 bool) {
 	if len(d.ByKind["graphics"]) == 0 || !x86 {
 		return
 	}

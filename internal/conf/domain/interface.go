@@ -15,7 +15,7 @@ func init() {
 				"filterref", "tune", "teaming", "link", "mtu", "coalesce"},
 		},
 		"interface/mac":                {attrs: []string{"address", "type", "check"}},
-		"interface/source":             {attrs: []string{"network", "portgroup", "portid", "bridge", "dev", "mode", "type", "path", "address", "port", "name"}, children: []string{"address", "local", "reconnect"}},
+		"interface/source":             {attrs: []string{"network", "portgroup", "portid", "bridge", "dev", "type", "path", "mode", "address", "port", "name"}, children: []string{"address", "local", "reconnect"}},
 		"interface/source/local":       {attrs: []string{"address", "port"}},
 		"interface/ip":                 {attrs: []string{"address", "family", "prefix", "peer"}},
 		"interface/route":              {attrs: []string{"family", "address", "netmask", "prefix", "gateway", "metric"}},

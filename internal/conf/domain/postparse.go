@@ -27,7 +27,6 @@ func (d *Devices) PostParse(ctx DeviceContext) error {
 	d.assignControllerIndexes()
 	d.assignChrPorts()
 	d.inputDefaults(ctx.OSType)
-	d.addImplicitInputs(ctx.OSType, archIsX86(ctx.Arch))
 	d.addConsoleCompat()
 	for _, disk := range d.Disks {
 		disk.postParse()
