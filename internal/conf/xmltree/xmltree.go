@@ -48,7 +48,7 @@ func Parse(data []byte, name string) (*Node, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "%s:1: Document is empty", name)
 	}
-	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec := xml.NewDecoder(bytes.NewReader(normalizeAttrWhitespace(data)))
 	dec.Strict = true
 	dec.Entity = xml.HTMLEntity
 	var root *Node
@@ -250,4 +250,63 @@ func EscapeText(s string) string {
 func EscapeAttr(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&quot;", "\n", "&#10;", "\r", "&#13;", "\t", "&#9;")
 	return r.Replace(s)
+}
+
+// normalizeAttrWhitespace applies XML's end-of-line handling (CR LF and
+// lone CR become LF) and attribute-value normalisation (tabs and newlines
+// inside attribute values become spaces), as libxml2 does; encoding/xml
+// does neither for attributes. Character references such as &#10; are left
+// alone, so they still yield the character.
+func normalizeAttrWhitespace(data []byte) []byte {
+	if bytes.IndexByte(data, '\r') >= 0 {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	}
+	var out []byte // a copy, made on the first change
+	inTag := false
+	var quote byte
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if c == '\t' || c == '\n' {
+				if out == nil {
+					out = append([]byte(nil), data...)
+				}
+				out[i] = ' '
+			}
+		case inTag:
+			if c == '"' || c == '\'' {
+				quote = c
+			} else if c == '>' {
+				inTag = false
+			}
+		case c == '<':
+			if skip := skipMarkup(data[i:]); skip > 0 {
+				i += skip - 1
+				continue
+			}
+			inTag = true
+		}
+	}
+	if out != nil {
+		return out
+	}
+	return data
+}
+
+// skipMarkup returns the length of a comment, CDATA section, processing
+// instruction or declaration at the start of b (0 if b starts a tag).
+func skipMarkup(b []byte) int {
+	for _, m := range [][2]string{{"<!--", "-->"}, {"<![CDATA[", "]]>"}, {"<?", "?>"}, {"<!", ">"}} {
+		if bytes.HasPrefix(b, []byte(m[0])) {
+			if end := bytes.Index(b[len(m[0]):], []byte(m[1])); end >= 0 {
+				return len(m[0]) + end + len(m[1])
+			}
+			return len(b)
+		}
+	}
+	return 0
 }

@@ -57,3 +57,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestAttributeWhitespaceIsNormalised(t *testing.T) {
+	n, err := Parse([]byte("<a x='1\n2\t3&#10;4' y=\"a\r\nb\"><!-- '\n' --><b>t\tx</b></a>"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Prop("x"); got != "1 2 3\n4" {
+		t.Fatalf("x = %q", got)
+	}
+	if got := n.Prop("y"); got != "a b" {
+		t.Fatalf("y = %q", got)
+	}
+	if got := n.Child("b").Text; got != "t\tx" {
+		t.Fatalf("text must keep its tab: %q", got)
+	}
+}
