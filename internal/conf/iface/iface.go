@@ -64,8 +64,9 @@ type IP struct {
 // BridgeDef is a bridge's <bridge> element.
 type BridgeDef struct {
 	// STP is "on", "off" or "" when unspecified.
-	STP        string
-	Delay      string
+	STP string
+	// Delay is the forwarding delay in seconds as written, nil when absent.
+	Delay      *string
 	Interfaces []*Def
 }
 
@@ -150,14 +151,11 @@ func parseDef(n *xmltree.Node, parent string) (*Def, error) {
 		}
 		if m := n.Child("mtu"); m != nil {
 			if s := m.Prop("size"); s != "" {
-				v, ok := strToULongP(s, 10)
+				v, ok := strToUIntP(s, 10)
 				if !ok {
 					return nil, xmlErr("interface mtu value is improper")
 				}
-				if v > 0xffffffff {
-					v = 0xffffffff
-				}
-				def.MTU = uint32(v)
+				def.MTU = v
 			}
 		}
 		for _, p := range n.ChildrenNamed("protocol") {
@@ -256,8 +254,19 @@ func parseProtocol(n *xmltree.Node) (*Protocol, error) {
 }
 
 func parseBridge(n *xmltree.Node) (*BridgeDef, error) {
-	b := &BridgeDef{STP: n.Prop("stp")}
-	b.Delay, _ = n.Attr("delay")
+	b := &BridgeDef{}
+	if stp, ok := n.Attr("stp"); ok {
+		if stp != "on" && stp != "off" {
+			// libvirt reports the value but accepts the interface,
+			// keeping nothing of the bridge element; do the same so the
+			// interface formats as libvirt formats it.
+			return b, nil
+		}
+		b.STP = stp
+	}
+	if d, ok := n.Attr("delay"); ok {
+		b.Delay = &d
+	}
 	for _, c := range n.ChildrenNamed("interface") {
 		d, err := parseDef(c, Bridge)
 		if err != nil {
@@ -329,7 +338,7 @@ func (def *Def) format(b *xmlbuf.Buffer, top bool) {
 			b.Asprintf("<start mode='%s'/>\n", xmlbuf.Escape(def.StartMode))
 		}
 		if def.MTU != 0 {
-			b.Asprintf("<mtu size='%d'/>\n", int32(def.MTU))
+			b.Asprintf("<mtu size='%d'/>\n", def.MTU)
 		}
 		for _, p := range def.Protocols {
 			p.format(b)
@@ -395,8 +404,8 @@ func (br *BridgeDef) format(b *xmlbuf.Buffer) {
 	if br.STP != "" {
 		b.Asprintf(" stp='%s'", xmlbuf.Escape(br.STP))
 	}
-	if br.Delay != "" {
-		b.Asprintf(" delay='%s'", xmlbuf.Escape(br.Delay))
+	if br.Delay != nil {
+		b.Asprintf(" delay='%s'", xmlbuf.Escape(*br.Delay))
 	}
 	b.AddLit(">\n")
 	b.AdjustIndent(2)
@@ -467,7 +476,7 @@ func (def *Def) validate(top bool) error {
 			return xmlErr("unknown interface startmode %s", def.StartMode)
 		}
 		if def.MTU > maxMTU {
-			return xmlErr("interface mtu value is improper")
+			return xmlErr("value of the 'size' attribute of 'mtu' element must be at most %d", maxMTU)
 		}
 		for _, p := range def.Protocols {
 			if p.Family != "ipv4" && p.Family != "ipv6" {
@@ -475,7 +484,7 @@ func (def *Def) validate(top bool) error {
 			}
 			if p.DHCP && p.PeerDNS != "" && p.PeerDNS != "yes" && p.PeerDNS != "no" {
 				return virterr.NewFrom(virterr.FromXML, virterr.XMLError,
-					"Invalid value for attribute '%s' in element '%s': '%s'. Expected one of 'yes', 'no'", "peerdns", "dhcp", p.PeerDNS)
+					"Invalid value for attribute '%s' in element '%s': '%s'.", "peerdns", "dhcp", p.PeerDNS)
 			}
 		}
 	}
@@ -485,9 +494,6 @@ func (def *Def) validate(top bool) error {
 	var members []*Def
 	switch {
 	case def.Bridge != nil:
-		if def.Bridge.STP != "" && def.Bridge.STP != "on" && def.Bridge.STP != "off" {
-			return xmlErr("bridge interface stp should be on or off got %s", def.Bridge.STP)
-		}
 		members = def.Bridge.Interfaces
 	case def.Bond != nil:
 		bo := def.Bond

@@ -4,96 +4,12 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/govirt/govirt/internal/conf/xmltree"
 )
 
-// The helpers below reproduce how libvirt's virXPath* and virStrToLong*
-// functions read numbers, because which spellings are accepted (leading
-// blanks, "0x" prefixes, fractions, minus signs) decides which documents
-// parse at all.
-
-// xpathString is virXPathString("string(./name[1])"): the element's text,
-// or absent when the element is missing or its text is empty.
-func xpathString(n *xmltree.Node, name string) (string, bool) {
-	c := n.Child(name)
-	if c == nil || c.Text == "" {
-		return "", false
-	}
-	return c.Text, true
-}
-
-// xpathNumber is XPath's number() on a string: surrounding XML blanks are
-// ignored, an optional minus, digits with an optional fraction; anything
-// else is NaN (reported as !ok).
-func xpathNumber(s string) (float64, bool) {
-	s = strings.Trim(s, " \t\r\n")
-	if s == "" {
-		return 0, false
-	}
-	body := strings.TrimPrefix(s, "-")
-	digits, dot := 0, 0
-	for i := 0; i < len(body); i++ {
-		switch c := body[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.':
-			dot++
-		default:
-			return 0, false
-		}
-	}
-	if digits == 0 || dot > 1 {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, false
-	}
-	return f, true
-}
-
-// numStatus is what virXPath{Int,UInt,ULong} return: found, missing (-1)
-// or invalid (-2).
-type numStatus int
-
-const (
-	numOK numStatus = iota
-	numMissing
-	numInvalid
-)
-
-// xpathNumberULong is virXPathULong("number(./name[1])", …): a missing
-// element or a non-number is "missing"; a negative or fractional number is
-// "invalid".
-func xpathNumberULong(text string, present bool) (uint64, numStatus) {
-	if !present {
-		return 0, numMissing
-	}
-	f, ok := xpathNumber(text)
-	if !ok {
-		return 0, numMissing
-	}
-	if f < 0 || f != math.Trunc(f) || f >= 1<<64 {
-		return 0, numInvalid
-	}
-	return uint64(f), numOK
-}
-
-// xpathNumberInt is virXPathInt("number(...)").
-func xpathNumberInt(text string, present bool) (int, numStatus) {
-	if !present {
-		return 0, numMissing
-	}
-	f, ok := xpathNumber(text)
-	if !ok {
-		return 0, numMissing
-	}
-	if f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
-		return 0, numInvalid
-	}
-	return int(f), numOK
-}
+// The helpers below reproduce libvirt's virStrToLong* functions, because
+// which spellings they accept (leading blanks, a plus sign, "0x" prefixes)
+// decides which documents parse at all. internal/conf/nodedev has the
+// same helpers; neither package depends on the other's internals.
 
 // strtoul parses like C's strtoul: leading blanks, an optional sign, an
 // optional 0x prefix for base 16 or 0, and digits up to the end of s (libvirt
@@ -137,15 +53,6 @@ func strToUIntP(s string, base int) (uint32, bool) {
 	return uint32(v), true
 }
 
-// strToULongP is virStrToLong_ulp.
-func strToULongP(s string, base int) (uint64, bool) {
-	neg, v, ok := strtoul(s, base)
-	if !ok || neg {
-		return 0, false
-	}
-	return v, true
-}
-
 // strToInt is virStrToLong_i.
 func strToInt(s string, base int) (int, bool) {
 	neg, v, ok := strtoul(s, base)
@@ -162,9 +69,4 @@ func strToInt(s string, base int) (int, bool) {
 		return 0, false
 	}
 	return int(v), true
-}
-
-// strToULong is virStrToLong_ul: like strtoul, a minus sign is rejected.
-func strToULong(s string, base int) (uint64, bool) {
-	return strToULongP(s, base)
 }

@@ -204,11 +204,10 @@ func parseUSBInterface(n *xmltree.Node, def *Def) (*USBInterfaceCap, error) {
 }
 
 func (c *USBInterfaceCap) format(b *xmlbuf.Buffer) {
-	// libvirt prints these unsigned fields with %d.
-	b.Asprintf("<number>%d</number>\n", int32(c.Number))
-	b.Asprintf("<class>%d</class>\n", int32(c.Class))
-	b.Asprintf("<subclass>%d</subclass>\n", int32(c.Subclass))
-	b.Asprintf("<protocol>%d</protocol>\n", int32(c.Protocol))
+	b.Asprintf("<number>%d</number>\n", c.Number)
+	b.Asprintf("<class>%d</class>\n", c.Class)
+	b.Asprintf("<subclass>%d</subclass>\n", c.Subclass)
+	b.Asprintf("<protocol>%d</protocol>\n", c.Protocol)
 	escIf(b, "description", c.Description)
 }
 
@@ -355,7 +354,7 @@ func parseSCSIHost(n *xmltree.Node, def *Def, mode Mode) (*SCSIHostCap, error) {
 }
 
 func (c *SCSIHostCap) format(b *xmlbuf.Buffer) {
-	b.Asprintf("<host>%d</host>\n", int32(c.Host))
+	b.Asprintf("<host>%d</host>\n", c.Host)
 	if c.UniqueID != -1 {
 		b.Asprintf("<unique_id>%d</unique_id>\n", c.UniqueID)
 	}
@@ -457,10 +456,10 @@ func parseSCSI(n *xmltree.Node, def *Def) (*SCSICap, error) {
 }
 
 func (c *SCSICap) format(b *xmlbuf.Buffer) {
-	b.Asprintf("<host>%d</host>\n", int32(c.Host))
-	b.Asprintf("<bus>%d</bus>\n", int32(c.Bus))
-	b.Asprintf("<target>%d</target>\n", int32(c.Target))
-	b.Asprintf("<lun>%d</lun>\n", int32(c.Lun))
+	b.Asprintf("<host>%d</host>\n", c.Host)
+	b.Asprintf("<bus>%d</bus>\n", c.Bus)
+	b.Asprintf("<target>%d</target>\n", c.Target)
+	b.Asprintf("<lun>%d</lun>\n", c.Lun)
 	escIf(b, "type", c.Type)
 }
 

@@ -6,7 +6,10 @@
 //
 // Parse checks syntax only; Validate holds libvirt's semantic checks and
 // the enum checks libvirt's parser makes, so a definition saved by a newer
-// version still loads. Format writes libvirt's canonical XML.
+// version still loads. Format writes libvirt's canonical XML; the one
+// deliberate difference is that unsigned numbers of 2^31 and more are
+// written unsigned, where libvirt prints them negative and then cannot read
+// its own output.
 package nodedev
 
 import (

@@ -92,7 +92,7 @@ func (l *PCIELink) format(b *xmlbuf.Buffer, validity string) {
 	if l.Speed != "" {
 		b.Asprintf(" speed='%s'", xmlbuf.Escape(l.Speed))
 	}
-	b.Asprintf(" width='%d'", int32(l.Width))
+	b.Asprintf(" width='%d'", l.Width)
 	b.AddLit("/>\n")
 }
 
@@ -331,10 +331,10 @@ func (c *PCICap) format(b *xmlbuf.Buffer) {
 	if c.Class >= 0 {
 		b.Asprintf("<class>0x%06x</class>\n", c.Class)
 	}
-	b.Asprintf("<domain>%d</domain>\n", int32(c.Domain))
-	b.Asprintf("<bus>%d</bus>\n", int32(c.Bus))
-	b.Asprintf("<slot>%d</slot>\n", int32(c.Slot))
-	b.Asprintf("<function>%d</function>\n", int32(c.Function))
+	b.Asprintf("<domain>%d</domain>\n", c.Domain)
+	b.Asprintf("<bus>%d</bus>\n", c.Bus)
+	b.Asprintf("<slot>%d</slot>\n", c.Slot)
+	b.Asprintf("<function>%d</function>\n", c.Function)
 	b.Asprintf("<product id='0x%04x'", c.Product)
 	if c.ProductName != "" {
 		b.EscapeString(">%s</product>\n", c.ProductName)
@@ -381,7 +381,7 @@ func (c *PCICap) format(b *xmlbuf.Buffer) {
 		c.VPD.format(b)
 	}
 	if len(c.IommuGroupDevices) > 0 {
-		b.Asprintf("<iommuGroup number='%d'>\n", int32(c.IommuGroup))
+		b.Asprintf("<iommuGroup number='%d'>\n", c.IommuGroup)
 		b.AdjustIndent(2)
 		for _, a := range c.IommuGroupDevices {
 			a.format(b)
