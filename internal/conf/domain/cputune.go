@@ -120,6 +120,10 @@ func parseCPUTune(n *xmltree.Node, flags ParseFlags) (*CPUTune, error) {
 	return t, nil
 }
 
+func (t *CPUTune) hasPins() bool {
+	return t != nil && (len(t.VCPUPins) > 0 || t.EmulatorPin != nil || len(t.IOThreadPins) > 0)
+}
+
 func parsePin(c *xmltree.Node, idAttr string, into map[uint]CPUSet) error {
 	id, ok := parseUintText(c.Prop(idAttr))
 	if !ok {

@@ -83,7 +83,15 @@ type Def struct {
 	Memory Memory
 	VCPU   VCPUs
 
-	CPUTune *CPUTune
+	MemTune   *MemTune
+	IOThreads *IOThreads
+	CPUTune   *CPUTune
+	NumaTune  *NumaTune
+
+	OS *OS
+	// deviceBoot records that some device has <boot order>, which rules
+	// out <os><boot>.
+	deviceBoot bool
 
 	OnPoweroff    string
 	OnReboot      string
@@ -154,15 +162,36 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 	if d.VCPU, err = parseVCPUs(n); err != nil {
 		return nil, err
 	}
+	if c := n.Child("memtune"); c != nil {
+		if d.MemTune, err = parseMemTune(c); err != nil {
+			return nil, err
+		}
+	}
+	if d.IOThreads, err = parseIOThreads(n); err != nil {
+		return nil, err
+	}
 	if c := n.Child("cputune"); c != nil {
 		if d.CPUTune, err = parseCPUTune(c, flags); err != nil {
 			return nil, err
 		}
 	}
+	if d.NumaTune, err = parseNumaTune(n.Child("numatune"), d.VCPU.Placement == "static"); err != nil {
+		return nil, err
+	}
+	// Memory placed by numad takes the vcpus along unless they are pinned.
+	if d.NumaTune.placementAuto() && d.VCPU.CPUSet == nil && !d.CPUTune.hasPins() {
+		d.VCPU.Placement = "auto"
+	}
 	d.OnPoweroff = lifecycleText(n, "on_poweroff")
 	d.OnReboot = lifecycleText(n, "on_reboot")
 	d.OnCrash = lifecycleText(n, "on_crash")
 	d.OnLockfailure = lifecycleText(n, "on_lockfailure")
+	if o := n.Child("os"); o != nil {
+		if d.OS, err = parseOS(o); err != nil {
+			return nil, err
+		}
+	}
+	d.deviceBoot = hasDeviceBoot(n.Child("devices"))
 	if p := n.Child("perf"); p != nil {
 		d.Perf = parsePerf(p)
 	}
@@ -196,9 +225,10 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 var modelled = map[string]bool{
 	"name": true, "uuid": true, "genid": true, "title": true, "description": true,
 	"metadata": true, "maxMemory": true, "memory": true, "currentMemory": true,
-	"vcpu": true, "vcpus": true, "cputune": true,
+	"vcpu": true, "vcpus": true, "cputune": true, "memtune": true, "numatune": true,
+	"iothreads": true, "iothreadids": true,
 	"on_poweroff": true, "on_reboot": true, "on_crash": true, "on_lockfailure": true,
-	"perf": true, "devices": true, "seclabel": true, "launchSecurity": true,
+	"perf": true, "devices": true, "os": true, "seclabel": true, "launchSecurity": true,
 }
 
 // repeatable are the unmodelled top-level elements libvirt reads every copy
@@ -277,13 +307,14 @@ type PostParseOptions struct {
 // architecture, the current memory bound, metadata clean-up. It is
 // idempotent.
 func (d *Def) PostParse(opts PostParseOptions) error {
-	if os := d.raw["os"]; len(os) > 0 && opts.DefaultArch != nil {
-		if t := os[0].Child("type"); t != nil {
-			if _, ok := t.Attr("arch"); !ok {
-				if arch := opts.DefaultArch(strings.TrimSpace(t.Text), d.Type); arch != "" {
-					t.Attrs = append([]xmltree.Attr{{Name: "arch", Value: arch}}, t.Attrs...)
-				}
-			}
+	if d.OS != nil {
+		if d.OS.Arch == "" && opts.DefaultArch != nil {
+			d.OS.Arch = opts.DefaultArch(d.OS.Type, d.Type)
+		}
+		// virDomainDefBootOrderPostParse: an HVM guest with no boot
+		// order at all boots from its first disk.
+		if d.OS.Type == "hvm" && len(d.OS.BootDevs) == 0 && !d.deviceBoot {
+			d.OS.BootDevs = []string{"hd"}
 		}
 	}
 	if d.OnPoweroff == "" {
@@ -314,6 +345,24 @@ func (d *Def) Validate() error {
 	}
 	if strings.Contains(d.Name, "/") {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "name %s cannot contain '/'", d.Name)
+	}
+	if d.OS != nil {
+		if err := d.OS.validate(); err != nil {
+			return err
+		}
+		if len(d.OS.BootDevs) > 0 && d.deviceBoot {
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "per-device boot elements cannot be used together with os/boot elements")
+		}
+	}
+	if d.MemTune != nil {
+		if err := d.MemTune.validate(); err != nil {
+			return err
+		}
+	}
+	if d.NumaTune != nil {
+		if err := d.NumaTune.validate(); err != nil {
+			return err
+		}
 	}
 	if err := d.Memory.validate(); err != nil {
 		return err
@@ -389,9 +438,25 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 		d.Memory.format(b, name)
 	case "vcpu", "vcpus":
 		d.VCPU.format(b, name)
+	case "memtune":
+		if d.MemTune != nil {
+			d.MemTune.format(b)
+		}
+	case "numatune":
+		if d.NumaTune != nil {
+			d.NumaTune.format(b)
+		}
+	case "iothreads", "iothreadids":
+		if d.IOThreads != nil {
+			d.IOThreads.format(b, name)
+		}
 	case "cputune":
 		if d.CPUTune != nil {
 			d.CPUTune.format(b, flags)
+		}
+	case "os":
+		if d.OS != nil {
+			d.OS.format(b, len(d.raw["bootloader"]) > 0)
 		}
 	case "clock":
 		if len(d.raw["clock"]) == 0 {
