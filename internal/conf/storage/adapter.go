@@ -178,7 +178,7 @@ func validateWWN(w string) error {
 		ok = isHex(p[i])
 	}
 	if !ok {
-		return virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Malformed wwn: %s", w)
+		return virterr.NewFrom(virterr.FromStorage, virterr.InternalError, "Malformed wwn: %s", w)
 	}
 	return nil
 }

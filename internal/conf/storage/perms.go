@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"math"
+
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -44,15 +46,17 @@ func parsePerms(n *xmltree.Node) (Perms, error) {
 			continue
 		}
 		// Older libvirt wrote -1 for "unset", so -1 (or its 32-bit
-		// wrap-around) still means unset.
+		// wrap-around) still means unset. libvirt prints IDs as a C int,
+		// so an ID of 2^31 or more comes out negative; unlike libvirt we
+		// read such output back as the ID it stands for.
 		v, ok := xpathInteger(c.Text)
-		if !ok || (v != -1 && (v < 0 || v > 0xFFFFFFFF)) {
+		if !ok || v < math.MinInt32 || v > math.MaxUint32 {
 			return p, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "malformed %s element", id.name)
 		}
 		if v == -1 || v == 0xFFFFFFFF {
 			continue
 		}
-		u := uint32(v)
+		u := uint32(v) // negative values wrap, as libvirt wrote them
 		*id.dst = &u
 	}
 	p.Label = childString(n, "label")
