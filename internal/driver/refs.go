@@ -150,3 +150,25 @@ type Procedure struct {
 	Stream       StreamDirection
 	ACL          []string // libvirt's @acl annotations
 }
+
+// CString is s as the wire's NUL-terminated char arrays carry it (security
+// labels and models).
+func CString(s string) []int8 {
+	out := make([]int8, len(s)+1)
+	for i := 0; i < len(s); i++ {
+		out[i] = int8(s[i])
+	}
+	return out
+}
+
+// GoString reads a wire char array up to its first NUL.
+func GoString(c []int8) string {
+	b := make([]byte, 0, len(c))
+	for _, v := range c {
+		if v == 0 {
+			break
+		}
+		b = append(b, byte(v))
+	}
+	return string(b)
+}
