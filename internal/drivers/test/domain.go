@@ -25,20 +25,20 @@ const (
 
 // Lifecycle events (virDomainEventType) and their details.
 const (
-	eventDefined       int32 = 0
-	eventUndefined     int32 = 1
-	eventStarted       int32 = 2
-	eventSuspended     int32 = 3
-	eventResumed       int32 = 4
-	eventStopped       int32 = 5
-	detailAdded        int32 = 0 // VIR_DOMAIN_EVENT_DEFINED_ADDED
-	detailUpdated      int32 = 1 // VIR_DOMAIN_EVENT_DEFINED_UPDATED
-	detailRemoved      int32 = 0 // VIR_DOMAIN_EVENT_UNDEFINED_REMOVED
-	detailBooted       int32 = 0 // VIR_DOMAIN_EVENT_STARTED_BOOTED
-	detailPaused       int32 = 0 // VIR_DOMAIN_EVENT_SUSPENDED_PAUSED
-	detailUnpaused     int32 = 0 // VIR_DOMAIN_EVENT_RESUMED_UNPAUSED
-	detailDestroyed    int32 = 1 // VIR_DOMAIN_EVENT_STOPPED_DESTROYED
-	eventIDLifecycle   int32 = 0 // VIR_DOMAIN_EVENT_ID_LIFECYCLE
+	eventDefined       int32  = 0
+	eventUndefined     int32  = 1
+	eventStarted       int32  = 2
+	eventSuspended     int32  = 3
+	eventResumed       int32  = 4
+	eventStopped       int32  = 5
+	detailAdded        int32  = 0 // VIR_DOMAIN_EVENT_DEFINED_ADDED
+	detailUpdated      int32  = 1 // VIR_DOMAIN_EVENT_DEFINED_UPDATED
+	detailRemoved      int32  = 0 // VIR_DOMAIN_EVENT_UNDEFINED_REMOVED
+	detailBooted       int32  = 0 // VIR_DOMAIN_EVENT_STARTED_BOOTED
+	detailPaused       int32  = 0 // VIR_DOMAIN_EVENT_SUSPENDED_PAUSED
+	detailUnpaused     int32  = 0 // VIR_DOMAIN_EVENT_RESUMED_UNPAUSED
+	detailDestroyed    int32  = 1 // VIR_DOMAIN_EVENT_STOPPED_DESTROYED
+	eventIDLifecycle   int32  = 0 // VIR_DOMAIN_EVENT_ID_LIFECYCLE
 	xmlInactive        uint32 = 1 << 1
 	destroyGraceful    uint32 = 1 << 0
 	startPaused        uint32 = 1 << 0
