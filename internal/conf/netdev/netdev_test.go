@@ -12,7 +12,7 @@ import (
 	"github.com/govirt/govirt/virt/virterr"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden .out files in testdata")
+var update = flag.Bool("update", false, "rewrite the golden .golden files in testdata")
 
 // roundTrip parses every shared element under a wrapper <interface> and
 // formats them back in the same order.
@@ -75,7 +75,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := strings.TrimSuffix(f, ".xml") + ".out"
+			golden := strings.TrimSuffix(f, ".xml") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)

@@ -24,6 +24,7 @@ type IP struct {
 	Hosts      []*DHCPHost
 	TFTPRoot   string
 	BootFile   string
+	hasBoot    bool
 	BootServer netip.Addr
 }
 
@@ -149,7 +150,7 @@ func (ip *IP) parseDHCP(netName string, n *xmltree.Node) error {
 		if !ok {
 			return virterr.New(virterr.XMLError, "Missing required attribute 'file' in element 'bootp'")
 		}
-		ip.BootFile = file
+		ip.BootFile, ip.hasBoot = file, true
 		if server, ok := attr(b, "server"); ok {
 			s, err := parseAddr(server)
 			if err != nil {
@@ -345,7 +346,7 @@ func (ip *IP) format(buf *xmlbuf.Buffer) {
 				buf.AddLit("/>\n")
 			}
 		}
-		if ip.BootFile != "" {
+		if ip.hasBoot {
 			buf.EscapeString("<bootp file='%s'", ip.BootFile)
 			if ip.BootServer.IsValid() {
 				buf.Asprintf(" server='%s'", formatAddr(ip.BootServer))

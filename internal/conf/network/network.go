@@ -221,7 +221,7 @@ func ParseNode(root *xmltree.Node) (*Def, error) {
 		return nil, err
 	}
 	if m := root.Child("metadata"); m != nil {
-		def.Metadata = m
+		def.Metadata = copyMetadata(m)
 	}
 	if err := def.parseDnsmasqOptions(root); err != nil {
 		return nil, err
@@ -387,7 +387,7 @@ func (def *Def) FormatBuf(buf *xmlbuf.Buffer, flags FormatFlags) {
 	buf.EscapeString("<name>%s</name>\n", def.Name)
 	buf.Asprintf("<uuid>%s</uuid>\n", def.UUID)
 	if def.Metadata != nil {
-		buf.FormatNode(def.Metadata)
+		formatMetadata(buf, def.Metadata)
 	}
 	def.Forward.format(buf, inactive)
 

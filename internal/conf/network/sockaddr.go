@@ -234,7 +234,7 @@ func checkRange(start, end, network netip.Addr, prefix int) error {
 	// must agree.
 	for i := 0; i < len(s)-2; i++ {
 		if s[i] != e[i] {
-			return virterr.New(virterr.InternalError, "range %s - %s too large", startStr, endStr)
+			return virterr.New(virterr.InternalError, "range %s - %s is too large (> 65535)", startStr, endStr)
 		}
 	}
 	n := len(s)

@@ -88,7 +88,7 @@ func propUint(n *xmltree.Node, name string, base, bits int) (uint64, bool, error
 	}
 	val, good := strToUnsigned(v, base, bits, true)
 	if !good {
-		return 0, false, virterr.New(virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'. Expected integer value", name, n.Name, v)
+		return 0, false, virterr.New(virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'. Expected non-negative integer value", name, n.Name, v)
 	}
 	return val, true, nil
 }

@@ -1,0 +1,156 @@
+package network
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden .golden files in testdata")
+
+func roundTrip(data []byte, flags FormatFlags) (string, error) {
+	def, err := Parse(data)
+	if err != nil {
+		return "", err
+	}
+	if err := def.Validate(); err != nil {
+		return "", err
+	}
+	return def.Format(flags), nil
+}
+
+// TestGolden parses each testdata/*.xml and compares the formatted result
+// with the .out file beside it (written by real libvirt 9.0 where its test
+// driver accepts the document).
+func TestGolden(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.xml"))
+	if len(files) == 0 {
+		t.Fatal("no testdata")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			in, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := roundTrip(in, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := strings.TrimSuffix(f, ".xml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("got:\n%s\nwant:\n%s", got, want)
+			}
+			again, err := roundTrip([]byte(got), 0)
+			if err != nil || again != got {
+				t.Errorf("format is not a fixed point: %v\n%s", err, again)
+			}
+		})
+	}
+}
+
+const base = `<network>
+  <name>n</name>
+  <uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>
+%s</network>
+`
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		body string
+		code virterr.Code
+	}{
+		{"<forward mode='route'/>", virterr.XMLError},
+		{"<forward mode='bogus'/>", virterr.ConfigUnsupported},
+		{"<forward mode='open' dev='eth0'/><ip address='10.0.0.1' prefix='24'/>", virterr.XMLError},
+		{"<forward mode='bridge'/><bridge name='br0' stp='on'/>", virterr.XMLError},
+		{"<forward mode='hostdev'><address type='pci' domain='0' bus='1' slot='0' function='0'/><address type='pci' domain='0' bus='1' slot='0' function='0'/></forward>", virterr.XMLError},
+		{"<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.1.2' end='10.0.1.9'/></dhcp></ip>", virterr.InternalError},
+		{"<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.9' end='10.0.0.2'/></dhcp></ip>", virterr.InternalError},
+		{"<ip address='10.0.0.1' prefix='x'/>", virterr.XMLError},
+		{"<ip family='ipv6' address='10.0.0.1'/>", virterr.ConfigUnsupported},
+		{"<ip address='10.0.0.1' prefix='24'/><route address='10.1.0.0' prefix='16' gateway='10.9.0.1'/>", virterr.ConfigUnsupported},
+		{"<dns enable='no'><txt name='a' value='b'/></dns>", virterr.XMLError},
+		{"<dns><srv service='s' protocol='tcp' port='1'/></dns>", virterr.XMLDetail},
+		{"<mac address='01:00:00:00:00:01'/>", virterr.XMLError},
+		{"<mtu size='big'/>", virterr.XMLError},
+		{"<bridge macTableManager='default'/>", virterr.XMLError},
+		{"<virtualport/>", virterr.XMLError},
+		{"<portgroup/>", virterr.XMLError},
+		{"<ip address='10.0.0.1' prefix='24'><dhcp><host mac='52:54:00:00:00:01'/></dhcp></ip>", virterr.XMLError},
+		{"<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.9'><lease expiry='1'/></range></dhcp></ip>", virterr.ConfigUnsupported},
+	}
+	for _, c := range cases {
+		doc := strings.Replace(base, "%s", c.body+"\n", 1)
+		_, err := roundTrip([]byte(doc), 0)
+		if err == nil {
+			t.Errorf("%s: parsed, want error", c.body)
+			continue
+		}
+		if got := virterr.CodeOf(err); got != c.code {
+			t.Errorf("%s: code %v (%v), want %v", c.body, got, err, c.code)
+		}
+	}
+	if _, err := Parse([]byte("<network><uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid></network>")); virterr.CodeOf(err) != virterr.NoName {
+		t.Errorf("missing name: %v", err)
+	}
+}
+
+func TestMissingUUIDIsGenerated(t *testing.T) {
+	def, err := Parse([]byte("<network><name>x</name></network>"))
+	if err != nil || def.UUIDSpecified || def.UUID.IsZero() {
+		t.Fatalf("%v %+v", err, def)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.xml"))
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := roundTrip(data, 0)
+		if err != nil {
+			return
+		}
+		if strings.Contains(strings.ReplaceAll(out, " ", ""), "<bandwidth>\n</bandwidth>") {
+			// libvirt writes an all-zero <bandwidth> as an empty element
+			// and drops it on the next parse; so does govirt.
+			return
+		}
+		again, err := roundTrip([]byte(out), 0)
+		if err != nil {
+			t.Fatalf("formatted output does not parse: %v\n%s", err, out)
+		}
+		if again != out {
+			t.Fatalf("format∘parse not a fixed point:\n%s\n---\n%s", out, again)
+		}
+	})
+}
+
+func BenchmarkParseFormat(b *testing.B) {
+	in, err := os.ReadFile(filepath.Join("testdata", "features.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := roundTrip(in, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
