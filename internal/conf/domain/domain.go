@@ -326,6 +326,15 @@ func (d *Def) PostParse(opts PostParseOptions) error {
 	if d.OnCrash == "" {
 		d.OnCrash = "destroy"
 	}
+	if d.Devices != nil {
+		ctx := DeviceContext{}
+		if d.OS != nil {
+			ctx.OSType, ctx.Arch = d.OS.Type, d.OS.Arch
+		}
+		if err := d.Devices.PostParse(ctx); err != nil {
+			return err
+		}
+	}
 	d.Memory.postParse()
 	d.VCPU.postParse()
 	if d.CPUTune != nil {
@@ -372,6 +381,11 @@ func (d *Def) Validate() error {
 	}
 	if d.CPUTune != nil {
 		if err := d.CPUTune.validate(d.VCPU.Max); err != nil {
+			return err
+		}
+	}
+	if d.Devices != nil {
+		if err := d.Devices.Validate(); err != nil {
 			return err
 		}
 	}

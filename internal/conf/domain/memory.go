@@ -88,6 +88,11 @@ func (m *Memory) format(b *xmlbuf.Buffer, name string) {
 		b.AttrIf("dumpCore", m.DumpCore)
 		b.Asprintf(" unit='KiB'>%d</memory>\n", m.Total)
 	case "currentMemory":
+		// Zero means not given and not yet defaulted (libvirt's
+		// post-parse sets it to <memory>).
+		if m.Current == 0 {
+			return
+		}
 		b.Asprintf("<currentMemory unit='KiB'>%d</currentMemory>\n", m.Current)
 	}
 }
