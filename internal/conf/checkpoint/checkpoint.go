@@ -61,7 +61,11 @@ type Def struct {
 	Domain       *domain.Def
 }
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_\-][a-zA-Z0-9_\-.]*$`)
+var (
+	nameRE = regexp.MustCompile(`^[a-zA-Z0-9_\-][a-zA-Z0-9_\-.]*$`)
+	// diskNameRE is the schema's diskTargetDev or absFilePath.
+	diskNameRE = regexp.MustCompile(`^((ioemu:)?(fd|hd|sd|vd|xvd|ubd)[a-zA-Z0-9_]+|(/|[a-zA-Z]:\\).+)$`)
+)
 
 // Parse reads a <domaincheckpoint> document. libvirt always validates
 // checkpoint XML against domaincheckpoint.rng, so the schema's rules on
@@ -121,7 +125,7 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 
 func schemaError(format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromDomainCheckpoint, virterr.XMLInvalidSchema,
-		"XML document failed to validate against schema: Unable to validate doc against domaincheckpoint.rng\n"+format, args...)
+		"Unable to validate doc against domaincheckpoint.rng\n"+format, args...)
 }
 
 // checkSchema enforces domaincheckpoint.rng for the checkpoint's own
@@ -169,7 +173,7 @@ func checkDiskSchema(d *xmltree.Node) error {
 	if d.Name != "disk" || len(d.Children) != 0 {
 		return schemaError("Extra element disks in interleave")
 	}
-	if _, ok := d.Attr("name"); !ok {
+	if name, ok := d.Attr("name"); !ok || !diskNameRE.MatchString(name) {
 		return schemaError("Element disk failed to validate attributes")
 	}
 	mode, hasMode := d.Attr("checkpoint")
@@ -314,7 +318,9 @@ func (def *Def) Format(flags FormatFlags) string {
 func (def *Def) FormatTo(b *xmlbuf.Buffer, flags FormatFlags) {
 	b.AddLit("<domaincheckpoint>\n")
 	b.AdjustIndent(2)
-	b.EscapeString("<name>%s</name>\n", def.Name)
+	if def.Name != "" {
+		b.EscapeString("<name>%s</name>\n", def.Name)
+	}
 	if def.Description != "" {
 		b.EscapeString("<description>%s</description>\n", def.Description)
 	}

@@ -1,13 +1,15 @@
 package snapshot
 
 import (
+	"regexp"
+
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
 func schemaError(format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromDomainSnapshot, virterr.XMLInvalidSchema,
-		"XML document failed to validate against schema: Unable to validate doc against domainsnapshot.rng\n"+format, args...)
+		"Unable to validate doc against domainsnapshot.rng\n"+format, args...)
 }
 
 var topElements = map[string]bool{
@@ -80,12 +82,15 @@ var sourceSchema = map[string]struct{ attrs, children map[string]bool }{
 	},
 }
 
+// diskNameRE is the schema's diskTargetDev or absFilePath.
+var diskNameRE = regexp.MustCompile(`^((ioemu:)?(fd|hd|sd|vd|xvd|ubd)[a-zA-Z0-9_]+|(/|[a-zA-Z]:\\).+)$`)
+
 func checkDiskSchema(d *xmltree.Node) error {
 	if d.Name != "disk" {
 		return schemaError("unexpected element %s", d.Name)
 	}
-	if _, ok := d.Attr("name"); !ok {
-		return schemaError("missing name")
+	if name, ok := d.Attr("name"); !ok || !diskNameRE.MatchString(name) {
+		return schemaError("bad disk name")
 	}
 	snap := d.Prop("snapshot")
 	typ := "file"

@@ -318,7 +318,9 @@ func (def *Def) FormatTo(b *xmlbuf.Buffer, opts FormatOptions) {
 	}
 	b.AddLit("<domainsnapshot>\n")
 	b.AdjustIndent(2)
-	b.EscapeString("<name>%s</name>\n", def.Name)
+	if def.Name != "" {
+		b.EscapeString("<name>%s</name>\n", def.Name)
+	}
 	if def.Description != "" {
 		b.EscapeString("<description>%s</description>\n", def.Description)
 	}
@@ -406,9 +408,6 @@ func formatRenamed(b *xmlbuf.Buffer, dom *domain.Def, flags domain.FormatFlags, 
 
 // format writes one snapshot disk (virDomainSnapshotDiskDefFormat).
 func (d *Disk) format(b *xmlbuf.Buffer) {
-	if d.Name == "" {
-		return
-	}
 	attrs := b.Inherit()
 	children := b.Child()
 	attrs.Attr("name", d.Name)
