@@ -113,25 +113,38 @@ func parsePCIAddress(n *xmltree.Node) (PCIAddress, error) {
 	return a, nil
 }
 
-// validate applies virStorageAdapterValidate and the checks libvirt's
-// adapter parser makes.
+// checkSyntax makes the checks libvirt's adapter parser makes, whatever
+// the pool type.
+func (a *Adapter) checkSyntax() error {
+	switch {
+	case a.legacyFC:
+		return xmlError("Use of 'wwnn', 'wwpn', and 'parent' attributes requires use of the adapter 'type'")
+	case a.legacyParentAddr:
+		return xmlError("Use of 'parentaddr' element requires use of the adapter 'type'")
+	}
+	switch a.Type {
+	case "", AdapterSCSIHost:
+	case AdapterFCHost:
+		if a.Managed != "" && a.Managed != "yes" && a.Managed != "no" {
+			return xmlError("Invalid value for attribute 'managed' in element 'adapter': '%s'.", a.Managed)
+		}
+	default:
+		return xmlError("Invalid value for attribute 'type' in element 'adapter': '%s'.", a.Type)
+	}
+	return nil
+}
+
+// validate is virStorageAdapterValidate, for the pool types that use an
+// adapter.
 func (a *Adapter) validate() error {
-	xmlErr := func(format string, args ...any) error {
-		return virterr.NewFrom(virterr.FromStorage, virterr.XMLError, format, args...)
-	}
-	if a.legacyFC {
-		return xmlErr("Use of 'wwnn', 'wwpn', and 'parent' attributes requires use of the adapter 'type'")
-	}
-	if a.legacyParentAddr {
-		return xmlErr("Use of 'parentaddr' element requires use of the adapter 'type'")
+	xmlErr := xmlError
+	if err := a.checkSyntax(); err != nil {
+		return err
 	}
 	switch a.Type {
 	case "":
 		return xmlErr("missing storage pool source adapter")
 	case AdapterFCHost:
-		if a.Managed != "" && a.Managed != "yes" && a.Managed != "no" {
-			return xmlErr("Invalid value for attribute 'managed' in element 'adapter': '%s'.", a.Managed)
-		}
 		if a.WWNN == "" || a.WWPN == "" {
 			return xmlErr("'wwnn' and 'wwpn' must be specified for adapter type 'fchost'")
 		}
@@ -161,8 +174,6 @@ func (a *Adapter) validate() error {
 		if a.Name != "" && a.HasParent {
 			return xmlErr("Both 'name' and 'parent' cannot be specified for the 'scsi_host' adapter")
 		}
-	default:
-		return xmlErr("Invalid value for attribute 'type' in element 'adapter': '%s'.", a.Type)
 	}
 	return nil
 }

@@ -323,8 +323,10 @@ func (s *PoolSource) validate(poolType string) error {
 			return xmlError("Invalid value for attribute 'part_separator' in element 'device': '%s'.", d.PartSeparator)
 		}
 	}
-	if s.Adapter != nil && s.Adapter.Type != "" && s.Adapter.Type != AdapterFCHost && s.Adapter.Type != AdapterSCSIHost {
-		return xmlError("Invalid value for attribute 'type' in element 'adapter': '%s'.", s.Adapter.Type)
+	if s.Adapter != nil {
+		if err := s.Adapter.checkSyntax(); err != nil {
+			return err
+		}
 	}
 	if s.Auth != nil {
 		if err := s.Auth.Validate(); err != nil {
@@ -477,4 +479,19 @@ func (s *PoolSource) FormatTo(b *xmlbuf.Buffer, poolType string) {
 	}
 	b.AdjustIndent(-2)
 	b.AddLit("</source>\n")
+}
+
+// FormatSourceList writes the <sources> document that pool source
+// discovery (virConnectFindStoragePoolSources) answers with
+// (virStoragePoolSourceListFormat).
+func FormatSourceList(poolType string, sources []PoolSource) string {
+	b := xmlbuf.New()
+	b.AddLit("<sources>\n")
+	b.AdjustIndent(2)
+	for i := range sources {
+		sources[i].FormatTo(b, poolType)
+	}
+	b.AdjustIndent(-2)
+	b.AddLit("</sources>\n")
+	return b.String()
 }

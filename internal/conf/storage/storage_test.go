@@ -169,3 +169,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSourceList(t *testing.T) {
+	src, err := ParsePoolSource([]byte("<source><host name='nfs.example.com'/><dir path='/export//a/'/><format type='nfs'/></source>"), PoolNetFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := FormatSourceList(PoolNetFS, []PoolSource{*src})
+	want := "<sources>\n  <source>\n    <host name='nfs.example.com'/>\n    <dir path='/export/a'/>\n    <format type='nfs'/>\n  </source>\n</sources>\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
