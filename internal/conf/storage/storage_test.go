@@ -181,3 +181,18 @@ func TestSourceList(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func BenchmarkPoolRoundTrip(b *testing.B) {
+	data, err := os.ReadFile("testdata/pool-netfs-edge.xml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p, err := ParsePool(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = p.Format()
+	}
+}
