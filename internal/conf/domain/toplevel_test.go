@@ -36,7 +36,7 @@ func roundTrip(t testing.TB, in []byte, pflags ParseFlags, fflags FormatFlags) (
 }
 
 // TestGolden formats each testdata/golden/*.xml live and inactive and
-// compares with the .live.out / .inactive.out files next to it.
+// compares with the .live.golden / .inactive.golden files next to it.
 func TestGolden(t *testing.T) {
 	ins, _ := filepath.Glob("testdata/golden/*.xml")
 	if len(ins) == 0 {
@@ -48,8 +48,8 @@ func TestGolden(t *testing.T) {
 			pflags ParseFlags
 			fflags FormatFlags
 		}{
-			{".live.out", 0, FormatSecure},
-			{".inactive.out", ParseInactive, FormatInactive | FormatSecure},
+			{".live.golden", 0, FormatSecure},
+			{".inactive.golden", ParseInactive, FormatInactive | FormatSecure},
 		} {
 			name := strings.TrimSuffix(filepath.Base(in), ".xml") + mode.suffix
 			t.Run(name, func(t *testing.T) {
