@@ -81,20 +81,20 @@ func ParseNode(n *xmltree.Node) (*Def, error) {
 	d := &Def{}
 	d.FormatType = n.Prop("format")
 	if d.FormatType == "" {
-		return nil, virterr.New(virterr.XMLError, "unknown volume encryption format")
+		return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "unknown volume encryption format")
 	}
 	if e, ok := n.Attr("engine"); ok {
 		// "default" is the absence of the attribute; libvirt refuses it
 		// spelled out (VIR_XML_PROP_NONZERO).
 		if e == "" || e == "default" {
-			return nil, virterr.New(virterr.XMLError, "Invalid value for attribute 'engine' in element 'encryption': '%s'.", e)
+			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Invalid value for attribute 'engine' in element 'encryption': '%s'.", e)
 		}
 		d.Engine = e
 	}
 	for _, sn := range n.ChildrenNamed("secret") {
 		s := Secret{Type: sn.Prop("type")}
 		if s.Type == "" {
-			return nil, virterr.New(virterr.XMLError, "unknown volume encryption secret type")
+			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "unknown volume encryption secret type")
 		}
 		l, err := secret.ParseLookup(sn)
 		if err != nil {
@@ -110,15 +110,15 @@ func ParseNode(n *xmltree.Node) (*Def, error) {
 		c := &Cipher{}
 		var ok bool
 		if c.Name, ok = cn.Attr("name"); !ok {
-			return nil, virterr.New(virterr.XMLError, "cipher info missing 'name' attribute")
+			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "cipher info missing 'name' attribute")
 		}
 		size, ok := cn.Attr("size")
 		if !ok {
-			return nil, virterr.New(virterr.XMLError, "Missing required attribute 'size' in element 'cipher'")
+			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Missing required attribute 'size' in element 'cipher'")
 		}
 		v, err := parseUint(size, 32)
 		if err != nil {
-			return nil, virterr.New(virterr.XMLError, "Invalid value for attribute 'size' in element 'cipher': '%s'. Expected non-negative integer value", size)
+			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Invalid value for attribute 'size' in element 'cipher': '%s'. Expected non-negative integer value", size)
 		}
 		c.Size = uint32(v)
 		c.Mode = cn.Prop("mode")
@@ -127,12 +127,12 @@ func ParseNode(n *xmltree.Node) (*Def, error) {
 	}
 	if in := n.Child("ivgen"); in != nil {
 		if d.Cipher == nil {
-			return nil, virterr.New(virterr.XMLError, "ivgen element found, but cipher is missing")
+			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "ivgen element found, but cipher is missing")
 		}
 		iv := &Ivgen{}
 		var ok bool
 		if iv.Name, ok = in.Attr("name"); !ok {
-			return nil, virterr.New(virterr.XMLError, "missing ivgen info name string")
+			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "missing ivgen info name string")
 		}
 		iv.Hash = in.Prop("hash")
 		d.Ivgen = iv
@@ -156,16 +156,16 @@ func (d *Def) Validate() error {
 	switch d.FormatType {
 	case FormatDefault, FormatQcow, FormatLUKS, FormatLUKS2:
 	default:
-		return virterr.New(virterr.ConfigUnsupported, "unknown volume encryption format type %s", d.FormatType)
+		return virterr.NewFrom(virterr.FromStorage, virterr.ConfigUnsupported, "unknown volume encryption format type %s", d.FormatType)
 	}
 	switch d.Engine {
 	case "", EngineQemu, EngineLibrbd:
 	default:
-		return virterr.New(virterr.XMLError, "Invalid value for attribute 'engine' in element 'encryption': '%s'.", d.Engine)
+		return virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Invalid value for attribute 'engine' in element 'encryption': '%s'.", d.Engine)
 	}
 	for _, s := range d.Secrets {
 		if s.Type != SecretPassphrase {
-			return virterr.New(virterr.ConfigUnsupported, "unknown volume encryption secret type %s", s.Type)
+			return virterr.NewFrom(virterr.FromStorage, virterr.ConfigUnsupported, "unknown volume encryption secret type %s", s.Type)
 		}
 	}
 	return nil
