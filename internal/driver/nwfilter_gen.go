@@ -26,7 +26,7 @@ type NWFilter interface {
 	// NWFilterUndefine: libvirt virNWFilterUndefine (REMOTE_PROC_NWFILTER_UNDEFINE = 181)
 	NWFilterUndefine(ctx context.Context, nwfilter NWFilterRef) error
 	// ConnectListAllNWFilters: libvirt virConnectListAllNWFilters (REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS = 286)
-	ConnectListAllNWFilters(ctx context.Context, needResults int32, flags uint32) (ConnectListAllNwfiltersRet, error)
+	ConnectListAllNWFilters(ctx context.Context, needResults int32, flags uint32) (ConnectListAllNWFiltersRet, error)
 	// NWFilterBindingLookupByPortDev: libvirt virNWFilterBindingLookupByPortDev (REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV = 397)
 	NWFilterBindingLookupByPortDev(ctx context.Context, name string) (NWFilterBindingRef, error)
 	// NWFilterBindingGetXMLDesc: libvirt virNWFilterBindingGetXMLDesc (REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC = 398)
@@ -91,7 +91,7 @@ func (UnsupportedNWFilter) NWFilterUndefine(ctx context.Context, nwfilter NWFilt
 }
 
 // ConnectListAllNWFilters is not supported.
-func (UnsupportedNWFilter) ConnectListAllNWFilters(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllNwfiltersRet, err error) {
+func (UnsupportedNWFilter) ConnectListAllNWFilters(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllNWFiltersRet, err error) {
 	err = virterr.NoSupportFor("virConnectListAllNWFilters")
 	return
 }

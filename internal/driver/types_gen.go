@@ -548,8 +548,8 @@ type ConnectListAllNodeDevicesRet struct {
 	Ret     uint32
 }
 
-// ConnectListAllNwfiltersRet is the wire's remote_connect_list_all_nwfilters_ret.
-type ConnectListAllNwfiltersRet struct {
+// ConnectListAllNWFiltersRet is the wire's remote_connect_list_all_nwfilters_ret.
+type ConnectListAllNWFiltersRet struct {
 	Filters []NWFilterRef
 	Ret     uint32
 }

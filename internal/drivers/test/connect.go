@@ -33,25 +33,6 @@ func (c *conn) ConnectIsSecure(ctx context.Context) (int32, error) { return 1, n
 // ConnectIsEncrypted: nothing travels.
 func (c *conn) ConnectIsEncrypted(ctx context.Context) (int32, error) { return 0, nil }
 
-// ConnectIsAlive: always.
-func (c *conn) ConnectIsAlive(ctx context.Context) (int32, error) { return 1, nil }
-
-// Features libvirt's test driver claims (virDrvFeature).
-const (
-	featureTypedParamString             = 7
-	featureNetworkUpdateHasCorrectOrder = 16
-)
-
-// ConnectSupportsFeature answers for typed string parameters and the
-// corrected network-update order only.
-func (c *conn) ConnectSupportsFeature(ctx context.Context, feature int32) (int32, error) {
-	switch feature {
-	case featureTypedParamString, featureNetworkUpdateHasCorrectOrder:
-		return 1, nil
-	}
-	return 0, nil
-}
-
 // NodeGetInfo describes the fake host.
 func (c *conn) NodeGetInfo(ctx context.Context) (driver.NodeGetInfoRet, error) {
 	c.st.mu.Lock()

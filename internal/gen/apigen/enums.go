@@ -235,7 +235,7 @@ var initialisms = map[string]string{
 	"NVRAM": "NVRAM", "TPM": "TPM", "VNC": "VNC", "RDP": "RDP", "SEV": "SEV",
 	"MTU": "MTU", "IOTHREAD": "IOThread", "IOTHREADS": "IOThreads",
 	"PMSUSPENDED": "PMSuspended", "PMWAKEUP": "PMWakeup", "PMSUSPEND": "PMSuspend",
-	"NWFILTER": "NWFilter", "HTTP": "HTTP", "ISCSI": "ISCSI", "LVM": "LVM",
+	"NWFILTER": "NWFilter", "NWFILTERS": "NWFilters", "HTTP": "HTTP", "ISCSI": "ISCSI", "LVM": "LVM",
 	"FS": "FS", "NFS": "NFS", "RBD": "RBD", "VHBA": "VHBA", "MDEV": "MDEV",
 	"CCW": "CCW", "VDPA": "VDPA", "SGX": "SGX", "AP": "AP", "NPIV": "NPIV",
 	"VPORTS": "VPorts", "VF": "VF", "PF": "PF", "VFS": "VFs", "SRIOV": "SRIOV",

@@ -5,6 +5,9 @@
 //	    one Go type per `typedef enum { … } virXxx;` of the public headers
 //	    (libvirt-*.h), with libvirt's numeric values, in virt/<family>_gen.go.
 //
+//	apigen errors -in virt/virterr/codes_gen.go -out virt/errors_gen.go
+//	    the error codes and domains of virt/virterr re-exported in virt.
+//
 // DIR is libvirt's include/libvirt directory or a copy of its headers
 // (the repository's `go generate ./virt` uses ../shared/reference's). To
 // regenerate from a libvirt source tree, point -in at
@@ -36,6 +39,8 @@ func main() {
 		err = generateEnums(*in, *out)
 	case "driver":
 		err = generateDriver(*in, *procs, *out)
+	case "errors":
+		err = generateErrors(*in, *out)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
