@@ -7,7 +7,8 @@ import "sort"
 // by name.
 var order = []string{
 	"genericxml2xmlindata",
-	"qemuxml2argvdata-parse",
+	"qemuxml2argvdata-fixedpoint",
+	"qemuxml2argvdata-schema",
 	"networkxml2xmlin",
 	"networkxml2xmlupdatein",
 	"virnetworkportxml2xmldata",
