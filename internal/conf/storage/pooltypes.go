@@ -50,9 +50,11 @@ var (
 	diskPoolFormats    = []string{"unknown", "dos", "dvh", "gpt", "mac", "bsd", "pc98", "sun", "lvm2"}
 	logicalPoolFormats = []string{"unknown", "lvm2"}
 
-	// fileVolFormats are virStorageFileFormat's names a volume may use
-	// ("none" is refused); libvirt 9.0 schema order.
-	fileVolFormats = []string{"raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "luks", "cow", "qcow", "qcow2", "qed", "vmdk"}
+	// fileVolFormats are virStorageFileFormat's names a volume may use:
+	// "none" is refused, and "luks" (which the shared schema lists for
+	// disks) is not a volume format; a LUKS volume is raw with
+	// <encryption format='luks'>.
+	fileVolFormats = []string{"raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "cow", "qcow", "qcow2", "qed", "vmdk"}
 	diskVolFormats = []string{"none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended"}
 )
 
