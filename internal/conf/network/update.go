@@ -488,3 +488,28 @@ func (def *Def) updateDNSTxt(command UpdateCommand, n *xmltree.Node) error {
 	}
 	return nil
 }
+
+// Update applies one net-update edit the way the network object does
+// (virNetworkObjUpdate): on a copy made by formatting with flags and
+// parsing back, which is also checked the same way afterwards, so an edit
+// that leaves an invalid network fails. def itself is not changed.
+func (def *Def) Update(command UpdateCommand, section UpdateSection, parentIndex int, xml []byte, flags FormatFlags) (*Def, error) {
+	cp, err := def.Copy(flags)
+	if err != nil {
+		return nil, err
+	}
+	if err := cp.UpdateSection(command, section, parentIndex, xml); err != nil {
+		return nil, err
+	}
+	return cp.Copy(flags)
+}
+
+// Copy returns a deep copy made by a format/parse cycle (virNetworkDefCopy).
+func (def *Def) Copy(flags FormatFlags) (*Def, error) {
+	cp, err := Parse([]byte(def.Format(flags)))
+	if err != nil {
+		return nil, err
+	}
+	cp.Connections = def.Connections
+	return cp, nil
+}
