@@ -234,7 +234,13 @@ func parseProtocol(n *xmltree.Node) (*Protocol, error) {
 	}
 	if d := n.Child("dhcp"); d != nil {
 		p.DHCP = true
-		p.PeerDNS = d.Prop("peerdns")
+		if v, ok := d.Attr("peerdns"); ok {
+			if v == "" {
+				return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLError,
+					"Invalid value for attribute '%s' in element '%s': '%s'.", "peerdns", "dhcp", v)
+			}
+			p.PeerDNS = v
+		}
 	}
 	for _, ipn := range n.ChildrenNamed("ip") {
 		ip := IP{}

@@ -6,10 +6,10 @@
 //
 // Parse checks syntax only; Validate holds libvirt's semantic checks and
 // the enum checks libvirt's parser makes, so a definition saved by a newer
-// version still loads. Format writes libvirt's canonical XML; the one
-// deliberate difference is that unsigned numbers of 2^31 and more are
-// written unsigned, where libvirt prints them negative and then cannot read
-// its own output.
+// version still loads. Format writes libvirt's canonical XML, byte for
+// byte: where libvirt prints an unsigned field with %d (a PCI domain, a
+// SCSI or USB number, an IOMMU group, a link width), so does Format, so
+// values of 2^31 and more come out negative just as libvirt writes them.
 package nodedev
 
 import (

@@ -30,7 +30,7 @@ func parsePCIAddress(n *xmltree.Node) (PCIAddress, error) {
 }
 
 func (a PCIAddress) format(b *xmlbuf.Buffer) {
-	b.Asprintf("<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%d'/>\n", a.Domain, a.Bus, a.Slot, a.Function)
+	b.Asprintf("<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%d'/>\n", a.Domain, a.Bus, a.Slot, int32(a.Function))
 }
 
 // validate is libvirt's virPCIDeviceAddressIsValid, which its address
@@ -92,7 +92,7 @@ func (l *PCIELink) format(b *xmlbuf.Buffer, validity string) {
 	if l.Speed != "" {
 		b.Asprintf(" speed='%s'", xmlbuf.Escape(l.Speed))
 	}
-	b.Asprintf(" width='%d'", l.Width)
+	b.Asprintf(" width='%d'", int32(l.Width))
 	b.AddLit("/>\n")
 }
 
@@ -331,7 +331,7 @@ func (c *PCICap) format(b *xmlbuf.Buffer) {
 	if c.Class >= 0 {
 		b.Asprintf("<class>0x%06x</class>\n", c.Class)
 	}
-	b.Asprintf("<domain>%d</domain>\n", c.Domain)
+	b.Asprintf("<domain>%d</domain>\n", int32(c.Domain))
 	b.Asprintf("<bus>%d</bus>\n", c.Bus)
 	b.Asprintf("<slot>%d</slot>\n", c.Slot)
 	b.Asprintf("<function>%d</function>\n", c.Function)
@@ -381,7 +381,7 @@ func (c *PCICap) format(b *xmlbuf.Buffer) {
 		c.VPD.format(b)
 	}
 	if len(c.IommuGroupDevices) > 0 {
-		b.Asprintf("<iommuGroup number='%d'>\n", c.IommuGroup)
+		b.Asprintf("<iommuGroup number='%d'>\n", int32(c.IommuGroup))
 		b.AdjustIndent(2)
 		for _, a := range c.IommuGroupDevices {
 			a.format(b)
