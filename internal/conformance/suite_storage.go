@@ -45,6 +45,34 @@ func init() {
 			return []byte(v.Format()), nil
 		})
 	}})
+	register(Suite{Name: "storagepoolcapsschemadata", Run: runPoolCapabilities})
+}
+
+// runPoolCapabilities follows tests/storagepoolcapstest.c: "full" has a
+// backend for every pool type, "fs" only the fs backend.
+func runPoolCapabilities(corpus string) ([]Result, error) {
+	cases := []struct {
+		name      string
+		supported func(string) bool
+	}{
+		{"poolcaps-full.xml", func(string) bool { return true }},
+		{"poolcaps-fs.xml", func(t string) bool { return t == storage.PoolFS }},
+	}
+	if _, err := os.Stat(filepath.Join(corpus, "storagepoolcapsschemadata")); err != nil {
+		return nil, err
+	}
+	var res []Result
+	for _, c := range cases {
+		c := c
+		want, err := os.ReadFile(filepath.Join(corpus, "storagepoolcapsschemadata", c.name))
+		if err != nil {
+			continue
+		}
+		res = append(res, Check(c.name, func() error {
+			return Diff(string(want), storage.FormatPoolCapabilities(c.supported))
+		}))
+	}
+	return res, nil
 }
 
 // parseStoragePool is what virStoragePoolDefParseString does: parse,

@@ -93,3 +93,21 @@ func TestOutputMatchesSchema(t *testing.T) {
 		check("storagevol.rng", "vol-"+filepath.Base(f), v.Format())
 	}
 }
+
+// TestPoolCapabilities compares with libvirt's storagepoolcapstest.c
+// expectations: every backend, and the fs backend alone.
+func TestPoolCapabilities(t *testing.T) {
+	corpus := corpusDir(t)
+	for file, supported := range map[string]func(string) bool{
+		"poolcaps-full.xml": func(string) bool { return true },
+		"poolcaps-fs.xml":   func(t string) bool { return t == PoolFS },
+	} {
+		want, err := os.ReadFile(filepath.Join(corpus, "storagepoolcapsschemadata", file))
+		if err != nil {
+			t.Skip(err)
+		}
+		if got := FormatPoolCapabilities(supported); got != string(want) {
+			t.Errorf("%s:\ngot:\n%s\nwant:\n%s", file, got, want)
+		}
+	}
+}
