@@ -101,6 +101,19 @@ type Device struct {
 	attrs    attrList
 	children []*xmltree.Node // without the device-info elements
 	Info     DeviceInfo
+
+	// Chr is the chardev source of character devices, passthrough
+	// smartcards and redirdevs; it prints where the spec lists "source".
+	Chr *ChrSource
+	// body, when set, prints the device's attributes and content instead
+	// of the generic attributes and children.
+	body deviceBody
+}
+
+// deviceBody is a device kind modelled with its own type.
+type deviceBody interface {
+	formatAttrs(b *xmlbuf.Buffer, flags FormatFlags)
+	formatChildren(b *xmlbuf.Buffer, flags FormatFlags)
 }
 
 // Attr returns an attribute of the device element.
@@ -148,11 +161,40 @@ func (g *Device) format(b *xmlbuf.Buffer, flags FormatFlags) {
 	name := g.Kind
 	spec := specs[name]
 	attrs := b.Inherit()
-	writeAttrsInOrder(attrs, g.attrs, spec.attrs)
 	c := b.Child()
-	forEachInOrder(g.children, spec.children, func(n *xmltree.Node) {
-		formatCanon(c, n, name+"/"+n.Name)
-	})
+	if g.body != nil {
+		g.body.formatAttrs(attrs, flags)
+		g.body.formatChildren(c, flags)
+		g.Info.format(c, flags)
+		b.FormatElementAlways(name, attrs, c)
+		return
+	}
+	writeAttrsInOrder(attrs, g.attrs, spec.attrs)
+	chrDone := g.Chr == nil
+	writeChr := func() {
+		if !chrDone {
+			g.Chr.format(c, flags)
+			chrDone = true
+		}
+	}
+	done := make([]bool, len(g.children))
+	for _, want := range spec.children {
+		if want == "source" {
+			writeChr()
+		}
+		for i, n := range g.children {
+			if !done[i] && n.Name == want {
+				formatCanon(c, n, name+"/"+n.Name)
+				done[i] = true
+			}
+		}
+	}
+	writeChr()
+	for i, n := range g.children {
+		if !done[i] {
+			formatCanon(c, n, name+"/"+n.Name)
+		}
+	}
 	g.Info.format(c, flags)
 	b.FormatElementAlways(name, attrs, c)
 }

@@ -28,49 +28,35 @@ func init() {
 	}
 }
 
-// parseChardevDefaults fills what libvirt's chardev source parser fills:
-// a tcp source connects by default and speaks raw.
+// parseChardevDefaults reads the chardev source of a character device,
+// passthrough smartcard or redirdev; a character device without a type
+// is a pty.
 func parseChardevDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) error {
-	normaliseChrSource(dev)
-	return nil
-}
-
-// normaliseChrSource applies libvirt's chardev source defaults to a device
-// holding <source>/<protocol> children (chardevs, smartcards, redirdevs).
-func normaliseChrSource(dev *Device) {
-	typ := dev.Attr("type")
-	switch typ {
-	case "unix":
-		var out []*xmltree.Node
-		for _, c := range dev.children {
-			if c.Name == "source" {
-				if _, ok := c.Attr("path"); !ok {
-					// libvirt prints no source without a path
-					continue
-				}
-				c = withAttrDefault(c, "mode", "connect", true)
-			}
-			out = append(out, c)
+	typ, ok := dev.attrs.get("type")
+	switch dev.Kind {
+	case "serial", "parallel", "console", "channel":
+		if !ok {
+			typ = "pty"
+			dev.attrs = append(attrList{{Name: "type", Value: typ}}, dev.attrs...)
 		}
-		dev.children = out
-	case "tcp":
-		var out []*xmltree.Node
-		seenSource := false
-		for _, c := range dev.children {
-			if c.Name == "source" {
-				if seenSource {
-					continue
-				}
-				seenSource = true
-				c = withAttrDefault(c, "mode", "connect", true)
-			}
-			out = append(out, c)
-		}
-		dev.children = out
-		if dev.Child("protocol") == nil {
-			dev.children = append(dev.children, newNode("protocol", "type", "raw"))
+	case "smartcard":
+		if dev.Attr("mode") != "passthrough" {
+			return nil
 		}
 	}
+	chr, err := parseChrSource(typ, n, flags)
+	if err != nil {
+		return err
+	}
+	dev.Chr = chr
+	var rest []*xmltree.Node
+	for _, c := range dev.children {
+		if !isChrSourceChild(c.Name) {
+			rest = append(rest, c)
+		}
+	}
+	dev.children = rest
+	return nil
 }
 
 // withAttrDefault returns n with attribute name set to value when absent;
@@ -170,7 +156,7 @@ func (d *Devices) formatConsoles(b *xmlbuf.Buffer, flags FormatFlags) {
 		tt := con.targetType()
 		if d.hvm && (tt == "serial" || tt == "") && i < len(serials) {
 			s := serials[i]
-			cp := &Device{Kind: "console", attrs: s.attrs, Info: s.Info}
+			cp := &Device{Kind: "console", attrs: s.attrs, Info: s.Info, Chr: s.Chr}
 			for _, c := range s.children {
 				if c.Name == "target" {
 					port := chrTargetPort(s)
@@ -199,6 +185,7 @@ func (d *Devices) addConsoleCompat() {
 	if len(serials) > 0 && len(consoles) == 0 {
 		con := &Device{Kind: "console"}
 		con.attrs = serials[0].attrs
+		con.Chr = serials[0].Chr
 		con.children = []*xmltree.Node{newNode("target", "type", "serial", "port", "0")}
 		d.ByKind["console"] = []*Device{con}
 		return
@@ -208,7 +195,7 @@ func (d *Devices) addConsoleCompat() {
 		if tt == "serial" || tt == "" {
 			// the console stands for a serial port that must exist
 			c := consoles[0]
-			s := &Device{Kind: "serial", attrs: c.attrs, Info: c.Info}
+			s := &Device{Kind: "serial", attrs: c.attrs, Info: c.Info, Chr: c.Chr}
 			for _, x := range c.children {
 				if x.Name == "target" {
 					x = newNode("target", "port", "0")

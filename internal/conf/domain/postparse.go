@@ -1,8 +1,6 @@
 package domain
 
 import (
-	"strings"
-
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -100,23 +98,21 @@ func (d *Devices) Validate() error {
 			}
 		}
 	}
+	for _, r := range d.ByKind["rng"] {
+		if rng := r.RNG(); rng != nil {
+			if err := rng.validate(); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
 func validateChrSource(c *Device) error {
-	src := c.Child("source")
-	switch c.Attr("type") {
-	case "tcp":
-		if src == nil || src.Prop("host") == "" {
-			return virterr.New(virterr.XMLError, "Missing source host attribute for char device")
-		}
-		if src.Prop("service") == "" {
-			return virterr.New(virterr.XMLError, "Missing source service attribute for char device")
-		}
-	case "unix":
-		if src == nil || strings.TrimSpace(src.Prop("path")) == "" {
-			return virterr.New(virterr.XMLError, "Missing source path attribute for char device")
-		}
+	if c.Chr == nil {
+		return nil
 	}
-	return nil
+	tt := c.targetType()
+	pathOptional := c.Kind == "channel" && (tt == "virtio" || tt == "xen")
+	return c.Chr.validate(pathOptional)
 }
