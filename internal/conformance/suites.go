@@ -14,6 +14,7 @@ var order = []string{
 	"virnetworkportxml2xmldata",
 	"storagepoolxml2xmlin",
 	"storagevolxml2xmlin",
+	"storagepoolcapsschemadata",
 	"secretxml2xmlin",
 	"nwfilterxml2xmlin",
 	"virnwfilterbindingxml2xmldata",
@@ -24,6 +25,7 @@ var order = []string{
 	"domainbackupxml2xmlin",
 	"vircaps2xmldata",
 	"domaincapsdata",
+	"capabilityschemadata",
 }
 
 var registered []Suite
