@@ -48,7 +48,7 @@ func parseNetwork(in []byte) (*network.Def, error) {
 	}
 	// libvirt's parser rejects unknown enum values that govirt keeps
 	// until validation.
-	if err := def.Validate(); err != nil {
+	if err := def.CheckKnownValues(); err != nil {
 		return nil, err
 	}
 	return def, nil

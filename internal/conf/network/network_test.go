@@ -17,7 +17,7 @@ func roundTrip(data []byte, flags FormatFlags) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := def.Validate(); err != nil {
+	if err := def.CheckKnownValues(); err != nil {
 		return "", err
 	}
 	return def.Format(flags), nil
@@ -152,5 +152,40 @@ func BenchmarkParseFormat(b *testing.B) {
 		if _, err := roundTrip(in, 0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		body string
+		ok   bool
+	}{
+		{"<forward mode='nat'/><ip address='10.0.0.1' prefix='24'/>", true},
+		{"<forward mode='bridge'/><bridge name='br0'/><mac address='52:54:00:00:00:01'/>", false},
+		{"<forward mode='passthrough'><pf dev='eth0'/></forward><ip address='10.0.0.1' prefix='24'/>", false},
+		{"<forward mode='vepa' dev='eth0'/><bandwidth><inbound average='1'/></bandwidth>", false},
+		{"<forward mode='bridge'/><bridge name='br0'/><bandwidth><inbound average='1'/></bandwidth>", true},
+		{"<forward mode='hostdev'><interface dev='eth0'/></forward>", false},
+		{"<forward mode='bridge' dev='eth0'/><vlan><tag id='3'/></vlan>", false},
+		{"<forward mode='bridge'/><bridge name='br0'/><virtualport type='openvswitch'/><vlan><tag id='3'/></vlan>", true},
+		{"<portgroup name='a' default='yes'/><portgroup name='b' default='yes'/>", false},
+		{"<portgroup name='a'/><portgroup name='a'/>", false},
+		{"<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.3'/></dhcp></ip><ip address='10.1.0.1' prefix='24'><dhcp><range start='10.1.0.2' end='10.1.0.3'/></dhcp></ip>", false},
+	}
+	for _, c := range cases {
+		def, err := Parse([]byte(strings.Replace(base, "%s", c.body+"\n", 1)))
+		if err != nil {
+			t.Fatalf("%s: %v", c.body, err)
+		}
+		if err := def.Validate(); (err == nil) != c.ok {
+			t.Errorf("%s: Validate() = %v, want ok=%v", c.body, err, c.ok)
+		} else if err != nil && virterr.CodeOf(err) != virterr.ConfigUnsupported {
+			t.Errorf("%s: code %v", c.body, virterr.CodeOf(err))
+		}
+	}
+	def, _ := Parse([]byte(strings.Replace(base, "%s", "", 1)))
+	def.SetBridgeMAC()
+	if !def.MACSpecified || def.MAC[0] != 0x52 || def.MAC[1] != 0x54 || def.MAC[2] != 0 {
+		t.Errorf("SetBridgeMAC gave %v", def.MAC)
 	}
 }
