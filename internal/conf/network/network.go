@@ -336,19 +336,17 @@ func (def *Def) checkForwardMode() error {
 }
 
 // parseDnsmasqOptions reads <dnsmasq:options> (the network driver's XML
-// namespace), whatever prefix the document binds to its URI.
+// namespace), whatever prefix the document binds to its URI and wherever
+// it declares it.
 func (def *Def) parseDnsmasqOptions(root *xmltree.Node) error {
-	prefix := ""
-	for _, a := range root.Attrs {
-		if strings.HasPrefix(a.Name, "xmlns:") && a.Value == DnsmasqNamespace {
-			prefix = strings.TrimPrefix(a.Name, "xmlns:")
+	for _, opts := range root.Children {
+		if localName(opts.Name) != "options" || namespaceURI(opts) != DnsmasqNamespace {
+			continue
 		}
-	}
-	if prefix == "" {
-		return nil
-	}
-	for _, opts := range root.ChildrenNamed(prefix + ":options") {
-		for _, o := range opts.ChildrenNamed(prefix + ":option") {
+		for _, o := range opts.Children {
+			if localName(o.Name) != "option" || namespaceURI(o) != DnsmasqNamespace {
+				continue
+			}
 			v, ok := o.Attr("value")
 			if !ok {
 				return netErr(virterr.XMLError, "No dnsmasq options value specified")
@@ -357,6 +355,13 @@ func (def *Def) parseDnsmasqOptions(root *xmltree.Node) error {
 		}
 	}
 	return nil
+}
+
+func localName(name string) string {
+	if i := strings.IndexByte(name, ':'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
 }
 
 // Format writes the definition as libvirt does (virNetworkDefFormat).
