@@ -23,6 +23,8 @@ type Devices struct {
 	// serial-typed <console> as a copy of the matching <serial> for such
 	// guests.
 	hvm bool
+	// virtType is <domain type>, which some device defaults depend on.
+	virtType string
 }
 
 // deviceOrder is the order libvirt prints device kinds in
@@ -69,6 +71,7 @@ func parseDevices(n *xmltree.Node, flags ParseFlags) (*Devices, error) {
 	}
 	if dom := n.Parent; dom != nil {
 		d.hvm = strings.TrimSpace(textOf(dom.Find("os/type"))) == "hvm"
+		d.virtType = dom.Prop("type")
 	}
 	if e := n.Child("emulator"); e != nil {
 		d.Emulator = e.Text

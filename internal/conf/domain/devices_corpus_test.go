@@ -40,6 +40,8 @@ func formatDevicesOf(t testing.TB, data []byte, defaults bool) (string, error) {
 	return b.String(), nil
 }
 
+var asTestDomain = regexp.MustCompile(`(<domain[^>]*?\btype=)(["'])[a-z]+["']`)
+
 var devicesSection = regexp.MustCompile(`(?s)\n(  <devices>\n.*?  </devices>\n)`)
 
 func sectionOf(s string) string {
@@ -128,6 +130,8 @@ func TestOracleDevices(t *testing.T) {
 		if err != nil {
 			continue
 		}
+		// the oracle ran the inputs on the test driver
+		in = asTestDomain.ReplaceAll(in, []byte("${1}${2}test${2}"))
 		total++
 		w := testnet.ReplaceAllString(sectionOf(string(want)), "")
 		got, err := formatDevicesOf(t, in, true)

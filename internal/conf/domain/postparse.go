@@ -29,7 +29,12 @@ func (d *Devices) PostParse(ctx DeviceContext) error {
 	for _, disk := range d.Disks {
 		disk.postParse()
 	}
-	d.addImplicitVideo()
+	for _, g := range d.ByKind["graphics"] {
+		if x := g.Graphics(); x != nil {
+			x.postParse()
+		}
+	}
+	d.addImplicitVideo(ctx)
 	d.videoDefaults()
 	d.setPrimaryVideo()
 	d.addImplicitControllers()

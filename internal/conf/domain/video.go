@@ -1,6 +1,11 @@
 package domain
 
-import "github.com/govirt/govirt/internal/conf/xmltree"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/govirt/govirt/internal/conf/xmltree"
+)
 
 func init() {
 	addSpecs(map[string]elemSpec{
@@ -32,12 +37,115 @@ func (d *Devices) setPrimaryVideo() {
 	v.setChild(withAttrDefault(m, "primary", "yes", false))
 }
 
-// videoDefaultVRAM is libvirt's virDomainVideoDefaultRAM, KiB.
-var videoDefaultVRAM = map[string]string{
-	"vga": "16384", "cirrus": "16384", "vmvga": "4096", "xen": "4096", "qxl": "65536",
+// videoDefaultType is virDomainVideoDefaultType: the model a video
+// without one gets, for the hypervisors whose choice the generic code
+// makes ("default" is left for the driver, e.g. QEMU, to resolve).
+func videoDefaultType(virtType, osType, arch string) string {
+	switch virtType {
+	case "test", "xen":
+		switch {
+		case osType == "xen" || osType == "linux":
+			return "xen"
+		case arch == "ppc64" || arch == "ppc64le":
+			return "vga"
+		}
+		return "cirrus"
+	case "vbox":
+		return "vbox"
+	case "phyp":
+		return "vga"
+	case "vmware":
+		return "vmvga"
+	case "parallels":
+		if osType == "hvm" {
+			return "vga"
+		}
+		return "parallels"
+	case "bhyve":
+		return "gop"
+	}
+	return "default"
 }
 
-// videoDefaults fills a video model's default memory and head count.
+// videoDefaultRAM is virDomainVideoDefaultRAM, KiB.
+func videoDefaultRAM(virtType, typ string) uint64 {
+	switch typ {
+	case "vga", "cirrus", "vmvga":
+		switch virtType {
+		case "vbox":
+			return 8 * 1024
+		case "vmware":
+			return 4 * 1024
+		}
+		return 16 * 1024
+	case "bochs":
+		return 16 * 1024
+	case "xen":
+		return 4 * 1024
+	case "qxl":
+		return 64 * 1024
+	}
+	return 0
+}
+
+func roundUpPowerOfTwo(v uint64) uint64 {
+	if v == 0 {
+		return 0
+	}
+	p := uint64(1)
+	for p < v && p != 0 {
+		p <<= 1
+	}
+	if p == 0 {
+		return v
+	}
+	return p
+}
+
+func init() {
+	kindParse["video"] = parseVideoDefaults
+}
+
+// parseVideoDefaults gives a video without a model the hypervisor's
+// default model, as libvirt's parser does.
+func parseVideoDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) error {
+	m := dev.Child("model")
+	if m != nil {
+		if t := m.Prop("type"); t != "" && t != "default" {
+			return nil
+		}
+	}
+	var virtType, osType, arch string
+	if n.Parent != nil && n.Parent.Parent != nil {
+		dom := n.Parent.Parent
+		virtType = dom.Prop("type")
+		if t := dom.Find("os/type"); t != nil {
+			osType, arch = strings.TrimSpace(t.Text), t.Prop("arch")
+		}
+	}
+	typ := videoDefaultType(virtType, osType, arch)
+	if m == nil {
+		dev.children = append(dev.children, newNode("model", "type", typ))
+		return nil
+	}
+	c := *m
+	c.Attrs = append([]xmltree.Attr(nil), m.Attrs...)
+	found := false
+	for i := range c.Attrs {
+		if c.Attrs[i].Name == "type" {
+			c.Attrs[i].Value = typ
+			found = true
+		}
+	}
+	if !found {
+		c.Attrs = append([]xmltree.Attr{{Name: "type", Value: typ}}, c.Attrs...)
+	}
+	dev.setChild(&c)
+	return nil
+}
+
+// videoDefaults fills a video model's default memory (rounded up to a
+// power of two, virDomainVideoDefPostParse) and head count.
 func (d *Devices) videoDefaults() {
 	for _, v := range d.ByKind["video"] {
 		m := v.Child("model")
@@ -45,28 +153,46 @@ func (d *Devices) videoDefaults() {
 			continue
 		}
 		typ := m.Prop("type")
-		if vram, ok := videoDefaultVRAM[typ]; ok {
-			if cur, has := m.Attr("vram"); !has || cur == "0" {
-				m = withAttrDefault(m, "vram", vram, false)
+		c := *m
+		c.Attrs = append([]xmltree.Attr(nil), m.Attrs...)
+		l := (*attrList)(&c.Attrs)
+		fill := func(name string, def uint64) {
+			cur, has := l.get(name)
+			v, err := parseUintC(cur, 32)
+			if has && err != nil {
+				return
 			}
+			if !has || v == 0 {
+				v = def
+			}
+			v = roundUpPowerOfTwo(v)
+			if v == 0 && !has {
+				return
+			}
+			l.set(name, strconv.FormatUint(v, 10))
 		}
 		if typ == "qxl" {
-			m = withAttrDefault(m, "ram", "65536", false)
+			fill("ram", videoDefaultRAM(d.virtType, typ))
+		} else if _, has := l.get("ram"); has {
+			fill("ram", 0)
 		}
+		fill("vram", videoDefaultRAM(d.virtType, typ))
 		if typ != "none" && typ != "" {
-			m = withAttrDefault(m, "heads", "1", false)
+			if _, ok := l.get("heads"); !ok {
+				l.set("heads", "1")
+			}
 		}
-		v.setChild(m)
+		v.setChild(&c)
 	}
 }
 
 // addImplicitVideo gives a guest with graphics but no video the default
 // video libvirt adds.
-func (d *Devices) addImplicitVideo() {
+func (d *Devices) addImplicitVideo(ctx DeviceContext) {
 	if len(d.ByKind["graphics"]) == 0 || len(d.ByKind["video"]) > 0 {
 		return
 	}
 	v := &Device{Kind: "video"}
-	v.children = []*xmltree.Node{newNode("model", "type", "default", "heads", "1")}
+	v.children = []*xmltree.Node{newNode("model", "type", videoDefaultType(d.virtType, ctx.OSType, ctx.Arch), "heads", "1")}
 	d.ByKind["video"] = []*Device{v}
 }
