@@ -188,9 +188,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if strings.Contains(strings.ReplaceAll(out, " ", ""), "<bandwidth>\n</bandwidth>") {
-			// libvirt writes an all-zero <bandwidth> as an empty element,
-			// which it then drops on the next parse; so does govirt.
+		if unstableBandwidth(out) {
 			return
 		}
 		again, err := roundTrip([]byte(out))
@@ -201,4 +199,20 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("format∘parse not a fixed point:\n%s\n---\n%s", out, again)
 		}
 	})
+}
+
+// unstableBandwidth spots the two <bandwidth> shapes libvirt itself does
+// not read back: an all-zero element written empty, and a zero average
+// left out while peak or burst stay.
+func unstableBandwidth(out string) bool {
+	if strings.Contains(strings.ReplaceAll(out, " ", ""), "<bandwidth>\n</bandwidth>") {
+		return true
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if (strings.Contains(l, "<inbound") || strings.Contains(l, "<outbound")) &&
+			(strings.Contains(l, "peak=") || strings.Contains(l, "burst=")) && !strings.Contains(l, "average=") {
+			return true
+		}
+	}
+	return false
 }

@@ -128,9 +128,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if strings.Contains(strings.ReplaceAll(out, " ", ""), "<bandwidth>\n</bandwidth>") {
-			// libvirt writes an all-zero <bandwidth> as an empty element
-			// and drops it on the next parse; so does govirt.
+		if unstableBandwidth(out) {
 			return
 		}
 		again, err := roundTrip([]byte(out), 0)
@@ -188,4 +186,20 @@ func TestValidate(t *testing.T) {
 	if !def.MACSpecified || def.MAC[0] != 0x52 || def.MAC[1] != 0x54 || def.MAC[2] != 0 {
 		t.Errorf("SetBridgeMAC gave %v", def.MAC)
 	}
+}
+
+// unstableBandwidth spots the two <bandwidth> shapes libvirt itself does
+// not read back: an all-zero element written empty, and a zero average
+// left out while peak or burst stay.
+func unstableBandwidth(out string) bool {
+	if strings.Contains(strings.ReplaceAll(out, " ", ""), "<bandwidth>\n</bandwidth>") {
+		return true
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if (strings.Contains(l, "<inbound") || strings.Contains(l, "<outbound")) &&
+			(strings.Contains(l, "peak=") || strings.Contains(l, "burst=")) && !strings.Contains(l, "average=") {
+			return true
+		}
+	}
+	return false
 }
