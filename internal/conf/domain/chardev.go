@@ -120,11 +120,14 @@ func (d *Devices) assignChrPorts() {
 	for _, kind := range []string{"serial", "parallel", "console"} {
 		list := d.ByKind[kind]
 		for i, dev := range list {
-			if chrTargetPort(dev) != -1 {
+			if kind == "console" {
+				// libvirt numbers consoles by position, whatever was written
+				if chrTargetPort(dev) != i {
+					setChrTargetPort(dev, i)
+				}
 				continue
 			}
-			if kind == "console" {
-				setChrTargetPort(dev, i)
+			if chrTargetPort(dev) != -1 {
 				continue
 			}
 			max := -1

@@ -90,7 +90,8 @@ func (d *Devices) maybeAddController(typ string, idx int, model string) {
 	if model != "" {
 		c.SetAttr("model", model)
 	}
-	d.ByKind["controller"] = insertController(d.ByKind["controller"], c)
+	// virDomainDefAddController appends; only parsing sorts
+	d.ByKind["controller"] = append(d.ByKind["controller"], c)
 }
 
 // assignControllerIndexes gives controllers without an index the lowest
