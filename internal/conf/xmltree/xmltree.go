@@ -137,8 +137,12 @@ func qname(n xml.Name) string {
 	return n.Space + ":" + n.Local
 }
 
-// Attr returns the attribute's value and whether it is present.
+// Attr returns the attribute's value and whether it is present; a nil
+// node has no attributes.
 func (n *Node) Attr(name string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
 	for _, a := range n.Attrs {
 		if a.Name == name {
 			return a.Value, true
@@ -183,6 +187,9 @@ func (n *Node) ChildrenNamed(name string) []*Node {
 // Find follows a path of child names ("os/type") and returns the first
 // match, or nil.
 func (n *Node) Find(path string) *Node {
+	if n == nil {
+		return nil
+	}
 	cur := n
 	for _, part := range strings.Split(path, "/") {
 		cur = cur.Child(part)
@@ -194,7 +201,7 @@ func (n *Node) Find(path string) *Node {
 }
 
 // ChildText returns the text of the first child called name and whether it
-// exists (virXPathString("string(./name)")).
+// exists (virXPathString("string(./name)")); n may be nil.
 func (n *Node) ChildText(name string) (string, bool) {
 	c := n.Child(name)
 	if c == nil {

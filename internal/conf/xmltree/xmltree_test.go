@@ -73,3 +73,13 @@ func TestAttributeWhitespaceIsNormalised(t *testing.T) {
 		t.Fatalf("text must keep its tab: %q", got)
 	}
 }
+
+func TestNilNodeAccessorsAreSafe(t *testing.T) {
+	var n *Node
+	if _, ok := n.Attr("x"); ok || n.Prop("x") != "" || n.Child("a") != nil || n.Find("a/b") != nil {
+		t.Fatal("nil node must read as empty")
+	}
+	if _, ok := n.ChildText("a"); ok {
+		t.Fatal("nil node has no children")
+	}
+}
