@@ -177,40 +177,45 @@ func (d *Devices) formatConsoles(b *xmlbuf.Buffer, flags FormatFlags) {
 	}
 }
 
-// addConsoleCompat is libvirt's virDomainDefAddConsoleCompat: an hvm guest
-// with serial ports gets a console standing for the first one.
+// serialConsoleCompatible are the serial target types a console can
+// stand for.
+var serialConsoleCompatible = map[string]bool{
+	"": true, "isa-serial": true, "spapr-vio-serial": true, "system-serial": true, "sclp-serial": true,
+}
+
+// addConsoleCompat is libvirt's virDomainDefAddConsoleCompat: on hvm
+// guests the first console may stand for the first serial port (which it
+// creates when missing), and a serial port gets a console standing for it.
 func (d *Devices) addConsoleCompat() {
 	if !d.hvm {
 		return
 	}
 	serials := d.ByKind["serial"]
 	consoles := d.ByKind["console"]
-	if len(serials) > 0 && len(consoles) == 0 {
-		con := &Device{Kind: "console"}
-		con.attrs = serials[0].attrs
-		con.Chr = serials[0].Chr
-		con.children = []*xmltree.Node{newNode("target", "type", "serial", "port", "0")}
-		d.ByKind["console"] = []*Device{con}
-		return
-	}
-	if len(consoles) > 0 && len(serials) == 0 {
-		tt := consoles[0].targetType()
-		if tt == "serial" || tt == "" {
-			// the console stands for a serial port that must exist
-			c := consoles[0]
-			s := &Device{Kind: "serial", attrs: c.attrs, Info: c.Info, Chr: c.Chr}
-			for _, x := range c.children {
-				if x.Name == "target" {
-					x = newNode("target", "port", "0")
+	if len(consoles) > 0 {
+		if tt := consoles[0].targetType(); tt == "serial" || tt == "" {
+			if len(serials) == 0 {
+				c := consoles[0]
+				s := &Device{Kind: "serial", attrs: c.attrs, Info: c.Info, Chr: c.Chr}
+				for _, x := range c.children {
+					if x.Name == "target" {
+						x = newNode("target", "port", "0")
+					}
+					s.children = append(s.children, x)
 				}
-				s.children = append(s.children, x)
+				if s.Child("target") == nil {
+					s.children = append(s.children, newNode("target", "port", "0"))
+				}
+				d.ByKind["serial"] = []*Device{s}
 			}
-			if s.Child("target") == nil {
-				s.children = append(s.children, newNode("target", "port", "0"))
-			}
-			d.ByKind["serial"] = []*Device{s}
 			consoles[0].children = replaceTarget(consoles[0].children, newNode("target", "type", "serial", "port", "0"))
+			return
 		}
+	}
+	if len(serials) > 0 && serialConsoleCompatible[serials[0].targetType()] {
+		con := &Device{Kind: "console", attrs: serials[0].attrs, Chr: serials[0].Chr}
+		con.children = []*xmltree.Node{newNode("target", "type", "serial", "port", "0")}
+		d.ByKind["console"] = append([]*Device{con}, consoles...)
 	}
 }
 
