@@ -23,9 +23,10 @@ type Def struct {
 	Name string
 	// Path is the device's sysfs path (<path>).
 	Path string
-	// Devnode is the /dev node (<devnode type='dev'>); Devlinks are its
-	// symlinks (<devnode type='link'>).
-	Devnode  string
+	// Devnode is the /dev node (<devnode type='dev'>), nil when there is
+	// none (an empty one is still written); Devlinks are its symlinks
+	// (<devnode type='link'>).
+	Devnode  *string
 	Devlinks []string
 	Parent   string
 	// The parent of a vHBA may be named by its fibre channel names instead;
@@ -100,7 +101,8 @@ func ParseNode(root *xmltree.Node, mode Mode) (*Def, error) {
 		}
 		switch t {
 		case "dev":
-			def.Devnode = dn.Text
+			text := dn.Text
+			def.Devnode = &text
 		case "link":
 			def.Devlinks = append(def.Devlinks, dn.Text)
 		default:
@@ -202,8 +204,8 @@ func (def *Def) Format() string {
 	if def.Path != "" {
 		b.EscapeString("<path>%s</path>\n", def.Path)
 	}
-	if def.Devnode != "" {
-		b.EscapeString("<devnode type='dev'>%s</devnode>\n", def.Devnode)
+	if def.Devnode != nil {
+		b.EscapeString("<devnode type='dev'>%s</devnode>\n", *def.Devnode)
 	}
 	for _, l := range def.Devlinks {
 		b.EscapeString("<devnode type='link'>%s</devnode>\n", l)
