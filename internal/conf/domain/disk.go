@@ -99,6 +99,10 @@ func parseDisk(n *xmltree.Node, flags ParseFlags) (*Disk, error) {
 	}
 	if t := n.Child("target"); t != nil {
 		d.Target = append(attrList(nil), t.Attrs...)
+		// libvirt prints only an open tray
+		if d.Target.value("tray") == "closed" {
+			d.Target.del("tray")
+		}
 	}
 	if g := n.Child("geometry"); g != nil {
 		d.Geometry = append(attrList(nil), g.Attrs...)
@@ -354,6 +358,7 @@ func (d *Disk) postParse() {
 		}
 	}
 	d.assignDriveAddress(false)
+	d.Source.assignDefaultPorts()
 }
 
 // validateDisk holds libvirt's parse-time disk checks that every driver

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"strings"
+
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 )
@@ -78,6 +80,12 @@ func ParseStorageSource(typ string, src, parent *xmltree.Node, flags ParseFlags)
 			}
 			s.Children = append(s.Children, c)
 		}
+		// libvirt accepted iSCSI targets without a LUN; it means LUN 0
+		if typ == "network" && s.Attrs.value("protocol") == "iscsi" {
+			if name, ok := s.Attrs.get("name"); ok && name != "" && !strings.Contains(name, "/") {
+				s.Attrs.set("name", name+"/0")
+			}
+		}
 	}
 	if parent != nil {
 		if f := parent.Child("format"); f != nil {
@@ -108,6 +116,33 @@ func parseBackingStore(n *xmltree.Node, flags ParseFlags) (*StorageSource, error
 		s.BackingIndex = n.Prop("index")
 	}
 	return s, nil
+}
+
+// networkDefaultPort is virStorageSourceNetworkDefaultPort.
+var networkDefaultPort = map[string]string{
+	"http": "80", "https": "443", "ftp": "21", "ftps": "990", "tftp": "69",
+	"sheepdog": "7000", "nbd": "10809", "ssh": "22", "iscsi": "3260",
+	"gluster": "24007", "vxhs": "9999",
+}
+
+// assignDefaultPorts gives TCP hosts of a network source without a port
+// the protocol's default port (virStorageSourceNetworkAssignDefaultPorts).
+func (s *StorageSource) assignDefaultPorts() {
+	if s.Type != "network" {
+		return
+	}
+	port, ok := networkDefaultPort[s.Attrs.value("protocol")]
+	if !ok {
+		return
+	}
+	for i, h := range s.Hosts {
+		if tr := h.value("transport"); tr != "" && tr != "tcp" {
+			continue
+		}
+		if p, has := h.get("port"); !has || p == "0" || p == "" {
+			s.Hosts[i].set("port", port)
+		}
+	}
 }
 
 // Path is the file, device or directory of a local source.
