@@ -113,8 +113,13 @@ func (g *Guest) format(b *xmlbuf.Buffer) {
 	b.AddLit("<guest>\n")
 	b.AdjustIndent(2)
 	b.EscapeString("<os_type>%s</os_type>\n", g.OSType)
+	// libvirt leaves out the opening tag when the architecture is unknown
+	// but still closes it; write it without a name instead, to stay
+	// well-formed.
 	if g.Arch != "" {
 		b.EscapeString("<arch name='%s'>\n", g.Arch)
+	} else {
+		b.AddLit("<arch>\n")
 	}
 	b.AdjustIndent(2)
 	b.EscapeString("<wordsize>%s</wordsize>\n", g.WordSize)
