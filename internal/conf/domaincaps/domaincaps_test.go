@@ -73,8 +73,8 @@ func TestCorpus(t *testing.T) {
 
 func TestBuild(t *testing.T) {
 	c := &Caps{Path: "/bin/emulatorbin", Domain: "kvm", Arch: "x86_64",
-		CPU: &CPU{Modes: []*CPUMode{{Name: "host-passthrough", Supported: "no"}}},
-		Devices: []*Block{{Name: "disk", Supported: "yes", Enums: []Enum{{Name: "bus"}}}},
+		CPU:      &CPU{Modes: []*CPUMode{{Name: "host-passthrough", Supported: "no"}}},
+		Devices:  []*Block{{Name: "disk", Supported: "yes", Enums: []Enum{{Name: "bus"}}}},
 		Features: []*Block{{Name: "genid", Supported: "yes", Simple: true}, {Name: "sev", Supported: "no"}},
 	}
 	want := `<domainCapabilities>
