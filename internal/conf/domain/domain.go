@@ -88,7 +88,8 @@ type Def struct {
 	CPUTune   *CPUTune
 	NumaTune  *NumaTune
 
-	OS *OS
+	OS       *OS
+	Features *Features
 	// deviceBoot records that some device has <boot order>, which rules
 	// out <os><boot>.
 	deviceBoot bool
@@ -191,6 +192,11 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 			return nil, err
 		}
 	}
+	if f := n.Child("features"); f != nil {
+		if d.Features, err = parseFeatures(f); err != nil {
+			return nil, err
+		}
+	}
 	d.deviceBoot = hasDeviceBoot(n.Child("devices"))
 	if p := n.Child("perf"); p != nil {
 		d.Perf = parsePerf(p)
@@ -228,7 +234,7 @@ var modelled = map[string]bool{
 	"vcpu": true, "vcpus": true, "cputune": true, "memtune": true, "numatune": true,
 	"iothreads": true, "iothreadids": true,
 	"on_poweroff": true, "on_reboot": true, "on_crash": true, "on_lockfailure": true,
-	"perf": true, "devices": true, "os": true, "seclabel": true, "launchSecurity": true,
+	"perf": true, "devices": true, "os": true, "features": true, "seclabel": true, "launchSecurity": true,
 }
 
 // repeatable are the unmodelled top-level elements libvirt reads every copy
@@ -363,6 +369,11 @@ func (d *Def) Validate() error {
 			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "per-device boot elements cannot be used together with os/boot elements")
 		}
 	}
+	if d.Features != nil {
+		if err := d.Features.validate(); err != nil {
+			return err
+		}
+	}
 	if d.MemTune != nil {
 		if err := d.MemTune.validate(); err != nil {
 			return err
@@ -485,6 +496,10 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 		b.TextElement("on_crash", orDefault(d.OnCrash, "destroy"))
 	case "on_lockfailure":
 		b.TextElementIf("on_lockfailure", d.OnLockfailure)
+	case "features":
+		if d.Features != nil {
+			d.Features.format(b)
+		}
 	case "perf":
 		if d.Perf != nil {
 			d.Perf.format(b)

@@ -1,0 +1,83 @@
+package domain
+
+import (
+	"math"
+	"strings"
+
+	"github.com/govirt/govirt/internal/conf/units"
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// requiredProp reads an attribute libvirt's parser insists on
+// (virXMLProp* with VIR_XML_PROP_REQUIRED).
+func requiredProp(n *xmltree.Node, name string) (string, error) {
+	v, ok := n.Attr(name)
+	if !ok {
+		return "", virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Missing required attribute '%s' in element '%s'", name, n.Name)
+	}
+	return v, nil
+}
+
+// errInvalidProp is virXMLProp*'s complaint about a value outside the enum.
+func errInvalidProp(elem, attr, value string) error {
+	return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'.", attr, elem, value)
+}
+
+// checkEnum reports a value outside allowed as libvirt's parser does; an
+// empty value (absent attribute) is fine.
+func checkEnum(elem, attr, value string, allowed ...string) error {
+	if value == "" {
+		return nil
+	}
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return errInvalidProp(elem, attr, value)
+}
+
+var tristateSwitch = []string{"on", "off"}
+
+// scaledBytes reads a sized element (virParseScaledValue): the text scaled
+// by its unit attribute, defaultScale when it has none.
+func scaledBytes(n *xmltree.Node, defaultScale uint64) (uint64, error) {
+	v, err := units.ParseScaled(n.Text, n.Prop("unit"), defaultScale, math.MaxUint64)
+	if err != nil {
+		if virterr.CodeOf(err) == virterr.Overflow {
+			return 0, err
+		}
+		return 0, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "could not parse element %s", n.Name)
+	}
+	return v, nil
+}
+
+// prettyUnits are the units virFormatIntPretty picks from.
+var prettyUnits = []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+
+// formatIntPretty is virFormatIntPretty: the largest binary unit that
+// divides the byte count exactly.
+func formatIntPretty(bytes uint64) (uint64, string) {
+	i := 0
+	for bytes != 0 && bytes%1024 == 0 && i < len(prettyUnits)-1 {
+		bytes /= 1024
+		i++
+	}
+	return bytes, prettyUnits[i]
+}
+
+// keptNodes writes nodes we keep without a model, in document order.
+func keptNodes(b *xmlbuf.Buffer, nodes []*xmltree.Node) {
+	for _, n := range nodes {
+		b.FormatNode(n)
+	}
+}
+
+func trimmedText(n *xmltree.Node) string {
+	if n == nil {
+		return ""
+	}
+	return strings.TrimSpace(n.Text)
+}
