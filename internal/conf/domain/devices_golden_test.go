@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // TestDevicesGolden prints the <devices> of each testdata/devices/in
@@ -89,5 +92,47 @@ func BenchmarkParseFormatLargeDomain(b *testing.B) {
 		if _, err := formatDevicesOf(b, data, true); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDevicesInvalid checks that device XML libvirt refuses is refused,
+// at parse or at validation, with libvirt's error code.
+func TestDevicesInvalid(t *testing.T) {
+	cases := []struct {
+		name, xml string
+		code      virterr.Code
+	}{
+		{"tcp-two-sources", `<serial type='tcp'><source host='a' service='1'/><source host='b' service='2'/></serial>`, virterr.XMLError},
+		{"udp-three-sources", `<serial type='udp'><source service='1'/><source service='2'/><source service='3'/></serial>`, virterr.XMLError},
+		{"udp-no-connect-service", `<serial type='udp'><source host='a'/><source service='6'/></serial>`, virterr.InternalError},
+		{"tcp-no-host", `<serial type='tcp'><source service='1'/></serial>`, virterr.InternalError},
+		{"reconnect-no-timeout", `<serial type='tcp'><source host='a' service='1'><reconnect enabled='yes'/></source></serial>`, virterr.XMLError},
+		{"reconnect-bind", `<serial type='unix'><source mode='bind' path='/s'><reconnect enabled='yes' timeout='2'/></source></serial>`, virterr.InternalError},
+		{"unix-no-path", `<serial type='unix'/>`, virterr.InternalError},
+		{"rng-unix-no-path", `<rng model='virtio'><backend model='egd' type='unix'><source mode='connect'/></backend></rng>`, virterr.InternalError},
+		{"listen-network-no-network", `<graphics type='vnc'><listen type='network'/></graphics>`, virterr.XMLError},
+		{"socket-mismatch", `<graphics type='vnc' socket='/a'><listen type='socket' socket='/b'/></graphics>`, virterr.ConfigUnsupported},
+		{"listen-mismatch", `<graphics type='vnc' listen='1.1.1.1'><listen type='address' address='2.2.2.2'/></graphics>`, virterr.XMLError},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			doc := "<domain type='test'><os><type>hvm</type></os><devices>" + c.xml + "</devices></domain>"
+			root, err := xmltree.ParseRoot([]byte(doc), "", "domain")
+			if err != nil {
+				t.Fatal(err)
+			}
+			devs, err := parseDevices(root.Child("devices"), ParseInactive)
+			if err == nil {
+				if err = devs.PostParse(DeviceContext{OSType: "hvm"}); err == nil {
+					err = devs.Validate()
+				}
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if virterr.CodeOf(err) != c.code {
+				t.Fatalf("got %v, want code %v", err, c.code)
+			}
+		})
 	}
 }
