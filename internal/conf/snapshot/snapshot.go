@@ -215,9 +215,15 @@ func parseDisk(n *xmltree.Node) (*Disk, error) {
 		return nil, errf(virterr.InternalError, "missing name from disk snapshot element")
 	}
 	d := &Disk{Name: name, Snapshot: n.Prop("snapshot")}
+	if d.Snapshot == "default" {
+		return nil, errf(virterr.XMLError, "Invalid value for attribute 'snapshot' in element 'disk': '%s'.", d.Snapshot)
+	}
 	typ := "file"
 	if t, ok := n.Attr("type"); ok {
 		typ = t
+	}
+	if typ == "none" || typ == "" {
+		return nil, errf(virterr.XMLError, "Invalid value for attribute 'type' in element 'disk': '%s'.", typ)
 	}
 	if typ == "volume" || typ == "dir" {
 		return nil, errf(virterr.XMLError, "unsupported disk snapshot type '%s'", typ)

@@ -53,6 +53,9 @@ func parseSource(n *xmltree.Node, typ string) (*Source, error) {
 			s.Path = a.Value
 		case typ == "network" && a.Name == "protocol":
 			s.Protocol = a.Value
+		case a.Name == "startupPolicy" || a.Name == "index":
+			// Belong to the domain's disk and to status XML; a snapshot's
+			// source neither reads nor writes them.
 		default:
 			s.Attrs = append(s.Attrs, a)
 		}
