@@ -53,6 +53,34 @@ func init() {
 		}
 		return nil
 	}
+	kindParse["filesystem"] = func(dev *Device, n *xmltree.Node, flags ParseFlags) error {
+		// libvirt always prints the type and access mode
+		if _, ok := dev.attrs.get("type"); !ok {
+			dev.attrs.set("type", "mount")
+		}
+		if _, ok := dev.attrs.get("accessmode"); !ok {
+			dev.attrs.set("accessmode", "passthrough")
+		}
+		return nil
+	}
+	kindParse["redirfilter"] = func(dev *Device, n *xmltree.Node, flags ParseFlags) error {
+		// -1 is "any", which libvirt prints by leaving the attribute out
+		for i, c := range dev.children {
+			if c.Name != "usbdev" {
+				continue
+			}
+			cp := *c
+			cp.Attrs = nil
+			for _, a := range c.Attrs {
+				if a.Value == "-1" && a.Name != "allow" {
+					continue
+				}
+				cp.Attrs = append(cp.Attrs, a)
+			}
+			dev.children[i] = &cp
+		}
+		return nil
+	}
 	for _, k := range []string{"smartcard", "redirdev"} {
 		kindParse[k] = parseChardevDefaults
 		addSpecs(map[string]elemSpec{

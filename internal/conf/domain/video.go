@@ -31,6 +31,9 @@ func (d *Devices) setPrimaryVideo() {
 	}
 	v := videos[0]
 	m := v.Child("model")
+	if m != nil && m.Prop("type") == "none" {
+		return
+	}
 	if m == nil {
 		m = newNode("model", "type", "default")
 	}
