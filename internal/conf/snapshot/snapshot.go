@@ -397,19 +397,19 @@ func (def *Def) FormatTo(b *xmlbuf.Buffer, opts FormatOptions) {
 // (virDomainDefFormatInternalSetRootName).
 func formatRenamed(b *xmlbuf.Buffer, dom *domain.Def, flags domain.FormatFlags, root string) {
 	tmp := xmlbuf.New()
+	tmp.SetIndent(b.Indent())
 	dom.FormatTo(tmp, flags)
 	s := tmp.String()
-	if strings.HasPrefix(s, "<domain") {
-		s = "<" + root + s[len("<domain"):]
+	pad := strings.Repeat(" ", b.Indent())
+	if strings.HasPrefix(s, pad+"<domain") {
+		s = pad + "<" + root + s[len(pad)+len("<domain"):]
 	}
-	if strings.HasSuffix(s, "</domain>\n") {
+	if strings.HasSuffix(s, pad+"</domain>\n") {
 		s = s[:len(s)-len("</domain>\n")] + "</" + root + ">\n"
 	}
-	for _, line := range strings.SplitAfter(s, "\n") {
-		if line != "" {
-			b.Add(line)
-		}
-	}
+	out := xmlbuf.New()
+	out.AddLit(s)
+	b.AddBuffer(out)
 }
 
 // format writes one snapshot disk (virDomainSnapshotDiskDefFormat).
