@@ -243,16 +243,20 @@ func parseProtocol(n *xmltree.Node) (*Protocol, error) {
 		}
 	}
 	for _, ipn := range n.ChildrenNamed("ip") {
-		ip := IP{}
-		if ip.Address, ok = ipn.Attr("address"); ok {
-			if s, has := ipn.Attr("prefix"); has {
-				v, ok := strToInt(s, 0)
-				if !ok {
-					return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLError,
-						"Invalid value for attribute '%s' in element '%s': '%s'. Expected integer value", "prefix", "ip", s)
-				}
-				ip.Prefix = v
+		// An <ip> without an address carries nothing libvirt keeps; an
+		// empty address is kept and written back.
+		addr, ok := ipn.Attr("address")
+		if !ok {
+			continue
+		}
+		ip := IP{Address: addr}
+		if s, has := ipn.Attr("prefix"); has {
+			v, ok := strToInt(s, 0)
+			if !ok {
+				return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLError,
+					"Invalid value for attribute '%s' in element '%s': '%s'. Expected integer value", "prefix", "ip", s)
 			}
+			ip.Prefix = v
 		}
 		p.IPs = append(p.IPs, ip)
 	}
@@ -389,9 +393,6 @@ func (p *Protocol) format(b *xmlbuf.Buffer) {
 		}
 	}
 	for _, ip := range p.IPs {
-		if ip.Address == "" {
-			continue
-		}
 		b.Asprintf("<ip address='%s'", xmlbuf.Escape(ip.Address))
 		if ip.Prefix != 0 {
 			b.Asprintf(" prefix='%d'", ip.Prefix)
