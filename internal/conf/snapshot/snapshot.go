@@ -228,12 +228,9 @@ func parseDisk(n *xmltree.Node) (*Disk, error) {
 	if typ == "volume" || typ == "dir" {
 		return nil, errf(virterr.XMLError, "unsupported disk snapshot type '%s'", typ)
 	}
-	src := &Source{Type: typ}
-	if sn := n.Child("source"); sn != nil {
-		var err error
-		if src, err = parseSource(sn, typ); err != nil {
-			return nil, err
-		}
+	src, err := parseSource(n.Child("source"), typ)
+	if err != nil {
+		return nil, err
 	}
 	if dr := n.Child("driver"); dr != nil {
 		src.Format = dr.Prop("type")
@@ -246,9 +243,9 @@ func parseDisk(n *xmltree.Node) (*Disk, error) {
 		}
 	}
 	if src.relative() {
-		return nil, errf(virterr.XMLError, "disk snapshot image path '%s' must be absolute", src.Path)
+		return nil, errf(virterr.XMLError, "disk snapshot image path '%s' must be absolute", src.path())
 	}
-	if d.Snapshot == LocationDefault && (src.Path != "" || src.Format != "") {
+	if d.Snapshot == LocationDefault && (src.path() != "" || src.Format != "") {
 		d.Snapshot = LocationExternal
 	}
 	d.Source = src
@@ -420,7 +417,7 @@ func (d *Disk) format(b *xmlbuf.Buffer) {
 	if d.Snapshot != "" {
 		attrs.Attr("snapshot", d.Snapshot)
 	}
-	if s := d.Source; s != nil && (s.Path != "" || s.Format != "") {
+	if s := d.Source; s != nil && (s.path() != "" || s.Format != "") {
 		attrs.Attr("type", s.Type)
 		dattrs := children.Inherit()
 		dchildren := children.Child()
@@ -431,7 +428,7 @@ func (d *Disk) format(b *xmlbuf.Buffer) {
 			dchildren.FormatElement("metadata_cache", nil, mc)
 		}
 		children.FormatElement("driver", dattrs, dchildren)
-		s.format(children, "source")
+		s.format(children)
 	}
 	b.FormatElement("disk", attrs, children)
 }
