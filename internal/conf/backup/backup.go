@@ -6,7 +6,7 @@ package backup
 import (
 	"strconv"
 
-	"github.com/govirt/govirt/internal/conf/encryption"
+	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -45,14 +45,20 @@ type Server struct {
 // Store is where a disk's backup is written (push <target>) or its scratch
 // image lives (pull <scratch>).
 type Store struct {
-	Type       string // file or block
-	Format     string // <driver type>
-	Index      uint32
-	Path       string
-	Seclabels  []*xmltree.Node
-	Encryption *encryption.Def
-	// Other are unmodelled child elements, kept as they came.
-	Other []*xmltree.Node
+	Type   string // file or block
+	Format string // <driver type>
+	Index  uint32 // status XML only
+	// Source is the <target> or <scratch> element's content; nil when
+	// there was none.
+	Source *domain.StorageSource
+}
+
+// Path is the store's file or device.
+func (st *Store) Path() string {
+	if st.Source == nil {
+		return ""
+	}
+	return st.Source.Path()
 }
 
 // Disk is one <disks>/<disk>.
@@ -267,25 +273,17 @@ func parseDisk(n *xmltree.Node, push bool, flags ParseFlags) (*Disk, error) {
 		srcName = "target"
 	}
 	if sn := n.Child(srcName); sn != nil {
-		if st.Type == "file" {
-			st.Path = sn.Prop("file")
-		} else {
-			st.Path = sn.Prop("dev")
+		pf := domain.ParseInactive
+		if internal {
+			pf = domain.ParseStatus
 		}
-		for _, c := range sn.Children {
-			switch c.Name {
-			case "seclabel":
-				st.Seclabels = append(st.Seclabels, c)
-			case "encryption":
-				enc, err := encryption.ParseNode(c)
-				if err != nil {
-					return nil, err
-				}
-				st.Encryption = enc
-			default:
-				st.Other = append(st.Other, c)
-			}
+		src, err := domain.ParseStorageSource(st.Type, sn, nil, pf)
+		if err != nil {
+			return nil, err
 		}
+		// Written only when there is something in it, as libvirt does.
+		src.HasSource = false
+		st.Source = src
 	}
 	d.Store = st
 	return d, nil
@@ -379,7 +377,10 @@ func assignStore(bd *Disk, dd *DomainDisk, suffix string) error {
 		if dd.Type != "file" {
 			return errf(virterr.ConfigUnsupported, "refusing to generate file name for disk '%s'", bd.Name)
 		}
-		bd.Store = &Store{Type: "file", Path: dd.Path + "." + suffix}
+		bd.Store = &Store{Type: "file", Source: &domain.StorageSource{
+			Type:  "file",
+			Attrs: []xmltree.Attr{{Name: "file", Value: dd.Path + "." + suffix}},
+		}}
 	}
 	return nil
 }
@@ -461,32 +462,12 @@ func (d *Disk) format(b *xmlbuf.Buffer, push, internal bool) {
 // format writes the store as <target> or <scratch>
 // (virDomainDiskSourceFormat): nothing when it is empty.
 func (st *Store) format(b *xmlbuf.Buffer, push bool) {
+	if st.Source == nil {
+		return
+	}
 	name := "scratch"
 	if push {
 		name = "target"
 	}
-	attrs := b.Inherit()
-	children := b.Child()
-	if st.Type == "block" {
-		attrs.AttrIf("dev", st.Path)
-	} else {
-		attrs.AttrIf("file", st.Path)
-	}
-	for _, o := range st.Other {
-		if o.Name != "reservations" {
-			children.FormatNode(o)
-		}
-	}
-	for _, l := range st.Seclabels {
-		children.FormatNode(l)
-	}
-	if st.Encryption != nil {
-		st.Encryption.FormatTo(children)
-	}
-	for _, o := range st.Other {
-		if o.Name == "reservations" {
-			children.FormatNode(o)
-		}
-	}
-	b.FormatElement(name, attrs, children)
+	st.Source.FormatSource(b, name, domain.FormatInactive)
 }
