@@ -53,6 +53,9 @@ type domainObj struct {
 	def            *domain.Def
 	newDef         *domain.Def
 	state, reason  int32
+	priv           domainPrivate
+	snapshots      *momentTree
+	checkpoints    *momentTree
 	persistent     bool
 	autostart      bool
 	hasManagedSave bool
@@ -129,7 +132,7 @@ func (st *state) add(def *domain.Def, live bool) (obj *domainObj, existed bool, 
 		}
 	}
 	def.ID = -1
-	obj = &domainObj{def: def, state: stateShutoff}
+	obj = &domainObj{def: def, state: stateShutoff, priv: newPrivate(), snapshots: newMomentTree(), checkpoints: newMomentTree()}
 	st.domains = append(st.domains, obj)
 	return obj, false, nil
 }
@@ -148,6 +151,15 @@ func (st *state) startState(obj *domainObj, reason int32) {
 	obj.state, obj.reason = stateRunning, reason
 	obj.def.ID = int(st.nextID)
 	st.nextID++
+	if obj.persistent && obj.newDef == nil {
+		// virDomainObjSetDefTransient: config changes while running go
+		// to a copy that becomes the definition at shutdown.
+		if cp, err := copyDef(obj.def); err == nil {
+			cp.ID = -1
+			obj.newDef = cp
+		}
+	}
+	obj.hasManagedSave = false
 }
 
 // shutdownState stops a domain (testDomainShutdownState): a pending
@@ -611,7 +623,7 @@ func (c *conn) create(dom driver.DomainRef, flags uint32, function string) (driv
 	}
 	if o.state != stateShutoff {
 		c.st.mu.Unlock()
-		return driver.DomainRef{}, virterr.NewFrom(virterr.FromTest, virterr.OperationInvalid, "Domain '%s' is already running", o.def.Name)
+		return driver.DomainRef{}, virterr.NewFrom(virterr.FromTest, virterr.InternalError, "Domain '%s' is already running", o.def.Name)
 	}
 	c.st.startState(o, runningBooted)
 	o.hasManagedSave = false
