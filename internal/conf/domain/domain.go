@@ -90,6 +90,7 @@ type Def struct {
 
 	OS       *OS
 	Features *Features
+	CPU      *CPU
 	// deviceBoot records that some device has <boot order>, which rules
 	// out <os><boot>.
 	deviceBoot bool
@@ -197,6 +198,11 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 			return nil, err
 		}
 	}
+	if c := n.Child("cpu"); c != nil {
+		if d.CPU, err = parseCPU(c); err != nil {
+			return nil, err
+		}
+	}
 	d.deviceBoot = hasDeviceBoot(n.Child("devices"))
 	if p := n.Child("perf"); p != nil {
 		d.Perf = parsePerf(p)
@@ -234,7 +240,7 @@ var modelled = map[string]bool{
 	"vcpu": true, "vcpus": true, "cputune": true, "memtune": true, "numatune": true,
 	"iothreads": true, "iothreadids": true,
 	"on_poweroff": true, "on_reboot": true, "on_crash": true, "on_lockfailure": true,
-	"perf": true, "devices": true, "os": true, "features": true, "seclabel": true, "launchSecurity": true,
+	"perf": true, "devices": true, "os": true, "features": true, "cpu": true, "seclabel": true, "launchSecurity": true,
 }
 
 // repeatable are the unmodelled top-level elements libvirt reads every copy
@@ -341,6 +347,11 @@ func (d *Def) PostParse(opts PostParseOptions) error {
 			return err
 		}
 	}
+	// virDomainDefPostParseMemory: guest NUMA cells size the memory
+	// when <memory> does not.
+	if d.Memory.Total == 0 && d.CPU != nil {
+		d.Memory.Total = d.CPU.NUMA.TotalMemory()
+	}
 	d.Memory.postParse()
 	d.VCPU.postParse()
 	if d.CPUTune != nil {
@@ -371,6 +382,11 @@ func (d *Def) Validate() error {
 	}
 	if d.Features != nil {
 		if err := d.Features.validate(); err != nil {
+			return err
+		}
+	}
+	if d.CPU != nil {
+		if err := d.CPU.validate(); err != nil {
 			return err
 		}
 	}
@@ -499,6 +515,10 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 	case "features":
 		if d.Features != nil {
 			d.Features.format(b)
+		}
+	case "cpu":
+		if d.CPU != nil {
+			d.CPU.format(b)
 		}
 	case "perf":
 		if d.Perf != nil {

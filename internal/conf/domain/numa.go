@@ -1,0 +1,380 @@
+package domain
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/govirt/govirt/internal/conf/units"
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// NUMA is the guest NUMA topology, <cpu><numa>.
+type NUMA struct {
+	// Cells are indexed by cell id.
+	Cells        []*NUMACell
+	Interconnect []NUMAInterconnect
+}
+
+// NUMACell is one <cell>.
+type NUMACell struct {
+	CPUs      CPUSet // nil when cpus is absent
+	Memory    uint64 // KiB
+	MemAccess string // shared | private
+	Discard   string // yes | no
+	// Distances are indexed by sibling cell id; 0 means unset.
+	Distances []uint
+	Caches    []NUMACache
+}
+
+// NUMACache is a memory-side cache of a cell.
+type NUMACache struct {
+	Level         uint
+	Associativity string // none | direct | full
+	Policy        string // none | writeback | writethrough
+	// Size and Line are kept as given: libvirt ignores their units and
+	// prints them as KiB and bytes.
+	Size, Line uint64
+}
+
+// NUMAInterconnect is one <latency> or <bandwidth> under <interconnects>.
+type NUMAInterconnect struct {
+	Kind      string // latency | bandwidth
+	Initiator uint
+	Target    uint
+	Cache     uint // 0 when absent
+	Type      string
+	Value     uint64 // bandwidth in KiB/s
+}
+
+const (
+	numaLocalDistance       = 10
+	numaUnreachableDistance = 255
+)
+
+func numaError(format string, args ...any) error {
+	return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, format, args...)
+}
+
+func parseNUMA(n *xmltree.Node) (*NUMA, error) {
+	cells := n.ChildrenNamed("cell")
+	nu := &NUMA{Cells: make([]*NUMACell, len(cells))}
+	for i, c := range cells {
+		id := uint(i)
+		if v, ok := c.Attr("id"); ok {
+			u, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+			if err != nil {
+				return nil, errInvalidProp("cell", "id", v)
+			}
+			id = uint(u)
+		}
+		if id >= uint(len(cells)) {
+			return nil, numaError("%s", "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed")
+		}
+		if nu.Cells[id] != nil {
+			return nil, numaError("Duplicate NUMA cell info for cell id '%d'", id)
+		}
+		cell := &NUMACell{}
+		nu.Cells[id] = cell
+		if v, ok := c.Attr("cpus"); ok {
+			set, err := ParseCPUSet(v)
+			if err != nil {
+				return nil, err
+			}
+			cell.CPUs = set
+		}
+		mem, ok := c.Attr("memory")
+		if !ok {
+			return nil, numaError("%s", "Missing 'memory' attribute in NUMA cell")
+		}
+		bytes, err := units.ParseScaled(mem, c.Prop("unit"), 1024, math.MaxInt64)
+		if err != nil {
+			return nil, numaError("%s", "Invalid 'memory' attribute value in NUMA cell")
+		}
+		cell.Memory = (bytes + 1023) / 1024
+		cell.MemAccess = c.Prop("memAccess")
+		cell.Discard = c.Prop("discard")
+		for _, k := range c.ChildrenNamed("cache") {
+			cache, err := parseNUMACache(k)
+			if err != nil {
+				return nil, err
+			}
+			cell.Caches = append(cell.Caches, cache)
+		}
+	}
+	// Distances come after every cell exists: a sibling's row is filled in
+	// symmetrically when it has none of its own.
+	for i, c := range cells {
+		id := uint(i)
+		if v, ok := c.Attr("id"); ok {
+			u, _ := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+			id = uint(u)
+		}
+		if err := nu.parseDistances(c, id); err != nil {
+			return nil, err
+		}
+	}
+	if ic := n.Child("interconnects"); ic != nil {
+		for _, e := range ic.Children {
+			if e.Name != "latency" && e.Name != "bandwidth" {
+				continue
+			}
+			x, err := parseInterconnect(e)
+			if err != nil {
+				return nil, err
+			}
+			nu.Interconnect = append(nu.Interconnect, x)
+		}
+	}
+	return nu, nil
+}
+
+func (nu *NUMA) parseDistances(c *xmltree.Node, cur uint) error {
+	d := c.Child("distances")
+	if d == nil {
+		return nil
+	}
+	sibs := d.ChildrenNamed("sibling")
+	if len(sibs) == 0 {
+		return numaError("NUMA distances defined without siblings")
+	}
+	n := len(nu.Cells)
+	for _, s := range sibs {
+		idText, ok := s.Attr("id")
+		if !ok {
+			return numaError("Missing 'id' attribute in NUMA distances under 'cell id %d'", cur)
+		}
+		sid, err := strconv.ParseUint(strings.TrimSpace(idText), 10, 32)
+		if err != nil || sid >= uint64(n) {
+			return numaError("'sibling_id %s' does not refer to a valid cell within NUMA 'cell id %d'", idText, cur)
+		}
+		valText, ok := s.Attr("value")
+		if !ok {
+			return numaError("Missing 'value' attribute in NUMA distances under 'cell id %d'", cur)
+		}
+		val, err := strconv.ParseUint(strings.TrimSpace(valText), 10, 32)
+		if err != nil || val < numaLocalDistance || val > numaUnreachableDistance {
+			return numaError("'value %s' is invalid for 'sibling id %d' under NUMA 'cell id %d'", valText, sid, cur)
+		}
+		if uint(sid) == cur && val != numaLocalDistance {
+			return numaError("Invalid value for local 'cell id %d'", cur)
+		}
+		if uint(sid) != cur && val == numaLocalDistance {
+			return numaError("'value %d' is invalid for 'sibling id %d' under NUMA 'cell id %d'", val, sid, cur)
+		}
+		local := nu.Cells[cur]
+		if local.Distances == nil {
+			local.Distances = make([]uint, n)
+			local.Distances[cur] = numaLocalDistance
+		}
+		local.Distances[sid] = uint(val)
+		remote := nu.Cells[sid]
+		if remote.Distances == nil {
+			remote.Distances = make([]uint, n)
+			remote.Distances[sid] = numaLocalDistance
+		}
+		if remote.Distances[cur] == 0 {
+			remote.Distances[cur] = uint(val)
+		}
+	}
+	return nil
+}
+
+func parseNUMACache(k *xmltree.Node) (NUMACache, error) {
+	var c NUMACache
+	lv, err := requiredProp(k, "level")
+	if err != nil {
+		return c, err
+	}
+	l, err := strconv.ParseUint(strings.TrimSpace(lv), 10, 32)
+	if err != nil {
+		return c, errInvalidProp("cache", "level", lv)
+	}
+	c.Level = uint(l)
+	if c.Associativity, err = requiredProp(k, "associativity"); err != nil {
+		return c, err
+	}
+	if c.Policy, err = requiredProp(k, "policy"); err != nil {
+		return c, err
+	}
+	for _, part := range []struct {
+		name string
+		dst  *uint64
+	}{{"size", &c.Size}, {"line", &c.Line}} {
+		e := k.Child(part.name)
+		if e == nil {
+			return c, numaError("Missing '%s' element in cache", part.name)
+		}
+		v, err := requiredProp(e, "value")
+		if err != nil {
+			return c, err
+		}
+		u, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return c, errInvalidProp(part.name, "value", v)
+		}
+		*part.dst = u
+	}
+	return c, nil
+}
+
+func parseInterconnect(e *xmltree.Node) (NUMAInterconnect, error) {
+	x := NUMAInterconnect{Kind: e.Name}
+	var err error
+	if x.Initiator, err = parseUintAttr(e, "initiator", true, 0); err != nil {
+		return x, err
+	}
+	if x.Target, err = parseUintAttr(e, "target", true, 0); err != nil {
+		return x, err
+	}
+	if x.Cache, err = parseUintAttr(e, "cache", false, 0); err != nil {
+		return x, err
+	}
+	if x.Type, err = requiredProp(e, "type"); err != nil {
+		return x, err
+	}
+	v, err := requiredProp(e, "value")
+	if err != nil {
+		return x, err
+	}
+	if e.Name == "bandwidth" {
+		bytes, err := units.ParseScaled(v, e.Prop("unit"), 1024, math.MaxUint64)
+		if err != nil {
+			return x, errInvalidProp(e.Name, "value", v)
+		}
+		x.Value = bytes / 1024
+	} else {
+		u, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return x, errInvalidProp(e.Name, "value", v)
+		}
+		x.Value = u
+	}
+	return x, nil
+}
+
+// TotalMemory is the memory of all cells, in KiB.
+func (nu *NUMA) TotalMemory() uint64 {
+	if nu == nil {
+		return 0
+	}
+	var t uint64
+	for _, c := range nu.Cells {
+		t += c.Memory
+	}
+	return t
+}
+
+func (nu *NUMA) validate() error {
+	for _, c := range nu.Cells {
+		if err := checkEnum("cell", "memAccess", c.MemAccess, "shared", "private"); err != nil {
+			return err
+		}
+		if err := checkEnum("cell", "discard", c.Discard, "yes", "no"); err != nil {
+			return err
+		}
+		for _, k := range c.Caches {
+			if err := checkEnum("cache", "associativity", k.Associativity, "none", "direct", "full"); err != nil {
+				return err
+			}
+			if err := checkEnum("cache", "policy", k.Policy, "none", "writeback", "writethrough"); err != nil {
+				return err
+			}
+		}
+	}
+	for _, x := range nu.Interconnect {
+		if err := checkEnum(x.Kind, "type", x.Type, "access", "read", "write"); err != nil {
+			return err
+		}
+		if x.Initiator >= uint(len(nu.Cells)) {
+			return numaError("'initiator' refers to a non-existent NUMA node")
+		}
+		if x.Target >= uint(len(nu.Cells)) {
+			return numaError("'target' refers to a non-existent NUMA node")
+		}
+		if nu.Cells[x.Initiator].CPUs == nil {
+			return numaError("NUMA nodes without CPUs can't be initiator. NUMA node %d has no CPUs", x.Initiator)
+		}
+		if x.Cache > 0 {
+			found := false
+			for _, k := range nu.Cells[x.Target].Caches {
+				found = found || k.Level == x.Cache
+			}
+			if !found {
+				return numaError("'cache' refers to a non-existent NUMA node cache")
+			}
+		}
+	}
+	return nil
+}
+
+func (nu *NUMA) format(b *xmlbuf.Buffer) {
+	if len(nu.Cells) == 0 {
+		return
+	}
+	b.AddLit("<numa>\n")
+	b.AdjustIndent(2)
+	for i, c := range nu.Cells {
+		if c == nil {
+			continue
+		}
+		attrs := xmlbuf.New()
+		attrs.Attrf("id", "%d", i)
+		if c.CPUs != nil {
+			attrs.Attr("cpus", c.CPUs.String())
+		}
+		attrs.Attrf("memory", "%d", c.Memory)
+		attrs.Attr("unit", "KiB")
+		attrs.AttrIf("memAccess", c.MemAccess)
+		attrs.AttrIf("discard", c.Discard)
+		ch := b.Child()
+		if c.Distances != nil {
+			ch.AddLit("<distances>\n")
+			ch.AdjustIndent(2)
+			for j, v := range c.Distances {
+				if v != 0 {
+					ch.Asprintf("<sibling id='%d' value='%d'/>\n", j, v)
+				}
+			}
+			ch.AdjustIndent(-2)
+			ch.AddLit("</distances>\n")
+		}
+		for _, k := range c.Caches {
+			ch.Asprintf("<cache level='%d'", k.Level)
+			if k.Associativity != "none" {
+				ch.Attr("associativity", k.Associativity)
+			}
+			if k.Policy != "none" {
+				ch.Attr("policy", k.Policy)
+			}
+			ch.AddLit(">\n")
+			ch.AdjustIndent(2)
+			ch.Asprintf("<size value='%d' unit='KiB'/>\n", k.Size)
+			ch.Asprintf("<line value='%d' unit='B'/>\n", k.Line)
+			ch.AdjustIndent(-2)
+			ch.AddLit("</cache>\n")
+		}
+		b.FormatElementAlways("cell", attrs, ch)
+	}
+	if len(nu.Interconnect) > 0 {
+		b.AddLit("<interconnects>\n")
+		b.AdjustIndent(2)
+		for _, x := range nu.Interconnect {
+			b.Asprintf("<%s initiator='%d' target='%d'", x.Kind, x.Initiator, x.Target)
+			if x.Cache > 0 {
+				b.Attrf("cache", "%d", x.Cache)
+			}
+			b.Asprintf(" type='%s' value='%d'", xmlbuf.Escape(x.Type), x.Value)
+			if x.Kind == "bandwidth" {
+				b.AddLit(" unit='KiB'")
+			}
+			b.AddLit("/>\n")
+		}
+		b.AdjustIndent(-2)
+		b.AddLit("</interconnects>\n")
+	}
+	b.AdjustIndent(-2)
+	b.AddLit("</numa>\n")
+}
