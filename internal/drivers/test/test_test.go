@@ -109,8 +109,9 @@ func TestSharedStateAndEvents(t *testing.T) {
 	if err := c1.Hypervisor.DomainCreate(ctx, dom); err != nil {
 		t.Fatal(err)
 	}
+	// testDomainCreateWithFlags reports VIR_ERR_INTERNAL_ERROR.
 	err = c1.Hypervisor.DomainCreate(ctx, dom)
-	if virterr.CodeOf(err) != virterr.OperationInvalid {
+	if virterr.CodeOf(err) != virterr.InternalError {
 		t.Errorf("double start: %v", err)
 	}
 	dom, _ = c1.Hypervisor.DomainLookupByName(ctx, "foo")
