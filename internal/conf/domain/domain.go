@@ -91,6 +91,7 @@ type Def struct {
 	OS       *OS
 	Features *Features
 	CPU      *CPU
+	Clock    *Clock
 	// deviceBoot records that some device has <boot order>, which rules
 	// out <os><boot>.
 	deviceBoot bool
@@ -203,6 +204,11 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 			return nil, err
 		}
 	}
+	if c := n.Child("clock"); c != nil {
+		if d.Clock, err = parseClock(c, flags); err != nil {
+			return nil, err
+		}
+	}
 	d.deviceBoot = hasDeviceBoot(n.Child("devices"))
 	if p := n.Child("perf"); p != nil {
 		d.Perf = parsePerf(p)
@@ -240,7 +246,7 @@ var modelled = map[string]bool{
 	"vcpu": true, "vcpus": true, "cputune": true, "memtune": true, "numatune": true,
 	"iothreads": true, "iothreadids": true,
 	"on_poweroff": true, "on_reboot": true, "on_crash": true, "on_lockfailure": true,
-	"perf": true, "devices": true, "os": true, "features": true, "cpu": true, "seclabel": true, "launchSecurity": true,
+	"perf": true, "devices": true, "os": true, "features": true, "cpu": true, "clock": true, "seclabel": true, "launchSecurity": true,
 }
 
 // repeatable are the unmodelled top-level elements libvirt reads every copy
@@ -390,6 +396,11 @@ func (d *Def) Validate() error {
 			return err
 		}
 	}
+	if d.Clock != nil {
+		if err := d.Clock.validate(); err != nil {
+			return err
+		}
+	}
 	if d.MemTune != nil {
 		if err := d.MemTune.validate(); err != nil {
 			return err
@@ -500,10 +511,11 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 			d.OS.format(b, len(d.raw["bootloader"]) > 0)
 		}
 	case "clock":
-		if len(d.raw["clock"]) == 0 {
+		if d.Clock != nil {
+			d.Clock.format(b, flags)
+		} else {
 			b.AddLit("<clock offset='utc'/>\n")
 		}
-		d.formatRaw(b, name)
 	case "on_poweroff":
 		b.TextElement("on_poweroff", orDefault(d.OnPoweroff, "destroy"))
 	case "on_reboot":
