@@ -8,10 +8,11 @@ import (
 	"github.com/govirt/govirt/internal/conf/xmltree"
 )
 
-// The helpers below reproduce how libvirt's virXPath* and virStrToLong*
-// functions read numbers, because which spellings are accepted (leading
-// blanks, "0x" prefixes, fractions, minus signs) decides which documents
-// parse at all.
+// The helpers below reproduce how libvirt 9.0's virXPath* and
+// virStrToLong* functions read text and numbers, because which spellings
+// are accepted (leading blanks, a plus sign, "0x" prefixes, trailing
+// blanks, minus signs) decides which documents parse at all. They were
+// checked against libvirt 9.0's own parser through virsh's test driver.
 
 // xpathString is virXPathString("string(./name[1])"): the element's text,
 // or absent when the element is missing or its text is empty.
@@ -34,7 +35,7 @@ const (
 )
 
 // xpathUInt is virXPathUInt("string(./name[1])", …) as libvirt 9.0 reads
-// it: the text in base 10 (leading blanks and a plus sign allowed, nothing
+// it: the text in base (leading blanks and a plus sign allowed, nothing
 // after the digits), non-negative and within 32 bits.
 func xpathUInt(text string, present bool, base int) (uint32, numStatus) {
 	if !present || text == "" {
