@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // DefaultOutputLimit caps captured stdout and stderr so a runaway child
@@ -114,22 +116,28 @@ func (s ExitStatus) String() string {
 }
 
 // ExitError is returned by Run when the command ran but ended with a
-// status the Cmd does not accept. Its text follows libvirt's
-// virCommandWait wording.
+// status the Cmd does not accept. Its text is libvirt's virCommandWait
+// report ("internal error: Child process (…) unexpected exit status N:
+// stderr") and errors.Is matches virterr.InternalError.
 type ExitError struct {
 	Argv   []string
 	Status ExitStatus
 	Stderr string
 }
 
-func (e *ExitError) Error() string {
+func (e *ExitError) Error() string { return e.virterr().Error() }
+
+// Unwrap exposes the libvirt error so callers test its code.
+func (e *ExitError) Unwrap() error { return e.virterr() }
+
+func (e *ExitError) virterr() *virterr.Error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Child process (%s) unexpected %s", ToString(&Cmd{Argv: e.Argv}, false, false), exitWording(e.Status))
 	if msg := strings.TrimSpace(e.Stderr); msg != "" {
 		b.WriteString(": ")
 		b.WriteString(msg)
 	}
-	return b.String()
+	return virterr.New(virterr.InternalError, "%s", b.String())
 }
 
 func exitWording(s ExitStatus) string {

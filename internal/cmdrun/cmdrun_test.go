@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -207,7 +209,10 @@ func TestExecRun(t *testing.T) {
 	if !errors.As(err, &ee) || res.Status.Code != 3 || ee.Stderr != "bad\n" {
 		t.Fatalf("exit 3: %v %+v", err, res)
 	}
-	if want := "Child process (sh -c 'echo bad >&2; exit 3') unexpected exit status 3: bad"; err.Error() != want {
+	if !errors.Is(err, virterr.InternalError) {
+		t.Errorf("exit error is not an internal error: %v", err)
+	}
+	if want := "internal error: Child process (sh -c 'echo bad >&2; exit 3') unexpected exit status 3: bad"; err.Error() != want {
 		t.Errorf("error text %q, want %q", err, want)
 	}
 	if _, err := e.Run(ctx, &Cmd{Argv: []string{"sh", "-c", "exit 2"}, OKExitCodes: []int{0, 2}}); err != nil {
@@ -280,4 +285,29 @@ func TestExecStart(t *testing.T) {
 	if st, _ := p.Wait(); !st.Exited() || st.Code != 4 || st.String() != "status 4" {
 		t.Fatalf("status %v", st)
 	}
+}
+
+// FuzzToString checks that any argv and environment rendered with line
+// breaks reads back, word for word, through a POSIX shell's quoting.
+func FuzzToString(f *testing.F) {
+	f.Add("iptables\x00--source\x00192.168.122.0/24\x00!\x00--destination\x00x", "LC_ALL=C")
+	f.Add("qemu-img\x00convert\x00it's\x00\x00-O\x00{a b}", "HOME=/tmp/a b")
+	f.Fuzz(func(t *testing.T, argv, env string) {
+		c := &Cmd{Argv: strings.Split(argv, "\x00")}
+		if env != "" {
+			c.Env = strings.Split(env, "\x00")
+		}
+		for _, e := range c.Env {
+			if !envWord.MatchString(e) || strings.ContainsAny(e, "\x00") {
+				return
+			}
+		}
+		if c.Argv[0] == "" || strings.HasPrefix(c.Argv[0], "-") || envWord.MatchString(c.Argv[0]) {
+			return
+		}
+		back := parseCommand(ToString(c, true, false))
+		if strings.Join(back.Argv, "\x00") != strings.Join(c.Argv, "\x00") || strings.Join(back.Env, "\x00") != strings.Join(c.Env, "\x00") {
+			t.Fatalf("%q %q read back as %q %q", c.Env, c.Argv, back.Env, back.Argv)
+		}
+	})
 }

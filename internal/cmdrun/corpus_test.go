@@ -33,7 +33,6 @@ func splitCommands(text string) []string {
 
 // shellWords undoes quoteShell for the words of one rendered command.
 func shellWords(s string) []string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, " \\\n", " "), "\\\n", "")
 	var words []string
 	var w strings.Builder
 	inWord, inQuote, escaped := false, false, false
@@ -49,6 +48,9 @@ func shellWords(s string) []string {
 		case escaped:
 			w.WriteByte(ch)
 			escaped = false
+		case ch == '\\' && i+1 < len(s) && s[i+1] == '\n':
+			// Line continuation: the shell drops both characters.
+			i++
 		case ch == '\\':
 			escaped, inWord = true, true
 		case ch == '\'':
