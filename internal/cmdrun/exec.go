@@ -17,6 +17,11 @@ type Exec struct {
 	// KillGrace is how long a cancelled Run waits after SIGTERM before
 	// SIGKILL; zero kills at once.
 	KillGrace time.Duration
+	// DrainDelay bounds how long Run waits for stdout/stderr to close
+	// after the child exited, since a program that daemonizes (dnsmasq, a
+	// forking helper) may leave a grandchild holding the pipes; zero
+	// means 5 s.
+	DrainDelay time.Duration
 }
 
 var _ Runner = (*Exec)(nil)
@@ -83,6 +88,10 @@ func (e *Exec) Run(ctx context.Context, c *Cmd) (Result, error) {
 	if c.Stderr != nil {
 		cmd.Stderr = c.Stderr
 	}
+	cmd.WaitDelay = e.DrainDelay
+	if cmd.WaitDelay == 0 {
+		cmd.WaitDelay = 5 * time.Second
+	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
@@ -111,7 +120,7 @@ func (e *Exec) Run(ctx context.Context, c *Cmd) (Result, error) {
 		return res, ctx.Err()
 	}
 	var exitErr *exec.ExitError
-	if werr != nil && !errors.As(werr, &exitErr) {
+	if werr != nil && !errors.As(werr, &exitErr) && !errors.Is(werr, exec.ErrWaitDelay) {
 		return res, werr
 	}
 	if !res.Status.Exited() || !c.exitOK(res.Status.Code) {
