@@ -366,22 +366,35 @@ func (def *Def) AlignDisks(dom []DomainDisk, suffix string) error {
 	return nil
 }
 
+// assignStore names the image a disk without a target or scratch file is
+// backed up to: "<source path>.<suffix>" (virDomainBackupDefAssignStore).
 func assignStore(bd *Disk, dd *DomainDisk, suffix string) error {
-	if dd.empty() {
-		if bd.Store != nil {
-			return errf(virterr.ConfigUnsupported, "disk '%s' has no media", bd.Name)
-		}
+	if dd.empty() && bd.Store != nil {
+		return errf(virterr.ConfigUnsupported, "disk '%s' has no media", bd.Name)
+	}
+	if bd.Store != nil && bd.Store.Path() != "" {
 		return nil
 	}
-	if bd.Store == nil {
-		if dd.Type != "file" {
-			return errf(virterr.ConfigUnsupported, "refusing to generate file name for disk '%s'", bd.Name)
-		}
-		bd.Store = &Store{Type: "file", Source: &domain.StorageSource{
-			Type:  "file",
-			Attrs: []xmltree.Attr{{Name: "file", Value: dd.Path + "." + suffix}},
-		}}
+	if dd.Type != "file" {
+		return errf(virterr.ConfigUnsupported, "refusing to generate file name for disk '%s'", bd.Name)
 	}
+	if bd.Store == nil {
+		bd.Store = &Store{}
+	}
+	if bd.Store.Source == nil {
+		bd.Store.Source = &domain.StorageSource{}
+	}
+	// Only the type and path change; labels and encryption stay.
+	src := bd.Store.Source
+	attrs := []xmltree.Attr{{Name: "file", Value: dd.Path + "." + suffix}}
+	for _, a := range src.Attrs {
+		if a.Name != "file" && a.Name != "dev" {
+			attrs = append(attrs, a)
+		}
+	}
+	bd.Store.Type = "file"
+	src.Type = "file"
+	src.Attrs = attrs
 	return nil
 }
 
