@@ -11,7 +11,7 @@ import (
 
 // Clock is <clock>: the guest's time base and its timers.
 type Clock struct {
-	Offset string // utc | localtime | variable | timezone
+	Offset string // utc | localtime | variable | timezone | absolute
 	// Reset is adjustment='reset' of a utc or localtime clock.
 	Reset bool
 	// Adjustment and Basis describe a variable clock.
@@ -20,6 +20,8 @@ type Clock struct {
 	// Adjustment0 is the status-only starting adjustment of a variable clock.
 	Adjustment0 int64
 	Timezone    string
+	// Start is the epoch time an absolute clock starts at.
+	Start uint64
 
 	Timers []*Timer
 }
@@ -88,6 +90,13 @@ func parseClock(n *xmltree.Node, flags ParseFlags) (*Clock, error) {
 		if c.Basis == "" {
 			c.Basis = "utc"
 		}
+	case "absolute":
+		st, _ := n.Attr("start")
+		v, err := strconv.ParseUint(strings.TrimSpace(st), 10, 64)
+		if err != nil {
+			return nil, virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "%s", "missing 'start' attribute for clock with offset='absolute'")
+		}
+		c.Start = v
 	case "timezone":
 		tz, ok := n.Attr("timezone")
 		if !ok {
@@ -142,7 +151,7 @@ func parseTimer(n *xmltree.Node) (*Timer, error) {
 }
 
 func (c *Clock) validate() error {
-	if err := checkEnum("clock", "offset", c.Offset, "utc", "localtime", "variable", "timezone"); err != nil {
+	if err := checkEnum("clock", "offset", c.Offset, "utc", "localtime", "variable", "timezone", "absolute"); err != nil {
 		return err
 	}
 	if c.Offset == "variable" {
@@ -208,6 +217,8 @@ func (c *Clock) format(b *xmlbuf.Buffer, flags FormatFlags) {
 		}
 	case "timezone":
 		b.Attr("timezone", c.Timezone)
+	case "absolute":
+		b.Attrf("start", "%d", c.Start)
 	}
 	if len(c.Timers) == 0 {
 		b.AddLit("/>\n")

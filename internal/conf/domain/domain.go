@@ -83,10 +83,11 @@ type Def struct {
 	Memory Memory
 	VCPU   VCPUs
 
-	MemTune   *MemTune
-	IOThreads *IOThreads
-	CPUTune   *CPUTune
-	NumaTune  *NumaTune
+	MemTune       *MemTune
+	MemoryBacking *MemoryBacking
+	IOThreads     *IOThreads
+	CPUTune       *CPUTune
+	NumaTune      *NumaTune
 
 	OS       *OS
 	Features *Features
@@ -170,6 +171,11 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 			return nil, err
 		}
 	}
+	if c := n.Child("memoryBacking"); c != nil {
+		if d.MemoryBacking, err = parseMemoryBacking(c); err != nil {
+			return nil, err
+		}
+	}
 	if d.IOThreads, err = parseIOThreads(n); err != nil {
 		return nil, err
 	}
@@ -246,7 +252,7 @@ var modelled = map[string]bool{
 	"vcpu": true, "vcpus": true, "cputune": true, "memtune": true, "numatune": true,
 	"iothreads": true, "iothreadids": true,
 	"on_poweroff": true, "on_reboot": true, "on_crash": true, "on_lockfailure": true,
-	"perf": true, "devices": true, "os": true, "features": true, "cpu": true, "clock": true, "seclabel": true, "launchSecurity": true,
+	"perf": true, "devices": true, "os": true, "features": true, "cpu": true, "clock": true, "memoryBacking": true, "seclabel": true, "launchSecurity": true,
 }
 
 // repeatable are the unmodelled top-level elements libvirt reads every copy
@@ -359,6 +365,11 @@ func (d *Def) PostParse(opts PostParseOptions) error {
 		d.Memory.Total = d.CPU.NUMA.TotalMemory()
 	}
 	d.Memory.postParse()
+	if d.MemoryBacking != nil {
+		if err := d.MemoryBacking.postParse(d.numaCells()); err != nil {
+			return err
+		}
+	}
 	d.VCPU.postParse()
 	if d.CPUTune != nil {
 		d.CPUTune.postParse(d.VCPU.Max)
@@ -398,6 +409,11 @@ func (d *Def) Validate() error {
 	}
 	if d.Clock != nil {
 		if err := d.Clock.validate(); err != nil {
+			return err
+		}
+	}
+	if d.MemoryBacking != nil {
+		if err := d.MemoryBacking.validate(d.numaCells()); err != nil {
 			return err
 		}
 	}
@@ -490,6 +506,10 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 		d.Memory.format(b, name)
 	case "vcpu", "vcpus":
 		d.VCPU.format(b, name)
+	case "memoryBacking":
+		if d.MemoryBacking != nil {
+			d.MemoryBacking.format(b)
+		}
 	case "memtune":
 		if d.MemTune != nil {
 			d.MemTune.format(b)
@@ -554,6 +574,14 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 	default:
 		d.formatRaw(b, name)
 	}
+}
+
+// numaCells is the number of guest NUMA nodes.
+func (d *Def) numaCells() int {
+	if d.CPU == nil || d.CPU.NUMA == nil || d.CPU.NUMA.raw != nil {
+		return 0
+	}
+	return len(d.CPU.NUMA.Cells)
 }
 
 func orDefault(v, def string) string {

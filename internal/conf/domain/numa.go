@@ -16,6 +16,12 @@ type NUMA struct {
 	// Cells are indexed by cell id.
 	Cells        []*NUMACell
 	Interconnect []NUMAInterconnect
+
+	// cellsErr is why the cells could not be laid out by id; libvirt's
+	// parser rejects such a topology, we keep it as written (raw) and
+	// let Validate reject it, so a document once accepted still loads.
+	cellsErr error
+	raw      *xmltree.Node
 }
 
 // NUMACell is one <cell>.
@@ -71,10 +77,10 @@ func parseNUMA(n *xmltree.Node) (*NUMA, error) {
 			id = uint(u)
 		}
 		if id >= uint(len(cells)) {
-			return nil, numaError("%s", "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed")
+			return &NUMA{raw: n, cellsErr: numaError("%s", "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed")}, nil
 		}
 		if nu.Cells[id] != nil {
-			return nil, numaError("Duplicate NUMA cell info for cell id '%d'", id)
+			return &NUMA{raw: n, cellsErr: numaError("Duplicate NUMA cell info for cell id '%d'", id)}, nil
 		}
 		cell := &NUMACell{}
 		nu.Cells[id] = cell
@@ -268,6 +274,9 @@ func (nu *NUMA) TotalMemory() uint64 {
 }
 
 func (nu *NUMA) validate() error {
+	if nu.cellsErr != nil {
+		return nu.cellsErr
+	}
 	for _, c := range nu.Cells {
 		if err := checkEnum("cell", "memAccess", c.MemAccess, "shared", "private"); err != nil {
 			return err
@@ -311,6 +320,10 @@ func (nu *NUMA) validate() error {
 }
 
 func (nu *NUMA) format(b *xmlbuf.Buffer) {
+	if nu.raw != nil {
+		b.FormatNode(nu.raw)
+		return
+	}
 	if len(nu.Cells) == 0 {
 		return
 	}
