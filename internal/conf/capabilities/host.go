@@ -210,10 +210,11 @@ type Counter struct {
 	Scaling   string
 }
 
-// CPUTopology is <topology sockets dies cores threads>; Dies is "" when
-// the document had none.
+// CPUTopology is <topology sockets dies clusters cores threads>; Dies
+// and Clusters are "" when the document had none (libvirt 9.0 writes no
+// clusters; later versions do).
 type CPUTopology struct {
-	Sockets, Dies, Cores, Threads string
+	Sockets, Dies, Clusters, Cores, Threads string
 }
 
 // CPUFeature is one <feature name policy>.
@@ -259,7 +260,8 @@ func (c *HostCPU) parse(n *xmltree.Node) error {
 		case "counter":
 			c.Counter = &Counter{Name: ch.Prop("name"), Frequency: ch.Prop("frequency"), Scaling: ch.Prop("scaling")}
 		case "topology":
-			c.Topology = &CPUTopology{Sockets: ch.Prop("sockets"), Dies: ch.Prop("dies"), Cores: ch.Prop("cores"), Threads: ch.Prop("threads")}
+			c.Topology = &CPUTopology{Sockets: ch.Prop("sockets"), Dies: ch.Prop("dies"),
+				Clusters: ch.Prop("clusters"), Cores: ch.Prop("cores"), Threads: ch.Prop("threads")}
 		case "maxphysaddr":
 			c.MaxPhysAddr = ch
 		case "cache":
@@ -345,6 +347,7 @@ func (c *HostCPU) format(b *xmlbuf.Buffer) {
 				b.Add("<topology")
 				b.AttrIf("sockets", t.Sockets)
 				b.AttrIf("dies", t.Dies)
+				b.AttrIf("clusters", t.Clusters)
 				b.AttrIf("cores", t.Cores)
 				b.AttrIf("threads", t.Threads)
 				b.AddLit("/>\n")

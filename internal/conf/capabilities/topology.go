@@ -44,11 +44,13 @@ type MemoryCache struct {
 }
 
 // CellCPU is one CPU of a cell; the socket, die, core and siblings are
-// known only when Siblings is set.
+// known only when Siblings is set. Cluster is nil unless reported (libvirt
+// 9.0 does not; later versions do).
 type CellCPU struct {
 	ID       int64
 	Socket   int64
 	Die      int64
+	Cluster  *int64
 	Core     int64
 	Siblings string
 }
@@ -181,6 +183,13 @@ func parseCell(n *xmltree.Node) (*Cell, error) {
 							return nil, err
 						}
 					}
+					if v, ok := cc.Attr("cluster_id"); ok {
+						cl, err := parseInt("cluster_id", v)
+						if err != nil {
+							return nil, err
+						}
+						cpu.Cluster = &cl
+					}
 					if cpu.Core, err = parseInt("core_id", cc.Prop("core_id")); err != nil {
 						return nil, err
 					}
@@ -260,8 +269,11 @@ func (c *Cell) format(b *xmlbuf.Buffer) {
 	for _, cpu := range c.CPUs {
 		children.Asprintf("<cpu id='%d'", cpu.ID)
 		if cpu.Siblings != "" {
-			children.Asprintf(" socket_id='%d' die_id='%d' core_id='%d' siblings='%s'",
-				cpu.Socket, cpu.Die, cpu.Core, xmlbuf.Escape(cpu.Siblings))
+			children.Asprintf(" socket_id='%d' die_id='%d'", cpu.Socket, cpu.Die)
+			if cpu.Cluster != nil {
+				children.Asprintf(" cluster_id='%d'", *cpu.Cluster)
+			}
+			children.Asprintf(" core_id='%d' siblings='%s'", cpu.Core, xmlbuf.Escape(cpu.Siblings))
 		}
 		children.AddLit("/>\n")
 	}
