@@ -363,3 +363,35 @@ func TestFDPassing(t *testing.T) {
 		t.Fatal("closefd carried files")
 	}
 }
+
+// BenchmarkRoundTrip measures one command/reply over a socket pair.
+func BenchmarkRoundTrip(b *testing.B) {
+	client, server, err := socketPair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() {
+		defer server.Close()
+		server.Write([]byte(`{"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}, "package": ""}, "capabilities": []}}` + "\n"))
+		dec := json.NewDecoder(server)
+		for {
+			var cmd wireCommand
+			if dec.Decode(&cmd) != nil {
+				return
+			}
+			fmt.Fprintf(server, `{"return": {"running": false, "status": "prelaunch"}, "id": %s}`+"\n", cmd.ID)
+		}
+	}()
+	c, err := New(context.Background(), client, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Execute(ctx, "query-status", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
