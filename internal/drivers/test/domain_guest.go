@@ -534,4 +534,3 @@ func screenshotImage() []byte {
 	}
 	return fallbackPNG()
 }
-
