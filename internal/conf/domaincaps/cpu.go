@@ -20,6 +20,9 @@ type CPUMode struct {
 	HostModel *HostModel
 	// Models are the named CPU models of custom mode.
 	Models []CustomModel
+	// Other are custom mode's other children (later libvirt versions
+	// list <blockers> there), kept as they came.
+	Other []*xmltree.Node
 }
 
 // HostModel is the guest CPU definition host-model expands to.
@@ -45,6 +48,8 @@ type CustomModel struct {
 	Usable     string // yes, no, unknown
 	Deprecated bool
 	Vendor     string
+	// Attrs are attributes this package does not know, written last.
+	Attrs []xmltree.Attr
 }
 
 func parseCPU(n *xmltree.Node) (*CPU, error) {
@@ -57,8 +62,7 @@ func parseCPU(n *xmltree.Node) (*CPU, error) {
 				m.Enums = append(m.Enums, parseEnum(ch))
 			case "model":
 				if m.Name == "custom" {
-					cm := CustomModel{Name: ch.Text, Usable: ch.Prop("usable"), Deprecated: ch.Prop("deprecated") == "yes", Vendor: ch.Prop("vendor")}
-					m.Models = append(m.Models, cm)
+					m.Models = append(m.Models, parseCustomModel(ch))
 					continue
 				}
 				hm := m.hostModel()
@@ -71,6 +75,10 @@ func parseCPU(n *xmltree.Node) (*CPU, error) {
 				hm := m.hostModel()
 				hm.Features = append(hm.Features, Feature{Policy: ch.Prop("policy"), Name: ch.Prop("name")})
 			default:
+				if m.Name == "custom" {
+					m.Other = append(m.Other, ch)
+					continue
+				}
 				hm := m.hostModel()
 				hm.Other = append(hm.Other, ch)
 			}
@@ -78,6 +86,23 @@ func parseCPU(n *xmltree.Node) (*CPU, error) {
 		c.Modes = append(c.Modes, m)
 	}
 	return c, nil
+}
+
+func parseCustomModel(n *xmltree.Node) CustomModel {
+	cm := CustomModel{Name: n.Text}
+	for _, a := range n.Attrs {
+		switch a.Name {
+		case "usable":
+			cm.Usable = a.Value
+		case "deprecated":
+			cm.Deprecated = a.Value == "yes"
+		case "vendor":
+			cm.Vendor = a.Value
+		default:
+			cm.Attrs = append(cm.Attrs, a)
+		}
+	}
+	return cm
 }
 
 func (m *CPUMode) hostModel() *HostModel {
@@ -124,7 +149,13 @@ func (m *CPUMode) format(b *xmlbuf.Buffer) {
 			children.Attr("deprecated", "yes")
 		}
 		children.AttrIf("vendor", cm.Vendor)
+		for _, a := range cm.Attrs {
+			children.Attr(a.Name, a.Value)
+		}
 		children.EscapeString(">%s</model>\n", cm.Name)
+	}
+	for _, o := range m.Other {
+		children.FormatNode(o)
 	}
 	if children.Len() == 0 {
 		b.AddLit("/>\n")
