@@ -132,3 +132,44 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestAlignDisks(t *testing.T) {
+	def, err := Parse([]byte(`<domainsnapshot><name>s1</name><disks>
+  <disk name='vdb' snapshot='external'/>
+  <disk name='/img/a.qcow2' snapshot='internal'/>
+</disks></domainsnapshot>`), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dom := []DomainDisk{
+		{Target: "vda", Type: "file", Path: "/img/a.qcow2"},
+		{Target: "vdb", Type: "file", Path: "/img/b.img"},
+		{Target: "hdc", Type: "file"},
+		{Target: "vdd", Type: "block", Path: "/dev/sdd", Snapshot: "no"},
+	}
+	if err := def.AlignDisks(dom, AlignOptions{Default: LocationInternal}); err != nil {
+		t.Fatal(err)
+	}
+	want := `<domainsnapshot>
+  <name>s1</name>
+  <disks>
+    <disk name='vda' snapshot='internal'/>
+    <disk name='vdb' snapshot='external' type='file'>
+      <source file='/img/b.s1'/>
+    </disk>
+    <disk name='hdc' snapshot='no'/>
+    <disk name='vdd' snapshot='no'/>
+  </disks>
+</domainsnapshot>
+`
+	if got := def.Format(FormatOptions{}); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+
+	def, _ = Parse([]byte(`<domainsnapshot><disks><disk name='vda' snapshot='external'/></disks></domainsnapshot>`), 0)
+	err = def.AlignDisks([]DomainDisk{{Target: "vda", Type: "file", Path: "/img/a"}, {Target: "vdb", Type: "file", Path: "/img/b"}},
+		AlignOptions{Default: LocationInternal, UniformInternal: true})
+	if virterr.CodeOf(err) != virterr.ConfigUnsupported {
+		t.Errorf("uniform internal snapshot accepted an external disk: %v", err)
+	}
+}

@@ -58,6 +58,8 @@ func parseSource(n *xmltree.Node, typ string) (*Source, error) {
 	return &Source{StorageSource: ss}, nil
 }
 
+func fileAttr(path string) xmltree.Attr { return xmltree.Attr{Name: "file", Value: path} }
+
 // path is the image's file or device, or a network source's name.
 func (s *Source) path() string {
 	if s.Type == "network" {
