@@ -332,6 +332,7 @@ type PostParseOptions struct {
 // idempotent.
 func (d *Def) PostParse(opts PostParseOptions) error {
 	if d.OS != nil {
+		d.OS.postParse()
 		if d.OS.Arch == "" && opts.DefaultArch != nil {
 			d.OS.Arch = opts.DefaultArch(d.OS.Type, d.Type)
 		}

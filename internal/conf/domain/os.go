@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -28,10 +29,36 @@ type OS struct {
 
 	SMBIOSMode string
 
+	Loader *Loader
+	// NVRAM is <nvram> holding a path and template; an <nvram type=…>
+	// with a storage <source> is kept as written in rest.
+	NVRAM *NVRAM
+	// FirmwareFeatures are <firmware><feature> by name (enrolled-keys,
+	// secure-boot), "yes" or "no"; read only with firmware autoselection.
+	FirmwareFeatures map[string]string
+
 	attrs []xmltree.Attr // other attributes of <os>, kept
 	rest  map[string][]*xmltree.Node
 	extra []*xmltree.Node
 }
+
+// Loader is <os><loader>.
+type Loader struct {
+	ReadOnly  string // yes | no
+	Secure    string // yes | no
+	Type      string // rom | pflash
+	Stateless string // yes | no
+	Path      string
+}
+
+// NVRAM is <os><nvram>.
+type NVRAM struct {
+	Template string
+	Path     string
+}
+
+// firmwareFeatureOrder is virDomainOsDefFirmwareFeature's order.
+var firmwareFeatureOrder = []string{"enrolled-keys", "secure-boot"}
 
 // osOrder is the order virDomainDefFormatOS writes children in; the
 // modelled ones are written where their names appear.
@@ -115,6 +142,43 @@ func parseOS(n *xmltree.Node) (*OS, error) {
 			}
 		case "smbios":
 			o.SMBIOSMode = c.Prop("mode")
+		case "loader":
+			if o.Loader == nil {
+				o.Loader = &Loader{
+					ReadOnly:  c.Prop("readonly"),
+					Secure:    c.Prop("secure"),
+					Type:      c.Prop("type"),
+					Stateless: c.Prop("stateless"),
+					Path:      c.Text,
+				}
+			}
+		case "nvram":
+			if o.NVRAM != nil || len(o.rest["nvram"]) > 0 {
+				continue
+			}
+			if _, typed := c.Attr("type"); typed {
+				o.rest["nvram"] = append(o.rest["nvram"], c)
+				continue
+			}
+			o.NVRAM = &NVRAM{Template: c.Prop("template"), Path: c.Text}
+		case "firmware":
+			// libvirt reads firmware features only when it selects the
+			// firmware itself.
+			if o.Firmware == "" || o.FirmwareFeatures != nil {
+				continue
+			}
+			o.FirmwareFeatures = map[string]string{}
+			for _, f := range c.ChildrenNamed("feature") {
+				name, err := requiredProp(f, "name")
+				if err != nil {
+					return nil, err
+				}
+				enabled, err := requiredProp(f, "enabled")
+				if err != nil {
+					return nil, err
+				}
+				o.FirmwareFeatures[name] = enabled
+			}
 		default:
 			if osKnown[c.Name] {
 				o.rest[c.Name] = append(o.rest[c.Name], c)
@@ -126,7 +190,57 @@ func parseOS(n *xmltree.Node) (*OS, error) {
 	return o, nil
 }
 
+// postParse is virDomainDefPostParseOs: a loader with a path is a ROM
+// unless typed; enrolled keys imply secure boot.
+func (o *OS) postParse() {
+	if o.Loader != nil && o.Loader.Path != "" && o.Loader.Type == "" {
+		o.Loader.Type = "rom"
+	}
+	if o.FirmwareFeatures["enrolled-keys"] == "yes" {
+		if _, ok := o.FirmwareFeatures["secure-boot"]; !ok {
+			o.FirmwareFeatures["secure-boot"] = "yes"
+		}
+	}
+}
+
 func (o *OS) validate() error {
+	detail := func(format string, args ...any) error {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLDetail, format, args...)
+	}
+	if l := o.Loader; l != nil {
+		for _, a := range []struct{ name, v string }{{"readonly", l.ReadOnly}, {"secure", l.Secure}, {"stateless", l.Stateless}} {
+			if err := checkEnum("loader", a.name, a.v, "yes", "no"); err != nil {
+				return err
+			}
+		}
+		if err := checkEnum("loader", "type", l.Type, "rom", "pflash"); err != nil {
+			return err
+		}
+		if o.Firmware != "" {
+			if l.Type != "" {
+				return detail("%s", "loader attribute 'type' cannot be specified when firmware autoselection is enabled")
+			}
+			if l.ReadOnly != "" {
+				return detail("%s", "loader attribute 'readonly' cannot be specified when firmware autoselection is enabled")
+			}
+		} else if l.Path == "" {
+			return detail("%s", "no loader path specified and firmware auto selection disabled")
+		}
+		if l.Stateless == "yes" && (o.NVRAM != nil || len(o.rest["nvram"]) > 0) {
+			return detail("%s", "NVRAM is not permitted when loader is stateless")
+		}
+	}
+	for name, v := range o.FirmwareFeatures {
+		if err := checkEnum("feature", "name", name, firmwareFeatureOrder...); err != nil {
+			return err
+		}
+		if err := checkEnum("feature", "enabled", v, "yes", "no"); err != nil {
+			return err
+		}
+	}
+	if o.FirmwareFeatures["enrolled-keys"] == "yes" && o.FirmwareFeatures["secure-boot"] == "no" {
+		return detail("%s", "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled")
+	}
 	if o.BIOSRebootTimeout != nil && (*o.BIOSRebootTimeout < -1 || *o.BIOSRebootTimeout > 65535) {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "invalid value for rebootTimeout, must be in range [-1,65535]")
 	}
@@ -174,6 +288,54 @@ func (o *OS) format(b *xmlbuf.Buffer, hasBootloader bool) {
 				b.Attrf("rebootTimeout", "%d", *o.BIOSRebootTimeout)
 			}
 			b.AddLit("/>\n")
+		case "loader":
+			if l := o.Loader; l != nil {
+				b.AddLit("<loader")
+				b.AttrIf("readonly", l.ReadOnly)
+				b.AttrIf("secure", l.Secure)
+				b.AttrIf("type", l.Type)
+				b.AttrIf("stateless", l.Stateless)
+				if l.Path != "" {
+					b.Asprintf(">%s</loader>\n", xmlbuf.Escape(l.Path))
+				} else {
+					b.AddLit("/>\n")
+				}
+			}
+		case "nvram":
+			if v := o.NVRAM; v != nil {
+				b.AddLit("<nvram")
+				b.AttrIf("template", v.Template)
+				if v.Path != "" {
+					b.Asprintf(">%s</nvram>\n", xmlbuf.Escape(v.Path))
+				} else {
+					b.AddLit("/>\n")
+				}
+			}
+			for _, n := range o.rest["nvram"] {
+				b.FormatNode(n)
+			}
+		case "firmware":
+			if len(o.FirmwareFeatures) > 0 {
+				b.AddLit("<firmware>\n")
+				b.AdjustIndent(2)
+				for _, name := range firmwareFeatureOrder {
+					if v, ok := o.FirmwareFeatures[name]; ok {
+						b.Asprintf("<feature enabled='%s' name='%s'/>\n", xmlbuf.Escape(v), name)
+					}
+				}
+				var others []string
+				for name := range o.FirmwareFeatures {
+					if name != "enrolled-keys" && name != "secure-boot" {
+						others = append(others, name)
+					}
+				}
+				sort.Strings(others)
+				for _, name := range others {
+					b.Asprintf("<feature enabled='%s' name='%s'/>\n", xmlbuf.Escape(o.FirmwareFeatures[name]), xmlbuf.Escape(name))
+				}
+				b.AdjustIndent(-2)
+				b.AddLit("</firmware>\n")
+			}
 		case "smbios":
 			if o.SMBIOSMode != "" {
 				b.Asprintf("<smbios mode='%s'/>\n", xmlbuf.Escape(o.SMBIOSMode))
