@@ -41,6 +41,9 @@ type state struct {
 	nextID  int32
 	events  driver.EventBus
 	refs    int
+
+	// Networks, interfaces, pools, node devices and NUMA cells (host.go).
+	hostObjs hostObjects
 }
 
 // shared holds test:///default's state while connections to it are open;
@@ -82,6 +85,10 @@ func Open(ctx context.Context, u *uri.URI, flags driver.OpenFlags) (*driver.Conn
 	c := &conn{st: st, uri: u.String(), readOnly: flags&driver.OpenReadOnly != 0}
 	return &driver.Connection{
 		Hypervisor: c,
+		Network:    networkDriver{c: c},
+		Storage:    storageDriver{c: c},
+		NodeDevice: nodeDeviceDriver{c: c},
+		Interface:  interfaceDriver{c: c},
 		Events:     c,
 		Close:      c.close,
 	}, nil
@@ -157,6 +164,9 @@ func parseNode(data []byte, name, dir string) (*state, error) {
 		if err := st.loadDomain(n); err != nil {
 			return nil, err
 		}
+	}
+	if err := st.loadHostObjects(root, dir); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
