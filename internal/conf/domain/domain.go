@@ -86,8 +86,10 @@ type Def struct {
 	MemTune       *MemTune
 	MemoryBacking *MemoryBacking
 	IOThreads     *IOThreads
-	CPUTune       *CPUTune
-	NumaTune      *NumaTune
+	// DefaultIOThread is <defaultiothread>; nil when absent.
+	DefaultIOThread *DefaultIOThread
+	CPUTune         *CPUTune
+	NumaTune        *NumaTune
 
 	OS       *OS
 	Features *Features
@@ -179,6 +181,9 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 	if d.IOThreads, err = parseIOThreads(n); err != nil {
 		return nil, err
 	}
+	if d.DefaultIOThread, err = parseDefaultIOThread(n.Child("defaultiothread")); err != nil {
+		return nil, err
+	}
 	if c := n.Child("cputune"); c != nil {
 		if d.CPUTune, err = parseCPUTune(c, flags); err != nil {
 			return nil, err
@@ -250,7 +255,7 @@ var modelled = map[string]bool{
 	"name": true, "uuid": true, "genid": true, "title": true, "description": true,
 	"metadata": true, "maxMemory": true, "memory": true, "currentMemory": true,
 	"vcpu": true, "vcpus": true, "cputune": true, "memtune": true, "numatune": true,
-	"iothreads": true, "iothreadids": true,
+	"iothreads": true, "iothreadids": true, "defaultiothread": true,
 	"on_poweroff": true, "on_reboot": true, "on_crash": true, "on_lockfailure": true,
 	"perf": true, "devices": true, "os": true, "features": true, "cpu": true, "clock": true, "memoryBacking": true, "seclabel": true, "launchSecurity": true,
 }
@@ -418,6 +423,16 @@ func (d *Def) Validate() error {
 			return err
 		}
 	}
+	if d.IOThreads != nil {
+		if err := d.IOThreads.validate(); err != nil {
+			return err
+		}
+	}
+	if d.DefaultIOThread != nil {
+		if err := d.DefaultIOThread.Pool.validate(); err != nil {
+			return err
+		}
+	}
 	if d.MemTune != nil {
 		if err := d.MemTune.validate(); err != nil {
 			return err
@@ -518,6 +533,10 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 	case "numatune":
 		if d.NumaTune != nil {
 			d.NumaTune.format(b)
+		}
+	case "defaultiothread":
+		if d.DefaultIOThread != nil {
+			d.DefaultIOThread.format(b)
 		}
 	case "iothreads", "iothreadids":
 		if d.IOThreads != nil {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -13,15 +14,91 @@ type IOThreads struct {
 	IDs []IOThreadID
 }
 
+// ThreadPool is the thread_pool_min/thread_pool_max pair of an iothread
+// or of <defaultiothread>; -1 means unset.
+type ThreadPool struct {
+	Min, Max int
+}
+
+// DefaultIOThread is <defaultiothread>.
+type DefaultIOThread struct {
+	Pool ThreadPool
+}
+
+func parseThreadPool(n *xmltree.Node) (ThreadPool, error) {
+	p := ThreadPool{Min: -1, Max: -1}
+	for _, a := range []struct {
+		name string
+		dst  *int
+	}{{"thread_pool_min", &p.Min}, {"thread_pool_max", &p.Max}} {
+		v, ok := n.Attr(a.name)
+		if !ok {
+			continue
+		}
+		i, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+		if err != nil {
+			return p, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'. Expected integer value", a.name, n.Name, v)
+		}
+		if i < 0 {
+			return p, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'. Expected non-negative value", a.name, n.Name, v)
+		}
+		*a.dst = int(i)
+	}
+	return p, nil
+}
+
+func (p ThreadPool) validate() error {
+	if p.Min != -1 && p.Max != -1 && p.Min > p.Max {
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "%s", "thread_pool_min must be smaller or equal to thread_pool_max")
+	}
+	return nil
+}
+
+func (p ThreadPool) formatAttrs(b *xmlbuf.Buffer) {
+	if p.Min != -1 {
+		b.Attrf("thread_pool_min", "%d", p.Min)
+	}
+	if p.Max != -1 {
+		b.Attrf("thread_pool_max", "%d", p.Max)
+	}
+}
+
+func parseDefaultIOThread(n *xmltree.Node) (*DefaultIOThread, error) {
+	if n == nil {
+		return nil, nil
+	}
+	p, err := parseThreadPool(n)
+	if err != nil {
+		return nil, err
+	}
+	return &DefaultIOThread{Pool: p}, nil
+}
+
+func (d *DefaultIOThread) format(b *xmlbuf.Buffer) {
+	if d.Pool.Min == -1 && d.Pool.Max == -1 {
+		return
+	}
+	b.AddLit("<defaultiothread")
+	d.Pool.formatAttrs(b)
+	b.AddLit("/>\n")
+}
+
+func (t *IOThreads) validate() error {
+	for _, id := range t.IDs {
+		if err := id.Pool.validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // IOThreadID is one <iothreadids><iothread>.
 type IOThreadID struct {
 	ID uint
 	// Autofill ids were added to reach the <iothreads> count; they are
 	// written only when some id was given explicitly.
 	Autofill bool
-	// node keeps the element's other attributes and children
-	// (thread_pool_min, thread_pool_max …).
-	node *xmltree.Node
+	Pool     ThreadPool
 }
 
 func parseIOThreads(dom *xmltree.Node) (*IOThreads, error) {
@@ -44,14 +121,18 @@ func parseIOThreads(dom *xmltree.Node) (*IOThreads, error) {
 			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "duplicate iothread id '%d' found", id)
 		}
 		seen[id] = true
-		t.IDs = append(t.IDs, IOThreadID{ID: id, node: c})
+		pool, err := parseThreadPool(c)
+		if err != nil {
+			return nil, err
+		}
+		t.IDs = append(t.IDs, IOThreadID{ID: id, Pool: pool})
 	}
 	if count > maxBitmapBit {
 		count = maxBitmapBit
 	}
 	for next := uint(1); uint(len(t.IDs)) < count; next++ {
 		if !seen[next] {
-			t.IDs = append(t.IDs, IOThreadID{ID: next, Autofill: true})
+			t.IDs = append(t.IDs, IOThreadID{ID: next, Autofill: true, Pool: ThreadPool{Min: -1, Max: -1}})
 		}
 	}
 	if len(t.IDs) == 0 {
@@ -77,18 +158,9 @@ func (t *IOThreads) format(b *xmlbuf.Buffer, name string) {
 		b.AddLit("<iothreadids>\n")
 		b.AdjustIndent(2)
 		for _, id := range t.IDs {
-			if id.node == nil {
-				b.Asprintf("<iothread id='%d'/>\n", id.ID)
-				continue
-			}
-			cp := *id.node
-			cp.Attrs = []xmltree.Attr{{Name: "id", Value: uintText(id.ID)}}
-			for _, a := range id.node.Attrs {
-				if a.Name != "id" {
-					cp.Attrs = append(cp.Attrs, a)
-				}
-			}
-			b.FormatNode(&cp)
+			b.Asprintf("<iothread id='%d'", id.ID)
+			id.Pool.formatAttrs(b)
+			b.AddLit("/>\n")
 		}
 		b.AdjustIndent(-2)
 		b.AddLit("</iothreadids>\n")

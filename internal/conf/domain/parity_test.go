@@ -13,7 +13,10 @@ import (
 // define X.xml; dumpxml --inactive NAME` output, one NAME.out per
 // qemuxml2argvdata/NAME.xml. The measure is how many of those domains we
 // write byte for byte, everything outside <devices> compared.
-var parityDir = flag.String("parity", "", "directory of real libvirt dumpxml --inactive outputs for qemuxml2argvdata")
+var (
+	parityDir = flag.String("parity", "", "directory of real libvirt dumpxml --inactive outputs for qemuxml2argvdata")
+	paritySrc = flag.String("parity-src", "", "directory of the inputs (default: the corpus's qemuxml2argvdata)")
+)
 
 // testDriverPostParse is the test driver's idea of a default arch.
 var testDriverPostParse = PostParseOptions{DefaultArch: func(osType, virtType string) string {
@@ -53,6 +56,9 @@ func TestParity(t *testing.T) {
 		t.Skip("no -parity directory")
 	}
 	corpus := filepath.Join("..", "..", "..", "..", "shared", "libvirt-tests", "qemuxml2argvdata")
+	if *paritySrc != "" {
+		corpus = *paritySrc
+	}
 	outs, _ := filepath.Glob(filepath.Join(*parityDir, "*.out"))
 	total, same := 0, 0
 	causes := map[string][]string{}
