@@ -65,13 +65,14 @@ func (st *state) loadHostObjects(root *xmltree.Node, dir string) error {
 		}
 	}
 	for _, n := range root.ChildrenNamed("pool") {
-		pn, err := fromFile(n, dir, "pool")
+		n, err := fromFile(n, dir, "pool")
 		if err != nil {
 			return err
 		}
-		// Volumes are the <volume> children of the node file's <pool>,
-		// even when the pool itself comes from another file.
-		if err := st.loadPool(pn, n.ChildrenNamed("volume"), dir); err != nil {
+		// libvirt looks for volumes under the pool element after the
+		// file's content replaced it, so a pool read from a file keeps
+		// none of the <volume> children written beside its reference.
+		if err := st.loadPool(n, n.ChildrenNamed("volume"), dir); err != nil {
 			return err
 		}
 	}
