@@ -85,6 +85,12 @@ type Def struct {
 
 	MemTune       *MemTune
 	MemoryBacking *MemoryBacking
+	BlkioTune     *BlkioTune
+	Resource      *Resource
+	SysInfo       []*SysInfo
+	IDMap         *IDMap
+	PM            *PM
+	KeyWrap       *KeyWrap
 	IOThreads     *IOThreads
 	// DefaultIOThread is <defaultiothread>; nil when absent.
 	DefaultIOThread *DefaultIOThread
@@ -173,6 +179,30 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 			return nil, err
 		}
 	}
+	if c := n.Child("blkiotune"); c != nil {
+		if d.BlkioTune, err = parseBlkioTune(c); err != nil {
+			return nil, err
+		}
+	}
+	if c := n.Child("resource"); c != nil {
+		d.Resource = parseResource(c)
+	}
+	for _, c := range n.ChildrenNamed("sysinfo") {
+		d.SysInfo = append(d.SysInfo, parseSysInfo(c))
+	}
+	if c := n.Child("idmap"); c != nil {
+		if d.IDMap, err = parseIDMap(c); err != nil {
+			return nil, err
+		}
+	}
+	if c := n.Child("pm"); c != nil {
+		d.PM = parsePM(c)
+	}
+	if c := n.Child("keywrap"); c != nil {
+		if d.KeyWrap, err = parseKeyWrap(c); err != nil {
+			return nil, err
+		}
+	}
 	if c := n.Child("memoryBacking"); c != nil {
 		if d.MemoryBacking, err = parseMemoryBacking(c); err != nil {
 			return nil, err
@@ -257,7 +287,8 @@ var modelled = map[string]bool{
 	"vcpu": true, "vcpus": true, "cputune": true, "memtune": true, "numatune": true,
 	"iothreads": true, "iothreadids": true, "defaultiothread": true,
 	"on_poweroff": true, "on_reboot": true, "on_crash": true, "on_lockfailure": true,
-	"perf": true, "devices": true, "os": true, "features": true, "cpu": true, "clock": true, "memoryBacking": true, "seclabel": true, "launchSecurity": true,
+	"perf": true, "devices": true, "os": true, "features": true, "cpu": true, "clock": true, "memoryBacking": true,
+	"blkiotune": true, "resource": true, "sysinfo": true, "idmap": true, "pm": true, "keywrap": true, "seclabel": true, "launchSecurity": true,
 }
 
 // repeatable are the unmodelled top-level elements libvirt reads every copy
@@ -418,6 +449,31 @@ func (d *Def) Validate() error {
 			return err
 		}
 	}
+	for _, si := range d.SysInfo {
+		if err := si.validate(); err != nil {
+			return err
+		}
+	}
+	if d.Resource != nil {
+		if err := d.Resource.validate(); err != nil {
+			return err
+		}
+	}
+	if d.IDMap != nil {
+		if err := d.IDMap.validate(); err != nil {
+			return err
+		}
+	}
+	if d.PM != nil {
+		if err := d.PM.validate(); err != nil {
+			return err
+		}
+	}
+	if d.KeyWrap != nil {
+		if err := d.KeyWrap.validate(); err != nil {
+			return err
+		}
+	}
 	if d.MemoryBacking != nil {
 		if err := d.MemoryBacking.validate(d.numaCells()); err != nil {
 			return err
@@ -522,6 +578,30 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 		d.Memory.format(b, name)
 	case "vcpu", "vcpus":
 		d.VCPU.format(b, name)
+	case "blkiotune":
+		if d.BlkioTune != nil {
+			d.BlkioTune.format(b)
+		}
+	case "resource":
+		if d.Resource != nil {
+			d.Resource.format(b)
+		}
+	case "sysinfo":
+		for _, si := range d.SysInfo {
+			si.format(b)
+		}
+	case "idmap":
+		if d.IDMap != nil {
+			d.IDMap.format(b)
+		}
+	case "pm":
+		if d.PM != nil {
+			d.PM.format(b)
+		}
+	case "keywrap":
+		if d.KeyWrap != nil {
+			d.KeyWrap.format(b)
+		}
 	case "memoryBacking":
 		if d.MemoryBacking != nil {
 			d.MemoryBacking.format(b)
