@@ -19,7 +19,7 @@ const (
 	stateLast     int32 = 7 // VIR_DOMAIN_PMSUSPENDED, the last state
 	runningBooted int32 = 1 // VIR_DOMAIN_RUNNING_BOOTED
 	runningUnpaus int32 = 5 // VIR_DOMAIN_RUNNING_UNPAUSED
-	pausedUser    int32 = 2 // VIR_DOMAIN_PAUSED_USER
+	pausedUser    int32 = 1 // VIR_DOMAIN_PAUSED_USER
 	shutoffDestr  int32 = 2 // VIR_DOMAIN_SHUTOFF_DESTROYED
 )
 

@@ -14,10 +14,10 @@ const (
 	stateCrashed     int32 = 6
 	statePMSuspended int32 = 7
 
-	runningRestored     int32 = 4  // VIR_DOMAIN_RUNNING_RESTORED
-	runningFromSnapshot int32 = 6  // VIR_DOMAIN_RUNNING_FROM_SNAPSHOT
-	pausedFromSnapshot  int32 = 13 // VIR_DOMAIN_PAUSED_FROM_SNAPSHOT
-	shutoffShutdown     int32 = 1  // VIR_DOMAIN_SHUTOFF_SHUTDOWN
+	runningRestored     int32 = 3 // VIR_DOMAIN_RUNNING_RESTORED
+	runningFromSnapshot int32 = 4 // VIR_DOMAIN_RUNNING_FROM_SNAPSHOT
+	pausedFromSnapshot  int32 = 7 // VIR_DOMAIN_PAUSED_FROM_SNAPSHOT
+	shutoffShutdown     int32 = 1 // VIR_DOMAIN_SHUTOFF_SHUTDOWN
 	shutoffCrashed      int32 = 3
 	shutoffSaved        int32 = 5
 	shutoffFailed       int32 = 6

@@ -41,7 +41,7 @@ func TestLifecycleOps(t *testing.T) {
 		{"reset", func() error { return h.DomainReset(ctx, dom, 0) }, 0, 1, 0},
 		{"save", func() error { return h.DomainSave(ctx, dom, img) }, 0, 5, 5},
 		{"save again", func() error { return h.DomainSave(ctx, dom, img) }, virterr.OperationInvalid, 5, 5},
-		{"restore", func() error { return h.DomainRestore(ctx, img) }, 0, 1, 4},
+		{"restore", func() error { return h.DomainRestore(ctx, img) }, 0, 1, 3},
 		{"shutdown", func() error { return h.DomainShutdown(ctx, dom) }, 0, 5, 1},
 		{"shutdown again", func() error { return h.DomainShutdown(ctx, dom) }, virterr.InternalError, 5, 1},
 		{"rename bad", func() error { n := "a/b"; _, err := h.DomainRename(ctx, dom, &n, 0); return err }, virterr.XMLError, 5, 1},
