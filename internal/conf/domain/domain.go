@@ -231,7 +231,7 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 	d.OnCrash = lifecycleText(n, "on_crash")
 	d.OnLockfailure = lifecycleText(n, "on_lockfailure")
 	if o := n.Child("os"); o != nil {
-		if d.OS, err = parseOS(o); err != nil {
+		if d.OS, err = parseOS(o, flags); err != nil {
 			return nil, err
 		}
 	}
@@ -628,7 +628,7 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 		}
 	case "os":
 		if d.OS != nil {
-			d.OS.format(b, len(d.raw["bootloader"]) > 0)
+			d.OS.format(b, len(d.raw["bootloader"]) > 0, flags)
 		}
 	case "clock":
 		if d.Clock != nil {

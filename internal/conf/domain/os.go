@@ -30,8 +30,6 @@ type OS struct {
 	SMBIOSMode string
 
 	Loader *Loader
-	// NVRAM is <nvram> holding a path and template; an <nvram type=…>
-	// with a storage <source> is kept as written in rest.
 	NVRAM *NVRAM
 	// FirmwareFeatures are <firmware><feature> by name (enrolled-keys,
 	// secure-boot), "yes" or "no"; read only with firmware autoselection.
@@ -51,10 +49,14 @@ type Loader struct {
 	Path      string
 }
 
-// NVRAM is <os><nvram>.
+// NVRAM is <os><nvram>: a path, or (libvirt's newer form) a typed
+// storage source.
 type NVRAM struct {
 	Template string
 	Path     string
+	// Type and Source are set for <nvram type='file|block|network'>.
+	Type   string
+	Source *StorageSource
 }
 
 // firmwareFeatureOrder is virDomainOsDefFirmwareFeature's order.
@@ -80,7 +82,7 @@ var osKnown = func() map[string]bool {
 // <boot> elements.
 const bootDevMax = 4
 
-func parseOS(n *xmltree.Node) (*OS, error) {
+func parseOS(n *xmltree.Node, flags ParseFlags) (*OS, error) {
 	o := &OS{rest: map[string][]*xmltree.Node{}}
 	for _, a := range n.Attrs {
 		if a.Name == "firmware" {
@@ -153,14 +155,20 @@ func parseOS(n *xmltree.Node) (*OS, error) {
 				}
 			}
 		case "nvram":
-			if o.NVRAM != nil || len(o.rest["nvram"]) > 0 {
+			if o.NVRAM != nil {
 				continue
 			}
-			if _, typed := c.Attr("type"); typed {
-				o.rest["nvram"] = append(o.rest["nvram"], c)
-				continue
+			v := &NVRAM{Template: c.Prop("template")}
+			if typ, typed := c.Attr("type"); typed {
+				src, err := ParseStorageSource(typ, c.Child("source"), nil, flags)
+				if err != nil {
+					return nil, err
+				}
+				v.Type, v.Source = typ, src
+			} else {
+				v.Path = c.Text
 			}
-			o.NVRAM = &NVRAM{Template: c.Prop("template"), Path: c.Text}
+			o.NVRAM = v
 		case "firmware":
 			// libvirt reads firmware features only when it selects the
 			// firmware itself.
@@ -226,7 +234,7 @@ func (o *OS) validate() error {
 		} else if l.Path == "" {
 			return detail("%s", "no loader path specified and firmware auto selection disabled")
 		}
-		if l.Stateless == "yes" && (o.NVRAM != nil || len(o.rest["nvram"]) > 0) {
+		if l.Stateless == "yes" && o.NVRAM != nil {
 			return detail("%s", "NVRAM is not permitted when loader is stateless")
 		}
 	}
@@ -247,7 +255,7 @@ func (o *OS) validate() error {
 	return nil
 }
 
-func (o *OS) format(b *xmlbuf.Buffer, hasBootloader bool) {
+func (o *OS) format(b *xmlbuf.Buffer, hasBootloader bool, flags FormatFlags) {
 	b.AddLit("<os")
 	b.AttrIf("firmware", o.Firmware)
 	for _, a := range o.attrs {
@@ -305,14 +313,23 @@ func (o *OS) format(b *xmlbuf.Buffer, hasBootloader bool) {
 			if v := o.NVRAM; v != nil {
 				b.AddLit("<nvram")
 				b.AttrIf("template", v.Template)
-				if v.Path != "" {
+				switch {
+				case v.Source != nil:
+					b.Attr("type", v.Type)
+					c := b.Child()
+					v.Source.FormatSource(c, "source", flags)
+					if c.Len() == 0 {
+						b.AddLit("/>\n")
+						break
+					}
+					b.AddLit(">\n")
+					b.AddBuffer(c)
+					b.AddLit("</nvram>\n")
+				case v.Path != "":
 					b.Asprintf(">%s</nvram>\n", xmlbuf.Escape(v.Path))
-				} else {
+				default:
 					b.AddLit("/>\n")
 				}
-			}
-			for _, n := range o.rest["nvram"] {
-				b.FormatNode(n)
 			}
 		case "firmware":
 			if len(o.FirmwareFeatures) > 0 {
