@@ -443,9 +443,14 @@ const (
 `
 )
 
-// knownPoolTypes are the pool types virStoragePoolTypeFromString knows,
-// in libvirt's order (0 is dir, which the test driver treats as unknown).
-var knownPoolTypes = []string{"dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd", "sheepdog", "gluster", "zfs", "vstorage"}
+func knownPoolType(typ string) bool {
+	for _, t := range listPoolTypes {
+		if t.typ == typ {
+			return true
+		}
+	}
+	return false
+}
 
 // ConnectFindStoragePoolSources gives logical and netfs pools made-up
 // sources and refuses the other types.
@@ -456,19 +461,14 @@ func (d storageDriver) ConnectFindStoragePoolSources(ctx context.Context, typ st
 	if err := d.c.denyReadOnly("virConnectFindStoragePoolSources"); err != nil {
 		return "", err
 	}
-	known := false
-	for i, t := range knownPoolTypes {
-		// A type that parses to 0 (dir) is "unknown" to the test driver,
-		// whose check is !pool_type.
-		if t == typ && i > 0 {
-			known = true
-		}
-	}
-	if !known {
+	// virStoragePoolTypeFromString gives dir 0, which the test driver's
+	// !pool_type check takes for an unknown type; a really unknown type
+	// (-1) passes it and is refused below.
+	if typ == storage.PoolDir {
 		return "", testErr(virterr.InternalError, "unknown storage pool type %s", typ)
 	}
 	var source *storage.PoolSource
-	if srcSpec != nil {
+	if srcSpec != nil && knownPoolType(typ) {
 		var err error
 		if source, err = storage.ParsePoolSource([]byte(*srcSpec), typ); err != nil {
 			return "", err
