@@ -117,6 +117,10 @@ type Def struct {
 	SecLabels      []*SecLabel
 	LaunchSecurity *LaunchSecurity
 
+	// Namespace is what the domain type's driver reads from its own XML
+	// namespace (qemu:commandline …); nil when there is nothing.
+	Namespace *NamespaceData
+
 	// namespaces are the root's xmlns:prefix declarations that the
 	// namespaced extension elements use.
 	namespaces []xmltree.Attr
@@ -276,7 +280,9 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 	}
 	d.Devices = devs
 
-	d.keepUnmodelled(n)
+	if err := d.keepUnmodelled(n); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -295,9 +301,21 @@ var modelled = map[string]bool{
 // of; of the others it reads the first (XPath "[1]") and drops the rest.
 var repeatable = map[string]bool{"sysinfo": true}
 
-func (d *Def) keepUnmodelled(n *xmltree.Node) {
+func (d *Def) keepUnmodelled(n *xmltree.Node) error {
+	prefix, uri := driverNamespace(d.Type)
+	ns := &NamespaceData{Prefix: prefix, URI: uri}
+	root := nsScope{}.with(n)
 	usedPrefixes := map[string]bool{}
 	for _, c := range n.Children {
+		if uri != "" {
+			scope := root.with(c)
+			if u, local := scope.resolve(c.Name); u == uri {
+				if err := ns.parseElement(local, c, scope); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		switch {
 		case strings.Contains(c.Name, ":"):
 			d.extensions = append(d.extensions, c)
@@ -312,11 +330,18 @@ func (d *Def) keepUnmodelled(n *xmltree.Node) {
 			d.unknown = append(d.unknown, c)
 		}
 	}
+	if !ns.empty() {
+		d.Namespace = ns
+	}
 	for _, a := range n.Attrs {
 		if p, ok := strings.CutPrefix(a.Name, "xmlns:"); ok && usedPrefixes[p] {
+			if d.Namespace != nil && p == d.Namespace.Prefix {
+				continue
+			}
 			d.namespaces = append(d.namespaces, a)
 		}
 	}
+	return nil
 }
 
 func (d *Def) parseIDs(n *xmltree.Node) error {
@@ -474,6 +499,11 @@ func (d *Def) Validate() error {
 			return err
 		}
 	}
+	if d.Namespace != nil {
+		if err := d.Namespace.validate(); err != nil {
+			return err
+		}
+	}
 	if d.MemoryBacking != nil {
 		if err := d.MemoryBacking.validate(d.numaCells()); err != nil {
 			return err
@@ -531,6 +561,9 @@ func (d *Def) FormatTo(b *xmlbuf.Buffer, flags FormatFlags) {
 	if flags&FormatInactive == 0 && d.ID != -1 {
 		b.Attrf("id", "%d", d.ID)
 	}
+	if d.Namespace != nil {
+		b.Attr("xmlns:"+d.Namespace.Prefix, d.Namespace.URI)
+	}
 	for _, a := range d.namespaces {
 		b.Attr(a.Name, a.Value)
 	}
@@ -538,6 +571,9 @@ func (d *Def) FormatTo(b *xmlbuf.Buffer, flags FormatFlags) {
 	b.AdjustIndent(2)
 	for _, name := range topOrder {
 		d.formatTop(b, name, flags)
+	}
+	if d.Namespace != nil {
+		d.Namespace.format(b)
 	}
 	for _, n := range d.extensions {
 		b.FormatNode(n)

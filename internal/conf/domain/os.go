@@ -30,7 +30,7 @@ type OS struct {
 	SMBIOSMode string
 
 	Loader *Loader
-	NVRAM *NVRAM
+	NVRAM  *NVRAM
 	// FirmwareFeatures are <firmware><feature> by name (enrolled-keys,
 	// secure-boot), "yes" or "no"; read only with firmware autoselection.
 	FirmwareFeatures map[string]string
