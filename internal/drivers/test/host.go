@@ -284,3 +284,53 @@ func formatCapabilities(cells []numaCell) string {
 	b.WriteString("</capabilities>\n")
 	return b.String()
 }
+
+// cpuArchs are the architecture names libvirt knows (virArch), besides
+// "none", which it does not accept here.
+var cpuArchs = strings.Fields("alpha armv6l armv7l armv7b aarch64 cris i686 ia64 lm32 m68k microblaze microblazeel " +
+	"mips mipsel mips64 mips64el openrisc parisc parisc64 ppc ppcle ppc64 ppc64le ppcemb riscv32 riscv64 " +
+	"s390 s390x sh4 sh4eb sparc sparc64 unicore32 x86_64 xtensa xtensaeb")
+
+// cpuModels are the CPU models of libvirt 9.0's CPU map by CPU driver;
+// the ARM and s390 drivers accept any model and list none.
+var (
+	x86CPUModels = strings.Fields("486 pentium pentium2 pentium3 pentiumpro coreduo n270 core2duo qemu32 kvm32 " +
+		"cpu64-rhel5 cpu64-rhel6 qemu64 kvm64 Conroe Penryn Nehalem Nehalem-IBRS Westmere Westmere-IBRS " +
+		"SandyBridge SandyBridge-IBRS IvyBridge IvyBridge-IBRS Haswell-noTSX Haswell-noTSX-IBRS Haswell " +
+		"Haswell-IBRS Broadwell-noTSX Broadwell-noTSX-IBRS Broadwell Broadwell-IBRS Skylake-Client " +
+		"Skylake-Client-IBRS Skylake-Client-noTSX-IBRS Skylake-Server Skylake-Server-IBRS " +
+		"Skylake-Server-noTSX-IBRS Cascadelake-Server Cascadelake-Server-noTSX Icelake-Client " +
+		"Icelake-Client-noTSX Icelake-Server Icelake-Server-noTSX Cooperlake Snowridge athlon phenom " +
+		"Opteron_G1 Opteron_G2 Opteron_G3 Opteron_G4 Opteron_G5 EPYC EPYC-IBPB EPYC-Rome EPYC-Milan Dhyana")
+	ppc64CPUModels = strings.Fields("POWER6 POWER7 POWER8 POWER9 POWER10 POWERPC_e5500 POWERPC_e6500")
+)
+
+// ConnectGetCPUModelNames lists the models of the architecture's CPU
+// driver (virCPUGetModels).
+func (c *conn) ConnectGetCPUModelNames(ctx context.Context, arch string, needResults int32, flags uint32) (driver.ConnectGetCPUModelNamesRet, error) {
+	if err := unsupportedFlags(flags, 0, "testConnectGetCPUModelNames"); err != nil {
+		return driver.ConnectGetCPUModelNamesRet{}, err
+	}
+	known := false
+	for _, a := range cpuArchs {
+		known = known || a == arch
+	}
+	if !known {
+		return driver.ConnectGetCPUModelNamesRet{}, testErr(virterr.InvalidArg, "cannot find architecture %s", arch)
+	}
+	var models []string
+	switch arch {
+	case "i686", "x86_64":
+		models = x86CPUModels
+	case "ppc64", "ppc64le":
+		models = ppc64CPUModels
+	case "armv6l", "armv7l", "armv7b", "aarch64", "s390", "s390x":
+	default:
+		return driver.ConnectGetCPUModelNamesRet{}, virterr.NewFrom(virterr.FromCPU, virterr.NoSupport, "'%s' architecture is not supported by CPU driver", arch)
+	}
+	ret := driver.ConnectGetCPUModelNamesRet{Ret: int32(len(models))}
+	if needResults != 0 {
+		ret.Models = append([]string(nil), models...)
+	}
+	return ret, nil
+}

@@ -234,3 +234,31 @@ func TestHostObjectsConcurrent(t *testing.T) {
 		t.Errorf("allocation after create/delete pairs: %d", info.Allocation)
 	}
 }
+
+func TestCPUModelNames(t *testing.T) {
+	ctx := context.Background()
+	c := open(t, "test:///default", 0)
+	h := c.Hypervisor
+	for _, tc := range []struct {
+		arch string
+		n    int32
+		code virterr.Code
+		msg  string
+	}{
+		{"x86_64", 58, 0, ""},
+		{"i686", 58, 0, ""},
+		{"ppc64le", 7, 0, ""},
+		{"aarch64", 0, 0, ""},
+		{"mips", 0, virterr.NoSupport, "this function is not supported by the connection driver: 'mips' architecture is not supported by CPU driver"},
+		{"foo", 0, virterr.InvalidArg, "invalid argument: cannot find architecture foo"},
+	} {
+		r, err := h.ConnectGetCPUModelNames(ctx, tc.arch, 1, 0)
+		if tc.code != 0 {
+			wantCode(t, tc.arch, err, tc.code, tc.msg)
+			continue
+		}
+		if err != nil || r.Ret != tc.n || len(r.Models) != int(tc.n) {
+			t.Errorf("%s: %d models %v", tc.arch, r.Ret, err)
+		}
+	}
+}
