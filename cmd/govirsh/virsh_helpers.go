@@ -1,0 +1,195 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"sync"
+	"time"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// dumpXML is virshDumpXML: the document, or with --xpath the nodes it
+// selects (--wrap puts several in a <nodes> element).
+func (c *ctl) dumpXML(xml, xpath string, wrap bool) bool {
+	if xpath == "" {
+		c.print("%s", xml)
+		return true
+	}
+	nodes, err := evalXPath(xml, xpath)
+	if err != nil {
+		c.errorf("%s", err)
+		return false
+	}
+	if wrap {
+		c.print("<nodes>\n")
+		for _, n := range nodes {
+			c.print("%s\n", n)
+		}
+		c.print("</nodes>\n")
+		return true
+	}
+	for _, n := range nodes {
+		c.print("%s\n", n)
+	}
+	return true
+}
+
+// editSpec is what virsh-edit.c's template needs from one object kind.
+type editSpec struct {
+	get        func() (string, error)
+	define     func(xml string) error
+	notChanged func()
+	edited     func()
+}
+
+// editXML is virsh-edit.c: write the XML to a temporary file, run the
+// editor ($VISUAL, $EDITOR, vi), and define the result if it changed.
+// Off a terminal a failure is reported rather than offered for re-edit.
+func (c *ctl) editXML(e editSpec) bool {
+	doc, err := e.get()
+	if err != nil {
+		return c.fail(err)
+	}
+	dir := os.Getenv("TMPDIR")
+	if dir == "" {
+		dir = "/tmp"
+	}
+	f, err := os.CreateTemp(dir, "virsh*.xml")
+	if err != nil {
+		c.errorf("failed to create temporary file: %s", errnoText(err))
+		return false
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.WriteString(doc); err != nil {
+		f.Close()
+		c.errorf("failed to write to the temporary file: %s", errnoText(err))
+		return false
+	}
+	f.Close()
+	for {
+		editor := os.Getenv("VISUAL")
+		if editor == "" {
+			editor = os.Getenv("EDITOR")
+		}
+		if editor == "" {
+			editor = "vi"
+		}
+		ed := exec.Command("sh", "-c", editor+" "+shellEscape(tmp))
+		ed.Stdin, ed.Stdout, ed.Stderr = os.Stdin, os.Stdout, os.Stderr
+		if err := ed.Run(); err != nil {
+			c.errorf("%s: edit failed with error: %s", editor, err)
+			return false
+		}
+		edited, err := os.ReadFile(tmp)
+		if err != nil {
+			c.errorf("%s: failed to read file: %s", tmp, errnoText(err))
+			return false
+		}
+		if string(edited) == doc {
+			e.notChanged()
+			return true
+		}
+		reread, err := e.get()
+		if err != nil {
+			return c.fail(err)
+		}
+		if reread != doc {
+			c.errorf("The XML configuration was changed by another user.")
+			return false
+		}
+		if err := e.define(string(edited)); err != nil {
+			return c.fail(err)
+		}
+		e.edited()
+		return true
+	}
+}
+
+// timeoutOpt is vshCommandOptTimeoutToMs: seconds, >0, in milliseconds.
+func (c *ctl) timeoutOpt(cmd *parsedCmd) (int, bool) {
+	v, present, ok := c.uintOpt(cmd, "timeout")
+	if !ok {
+		return 0, false
+	}
+	if !present {
+		return 0, true
+	}
+	if v == 0 || v > math.MaxInt32/1000 {
+		c.errorf("Numeric value '%d' for <timeout> option is malformed or out of range", v)
+		return 0, false
+	}
+	return int(v) * 1000, true
+}
+
+// eventWait is vshEventStart/Wait/Done for the *-event commands.
+type eventWait struct {
+	c         *ctl
+	loop      bool
+	timestamp bool
+	mu        sync.Mutex
+	count     int
+	done      chan struct{}
+	closed    bool
+}
+
+func (c *ctl) newEventWait(loop, timestamp bool) *eventWait {
+	return &eventWait{c: c, loop: loop, timestamp: timestamp, done: make(chan struct{})}
+}
+
+// emit prints one event (with virTimeStringNowRaw's stamp when asked)
+// and ends the wait unless --loop.
+func (w *eventWait) emit(format string, args ...any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if w.timestamp {
+		msg = time.Now().Format("2006-01-02 15:04:05.000-0700") + ": " + msg
+	}
+	w.c.print("%s", msg)
+	w.count++
+	if !w.loop {
+		w.closed = true
+		close(w.done)
+	}
+}
+
+// wait blocks until an event (without --loop), the timeout or ^C, then
+// reports the count; the command succeeds when events arrived.
+func (w *eventWait) wait(timeoutMs int) bool {
+	var timer <-chan time.Time
+	if timeoutMs > 0 {
+		timer = time.After(time.Duration(timeoutMs) * time.Millisecond)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	select {
+	case <-w.done:
+	case <-timer:
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
+		w.c.print("event loop timed out\n")
+	case <-sig:
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
+		w.c.print("event loop interrupted\n")
+	case <-w.c.ctx.Done():
+		return false
+	}
+	w.mu.Lock()
+	n := w.count
+	w.mu.Unlock()
+	w.c.print("events received: %d\n", n)
+	return n > 0
+}
