@@ -199,11 +199,14 @@ func parseNUMACache(k *xmltree.Node) (NUMACache, error) {
 		return c, errInvalidProp("cache", "level", lv)
 	}
 	c.Level = uint(l)
-	if c.Associativity, err = requiredProp(k, "associativity"); err != nil {
-		return c, err
+	// libvirt requires both but omits the value "none" when writing, so
+	// its own output would not read back; absent means "none" here.
+	c.Associativity, c.Policy = k.Prop("associativity"), k.Prop("policy")
+	if c.Associativity == "" {
+		c.Associativity = "none"
 	}
-	if c.Policy, err = requiredProp(k, "policy"); err != nil {
-		return c, err
+	if c.Policy == "" {
+		c.Policy = "none"
 	}
 	for _, part := range []struct {
 		name string
@@ -293,7 +296,7 @@ func (nu *NUMA) validate() error {
 			}
 		}
 	}
-	for _, x := range nu.Interconnect {
+	for i, x := range nu.Interconnect {
 		if err := checkEnum(x.Kind, "type", x.Type, "access", "read", "write"); err != nil {
 			return err
 		}
@@ -313,6 +316,14 @@ func (nu *NUMA) validate() error {
 			}
 			if !found {
 				return numaError("'cache' refers to a non-existent NUMA node cache")
+			}
+		}
+		for _, y := range nu.Interconnect[:i] {
+			if x.Kind == y.Kind && x.Initiator == y.Initiator && x.Target == y.Target && x.Cache == y.Cache && x.Type == y.Type {
+				return numaError("Duplicate info for NUMA latencies")
+			}
+			if x.Initiator != x.Target && x.Initiator == y.Target && x.Target == y.Initiator {
+				return numaError("Link already defined")
 			}
 		}
 	}

@@ -238,6 +238,9 @@ func (o *OS) validate() error {
 			return detail("%s", "NVRAM is not permitted when loader is stateless")
 		}
 	}
+	if o.Firmware != "" && o.NVRAM != nil && o.NVRAM.Template != "" {
+		return detail("%s", "nvram attribute 'template' cannot be specified when firmware autoselection is enabled")
+	}
 	for name, v := range o.FirmwareFeatures {
 		if err := checkEnum("feature", "name", name, firmwareFeatureOrder...); err != nil {
 			return err
