@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -193,3 +194,6 @@ func (w *eventWait) wait(timeoutMs int) bool {
 	w.c.print("events received: %d\n", n)
 	return n > 0
 }
+
+// isErrorCode tells whether a libvirt error carries the code.
+func isErrorCode(err error, code error) bool { return errors.Is(err, code) }
