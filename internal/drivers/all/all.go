@@ -5,6 +5,7 @@ package all
 
 import (
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/drivers/remote"
 	"github.com/govirt/govirt/internal/drivers/test"
 )
 
@@ -12,5 +13,6 @@ import (
 func Registry() *driver.Registry {
 	r := driver.NewRegistry()
 	r.Register(test.Name, test.Open)
+	r.Register(remote.Name, remote.Open)
 	return r
 }

@@ -1,0 +1,505 @@
+package main
+
+// The client mode writes the remote driver's RPC client
+// (internal/drivers/remote/client_gen.go): one method per procedure a
+// driver family serves, which converts the driver contract's parameters to
+// the procedure's wire arguments, makes the call, and converts the wire
+// reply back; plus the decoding of every event message that carries a
+// callback ID into the payload the driver contract's Events deliver.
+//
+// It is the mirror image of the dispatch mode and reads the same inputs:
+// the .x file for the procedures and their annotations, and the Go source
+// of internal/rpc/remote and internal/driver, whose types name the XDR
+// struct they mirror in their doc comments and correspond field by field.
+// Its helpers carry a "client" prefix so the two modes stay independent.
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// clientPkg is what the client generator knows of one Go package.
+type clientPkg struct {
+	qual   string
+	types  map[string]ast.Expr
+	byXDR  map[string]string
+	consts map[string]string
+	ifaces map[string]*ast.InterfaceType
+}
+
+var clientMirrorsRe = regexp.MustCompile(`is the (?:protocol's (?:struct|union)|wire's) (remote_\w+)`)
+
+func clientLoadPkg(dir, qual string) (*clientPkg, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	p := &clientPkg{qual: qual, types: map[string]ast.Expr{}, byXDR: map[string]string{}, consts: map[string]string{}, ifaces: map[string]*ast.InterfaceType{}}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range file.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok {
+				continue
+			}
+			switch gd.Tok {
+			case token.CONST:
+				for _, s := range gd.Specs {
+					vs := s.(*ast.ValueSpec)
+					for i, n := range vs.Names {
+						if i < len(vs.Values) {
+							if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.INT {
+								p.consts[n.Name] = lit.Value
+							}
+						}
+					}
+				}
+			case token.TYPE:
+				for _, s := range gd.Specs {
+					ts := s.(*ast.TypeSpec)
+					if ts.Assign.IsValid() {
+						continue
+					}
+					p.types[ts.Name.Name] = ts.Type
+					if it, ok := ts.Type.(*ast.InterfaceType); ok {
+						p.ifaces[ts.Name.Name] = it
+					}
+					doc := ts.Doc
+					if doc == nil && len(gd.Specs) == 1 {
+						doc = gd.Doc
+					}
+					if doc != nil {
+						if m := clientMirrorsRe.FindStringSubmatch(doc.Text()); m != nil {
+							p.byXDR[m[1]] = ts.Name.Name
+						}
+					}
+				}
+			}
+		}
+	}
+	return p, nil
+}
+
+var clientBuiltins = map[string]bool{
+	"bool": true, "byte": true, "int8": true, "uint8": true, "int16": true, "uint16": true,
+	"int32": true, "uint32": true, "int64": true, "uint64": true, "float32": true, "float64": true,
+	"string": true, "int": true, "uint": true, "error": true, "any": true,
+}
+
+// typeStr names t as code outside the package writes it.
+func (p *clientPkg) typeStr(t ast.Expr) string {
+	switch t := t.(type) {
+	case *ast.Ident:
+		if clientBuiltins[t.Name] {
+			return t.Name
+		}
+		return p.qual + "." + t.Name
+	case *ast.StarExpr:
+		return "*" + p.typeStr(t.X)
+	case *ast.ArrayType:
+		if t.Len == nil {
+			return "[]" + p.typeStr(t.Elt)
+		}
+		switch l := t.Len.(type) {
+		case *ast.BasicLit:
+			return "[" + l.Value + "]" + p.typeStr(t.Elt)
+		case *ast.Ident:
+			if v, ok := p.consts[l.Name]; ok {
+				return "[" + v + "]" + p.typeStr(t.Elt)
+			}
+			return "[" + p.qual + "." + l.Name + "]" + p.typeStr(t.Elt)
+		}
+	case *ast.SelectorExpr:
+		return p.typeStr(t.X) + "." + t.Sel.Name
+	}
+	panic(fmt.Sprintf("client: unsupported type expression %T", t))
+}
+
+// underlying follows named non-struct types to their definition.
+func (p *clientPkg) underlying(t ast.Expr) ast.Expr {
+	for {
+		id, ok := t.(*ast.Ident)
+		if !ok || clientBuiltins[id.Name] {
+			return t
+		}
+		def, ok := p.types[id.Name]
+		if !ok {
+			return t
+		}
+		if _, isStruct := def.(*ast.StructType); isStruct {
+			return t
+		}
+		t = def
+	}
+}
+
+func (p *clientPkg) fields(name string) ([]string, []ast.Expr, error) {
+	st, ok := p.types[name].(*ast.StructType)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s.%s is not a struct", p.qual, name)
+	}
+	var names []string
+	var types []ast.Expr
+	for _, f := range st.Fields.List {
+		for _, n := range f.Names {
+			names = append(names, n.Name)
+			types = append(types, f.Type)
+		}
+	}
+	return names, types, nil
+}
+
+// clientConv writes conversion functions between the packages on demand.
+type clientConv struct {
+	funcs map[string]string
+}
+
+func clientMangle(s string) string {
+	r := strings.NewReplacer("[]", "Slice.", "*", "Ptr.", "[", "Arr", "]", ".")
+	var b strings.Builder
+	for _, part := range strings.Split(r.Replace(s), ".") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
+// expr converts src, of type ft in from, to type tt in to.
+func (c *clientConv) expr(src string, from *clientPkg, ft ast.Expr, to *clientPkg, tt ast.Expr) (string, error) {
+	fs, ts := from.typeStr(ft), to.typeStr(tt)
+	if fs == ts {
+		return src, nil
+	}
+	fu, tu := from.underlying(ft), to.underlying(tt)
+	if from.typeStr(fu) == to.typeStr(tu) {
+		return ts + "(" + src + ")", nil
+	}
+	if fi, ok := fu.(*ast.Ident); ok && clientBuiltins[fi.Name] {
+		if ti, ok := tu.(*ast.Ident); ok && clientBuiltins[ti.Name] {
+			return ts + "(" + src + ")", nil
+		}
+	}
+	name := "conv" + clientMangle(fs) + "To" + clientMangle(ts)
+	if _, done := c.funcs[name]; done {
+		return name + "(" + src + ")", nil
+	}
+	c.funcs[name] = "" // reserved against recursion
+	var b strings.Builder
+	fmt.Fprintf(&b, "func %s(v %s) %s {\n", name, fs, ts)
+	switch f := fu.(type) {
+	case *ast.Ident:
+		t, ok := tu.(*ast.Ident)
+		if !ok {
+			return "", fmt.Errorf("cannot convert %s to %s", fs, ts)
+		}
+		fn, fts, err := from.fields(f.Name)
+		if err != nil {
+			return "", err
+		}
+		tn, tts, err := to.fields(t.Name)
+		if err != nil {
+			return "", err
+		}
+		if len(fn) != len(tn) {
+			return "", fmt.Errorf("%s has %d fields, %s %d", fs, len(fn), ts, len(tn))
+		}
+		fmt.Fprintf(&b, "\treturn %s{\n", ts)
+		for i := range fn {
+			e, err := c.expr("v."+fn[i], from, fts[i], to, tts[i])
+			if err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, "\t\t%s: %s,\n", tn[i], e)
+		}
+		b.WriteString("\t}\n")
+	case *ast.StarExpr:
+		t, ok := tu.(*ast.StarExpr)
+		if !ok {
+			return "", fmt.Errorf("cannot convert %s to %s", fs, ts)
+		}
+		e, err := c.expr("*v", from, f.X, to, t.X)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "\tif v == nil {\n\t\treturn nil\n\t}\n\tout := %s\n\treturn &out\n", e)
+	case *ast.ArrayType:
+		t, ok := tu.(*ast.ArrayType)
+		if !ok {
+			return "", fmt.Errorf("cannot convert %s to %s", fs, ts)
+		}
+		if f.Len == nil {
+			fmt.Fprintf(&b, "\tif v == nil {\n\t\treturn nil\n\t}\n\tout := make(%s, len(v))\n", ts)
+		} else {
+			fmt.Fprintf(&b, "\tvar out %s\n", ts)
+		}
+		e, err := c.expr("v[i]", from, f.Elt, to, t.Elt)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "\tfor i := range v {\n\t\tout[i] = %s\n\t}\n\treturn out\n", e)
+	default:
+		return "", fmt.Errorf("cannot convert %s to %s", fs, ts)
+	}
+	b.WriteString("}\n\n")
+	c.funcs[name] = b.String()
+	return name + "(" + src + ")", nil
+}
+
+func (c *clientConv) source() string {
+	names := make([]string, 0, len(c.funcs))
+	for n := range c.funcs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString(c.funcs[n])
+	}
+	return b.String()
+}
+
+// clientStreamMode is how the client pumps a procedure's stream: consoles
+// and channels carry data both ways although libvirt annotates them as
+// read streams.
+func clientStreamMode(p proc) string {
+	switch {
+	case p.lower == "domain_open_console" || p.lower == "domain_open_channel":
+		return "streamBoth"
+	case p.writeStrm > 0:
+		return "streamUpload"
+	case p.readStream > 0:
+		return "streamDownload"
+	}
+	return ""
+}
+
+// clientLocals are the generated methods' own names, which no parameter
+// may take.
+var clientLocals = map[string]bool{"rc": true, "args": true, "ret": true, "r": true, "err": true, "ctx": true}
+
+func generateClient(in, wireDir, driverDir, outDir string) error {
+	src, err := os.ReadFile(filepath.Join(in, "remote_protocol.x"))
+	if err != nil {
+		return err
+	}
+	structs, _, procs, err := parseProtocol(string(src))
+	if err != nil {
+		return err
+	}
+	cFuncs, err := loadCFuncs(in)
+	if err != nil {
+		return err
+	}
+	wire, err := clientLoadPkg(wireDir, "remote")
+	if err != nil {
+		return err
+	}
+	drv, err := clientLoadPkg(driverDir, "driver")
+	if err != nil {
+		return err
+	}
+	for x, n := range refTypes {
+		if strings.HasPrefix(x, "remote_nonnull_") || x == "remote_typed_param" || x == "remote_typed_param_value" {
+			drv.byXDR[x] = n
+		}
+	}
+	g := &gen{structs: structs, cFuncs: cFuncs, used: map[string]bool{}}
+	conv := &clientConv{funcs: map[string]string{}}
+
+	var methods bytes.Buffer
+	families := map[string]bool{}
+	for _, p := range procs {
+		if skipped(p, structs) != "" {
+			continue
+		}
+		m := g.method(p)
+		fam := family(p.lower)
+		families[fam] = true
+		it := drv.ifaces[fam]
+		if it == nil {
+			return fmt.Errorf("driver has no interface %s", fam)
+		}
+		var ft *ast.FuncType
+		for _, f := range it.Methods.List {
+			if len(f.Names) == 1 && f.Names[0].Name == m.name {
+				ft = f.Type.(*ast.FuncType)
+			}
+		}
+		if ft == nil {
+			return fmt.Errorf("driver.%s has no method %s", fam, m.name)
+		}
+		var pnames []string
+		var ptypes []ast.Expr
+		for _, f := range ft.Params.List {
+			for _, n := range f.Names {
+				pnames = append(pnames, n.Name)
+				ptypes = append(ptypes, f.Type)
+			}
+		}
+		pnames, ptypes = pnames[1:], ptypes[1:] // ctx
+		var sig []string
+		for i := range pnames {
+			if clientLocals[pnames[i]] {
+				return fmt.Errorf("%s: parameter %s clashes with a generated local", p.cName, pnames[i])
+			}
+			sig = append(sig, pnames[i]+" "+drv.typeStr(ptypes[i]))
+		}
+		var result ast.Expr
+		results := "(err error)"
+		if n := len(ft.Results.List); n == 2 {
+			result = ft.Results.List[0].Type
+			results = "(r " + drv.typeStr(result) + ", err error)"
+		}
+		fmt.Fprintf(&methods, "// %s calls %s (%s).\nfunc (rc *Client) %s(%s) %s {\n",
+			m.name, p.cName, m.cfunc, m.name, strings.Join(append([]string{"ctx context.Context"}, sig...), ", "), results)
+
+		argsRef := "nil"
+		if s := structs["remote_"+p.lower+"_args"]; s != nil {
+			an := wire.byXDR[s.name]
+			if an == "" {
+				return fmt.Errorf("no wire type for %s", s.name)
+			}
+			wn, wt, err := wire.fields(an)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&methods, "\targs := remote.%s{\n", an)
+			ai := 0
+			for i, pt := range ptypes {
+				if id, ok := pt.(*ast.Ident); ok && id.Name == "Stream" {
+					continue
+				}
+				if ai >= len(wn) {
+					return fmt.Errorf("%s: more driver parameters than wire arguments", p.cName)
+				}
+				e, err := conv.expr(pnames[i], drv, pt, wire, wt[ai])
+				if err != nil {
+					return fmt.Errorf("%s: %v", p.cName, err)
+				}
+				fmt.Fprintf(&methods, "\t\t%s: %s,\n", wn[ai], e)
+				ai++
+			}
+			if ai != len(wn) {
+				return fmt.Errorf("%s: %d wire arguments, %d parameters", p.cName, len(wn), ai)
+			}
+			methods.WriteString("\t}\n")
+			argsRef = "&args"
+		}
+		retRef := "nil"
+		rs := structs["remote_"+p.lower+"_ret"]
+		var rn string
+		if rs != nil {
+			rn = wire.byXDR[rs.name]
+			if rn == "" {
+				return fmt.Errorf("no wire type for %s", rs.name)
+			}
+			fmt.Fprintf(&methods, "\tvar ret remote.%s\n", rn)
+			retRef = "&ret"
+		}
+		if mode := clientStreamMode(p); mode != "" {
+			fmt.Fprintf(&methods, "\tif err = rc.callStream(ctx, %d, st, %s, %s, %s); err != nil {\n\t\treturn\n\t}\n", p.num, mode, argsRef, retRef)
+		} else {
+			fmt.Fprintf(&methods, "\tif err = rc.call(ctx, %d, %s, %s); err != nil {\n\t\treturn\n\t}\n", p.num, argsRef, retRef)
+		}
+		if rs != nil && result != nil {
+			rnames, rtypes, err := wire.fields(rn)
+			if err != nil {
+				return err
+			}
+			var e string
+			if len(rnames) == 1 {
+				e, err = conv.expr("ret."+rnames[0], wire, rtypes[0], drv, result)
+			} else {
+				e, err = conv.expr("ret", wire, &ast.Ident{Name: rn}, drv, result)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %v", p.cName, err)
+			}
+			fmt.Fprintf(&methods, "\tr = %s\n", e)
+		}
+		methods.WriteString("\treturn\n}\n\n")
+	}
+
+	events, err := clientEventDecoding(procs, structs, wire, drv, conv)
+	if err != nil {
+		return err
+	}
+
+	var fams []string
+	for f := range families {
+		fams = append(fams, f)
+	}
+	sort.Strings(fams)
+	var b bytes.Buffer
+	b.WriteString("// Code generated by internal/gen/apigen client from libvirt's remote_protocol.x. DO NOT EDIT.\n\npackage remote\n\n")
+	b.WriteString("import (\n\t\"context\"\n\n\t\"github.com/govirt/govirt/internal/driver\"\n\t\"github.com/govirt/govirt/internal/rpc/remote\"\n\t\"github.com/govirt/govirt/internal/rpc/xdr\"\n)\n\n")
+	b.WriteString("var (\n")
+	for _, f := range fams {
+		fmt.Fprintf(&b, "\t_ driver.%s = (*Client)(nil)\n", f)
+	}
+	b.WriteString(")\n\n")
+	b.Write(methods.Bytes())
+	b.WriteString(events)
+	b.WriteString(conv.source())
+	return writeGo(filepath.Join(outDir, "client_gen.go"), b.Bytes())
+}
+
+// clientEventDecoding writes decodeEvent for every event message that
+// carries a callback ID (the ones modern registrations receive): wrappers
+// of a plain message deliver the plain message, the others themselves, as
+// driver.Event's Payload documents.
+func clientEventDecoding(procs []proc, structs map[string]*xdrStruct, wire, drv *clientPkg, conv *clientConv) (string, error) {
+	var b strings.Builder
+	b.WriteString("// decodeEvent reads the event message of procedure proc: the callback\n// ID it is for and the payload the driver contract delivers. ok is false\n// for procedures that are not callback events.\nfunc decodeEvent(proc int32, data []byte) (callbackID int32, payload any, ok bool, err error) {\n\tswitch proc {\n")
+	for _, p := range procs {
+		msgX := "remote_" + p.lower + "_msg"
+		s := structs[msgX]
+		if s == nil || len(s.fields) == 0 || s.fields[0].name != "callbackID" {
+			continue
+		}
+		wn, dn := wire.byXDR[msgX], drv.byXDR[msgX]
+		if wn == "" {
+			return "", fmt.Errorf("no wire type for %s", msgX)
+		}
+		fmt.Fprintf(&b, "\tcase %d: // %s\n\t\tvar m remote.%s\n\t\tif err = xdr.Unmarshal(data, &m); err != nil {\n\t\t\treturn\n\t\t}\n", p.num, p.cName, wn)
+		if len(s.fields) == 2 && s.fields[1].name == "msg" {
+			inner := s.fields[1].typ
+			iw, id := wire.byXDR[inner], drv.byXDR[inner]
+			if iw == "" || id == "" {
+				return "", fmt.Errorf("event message %s: wire %q driver %q", inner, iw, id)
+			}
+			e, err := conv.expr("m.Msg", wire, &ast.Ident{Name: iw}, drv, &ast.Ident{Name: id})
+			if err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, "\t\tv := %s\n\t\treturn m.CallbackID, &v, true, nil\n", e)
+			continue
+		}
+		if dn == "" {
+			return "", fmt.Errorf("event message %s has no driver type", msgX)
+		}
+		e, err := conv.expr("m", wire, &ast.Ident{Name: wn}, drv, &ast.Ident{Name: dn})
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "\t\tv := %s\n\t\treturn m.CallbackID, &v, true, nil\n", e)
+	}
+	b.WriteString("\t}\n\treturn 0, nil, false, nil\n}\n\n")
+	return b.String(), nil
+}
