@@ -122,3 +122,16 @@ func (c CPUSet) Below(n uint) CPUSet {
 	}
 	return out
 }
+
+// parseNonEmptySet reads a set that libvirt rejects when it selects
+// nothing (a pin or nodeset such as "^0").
+func parseNonEmptySet(s, attr string) (CPUSet, error) {
+	set, err := ParseCPUSet(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(set) == 0 {
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "Invalid value of '%s': %s", attr, s)
+	}
+	return set, nil
+}

@@ -89,7 +89,7 @@ func parseCPUTune(n *xmltree.Node, flags ParseFlags) (*CPUTune, error) {
 			if !ok {
 				return nil, virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "%s", "missing cpuset for emulatorpin")
 			}
-			if t.EmulatorPin, err = ParseCPUSet(cs); err != nil {
+			if t.EmulatorPin, err = parseNonEmptySet(cs, "cpuset"); err != nil {
 				return nil, err
 			}
 		case "emulatorsched":
@@ -104,12 +104,13 @@ func parseCPUTune(n *xmltree.Node, flags ParseFlags) (*CPUTune, error) {
 			err = parseSchedGroup(c, "iothreads", t.IOThreadSched)
 		case "cachetune":
 			var ct *CacheTune
-			if ct, err = parseCacheTune(c, flags); err == nil {
+			// a tune over no vcpus is dropped, as libvirt does
+			if ct, err = parseCacheTune(c, flags); err == nil && len(ct.VCPUs) > 0 {
 				t.CacheTunes = append(t.CacheTunes, ct)
 			}
 		case "memorytune":
 			var mt *MemoryTune
-			if mt, err = parseMemoryTune(c, flags); err == nil {
+			if mt, err = parseMemoryTune(c, flags); err == nil && len(mt.VCPUs) > 0 {
 				t.MemoryTunes = append(t.MemoryTunes, mt)
 			}
 		}
@@ -133,7 +134,7 @@ func parsePin(c *xmltree.Node, idAttr string, into map[uint]CPUSet) error {
 	if !ok {
 		return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "missing cpuset for %s pin", idAttr)
 	}
-	set, err := ParseCPUSet(cs)
+	set, err := parseNonEmptySet(cs, "cpuset")
 	if err != nil {
 		return err
 	}
@@ -163,6 +164,9 @@ func parseSchedGroup(c *xmltree.Node, idsAttr string, into map[uint]Sched) error
 	set, err := ParseCPUSet(c.Prop(idsAttr))
 	if err != nil {
 		return err
+	}
+	if len(set) == 0 {
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "'%s' scheduler bitmap '%s' is empty", idsAttr, c.Prop(idsAttr))
 	}
 	s, err := parseSched(c)
 	if err != nil {

@@ -49,7 +49,7 @@ func parseMemoryBacking(n *xmltree.Node) (*MemoryBacking, error) {
 			}
 			hp := HugePage{Size: (bytes + 1023) / 1024}
 			if ns, ok := p.Attr("nodeset"); ok {
-				set, err := ParseCPUSet(ns)
+				set, err := parseNonEmptySet(ns, "nodeset")
 				if err != nil {
 					return nil, err
 				}

@@ -89,7 +89,9 @@ func parseNUMA(n *xmltree.Node) (*NUMA, error) {
 			if err != nil {
 				return nil, err
 			}
-			cell.CPUs = set
+			if len(set) > 0 {
+				cell.CPUs = set
+			}
 		}
 		mem, ok := c.Attr("memory")
 		if !ok {

@@ -54,7 +54,7 @@ func parseNumaTune(n *xmltree.Node, vcpuStatic bool) (*NumaTune, error) {
 				m.Mode = "strict"
 			}
 			if ns, ok := c.Attr("nodeset"); ok {
-				set, err := ParseCPUSet(ns)
+				set, err := parseNonEmptySet(ns, "nodeset")
 				if err != nil {
 					return nil, err
 				}
@@ -91,7 +91,7 @@ func parseNumaTune(n *xmltree.Node, vcpuStatic bool) (*NumaTune, error) {
 			if !ok {
 				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Missing required nodeset attribute in memnode element")
 			}
-			set, err := ParseCPUSet(ns)
+			set, err := parseNonEmptySet(ns, "nodeset")
 			if err != nil {
 				return nil, err
 			}

@@ -50,7 +50,7 @@ func parseVCPUs(dom *xmltree.Node) (VCPUs, error) {
 		}
 		v.Placement = n.Prop("placement")
 		if cs, ok := n.Attr("cpuset"); ok && v.Placement != "auto" {
-			set, err := ParseCPUSet(cs)
+			set, err := parseNonEmptySet(cs, "cpuset")
 			if err != nil {
 				return v, err
 			}
