@@ -80,21 +80,21 @@ var commandAliases = map[string]string{
 // optionAliases are virsh's hidden option names (VSH_OT_ALIAS): the
 // target option, or "option=value" for a boolean standing for a value.
 var optionAliases = map[string][]optDef{
-	"echo":                   {{name: "str", kind: optAlias, alias: "string"}, {name: "hi", kind: optAlias, alias: "string=hello"}},
-	"nodedev-destroy":        {{name: "name", kind: optAlias, alias: "device"}},
-	"nodedev-detach":         {{name: "name", kind: optAlias, alias: "device"}},
-	"nodedev-reattach":       {{name: "name", kind: optAlias, alias: "device"}},
-	"nodedev-reset":          {{name: "name", kind: optAlias, alias: "device"}},
-	"nodedev-dumpxml":        {{name: "name", kind: optAlias, alias: "device"}},
-	"domif-getlink":          {{name: "persistent", kind: optAlias, alias: "config"}},
-	"domif-setlink":          {{name: "persistent", kind: optAlias, alias: "config"}},
-	"attach-disk":            {{name: "shareable", kind: optAlias, alias: "mode=shareable"}, {name: "sourcetype", kind: optAlias, alias: "source-type"}},
-	"attach-interface":       {{name: "persistent", kind: optAlias, alias: "config"}},
-	"detach-interface":       {{name: "persistent", kind: optAlias, alias: "config"}},
-	"detach-disk":            {{name: "persistent", kind: optAlias, alias: "config"}},
-	"attach-device":          {{name: "persistent", kind: optAlias, alias: "config"}},
-	"detach-device":          {{name: "persistent", kind: optAlias, alias: "config"}},
-	"update-device":          {{name: "persistent", kind: optAlias, alias: "config"}},
+	"echo":             {{name: "str", kind: optAlias, alias: "string"}, {name: "hi", kind: optAlias, alias: "string=hello"}},
+	"nodedev-destroy":  {{name: "name", kind: optAlias, alias: "device"}},
+	"nodedev-detach":   {{name: "name", kind: optAlias, alias: "device"}},
+	"nodedev-reattach": {{name: "name", kind: optAlias, alias: "device"}},
+	"nodedev-reset":    {{name: "name", kind: optAlias, alias: "device"}},
+	"nodedev-dumpxml":  {{name: "name", kind: optAlias, alias: "device"}},
+	"domif-getlink":    {{name: "persistent", kind: optAlias, alias: "config"}},
+	"domif-setlink":    {{name: "persistent", kind: optAlias, alias: "config"}},
+	"attach-disk":      {{name: "shareable", kind: optAlias, alias: "mode=shareable"}, {name: "sourcetype", kind: optAlias, alias: "source-type"}},
+	"attach-interface": {{name: "persistent", kind: optAlias, alias: "config"}},
+	"detach-interface": {{name: "persistent", kind: optAlias, alias: "config"}},
+	"detach-disk":      {{name: "persistent", kind: optAlias, alias: "config"}},
+	"attach-device":    {{name: "persistent", kind: optAlias, alias: "config"}},
+	"detach-device":    {{name: "persistent", kind: optAlias, alias: "config"}},
+	"update-device":    {{name: "persistent", kind: optAlias, alias: "config"}},
 }
 
 // emptyOKOptions lists options that accept an empty value.
@@ -309,13 +309,13 @@ func parseScaled(s string, scale, max uint64) (uint64, error) {
 		case "b":
 			base = 1000
 		default:
-			return 0, errors.New("unknown suffix")
+			return 0, &scaleError{"invalid argument: unknown suffix '" + suffix + "'"}
 		}
 		pow := 0
 		switch unit {
 		case "b":
 			if rest != "" {
-				return 0, errors.New("unknown suffix")
+				return 0, &scaleError{"invalid argument: unknown suffix '" + suffix + "'"}
 			}
 		case "k":
 			pow = 1
@@ -330,7 +330,7 @@ func parseScaled(s string, scale, max uint64) (uint64, error) {
 		case "e":
 			pow = 6
 		default:
-			return 0, errors.New("unknown suffix")
+			return 0, &scaleError{"invalid argument: unknown suffix '" + suffix + "'"}
 		}
 		scale = 1
 		for k := 0; k < pow; k++ {
@@ -338,10 +338,16 @@ func parseScaled(s string, scale, max uint64) (uint64, error) {
 		}
 	}
 	if scale != 0 && n > max/scale {
-		return 0, errors.New("out of range")
+		return 0, &scaleError{fmt.Sprintf("numerical overflow: value too large: %d%s", n, suffix)}
 	}
 	return n * scale, nil
 }
+
+// scaleError is virScaleInteger's own error, which virsh reports after
+// its message.
+type scaleError struct{ msg string }
+
+func (e *scaleError) Error() string { return e.msg }
 
 // syntaxError is a parse error vsh reports as "error: …".
 type syntaxError struct{ msgs []string }
