@@ -1,6 +1,8 @@
 package test
 
 import (
+	"strconv"
+
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/internal/driver"
@@ -192,4 +194,49 @@ func bothDefs(o *domainObj, flags uint32) (live, config bool, err error) {
 		return false, false, err
 	}
 	return f&affectLive != 0, f&affectConfig != 0, nil
+}
+
+// generateIfnames names every interface without a target device
+// "testnetN" with the lowest N no interface uses (testDomainGenerateIfnames).
+func generateIfnames(def *domain.Def) (*domain.Def, error) {
+	if def.Devices == nil || len(def.Devices.Interfaces()) == 0 {
+		return def, nil
+	}
+	return reparse(def, func(root *xmltree.Node) error {
+		devs := root.Child("devices")
+		if devs == nil {
+			return nil
+		}
+		used := map[string]bool{}
+		nets := devs.ChildrenNamed("interface")
+		for _, n := range nets {
+			if t := n.Child("target"); t != nil && t.Prop("dev") != "" {
+				used[t.Prop("dev")] = true
+			}
+		}
+		for _, n := range nets {
+			t := n.Child("target")
+			if t != nil && t.Prop("dev") != "" {
+				continue
+			}
+			name := ""
+			for i := 0; i < 1024; i++ {
+				if cand := "testnet" + strconv.Itoa(i); !used[cand] {
+					name = cand
+					break
+				}
+			}
+			if name == "" {
+				return errf(virterr.InternalError, "Exceeded max iface limit %d", 1024)
+			}
+			used[name] = true
+			if t == nil {
+				t = &xmltree.Node{Name: "target", Parent: n, Segments: []string{""}}
+				n.Children = append(n.Children, t)
+				n.Segments = append(n.Segments, "")
+			}
+			t.Attrs = append(t.Attrs, xmltree.Attr{Name: "dev", Value: name})
+		}
+		return nil
+	})
 }

@@ -161,7 +161,7 @@ func parseNode(data []byte, name, dir string) (*state, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := st.loadDomain(n); err != nil {
+		if err := st.loadDomain(n, dir); err != nil {
 			return nil, err
 		}
 	}
@@ -285,7 +285,7 @@ func parseNamespace(n *xmltree.Node) (nsOptions, error) {
 }
 
 // loadDomain adds a domain of the node file (testParseDomains).
-func (st *state) loadDomain(n *xmltree.Node) error {
+func (st *state) loadDomain(n *xmltree.Node, dir string) error {
 	opts, err := parseNamespace(n)
 	if err != nil {
 		return err
@@ -297,8 +297,14 @@ func (st *state) loadDomain(n *xmltree.Node) error {
 	if err := postParse(def); err != nil {
 		return err
 	}
+	if def, err = generateIfnames(def); err != nil {
+		return err
+	}
 	obj, _, err := st.add(def, false)
 	if err != nil {
+		return err
+	}
+	if err := st.loadSnapshots(obj, n, testPrefix(n), dir); err != nil {
 		return err
 	}
 	obj.persistent = !opts.transient

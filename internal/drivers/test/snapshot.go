@@ -1,0 +1,727 @@
+package test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/snapshot"
+	"github.com/govirt/govirt/internal/conf/uuid"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// VIR_DOMAIN_SNAPSHOT_* flags the test driver looks at.
+const (
+	snapCreateRedefine uint32 = 1 << 0
+	snapCreateCurrent  uint32 = 1 << 1
+	snapCreateHalt     uint32 = 1 << 3
+	snapCreateQuiesce  uint32 = 1 << 6
+	snapCreateAtomic   uint32 = 1 << 7
+	snapCreateLive     uint32 = 1 << 8
+	snapCreateValidate uint32 = 1 << 9
+
+	snapListRoots       uint32 = 1 << 0 // DESCENDANTS below a snapshot
+	snapListMetadata    uint32 = 1 << 1
+	snapListLeaves      uint32 = 1 << 2
+	snapListNoLeaves    uint32 = 1 << 3
+	snapListNoMetadata  uint32 = 1 << 4
+	snapListInactive    uint32 = 1 << 5
+	snapListActive      uint32 = 1 << 6
+	snapListDiskOnly    uint32 = 1 << 7
+	snapListInternal    uint32 = 1 << 8
+	snapListExternal    uint32 = 1 << 9
+	snapListTopological uint32 = 1 << 10
+	snapFiltersStatus          = snapListInactive | snapListActive | snapListDiskOnly
+	snapFiltersLocation        = snapListInternal | snapListExternal
+	snapFiltersAll             = snapListMetadata | snapListNoMetadata | snapListLeaves | snapListNoLeaves | snapFiltersStatus | snapFiltersLocation
+
+	snapRevertRunning uint32 = 1 << 0
+	snapRevertPaused  uint32 = 1 << 1
+	snapRevertForce   uint32 = 1 << 2
+
+	snapDeleteChildren     uint32 = 1 << 0
+	snapDeleteChildrenOnly uint32 = 1 << 2
+
+	snapXMLSecure uint32 = 1 << 0
+)
+
+// snapshotStates names a domain state as a snapshot records it
+// (virDomainSnapshotState shares virDomainState's numbers).
+var snapshotStates = []string{"nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended"}
+
+func snapStateOf(o *domainObj) string {
+	if int(o.state) < len(snapshotStates) {
+		return snapshotStates[o.state]
+	}
+	return "nostate"
+}
+
+func snapOnline(def *snapshot.Def) bool { return def.State == "running" || def.State == "paused" }
+
+// snapIsExternal is virDomainSnapshotDefIsExternal.
+func snapIsExternal(def *snapshot.Def) bool {
+	if def.Memory == snapshot.LocationExternal {
+		return true
+	}
+	for _, d := range def.Disks {
+		if d.Snapshot == snapshot.LocationExternal {
+			return true
+		}
+	}
+	return false
+}
+
+// snapFilter is virDomainSnapshotFilter over the flags that remain after
+// the moment flags were taken out.
+func snapFilter(flags uint32) func(*moment) bool {
+	if flags&snapFiltersStatus == snapFiltersStatus {
+		flags &^= snapFiltersStatus
+	}
+	if flags&snapFiltersLocation == snapFiltersLocation {
+		flags &^= snapFiltersLocation
+	}
+	return func(m *moment) bool {
+		def := m.snap
+		if flags&snapFiltersStatus != 0 {
+			if flags&snapListInactive == 0 && def.State == "shutoff" {
+				return false
+			}
+			if flags&snapListDiskOnly == 0 && def.State == "disk-snapshot" {
+				return false
+			}
+			if flags&snapListActive == 0 && def.State != "shutoff" && def.State != "disk-snapshot" {
+				return false
+			}
+		}
+		if flags&snapListInternal != 0 && snapIsExternal(def) {
+			return false
+		}
+		if flags&snapListExternal != 0 && !snapIsExternal(def) {
+			return false
+		}
+		return true
+	}
+}
+
+// snapNames converts the public listing flags to the moment ones
+// (virDomainSnapshotObjListGetNames) and lists.
+func snapNames(t *momentTree, from *moment, flags uint32) []*moment {
+	var mf uint32
+	for _, m := range []struct{ snap, moment uint32 }{
+		{snapListRoots, momentRoots}, {snapListTopological, momentTopological},
+		{snapListLeaves, momentLeaves}, {snapListNoLeaves, momentNoLeaves},
+		{snapListMetadata, momentMetadata}, {snapListNoMetadata, momentNoMetadata},
+	} {
+		if flags&m.snap != 0 {
+			flags &^= m.snap
+			mf |= m.moment
+		}
+	}
+	return t.names(from, mf, snapFilter(flags))
+}
+
+func noSnapshot(name string) error {
+	return errf(virterr.NoDomainSnapshot, "no domain snapshot with matching name '%s'", name)
+}
+
+func (o *domainObj) snapshotNamed(name string) (*moment, error) {
+	if m := o.snapshots.find(name); m != nil {
+		return m, nil
+	}
+	return nil, noSnapshot(name)
+}
+
+func snapRef(o *domainObj, name string) driver.DomainSnapshotRef {
+	return driver.DomainSnapshotRef{Name: name, Dom: o.ref()}
+}
+
+// readSnapshot runs fn on the snapshot a reference names, with the node
+// locked.
+func (c *conn) readSnapshot(snap driver.DomainSnapshotRef, fn func(o *domainObj, m *moment) error) error {
+	return c.read(snap.Dom, func(o *domainObj) error {
+		m, err := o.snapshotNamed(snap.Name)
+		if err != nil {
+			return err
+		}
+		return fn(o, m)
+	})
+}
+
+// snapshotDisks describes a domain's disks for snapshot alignment.
+func snapshotDisks(def *domain.Def) []snapshot.DomainDisk {
+	if def == nil || def.Devices == nil {
+		return nil
+	}
+	var out []snapshot.DomainDisk
+	for _, d := range def.Devices.Disks {
+		dd := snapshot.DomainDisk{Target: d.Dst()}
+		for _, a := range d.Attrs {
+			if a.Name == "snapshot" {
+				dd.Snapshot = a.Value
+			}
+		}
+		if s := d.Source; s != nil {
+			dd.Type = s.Type
+			dd.Path = s.Path()
+			if s.Type == "network" {
+				for _, a := range s.Attrs {
+					if a.Name == "name" {
+						dd.Path = a.Value
+					}
+				}
+			}
+		}
+		out = append(out, dd)
+	}
+	return out
+}
+
+func isRegularFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// alignNew gives a new snapshot its state, memory and disks from the
+// domain (testDomainSnapshotAlignDisks).
+func alignNew(o *domainObj, def *snapshot.Def) error {
+	opts := snapshot.AlignOptions{Default: snapshot.LocationInternal, UniformInternal: true, IsRegularFile: isRegularFile}
+	def.State = snapStateOf(o)
+	if def.Memory == snapshot.LocationExternal {
+		opts.Default, opts.UniformInternal = snapshot.LocationExternal, false
+	} else if def.State == "shutoff" {
+		def.Memory = snapshot.LocationNo
+	} else {
+		def.Memory = snapshot.LocationInternal
+	}
+	return def.AlignDisks(snapshotDisks(def.Domain), opts)
+}
+
+// redefinePrep checks a redefined snapshot against the domain and the
+// snapshot it replaces, and aligns its disks (virDomainSnapshotRedefinePrep).
+func redefinePrep(o *domainObj, def *snapshot.Def) (*moment, error) {
+	if err := o.snapshots.checkCycles(def.Name, def.Parent); err != nil {
+		return nil, err
+	}
+	other := o.snapshots.find(def.Name)
+	snapErr := func(code virterr.Code, format string, args ...any) error {
+		return virterr.NewFrom(virterr.FromDomainSnapshot, code, format, args...)
+	}
+	if def.Domain != nil && def.Domain.UUID != o.def.UUID {
+		return nil, snapErr(virterr.InvalidArg, "definition for snapshot %s must use uuid %s", def.Name, o.def.UUID)
+	}
+	var otherDom *domain.Def
+	if other != nil {
+		od := other.snap
+		if snapOnline(od) != snapOnline(def) {
+			return nil, snapErr(virterr.InvalidArg, "cannot change between online and offline snapshot state in snapshot %s", def.Name)
+		}
+		if (od.State == "disk-snapshot") != (def.State == "disk-snapshot") {
+			return nil, snapErr(virterr.InvalidArg, "cannot change between disk only and full system in snapshot %s", def.Name)
+		}
+		otherDom = od.Domain
+	}
+	loc := snapshot.LocationInternal
+	if def.State == "disk-snapshot" || snapIsExternal(def) {
+		loc = snapshot.LocationExternal
+	}
+	dom := def.Domain
+	if dom == nil {
+		dom = otherDom
+	}
+	if dom == nil {
+		return nil, snapErr(virterr.InternalError, "missing domain in snapshot")
+	}
+	if err := def.AlignDisks(snapshotDisks(dom), snapshot.AlignOptions{Default: loc, UniformInternal: true, IsRegularFile: isRegularFile}); err != nil {
+		return nil, err
+	}
+	return other, nil
+}
+
+// parseSnapshot reads a snapshot document and applies the domain
+// defaults to the definition it embeds.
+func parseSnapshot(n *xmltree.Node, data string, flags snapshot.ParseFlags) (*snapshot.Def, error) {
+	var def *snapshot.Def
+	var err error
+	if n != nil {
+		def, err = snapshot.ParseNode(n, flags)
+	} else {
+		def, err = snapshot.Parse([]byte(data), flags)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := def.Validate(); err != nil {
+		return nil, err
+	}
+	for _, d := range []*domain.Def{def.Domain, def.InactiveDomain} {
+		if d != nil {
+			if err := postParse(d); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return def, nil
+}
+
+// DomainSnapshotCreateXML takes a snapshot, or with REDEFINE restores one's
+// metadata (testDomainSnapshotCreateXML).
+func (c *conn) DomainSnapshotCreateXML(ctx context.Context, dom driver.DomainRef, xmlDesc string, flags uint32) (driver.DomainSnapshotRef, error) {
+	if err := c.denyReadOnly("virDomainSnapshotCreateXML"); err != nil {
+		return driver.DomainSnapshotRef{}, err
+	}
+	if err := unsupportedFlags(flags, snapCreateRedefine|snapCreateCurrent|snapCreateHalt|snapCreateQuiesce|
+		snapCreateAtomic|snapCreateLive|snapCreateValidate, "testDomainSnapshotCreateXML"); err != nil {
+		return driver.DomainSnapshotRef{}, err
+	}
+	redefine := flags&snapCreateRedefine != 0
+	updateCurrent := !redefine || flags&snapCreateCurrent != 0
+	pf := snapshot.ParseDisks
+	if redefine {
+		pf |= snapshot.ParseRedefine
+	}
+	if flags&snapCreateValidate != 0 {
+		pf |= snapshot.ParseValidate
+	}
+	var ref driver.DomainSnapshotRef
+	err := c.update(dom, func(o *domainObj) ([]event, error) {
+		if len(o.checkpoints.list) > 0 {
+			return nil, errf(virterr.OperationUnsupported, "cannot create snapshot while checkpoint exists")
+		}
+		if !o.persistent && flags&snapCreateHalt != 0 {
+			return nil, errf(virterr.OperationInvalid, "cannot halt after transient domain snapshot")
+		}
+		def, err := parseSnapshot(nil, xmlDesc, pf)
+		if err != nil {
+			return nil, err
+		}
+		var m *moment
+		if redefine {
+			if m, err = redefinePrep(o, def); err != nil {
+				return nil, err
+			}
+		} else {
+			def.PostParse(time.Now().Unix())
+			if def.Domain, err = copyDef(o.def); err != nil {
+				return nil, err
+			}
+			if err := alignNew(o, def); err != nil {
+				return nil, err
+			}
+		}
+		if m != nil {
+			// virDomainSnapshotReplaceDef: keep the children, re-link
+			// the parent.
+			if def.Domain == nil {
+				def.Domain = m.snap.Domain
+			}
+			m.dropParent()
+			m.snap = def
+		} else {
+			m = &moment{name: def.Name, snap: def}
+			if err := o.snapshots.assign(m); err != nil {
+				return nil, err
+			}
+		}
+		var evs []event
+		if !redefine {
+			if cur := o.snapshots.current; cur != nil {
+				def.Parent = cur.name
+			}
+			if flags&snapCreateHalt != 0 && o.active() {
+				c.st.shutdownState(o, shutoffFromSnapshot)
+				evs = append(evs, c.st.lifecycleEvent(o, eventStopped, detailStoppedSnapshot))
+			}
+		}
+		if updateCurrent {
+			o.snapshots.current = m
+		}
+		o.snapshots.linkParent(m)
+		ref = snapRef(o, m.name)
+		return evs, nil
+	})
+	return ref, err
+}
+
+// DomainSnapshotNum counts the snapshots flags select.
+func (c *conn) DomainSnapshotNum(ctx context.Context, dom driver.DomainRef, flags uint32) (int32, error) {
+	if err := unsupportedFlags(flags, snapListRoots|snapListTopological|snapFiltersAll, "testDomainSnapshotNum"); err != nil {
+		return -1, err
+	}
+	var n int32
+	err := c.read(dom, func(o *domainObj) error {
+		n = int32(len(snapNames(o.snapshots, nil, flags)))
+		return nil
+	})
+	return n, err
+}
+
+// DomainSnapshotListNames lists the names of the snapshots flags select.
+func (c *conn) DomainSnapshotListNames(ctx context.Context, dom driver.DomainRef, maxnames int32, flags uint32) ([]string, error) {
+	if err := unsupportedFlags(flags, snapListRoots|snapListTopological|snapFiltersAll, "testDomainSnapshotListNames"); err != nil {
+		return nil, err
+	}
+	var names []string
+	err := c.read(dom, func(o *domainObj) error {
+		names = momentNames(snapNames(o.snapshots, nil, flags), maxnames)
+		return nil
+	})
+	return names, err
+}
+
+func momentNames(ms []*moment, max int32) []string {
+	names := []string{}
+	for _, m := range ms {
+		if int32(len(names)) >= max {
+			break
+		}
+		names = append(names, m.name)
+	}
+	return names
+}
+
+// DomainListAllSnapshots lists the snapshots flags select.
+func (c *conn) DomainListAllSnapshots(ctx context.Context, dom driver.DomainRef, needResults int32, flags uint32) (driver.DomainListAllSnapshotsRet, error) {
+	if err := unsupportedFlags(flags, snapListRoots|snapListTopological|snapFiltersAll, "testDomainListAllSnapshots"); err != nil {
+		return driver.DomainListAllSnapshotsRet{}, err
+	}
+	var ret driver.DomainListAllSnapshotsRet
+	err := c.read(dom, func(o *domainObj) error {
+		ms := snapNames(o.snapshots, nil, flags)
+		ret.Ret = int32(len(ms))
+		if needResults != 0 {
+			ret.Snapshots = []driver.DomainSnapshotRef{}
+			for _, m := range ms {
+				ret.Snapshots = append(ret.Snapshots, snapRef(o, m.name))
+			}
+		}
+		return nil
+	})
+	return ret, err
+}
+
+const snapChildFlags = snapListRoots | snapListTopological | snapFiltersAll
+
+// DomainSnapshotNumChildren counts the children (or descendants) flags
+// select.
+func (c *conn) DomainSnapshotNumChildren(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) (int32, error) {
+	if err := unsupportedFlags(flags, snapChildFlags, "testDomainSnapshotNumChildren"); err != nil {
+		return -1, err
+	}
+	var n int32
+	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
+		n = int32(len(snapNames(o.snapshots, m, flags)))
+		return nil
+	})
+	return n, err
+}
+
+// DomainSnapshotListChildrenNames lists the names of the children (or
+// descendants) flags select.
+func (c *conn) DomainSnapshotListChildrenNames(ctx context.Context, snap driver.DomainSnapshotRef, maxnames int32, flags uint32) ([]string, error) {
+	if err := unsupportedFlags(flags, snapChildFlags, "testDomainSnapshotListChildrenNames"); err != nil {
+		return nil, err
+	}
+	var names []string
+	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
+		names = momentNames(snapNames(o.snapshots, m, flags), maxnames)
+		return nil
+	})
+	return names, err
+}
+
+// DomainSnapshotListAllChildren lists the children (or descendants) flags
+// select.
+func (c *conn) DomainSnapshotListAllChildren(ctx context.Context, snap driver.DomainSnapshotRef, needResults int32, flags uint32) (driver.DomainSnapshotListAllChildrenRet, error) {
+	if err := unsupportedFlags(flags, snapChildFlags, "testDomainSnapshotListAllChildren"); err != nil {
+		return driver.DomainSnapshotListAllChildrenRet{}, err
+	}
+	var ret driver.DomainSnapshotListAllChildrenRet
+	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
+		ms := snapNames(o.snapshots, m, flags)
+		ret.Ret = int32(len(ms))
+		if needResults != 0 {
+			ret.Snapshots = []driver.DomainSnapshotRef{}
+			for _, x := range ms {
+				ret.Snapshots = append(ret.Snapshots, snapRef(o, x.name))
+			}
+		}
+		return nil
+	})
+	return ret, err
+}
+
+// DomainSnapshotLookupByName finds a snapshot.
+func (c *conn) DomainSnapshotLookupByName(ctx context.Context, dom driver.DomainRef, name string, flags uint32) (driver.DomainSnapshotRef, error) {
+	if err := unsupportedFlags(flags, 0, "testDomainSnapshotLookupByName"); err != nil {
+		return driver.DomainSnapshotRef{}, err
+	}
+	var ref driver.DomainSnapshotRef
+	err := c.read(dom, func(o *domainObj) error {
+		m, err := o.snapshotNamed(name)
+		if err == nil {
+			ref = snapRef(o, m.name)
+		}
+		return err
+	})
+	return ref, err
+}
+
+// DomainHasCurrentSnapshot reports whether a snapshot is current.
+func (c *conn) DomainHasCurrentSnapshot(ctx context.Context, dom driver.DomainRef, flags uint32) (int32, error) {
+	if err := unsupportedFlags(flags, 0, "testDomainHasCurrentSnapshot"); err != nil {
+		return -1, err
+	}
+	return c.domainFlag(dom, func(o *domainObj) bool { return o.snapshots.current != nil })
+}
+
+// DomainSnapshotGetParent is the snapshot's parent.
+func (c *conn) DomainSnapshotGetParent(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) (driver.DomainSnapshotRef, error) {
+	if err := unsupportedFlags(flags, 0, "testDomainSnapshotGetParent"); err != nil {
+		return driver.DomainSnapshotRef{}, err
+	}
+	var ref driver.DomainSnapshotRef
+	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
+		p := m.parentName()
+		if p == "" {
+			return errf(virterr.NoDomainSnapshot, "snapshot '%s' does not have a parent", m.name)
+		}
+		ref = driver.DomainSnapshotRef{Name: p, Dom: snap.Dom}
+		return nil
+	})
+	return ref, err
+}
+
+// DomainSnapshotCurrent is the current snapshot.
+func (c *conn) DomainSnapshotCurrent(ctx context.Context, dom driver.DomainRef, flags uint32) (driver.DomainSnapshotRef, error) {
+	if err := unsupportedFlags(flags, 0, "testDomainSnapshotCurrent"); err != nil {
+		return driver.DomainSnapshotRef{}, err
+	}
+	var ref driver.DomainSnapshotRef
+	err := c.read(dom, func(o *domainObj) error {
+		cur := o.snapshots.current
+		if cur == nil {
+			return errf(virterr.NoDomainSnapshot, "the domain does not have a current snapshot")
+		}
+		ref = snapRef(o, cur.name)
+		return nil
+	})
+	return ref, err
+}
+
+// DomainSnapshotGetXMLDesc formats the snapshot; the domain's UUID stands
+// in for a definition the snapshot lacks.
+func (c *conn) DomainSnapshotGetXMLDesc(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) (string, error) {
+	if err := unsupportedFlags(flags, snapXMLSecure, "testDomainSnapshotGetXMLDesc"); err != nil {
+		return "", err
+	}
+	var out string
+	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
+		opts := snapshot.FormatOptions{DomainUUID: uuid.UUID(snap.Dom.UUID).String()}
+		if flags&snapXMLSecure != 0 {
+			opts.Flags |= snapshot.FormatSecure
+		}
+		out = m.snap.Format(opts)
+		return nil
+	})
+	return out, err
+}
+
+// DomainSnapshotIsCurrent reports whether the snapshot is current.
+func (c *conn) DomainSnapshotIsCurrent(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) (int32, error) {
+	if err := unsupportedFlags(flags, 0, "testDomainSnapshotIsCurrent"); err != nil {
+		return -1, err
+	}
+	var n int32
+	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
+		if o.snapshots.current == m {
+			n = 1
+		}
+		return nil
+	})
+	if err != nil {
+		return -1, err
+	}
+	return n, nil
+}
+
+// DomainSnapshotHasMetadata is always true: the test driver keeps every
+// snapshot's metadata.
+func (c *conn) DomainSnapshotHasMetadata(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) (int32, error) {
+	if err := unsupportedFlags(flags, 0, "testDomainSnapshotHasMetadata"); err != nil {
+		return -1, err
+	}
+	if err := c.readSnapshot(snap, func(*domainObj, *moment) error { return nil }); err != nil {
+		return -1, err
+	}
+	return 1, nil
+}
+
+// DomainSnapshotDelete removes a snapshot, its children or both
+// (testDomainSnapshotDelete); children of a removed snapshot move up.
+func (c *conn) DomainSnapshotDelete(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) error {
+	if err := c.denyReadOnly("virDomainSnapshotDelete"); err != nil {
+		return err
+	}
+	if err := unsupportedFlags(flags, snapDeleteChildren|snapDeleteChildrenOnly, "testDomainSnapshotDelete"); err != nil {
+		return err
+	}
+	return c.update(snap.Dom, func(o *domainObj) ([]event, error) {
+		m, err := o.snapshotNamed(snap.Name)
+		if err != nil {
+			return nil, err
+		}
+		deleteMoment(o.snapshots, m, flags&snapDeleteChildren != 0, flags&snapDeleteChildrenOnly != 0)
+		return nil, nil
+	})
+}
+
+// deleteMoment is the tree surgery snapshot and checkpoint deletion share.
+func deleteMoment(t *momentTree, m *moment, children, childrenOnly bool) {
+	if children || childrenOnly {
+		wasCurrent := false
+		for _, d := range m.descendants(nil) {
+			wasCurrent = t.remove(d) || wasCurrent
+		}
+		if wasCurrent {
+			t.current = m
+		}
+	} else if len(m.children) > 0 {
+		parent := ""
+		if m.parent != nil && m.parent != &t.root {
+			parent = m.parent.name
+		}
+		for _, ch := range m.children {
+			ch.setParentName(parent)
+		}
+		m.moveChildren(m.parent)
+	}
+	if childrenOnly {
+		m.children = nil
+		return
+	}
+	m.dropParent()
+	if t.current == m {
+		t.current = nil
+		if p := m.parentName(); p != "" {
+			t.current = t.find(p)
+		}
+	}
+	t.remove(m)
+}
+
+// DomainRevertToSnapshot returns the domain to a snapshot's definition and
+// state, with the lifecycle events libvirt 9.0's test driver emits: an
+// active domain reverting to a running or paused snapshot is stopped and
+// started again; reverting to an inactive snapshot with RUNNING or PAUSED
+// only announces the start.
+func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) error {
+	if err := c.denyReadOnly("virDomainRevertToSnapshot"); err != nil {
+		return err
+	}
+	if err := unsupportedFlags(flags, snapRevertRunning|snapRevertPaused|snapRevertForce, "testDomainRevertToSnapshot"); err != nil {
+		return err
+	}
+	return c.update(snap.Dom, func(o *domainObj) ([]event, error) {
+		m, err := o.snapshotNamed(snap.Name)
+		if err != nil {
+			return nil, err
+		}
+		sdef := m.snap
+		runOrPause := flags&(snapRevertRunning|snapRevertPaused) != 0
+		if !o.persistent && !snapOnline(sdef) && !runOrPause {
+			return nil, errf(virterr.OperationInvalid, "transient domain needs to request run or pause to revert to inactive snapshot")
+		}
+		if sdef.Domain == nil {
+			return nil, errf(virterr.SnapshotRevertRisky, "snapshot '%s' lacks domain '%s' rollback info", m.name, o.def.Name)
+		}
+		o.snapshots.current = nil
+		config, err := copyDef(sdef.Domain)
+		if err != nil {
+			return nil, err
+		}
+		var evs []event
+		if snapOnline(sdef) {
+			if o.active() {
+				c.st.shutdownState(o, shutoffFromSnapshot)
+				evs = append(evs, c.st.lifecycleEvent(o, eventStopped, detailStoppedSnapshot))
+			}
+			config.ID = -1
+			o.def = config
+			c.st.startState(o, runningFromSnapshot)
+			evs = append(evs, c.st.lifecycleEvent(o, eventStarted, detailStartedSnapshot))
+			if flags&snapRevertRunning == 0 && (sdef.State == "paused" || flags&snapRevertPaused != 0) {
+				o.state, o.reason = statePaused, pausedFromSnapshot
+				evs = append(evs, c.st.lifecycleEvent(o, eventSuspended, detailSuspendedSnap))
+			}
+		} else {
+			if o.active() {
+				config.ID = -1
+				o.newDef = config
+				c.st.shutdownState(o, shutoffFromSnapshot)
+				evs = append(evs, c.st.lifecycleEvent(o, eventStopped, detailStoppedSnapshot))
+			} else {
+				config.ID = -1
+				o.def = config
+			}
+			if runOrPause {
+				evs = append(evs, c.st.lifecycleEvent(o, eventStarted, detailStartedSnapshot))
+				if flags&snapRevertPaused != 0 {
+					evs = append(evs, c.st.lifecycleEvent(o, eventSuspended, detailSuspendedSnap))
+				}
+			}
+		}
+		o.snapshots.current = m
+		return evs, nil
+	})
+}
+
+// loadSnapshots reads the <test:domainsnapshot> elements of a node file's
+// domain (testParseDomainSnapshots): saved snapshots with <active> marking
+// the current one; file='…' elements are read relative to dir.
+func (st *state) loadSnapshots(o *domainObj, n *xmltree.Node, prefix, dir string) error {
+	for _, sn := range n.ChildrenNamed(prefix + "domainsnapshot") {
+		sn, err := fromFile(sn, dir, "domainsnapshot")
+		if err != nil {
+			return err
+		}
+		if sn.Name != "domainsnapshot" {
+			// An inline element keeps its namespace prefix.
+			cp := *sn
+			cp.Name = "domainsnapshot"
+			sn = &cp
+		}
+		def, err := parseSnapshot(sn, "", snapshot.ParseDisks|snapshot.ParseInternal|snapshot.ParseRedefine)
+		if err != nil {
+			return err
+		}
+		m := &moment{name: def.Name, snap: def}
+		if err := o.snapshots.assign(m); err != nil {
+			return err
+		}
+		if def.Current {
+			if o.snapshots.current != nil {
+				return errf(virterr.InternalError, "more than one snapshot claims to be active")
+			}
+			o.snapshots.current = m
+		}
+	}
+	if !o.snapshots.updateRelations() {
+		return errf(virterr.InternalError, "Snapshots have inconsistent relations for domain %s", o.def.Name)
+	}
+	return nil
+}
+
+// testPrefix is the prefix a node file's domain binds the test namespace
+// to, with its colon; "" when the domain does not use it.
+func testPrefix(n *xmltree.Node) string {
+	for _, a := range n.Attrs {
+		if strings.HasPrefix(a.Name, "xmlns:") && a.Value == testNamespace {
+			return strings.TrimPrefix(a.Name, "xmlns:") + ":"
+		}
+	}
+	return ""
+}
