@@ -101,6 +101,8 @@ type Def struct {
 	Features *Features
 	CPU      *CPU
 	Clock    *Clock
+	// hotplugMemory is the size of the <memory> devices, in KiB.
+	hotplugMemory uint64
 	// deviceBoot records that some device has <boot order>, which rules
 	// out <os><boot>.
 	deviceBoot bool
@@ -255,6 +257,7 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 		}
 	}
 	d.deviceBoot = hasDeviceBoot(n.Child("devices"))
+	d.hotplugMemory = memoryDevicesSize(n.Child("devices"))
 	if p := n.Child("perf"); p != nil {
 		d.Perf = parsePerf(p)
 	}
@@ -421,10 +424,17 @@ func (d *Def) PostParse(opts PostParseOptions) error {
 			return err
 		}
 	}
-	// virDomainDefPostParseMemory: guest NUMA cells size the memory
-	// when <memory> does not.
-	if d.Memory.Total == 0 && d.CPU != nil {
-		d.Memory.Total = d.CPU.NUMA.TotalMemory()
+	// virDomainDefPostParseMemory: guest NUMA cells and memory devices
+	// size the memory when <memory> does not.
+	if numaMem := d.numaMemory(); numaMem > 0 {
+		if d.Memory.Total == 0 {
+			d.Memory.Total = numaMem + d.hotplugMemory
+		}
+	} else if d.hotplugMemory > d.Memory.Total {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Total size of memory devices exceeds the total memory size")
+	}
+	if d.Memory.Total == 0 || (d.numaMemory() == 0 && d.Memory.Total == d.hotplugMemory) {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Memory size must be specified via <memory> or in the <numa> configuration")
 	}
 	d.Memory.postParse()
 	if d.MemoryBacking != nil {
@@ -710,6 +720,14 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 	default:
 		d.formatRaw(b, name)
 	}
+}
+
+// numaMemory is the memory of the guest NUMA nodes, in KiB.
+func (d *Def) numaMemory() uint64 {
+	if d.numaCells() == 0 {
+		return 0
+	}
+	return d.CPU.NUMA.TotalMemory()
 }
 
 // numaCells is the number of guest NUMA nodes.

@@ -96,3 +96,20 @@ func (m *Memory) format(b *xmlbuf.Buffer, name string) {
 		b.Asprintf("<currentMemory unit='KiB'>%d</currentMemory>\n", m.Current)
 	}
 }
+
+// memoryDevicesSize sums the target sizes of the <memory> devices (DIMMs,
+// NVDIMMs …), in KiB, as virDomainDefPostParseMemory counts them.
+func memoryDevicesSize(devices *xmltree.Node) uint64 {
+	if devices == nil {
+		return 0
+	}
+	var total uint64
+	for _, m := range devices.ChildrenNamed("memory") {
+		if size := m.Find("target/size"); size != nil {
+			if v, err := parseMemorySize(size); err == nil {
+				total += v
+			}
+		}
+	}
+	return total
+}

@@ -54,7 +54,7 @@ func parseNumaTune(n *xmltree.Node, vcpuStatic bool) (*NumaTune, error) {
 				m.Mode = "strict"
 			}
 			if ns, ok := c.Attr("nodeset"); ok {
-				set, err := parseNonEmptySet(ns, "nodeset")
+				set, err := ParseCPUSet(ns)
 				if err != nil {
 					return nil, err
 				}
