@@ -514,6 +514,9 @@ func (d *Def) Validate() error {
 			return err
 		}
 	}
+	if err := d.validateNUMA(); err != nil {
+		return err
+	}
 	if d.MemoryBacking != nil {
 		if err := d.MemoryBacking.validate(d.numaCells()); err != nil {
 			return err
@@ -720,6 +723,39 @@ func (d *Def) formatTop(b *xmlbuf.Buffer, name string, flags FormatFlags) {
 	default:
 		d.formatRaw(b, name)
 	}
+}
+
+// validateNUMA checks the guest NUMA cells against the vcpus and the
+// host NUMA tuning of their memory.
+func (d *Def) validateNUMA() error {
+	cells := d.numaCells()
+	for i := 0; i < cells; i++ {
+		for j := 0; j < i; j++ {
+			if d.CPU.NUMA.Cells[i].CPUs.Overlaps(d.CPU.NUMA.Cells[j].CPUs) {
+				return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "NUMA cells %d and %d have overlapping vCPU ids", i, j)
+			}
+		}
+	}
+	if d.NumaTune != nil && len(d.NumaTune.MemNodes) > 0 {
+		if cells == 0 {
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Element 'memnode' is invalid without any guest NUMA cells")
+		}
+		for _, m := range d.NumaTune.MemNodes {
+			if int(m.CellID) >= cells {
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell")
+			}
+		}
+	}
+	if cells > 0 {
+		total := 0
+		for _, c := range d.CPU.NUMA.Cells {
+			total += len(c.CPUs)
+		}
+		if total > int(d.VCPU.Max) {
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "%s", "Number of CPUs in <numa> exceeds the <vcpu> count")
+		}
+	}
+	return nil
 }
 
 // numaMemory is the memory of the guest NUMA nodes, in KiB.
