@@ -51,6 +51,7 @@ type Client struct {
 	readOnly      bool
 	keepalive     bool // the client asked for keepalive (feature 10)
 	closing       bool
+	stateMu       sync.Mutex // guards State; init may call OnClose
 	// State holds what the program handlers keep per client (the open
 	// driver connection, event registrations, streams).
 	State any
@@ -138,6 +139,62 @@ func (c *Client) EnableKeepalive() {
 	c.mu.Unlock()
 	if !already && c.srv.cfg.KeepaliveInterval > 0 {
 		go c.keepaliveLoop()
+	}
+}
+
+// StateOr returns the per-client state of the programs, creating it with
+// init on first use (calls run concurrently, so this is the one safe way
+// to set State).
+func (c *Client) StateOr(init func() any) any {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	if c.State == nil {
+		c.State = init()
+	}
+	return c.State
+}
+
+// Server is the server the client is connected to.
+func (c *Client) Server() *Server { return c.srv }
+
+// Logger is the client's logger.
+func (c *Client) Logger() *slog.Logger { return c.log }
+
+// ID is the client's number, unique for the server's lifetime.
+func (c *Client) ID() uint64 { return c.id }
+
+// Listener is the socket the client came in on.
+func (c *Client) Listener() *Listener { return c.listener }
+
+// Drop disconnects the client at once.
+func (c *Client) Drop() {
+	c.cancel()
+	c.conn.Close()
+}
+
+// SendWithin queues pkt, waiting at most d for room in the client's
+// queue. A client that cannot take packets that fast is dropped (its
+// events would otherwise pile up without limit, or block the emitter),
+// and false is returned.
+func (c *Client) SendWithin(pkt []byte, d time.Duration) bool {
+	select {
+	case c.out <- pkt:
+		return true
+	case <-c.ctx.Done():
+		return false
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case c.out <- pkt:
+		return true
+	case <-c.ctx.Done():
+		return false
+	case <-t.C:
+		c.log.Warn("dropping client: it does not read what it is sent")
+		c.Drop()
+		return false
 	}
 }
 

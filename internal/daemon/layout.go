@@ -16,6 +16,8 @@ import (
 // a root, everything moves under it, so isolated daemons run side by side.
 type Layout struct {
 	Root string // "" for the system layout
+	// PidPath overrides where the pid file (and its lock) goes.
+	PidPath string
 }
 
 func (l Layout) path(parts ...string) string {
@@ -31,7 +33,12 @@ func (l Layout) SocketRO() string    { return filepath.Join(l.RunDir(), "libvirt
 func (l Layout) SocketAdmin() string { return filepath.Join(l.RunDir(), "libvirt-admin-sock") }
 
 // PidFile holds the daemon's pid and its lock.
-func (l Layout) PidFile() string { return l.path("run", "govirtd.pid") }
+func (l Layout) PidFile() string {
+	if l.PidPath != "" {
+		return l.PidPath
+	}
+	return l.path("run", "govirtd.pid")
+}
 
 // ConfigFile is the daemon's configuration, in libvirtd.conf syntax.
 func (l Layout) ConfigFile() string { return l.path("etc", "libvirt", "libvirtd.conf") }

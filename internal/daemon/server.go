@@ -197,6 +197,9 @@ func (s *Server) Shutdown() {
 	s.wg.Wait()
 }
 
+// IsDaemonUser reports whether uid is the user the daemon runs as.
+func (s *Server) IsDaemonUser(uid uint32) bool { return uid == uint32(os.Geteuid()) }
+
 // TrustedByPolicy reports whether a polkit-authenticated socket lets the
 // peer in: root, the daemon's own user, or a configured uid or gid.
 func (s *Server) TrustedByPolicy(p Peer) bool {

@@ -8,6 +8,12 @@
 //	apigen errors -in virt/virterr/codes_gen.go -out virt/errors_gen.go
 //	    the error codes and domains of virt/virterr re-exported in virt.
 //
+//	apigen dispatch -in DIR -wire internal/rpc/remote -driver internal/driver -out internal/dispatch
+//	    the daemon's REMOTE program dispatch onto the driver contracts.
+//
+//	apigen client -in DIR -wire internal/rpc/remote -driver internal/driver -out internal/drivers/remote
+//	    the remote driver's RPC client implementing the driver contracts.
+//
 // DIR is libvirt's include/libvirt directory or a copy of its headers
 // (the repository's `go generate ./virt` uses ../shared/reference's). To
 // regenerate from a libvirt source tree, point -in at
@@ -32,6 +38,8 @@ func main() {
 	in := fs.String("in", "../shared/reference/libvirt-9.0.0-protocol", "directory of libvirt's headers and .x files")
 	out := fs.String("out", "", "output directory")
 	procs := fs.String("procs", "../shared/reference/remote_procs.tsv", "procedure list (driver mode)")
+	wireDir := fs.String("wire", "internal/rpc/remote", "wire types package directory (dispatch mode)")
+	driverDir := fs.String("driver", "internal/driver", "driver contract package directory (dispatch mode)")
 	_ = fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -39,6 +47,10 @@ func main() {
 		err = generateEnums(*in, *out)
 	case "driver":
 		err = generateDriver(*in, *procs, *out)
+	case "dispatch":
+		err = generateDispatch(*in, *wireDir, *driverDir, *out)
+	case "client":
+		err = generateClient(*in, *wireDir, *driverDir, *out)
 	case "errors":
 		err = generateErrors(*in, *out)
 	default:
