@@ -101,6 +101,9 @@ type Def struct {
 	Features *Features
 	CPU      *CPU
 	Clock    *Clock
+	// uuidGenerated says <uuid> was absent: an SMBIOS system uuid then
+	// becomes the domain's.
+	uuidGenerated bool
 	// hotplugMemory is the size of the <memory> devices, in KiB.
 	hotplugMemory uint64
 	// deviceBoot records that some device has <boot order>, which rules
@@ -194,7 +197,11 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 		d.Resource = parseResource(c)
 	}
 	for _, c := range n.ChildrenNamed("sysinfo") {
-		d.SysInfo = append(d.SysInfo, parseSysInfo(c))
+		si := parseSysInfo(c)
+		if u, ok := si.systemUUID(); ok && d.uuidGenerated {
+			d.UUID, d.uuidGenerated = u, false
+		}
+		d.SysInfo = append(d.SysInfo, si)
 	}
 	if c := n.Child("idmap"); c != nil {
 		if d.IDMap, err = parseIDMap(c); err != nil {
@@ -356,6 +363,7 @@ func (d *Def) parseIDs(n *xmltree.Node) error {
 		d.UUID = u
 	} else {
 		d.UUID = uuid.New()
+		d.uuidGenerated = true
 	}
 	if g := n.Child("genid"); g != nil {
 		var u uuid.UUID
@@ -466,7 +474,14 @@ func (d *Def) Validate() error {
 			return err
 		}
 		if len(d.OS.BootDevs) > 0 && d.deviceBoot {
-			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "per-device boot elements cannot be used together with os/boot elements")
+			return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "%s", "per-device boot elements cannot be used together with os/boot elements")
+		}
+	}
+	if len(d.SecLabels) > 1 {
+		for _, l := range d.SecLabels {
+			if l.Model == "" {
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "missing security model when using multiple labels")
+			}
 		}
 	}
 	if d.Features != nil {
@@ -485,7 +500,7 @@ func (d *Def) Validate() error {
 		}
 	}
 	for _, si := range d.SysInfo {
-		if err := si.validate(); err != nil {
+		if err := si.validate(d.UUID); err != nil {
 			return err
 		}
 	}

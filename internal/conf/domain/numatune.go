@@ -117,6 +117,16 @@ func (t *NumaTune) validate() error {
 	if t.Memory != nil && t.Memory.badNodeset != "" {
 		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "Invalid value of 'nodeset': %s", t.Memory.badNodeset)
 	}
+	if t.Memory != nil && t.Memory.Mode == "restrictive" {
+		for _, n := range t.MemNodes {
+			if n.Mode != "restrictive" {
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "'restrictive' mode is required in memnode element when mode is 'restrictive' in memory element")
+			}
+		}
+	}
+	if t.placementAuto() && len(t.MemNodes) > 0 {
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "%s", "Per-node binding is not compatible with automatic NUMA placement.")
+	}
 	if t.Memory != nil && t.Memory.Placement == "static" && t.Memory.Nodeset == nil {
 		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "%s", "nodeset for NUMA memory tuning must be set if 'placement' is 'static'")
 	}

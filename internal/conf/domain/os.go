@@ -235,8 +235,17 @@ func (o *OS) validate() error {
 			return detail("%s", "no loader path specified and firmware auto selection disabled")
 		}
 		if l.Stateless == "yes" && o.NVRAM != nil {
+			if o.NVRAM.Template != "" {
+				return detail("%s", "NVRAM template is not permitted when loader is stateless")
+			}
 			return detail("%s", "NVRAM is not permitted when loader is stateless")
 		}
+	}
+	if o.Firmware == "bios" && o.NVRAM != nil {
+		return detail("%s", "firmware type 'bios' does not support nvram")
+	}
+	if o.BootMenuTimeout != nil && *o.BootMenuTimeout > 65535 {
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "%s", "invalid value for boot menu timeout, must be in range [0,65535]")
 	}
 	if o.Firmware != "" && o.NVRAM != nil && o.NVRAM.Template != "" {
 		return detail("%s", "nvram attribute 'template' cannot be specified when firmware autoselection is enabled")

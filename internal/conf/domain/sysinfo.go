@@ -3,6 +3,8 @@ package domain
 import (
 	"regexp"
 
+	"github.com/govirt/govirt/internal/conf/uuid"
+
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -62,6 +64,10 @@ func parseSysInfo(n *xmltree.Node) *SysInfo {
 	case "smbios":
 		s.BIOS = parseSysInfoSection(n.Child("bios"), sysinfoBIOSOrder)
 		s.System = parseSysInfoSection(n.Child("system"), sysinfoSystemOrder)
+		// libvirt writes the system uuid in canonical form.
+		if u, ok := s.systemUUID(); ok {
+			s.System["uuid"] = u.String()
+		}
 		for _, bb := range n.ChildrenNamed("baseBoard") {
 			s.BaseBoards = append(s.BaseBoards, parseSysInfoSection(bb, sysinfoBaseBoardOrder))
 		}
@@ -81,9 +87,28 @@ func parseSysInfo(n *xmltree.Node) *SysInfo {
 
 var biosDate = regexp.MustCompile(`^\d\d/\d\d/(\d\d|\d\d\d\d)$`)
 
-func (s *SysInfo) validate() error {
+// systemUUID is the SMBIOS system uuid, when it is a valid UUID.
+func (s *SysInfo) systemUUID() (uuid.UUID, bool) {
+	v, ok := s.System["uuid"]
+	if !ok {
+		return uuid.UUID{}, false
+	}
+	u, err := uuid.Parse(v)
+	return u, err == nil
+}
+
+func (s *SysInfo) validate(domainUUID uuid.UUID) error {
 	if err := checkEnum("sysinfo", "type", s.Type, "smbios", "fwcfg"); err != nil {
 		return err
+	}
+	if v, ok := s.System["uuid"]; ok {
+		u, err := uuid.Parse(v)
+		if err != nil {
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLDetail, "%s", "malformed <sysinfo> uuid element")
+		}
+		if u != domainUUID {
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLDetail, "%s", "UUID mismatch between <uuid> and <sysinfo>")
+		}
 	}
 	if d, ok := s.BIOS["date"]; ok && !biosDate.MatchString(d) {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLDetail, "%s", "Invalid BIOS 'date' format")
