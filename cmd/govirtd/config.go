@@ -54,11 +54,14 @@ func loadSettings(path string, mustExist bool) (settings, error) {
 	if path == "" {
 		return s.finish(), nil
 	}
-	conf, err := virtconf.ReadFile(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		if os.IsNotExist(err) && !mustExist {
 			return s.finish(), nil
 		}
+		return s, err
+	}
+	conf, err := virtconf.ReadFile(path)
+	if err != nil {
 		return s, err
 	}
 	bools := map[string]*bool{"listen_tcp": &s.ListenTCP, "listen_tls": &s.ListenTLS}

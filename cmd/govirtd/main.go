@@ -10,6 +10,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -74,7 +75,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "govirtd:", err)
 		os.Exit(2)
 	}
-	if err := run(opts, nil); err != nil {
+	if err := run(context.Background(), opts, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "govirtd:", err)
 		os.Exit(1)
 	}
@@ -137,10 +138,9 @@ func dirOf(p string) string {
 	return "."
 }
 
-// run starts the daemon and serves until a signal (or ready's context,
-// for tests) stops it. ready, if not nil, is called once the sockets
-// accept clients.
-func run(opts options, ready func()) error {
+// run starts the daemon and serves until a signal or ctx stops it. ready,
+// if not nil, is called once the sockets accept clients.
+func run(ctx context.Context, opts options, ready func()) error {
 	layout := daemon.Layout{Root: opts.root, PidPath: opts.pidFile}
 	confPath, mustExist := opts.config, true
 	if confPath == "" {
@@ -240,6 +240,9 @@ func run(opts options, ready func()) error {
 loop:
 	for {
 		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+			break loop
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
 				reload(confPath, mustExist, &logs, opts.verbose, log)
