@@ -1,6 +1,9 @@
 package caps
 
 import (
+	"context"
+
+	"github.com/govirt/govirt/internal/qmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,4 +55,41 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return ""
+}
+
+// corpusReplay probes one recorded caps_<ver>.<arch>.replies the way
+// libvirt's qemucapabilitiestest.c does and formats the result.
+func corpusReplay(t testing.TB, repliesPath string) string {
+	t.Helper()
+	base := strings.TrimSuffix(filepath.Base(repliesPath), ".replies")
+	parts := strings.SplitN(strings.TrimPrefix(base, "caps_"), ".", 4)
+	version := strings.Join(parts[:3], ".")
+	arch := parts[3]
+	ex, err := qmp.LoadReplies(repliesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ProbeReplay(context.Background(), ex, "/usr/bin/qemu-system-"+arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HaveAccel() && c.Has(TCG) {
+		c.MicrocodeVersion = TestMicrocodeVersion(arch, version)
+	}
+	return c.Format()
+}
+
+func TestProbeReplayCorpus(t *testing.T) {
+	for _, f := range corpusCaps(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			want, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := corpusReplay(t, strings.TrimSuffix(f, ".xml")+".replies")
+			if got != string(want) {
+				t.Errorf("probe differs:\n%s", firstDiff(string(want), got))
+			}
+		})
+	}
 }

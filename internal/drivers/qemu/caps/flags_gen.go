@@ -4,8 +4,8 @@
 package caps
 
 // The flags, in libvirt's order (which is the order <flag/> entries are
-// written in). Flags named X… are retired in libvirt: never probed, kept so
-// old cache files and status XML still load.
+// written in). Flags named X… are retired in libvirt 9.0: never probed,
+// kept so old cache files and status XML still load.
 const (
 	XVNCColon                         Flag = iota // X_QEMU_CAPS_VNC_COLON
 	XNoReboot                                     // X_QEMU_CAPS_NO_REBOOT
@@ -39,7 +39,7 @@ const (
 	XRTC                                          // X_QEMU_CAPS_RTC
 	XVhostNet                                     // X_QEMU_CAPS_VHOST_NET
 	XRTCTdHack                                    // X_QEMU_CAPS_RTC_TD_HACK
-	XNoHPET                                       // X_QEMU_CAPS_NO_HPET
+	NoHPET                                        // QEMU_CAPS_NO_HPET
 	XNoKVMPIT                                     // X_QEMU_CAPS_NO_KVM_PIT
 	XTdf                                          // X_QEMU_CAPS_TDF
 	XPCIConfigfd                                  // X_QEMU_CAPS_PCI_CONFIGFD
@@ -83,7 +83,7 @@ const (
 	XDriveCacheUnsafe                             // X_QEMU_CAPS_DRIVE_CACHE_UNSAFE
 	XPCIRombar                                    // X_QEMU_CAPS_PCI_ROMBAR
 	ICH9AHCI                                      // QEMU_CAPS_ICH9_AHCI
-	XNoACPI                                       // X_QEMU_CAPS_NO_ACPI
+	NoACPI                                        // QEMU_CAPS_NO_ACPI
 	XFsdevReadonly                                // X_QEMU_CAPS_FSDEV_READONLY
 	VirtioBlkSCSI                                 // QEMU_CAPS_VIRTIO_BLK_SCSI
 	XVirtioBlkSGIO                                // X_QEMU_CAPS_VIRTIO_BLK_SG_IO
@@ -109,11 +109,11 @@ const (
 	SCSILSI                                       // QEMU_CAPS_SCSI_LSI
 	VirtioSCSI                                    // QEMU_CAPS_VIRTIO_SCSI
 	XBlockio                                      // X_QEMU_CAPS_BLOCKIO
-	XPIIXDisableS3                                // X_QEMU_CAPS_PIIX_DISABLE_S3
-	XPIIXDisableS4                                // X_QEMU_CAPS_PIIX_DISABLE_S4
+	PIIXDisableS3                                 // QEMU_CAPS_PIIX_DISABLE_S3
+	PIIXDisableS4                                 // QEMU_CAPS_PIIX_DISABLE_S4
 	USBRedirFilter                                // QEMU_CAPS_USB_REDIR_FILTER
-	XIDEDriveWWN                                  // X_QEMU_CAPS_IDE_DRIVE_WWN
-	XSCSIDiskWWN                                  // X_QEMU_CAPS_SCSI_DISK_WWN
+	IDEDriveWWN                                   // QEMU_CAPS_IDE_DRIVE_WWN
+	SCSIDiskWWN                                   // QEMU_CAPS_SCSI_DISK_WWN
 	SeccompSandbox                                // QEMU_CAPS_SECCOMP_SANDBOX
 	XRebootTimeout                                // X_QEMU_CAPS_REBOOT_TIMEOUT
 	XDumpGuestCore                                // X_QEMU_CAPS_DUMP_GUEST_CORE
@@ -161,7 +161,7 @@ const (
 	XI440fxPCIHole64Size                          // X_QEMU_CAPS_I440FX_PCI_HOLE64_SIZE
 	XQ35PCIHole64Size                             // X_QEMU_CAPS_Q35_PCI_HOLE64_SIZE
 	DeviceUSBStorage                              // QEMU_CAPS_DEVICE_USB_STORAGE
-	XUSBStorageRemovable                          // X_QEMU_CAPS_USB_STORAGE_REMOVABLE
+	USBStorageRemovable                           // QEMU_CAPS_USB_STORAGE_REMOVABLE
 	DeviceVirtioMMIO                              // QEMU_CAPS_DEVICE_VIRTIO_MMIO
 	DeviceICH9IntelHDA                            // QEMU_CAPS_DEVICE_ICH9_INTEL_HDA
 	KVMPITTickPolicy                              // QEMU_CAPS_KVM_PIT_TICK_POLICY
@@ -181,7 +181,7 @@ const (
 	ObjectUSBAudio                                // QEMU_CAPS_OBJECT_USB_AUDIO
 	RTCResetReinjection                           // QEMU_CAPS_RTC_RESET_REINJECTION
 	XSplashTimeout                                // X_QEMU_CAPS_SPLASH_TIMEOUT
-	XObjectIothread                               // X_QEMU_CAPS_OBJECT_IOTHREAD
+	ObjectIothread                                // QEMU_CAPS_OBJECT_IOTHREAD
 	MigrateRDMA                                   // QEMU_CAPS_MIGRATE_RDMA
 	XDeviceIvshmem                                // X_QEMU_CAPS_DEVICE_IVSHMEM
 	XDriveIotuneMax                               // X_QEMU_CAPS_DRIVE_IOTUNE_MAX
@@ -191,10 +191,10 @@ const (
 	XQXLVGAVgamem                                 // X_QEMU_CAPS_QXL_VGA_VGAMEM
 	DevicePcDimm                                  // QEMU_CAPS_DEVICE_PC_DIMM
 	MachineVmportOpt                              // QEMU_CAPS_MACHINE_VMPORT_OPT
-	XAESKeyWrap                                   // X_QEMU_CAPS_AES_KEY_WRAP
-	XDEAKeyWrap                                   // X_QEMU_CAPS_DEA_KEY_WRAP
+	AESKeyWrap                                    // QEMU_CAPS_AES_KEY_WRAP
+	DEAKeyWrap                                    // QEMU_CAPS_DEA_KEY_WRAP
 	DevicePCISerial                               // QEMU_CAPS_DEVICE_PCI_SERIAL
-	XCPUAarch64Off                                // X_QEMU_CAPS_CPU_AARCH64_OFF
+	CPUAarch64Off                                 // QEMU_CAPS_CPU_AARCH64_OFF
 	XVhostuserMultiqueue                          // X_QEMU_CAPS_VHOSTUSER_MULTIQUEUE
 	XMigrationEvent                               // X_QEMU_CAPS_MIGRATION_EVENT
 	ObjectGpex                                    // QEMU_CAPS_OBJECT_GPEX
@@ -204,7 +204,7 @@ const (
 	DeviceRTL8139                                 // QEMU_CAPS_DEVICE_RTL8139
 	DeviceE1000                                   // QEMU_CAPS_DEVICE_E1000
 	DeviceVirtioNet                               // QEMU_CAPS_DEVICE_VIRTIO_NET
-	XMachVirtGicVersion                           // X_QEMU_CAPS_MACH_VIRT_GIC_VERSION
+	MachVirtGicVersion                            // QEMU_CAPS_MACH_VIRT_GIC_VERSION
 	XIncomingDefer                                // X_QEMU_CAPS_INCOMING_DEFER
 	DeviceVirtioGPU                               // QEMU_CAPS_DEVICE_VIRTIO_GPU
 	VirtioGPUVirgl                                // QEMU_CAPS_VIRTIO_GPU_VIRGL
@@ -213,8 +213,8 @@ const (
 	VirtioTablet                                  // QEMU_CAPS_VIRTIO_TABLET
 	VirtioInputHost                               // QEMU_CAPS_VIRTIO_INPUT_HOST
 	XChardevFileAppend                            // X_QEMU_CAPS_CHARDEV_FILE_APPEND
-	XICH9DisableS3                                // X_QEMU_CAPS_ICH9_DISABLE_S3
-	XICH9DisableS4                                // X_QEMU_CAPS_ICH9_DISABLE_S4
+	ICH9DisableS3                                 // QEMU_CAPS_ICH9_DISABLE_S3
+	ICH9DisableS4                                 // QEMU_CAPS_ICH9_DISABLE_S4
 	XVserportChange                               // X_QEMU_CAPS_VSERPORT_CHANGE
 	VirtioBalloonAutodeflate                      // QEMU_CAPS_VIRTIO_BALLOON_AUTODEFLATE
 	SCSIMPTSAS1068                                // QEMU_CAPS_SCSI_MPTSAS1068
@@ -239,7 +239,7 @@ const (
 	DeviceIntelIOMMU                              // QEMU_CAPS_DEVICE_INTEL_IOMMU
 	XMachineSMMOpt                                // X_QEMU_CAPS_MACHINE_SMM_OPT
 	XVirtioPCIDisableLegacy                       // X_QEMU_CAPS_VIRTIO_PCI_DISABLE_LEGACY
-	XQueryHotpluggableCPUS                        // X_QEMU_CAPS_QUERY_HOTPLUGGABLE_CPUS
+	QueryHotpluggableCPUs                         // QEMU_CAPS_QUERY_HOTPLUGGABLE_CPUS
 	XVirtioNetRxQueueSize                         // X_QEMU_CAPS_VIRTIO_NET_RX_QUEUE_SIZE
 	XMachineIOMMU                                 // X_QEMU_CAPS_MACHINE_IOMMU
 	DeviceVirtioVGA                               // QEMU_CAPS_DEVICE_VIRTIO_VGA
@@ -258,7 +258,7 @@ const (
 	QueryCPUDefinitions                           // QEMU_CAPS_QUERY_CPU_DEFINITIONS
 	XBlockWriteThreshold                          // X_QEMU_CAPS_BLOCK_WRITE_THRESHOLD
 	XQueryNamedBlockNodes                         // X_QEMU_CAPS_QUERY_NAMED_BLOCK_NODES
-	XCPUCache                                     // X_QEMU_CAPS_CPU_CACHE
+	CPUCache                                      // QEMU_CAPS_CPU_CACHE
 	DeviceQEMUXHCI                                // QEMU_CAPS_DEVICE_QEMU_XHCI
 	XMachineKernelIrqchip                         // X_QEMU_CAPS_MACHINE_KERNEL_IRQCHIP
 	XMachineKernelIrqchipSplit                    // X_QEMU_CAPS_MACHINE_KERNEL_IRQCHIP_SPLIT
@@ -268,7 +268,7 @@ const (
 	IntelIOMMUDeviceIOTLB                         // QEMU_CAPS_INTEL_IOMMU_DEVICE_IOTLB
 	XVirtioPCIIOMMUPlatform                       // X_QEMU_CAPS_VIRTIO_PCI_IOMMU_PLATFORM
 	XVirtioPCIAts                                 // X_QEMU_CAPS_VIRTIO_PCI_ATS
-	XLoadparm                                     // X_QEMU_CAPS_LOADPARM
+	Loadparm                                      // QEMU_CAPS_LOADPARM
 	DeviceSPAPRPCIHostBridge                      // QEMU_CAPS_DEVICE_SPAPR_PCI_HOST_BRIDGE
 	SPAPRPCIHostBridgeNUMANode                    // QEMU_CAPS_SPAPR_PCI_HOST_BRIDGE_NUMA_NODE
 	XVNCMultiServers                              // X_QEMU_CAPS_VNC_MULTI_SERVERS
@@ -295,7 +295,7 @@ const (
 	XQcow2LUKS                                    // X_QEMU_CAPS_QCOW2_LUKS
 	DevicePCIEPCIBridge                           // QEMU_CAPS_DEVICE_PCIE_PCI_BRIDGE
 	XSeccompBlacklist                             // X_QEMU_CAPS_SECCOMP_BLACKLIST
-	XQueryCPUSFast                                // X_QEMU_CAPS_QUERY_CPUS_FAST
+	XQueryCPUsFast                                // X_QEMU_CAPS_QUERY_CPUS_FAST
 	XDiskWriteCache                               // X_QEMU_CAPS_DISK_WRITE_CACHE
 	NBDTLS                                        // QEMU_CAPS_NBD_TLS
 	DeviceTPMCRB                                  // QEMU_CAPS_DEVICE_TPM_CRB
@@ -316,18 +316,18 @@ const (
 	DeviceMCH                                     // QEMU_CAPS_DEVICE_MCH
 	MCHExtendedTsegMbytes                         // QEMU_CAPS_MCH_EXTENDED_TSEG_MBYTES
 	SEVGuest                                      // QEMU_CAPS_SEV_GUEST
-	XMachinePseriesCapHPTMaxPageSize              // X_QEMU_CAPS_MACHINE_PSERIES_CAP_HPT_MAX_PAGE_SIZE
-	XMachinePseriesCapHTM                         // X_QEMU_CAPS_MACHINE_PSERIES_CAP_HTM
+	MachinePseriesCapHPTMaxPageSize               // QEMU_CAPS_MACHINE_PSERIES_CAP_HPT_MAX_PAGE_SIZE
+	MachinePseriesCapHTM                          // QEMU_CAPS_MACHINE_PSERIES_CAP_HTM
 	XUSBStorageWerror                             // X_QEMU_CAPS_USB_STORAGE_WERROR
 	EGLHeadless                                   // QEMU_CAPS_EGL_HEADLESS
-	XVfioPCIDisplay                               // X_QEMU_CAPS_VFIO_PCI_DISPLAY
+	VfioPCIDisplay                                // QEMU_CAPS_VFIO_PCI_DISPLAY
 	XBlockdev                                     // X_QEMU_CAPS_BLOCKDEV
 	DeviceVfioAP                                  // QEMU_CAPS_DEVICE_VFIO_AP
 	DeviceZpci                                    // QEMU_CAPS_DEVICE_ZPCI
 	ObjectMemoryMemfd                             // QEMU_CAPS_OBJECT_MEMORY_MEMFD
 	ObjectMemoryMemfdHugetlb                      // QEMU_CAPS_OBJECT_MEMORY_MEMFD_HUGETLB
-	XIothreadPolling                              // X_QEMU_CAPS_IOTHREAD_POLLING
-	XMachinePseriesCapNestedHV                    // X_QEMU_CAPS_MACHINE_PSERIES_CAP_NESTED_HV
+	IothreadPolling                               // QEMU_CAPS_IOTHREAD_POLLING
+	MachinePseriesCapNestedHV                     // QEMU_CAPS_MACHINE_PSERIES_CAP_NESTED_HV
 	EGLHeadlessRendernode                         // QEMU_CAPS_EGL_HEADLESS_RENDERNODE
 	XObjectMemoryFileAlign                        // X_QEMU_CAPS_OBJECT_MEMORY_FILE_ALIGN
 	ObjectMemoryFilePMEM                          // QEMU_CAPS_OBJECT_MEMORY_FILE_PMEM
@@ -351,7 +351,7 @@ const (
 	QueryCPUModelBaseline                         // QEMU_CAPS_QUERY_CPU_MODEL_BASELINE
 	QueryCPUModelComparison                       // QEMU_CAPS_QUERY_CPU_MODEL_COMPARISON
 	DeviceRamfb                                   // QEMU_CAPS_DEVICE_RAMFB
-	XMachinePseriesCapCcfAssist                   // X_QEMU_CAPS_MACHINE_PSERIES_CAP_CCF_ASSIST
+	MachinePseriesCapCcfAssist                    // QEMU_CAPS_MACHINE_PSERIES_CAP_CCF_ASSIST
 	ArmMaxCPU                                     // QEMU_CAPS_ARM_MAX_CPU
 	XBlockFileAutoReadonlyDynamic                 // X_QEMU_CAPS_BLOCK_FILE_AUTO_READONLY_DYNAMIC
 	XSavevmMonitorNodes                           // X_QEMU_CAPS_SAVEVM_MONITOR_NODES
@@ -371,9 +371,9 @@ const (
 	XVirtioPackedQueues                           // X_QEMU_CAPS_VIRTIO_PACKED_QUEUES
 	PCIERootPortHotplug                           // QEMU_CAPS_PCIE_ROOT_PORT_HOTPLUG
 	AioIOUring                                    // QEMU_CAPS_AIO_IO_URING
-	XMachinePseriesCapCFPC                        // X_QEMU_CAPS_MACHINE_PSERIES_CAP_CFPC
-	XMachinePseriesCapSBBC                        // X_QEMU_CAPS_MACHINE_PSERIES_CAP_SBBC
-	XMachinePseriesCapIBS                         // X_QEMU_CAPS_MACHINE_PSERIES_CAP_IBS
+	MachinePseriesCapCFPC                         // QEMU_CAPS_MACHINE_PSERIES_CAP_CFPC
+	MachinePseriesCapSBBC                         // QEMU_CAPS_MACHINE_PSERIES_CAP_SBBC
+	MachinePseriesCapIBS                          // QEMU_CAPS_MACHINE_PSERIES_CAP_IBS
 	TCG                                           // QEMU_CAPS_TCG
 	VirtioBlkSCSIDefaultDisabled                  // QEMU_CAPS_VIRTIO_BLK_SCSI_DEFAULT_DISABLED
 	SCSIPvscsi                                    // QEMU_CAPS_SCSI_PVSCSI
@@ -486,7 +486,7 @@ var flagNames = [flagCount]string{
 	XRTC:                              "rtc",
 	XVhostNet:                         "vhost-net",
 	XRTCTdHack:                        "rtc-td-hack",
-	XNoHPET:                           "no-hpet",
+	NoHPET:                            "no-hpet",
 	XNoKVMPIT:                         "no-kvm-pit",
 	XTdf:                              "tdf",
 	XPCIConfigfd:                      "pci-configfd",
@@ -530,7 +530,7 @@ var flagNames = [flagCount]string{
 	XDriveCacheUnsafe:                 "cache-unsafe",
 	XPCIRombar:                        "rombar",
 	ICH9AHCI:                          "ich9-ahci",
-	XNoACPI:                           "no-acpi",
+	NoACPI:                            "no-acpi",
 	XFsdevReadonly:                    "fsdev-readonly",
 	VirtioBlkSCSI:                     "virtio-blk-pci.scsi",
 	XVirtioBlkSGIO:                    "blk-sg-io",
@@ -556,11 +556,11 @@ var flagNames = [flagCount]string{
 	SCSILSI:                           "lsi",
 	VirtioSCSI:                        "virtio-scsi-pci",
 	XBlockio:                          "blockio",
-	XPIIXDisableS3:                    "disable-s3",
-	XPIIXDisableS4:                    "disable-s4",
+	PIIXDisableS3:                     "disable-s3",
+	PIIXDisableS4:                     "disable-s4",
 	USBRedirFilter:                    "usb-redir.filter",
-	XIDEDriveWWN:                      "ide-drive.wwn",
-	XSCSIDiskWWN:                      "scsi-disk.wwn",
+	IDEDriveWWN:                       "ide-drive.wwn",
+	SCSIDiskWWN:                       "scsi-disk.wwn",
 	SeccompSandbox:                    "seccomp-sandbox",
 	XRebootTimeout:                    "reboot-timeout",
 	XDumpGuestCore:                    "dump-guest-core",
@@ -608,7 +608,7 @@ var flagNames = [flagCount]string{
 	XI440fxPCIHole64Size:              "i440fx-pci-hole64-size",
 	XQ35PCIHole64Size:                 "q35-pci-hole64-size",
 	DeviceUSBStorage:                  "usb-storage",
-	XUSBStorageRemovable:              "usb-storage.removable",
+	USBStorageRemovable:               "usb-storage.removable",
 	DeviceVirtioMMIO:                  "virtio-mmio",
 	DeviceICH9IntelHDA:                "ich9-intel-hda",
 	KVMPITTickPolicy:                  "kvm-pit-lost-tick-policy",
@@ -628,7 +628,7 @@ var flagNames = [flagCount]string{
 	ObjectUSBAudio:                    "usb-audio",
 	RTCResetReinjection:               "rtc-reset-reinjection",
 	XSplashTimeout:                    "splash-timeout",
-	XObjectIothread:                   "iothread",
+	ObjectIothread:                    "iothread",
 	MigrateRDMA:                       "migrate-rdma",
 	XDeviceIvshmem:                    "ivshmem",
 	XDriveIotuneMax:                   "drive-iotune-max",
@@ -638,10 +638,10 @@ var flagNames = [flagCount]string{
 	XQXLVGAVgamem:                     "qxl-vga.vgamem_mb",
 	DevicePcDimm:                      "pc-dimm",
 	MachineVmportOpt:                  "machine-vmport-opt",
-	XAESKeyWrap:                       "aes-key-wrap",
-	XDEAKeyWrap:                       "dea-key-wrap",
+	AESKeyWrap:                        "aes-key-wrap",
+	DEAKeyWrap:                        "dea-key-wrap",
 	DevicePCISerial:                   "pci-serial",
-	XCPUAarch64Off:                    "aarch64-off",
+	CPUAarch64Off:                     "aarch64-off",
 	XVhostuserMultiqueue:              "vhost-user-multiqueue",
 	XMigrationEvent:                   "migration-event",
 	ObjectGpex:                        "gpex-pcihost",
@@ -651,7 +651,7 @@ var flagNames = [flagCount]string{
 	DeviceRTL8139:                     "rtl8139",
 	DeviceE1000:                       "e1000",
 	DeviceVirtioNet:                   "virtio-net",
-	XMachVirtGicVersion:               "gic-version",
+	MachVirtGicVersion:                "gic-version",
 	XIncomingDefer:                    "incoming-defer",
 	DeviceVirtioGPU:                   "virtio-gpu",
 	VirtioGPUVirgl:                    "virtio-gpu.virgl",
@@ -660,8 +660,8 @@ var flagNames = [flagCount]string{
 	VirtioTablet:                      "virtio-tablet",
 	VirtioInputHost:                   "virtio-input-host",
 	XChardevFileAppend:                "chardev-file-append",
-	XICH9DisableS3:                    "ich9-disable-s3",
-	XICH9DisableS4:                    "ich9-disable-s4",
+	ICH9DisableS3:                     "ich9-disable-s3",
+	ICH9DisableS4:                     "ich9-disable-s4",
 	XVserportChange:                   "vserport-change-event",
 	VirtioBalloonAutodeflate:          "virtio-balloon-pci.deflate-on-oom",
 	SCSIMPTSAS1068:                    "mptsas1068",
@@ -686,7 +686,7 @@ var flagNames = [flagCount]string{
 	DeviceIntelIOMMU:                  "intel-iommu",
 	XMachineSMMOpt:                    "smm",
 	XVirtioPCIDisableLegacy:           "virtio-pci-disable-legacy",
-	XQueryHotpluggableCPUS:            "query-hotpluggable-cpus",
+	QueryHotpluggableCPUs:             "query-hotpluggable-cpus",
 	XVirtioNetRxQueueSize:             "virtio-net.rx_queue_size",
 	XMachineIOMMU:                     "machine-iommu",
 	DeviceVirtioVGA:                   "virtio-vga",
@@ -705,7 +705,7 @@ var flagNames = [flagCount]string{
 	QueryCPUDefinitions:               "query-cpu-definitions",
 	XBlockWriteThreshold:              "block-write-threshold",
 	XQueryNamedBlockNodes:             "query-named-block-nodes",
-	XCPUCache:                         "cpu-cache",
+	CPUCache:                          "cpu-cache",
 	DeviceQEMUXHCI:                    "qemu-xhci",
 	XMachineKernelIrqchip:             "kernel-irqchip",
 	XMachineKernelIrqchipSplit:        "kernel-irqchip.split",
@@ -715,7 +715,7 @@ var flagNames = [flagCount]string{
 	IntelIOMMUDeviceIOTLB:             "intel-iommu.device-iotlb",
 	XVirtioPCIIOMMUPlatform:           "virtio.iommu_platform",
 	XVirtioPCIAts:                     "virtio.ats",
-	XLoadparm:                         "loadparm",
+	Loadparm:                          "loadparm",
 	DeviceSPAPRPCIHostBridge:          "spapr-pci-host-bridge",
 	SPAPRPCIHostBridgeNUMANode:        "spapr-pci-host-bridge.numa_node",
 	XVNCMultiServers:                  "vnc-multi-servers",
@@ -742,7 +742,7 @@ var flagNames = [flagCount]string{
 	XQcow2LUKS:                        "qcow2-luks",
 	DevicePCIEPCIBridge:               "pcie-pci-bridge",
 	XSeccompBlacklist:                 "seccomp-blacklist",
-	XQueryCPUSFast:                    "query-cpus-fast",
+	XQueryCPUsFast:                    "query-cpus-fast",
 	XDiskWriteCache:                   "disk-write-cache",
 	NBDTLS:                            "nbd-tls",
 	DeviceTPMCRB:                      "tpm-crb",
@@ -763,18 +763,18 @@ var flagNames = [flagCount]string{
 	DeviceMCH:                         "mch",
 	MCHExtendedTsegMbytes:             "mch.extended-tseg-mbytes",
 	SEVGuest:                          "sev-guest",
-	XMachinePseriesCapHPTMaxPageSize:  "machine.pseries.cap-hpt-max-page-size",
-	XMachinePseriesCapHTM:             "machine.pseries.cap-htm",
+	MachinePseriesCapHPTMaxPageSize:   "machine.pseries.cap-hpt-max-page-size",
+	MachinePseriesCapHTM:              "machine.pseries.cap-htm",
 	XUSBStorageWerror:                 "usb-storage.werror",
 	EGLHeadless:                       "egl-headless",
-	XVfioPCIDisplay:                   "vfio-pci.display",
+	VfioPCIDisplay:                    "vfio-pci.display",
 	XBlockdev:                         "blockdev",
 	DeviceVfioAP:                      "vfio-ap",
 	DeviceZpci:                        "zpci",
 	ObjectMemoryMemfd:                 "memory-backend-memfd",
 	ObjectMemoryMemfdHugetlb:          "memory-backend-memfd.hugetlb",
-	XIothreadPolling:                  "iothread.poll-max-ns",
-	XMachinePseriesCapNestedHV:        "machine.pseries.cap-nested-hv",
+	IothreadPolling:                   "iothread.poll-max-ns",
+	MachinePseriesCapNestedHV:         "machine.pseries.cap-nested-hv",
 	EGLHeadlessRendernode:             "egl-headless.rendernode",
 	XObjectMemoryFileAlign:            "memory-backend-file.align",
 	ObjectMemoryFilePMEM:              "memory-backend-file.pmem",
@@ -798,7 +798,7 @@ var flagNames = [flagCount]string{
 	QueryCPUModelBaseline:             "query-cpu-model-baseline",
 	QueryCPUModelComparison:           "query-cpu-model-comparison",
 	DeviceRamfb:                       "ramfb",
-	XMachinePseriesCapCcfAssist:       "machine.pseries.cap-ccf-assist",
+	MachinePseriesCapCcfAssist:        "machine.pseries.cap-ccf-assist",
 	ArmMaxCPU:                         "arm-max-cpu",
 	XBlockFileAutoReadonlyDynamic:     "blockdev-file-dynamic-auto-read-only",
 	XSavevmMonitorNodes:               "savevm-monitor-nodes",
@@ -818,9 +818,9 @@ var flagNames = [flagCount]string{
 	XVirtioPackedQueues:               "virtio.packed",
 	PCIERootPortHotplug:               "pcie-root-port.hotplug",
 	AioIOUring:                        "aio.io_uring",
-	XMachinePseriesCapCFPC:            "machine.pseries.cap-cfpc",
-	XMachinePseriesCapSBBC:            "machine.pseries.cap-sbbc",
-	XMachinePseriesCapIBS:             "machine.pseries.cap-ibs",
+	MachinePseriesCapCFPC:             "machine.pseries.cap-cfpc",
+	MachinePseriesCapSBBC:             "machine.pseries.cap-sbbc",
+	MachinePseriesCapIBS:              "machine.pseries.cap-ibs",
 	TCG:                               "tcg",
 	VirtioBlkSCSIDefaultDisabled:      "virtio-blk-pci.scsi.default.disabled",
 	SCSIPvscsi:                        "pvscsi",
