@@ -733,7 +733,7 @@ func (p *prober) expandType(kind, model string, props [][2]any) (*expansion, err
 	return p.expand("full", e.name, fullProps)
 }
 
-func isARM(arch string) bool { return arch == "aarch64" || arch == "armv6l" || arch == "armv7l" }
+func isARM(arch string) bool  { return arch == "aarch64" || arch == "armv6l" || arch == "armv7l" }
 func isS390(arch string) bool { return arch == "s390" || arch == "s390x" }
 
 // hostCPU expands the host CPU ("host" with an accelerator, "max" with
