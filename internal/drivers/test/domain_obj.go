@@ -49,6 +49,16 @@ type domainPrivate struct {
 	frozen   [2]bool
 	seconds  int64
 	nseconds uint32
+	// iothreads are the polling settings of IOThreads added through the
+	// API (testIOThreadInfo); those of the XML have none.
+	iothreads []ioThreadPoll
+}
+
+// ioThreadPoll is one IOThread's polling settings.
+type ioThreadPoll struct {
+	id                   uint32
+	pollMaxNs            uint64
+	pollGrow, pollShrink uint32
 }
 
 func newPrivate() domainPrivate { return domainPrivate{seconds: 627319920} }

@@ -353,8 +353,9 @@ func hasIOThread(def *domain.Def, id uint32) bool {
 	return false
 }
 
-// ioThreadDefs applies fn to each definition flags select.
-func (c *conn) ioThreadDefs(dom driver.DomainRef, flags uint32, function, cfunction string, fn func(def *domain.Def) error) error {
+// ioThreadDefs applies fn to each definition flags select, and then
+// after to the domain's private IOThread list once per definition.
+func (c *conn) ioThreadDefs(dom driver.DomainRef, flags uint32, function, cfunction string, fn func(def *domain.Def) error, after ...func(o *domainObj)) error {
 	if err := c.denyReadOnly(function); err != nil {
 		return err
 	}
@@ -370,10 +371,16 @@ func (c *conn) ioThreadDefs(dom driver.DomainRef, flags uint32, function, cfunct
 			if err := fn(o.def); err != nil {
 				return nil, err
 			}
+			for _, a := range after {
+				a(o)
+			}
 		}
 		if config {
 			if err := fn(o.persistentDef()); err != nil {
 				return nil, err
+			}
+			for _, a := range after {
+				a(o)
 			}
 		}
 		return nil, nil
@@ -394,6 +401,8 @@ func (c *conn) DomainAddIOThread(ctx context.Context, dom driver.DomainRef, id u
 		}
 		def.IOThreads.IDs = append(def.IOThreads.IDs, domain.IOThreadID{ID: uint(id)})
 		return nil
+	}, func(o *domainObj) {
+		o.priv.iothreads = append(o.priv.iothreads, ioThreadPoll{id: id, pollMaxNs: 32768})
 	})
 }
 
@@ -420,6 +429,13 @@ func (c *conn) DomainDelIOThread(ctx context.Context, dom driver.DomainRef, id u
 			delete(def.CPUTune.IOThreadPins, uint(id))
 		}
 		return nil
+	}, func(o *domainObj) {
+		for i, t := range o.priv.iothreads {
+			if t.id == id {
+				o.priv.iothreads = append(o.priv.iothreads[:i:i], o.priv.iothreads[i+1:]...)
+				break
+			}
+		}
 	})
 }
 
@@ -453,12 +469,39 @@ func (c *conn) DomainSetIOThreadParams(ctx context.Context, dom driver.DomainRef
 	}); err != nil {
 		return err
 	}
-	return c.ioThreadDefs(dom, flags, "virDomainSetIOThreadParams", "testDomainSetIOThreadParams", func(def *domain.Def) error {
+	var o *domainObj
+	err := c.ioThreadDefs(dom, flags, "virDomainSetIOThreadParams", "testDomainSetIOThreadParams", func(def *domain.Def) error {
 		if !hasIOThread(def, id) {
 			return errf(virterr.InvalidArg, "cannot find IOThread '%d' in iothreadids", id)
 		}
 		return nil
-	})
+	}, func(obj *domainObj) { o = obj })
+	if err != nil || o == nil {
+		return err
+	}
+	// The polling settings live in the private list, which only knows the
+	// IOThreads added through the API; libvirt fails without saying why
+	// for the others.
+	c.st.mu.Lock()
+	defer c.st.mu.Unlock()
+	for i := range o.priv.iothreads {
+		t := &o.priv.iothreads[i]
+		if t.id != id {
+			continue
+		}
+		for _, p := range params {
+			switch p.Field {
+			case "poll_max_ns":
+				t.pollMaxNs = p.Value.UL
+			case "poll_grow":
+				t.pollGrow = p.Value.UI
+			case "poll_shrink":
+				t.pollShrink = p.Value.UI
+			}
+		}
+		return nil
+	}
+	return &virterr.Error{Message: "An error occurred, but the cause is unknown", Level: virterr.LevelError, Int1: -1, Int2: -1}
 }
 
 // DomainGetSchedulerType is the "fair" scheduler with one parameter.
