@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // DomainCheckpoint is a handle on a checkpoint of a domain
@@ -31,6 +32,10 @@ func (c *DomainCheckpoint) Domain() *Domain { return c.conn.domain(c.ref.Dom) }
 // libvirt: virDomainCheckpointCreateXML
 func (d *Domain) CreateCheckpointXML(ctx context.Context, xml string, flags DomainCheckpointCreateFlags) (*DomainCheckpoint, error) {
 	if err := d.conn.denyReadOnly("virDomainCheckpointCreateXML"); err != nil {
+		return nil, err
+	}
+	if err := requireFlag(virterr.FromDomainCheckpoint, uint32(flags), uint32(DomainCheckpointCreateRedefineValidate), uint32(DomainCheckpointCreateRedefine),
+		"VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE", "VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE"); err != nil {
 		return nil, err
 	}
 	r, err := d.h().DomainCheckpointCreateXML(ctx, d.ref, xml, uint32(flags))
@@ -109,6 +114,10 @@ func (c *DomainCheckpoint) ListAllChildren(ctx context.Context, flags DomainChec
 // libvirt: virDomainCheckpointDelete
 func (c *DomainCheckpoint) Delete(ctx context.Context, flags DomainCheckpointDeleteFlags) error {
 	if err := c.conn.denyReadOnly("virDomainCheckpointDelete"); err != nil {
+		return err
+	}
+	if err := exclusiveFlags(virterr.FromDomainCheckpoint, uint32(flags), uint32(DomainCheckpointDeleteChildren), uint32(DomainCheckpointDeleteChildrenOnly),
+		"VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN", "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY"); err != nil {
 		return err
 	}
 	return c.h().DomainCheckpointDelete(ctx, c.ref, uint32(flags))

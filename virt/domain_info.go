@@ -272,6 +272,9 @@ func (d *Domain) Messages(ctx context.Context, flags DomainMessageType) ([]strin
 //
 // libvirt: virDomainGetMetadata
 func (d *Domain) Metadata(ctx context.Context, typ DomainMetadataType, uri string, flags DomainModificationImpact) (string, error) {
+	if err := checkMetadataArgs("virDomainGetMetadata", typ, "", "", uri, false); err != nil {
+		return "", err
+	}
 	return d.h().DomainGetMetadata(ctx, d.ref, int32(typ), optString(uri), uint32(flags))
 }
 
@@ -281,6 +284,9 @@ func (d *Domain) Metadata(ctx context.Context, typ DomainMetadataType, uri strin
 // libvirt: virDomainSetMetadata
 func (d *Domain) SetMetadata(ctx context.Context, typ DomainMetadataType, metadata, key, uri string, flags DomainModificationImpact) error {
 	if err := d.conn.denyReadOnly("virDomainSetMetadata"); err != nil {
+		return err
+	}
+	if err := checkMetadataArgs("virDomainSetMetadata", typ, metadata, key, uri, true); err != nil {
 		return err
 	}
 	return d.h().DomainSetMetadata(ctx, d.ref, int32(typ), optString(metadata), optString(key), optString(uri), uint32(flags))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // SetMemory sets the guest's current memory (balloon), in KiB.
@@ -38,6 +39,9 @@ func (d *Domain) SetMemoryStatsPeriod(ctx context.Context, period int, flags Dom
 	if err := d.conn.denyReadOnly("virDomainSetMemoryStatsPeriod"); err != nil {
 		return err
 	}
+	if period < 0 {
+		return invalidArg(virterr.FromDomain, "period in virDomainSetMemoryStatsPeriod must be zero or greater")
+	}
 	return d.h().DomainSetMemoryStatsPeriod(ctx, d.ref, int32(period), uint32(flags))
 }
 
@@ -67,6 +71,9 @@ func (d *Domain) MemoryStats(ctx context.Context, maxStats uint, flags uint32) (
 // libvirt: virDomainMemoryPeek
 func (d *Domain) MemoryPeek(ctx context.Context, start uint64, size uint, flags DomainMemoryFlags) ([]byte, error) {
 	if err := d.conn.denyReadOnly("virDomainMemoryPeek"); err != nil {
+		return nil, err
+	}
+	if err := exclusiveFlags(virterr.FromDomain, uint32(flags), 1, 2, "VIR_MEMORY_VIRTUAL", "VIR_MEMORY_PHYSICAL"); err != nil {
 		return nil, err
 	}
 	return d.h().DomainMemoryPeek(ctx, d.ref, start, uint32(size), uint32(flags))

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // CreateSnapshotXML takes (or with DomainSnapshotCreateRedefine restores
@@ -12,6 +13,17 @@ import (
 // libvirt: virDomainSnapshotCreateXML
 func (d *Domain) CreateSnapshotXML(ctx context.Context, xml string, flags DomainSnapshotCreateFlags) (*DomainSnapshot, error) {
 	if err := d.conn.denyReadOnly("virDomainSnapshotCreateXML"); err != nil {
+		return nil, err
+	}
+	f := uint32(flags)
+	const redefine, current, noMeta, halt = uint32(DomainSnapshotCreateRedefine), uint32(DomainSnapshotCreateCurrent), uint32(DomainSnapshotCreateNoMetadata), uint32(DomainSnapshotCreateHalt)
+	if err := requireFlag(virterr.FromDomainSnapshot, f, current, redefine, "VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT", "VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE"); err != nil {
+		return nil, err
+	}
+	if err := exclusiveFlags(virterr.FromDomainSnapshot, f, redefine, noMeta, "VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE", "VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA"); err != nil {
+		return nil, err
+	}
+	if err := exclusiveFlags(virterr.FromDomainSnapshot, f, redefine, halt, "VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE", "VIR_DOMAIN_SNAPSHOT_CREATE_HALT"); err != nil {
 		return nil, err
 	}
 	r, err := d.h().DomainSnapshotCreateXML(ctx, d.ref, xml, uint32(flags))
@@ -131,6 +143,10 @@ func (s *DomainSnapshot) Revert(ctx context.Context, flags DomainSnapshotRevertF
 	if err := s.conn.denyReadOnly("virDomainRevertToSnapshot"); err != nil {
 		return err
 	}
+	if err := exclusiveFlags(virterr.FromDomainSnapshot, uint32(flags), uint32(DomainSnapshotRevertRunning), uint32(DomainSnapshotRevertPaused),
+		"VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING", "VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED"); err != nil {
+		return err
+	}
 	return s.h().DomainRevertToSnapshot(ctx, s.ref, uint32(flags))
 }
 
@@ -139,6 +155,10 @@ func (s *DomainSnapshot) Revert(ctx context.Context, flags DomainSnapshotRevertF
 // libvirt: virDomainSnapshotDelete
 func (s *DomainSnapshot) Delete(ctx context.Context, flags DomainSnapshotDeleteFlags) error {
 	if err := s.conn.denyReadOnly("virDomainSnapshotDelete"); err != nil {
+		return err
+	}
+	if err := exclusiveFlags(virterr.FromDomainSnapshot, uint32(flags), uint32(DomainSnapshotDeleteChildren), uint32(DomainSnapshotDeleteChildrenOnly),
+		"VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN", "VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY"); err != nil {
 		return err
 	}
 	return s.h().DomainSnapshotDelete(ctx, s.ref, uint32(flags))
