@@ -82,6 +82,8 @@ type Identity struct {
 	Size  int64
 	Mtime time.Time
 	Ctime int64
+	// Changed is the full-resolution ctime: the cache file must be newer.
+	Changed time.Time
 }
 
 // Stat returns the identity of the binary at path.
@@ -93,6 +95,7 @@ func Stat(path string) (Identity, error) {
 	id := Identity{Path: path, Size: fi.Size(), Mtime: fi.ModTime()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		id.Ctime = st.Ctim.Sec
+		id.Changed = time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
 	}
 	return id, nil
 }
@@ -258,7 +261,10 @@ func (k *Cache) Lookup(ctx context.Context, binary string) (*Caps, error) {
 	if e, ok := k.entries[binary]; ok && e.id.Size == id.Size && e.id.Mtime.Equal(id.Mtime) && k.valid(e.caps, id) {
 		return e.caps, nil
 	}
-	if data, err := os.ReadFile(k.file(binary)); err == nil {
+	// <qemuCaps> keeps the ctime in seconds only; a binary changed within
+	// the second it was probed in is caught by the cache file being older.
+	if fi, err := os.Stat(k.file(binary)); err == nil && !fi.ModTime().Before(id.Changed) && !fi.ModTime().Before(id.Mtime) {
+		data, _ := os.ReadFile(k.file(binary))
 		if c, err := Parse(data); err == nil && k.valid(c, id) {
 			k.entries[binary] = cacheEntry{id: id, caps: c}
 			return c, nil
