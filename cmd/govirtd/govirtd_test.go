@@ -269,3 +269,18 @@ func TestConfig(t *testing.T) {
 		t.Error("a missing --config file was accepted")
 	}
 }
+
+// TestAdminSocket: virt-admin connects to libvirt-admin-sock and sees the
+// one server.
+func TestAdminSocket(t *testing.T) {
+	if _, err := exec.LookPath("virt-admin"); err != nil {
+		t.Skip("virt-admin is not installed")
+	}
+	root := startDaemon(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "virt-admin", "-c", "libvirtd:///system?socket="+daemon.Layout{Root: root}.SocketAdmin(), "srv-list").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "libvirtd") {
+		t.Fatalf("virt-admin srv-list: %v\n%s", err, out)
+	}
+}

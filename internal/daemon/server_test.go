@@ -217,3 +217,35 @@ func TestManyConcurrentClients(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// stateProgram keeps per-client state whose initialiser registers a
+// close hook, as the REMOTE program does.
+type stateProgram struct{ closed chan struct{} }
+
+func (p *stateProgram) Call(c *Client, pkt *message.Packet) {
+	c.StateOr(func() any {
+		c.OnClose(func() { close(p.closed) })
+		return p
+	})
+	c.Reply(&pkt.Header, &word{V: 1})
+}
+
+func TestStateOrWithCloseHook(t *testing.T) {
+	p := &stateProgram{closed: make(chan struct{})}
+	path, _ := startServer(t, DefaultConfig(), p)
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call(t, conn, testProg, 1, 1, nil)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := message.Read(conn, nil); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	select {
+	case <-p.closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("close hook did not run")
+	}
+}
