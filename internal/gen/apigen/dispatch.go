@@ -286,9 +286,9 @@ type roRule struct {
 	// fieldIs: denied when the named argument equals a constant
 	// ("perm::source:VIR_…" annotations).
 	field, fieldValue string
-	flags   []string // conditional: denied when any of these flags is set
-	secure  bool     // the conditional denial is "<func> with secure flag"
-	errFrom string
+	flags             []string // conditional: denied when any of these flags is set
+	secure            bool     // the conditional denial is "<func> with secure flag"
+	errFrom           string
 }
 
 func readOnlyRule(p proc) roRule {
