@@ -76,8 +76,8 @@ func (d *Domain) CheckpointLookupByName(ctx context.Context, name string, flags 
 // libvirt: virDomainCheckpointGetXMLDesc
 func (c *DomainCheckpoint) XMLDesc(ctx context.Context, flags DomainCheckpointXMLFlags) (string, error) {
 	if flags&DomainCheckpointXMLSecure != 0 {
-		if err := c.conn.denyReadOnly("virDomainCheckpointGetXMLDesc with secure flag"); err != nil {
-			return "", err
+		if c.conn.readOnly {
+			return "", virterr.NewFrom(virterr.FromDomainCheckpoint, virterr.OperationDenied, "virDomainCheckpointGetXMLDesc with secure flag")
 		}
 	}
 	return c.h().DomainCheckpointGetXMLDesc(ctx, c.ref, uint32(flags))

@@ -515,6 +515,10 @@ func (c *conn) DomainSnapshotCurrent(ctx context.Context, dom driver.DomainRef, 
 // DomainSnapshotGetXMLDesc formats the snapshot; the domain's UUID stands
 // in for a definition the snapshot lacks.
 func (c *conn) DomainSnapshotGetXMLDesc(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) (string, error) {
+	if c.readOnly && flags&snapXMLSecure != 0 {
+		// The public API's check, which libvirt makes before the driver.
+		return "", virterr.NewFrom(virterr.FromDomainSnapshot, virterr.OperationDenied, "virDomainSnapshotGetXMLDesc with secure flag")
+	}
 	if err := unsupportedFlags(flags, snapXMLSecure, "testDomainSnapshotGetXMLDesc"); err != nil {
 		return "", err
 	}

@@ -638,3 +638,44 @@ func TestSnapshotConcurrency(t *testing.T) {
 		t.Errorf("left %d %v", n, err)
 	}
 }
+
+func TestSnapshotSecureReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	node := `<node><domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+<name>n</name><uuid>11111111-2222-3333-4444-555555555555</uuid><memory>1024</memory><os><type>hvm</type></os>
+<test:domainsnapshot><name>one</name><state>running</state><creationTime>10</creationTime><active>1</active>
+<domain type='test'><name>n</name><uuid>11111111-2222-3333-4444-555555555555</uuid><memory>1024</memory><os><type>hvm</type></os></domain>
+</test:domainsnapshot></domain></node>`
+	if err := os.WriteFile(filepath.Join(dir, "node.xml"), []byte(node), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := open(t, "test://"+filepath.Join(dir, "node.xml"), driver.OpenReadOnly)
+	ctx := context.Background()
+	dom, _ := c.Hypervisor.DomainLookupByName(ctx, "n")
+	s := driver.DomainSnapshotRef{Name: "one", Dom: dom}
+	_, err := c.Hypervisor.DomainSnapshotGetXMLDesc(ctx, s, snapXMLSecure)
+	wantErrCode(t, "secure", err, virterr.OperationDenied, "operation forbidden: virDomainSnapshotGetXMLDesc with secure flag")
+	x, err := c.Hypervisor.DomainSnapshotGetXMLDesc(ctx, s, 0)
+	if err != nil || !strings.Contains(x, "<memory snapshot='internal'/>") {
+		t.Errorf("%s %v", x, err)
+	}
+}
+
+// Removing the last application element leaves an empty <metadata/>, as
+// libvirt does.
+func TestMetadataEmptied(t *testing.T) {
+	ctx := context.Background()
+	c := open(t, "test:///default", 0)
+	h := c.Hypervisor
+	dom, _ := h.DomainLookupByName(ctx, "test")
+	if err := h.DomainSetMetadata(ctx, dom, metadataElement, ptr("<foo/>"), ptr("k"), ptr("http://k/"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.DomainSetMetadata(ctx, dom, metadataElement, nil, nil, ptr("http://k/"), 0); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := h.DomainGetXMLDesc(ctx, dom, 0)
+	if !strings.Contains(x, "</uuid>\n  <metadata/>\n  <memory") {
+		t.Errorf("domain XML:\n%s", x)
+	}
+}
