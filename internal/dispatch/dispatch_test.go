@@ -650,8 +650,8 @@ func TestMaxClients(t *testing.T) {
 	b.open("test:///default", 0)
 	extra := dial(t, f.rw)
 	// The daemon may already have hung up: a failed write is a refusal too.
-	b, _ := message.Append(nil, &message.Header{Prog: remote.Program, Vers: 1, Proc: int32(remote.ProcAuthList)}, nil)
-	if _, err := extra.conn.Write(b); err != nil {
+	pkt, _ := message.Append(nil, &message.Header{Prog: remote.Program, Vers: 1, Proc: int32(remote.ProcAuthList)}, nil)
+	if _, err := extra.conn.Write(pkt); err != nil {
 		return
 	}
 	extra.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
