@@ -378,6 +378,26 @@ func TestCheckpoints(t *testing.T) {
 	if _, err := h.DomainCheckpointGetParent(ctx, c2, 0); virterr.CodeOf(err) != virterr.NoDomainCheckpoint {
 		t.Errorf("c2 keeps a parent: %v", err)
 	}
+	// A redefined checkpoint whose parent is current becomes current.
+	if err := h.DomainCheckpointDelete(ctx, c2, chkDeleteMetadataOnly); err != nil {
+		t.Fatal(err)
+	}
+	full = strings.Replace(full, "  <parent>\n    <name>c1</name>\n  </parent>\n", "", 1)
+	if _, err := h.DomainCheckpointCreateXML(ctx, dom, full, chkCreateRedefine); err != nil {
+		t.Fatal(err)
+	}
+	c3x := "<domaincheckpoint><name>c3</name><parent><name>c2</name></parent><creationTime>5</creationTime></domaincheckpoint>"
+	if _, err := h.DomainCheckpointCreateXML(ctx, dom, c3x, chkCreateRedefine); err != nil {
+		t.Fatal(err)
+	}
+	c4, err := h.DomainCheckpointCreateXML(ctx, dom, "<domaincheckpoint><name>c4</name></domaincheckpoint>", 0)
+	if p, perr := h.DomainCheckpointGetParent(ctx, c4, 0); err != nil || perr != nil || p.Name != "c3" {
+		t.Errorf("c4 parent %v %v %v", p, err, perr)
+	}
+	c3, _ := h.DomainCheckpointLookupByName(ctx, dom, "c3", 0)
+	if x, _ := h.DomainCheckpointGetXMLDesc(ctx, c3, 0); x != "<domaincheckpoint>\n  <name>c3</name>\n  <parent>\n    <name>c2</name>\n  </parent>\n  <creationTime>5</creationTime>\n</domaincheckpoint>\n" {
+		t.Errorf("redefined without domain:\n%s", x)
+	}
 	_ = h.DomainDestroy(ctx, dom)
 	_, err = h.DomainCheckpointCreateXML(ctx, dom, "<domaincheckpoint/>", 0)
 	wantErrCode(t, "inactive", err, virterr.OperationUnsupported, "Operation not supported: cannot create checkpoint for inactive domain")
