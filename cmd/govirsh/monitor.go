@@ -11,23 +11,50 @@ import (
 
 func init() {
 	register(
-		&cmdDef{name: "list", group: "monitor", help: "list domains", needsConn: true, run: cmdList, opts: []optDef{
-			{name: "inactive", kind: optBool}, {name: "all", kind: optBool},
-			{name: "transient", kind: optBool}, {name: "persistent", kind: optBool},
-			{name: "with-snapshot", kind: optBool}, {name: "without-snapshot", kind: optBool},
-			{name: "with-checkpoint", kind: optBool}, {name: "without-checkpoint", kind: optBool},
-			{name: "state-running", kind: optBool}, {name: "state-paused", kind: optBool},
-			{name: "state-shutoff", kind: optBool}, {name: "state-other", kind: optBool},
-			{name: "autostart", kind: optBool}, {name: "no-autostart", kind: optBool},
-			{name: "with-managed-save", kind: optBool}, {name: "without-managed-save", kind: optBool},
-			{name: "uuid", kind: optBool}, {name: "name", kind: optBool}, {name: "id", kind: optBool},
-			{name: "table", kind: optBool}, {name: "managed-save", kind: optBool},
+		&cmdDef{name: "domblkerror", group: "monitor", help: "Show errors on block devices", needsConn: true, run: cmdDomblkerror, opts: []optDef{
+			{name: "domain", kind: optData, required: true},
+		}},
+		&cmdDef{name: "domblkinfo", group: "monitor", help: "domain block device size information", needsConn: true, run: cmdDomblkinfo, opts: []optDef{
+			{name: "domain", kind: optData, required: true}, {name: "device", kind: optData}, {name: "human", kind: optBool}, {name: "all", kind: optBool},
+		}},
+		&cmdDef{name: "domblklist", group: "monitor", help: "list all domain blocks", needsConn: true, run: cmdDomblklist, opts: []optDef{
+			{name: "domain", kind: optData, required: true}, {name: "inactive", kind: optBool}, {name: "details", kind: optBool},
+		}},
+		&cmdDef{name: "domblkstat", group: "monitor", help: "get device block stats for a domain", needsConn: true, run: cmdDomblkstat, opts: []optDef{
+			{name: "domain", kind: optData, required: true}, {name: "device", kind: optData}, {name: "human", kind: optBool},
+		}},
+		&cmdDef{name: "domcontrol", group: "monitor", help: "domain control interface state", needsConn: true, run: cmdDomcontrol, opts: []optDef{
+			{name: "domain", kind: optData, required: true},
+		}},
+		&cmdDef{name: "domif-getlink", group: "monitor", help: "get link state of a virtual interface", needsConn: true, run: cmdDomifGetlink, opts: []optDef{
+			{name: "domain", kind: optData, required: true}, {name: "interface", kind: optData, required: true}, {name: "config", kind: optBool},
+		}},
+		&cmdDef{name: "domifaddr", group: "monitor", help: "Get network interfaces' addresses for a running domain", needsConn: true, run: cmdDomifaddr, opts: []optDef{
+			{name: "domain", kind: optData, required: true}, {name: "interface", kind: optData}, {name: "full", kind: optBool}, {name: "source", kind: optData},
+		}},
+		&cmdDef{name: "domiflist", group: "monitor", help: "list all domain virtual interfaces", needsConn: true, run: cmdDomiflist, opts: []optDef{
+			{name: "domain", kind: optData, required: true}, {name: "inactive", kind: optBool},
+		}},
+		&cmdDef{name: "domifstat", group: "monitor", help: "get network interface stats for a domain", needsConn: true, run: cmdDomifstat, opts: []optDef{
+			{name: "domain", kind: optData, required: true}, {name: "interface", kind: optData, required: true},
 		}},
 		&cmdDef{name: "dominfo", group: "monitor", help: "domain information", needsConn: true, run: cmdDominfo, opts: []optDef{
 			{name: "domain", kind: optData, required: true},
 		}},
+		&cmdDef{name: "dommemstat", group: "monitor", help: "get memory statistics for a domain", needsConn: true, run: cmdDommemstat, opts: []optDef{
+			{name: "domain", kind: optData, required: true}, {name: "period", kind: optString}, {name: "config", kind: optBool}, {name: "live", kind: optBool}, {name: "current", kind: optBool},
+		}},
 		&cmdDef{name: "domstate", group: "monitor", help: "domain state", needsConn: true, run: cmdDomstate, opts: []optDef{
 			{name: "domain", kind: optData, required: true}, {name: "reason", kind: optBool},
+		}},
+		&cmdDef{name: "domstats", group: "monitor", help: "get statistics about one or multiple domains", needsConn: true, run: cmdDomstats, opts: []optDef{
+			{name: "state", kind: optBool}, {name: "cpu-total", kind: optBool}, {name: "balloon", kind: optBool}, {name: "vcpu", kind: optBool}, {name: "interface", kind: optBool}, {name: "block", kind: optBool}, {name: "perf", kind: optBool}, {name: "iothread", kind: optBool}, {name: "memory", kind: optBool}, {name: "dirtyrate", kind: optBool}, {name: "vm", kind: optBool}, {name: "list-active", kind: optBool}, {name: "list-inactive", kind: optBool}, {name: "list-persistent", kind: optBool}, {name: "list-transient", kind: optBool}, {name: "list-running", kind: optBool}, {name: "list-paused", kind: optBool}, {name: "list-shutoff", kind: optBool}, {name: "list-other", kind: optBool}, {name: "raw", kind: optBool}, {name: "enforce", kind: optBool}, {name: "backing", kind: optBool}, {name: "nowait", kind: optBool}, {name: "domain", kind: optData},
+		}},
+		&cmdDef{name: "domtime", group: "monitor", help: "domain time", needsConn: true, run: cmdDomtime, opts: []optDef{
+			{name: "domain", kind: optData, required: true}, {name: "now", kind: optBool}, {name: "pretty", kind: optBool}, {name: "sync", kind: optBool}, {name: "time", kind: optData},
+		}},
+		&cmdDef{name: "list", group: "monitor", help: "list domains", needsConn: true, run: cmdList, opts: []optDef{
+			{name: "inactive", kind: optBool}, {name: "all", kind: optBool}, {name: "transient", kind: optBool}, {name: "persistent", kind: optBool}, {name: "with-snapshot", kind: optBool}, {name: "without-snapshot", kind: optBool}, {name: "with-checkpoint", kind: optBool}, {name: "without-checkpoint", kind: optBool}, {name: "state-running", kind: optBool}, {name: "state-paused", kind: optBool}, {name: "state-shutoff", kind: optBool}, {name: "state-other", kind: optBool}, {name: "autostart", kind: optBool}, {name: "no-autostart", kind: optBool}, {name: "with-managed-save", kind: optBool}, {name: "without-managed-save", kind: optBool}, {name: "uuid", kind: optBool}, {name: "name", kind: optBool}, {name: "id", kind: optBool}, {name: "table", kind: optBool}, {name: "managed-save", kind: optBool}, {name: "title", kind: optBool},
 		}},
 	)
 }
@@ -77,25 +104,14 @@ func reasonString(s virt.DomainState, reason int) string {
 }
 
 func cmdList(c *ctl, cmd *parsedCmd) bool {
-	optTable, optName, optUUID, optID := cmd.bool("table"), cmd.bool("name"), cmd.bool("uuid"), cmd.bool("id")
-	for _, o := range []string{"name", "uuid", "id"} {
-		if optTable && cmd.bool(o) {
-			c.errorf("Options --table and --%s are mutually exclusive", o)
-			return false
-		}
-	}
-	if !optName && !optUUID && !optID {
-		optTable = true
-	}
-	var flags virt.ConnectListAllDomainsFlags
-	if cmd.bool("inactive") {
-		flags |= virt.ConnectListDomainsInactive
+	managed, optTitle, optTable := cmd.bool("managed-save"), cmd.bool("title"), cmd.bool("table")
+	optUUID, optName, optID := cmd.bool("uuid"), cmd.bool("name"), cmd.bool("id")
+	flags := virt.ConnectListDomainsActive
+	if cmd.bool("inactive") || cmd.bool("state-shutoff") {
+		flags = virt.ConnectListDomainsInactive
 	}
 	if cmd.bool("all") {
-		flags |= virt.ConnectListDomainsInactive | virt.ConnectListDomainsActive
-	}
-	if flags == 0 {
-		flags = virt.ConnectListDomainsActive
+		flags = virt.ConnectListDomainsInactive | virt.ConnectListDomainsActive
 	}
 	pairs := []struct {
 		opt  string
@@ -114,6 +130,12 @@ func cmdList(c *ctl, cmd *parsedCmd) bool {
 			flags |= p.flag
 		}
 	}
+	if !c.exclusive(cmd, "table", "name") || !c.exclusive(cmd, "table", "id") {
+		return false
+	}
+	if !optUUID && !optName && !optID {
+		optTable = true
+	}
 	doms, err := c.conn.ListAllDomains(c.ctx, flags)
 	if err != nil {
 		c.errorf("Failed to list domains")
@@ -121,35 +143,65 @@ func cmdList(c *ctl, cmd *parsedCmd) bool {
 	}
 	sortDomains(doms)
 
-	t := newTable("Id", "Name", "State")
-	for _, d := range doms {
+	var t *table
+	if optTable {
 		switch {
-		case optTable:
-			id := "-"
-			if d.ID() >= 0 {
-				id = strconv.Itoa(d.ID())
-			}
+		case optTitle && !optUUID:
+			t = newTable("Id", "Name", "State", "Title")
+		case optUUID && !optTitle:
+			t = newTable("Id", "Name", "State", "UUID")
+		case optUUID && optTitle:
+			t = newTable("Id", "Name", "State", "Title", "UUID")
+		default:
+			t = newTable("Id", "Name", "State")
+		}
+	}
+	for _, d := range doms {
+		id := "-"
+		if d.ID() >= 0 {
+			id = strconv.Itoa(d.ID())
+		}
+		if optTable {
 			st, _, err := d.State(c.ctx)
-			state := stateString(st)
 			if err != nil {
-				state = "no state"
-			} else if cmd.bool("managed-save") && st == virt.DomainShutoff {
+				continue
+			}
+			state := stateString(st)
+			if managed && st == virt.DomainShutoff {
 				if saved, _ := d.HasManagedSaveImage(c.ctx); saved {
 					state = "saved"
 				}
 			}
-			t.add(id, d.Name(), state)
-		case optUUID && optName:
-			c.print("%s %s\n", d.UUIDString(), d.Name())
-		case optUUID:
-			c.print("%s\n", d.UUIDString())
-		case optName:
-			c.print("%s\n", d.Name())
-		case optID:
-			if d.ID() >= 0 {
-				c.print("%d\n", d.ID())
+			row := []string{id, d.Name(), state}
+			if optTitle {
+				title, ok := c.domainDescription(d, true, 0)
+				if !ok {
+					return false
+				}
+				row = append(row, title)
 			}
+			if optUUID {
+				row = append(row, d.UUIDString())
+			}
+			t.add(row...)
+			continue
 		}
+		sep := ""
+		if optUUID {
+			c.print("%s", d.UUIDString())
+			sep = " "
+		}
+		if optID {
+			if d.ID() < 0 && !optUUID && !optName {
+				continue
+			}
+			c.print("%s%s", sep, id)
+			sep = " "
+		}
+		if optName {
+			c.print("%s%s", sep, d.Name())
+		}
+		c.print("\n")
 	}
 	if optTable {
 		c.print("%s", t.render(!c.quiet))
