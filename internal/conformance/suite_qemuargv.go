@@ -1,0 +1,210 @@
+package conformance
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/internal/drivers/qemu/command"
+	"github.com/govirt/govirt/internal/drivers/qemu/domaindefaults"
+)
+
+// The qemuxml2argv and qemuxml2xml suites follow libvirt 9.0's
+// tests/qemuxml2argvtest.c and qemuxml2xmltest.c for the cases run
+// against recorded x86_64 capabilities (DO_TEST_CAPS_LATEST and
+// DO_TEST_CAPS_VER): NAME.xml is the input, NAME.x86_64-VER.args (or
+// .err for an expected failure) the command line, and
+// qemuxml2xmloutdata/NAME.x86_64-VER.xml the definition after the QEMU
+// driver's defaults. "latest" is caps_8.0.0.
+func init() {
+	register(Suite{Name: "qemuxml2argvdata", Run: runQEMUXML2Argv})
+	register(Suite{Name: "qemuxml2xmloutdata", Run: runQEMUXML2XML})
+}
+
+const qemuLatestCaps = "8.0.0"
+
+type qemuCapsCache struct {
+	mu   sync.Mutex
+	caps map[string]*caps.Caps
+	errs map[string]error
+}
+
+var qemuCapsLoaded = &qemuCapsCache{caps: map[string]*caps.Caps{}, errs: map[string]error{}}
+
+// load returns a fresh copy of the recorded capabilities of one version,
+// prepared as libvirt's test harness does.
+func (c *qemuCapsCache) load(corpus, version string) (*caps.Caps, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if qc, ok := c.caps[version]; ok {
+		return qc.Copy(), nil
+	}
+	if err, ok := c.errs[version]; ok {
+		return nil, err
+	}
+	qc, err := caps.LoadFile(filepath.Join(corpus, "qemucapabilitiesdata", "caps_"+version+".x86_64.xml"))
+	if err != nil {
+		c.errs[version] = err
+		return nil, err
+	}
+	if qc.Binary == "" {
+		qc.Binary = "/usr/bin/qemu-system-x86_64"
+	}
+	c.caps[version] = qc
+	return qc.Copy(), nil
+}
+
+// qemuArgvCase is one input with the capabilities version it runs with.
+type qemuArgvCase struct {
+	name    string // input file name without .xml
+	version string // caps version
+	suffix  string // "x86_64-latest" or "x86_64-5.2.0"
+}
+
+// qemuCases lists the x86_64 capability-versioned expectations in dir
+// with the given extensions.
+func qemuCases(corpus, dir string, exts ...string) ([]qemuArgvCase, map[string]string, error) {
+	entries, err := os.ReadDir(filepath.Join(corpus, dir))
+	if err != nil {
+		return nil, nil, err
+	}
+	found := map[string]string{}
+	var cases []qemuArgvCase
+	for _, e := range entries {
+		n := e.Name()
+		for _, ext := range exts {
+			if !strings.HasSuffix(n, ext) {
+				continue
+			}
+			base := strings.TrimSuffix(n, ext)
+			i := strings.LastIndex(base, ".x86_64-")
+			if i < 0 {
+				continue
+			}
+			name, ver := base[:i], base[i+len(".x86_64-"):]
+			suffix := "x86_64-" + ver
+			if ver == "latest" {
+				ver = qemuLatestCaps
+			}
+			if _, err := os.Stat(filepath.Join(corpus, "qemucapabilitiesdata", "caps_"+ver+".x86_64.xml")); err != nil {
+				continue
+			}
+			cases = append(cases, qemuArgvCase{name: name, version: ver, suffix: suffix})
+			found[name+"."+suffix] = n
+		}
+	}
+	sort.Slice(cases, func(i, j int) bool {
+		if cases[i].name != cases[j].name {
+			return cases[i].name < cases[j].name
+		}
+		return cases[i].suffix < cases[j].suffix
+	})
+	return cases, found, nil
+}
+
+// qemuTestDefinition parses an input as libvirt's harness does: an
+// inactive config, QEMU defaults against the recorded capabilities.
+func qemuTestDefinition(in []byte, qc *caps.Caps) (*domain.Def, error) {
+	return domaindefaults.Parse(in, domaindefaults.Options{
+		Caps:               qc,
+		HostArch:           "x86_64",
+		KeepMachineAliases: true,
+		Flags:              domain.ParseInactive,
+	})
+}
+
+func runQEMUXML2Argv(corpus string) ([]Result, error) {
+	dir := filepath.Join(corpus, "qemuxml2argvdata")
+	cases, files, err := qemuCases(corpus, "qemuxml2argvdata", ".args", ".err")
+	if err != nil {
+		return nil, err
+	}
+	var res []Result
+	for _, c := range cases {
+		c := c
+		file := files[c.name+"."+c.suffix]
+		res = append(res, Check(c.name+"."+c.suffix, func() error {
+			in, err := os.ReadFile(filepath.Join(dir, c.name+".xml"))
+			if err != nil {
+				return err
+			}
+			want, err := os.ReadFile(filepath.Join(dir, file))
+			if err != nil {
+				return err
+			}
+			qc, err := qemuCapsLoaded.load(corpus, c.version)
+			if err != nil {
+				return err
+			}
+			got, buildErr := qemuBuildArgv(in, qc)
+			if strings.HasSuffix(file, ".err") {
+				if buildErr == nil {
+					return errors.New("expected failure: " + strings.TrimSpace(string(want)))
+				}
+				return Diff(strings.TrimSpace(string(want)), strings.TrimSpace(buildErr.Error()))
+			}
+			if buildErr != nil {
+				return buildErr
+			}
+			return Diff(string(want), got+"\n")
+		}))
+	}
+	return res, nil
+}
+
+// qemuBuildArgv is the whole qemuxml2argv pipeline for one input.
+func qemuBuildArgv(in []byte, qc *caps.Caps) (string, error) {
+	def, err := qemuTestDefinition(in, qc)
+	if err != nil {
+		return "", err
+	}
+	if err := def.Validate(); err != nil {
+		return "", err
+	}
+	cmd, err := command.Build(def, qc, command.TestContext(def.Name))
+	if err != nil {
+		return "", err
+	}
+	return cmd.String(), nil
+}
+
+func runQEMUXML2XML(corpus string) ([]Result, error) {
+	cases, files, err := qemuCases(corpus, "qemuxml2xmloutdata", ".xml")
+	if err != nil {
+		return nil, err
+	}
+	var res []Result
+	for _, c := range cases {
+		c := c
+		file := files[c.name+"."+c.suffix]
+		res = append(res, Check(c.name+"."+c.suffix, func() error {
+			in, err := os.ReadFile(filepath.Join(corpus, "qemuxml2argvdata", c.name+".xml"))
+			if err != nil {
+				return err
+			}
+			want, err := os.ReadFile(filepath.Join(corpus, "qemuxml2xmloutdata", file))
+			if err != nil {
+				return err
+			}
+			qc, err := qemuCapsLoaded.load(corpus, c.version)
+			if err != nil {
+				return err
+			}
+			def, err := qemuTestDefinition(in, qc)
+			if err != nil {
+				return err
+			}
+			if err := def.Validate(); err != nil {
+				return err
+			}
+			got := def.Format(domain.FormatSecure | domain.FormatInactive)
+			return Diff(string(want), got)
+		}))
+	}
+	return res, nil
+}

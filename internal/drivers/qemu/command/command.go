@@ -1,0 +1,447 @@
+// Package command turns a domain definition into QEMU's command line, as
+// libvirt's qemu_command.c does: the argv is built as data (environment,
+// binary, arguments in libvirt's order) so that golden tests compare it
+// with libvirt's expectations and real starts hand it to cmdrun.
+package command
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/govirt/govirt/internal/cmdrun"
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// Command is a QEMU invocation: environment, binary and arguments.
+type Command struct {
+	Env    []string // NAME=value, in the order libvirt adds them
+	Binary string
+	Args   []string
+}
+
+// Arg appends arguments.
+func (c *Command) Arg(args ...string) { c.Args = append(c.Args, args...) }
+
+// Argf appends one formatted argument.
+func (c *Command) Argf(format string, a ...any) { c.Args = append(c.Args, fmt.Sprintf(format, a...)) }
+
+// SetEnv appends NAME=value.
+func (c *Command) SetEnv(name, value string) { c.Env = append(c.Env, name+"="+value) }
+
+// Cmd converts to the command runner's form.
+func (c *Command) Cmd() *cmdrun.Cmd {
+	return &cmdrun.Cmd{
+		Argv:     append([]string{c.Binary}, c.Args...),
+		Env:      append([]string(nil), c.Env...),
+		ClearEnv: true,
+	}
+}
+
+// String renders the command exactly like libvirt's *.args files: one
+// option per line, continued with " \".
+func (c *Command) String() string { return cmdrun.ToString(c.Cmd(), true, false) }
+
+// Context is what the command line depends on besides the definition and
+// the capabilities: paths, descriptors handed over, host facts. Real
+// starts fill it from the driver's configuration and the opened fds; the
+// conformance run uses TestContext, libvirt's test configuration.
+type Context struct {
+	// Privileged is a system (root) driver: HOME and XDG_* point into
+	// LibDir instead of only XDG_CACHE_HOME.
+	Privileged bool
+	// PassEnv are the common variables virCommandAddEnvPassCommon sets
+	// (LC_ALL, PATH, USER, LOGNAME) as NAME=value, in order.
+	PassEnv []string
+
+	// LibDir is the domain's private directory (master key, …).
+	LibDir string
+	// ChannelTargetDir holds the auto-generated channel sockets.
+	ChannelTargetDir string
+	// MemoryBackingDir is the per-domain directory for file-backed memory.
+	MemoryBackingDir string
+	// HugepageDirs maps a hugepage size in KiB to its mount point with the
+	// per-domain suffix; DefaultHugepageKiB is the host's default size.
+	HugepageDirs       map[uint64]string
+	DefaultHugepageKiB uint64
+	// NVRAMDir is where per-domain NVRAM files live.
+	NVRAMDir string
+	// StateDir is the driver's run directory (pid files, sockets).
+	StateDir string
+	// ConfigDir is the driver's configuration directory.
+	ConfigDir string
+
+	// MonitorFD is the descriptor of the monitor socket handed to QEMU;
+	// when negative, MonitorPath is used as a listening path instead.
+	MonitorFD   int
+	MonitorPath string
+
+	// SetMaxMemLock, LogTimestamp, … mirror qemu.conf settings.
+	LogTimestamp bool
+	// SeccompSandbox is qemu.conf's seccomp_sandbox: -1 leaves QEMU's
+	// default, 0 turns it off, 1 on.
+	SeccompSandbox int
+	// DumpGuestCore is qemu.conf's dump_guest_core.
+	DumpGuestCore bool
+	// HostFIPS says the host requires FIPS mode.
+	HostFIPS bool
+	// MemoryBackingFile is qemu.conf's memory_backing_dir being used for
+	// file-backed memory (as opposed to memfd).
+	SetDebugThreads bool
+	// NextFD hands out descriptor numbers for fds passed to QEMU (taps,
+	// vhost, files); the test context counts up from 1729 like libvirt's
+	// mocked virCommandPassFD.
+	NextFD func() int
+	// HostArch is the host's architecture (accelerator choice, CPU
+	// host-passthrough checks).
+	HostArch string
+	// ShortName is the domain's short name (virDomainDefGetShortName);
+	// computed from the id and name when empty.
+	ShortName string
+}
+
+// DomainShortName is libvirt's virDomainDefGetShortName: "<id>-<name>"
+// with the name cut to 20 bytes.
+func DomainShortName(id int, name string) string {
+	const maxName = 20
+	n := name
+	if len(n) > maxName {
+		n = n[:maxName]
+		// libvirt cuts on a character boundary.
+		for len(n) > 0 && !validUTF8End(n) {
+			n = n[:len(n)-1]
+		}
+	}
+	return strconv.Itoa(id) + "-" + n
+}
+
+func validUTF8End(s string) bool {
+	return strings.ToValidUTF8(s, "\uFFFD") == s
+}
+
+// TestContext is libvirt's test set-up (testutilsqemu.c, qemuxml2argvtest.c)
+// for a domain of that name: fixed paths under /tmp/lib and
+// /var/lib/libvirt/qemu, the monitor at fd 1729, a privileged driver.
+func TestContext(name string) *Context {
+	short := DomainShortName(-1, name)
+	next := 1729
+	return &Context{
+		Privileged: true,
+		PassEnv:    []string{"LC_ALL=C", "PATH=/bin"},
+		LibDir:     "/tmp/lib/domain-" + short,
+		// libvirt's test configuration keeps the channel sockets under
+		// the config's channel target dir.
+		ChannelTargetDir:   "/var/lib/libvirt/qemu/channel/target/domain-" + short,
+		MemoryBackingDir:   "/var/lib/libvirt/qemu/ram/" + short,
+		HugepageDirs:       map[uint64]string{2048: "/dev/hugepages2M/libvirt/qemu/" + short, 1048576: "/dev/hugepages1G/libvirt/qemu/" + short},
+		DefaultHugepageKiB: 2048,
+		NVRAMDir:           "/var/lib/libvirt/qemu/nvram",
+		StateDir:           "/var/run/libvirt/qemu",
+		ConfigDir:          "/etc/libvirt/qemu",
+		MonitorFD:          1729,
+		LogTimestamp:       true,
+		SeccompSandbox:     -1,
+		HostArch:           "x86_64",
+		ShortName:          short,
+		NextFD: func() int {
+			fd := next
+			next++
+			return fd
+		},
+	}
+}
+
+// testUserEnv are the variables libvirt's test harness sets for USER and
+// LOGNAME; they follow HOME in the argv files.
+var testUserEnv = []string{"USER=test", "LOGNAME=test"}
+
+// Builder holds one command line under construction.
+type Builder struct {
+	Def  *domain.Def
+	Caps *caps.Caps
+	Ctx  *Context
+	Cmd  *Command
+
+	// Aliases and state shared between steps (e.g. the memory backend id
+	// that -machine refers to) live here.
+	state map[string]any
+}
+
+// Step adds one group of options (a qemuBuild*CommandLine function).
+type Step func(b *Builder) error
+
+// stepOrder is qemuBuildCommandLine's sequence. Steps are registered by
+// name from the file that implements them, so device files can be added
+// independently; a step nobody registered adds nothing.
+var stepOrder = []string{
+	"name",
+	"compat-deprecated",
+	"freeze",
+	"master-key",
+	"dbus-vmstate",
+	"managed-pr",
+	"pflash",
+	"fips",
+	"machine",
+	"accel",
+	"tseg",
+	"cpu",
+	"loader",
+	"memory",
+	"smp",
+	"iothreads",
+	"numa",
+	"uuid",
+	"smbios",
+	"sysinfo",
+	"vmgenid",
+	"display",
+	"defaults",
+	"monitor",
+	"clock",
+	"pm",
+	"boot",
+	"iommu",
+	"global-controllers",
+	"controllers",
+	"memory-devices",
+	"hubs",
+	"ccid-controllers",
+	"disks",
+	"filesystems",
+	"net",
+	"smartcards",
+	"serials",
+	"parallels",
+	"channels",
+	"consoles",
+	"tpms",
+	"inputs",
+	"audio",
+	"graphics",
+	"videos",
+	"sounds",
+	"watchdogs",
+	"redirdevs",
+	"hostdevs",
+	"incoming",
+	"memballoon",
+	"rngs",
+	"nvram",
+	"vmcoreinfo",
+	"seclabel",
+	"loadvm",
+	"qemu-namespace",
+	"sandbox",
+	"panic",
+	"shmems",
+	"vsock",
+	"crypto",
+	"async-teardown",
+	"msg",
+}
+
+var steps = map[string]Step{}
+
+// preBuild hooks run before any step in registration order (alias
+// assignment, address preparation); validators run first of all.
+var (
+	preBuild   []Step
+	validators []Step
+)
+
+// RegisterStep installs the implementation of one named step of
+// stepOrder. It panics on an unknown or duplicate name: that is a
+// programming error caught by any test.
+func RegisterStep(name string, fn Step) {
+	known := false
+	for _, n := range stepOrder {
+		if n == name {
+			known = true
+		}
+	}
+	if !known {
+		panic("command: unknown step " + name)
+	}
+	if _, dup := steps[name]; dup {
+		panic("command: step registered twice: " + name)
+	}
+	steps[name] = fn
+}
+
+// RegisterPrepare adds a hook run before the steps, after validation
+// (libvirt's qemuBuildCommandLine preconditions: aliases, prepared
+// host state).
+func RegisterPrepare(fn Step) { preBuild = append(preBuild, fn) }
+
+// RegisterValidator adds a check run before anything is built
+// (qemu_validate.c's device and domain checks, qemuBuildCommandLineValidate).
+func RegisterValidator(fn Step) { validators = append(validators, fn) }
+
+// NewBuilder returns a builder for def; ctx nil means TestContext.
+func NewBuilder(def *domain.Def, qc *caps.Caps, ctx *Context) *Builder {
+	if ctx == nil {
+		ctx = TestContext(def.Name)
+	}
+	if ctx.ShortName == "" {
+		ctx.ShortName = DomainShortName(def.ID, def.Name)
+	}
+	if ctx.NextFD == nil {
+		next := 3
+		ctx.NextFD = func() int { n := next; next++; return n }
+	}
+	return &Builder{Def: def, Caps: qc, Ctx: ctx, Cmd: &Command{}, state: map[string]any{}}
+}
+
+// Build produces the command line for def against qc.
+func Build(def *domain.Def, qc *caps.Caps, ctx *Context) (*Command, error) {
+	b := NewBuilder(def, qc, ctx)
+	if err := b.Run(); err != nil {
+		return nil, err
+	}
+	return b.Cmd, nil
+}
+
+// Run validates, prepares and runs every step in libvirt's order.
+func (b *Builder) Run() error {
+	for _, v := range validators {
+		if err := v(b); err != nil {
+			return err
+		}
+	}
+	for _, p := range preBuild {
+		if err := p(b); err != nil {
+			return err
+		}
+	}
+	b.Cmd.Binary = b.emulator()
+	b.buildEnv()
+	for _, name := range stepOrder {
+		fn := steps[name]
+		if fn == nil {
+			continue
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Builder) emulator() string {
+	if b.Def.Devices != nil && b.Def.Devices.Emulator != "" {
+		return b.Def.Devices.Emulator
+	}
+	if b.Caps != nil {
+		return b.Caps.Binary
+	}
+	return ""
+}
+
+func (b *Builder) buildEnv() {
+	c := b.Cmd
+	c.Env = append(c.Env, b.Ctx.PassEnv...)
+	if !b.Ctx.Privileged {
+		c.SetEnv("XDG_CACHE_HOME", b.Ctx.LibDir+"/.cache")
+		return
+	}
+	c.SetEnv("HOME", b.Ctx.LibDir)
+	if b.Ctx.PassEnv != nil && len(b.Ctx.PassEnv) == 2 && b.Ctx.PassEnv[0] == "LC_ALL=C" && b.Ctx.PassEnv[1] == "PATH=/bin" {
+		// libvirt's test harness also fixes USER and LOGNAME.
+		c.Env = append(c.Env, testUserEnv...)
+	}
+	c.SetEnv("XDG_DATA_HOME", b.Ctx.LibDir+"/.local/share")
+	c.SetEnv("XDG_CACHE_HOME", b.Ctx.LibDir+"/.cache")
+	c.SetEnv("XDG_CONFIG_HOME", b.Ctx.LibDir+"/.config")
+}
+
+// Has reports whether QEMU has a capability.
+func (b *Builder) Has(f caps.Flag) bool { return b.Caps != nil && b.Caps.Has(f) }
+
+// State returns a value shared between steps.
+func (b *Builder) State(key string) any { return b.state[key] }
+
+// SetState records a value shared between steps.
+func (b *Builder) SetState(key string, v any) { b.state[key] = v }
+
+// AddDevice adds -device with props, as JSON when QEMU takes it
+// (qemuBuildDeviceCommandlineFromJSON), applying <qemu:override> device
+// property overrides.
+func (b *Builder) AddDevice(props *Props) error {
+	b.applyDeviceOverrides(props)
+	if b.Has(caps.DeviceJSON) {
+		b.Cmd.Arg("-device", props.JSON())
+		return nil
+	}
+	kv, err := props.KeyValue("driver", ArrayNone)
+	if err != nil {
+		return err
+	}
+	b.Cmd.Arg("-device", joinHead(props.GetString("driver"), kv))
+	return nil
+}
+
+// AddObject adds -object (qemuBuildObjectCommandlineFromJSON).
+func (b *Builder) AddObject(props *Props) error {
+	if b.Has(caps.ObjectJSON) {
+		b.Cmd.Arg("-object", props.JSON())
+		return nil
+	}
+	kv, err := props.KeyValue("qom-type", ArrayBitmap)
+	if err != nil {
+		return err
+	}
+	b.Cmd.Arg("-object", joinHead(props.GetString("qom-type"), kv))
+	return nil
+}
+
+// AddNetdev adds -netdev (qemuBuildNetdevCommandlineFromJSON).
+func (b *Builder) AddNetdev(props *Props) error {
+	if b.Has(caps.NetdevJSON) {
+		b.Cmd.Arg("-netdev", props.JSON())
+		return nil
+	}
+	kv, err := props.KeyValue("type", ArrayObjectsStr)
+	if err != nil {
+		return err
+	}
+	b.Cmd.Arg("-netdev", joinHead(props.GetString("type"), kv))
+	return nil
+}
+
+// AddBlockdev adds -blockdev, always JSON.
+func (b *Builder) AddBlockdev(props *Props) {
+	b.Cmd.Arg("-blockdev", props.JSON())
+}
+
+// joinHead is libvirt's "%s," head followed by the key=value list, with
+// the trailing comma trimmed when the list is empty.
+func joinHead(head, kv string) string {
+	if kv == "" {
+		return head
+	}
+	return head + "," + kv
+}
+
+// ObjectProps starts the props of a QOM object (qemuMonitorCreateObjectProps).
+func ObjectProps(qomType, id string) *Props {
+	return NewProps().Str("qom-type", qomType).Str("id", id)
+}
+
+// Errorf is a QEMU-domain error with libvirt's code.
+func Errorf(code virterr.Code, format string, a ...any) error {
+	return virterr.NewFrom(virterr.FromQemu, code, format, a...)
+}
+
+// Unsupported is VIR_ERR_CONFIG_UNSUPPORTED, the usual refusal of the
+// validation steps.
+func Unsupported(format string, a ...any) error {
+	return Errorf(virterr.ConfigUnsupported, format, a...)
+}
+
+// Internal is VIR_ERR_INTERNAL_ERROR.
+func Internal(format string, a ...any) error {
+	return Errorf(virterr.InternalError, format, a...)
+}

@@ -1,0 +1,104 @@
+// Package domaindefaults applies the QEMU driver's post-parse defaults to
+// a domain definition (libvirt's qemuDomainDefPostParse and
+// qemuDomainDeviceDefPostParse, qemu_domain.c): the emulator, the machine
+// type, the default CPU model, implicit controllers and devices, and,
+// through the address assigners registered by the address files, device
+// addresses.
+package domaindefaults
+
+import (
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+)
+
+// Options select the environment the defaults are computed for.
+type Options struct {
+	Caps *caps.Caps
+	// HostArch is the host's architecture; "" means x86_64.
+	HostArch string
+	// KeepMachineAliases leaves machine aliases ("pc", "q35") as written
+	// instead of resolving them to the versioned machine type. libvirt's
+	// test suites run with the aliases stripped from the capabilities,
+	// which has the same effect.
+	KeepMachineAliases bool
+	// Flags are the parse flags.
+	Flags domain.ParseFlags
+}
+
+// TreeDefault changes the parsed document before the domain is built
+// from it: how implicit devices are added while the domain package
+// offers no device constructors.
+type TreeDefault func(root *xmltree.Node, o *Options) error
+
+// DefDefault changes the built definition after libvirt's generic
+// post-parse.
+type DefDefault func(def *domain.Def, o *Options) error
+
+var (
+	treeDefaults []TreeDefault
+	defDefaults  []DefDefault
+	assigners    []DefDefault
+)
+
+// RegisterTreeDefault adds a document-level default, run in registration
+// order before the domain is parsed.
+func RegisterTreeDefault(fn TreeDefault) { treeDefaults = append(treeDefaults, fn) }
+
+// RegisterDefDefault adds a definition-level default, run after generic
+// post-parse and before address assignment.
+func RegisterDefDefault(fn DefDefault) { defDefaults = append(defDefaults, fn) }
+
+// RegisterAddressAssigner adds an address assignment pass
+// (qemuDomainAssignAddresses), run last.
+func RegisterAddressAssigner(fn DefDefault) { assigners = append(assigners, fn) }
+
+// Parse reads domain XML for the QEMU driver and applies its defaults.
+func Parse(data []byte, o Options) (*domain.Def, error) {
+	root, err := xmltree.ParseRoot(data, "(domain_definition)", "domain")
+	if err != nil {
+		return nil, err
+	}
+	return ParseNode(root, o)
+}
+
+// ParseNode is Parse on an already read document; root is modified.
+func ParseNode(root *xmltree.Node, o Options) (*domain.Def, error) {
+	if o.HostArch == "" {
+		o.HostArch = "x86_64"
+	}
+	for _, fn := range treeDefaults {
+		if err := fn(root, &o); err != nil {
+			return nil, err
+		}
+	}
+	def, err := domain.ParseNode(root, o.Flags)
+	if err != nil {
+		return nil, err
+	}
+	if err := def.PostParse(domain.PostParseOptions{DefaultArch: func(osType, virtType string) string {
+		return defaultArch(o.HostArch, osType, virtType)
+	}}); err != nil {
+		return nil, err
+	}
+	for _, fn := range defDefaults {
+		if err := fn(def, &o); err != nil {
+			return nil, err
+		}
+	}
+	for _, fn := range assigners {
+		if err := fn(def, &o); err != nil {
+			return nil, err
+		}
+	}
+	return def, nil
+}
+
+// defaultArch is the guest architecture when <os><type> names none: the
+// host's, as virCapabilitiesDomainDataLookup picks for QEMU.
+func defaultArch(hostArch, osType, virtType string) string {
+	if osType != "" && osType != "hvm" {
+		return ""
+	}
+	return hostArch
+}
