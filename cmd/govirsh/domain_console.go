@@ -12,8 +12,8 @@ import (
 
 // Console and display commands.
 
-// isTerminal tells whether f is a terminal (isatty).
-func isTerminal(f *os.File) bool {
+// stdinIsTerminal tells whether f is a terminal (isatty).
+func stdinIsTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
@@ -21,7 +21,7 @@ func isTerminal(f *os.File) bool {
 // runConsole is virshRunConsole's entry: virsh refuses to run without a
 // controlling terminal, and so does govirsh.
 func (c *ctl) runConsole(dom *virt.Domain, devname string, force, safe bool) bool {
-	if !isTerminal(os.Stdin) {
+	if !stdinIsTerminal(os.Stdin) {
 		c.errorf("Cannot run interactive console without a controlling TTY")
 		return false
 	}

@@ -112,27 +112,19 @@ func (c *ctl) editText(text, _ string) (edited string, changed, ok bool) {
 	return string(data), string(data) != text, true
 }
 
-func errnoText(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return errnoString(errno)
-	}
-	return err.Error()
-}
-
-// editSpec is what one *-edit command plugs into the loop (EDIT_GET_XML,
+// domEditSpec is what one *-edit command plugs into the loop (EDIT_GET_XML,
 // EDIT_NOT_CHANGED, EDIT_DEFINE).
-type editSpec struct {
+type domEditSpec struct {
 	get        func() (string, error)
 	notChanged func()
 	define     func(doc string) error
 	edited     func()
 }
 
-// editLoop is virsh-edit.c without a terminal to ask on: a failed define
+// domEditLoop is virsh-edit.c without a terminal to ask on: a failed define
 // or a concurrent change is reported and the command still says it
 // edited, as virsh does when it cannot ask to re-edit.
-func (c *ctl) editLoop(s editSpec) bool {
+func (c *ctl) domEditLoop(s domEditSpec) bool {
 	doc, err := s.get()
 	if err != nil {
 		return c.fail(err)

@@ -368,7 +368,7 @@ func cmdManagedsaveEdit(c *ctl, cmd *parsedCmd) bool {
 		return false
 	}
 	flags := saveFlags(cmd)
-	return c.editLoop(editSpec{
+	return c.domEditLoop(domEditSpec{
 		get: func() (string, error) { return dom.ManagedSaveXMLDesc(c.ctx, virt.DomainSaveImageXMLSecure) },
 		notChanged: func() {
 			c.printExtra("Managed save image of domain '%s' XML configuration not changed.\n", name)
@@ -411,7 +411,7 @@ func cmdSaveImageEdit(c *ctl, cmd *parsedCmd) bool {
 	}
 	file, _ := cmd.str("file")
 	flags := saveFlags(cmd)
-	return c.editLoop(editSpec{
+	return c.domEditLoop(domEditSpec{
 		get: func() (string, error) {
 			return c.conn.SaveImageXMLDesc(c.ctx, file, virt.DomainSaveImageXMLSecure)
 		},
@@ -505,12 +505,11 @@ func cmdScreenshot(c *ctl, cmd *parsedCmd) bool {
 		file = name + "-" + screenshotStamp() + ext
 	}
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil && os.IsExist(err) {
+		f, err = os.OpenFile(file, os.O_WRONLY|os.O_TRUNC, 0o666)
+	}
 	if err != nil {
-		if os.IsExist(err) {
-			c.errorf("cannot create file %s", file)
-		} else {
-			c.errorf("cannot create file %s: %s", file, errnoText(err))
-		}
+		c.errorf("cannot create file %s", file)
 		_ = st.Abort(c.ctx)
 		return false
 	}
@@ -611,7 +610,7 @@ func cmdEdit(c *ctl, cmd *parsedCmd) bool {
 		defineFlags = 0
 	}
 	var edited *virt.Domain
-	return c.editLoop(editSpec{
+	return c.domEditLoop(domEditSpec{
 		get: func() (string, error) {
 			return dom.XMLDesc(c.ctx, virt.DomainXMLSecure|virt.DomainXMLInactive)
 		},
@@ -647,7 +646,7 @@ func cmdSetLifecycleAction(c *ctl, cmd *parsedCmd) bool {
 	act, _ := cmd.str("action")
 	types := []string{"poweroff", "reboot", "crash"}
 	actions := []string{"destroy", "restart", "rename-restart", "preserve", "coredump-destroy", "coredump-restart"}
-	ti, ai := indexOf(types, typ), indexOf(actions, act)
+	ti, ai := domIndexOf(types, typ), domIndexOf(actions, act)
 	if ti < 0 {
 		c.errorf("Invalid lifecycle type '%s'.", typ)
 		return false
@@ -663,7 +662,7 @@ func cmdSetLifecycleAction(c *ctl, cmd *parsedCmd) bool {
 	return true
 }
 
-func indexOf(list []string, s string) int {
+func domIndexOf(list []string, s string) int {
 	for i, v := range list {
 		if v == s {
 			return i

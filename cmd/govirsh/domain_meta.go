@@ -56,7 +56,7 @@ func cmdDesc(c *ctl, cmd *parsedCmd) bool {
 	if title {
 		typ = virt.DomainMetadataTitle
 	}
-	descArg, hasArg := strings.Join(cmdArgv(cmd, "new-desc"), " "), len(cmdArgv(cmd, "new-desc")) > 0
+	descArg, hasArg := strings.Join(cmd.args("new-desc"), " "), len(cmd.args("new-desc")) > 0
 	if !edit && !hasArg {
 		desc, ok := c.domainDescription(dom, title, queryFlags)
 		if !ok {

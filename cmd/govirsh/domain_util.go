@@ -195,24 +195,6 @@ func (c *ctl) optScaled(cmd *parsedCmd, name string, defaultScale, limit uint64)
 	return r, true, true
 }
 
-// exclusive is VSH_EXCLUSIVE_OPTIONS: false (reported) when both are given.
-func (c *ctl) exclusive(cmd *parsedCmd, a, b string) bool {
-	if cmd.set[a] && cmd.set[b] {
-		c.errorf("Options --%s and --%s are mutually exclusive", a, b)
-		return false
-	}
-	return true
-}
-
-// requires is VSH_REQUIRE_OPTION: the first needs the second.
-func (c *ctl) requires(cmd *parsedCmd, a, b string) bool {
-	if cmd.set[a] && !cmd.set[b] {
-		c.errorf("Option --%s is required by option --%s", b, a)
-		return false
-	}
-	return true
-}
-
 // affectFlags reads --current/--live/--config (with --persistent meaning
 // --config where the command has it) as most domain commands do.
 func (c *ctl) affectFlags(cmd *parsedCmd) (virt.DomainModificationImpact, bool) {
@@ -414,33 +396,8 @@ func (c *ctl) domainXMLOf(dom *virt.Domain, flags virt.DomainXMLFlags) (*xnode, 
 	return doc, true
 }
 
-// prettyCapacity is vshPrettyCapacity: the largest binary unit that keeps
-// the value at or above one.
-func prettyCapacity(v uint64) (float64, string) {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	if v < 1024 {
-		return float64(v), units[0]
-	}
-	i := 0
-	f := float64(v)
-	for i < len(units)-1 && v >= 1024 {
-		v /= 1024
-		f /= 1024
-		i++
-	}
-	return f, units[i]
-}
-
 // errCode is the libvirt error code of err (virGetLastErrorCode).
 func errCode(err error) virterr.Code { return virterr.CodeOf(err) }
-
-// cmdArgv is the words an argv option collected (vshCommandOptArgv).
-func cmdArgv(cmd *parsedCmd, name string) []string {
-	if v, ok := cmd.str(name); ok {
-		return []string{v}
-	}
-	return nil
-}
 
 // lookupDomain is virshLookupDomainBy for a name given as a string.
 func (c *ctl) lookupDomain(name string) *virt.Domain {

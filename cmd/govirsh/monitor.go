@@ -11,51 +11,21 @@ import (
 
 func init() {
 	register(
-		&cmdDef{name: "domblkerror", group: "monitor", help: "Show errors on block devices", needsConn: true, run: cmdDomblkerror, opts: []optDef{
-			{name: "domain", kind: optData, required: true},
-		}},
-		&cmdDef{name: "domblkinfo", group: "monitor", help: "domain block device size information", needsConn: true, run: cmdDomblkinfo, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "device", kind: optData}, {name: "human", kind: optBool}, {name: "all", kind: optBool},
-		}},
-		&cmdDef{name: "domblklist", group: "monitor", help: "list all domain blocks", needsConn: true, run: cmdDomblklist, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "inactive", kind: optBool}, {name: "details", kind: optBool},
-		}},
-		&cmdDef{name: "domblkstat", group: "monitor", help: "get device block stats for a domain", needsConn: true, run: cmdDomblkstat, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "device", kind: optData}, {name: "human", kind: optBool},
-		}},
-		&cmdDef{name: "domcontrol", group: "monitor", help: "domain control interface state", needsConn: true, run: cmdDomcontrol, opts: []optDef{
-			{name: "domain", kind: optData, required: true},
-		}},
-		&cmdDef{name: "domif-getlink", group: "monitor", help: "get link state of a virtual interface", needsConn: true, run: cmdDomifGetlink, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "interface", kind: optData, required: true}, {name: "config", kind: optBool},
-		}},
-		&cmdDef{name: "domifaddr", group: "monitor", help: "Get network interfaces' addresses for a running domain", needsConn: true, run: cmdDomifaddr, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "interface", kind: optData}, {name: "full", kind: optBool}, {name: "source", kind: optData},
-		}},
-		&cmdDef{name: "domiflist", group: "monitor", help: "list all domain virtual interfaces", needsConn: true, run: cmdDomiflist, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "inactive", kind: optBool},
-		}},
-		&cmdDef{name: "domifstat", group: "monitor", help: "get network interface stats for a domain", needsConn: true, run: cmdDomifstat, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "interface", kind: optData, required: true},
-		}},
-		&cmdDef{name: "dominfo", group: "monitor", help: "domain information", needsConn: true, run: cmdDominfo, opts: []optDef{
-			{name: "domain", kind: optData, required: true},
-		}},
-		&cmdDef{name: "dommemstat", group: "monitor", help: "get memory statistics for a domain", needsConn: true, run: cmdDommemstat, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "period", kind: optString}, {name: "config", kind: optBool}, {name: "live", kind: optBool}, {name: "current", kind: optBool},
-		}},
-		&cmdDef{name: "domstate", group: "monitor", help: "domain state", needsConn: true, run: cmdDomstate, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "reason", kind: optBool},
-		}},
-		&cmdDef{name: "domstats", group: "monitor", help: "get statistics about one or multiple domains", needsConn: true, run: cmdDomstats, opts: []optDef{
-			{name: "state", kind: optBool}, {name: "cpu-total", kind: optBool}, {name: "balloon", kind: optBool}, {name: "vcpu", kind: optBool}, {name: "interface", kind: optBool}, {name: "block", kind: optBool}, {name: "perf", kind: optBool}, {name: "iothread", kind: optBool}, {name: "memory", kind: optBool}, {name: "dirtyrate", kind: optBool}, {name: "vm", kind: optBool}, {name: "list-active", kind: optBool}, {name: "list-inactive", kind: optBool}, {name: "list-persistent", kind: optBool}, {name: "list-transient", kind: optBool}, {name: "list-running", kind: optBool}, {name: "list-paused", kind: optBool}, {name: "list-shutoff", kind: optBool}, {name: "list-other", kind: optBool}, {name: "raw", kind: optBool}, {name: "enforce", kind: optBool}, {name: "backing", kind: optBool}, {name: "nowait", kind: optBool}, {name: "domain", kind: optData},
-		}},
-		&cmdDef{name: "domtime", group: "monitor", help: "domain time", needsConn: true, run: cmdDomtime, opts: []optDef{
-			{name: "domain", kind: optData, required: true}, {name: "now", kind: optBool}, {name: "pretty", kind: optBool}, {name: "sync", kind: optBool}, {name: "time", kind: optData},
-		}},
-		&cmdDef{name: "list", group: "monitor", help: "list domains", needsConn: true, run: cmdList, opts: []optDef{
-			{name: "inactive", kind: optBool}, {name: "all", kind: optBool}, {name: "transient", kind: optBool}, {name: "persistent", kind: optBool}, {name: "with-snapshot", kind: optBool}, {name: "without-snapshot", kind: optBool}, {name: "with-checkpoint", kind: optBool}, {name: "without-checkpoint", kind: optBool}, {name: "state-running", kind: optBool}, {name: "state-paused", kind: optBool}, {name: "state-shutoff", kind: optBool}, {name: "state-other", kind: optBool}, {name: "autostart", kind: optBool}, {name: "no-autostart", kind: optBool}, {name: "with-managed-save", kind: optBool}, {name: "without-managed-save", kind: optBool}, {name: "uuid", kind: optBool}, {name: "name", kind: optBool}, {name: "id", kind: optBool}, {name: "table", kind: optBool}, {name: "managed-save", kind: optBool}, {name: "title", kind: optBool},
-		}},
+		&cmdDef{name: "domblkerror", needsConn: true, run: cmdDomblkerror},
+		&cmdDef{name: "domblkinfo", needsConn: true, run: cmdDomblkinfo},
+		&cmdDef{name: "domblklist", needsConn: true, run: cmdDomblklist},
+		&cmdDef{name: "domblkstat", needsConn: true, run: cmdDomblkstat},
+		&cmdDef{name: "domcontrol", needsConn: true, run: cmdDomcontrol},
+		&cmdDef{name: "domif-getlink", needsConn: true, run: cmdDomifGetlink},
+		&cmdDef{name: "domifaddr", needsConn: true, run: cmdDomifaddr},
+		&cmdDef{name: "domiflist", needsConn: true, run: cmdDomiflist},
+		&cmdDef{name: "domifstat", needsConn: true, run: cmdDomifstat},
+		&cmdDef{name: "dominfo", needsConn: true, run: cmdDominfo},
+		&cmdDef{name: "dommemstat", needsConn: true, run: cmdDommemstat},
+		&cmdDef{name: "domstate", needsConn: true, run: cmdDomstate},
+		&cmdDef{name: "domstats", needsConn: true, run: cmdDomstats},
+		&cmdDef{name: "domtime", needsConn: true, run: cmdDomtime},
+		&cmdDef{name: "list", needsConn: true, run: cmdList},
 	)
 }
 

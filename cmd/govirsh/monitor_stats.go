@@ -529,7 +529,7 @@ func cmdDomstats(c *ctl, cmd *parsedCmd) bool {
 		}
 	}
 	var doms []*virt.Domain
-	for _, name := range cmdArgv(cmd, "domain") {
+	for _, name := range cmd.args("domain") {
 		d := c.lookupDomain(name)
 		if d == nil {
 			return false
