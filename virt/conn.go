@@ -69,7 +69,7 @@ func OpenReadOnly(ctx context.Context, name string) (*Conn, error) {
 // libvirt: virConnectOpenAuth
 func OpenWithFlags(ctx context.Context, name string, flags ConnectFlags) (*Conn, error) {
 	if flags&^(ConnectRo|ConnectNoAliases) != 0 {
-		return nil, virterr.New(virterr.InvalidArg, "unsupported flags (0x%x) in function virConnectOpenAuth", uint32(flags&^(ConnectRo|ConnectNoAliases)))
+		return nil, virterr.UnsupportedFlags(virterr.FromNone, uint64(flags&^(ConnectRo|ConnectNoAliases)), "virConnectOpenAuth")
 	}
 	conf, err := uri.LoadConfig(uri.ConfigPath())
 	if err != nil {

@@ -187,3 +187,20 @@ func As(err error) *Error {
 	}
 	return Wrap(InternalError, err, "")
 }
+
+// UnsupportedFlags is libvirt's virCheckFlags failure: VIR_ERR_INVALID_ARG
+// whose message is the bare "unsupported flags (0x…) in function NAME"
+// (virReportInvalidArg raises the text as it is, without the usual
+// "invalid argument: " wording), str1 the function and str2 "flags".
+func UnsupportedFlags(d Domain, unsupported uint64, function string) *Error {
+	return &Error{Code: InvalidArg, Domain: d, Level: LevelError,
+		Message: fmt.Sprintf("unsupported flags (0x%x) in function %s", unsupported, function),
+		Str1:    function, Str2: "flags"}
+}
+
+// InvalidArgument is virReportInvalidArg: VIR_ERR_INVALID_ARG with the
+// message exactly as formatted, str1 the function and str2 the argument.
+func InvalidArgument(d Domain, function, arg, format string, args ...any) *Error {
+	return &Error{Code: InvalidArg, Domain: d, Level: LevelError,
+		Message: fmt.Sprintf(format, args...), Str1: function, Str2: arg}
+}

@@ -207,7 +207,7 @@ func noDomain() error { return virterr.NewFrom(virterr.FromTest, virterr.NoDomai
 // C function of the driver.
 func unsupportedFlags(flags, known uint32, function string) error {
 	if flags&^known != 0 {
-		return virterr.NewFrom(virterr.FromTest, virterr.InvalidArg, "unsupported flags (0x%x) in function %s", flags&^known, function)
+		return virterr.UnsupportedFlags(virterr.FromTest, uint64(flags&^known), function)
 	}
 	return nil
 }

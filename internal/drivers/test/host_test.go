@@ -113,7 +113,7 @@ func TestHostCalls(t *testing.T) {
 		t.Errorf("cpu stats %+v", stats)
 	}
 	_, err = h.NodeGetCPUStats(ctx, -1, 4, 1)
-	wantCode(t, "cpu stats flags", err, virterr.InvalidArg, "invalid argument: unsupported flags (0x1) in function testNodeGetCPUStats")
+	wantCode(t, "cpu stats flags", err, virterr.InvalidArg, "unsupported flags (0x1) in function testNodeGetCPUStats")
 	m, _ := h.NodeGetCPUMap(ctx, 1, 1, 0)
 	if m.Ret != 8 || m.Online != 3 || len(m.Cpumap) != 1 || m.Cpumap[0] != 0x15 {
 		t.Errorf("cpu map %+v", m)

@@ -82,7 +82,7 @@ func TestInterfaceTransactions(t *testing.T) {
 		t.Errorf("after commit %q", got)
 	}
 	_, err = id.InterfaceGetXMLDesc(ctx, eth1, 1)
-	wantCode(t, "xml flags", err, virterr.InvalidArg, "invalid argument: unsupported flags (0x1) in function testInterfaceGetXMLDesc")
+	wantCode(t, "xml flags", err, virterr.InvalidArg, "unsupported flags (0x1) in function testInterfaceGetXMLDesc")
 	_, err = id.InterfaceLookupByName(ctx, "eth9")
 	wantCode(t, "missing", err, virterr.NoInterface, "Interface not found: no interface with matching name 'eth9'")
 }
@@ -112,7 +112,7 @@ func TestNodeDevices(t *testing.T) {
 		}
 	}
 	_, err := nd.ConnectListAllNodeDevices(ctx, 1, 1<<31)
-	wantCode(t, "active flag", err, virterr.InvalidArg, "invalid argument: unsupported flags (0x80000000) in function testConnectListAllNodeDevices")
+	wantCode(t, "active flag", err, virterr.InvalidArg, "unsupported flags (0x80000000) in function testConnectListAllNodeDevices")
 	capName := "fc_host"
 	if n, _ := nd.NodeNumOfDevices(ctx, &capName, 0); n != 3 {
 		t.Errorf("fc_host count %d", n)

@@ -158,7 +158,7 @@ func TestSnapshotTree(t *testing.T) {
 		t.Errorf("after children-only delete: %q", got)
 	}
 	err = h.DomainSnapshotDelete(ctx, a, 2)
-	wantErrCode(t, "metadata-only", err, virterr.InvalidArg, "invalid argument: unsupported flags (0x2) in function testDomainSnapshotDelete")
+	wantErrCode(t, "metadata-only", err, virterr.InvalidArg, "unsupported flags (0x2) in function testDomainSnapshotDelete")
 	if err := h.DomainSnapshotDelete(ctx, a, snapDeleteChildren); err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestSnapshotRevert(t *testing.T) {
 	err := h.DomainUndefineFlags(ctx, dom, 0)
 	wantErrCode(t, "undefine", err, virterr.OperationInvalid, "Requested operation is not valid: cannot delete inactive domain with 4 snapshots")
 	err = h.DomainUndefineFlags(ctx, dom, 1<<2)
-	wantErrCode(t, "undefine nvram", err, virterr.InvalidArg, "invalid argument: unsupported flags (0x4) in function testDomainUndefineFlags")
+	wantErrCode(t, "undefine nvram", err, virterr.InvalidArg, "unsupported flags (0x4) in function testDomainUndefineFlags")
 	if err := h.DomainUndefineFlags(ctx, dom, 1<<1); err != nil {
 		t.Error(err)
 	}

@@ -126,7 +126,7 @@ func TestPoolErrors(t *testing.T) {
 	_, err = sd.StorageVolCreateXML(ctx, pool, "<volume><name>big</name><capacity unit='G'>200</capacity></volume>", 0)
 	wantCode(t, "too big", err, virterr.InternalError, "internal error: Not enough free space in pool for volume 'big'")
 	_, err = sd.StoragePoolGetXMLDesc(ctx, pool, 1)
-	wantCode(t, "xml flags", err, virterr.InvalidArg, "invalid argument: unsupported flags (0x1) in function testStoragePoolGetXMLDesc")
+	wantCode(t, "xml flags", err, virterr.InvalidArg, "unsupported flags (0x1) in function testStoragePoolGetXMLDesc")
 	tp, err := sd.StoragePoolCreateXML(ctx, "<pool type='dir'><name>tp</name><target><path>/tp</path></target></pool>", 0)
 	if err != nil {
 		t.Fatal(err)
