@@ -32,9 +32,43 @@ func init() {
 	kindParse["interface"] = parseInterfaceDefaults
 }
 
+// interfaceSourceAttrs lists, per interface type, the <source> attributes
+// libvirt's virDomainNetDefParseXML reads; it ignores the others (a
+// network interface's bridge='virbr0' is the actual device of a running
+// guest, which only status XML carries). Unknown types keep everything.
+var interfaceSourceAttrs = map[string][]string{
+	"network":   {"network", "portgroup", "portid"},
+	"bridge":    {"bridge"},
+	"direct":    {"dev", "mode"},
+	"vdpa":      {"dev"},
+	"internal":  {"name"},
+	"vhostuser": {"type", "path", "mode"},
+	"server":    {"address", "port"},
+	"client":    {"address", "port"},
+	"mcast":     {"address", "port"},
+	"udp":       {"address", "port"},
+	"ethernet":  {},
+	"user":      {},
+	"hostdev":   {},
+}
+
 // parseInterfaceDefaults checks what libvirt's interface parser requires
 // and gives a MAC-less interface a generated address, as libvirt does.
 func parseInterfaceDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) error {
+	if keep, known := interfaceSourceAttrs[dev.Attr("type")]; known && flags&ParseStatus == 0 {
+		if src := dev.Child("source"); src != nil {
+			c := *src
+			c.Attrs = nil
+			for _, a := range src.Attrs {
+				for _, k := range keep {
+					if a.Name == k {
+						c.Attrs = append(c.Attrs, a)
+					}
+				}
+			}
+			dev.setChild(&c)
+		}
+	}
 	mac := dev.Child("mac")
 	if mac == nil {
 		m := macaddr.Generate([3]byte{0x52, 0x54, 0x00})
