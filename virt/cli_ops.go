@@ -324,3 +324,15 @@ func (c *Conn) CompareHypervisorCPU(ctx context.Context, emulator, arch, machine
 func (c *Conn) BaselineHypervisorCPU(ctx context.Context, emulator, arch, machine, virttype string, xmlCPUs []string, flags ConnectBaselineCPUFlags) (string, error) {
 	return c.c.Hypervisor.ConnectBaselineHypervisorCPU(ctx, optString(emulator), optString(arch), optString(machine), optString(virttype), xmlCPUs, uint32(flags))
 }
+
+// NodeDeviceEventUpdateRegister calls cb when the configuration of dev,
+// or of any device when dev is nil, changes.
+//
+// libvirt: virConnectNodeDeviceEventRegisterAny (VIR_NODE_DEVICE_EVENT_ID_UPDATE)
+func (c *Conn) NodeDeviceEventUpdateRegister(ctx context.Context, dev *NodeDevice, cb func(*Conn, *NodeDevice)) (int, error) {
+	return c.NodeDeviceEventRegisterAny(ctx, dev, NodeDeviceEventIDUpdate, func(conn *Conn, payload any) {
+		if m, ok := payload.(*driver.NodeDeviceEventUpdateMsg); ok {
+			cb(conn, conn.nodeDevice(m.Dev))
+		}
+	})
+}

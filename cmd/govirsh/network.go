@@ -220,7 +220,7 @@ func cmdNetDumpXML(c *ctl, cmd *parsedCmd) bool {
 	if cmd.bool("inactive") {
 		flags |= virt.NetworkXMLInactive
 	}
-	xpath, _, ok := c.strReq(cmd, "xpath")
+	xpath, ok := c.xpathOpt(cmd)
 	if !ok {
 		return false
 	}
@@ -650,7 +650,7 @@ func cmdNetPortDumpXML(c *ctl, cmd *parsedCmd) bool {
 		c.lastErr = nil
 		return true
 	}
-	xpath, _, ok := c.strReq(cmd, "xpath")
+	xpath, ok := c.xpathOpt(cmd)
 	if !ok {
 		return false
 	}

@@ -14,32 +14,6 @@ import (
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// dumpXML is virshDumpXML: the document, or with --xpath the nodes it
-// selects (--wrap puts several in a <nodes> element).
-func (c *ctl) dumpXML(xml, xpath string, wrap bool) bool {
-	if xpath == "" {
-		c.print("%s", xml)
-		return true
-	}
-	nodes, err := evalXPath(xml, xpath)
-	if err != nil {
-		c.errorf("%s", err)
-		return false
-	}
-	if wrap {
-		c.print("<nodes>\n")
-		for _, n := range nodes {
-			c.print("%s\n", n)
-		}
-		c.print("</nodes>\n")
-		return true
-	}
-	for _, n := range nodes {
-		c.print("%s\n", n)
-	}
-	return true
-}
-
 // editSpec is what virsh-edit.c's template needs from one object kind.
 type editSpec struct {
 	get        func() (string, error)
