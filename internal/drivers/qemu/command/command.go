@@ -90,6 +90,13 @@ type Context struct {
 	// MemoryBackingFile is qemu.conf's memory_backing_dir being used for
 	// file-backed memory (as opposed to memfd).
 	SetDebugThreads bool
+	// ListenFD returns the descriptor of a listening unix socket libvirt
+	// opens for QEMU; nil keeps the path. The test context answers 1729.
+	ListenFD func(path string) int
+	// FileFD returns the descriptor of a file libvirt opens for a
+	// character device (its log when log is set); nil keeps the path.
+	// The test context answers 1750 and 1751.
+	FileFD func(path string, log bool) int
 	// NextFD hands out descriptor numbers for fds passed to QEMU (taps,
 	// vhost, files); the test context counts up from 1729 like libvirt's
 	// mocked virCommandPassFD.
@@ -145,6 +152,13 @@ func TestContext(name string) *Context {
 		SeccompSandbox:     -1,
 		HostArch:           "x86_64",
 		ShortName:          short,
+		ListenFD:           func(string) int { return 1729 },
+		FileFD: func(_ string, log bool) int {
+			if log {
+				return 1751
+			}
+			return 1750
+		},
 		NextFD: func() int {
 			fd := next
 			next++

@@ -1,0 +1,432 @@
+package command
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/units"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+)
+
+func init() {
+	RegisterStep("memory", buildMemory)
+	RegisterStep("numa", buildNUMA)
+	RegisterPrepare(alignMemory)
+}
+
+// memoryDevice is the part of a <memory> device the memory options need.
+type memoryDevice struct {
+	Model      string
+	Size       uint64 // KiB
+	TargetNode int
+	Alias      string
+}
+
+func (b *Builder) memoryDevices() []memoryDevice {
+	if b.Def.Devices == nil {
+		return nil
+	}
+	var out []memoryDevice
+	for i, m := range b.Def.Devices.Kind("memory") {
+		md := memoryDevice{Model: m.Attr("model"), TargetNode: -1, Alias: m.Info.Alias}
+		if t := m.Child("target"); t != nil {
+			if sz := t.Child("size"); sz != nil {
+				md.Size = scaledKiB(sz)
+			}
+			if txt, ok := t.ChildText("node"); ok {
+				if n, err := strconv.Atoi(strings.TrimSpace(txt)); err == nil {
+					md.TargetNode = n
+				}
+			}
+		}
+		if md.Alias == "" {
+			md.Alias = memoryAlias(md.Model, i)
+		}
+		out = append(out, md)
+	}
+	return out
+}
+
+func memoryAlias(model string, i int) string {
+	switch model {
+	case "nvdimm":
+		return fmt.Sprintf("nvdimm%d", i)
+	case "virtio-pmem":
+		return fmt.Sprintf("virtiopmem%d", i)
+	case "virtio-mem":
+		return fmt.Sprintf("virtiomem%d", i)
+	case "sgx-epc":
+		return fmt.Sprintf("epc%d", i)
+	}
+	return fmt.Sprintf("dimm%d", i)
+}
+
+// numaCells returns the guest NUMA cells, nil without NUMA.
+func (b *Builder) numaCells() []*domain.NUMACell {
+	if b.Def.CPU == nil || b.Def.CPU.NUMA == nil {
+		return nil
+	}
+	return b.Def.CPU.NUMA.Cells
+}
+
+func numaHasHMAT(d *domain.Def) bool {
+	if d.CPU == nil || d.CPU.NUMA == nil {
+		return false
+	}
+	if len(d.CPU.NUMA.Interconnect) > 0 {
+		return true
+	}
+	for _, c := range d.CPU.NUMA.Cells {
+		if c != nil && len(c.Caches) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// initialMemory is virDomainDefGetMemoryInitial, in KiB.
+func (b *Builder) initialMemory() uint64 {
+	if cells := b.numaCells(); len(cells) > 0 {
+		var sum uint64
+		for _, c := range cells {
+			if c != nil {
+				sum += c.Memory
+			}
+		}
+		return sum
+	}
+	total := b.Def.Memory.Total
+	for _, m := range b.memoryDevices() {
+		if m.Size <= total {
+			total -= m.Size
+		}
+	}
+	return total
+}
+
+// hasMemoryHotplug is virDomainDefHasMemoryHotplug.
+func (b *Builder) hasMemoryHotplug() bool {
+	return b.Def.Memory.Slots > 0 || b.Def.Memory.Max > 0
+}
+
+// alignMemory is the part of qemuDomainAlignMemorySizes that affects the
+// command line: guest RAM and NUMA cells are rounded up to 1 MiB.
+func alignMemory(b *Builder) error {
+	const align = 1024
+	if cells := b.numaCells(); len(cells) > 0 {
+		for _, c := range cells {
+			if c != nil {
+				c.Memory = roundUp(c.Memory, align)
+			}
+		}
+	}
+	initial := roundUp(b.initialMemory(), align)
+	var devs uint64
+	for _, m := range b.memoryDevices() {
+		devs += m.Size
+	}
+	if len(b.numaCells()) == 0 {
+		b.Def.Memory.Total = initial + devs
+	}
+	if b.Def.Memory.Max > 0 {
+		b.Def.Memory.Max = roundUp(b.Def.Memory.Max, align)
+	}
+	return nil
+}
+
+func roundUp(v, to uint64) uint64 {
+	if v%to == 0 {
+		return v
+	}
+	return v + to - v%to
+}
+
+// memoryMachineParams is qemuAppendDomainMemoryMachineParams.
+func (b *Builder) memoryMachineParams(s *strings.Builder) {
+	dump := b.Def.Memory.DumpCore
+	if dump == "" {
+		dump = onOff(b.Ctx.DumpGuestCore)
+	}
+	fmt.Fprintf(s, ",dump-guest-core=%s", switchText(dump))
+	if mb := b.Def.MemoryBacking; mb != nil && mb.NoSharePages {
+		s.WriteString(",mem-merge=off")
+	}
+	nvdimm := false
+	epc := 0
+	for _, m := range b.memoryDevices() {
+		switch m.Model {
+		case "nvdimm":
+			if !nvdimm {
+				s.WriteString(",nvdimm=on")
+				nvdimm = true
+			}
+		case "sgx-epc":
+			node := m.TargetNode
+			if node < 0 {
+				node = 0
+			}
+			fmt.Fprintf(s, ",sgx-epc.%d.memdev=mem%s,sgx-epc.%d.node=%d", epc, m.Alias, epc, node)
+			epc++
+		}
+	}
+	if len(b.numaCells()) == 0 {
+		if id := b.defaultRAMid(); id != "" {
+			fmt.Fprintf(s, ",memory-backend=%s", id)
+		}
+	}
+}
+
+// buildMemory is qemuBuildMemCommandLine (libvirt 9.0's -m form).
+func buildMemory(b *Builder) error {
+	mem := b.initialMemory()
+	if b.hasMemoryHotplug() {
+		arg := fmt.Sprintf("size=%dk", mem)
+		if b.Def.Memory.Slots > 0 {
+			arg += fmt.Sprintf(",slots=%d", b.Def.Memory.Slots)
+		}
+		if b.Def.Memory.Max > 0 {
+			arg += fmt.Sprintf(",maxmem=%dk", b.Def.Memory.Max)
+		}
+		b.Cmd.Arg("-m", arg)
+	} else {
+		b.Cmd.Arg("-m", strconv.FormatUint(mem/1024, 10))
+	}
+	if id := b.defaultRAMid(); id != "" {
+		if len(b.numaCells()) == 0 {
+			props, err := b.memoryBackendProps(id, mem, -1, false, true)
+			if err != nil {
+				return err
+			}
+			if err := b.addBackendWithContext(props); err != nil {
+				return err
+			}
+		}
+	} else if len(b.numaCells()) == 0 {
+		b.memPath()
+	}
+	locked := b.Def.MemoryBacking != nil && b.Def.MemoryBacking.Locked
+	b.Cmd.Arg("-overcommit", "mem-lock="+onOff(locked))
+	return nil
+}
+
+// memPath is qemuBuildMemPathStr for QEMUs without memory backends for
+// the default RAM.
+func (b *Builder) memPath() {
+	mb := b.Def.MemoryBacking
+	if mb == nil {
+		return
+	}
+	path := ""
+	prealloc := false
+	if len(mb.HugePages) > 0 {
+		size := mb.HugePages[0].Size
+		if size == 0 {
+			size = b.Ctx.DefaultHugepageKiB
+		}
+		path = b.Ctx.HugepageDirs[size]
+		prealloc = true
+	} else if mb.Source == "file" {
+		path = b.Ctx.MemoryBackingDir + "/ram"
+	}
+	if mb.Allocation == "immediate" {
+		prealloc = true
+	}
+	if prealloc && b.State("mem-prealloc") == nil {
+		b.Cmd.Arg("-mem-prealloc")
+		b.SetState("mem-prealloc", true)
+	}
+	if path != "" {
+		b.Cmd.Arg("-mem-path", path)
+	}
+}
+
+// addBackendWithContext adds a memory backend object, preceded by the
+// thread-context object when the backend uses one.
+func (b *Builder) addBackendWithContext(props *Props) error {
+	if tc, ok := b.state["thread-context:"+props.GetString("id")].(*Props); ok {
+		if err := b.AddObject(tc); err != nil {
+			return err
+		}
+	}
+	return b.AddObject(props)
+}
+
+// memoryBackendProps is the common part of qemuBuildMemoryBackendProps:
+// the backend object for guest RAM of size KiB on NUMA cell node (-1 for
+// none).
+func (b *Builder) memoryBackendProps(id string, sizeKiB uint64, node int, force, systemMemory bool) (*Props, error) {
+	mb := b.Def.MemoryBacking
+	var (
+		pagesize uint64
+		hugepage bool
+		backend  = "memory-backend-ram"
+		memPath  string
+		share    string
+		prealloc bool
+		discard  bool
+	)
+	if mb != nil {
+		if node >= 0 {
+			for _, hp := range mb.HugePages {
+				if hp.NodeSet == nil || hp.NodeSet.Has(uint(node)) {
+					pagesize = hp.Size
+					hugepage = true
+					break
+				}
+			}
+		} else if len(mb.HugePages) > 0 {
+			pagesize = mb.HugePages[0].Size
+			hugepage = true
+		}
+		if hugepage && pagesize == 0 {
+			pagesize = b.Ctx.DefaultHugepageKiB
+		}
+		if mb.Access != "" {
+			share = mb.Access
+		}
+		discard = mb.Discard
+	}
+	if node >= 0 {
+		if cells := b.numaCells(); node < len(cells) && cells[node] != nil {
+			if cells[node].MemAccess != "" {
+				share = cells[node].MemAccess
+			}
+			if cells[node].Discard != "" {
+				discard = cells[node].Discard == "yes"
+			}
+		}
+	}
+	props := ObjectProps(backend, id)
+	switch {
+	case hugepage:
+		backend = "memory-backend-file"
+		memPath = b.Ctx.HugepageDirs[pagesize]
+		prealloc = true
+	case mb != nil && mb.Source == "memfd":
+		backend = "memory-backend-memfd"
+	case mb != nil && mb.Source == "file":
+		backend = "memory-backend-file"
+		memPath = b.Ctx.MemoryBackingDir
+	}
+	if mb != nil && mb.Allocation == "immediate" {
+		prealloc = true
+	}
+	props = ObjectProps(backend, id)
+	if backend == "memory-backend-memfd" && hugepage {
+		props.Bool("hugetlb", true)
+	}
+	if memPath != "" {
+		props.Str("mem-path", memPath)
+		if systemMemory && id == b.defaultRAMid() {
+			props.Bool("x-use-canonical-path-for-ramblock-id", false)
+		}
+	}
+	switch share {
+	case "shared":
+		props.Bool("share", true)
+	case "private":
+		props.Bool("share", false)
+	}
+	if prealloc {
+		props.Bool("prealloc", true)
+		if mb != nil && mb.Threads > 0 {
+			props.Uint("prealloc-threads", uint64(mb.Threads))
+		}
+	}
+	props.Uint("size", sizeKiB*1024)
+	if discard {
+		props.Bool("discard-data", true)
+	}
+	return props, nil
+}
+
+// buildNUMA is qemuBuildNumaCommandLine for the common cases: a memory
+// backend per cell when the machine needs one, then -numa node.
+func buildNUMA(b *Builder) error {
+	cells := b.numaCells()
+	if len(cells) == 0 {
+		return nil
+	}
+	needBackend := b.Caps == nil || !b.Caps.MachineNumaMemSupported(b.virtType(), b.machine())
+	hmat := numaHasHMAT(b.Def)
+	if hmat {
+		needBackend = true
+	}
+	master := -1
+	for i, c := range cells {
+		if c != nil && c.CPUs != nil {
+			master = i
+			break
+		}
+	}
+	if master < 0 {
+		return Unsupported("At least one NUMA node has to have CPUs")
+	}
+	backends := make([]*Props, len(cells))
+	for i, c := range cells {
+		if c == nil {
+			continue
+		}
+		p, err := b.memoryBackendProps(fmt.Sprintf("ram-node%d", i), c.Memory, i, false, false)
+		if err != nil {
+			return err
+		}
+		if p.GetString("qom-type") != "memory-backend-ram" || p.Len() > 3 {
+			needBackend = true
+		}
+		backends[i] = p
+	}
+	if !needBackend {
+		b.memPath()
+	}
+	for i, c := range cells {
+		if c == nil {
+			continue
+		}
+		if needBackend {
+			if err := b.addBackendWithContext(backends[i]); err != nil {
+				return err
+			}
+		}
+		var s strings.Builder
+		fmt.Fprintf(&s, "node,nodeid=%d", i)
+		if c.CPUs != nil {
+			for _, part := range strings.Split(c.CPUs.String(), ",") {
+				s.WriteString(",cpus=" + part)
+			}
+		}
+		if hmat {
+			fmt.Fprintf(&s, ",initiator=%d", master)
+		}
+		if needBackend {
+			fmt.Fprintf(&s, ",memdev=ram-node%d", i)
+		} else {
+			fmt.Fprintf(&s, ",mem=%d", c.Memory/1024)
+		}
+		b.Cmd.Arg("-numa", s.String())
+	}
+	for i, c := range cells {
+		if c == nil {
+			continue
+		}
+		for j, dist := range c.Distances {
+			if dist == 0 {
+				continue
+			}
+			b.Cmd.Arg("-numa", fmt.Sprintf("dist,src=%d,dst=%d,val=%d", i, j, dist))
+		}
+	}
+	return nil
+}
+
+// scaledKiB reads a size element with a unit attribute as KiB, rounded up.
+func scaledKiB(n *xmltree.Node) uint64 {
+	v, err := units.ParseScaled(strings.TrimSpace(n.Text), n.Prop("unit"), 1024, math.MaxUint64)
+	if err != nil {
+		return 0
+	}
+	return (v + 1023) / 1024
+}
