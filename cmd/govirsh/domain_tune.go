@@ -381,7 +381,12 @@ func cmdVcpupin(c *ctl, cmd *parsedCmd) bool {
 			return c.fail(err)
 		}
 		if hasVcpu && int(vcpu) >= len(pins) {
-			c.errorf("vcpu %d is out of range of persistent cpu count %d", vcpu, len(pins))
+			active, _ := dom.IsActive(c.ctx)
+			if flags&virt.DomainAffectLive != 0 || flags&virt.DomainAffectConfig == 0 && active {
+				c.errorf("vcpu %d is out of range of live cpu count %d", vcpu, len(pins))
+			} else {
+				c.errorf("vcpu %d is out of range of persistent cpu count %d", vcpu, len(pins))
+			}
 			return false
 		}
 		t := newTable("VCPU", "CPU Affinity")
