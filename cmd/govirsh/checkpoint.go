@@ -311,7 +311,7 @@ func cmdCheckpointList(c *ctl, cmd *parsedCmd) bool {
 	if tree {
 		for i := range items {
 			if !items[i].hasParent {
-				c.printTree(items, i)
+				c.vshTreePrint(items, i)
 			}
 		}
 		return true

@@ -499,8 +499,8 @@ type treeItem struct {
 	hasParent    bool
 }
 
-// printTree is vshTreePrint for the entry at root.
-func (c *ctl) printTree(items []treeItem, root int) {
+// vshTreePrint prints the tree under root as virsh's vshTreePrint does.
+func (c *ctl) vshTreePrint(items []treeItem, root int) {
 	var indent strings.Builder
 	var rec func(dev, last int, isRoot bool)
 	rec = func(dev, last int, isRoot bool) {
@@ -655,7 +655,7 @@ func cmdSnapshotList(c *ctl, cmd *parsedCmd) bool {
 	if tree {
 		for i := range items {
 			if !items[i].hasParent {
-				c.printTree(items, i)
+				c.vshTreePrint(items, i)
 			}
 		}
 		return true
