@@ -819,4 +819,3 @@ func cmdHypervisorCPUBaseline(c *ctl, cmd *parsedCmd) bool {
 	c.print("%s", result)
 	return true
 }
-
