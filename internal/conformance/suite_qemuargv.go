@@ -55,8 +55,31 @@ func (c *qemuCapsCache) load(corpus, version string) (*caps.Caps, error) {
 	if qc.Binary == "" {
 		qc.Binary = "/usr/bin/qemu-system-x86_64"
 	}
+	// DO_TEST_CAPS_LATEST strips the aliases, DO_TEST_CAPS_VER keeps them.
+	if version == qemuLatestCaps {
+		stripMachineAliases(qc)
+	}
 	c.caps[version] = qc
 	return qc.Copy(), nil
+}
+
+// stripMachineAliases is virQEMUCapsStripMachineAliases, which
+// libvirt's test harness applies: each alias becomes a machine type of its
+// own, so "pc" stays "pc" on the command line.
+func stripMachineAliases(qc *caps.Caps) {
+	for _, t := range []caps.VirtType{caps.VirtKVM, caps.VirtTCG} {
+		a := qc.Accel(t)
+		n := len(a.Machines)
+		for i := 0; i < n; i++ {
+			m := a.Machines[i]
+			if m.Alias == "" {
+				continue
+			}
+			a.Machines[i].Alias = ""
+			m.Name, m.Alias = m.Alias, ""
+			a.Machines = append(a.Machines, m)
+		}
+	}
 }
 
 // qemuArgvCase is one input with the capabilities version it runs with.
@@ -113,7 +136,7 @@ func qemuTestDefinition(in []byte, qc *caps.Caps) (*domain.Def, error) {
 	return domaindefaults.Parse(in, domaindefaults.Options{
 		Caps:               qc,
 		HostArch:           "x86_64",
-		KeepMachineAliases: true,
+		KeepMachineAliases: false,
 		Flags:              domain.ParseInactive,
 	})
 }

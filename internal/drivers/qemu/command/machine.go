@@ -166,7 +166,7 @@ func buildAccel(b *Builder) error {
 	case "qemu":
 		arg := "tcg"
 		if f != nil && f.TBCache != nil && *f.TBCache > 0 {
-			arg += fmt.Sprintf(",tb-size=%d", *f.TBCache>>10)
+			arg += fmt.Sprintf(",tb-size=%d", *f.TBCache>>20)
 		}
 		b.Cmd.Arg("-accel", arg)
 	case "kvm":

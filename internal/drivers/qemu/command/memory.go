@@ -9,6 +9,7 @@ import (
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 )
 
 func init() {
@@ -254,40 +255,37 @@ func (b *Builder) addBackendWithContext(props *Props) error {
 	return b.AddObject(props)
 }
 
-// memoryBackendProps is the common part of qemuBuildMemoryBackendProps:
-// the backend object for guest RAM of size KiB on NUMA cell node (-1 for
-// none).
+// memoryBackendProps is qemuBuildMemoryBackendProps for guest RAM: the
+// backend object for size KiB on NUMA cell node (-1 for none). The
+// thread-context object libvirt pairs with a preallocated backend bound
+// to host nodes is remembered for addBackendWithContext.
 func (b *Builder) memoryBackendProps(id string, sizeKiB uint64, node int, force, systemMemory bool) (*Props, error) {
 	mb := b.Def.MemoryBacking
 	var (
 		pagesize uint64
 		hugepage bool
-		backend  = "memory-backend-ram"
-		memPath  string
 		share    string
 		prealloc bool
-		discard  bool
+		discard  string
 	)
 	if mb != nil {
-		if node >= 0 {
-			for _, hp := range mb.HugePages {
-				if hp.NodeSet == nil || hp.NodeSet.Has(uint(node)) {
-					pagesize = hp.Size
-					hugepage = true
-					break
-				}
+		for _, hp := range mb.HugePages {
+			if node < 0 || hp.NodeSet == nil || hp.NodeSet.Has(uint(node)) {
+				pagesize = hp.Size
+				hugepage = true
+				break
 			}
-		} else if len(mb.HugePages) > 0 {
-			pagesize = mb.HugePages[0].Size
-			hugepage = true
 		}
 		if hugepage && pagesize == 0 {
 			pagesize = b.Ctx.DefaultHugepageKiB
 		}
-		if mb.Access != "" {
-			share = mb.Access
+		if hugepage && pagesize == systemPageKiB {
+			hugepage = false
 		}
-		discard = mb.Discard
+		share = mb.Access
+		if mb.Discard {
+			discard = "yes"
+		}
 	}
 	if node >= 0 {
 		if cells := b.numaCells(); node < len(cells) && cells[node] != nil {
@@ -295,40 +293,41 @@ func (b *Builder) memoryBackendProps(id string, sizeKiB uint64, node int, force,
 				share = cells[node].MemAccess
 			}
 			if cells[node].Discard != "" {
-				discard = cells[node].Discard == "yes"
+				discard = cells[node].Discard
 			}
 		}
 	}
-	props := ObjectProps(backend, id)
+	source := ""
+	if mb != nil {
+		source = mb.Source
+	}
+	var props *Props
 	switch {
-	case hugepage:
-		backend = "memory-backend-file"
-		memPath = b.Ctx.HugepageDirs[pagesize]
-		prealloc = true
-	case mb != nil && mb.Source == "memfd":
-		backend = "memory-backend-memfd"
-	case mb != nil && mb.Source == "file":
-		backend = "memory-backend-file"
-		memPath = b.Ctx.MemoryBackingDir
+	case source == "memfd":
+		props = ObjectProps("memory-backend-memfd", id)
+		if hugepage {
+			props.Bool("hugetlb", true).Uint("hugetlbsize", pagesize<<10)
+			prealloc = true
+		}
+		props.Tristate("share", shareState(share))
+	case hugepage || share != "" || source == "file":
+		props = ObjectProps("memory-backend-file", id)
+		if hugepage {
+			props.Str("mem-path", b.Ctx.HugepageDirs[pagesize])
+			prealloc = true
+		} else {
+			props.Str("mem-path", b.Ctx.MemoryBackingDir+"/"+id)
+		}
+		if systemMemory {
+			props.Bool("x-use-canonical-path-for-ramblock-id", false)
+		}
+		props.Tristate("discard-data", discard)
+		props.Tristate("share", shareState(share))
+	default:
+		props = ObjectProps("memory-backend-ram", id)
 	}
 	if mb != nil && mb.Allocation == "immediate" {
 		prealloc = true
-	}
-	props = ObjectProps(backend, id)
-	if backend == "memory-backend-memfd" && hugepage {
-		props.Bool("hugetlb", true)
-	}
-	if memPath != "" {
-		props.Str("mem-path", memPath)
-		if systemMemory && id == b.defaultRAMid() {
-			props.Bool("x-use-canonical-path-for-ramblock-id", false)
-		}
-	}
-	switch share {
-	case "shared":
-		props.Bool("share", true)
-	case "private":
-		props.Bool("share", false)
 	}
 	if prealloc {
 		props.Bool("prealloc", true)
@@ -337,10 +336,73 @@ func (b *Builder) memoryBackendProps(id string, sizeKiB uint64, node int, force,
 		}
 	}
 	props.Uint("size", sizeKiB*1024)
-	if discard {
-		props.Bool("discard-data", true)
+	if nodes, policy := b.hostNodes(node); nodes != nil {
+		arr := Array{}
+		for _, n := range nodes {
+			arr = append(arr, n)
+		}
+		props.Arr("host-nodes", arr).Str("policy", policy)
+		if prealloc && b.Has(caps.ThreadContext) {
+			tc := "tc-" + id
+			b.state["thread-context:"+id] = ObjectProps("thread-context", tc).Arr("node-affinity", arr)
+			props.Str("prealloc-context", tc)
+		}
 	}
 	return props, nil
+}
+
+// systemPageKiB is the host's base page size; a "hugepage" of that size is
+// ordinary memory.
+const systemPageKiB = 4
+
+func shareState(access string) string {
+	switch access {
+	case "shared":
+		return "yes"
+	case "private":
+		return "no"
+	}
+	return ""
+}
+
+// hostNodes returns the host NUMA nodes guest memory of a cell (or the
+// whole guest, node -1) is bound to, with the QEMU policy name.
+func (b *Builder) hostNodes(node int) ([]uint, string) {
+	nt := b.Def.NumaTune
+	if nt == nil {
+		return nil, ""
+	}
+	mode := ""
+	var set domain.CPUSet
+	if nt.Memory != nil && nt.Memory.Placement != "auto" {
+		mode, set = nt.Memory.Mode, nt.Memory.Nodeset
+	}
+	if node >= 0 {
+		for _, mn := range nt.MemNodes {
+			if int(mn.CellID) == node {
+				mode, set = mn.Mode, mn.Nodeset
+			}
+		}
+	}
+	if set == nil {
+		return nil, ""
+	}
+	policy := "bind"
+	switch mode {
+	case "preferred":
+		policy = "preferred"
+	case "interleave":
+		policy = "interleave"
+	case "restrictive":
+		return nil, ""
+	}
+	var out []uint
+	for i := uint(0); i < 4096; i++ {
+		if set.Has(i) {
+			out = append(out, i)
+		}
+	}
+	return out, policy
 }
 
 // buildNUMA is qemuBuildNumaCommandLine for the common cases: a memory
@@ -374,7 +436,7 @@ func buildNUMA(b *Builder) error {
 		if err != nil {
 			return err
 		}
-		if p.GetString("qom-type") != "memory-backend-ram" || p.Len() > 3 {
+		if p.GetString("qom-type") != "memory-backend-ram" || p.Has("host-nodes") {
 			needBackend = true
 		}
 		backends[i] = p
