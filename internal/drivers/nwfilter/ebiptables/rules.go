@@ -238,7 +238,7 @@ var iptProtocolName = map[string]string{
 	"sctp": "sctp", "sctp-ipv6": "sctp",
 	"icmp": "icmp", "icmpv6": "icmpv6",
 	"igmp": "igmp",
-	"all": "all", "all-ipv6": "all",
+	"all":  "all", "all-ipv6": "all",
 }
 
 // iptablesRule writes one iptables rule into the chain named by prefix
