@@ -92,8 +92,8 @@ func TestTreeResolution(t *testing.T) {
 		"child": mustParse(t, `<filter name='child' chain='ipv4' priority='-700'>
   <rule action='accept' direction='out'><ip srcipaddr='$IP'/></rule>
 </filter>`),
-		"loop1": mustParse(t, "<filter name='loop1'><filterref filter='loop2'/></filter>"),
-		"loop2": mustParse(t, "<filter name='loop2'><filterref filter='loop1'/></filter>"),
+		"loop1":    mustParse(t, "<filter name='loop1'><filterref filter='loop2'/></filter>"),
+		"loop2":    mustParse(t, "<filter name='loop2'><filterref filter='loop1'/></filter>"),
 		"dangling": mustParse(t, "<filter name='dangling'><filterref filter='nowhere'/></filter>"),
 	}
 	rules, err := DefToInst(filters, filters["top"], nwfilter.Params{"X": {"outer"}, "IP": {"10.0.0.1"}})
