@@ -192,3 +192,51 @@ func buildTSEG(b *Builder) error {
 	b.Cmd.Arg("-global", fmt.Sprintf("mch.extended-tseg-mbytes=%d", *f.SMM.TSeg>>20))
 	return nil
 }
+
+func init() {
+	RegisterStep("global-controllers", buildGlobalControllers)
+	RegisterValidator(validateMachineFeatures)
+}
+
+// buildGlobalControllers is qemuBuildGlobalControllerCommandLine: the
+// 64-bit PCI hole size and ACPI hotplug of the root bus are properties of
+// built-in devices, set with -global.
+func buildGlobalControllers(b *Builder) error {
+	if b.Def.Devices == nil {
+		return nil
+	}
+	for _, c := range b.Def.Devices.Controllers() {
+		if c.Attr("type") != "pci" {
+			continue
+		}
+		model := c.Attr("model")
+		if hole := c.Child("pcihole64"); hole != nil {
+			host := ""
+			switch model {
+			case "pci-root":
+				host = "i440FX-pcihost"
+			case "pcie-root":
+				host = "q35-pcihost"
+			default:
+				return Internal("64-bit PCI hole setting is only for root PCI controllers")
+			}
+			b.Cmd.Arg("-global", fmt.Sprintf("%s.pci-hole64-size=%dK", host, scaledKiB(hole)))
+		}
+		if t := c.Child("target"); t != nil && model == "pci-root" {
+			if hp := switchText(t.Prop("hotplug")); hp != "" {
+				b.Cmd.Arg("-global", "PIIX4_PM.acpi-root-pci-hotplug="+hp)
+			}
+		}
+	}
+	return nil
+}
+
+// validateMachineFeatures holds the machine-dependent feature checks of
+// qemuValidateDomainDefFeatures.
+func validateMachineFeatures(b *Builder) error {
+	f := b.Def.Features
+	if f != nil && f.SMM != nil && f.SMM.TSeg != nil && !b.IsQ35() {
+		return Unsupported("SMM TSEG is only supported with q35 machine type")
+	}
+	return nil
+}

@@ -461,7 +461,15 @@ func buildNUMA(b *Builder) error {
 			}
 		}
 		if hmat {
-			fmt.Fprintf(&s, ",initiator=%d", master)
+			initiator := master
+			for _, cn := range b.XML().Find("cpu/numa").ChildrenNamed("cell") {
+				if cn.Prop("id") == strconv.Itoa(i) && cn.Prop("initiator") != "" {
+					if n, err := strconv.Atoi(cn.Prop("initiator")); err == nil {
+						initiator = n
+					}
+				}
+			}
+			fmt.Fprintf(&s, ",initiator=%d", initiator)
 		}
 		if needBackend {
 			fmt.Fprintf(&s, ",memdev=ram-node%d", i)
