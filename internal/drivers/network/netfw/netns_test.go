@@ -104,7 +104,9 @@ func sendThroughForwardDev(t *testing.T, host, guest nsRunner) {
 
 var counterValues = regexp.MustCompile(`counter packets [0-9]+ bytes [0-9]+`)
 
-func withoutCounters(ruleset string) string { return counterValues.ReplaceAllString(ruleset, "counter") }
+func withoutCounters(ruleset string) string {
+	return counterValues.ReplaceAllString(ruleset, "counter")
+}
 
 func TestRealNftablesInNamespace(t *testing.T) {
 	ns := newNamespace(t)
