@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/govirt/govirt/internal/difftest"
+)
+
+// The differential suite: every line of testdata/script/*.txtar runs
+// through the stock virsh on test:///default and through the side under
+// test; see testdata/script/README.md.
+var (
+	diffUpdate  = flag.Bool("update", false, "add newly identical lines to testdata/diff-baseline.txt")
+	diffVerbose = flag.Bool("difftest.v", false, "log the difference of every line that is not identical")
+	diffRun     = flag.String("difftest.run", "", "only run scripts whose name matches this regexp")
+)
+
+const (
+	diffScripts    = "testdata/script"
+	diffBaseline   = "testdata/diff-baseline.txt"
+	stockVirshPath = "/usr/bin/virsh"
+)
+
+func diffSuite(virsh string, env difftest.Env) difftest.Suite {
+	return difftest.Suite{
+		Scripts: diffScripts, Baseline: diffBaseline, Virsh: virsh, Env: env,
+		Filter: *diffRun, Update: *diffUpdate, Verbose: *diffVerbose,
+	}
+}
+
+// TestDiffGovirsh compares govirsh -c test:///default with the stock virsh.
+func TestDiffGovirsh(t *testing.T) {
+	virsh := needVirsh(t)
+	bin := filepath.Join(t.TempDir(), "govirsh")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		failOrSkipBuild(t, "govirsh", "govirsh does not build:\n"+string(out))
+	}
+	env := difftest.Direct{Subject: difftest.Client{Label: "govirsh", Binary: bin, URI: difftest.DefaultURI}}
+	difftest.RunSuite(t, diffSuite(virsh, env))
+}
+
+// TestDiffGovirtd compares the stock virsh talking to a private govirtd
+// (test+unix:///default?socket=…) with the stock virsh on test:///default.
+func TestDiffGovirtd(t *testing.T) {
+	virsh := needVirsh(t)
+	bin := filepath.Join(t.TempDir(), "govirtd")
+	if out, err := exec.Command("go", "build", "-o", bin, "../govirtd").CombinedOutput(); err != nil {
+		failOrSkipBuild(t, "govirtd", "govirtd does not build:\n"+string(out))
+	}
+	env := difftest.Daemon{Govirtd: bin, Client: virsh, Label: "govirtd"}
+	_, stop, err := env.Start(context.Background(), &difftest.Script{Name: "probe"}, "")
+	if err != nil {
+		failOrSkipBuild(t, "govirtd", "govirtd does not serve virsh yet: "+err.Error())
+	}
+	stop()
+	difftest.RunSuite(t, diffSuite(virsh, env))
+}
+
+func needVirsh(t *testing.T) string {
+	if _, err := os.Stat(stockVirshPath); err != nil {
+		t.Skip("stock virsh not installed (" + stockVirshPath + "): the differential suite needs it as its oracle")
+	}
+	return stockVirshPath
+}
+
+// failOrSkipBuild skips while the side under test is not there yet, but
+// fails once the baseline holds lines it used to get right.
+func failOrSkipBuild(t *testing.T, mode, why string) {
+	t.Helper()
+	b, err := difftest.ReadBaseline(diffBaseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range b {
+		if strings.HasPrefix(k, mode+"\t") {
+			t.Fatal(why)
+		}
+	}
+	t.Skip(why)
+}
