@@ -50,7 +50,6 @@ func diskNameToIndex(name string) int {
 	return idx
 }
 
-
 // assignAliases is qemuAssignDeviceAliases.
 func assignAliases(def *domain.Def) {
 	d := def.Devices
