@@ -136,6 +136,9 @@ func (c *Client) call(ctx context.Context, proc int32, args, ret xdr.Marshaler) 
 }
 
 func (c *Client) callProgram(ctx context.Context, prog uint32, proc int32, args, ret xdr.Marshaler, onReply func(*message.Packet)) error {
+	if ctx.Err() != nil {
+		return ctxError(ctx)
+	}
 	pc := &pendingCall{done: make(chan *message.Packet, 1), onReply: onReply}
 	c.mu.Lock()
 	if c.closed {

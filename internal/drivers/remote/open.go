@@ -335,3 +335,27 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// HelperSocket is the daemon socket the far side of an ssh connection
+// bridges to for daemonURI, as virt-ssh-helper picks it: socket= when the
+// URI names one, else the unix transport's choice (mode= honoured) for
+// the URI's driver, per user for /session, read-only with readOnly.
+func HelperSocket(daemonURI string, readOnly bool) (string, error) {
+	u, err := uri.Parse(daemonURI)
+	if err != nil {
+		return "", err
+	}
+	p, err := readParams(u)
+	if err != nil {
+		return "", err
+	}
+	if s, ok := p.get("socket"); ok {
+		return s, nil
+	}
+	var flags driver.OpenFlags
+	if readOnly {
+		flags |= driver.OpenReadOnly
+	}
+	mode, _ := p.get("mode")
+	return UnixSocket(u.Driver(), "unix", mode, daemonFlags(u, flags))
+}

@@ -50,6 +50,9 @@ func (c *Client) callStream(ctx context.Context, proc int32, st driver.Stream, m
 	if st == nil {
 		return virterr.NewFrom(virterr.FromStreams, virterr.InvalidStream, "stream must not be NULL")
 	}
+	if ctx.Err() != nil {
+		return ctxError(ctx)
+	}
 	s := &clientStream{c: c, proc: proc, mode: mode, st: st, confirm: make(chan error, 1)}
 	s.cond = sync.NewCond(&s.mu)
 	pc := &pendingCall{done: make(chan *message.Packet, 1)}
