@@ -67,12 +67,12 @@ func cmdSecretDefine(c *ctl, cmd *parsedCmd) bool {
 }
 
 func cmdSecretDumpXML(c *ctl, cmd *parsedCmd) bool {
-	xpath, _, ok := c.strReq(cmd, "xpath")
-	if !ok {
-		return false
-	}
 	sec, _ := c.secretArg(cmd)
 	if sec == nil {
+		return false
+	}
+	xpath, ok := c.xpathOpt(cmd)
+	if !ok {
 		return false
 	}
 	xml, err := sec.XMLDesc(c.ctx)
