@@ -405,3 +405,5 @@ func (c *ctl) lookupDomain(name string) *virt.Domain {
 	d, _ := c.domainArg(pc, "domain", byID|byUUID|byName)
 	return d
 }
+
+func xmlAttr(name, value string) xml.Attr { return xml.Attr{Name: xml.Name{Local: name}, Value: value} }
