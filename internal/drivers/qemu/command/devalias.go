@@ -33,11 +33,16 @@ func userAlias(a string) bool { return strings.HasPrefix(a, "ua-") }
 
 // diskNameToIndex is virDiskNameToIndex: "vdb" is 1, "sdaa" is 26.
 func diskNameToIndex(name string) int {
+	known := false
 	for _, p := range []string{"fd", "hd", "vd", "sd", "xvd", "ubd"} {
 		if strings.HasPrefix(name, p) {
 			name = name[len(p):]
+			known = true
 			break
 		}
+	}
+	if !known {
+		return -1
 	}
 	idx := 0
 	i := 0
