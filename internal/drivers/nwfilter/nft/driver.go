@@ -228,4 +228,3 @@ func Script(ifname string, rules []*gentech.RuleInst, existing []string, conntra
 	}
 	return b.String(), nil
 }
-
