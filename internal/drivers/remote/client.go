@@ -101,7 +101,7 @@ func (c *Client) send(h *message.Header, payload []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.isClosed() {
-		return errClosed()
+		return c.deadError()
 	}
 	b, err := message.Append(c.wbuf[:0], h, payload)
 	if err != nil {
@@ -110,7 +110,7 @@ func (c *Client) send(h *message.Header, payload []byte) error {
 	c.wbuf = b
 	if _, err := c.rw.Write(b); err != nil {
 		c.shutdown(closeReasonError, virterr.NewFrom(virterr.FromRPC, virterr.SystemError, "Cannot write data: %v", err))
-		return errClosed()
+		return c.deadError()
 	}
 	if cap(c.wbuf) > 1<<20 {
 		c.wbuf = nil // do not pin a large stream chunk's buffer
@@ -143,7 +143,7 @@ func (c *Client) callProgram(ctx context.Context, prog uint32, proc int32, args,
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return errClosed()
+		return c.deadError()
 	}
 	serial := c.nextSerial()
 	c.calls[serial] = pc
@@ -361,15 +361,19 @@ func (c *Client) keepalive(interval time.Duration, count int) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	missed := 0
+	seen := c.lastRecv.Load()
 	for {
 		select {
 		case <-c.done:
 			return
 		case <-t.C:
 		}
-		idle := time.Since(time.Unix(0, c.lastRecv.Load()))
-		if idle < interval {
-			missed = 0
+		last := c.lastRecv.Load()
+		if last != seen {
+			// Anything from the server answers the PINGs so far.
+			seen, missed = last, 0
+		}
+		if time.Since(time.Unix(0, last)) < interval {
 			continue
 		}
 		if missed >= count {

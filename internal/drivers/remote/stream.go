@@ -59,7 +59,7 @@ func (c *Client) callStream(ctx context.Context, proc int32, st driver.Stream, m
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return errClosed()
+		return c.deadError()
 	}
 	s.serial = c.nextSerial()
 	c.calls[s.serial] = pc
