@@ -19,6 +19,8 @@ var (
 	diffUpdate  = flag.Bool("update", false, "add newly identical lines to testdata/diff-baseline.txt")
 	diffVerbose = flag.Bool("difftest.v", false, "log the difference of every line that is not identical")
 	diffRun     = flag.String("difftest.run", "", "only run scripts whose name matches this regexp")
+	diffGovirsh = flag.String("difftest.govirsh", "", "use this govirsh binary instead of building one")
+	diffGovirtd = flag.String("difftest.govirtd", "", "use this govirtd binary instead of building one")
 )
 
 const (
@@ -37,10 +39,7 @@ func diffSuite(virsh string, env difftest.Env) difftest.Suite {
 // TestDiffGovirsh compares govirsh -c test:///default with the stock virsh.
 func TestDiffGovirsh(t *testing.T) {
 	virsh := needVirsh(t)
-	bin := filepath.Join(t.TempDir(), "govirsh")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		failOrSkipBuild(t, "govirsh", "govirsh does not build:\n"+string(out))
-	}
+	bin := buildOrUse(t, "govirsh", *diffGovirsh, ".")
 	env := difftest.Direct{Subject: difftest.Client{Label: "govirsh", Binary: bin, URI: difftest.DefaultURI}}
 	difftest.RunSuite(t, diffSuite(virsh, env))
 }
@@ -49,10 +48,7 @@ func TestDiffGovirsh(t *testing.T) {
 // (test+unix:///default?socket=…) with the stock virsh on test:///default.
 func TestDiffGovirtd(t *testing.T) {
 	virsh := needVirsh(t)
-	bin := filepath.Join(t.TempDir(), "govirtd")
-	if out, err := exec.Command("go", "build", "-o", bin, "../govirtd").CombinedOutput(); err != nil {
-		failOrSkipBuild(t, "govirtd", "govirtd does not build:\n"+string(out))
-	}
+	bin := buildOrUse(t, "govirtd", *diffGovirtd, "../govirtd")
 	env := difftest.Daemon{Govirtd: bin, Client: virsh, Label: "govirtd"}
 	_, stop, err := env.Start(context.Background(), &difftest.Script{Name: "probe"}, "")
 	if err != nil {
@@ -60,6 +56,22 @@ func TestDiffGovirtd(t *testing.T) {
 	}
 	stop()
 	difftest.RunSuite(t, diffSuite(virsh, env))
+}
+
+// buildOrUse returns the given binary, or builds pkg once for this test.
+func buildOrUse(t *testing.T, mode, given, pkg string) string {
+	if given != "" {
+		abs, err := filepath.Abs(given)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abs
+	}
+	bin := filepath.Join(t.TempDir(), mode)
+	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		failOrSkipBuild(t, mode, mode+" does not build:\n"+string(out))
+	}
+	return bin
 }
 
 func needVirsh(t *testing.T) string {
