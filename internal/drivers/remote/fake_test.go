@@ -450,3 +450,66 @@ func FuzzDecodeEvent(f *testing.F) {
 		_ = decodeError(data)
 	})
 }
+
+// duplex is a driver.Stream for a console: what the guest prints is
+// collected, keystrokes are read from in.
+type duplex struct {
+	*sink
+	in chan []byte
+}
+
+func (d *duplex) Recv(ctx context.Context, buf []byte) (int, error) {
+	b, ok := <-d.in
+	if !ok {
+		return 0, nil
+	}
+	return copy(buf, b), nil
+}
+
+func TestConsoleStream(t *testing.T) {
+	typed := make(chan string, 4)
+	s := &fakeServer{handle: func(s *fakeServer, p *message.Packet) bool {
+		switch {
+		case p.Type == netproto.Call && p.Proc == int32(remote.ProcDomainOpenConsole):
+			s.reply(p, nil)
+			s.stream(p, netproto.Stream, netproto.Continue, []byte("login: "))
+		case p.Type == netproto.Stream && p.Status == netproto.Continue:
+			typed <- string(p.Payload)
+			// The guest echoes, then hangs up.
+			s.stream(p, netproto.Stream, netproto.Continue, p.Payload)
+			s.stream(p, netproto.Stream, netproto.Continue, nil)
+		case p.Type == netproto.Stream && p.Status == netproto.OK:
+			s.stream(p, netproto.Stream, netproto.OK, nil)
+		default:
+			return false
+		}
+		return true
+	}}
+	c := fake(t, s, "test+unix:///default", Options{KeepaliveInterval: -1})
+	st := &duplex{sink: newSink(), in: make(chan []byte, 1)}
+	if err := c.DomainOpenConsole(context.Background(), driver.DomainRef{Name: "d"}, st, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	st.in <- []byte("root\n")
+	select {
+	case got := <-typed:
+		if got != "root\n" {
+			t.Errorf("server got %q", got)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("keystrokes not sent")
+	}
+	select {
+	case <-st.finished:
+	case <-st.aborted:
+		t.Fatal("aborted")
+	case <-time.After(2 * time.Second):
+		t.Fatal("console not finished after the guest hung up")
+	}
+	close(st.in)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.data.String() != "login: root\n" {
+		t.Errorf("console output %q", st.data.String())
+	}
+}

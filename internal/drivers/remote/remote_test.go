@@ -183,7 +183,9 @@ func TestScreenshotStream(t *testing.T) {
 			t.Fatal(err)
 		}
 		st := newSink()
-		mime, err := c.DomainScreenshot(ctx, st, dom, 0, 0)
+		callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		mime, err := c.DomainScreenshot(callCtx, st, dom, 0, 0)
 		if err != nil {
 			daemonGap(t, d, err)
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -53,6 +54,15 @@ func dialTransport(ctx context.Context, u *uri.URI, tr string, p params, flags d
 		if u.Port > 0 {
 			port = u.Port
 		}
+		var cfg *tls.Config
+		if tr == "tls" {
+			// libvirt sets up its TLS context, CA included, before it
+			// connects.
+			var err error
+			if cfg, err = tlsConfig(host, p); err != nil {
+				return nil, err
+			}
+		}
 		var d net.Dialer
 		addr := net.JoinHostPort(host, strconv.Itoa(port))
 		conn, err := d.DialContext(ctx, "tcp", addr)
@@ -62,7 +72,7 @@ func dialTransport(ctx context.Context, u *uri.URI, tr string, p params, flags d
 		if tr == "tcp" {
 			return conn, nil
 		}
-		return tlsHandshake(ctx, conn, host, p)
+		return tlsHandshake(ctx, conn, cfg)
 	case "ssh", "libssh", "libssh2":
 		argv, err := sshCommand(u, p, flags)
 		if err != nil {
@@ -79,13 +89,16 @@ func dialTransport(ctx context.Context, u *uri.URI, tr string, p params, flags d
 	return nil, virterr.NewFrom(virterr.FromRemote, virterr.InvalidArg, "transport %s is not supported", tr)
 }
 
+// sysErrText is the system error's text as libvirt's virReportSystemError
+// writes it ("No such file or directory").
 func sysErrText(err error) string {
-	var op *net.OpError
-	if e, ok := err.(*net.OpError); ok {
-		op = e
-		if se, ok := op.Err.(*os.SyscallError); ok {
-			return capitalize(se.Err.Error())
-		}
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return capitalize(se.Err.Error())
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return capitalize(pe.Err.Error())
 	}
 	return err.Error()
 }
@@ -122,36 +135,34 @@ func clientPKI(p params) pkiFiles {
 	return pkiFiles{ca: "/etc/pki/CA/cacert.pem", cert: "/etc/pki/libvirt/clientcert.pem", key: "/etc/pki/libvirt/private/clientkey.pem"}
 }
 
-// tlsHandshake runs TLS over conn and then reads the byte libvirtd sends
-// once it has checked the client's certificate: 1 means accepted.
-func tlsHandshake(ctx context.Context, conn net.Conn, host string, p params) (io.ReadWriteCloser, error) {
+// tlsConfig loads the client's x509 files: the CA certificate is
+// required (no_verify only skips checking the server against it), the
+// client certificate is sent when there is one.
+func tlsConfig(host string, p params) (*tls.Config, error) {
 	files := clientPKI(p)
-	cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-	if p.flag("no_verify") {
-		cfg.InsecureSkipVerify = true
-	}
+	cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: p.flag("no_verify")}
 	caPEM, err := os.ReadFile(files.ca)
 	if err != nil {
-		if !cfg.InsecureSkipVerify {
-			conn.Close()
-			return nil, virterr.NewFrom(virterr.FromRPC, virterr.SystemError, "Cannot read CA certificate '%s': %s", files.ca, sysErrText(err))
-		}
-	} else {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(caPEM) {
-			conn.Close()
-			return nil, virterr.NewFrom(virterr.FromRPC, virterr.SystemError, "Unable to import CA certificate list %s", files.ca)
-		}
-		cfg.RootCAs = pool
+		return nil, virterr.NewFrom(virterr.FromRPC, virterr.SystemError, "Cannot read CA certificate '%s': %s", files.ca, sysErrText(err))
 	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, virterr.NewFrom(virterr.FromRPC, virterr.SystemError, "Unable to import CA certificate list %s", files.ca)
+	}
+	cfg.RootCAs = pool
 	if fileExists(files.cert) && fileExists(files.key) {
 		cert, err := tls.LoadX509KeyPair(files.cert, files.key)
 		if err != nil {
-			conn.Close()
 			return nil, virterr.NewFrom(virterr.FromRPC, virterr.SystemError, "Unable to load client certificate %s: %v", files.cert, err)
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	}
+	return cfg, nil
+}
+
+// tlsHandshake runs TLS over conn and then reads the byte libvirtd sends
+// once it has checked the client's certificate: 1 means accepted.
+func tlsHandshake(ctx context.Context, conn net.Conn, cfg *tls.Config) (io.ReadWriteCloser, error) {
 	tc := tls.Client(conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
