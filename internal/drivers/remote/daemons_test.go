@@ -63,7 +63,7 @@ func stopProcess(cmd *exec.Cmd) {
 // points at an empty directory): the test driver is part of libvirt
 // itself, and the QEMU module would refuse to start without its system
 // user.
-func startLibvirtd(t *testing.T) daemon {
+func startLibvirtd(t testing.TB) daemon {
 	t.Helper()
 	bin, err := exec.LookPath("libvirtd")
 	if err != nil {
@@ -195,7 +195,7 @@ func eachDaemon(t *testing.T, fn func(t *testing.T, d daemon)) {
 	t.Run("govirtd", func(t *testing.T) { fn(t, startGovirtd(t)) })
 }
 
-func mustURI(t *testing.T, s string) *uri.URI {
+func mustURI(t testing.TB, s string) *uri.URI {
 	t.Helper()
 	u, err := uri.Parse(s)
 	if err != nil {
@@ -204,7 +204,7 @@ func mustURI(t *testing.T, s string) *uri.URI {
 	return u
 }
 
-func dial(t *testing.T, s string, flags driver.OpenFlags) *Client {
+func dial(t testing.TB, s string, flags driver.OpenFlags) *Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
