@@ -252,8 +252,9 @@ func sshCommand(u *uri.URI, p params, flags driver.OpenFlags) ([]string, error) 
 	if k, ok := p.get("keyfile"); ok && k != "" {
 		argv = append(argv, "-i", k)
 	}
+	argv = append(argv, "-T", "-e", "none")
 	if p.flag("no_tty") {
-		argv = append(argv, "-T", "-o", "BatchMode=yes", "-e", "none")
+		argv = append(argv, "-o", "BatchMode=yes")
 	}
 	if p.flag("no_verify") {
 		argv = append(argv, "-o", "StrictHostKeyChecking=no")

@@ -186,7 +186,7 @@ func TestSSHTransport(t *testing.T) {
 		checkTestDriver(t, c)
 		args, _ := os.ReadFile(argsFile)
 		got := strings.Split(strings.TrimSpace(string(args)), "\n")
-		want := []string{"-p", "2222", "-l", "admin", "-i", "/k", "-T", "-o", "BatchMode=yes", "-e", "none", "--", "example.test"}
+		want := []string{"-p", "2222", "-l", "admin", "-i", "/k", "-T", "-e", "none", "-o", "BatchMode=yes", "--", "example.test"}
 		if len(got) != len(want)+1 || strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {
 			t.Fatalf("ssh arguments %q", got)
 		}
