@@ -52,20 +52,15 @@ func run(args []string, stdin io.Reader, stdout io.Writer, stderr io.Writer) int
 	return bridge(conn.(*net.UnixConn), stdin, stdout)
 }
 
-// bridge copies both ways until either side ends: the client hanging up
-// (stdin at EOF) or the daemon closing the socket.
+// bridge copies both ways. The client hanging up (stdin at EOF) is passed
+// on as a half-close, so the daemon still delivers what it owes; the
+// helper ends when the daemon closes its side.
 func bridge(conn *net.UnixConn, stdin io.Reader, stdout io.Writer) int {
-	done := make(chan struct{}, 2)
 	go func() {
 		_, _ = io.Copy(conn, stdin)
 		_ = conn.CloseWrite()
-		done <- struct{}{}
 	}()
-	go func() {
-		_, _ = io.Copy(stdout, conn)
-		done <- struct{}{}
-	}()
-	<-done
+	_, _ = io.Copy(stdout, conn)
 	_ = conn.Close()
 	return 0
 }

@@ -269,9 +269,13 @@ func (c *Client) dispatch(p *message.Packet) {
 	switch p.Prog {
 	case netproto.KeepaliveProgram:
 		if p.Type == netproto.Message && p.Proc == int32(netproto.KeepaliveProcPing) {
-			h := message.Header{Prog: netproto.KeepaliveProgram, Vers: netproto.KeepaliveProtocolVersion,
-				Proc: int32(netproto.KeepaliveProcPong), Type: netproto.Message, Status: netproto.OK}
-			_ = c.send(&h, nil)
+			// Not on this goroutine: a writer blocked on a server that is
+			// itself blocked writing to us must not stop our reading.
+			go func() {
+				h := message.Header{Prog: netproto.KeepaliveProgram, Vers: netproto.KeepaliveProtocolVersion,
+					Proc: int32(netproto.KeepaliveProcPong), Type: netproto.Message, Status: netproto.OK}
+				_ = c.send(&h, nil)
+			}()
 		}
 		return
 	case remote.Program, remote.QemuProgram, remote.LxcProgram:
