@@ -24,6 +24,15 @@ type Options struct {
 	KeepMachineAliases bool
 	// Flags are the parse flags.
 	Flags domain.ParseFlags
+	// ABIUpdate is libvirt's VIR_DOMAIN_DEF_PARSE_ABI_UPDATE: a new
+	// definition (define, create) whose guest ABI may still change.
+	ABIUpdate bool
+	// Audio decides the audio backend of guests that name none.
+	Audio AudioEnv
+
+	// parsedControllers is how many controllers the document listed;
+	// addedControllers counts those the QEMU defaults added after them.
+	parsedControllers, addedControllers int
 }
 
 // TreeDefault changes the parsed document before the domain is built
@@ -75,6 +84,9 @@ func ParseNode(root *xmltree.Node, o Options) (*domain.Def, error) {
 	def, err := domain.ParseNode(root, o.Flags)
 	if err != nil {
 		return nil, err
+	}
+	if def.Devices != nil {
+		o.parsedControllers = len(def.Devices.Controllers())
 	}
 	if err := def.PostParse(domain.PostParseOptions{DefaultArch: func(osType, virtType string) string {
 		return defaultArch(o.HostArch, osType, virtType)
