@@ -346,6 +346,9 @@ func (s *pciAddressSet) grow(addr *pciAddr, flags pciConnect) error {
 }
 
 func (s *pciAddressSet) slotInUse(addr pciAddr) bool {
+	if int(addr.bus) >= len(s.buses) || int(addr.slot) >= len(s.buses[addr.bus].functions) {
+		return false
+	}
 	return s.buses[addr.bus].functions[addr.slot] != 0
 }
 
