@@ -42,7 +42,7 @@ var (
 )
 
 func registry() *driver.Registry {
-	defaultRegistryOnce.Do(func() { defaultRegistry = all.Registry() })
+	defaultRegistryOnce.Do(func() { defaultRegistry = all.Client() })
 	return defaultRegistry
 }
 

@@ -172,7 +172,7 @@ func run(ctx context.Context, opts options, ready func()) error {
 	if err != nil {
 		return err
 	}
-	remote := dispatch.New(all.Registry(), log)
+	remote := dispatch.New(all.Daemon(), log)
 	srv := daemon.NewServer(cfg, log, remote.Programs(), remote)
 	adminProg := &dispatch.Admin{LibVersion: 9000000, ServerName: "libvirtd",
 		LogOutputs: func() string { logs.mu.Lock(); defer logs.mu.Unlock(); return logs.outputs },

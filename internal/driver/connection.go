@@ -76,9 +76,21 @@ const Remote = "remote"
 // Registry maps URI schemes to drivers. It is a value, filled in one place
 // (internal/drivers/all) and handed to whoever opens connections.
 type Registry struct {
-	mu      sync.RWMutex
-	drivers map[string]OpenFunc
-	order   []string
+	mu       sync.RWMutex
+	drivers  map[string]OpenFunc
+	order    []string
+	fallback string
+}
+
+// SetFallback names the driver that serves URIs no registered driver
+// claims. A client library sets Remote, as libvirt's client does: its
+// remote driver takes every URI without an in-process driver (qemu:///system
+// reaches the daemon that way). A daemon sets none, so an unknown scheme is
+// VIR_ERR_NO_CONNECT.
+func (r *Registry) SetFallback(name string) {
+	r.mu.Lock()
+	r.fallback = name
+	r.mu.Unlock()
 }
 
 // NewRegistry returns an empty registry.
@@ -117,6 +129,9 @@ func (r *Registry) Open(ctx context.Context, u *uri.URI, flags OpenFlags) (*Conn
 	}
 	r.mu.RLock()
 	open := r.drivers[name]
+	if open == nil && r.fallback != "" {
+		open = r.drivers[r.fallback]
+	}
 	r.mu.RUnlock()
 	if open == nil {
 		return nil, virterr.New(virterr.NoConnect, "%s", u.String())

@@ -1,5 +1,5 @@
 // Package all is the one place that knows every driver: it fills the
-// registry that virt.Open and the daemon open connections through. No
+// registries that virt.Open and the daemon open connections through. No
 // driver imports another; only this file imports them all.
 package all
 
@@ -9,10 +9,22 @@ import (
 	"github.com/govirt/govirt/internal/drivers/test"
 )
 
-// Registry returns a registry holding every driver govirt has.
-func Registry() *driver.Registry {
+// Client is what a client process (virt.Open, govirsh) runs in process,
+// as libvirt's client library does: the test driver, and the remote driver
+// for everything else — qemu:///system and the other stateful drivers live
+// in the daemon and are reached through it.
+func Client() *driver.Registry {
 	r := driver.NewRegistry()
 	r.Register(test.Name, test.Open)
 	r.Register(remote.Name, remote.Open)
+	r.SetFallback(remote.Name)
+	return r
+}
+
+// Daemon is what govirtd serves: every local driver. There is no fallback,
+// so CONNECT_OPEN with an unknown scheme answers VIR_ERR_NO_CONNECT.
+func Daemon() *driver.Registry {
+	r := driver.NewRegistry()
+	r.Register(test.Name, test.Open)
 	return r
 }
