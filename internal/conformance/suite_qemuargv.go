@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/uuid"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/drivers/qemu/command"
 	"github.com/govirt/govirt/internal/drivers/qemu/domaindefaults"
@@ -130,15 +131,43 @@ func qemuCases(corpus, dir string, exts ...string) ([]qemuArgvCase, map[string]s
 	return cases, found, nil
 }
 
-// qemuTestDefinition parses an input as libvirt's harness does: an
-// inactive config, QEMU defaults against the recorded capabilities.
-func qemuTestDefinition(in []byte, qc *caps.Caps) (*domain.Def, error) {
-	return domaindefaults.Parse(in, domaindefaults.Options{
+// qemuTestOptions are the parse options libvirt's harness uses for an
+// input: an inactive config, QEMU defaults against the recorded
+// capabilities, and the per-test driver settings of qemuxml2argvtest.c.
+func qemuTestOptions(name string, qc *caps.Caps) domaindefaults.Options {
+	return domaindefaults.Options{
 		Caps:               qc,
 		HostArch:           "x86_64",
 		KeepMachineAliases: false,
 		Flags:              domain.ParseInactive,
-	})
+		Audio:              qemuTestAudioEnv[name],
+		NewUUID:            qemuTestUUID,
+	}
+}
+
+// qemuTestUUID is the UUID libvirt's tests generate: their mocked random
+// source returns the bytes 0, 1, 2 …
+func qemuTestUUID() uuid.UUID {
+	var u uuid.UUID
+	for i := range u {
+		u[i] = byte(i)
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return u
+}
+
+// qemuTestAudioEnv are the environment variables and qemu.conf settings
+// qemuxml2argvtest.c sets around the default-audio tests.
+var qemuTestAudioEnv = map[string]domaindefaults.AudioEnv{
+	"audio-default-sdl":        {QEMUAudioDrv: "sdl", SDLAudioDriver: "esd"},
+	"audio-default-vnc":        {QEMUAudioDrv: "alsa", VNCAllowHostAudio: true},
+	"audio-default-nographics": {QEMUAudioDrv: "alsa", NoGraphicsAllowHostAudio: true},
+}
+
+// qemuTestDefinition parses an input as libvirt's harness does.
+func qemuTestDefinition(name string, in []byte, qc *caps.Caps) (*domain.Def, error) {
+	return domaindefaults.Parse(in, qemuTestOptions(name, qc))
 }
 
 func runQEMUXML2Argv(corpus string) ([]Result, error) {
@@ -164,7 +193,7 @@ func runQEMUXML2Argv(corpus string) ([]Result, error) {
 			if err != nil {
 				return err
 			}
-			got, buildErr := qemuBuildArgv(in, qc)
+			got, buildErr := qemuBuildArgv(c.name, in, qc)
 			if strings.HasSuffix(file, ".err") {
 				if buildErr == nil {
 					return errors.New("expected failure: " + strings.TrimSpace(string(want)))
@@ -181,8 +210,8 @@ func runQEMUXML2Argv(corpus string) ([]Result, error) {
 }
 
 // qemuBuildArgv is the whole qemuxml2argv pipeline for one input.
-func qemuBuildArgv(in []byte, qc *caps.Caps) (string, error) {
-	def, err := qemuTestDefinition(in, qc)
+func qemuBuildArgv(name string, in []byte, qc *caps.Caps) (string, error) {
+	def, err := qemuTestDefinition(name, in, qc)
 	if err != nil {
 		return "", err
 	}
@@ -201,12 +230,38 @@ func runQEMUXML2XML(corpus string) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	exists := func(dir, name string) bool {
+		_, err := os.Stat(filepath.Join(corpus, dir, name))
+		return err == nil
+	}
 	var res []Result
 	for _, c := range cases {
 		c := c
 		file := files[c.name+"."+c.suffix]
+		// qemuxml2xmltest.c runs every input twice, live and inactive;
+		// NAME-active.SUFFIX.xml and NAME-inactive.SUFFIX.xml hold the
+		// output of one of the two where it differs from NAME.SUFFIX.xml.
+		input, live := c.name, []bool{false, true}
+		for _, v := range []struct {
+			suffix string
+			live   bool
+		}{{"-active", true}, {"-inactive", false}} {
+			base := strings.TrimSuffix(c.name, v.suffix)
+			if base != c.name && !exists("qemuxml2argvdata", c.name+".xml") {
+				input, live = base, []bool{v.live}
+			}
+		}
+		if len(live) == 2 {
+			live = live[:0]
+			if !exists("qemuxml2xmloutdata", c.name+"-inactive."+c.suffix+".xml") {
+				live = append(live, false)
+			}
+			if !exists("qemuxml2xmloutdata", c.name+"-active."+c.suffix+".xml") {
+				live = append(live, true)
+			}
+		}
 		res = append(res, Check(c.name+"."+c.suffix, func() error {
-			in, err := os.ReadFile(filepath.Join(corpus, "qemuxml2argvdata", c.name+".xml"))
+			in, err := os.ReadFile(filepath.Join(corpus, "qemuxml2argvdata", input+".xml"))
 			if err != nil {
 				return err
 			}
@@ -214,19 +269,30 @@ func runQEMUXML2XML(corpus string) ([]Result, error) {
 			if err != nil {
 				return err
 			}
-			qc, err := qemuCapsLoaded.load(corpus, c.version)
-			if err != nil {
-				return err
+			for _, l := range live {
+				qc, err := qemuCapsLoaded.load(corpus, c.version)
+				if err != nil {
+					return err
+				}
+				opts := qemuTestOptions(input, qc)
+				format := domain.FormatSecure
+				if l {
+					opts.Flags = 0
+				} else {
+					format |= domain.FormatInactive
+				}
+				def, err := domaindefaults.Parse(in, opts)
+				if err != nil {
+					return err
+				}
+				if err := Diff(string(want), def.Format(format)); err != nil {
+					if l {
+						return errors.New("live: " + err.Error())
+					}
+					return err
+				}
 			}
-			def, err := qemuTestDefinition(in, qc)
-			if err != nil {
-				return err
-			}
-			if err := def.Validate(); err != nil {
-				return err
-			}
-			got := def.Format(domain.FormatSecure | domain.FormatInactive)
-			return Diff(string(want), got)
+			return nil
 		}))
 	}
 	return res, nil

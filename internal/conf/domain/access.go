@@ -61,6 +61,11 @@ func (d *Devices) InsertAt(dev *Device, i int) {
 	d.ByKind[dev.Kind] = list
 }
 
+// VideoDefaults fills the video models' memory sizes and heads again,
+// for a driver that changed their types (libvirt's per-device post-parse
+// runs the driver's callback first).
+func (d *Devices) VideoDefaults() { d.videoDefaults() }
+
 // ControllerIndex is <controller index>, -1 when absent or unreadable.
 func ControllerIndex(c *Device) int { return controllerIndex(c) }
 

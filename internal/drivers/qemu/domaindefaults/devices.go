@@ -276,8 +276,15 @@ func devicesPostParse(def *domain.Def, o *Options) error {
 	for _, n := range d.Interfaces() {
 		netPostParse(def, n, o)
 	}
+	retype := false
 	for _, v := range d.Videos() {
-		videoPostParse(def, v, o)
+		retype = videoPostParse(def, v, o) || retype
+	}
+	if retype {
+		d.VideoDefaults()
+	}
+	for _, c := range d.Serials() {
+		serialPostParse(def, c)
 	}
 	for _, t := range d.Kind("tpm") {
 		tpmPostParse(def, t)
@@ -450,17 +457,107 @@ func defaultNetModel(def *domain.Def, qc *caps.Caps) string {
 	return "rtl8139"
 }
 
-// videoPostParse is qemuDomainDeviceVideoDefPostParse: QXL gets its 16
-// MiB of VGA memory by default.
-func videoPostParse(def *domain.Def, v *domain.Device, o *Options) {
+// videoPostParse is qemuDomainDeviceVideoDefPostParse: the machine's
+// video model for the default one, and QXL gets its 16 MiB of VGA memory.
+// It reports whether the model type changed.
+func videoPostParse(def *domain.Def, v *domain.Device, o *Options) bool {
 	m := v.Child("model")
+	retyped := false
+	if m == nil || m.Prop("type") == "" || m.Prop("type") == "default" {
+		if t := defaultVideoModel(def, o.Caps); t != "" {
+			if m == nil {
+				m = domain.NewNode("model")
+				v.SetChild(m)
+			}
+			setAttrAfter(m, "type", t)
+			retyped = true
+		}
+	}
 	if m == nil || m.Prop("type") != "qxl" {
-		return
+		return retyped
 	}
 	if vg, ok := m.Attr("vgamem"); ok && vg != "0" && vg != "" {
-		return
+		return retyped
 	}
 	setAttrAfter(m, "vgamem", "16384", "vram", "ram", "type")
+	return retyped
+}
+
+// defaultVideoModel is qemuDomainDefaultVideoDevice.
+func defaultVideoModel(def *domain.Def, qc *caps.Caps) string {
+	a := arch(def)
+	switch {
+	case a == "ppc64" || a == "ppc64le":
+		return "vga"
+	case isARMVirt(def) || a == "s390" || a == "s390x" || (a == "riscv64" || a == "riscv32") && (machine(def) == "virt" || strings.HasPrefix(machine(def), "virt-")):
+		return "virtio"
+	case qc == nil:
+		return ""
+	case qc.Has(caps.DeviceCirrusVGA):
+		return "cirrus"
+	case qc.Has(caps.DeviceVGA):
+		return "vga"
+	}
+	return ""
+}
+
+// serialTargetModels maps a serial target type to its default model.
+var serialTargetModels = map[string]string{
+	"isa-serial": "isa-serial", "usb-serial": "usb-serial", "pci-serial": "pci-serial",
+	"spapr-vio-serial": "spapr-vty", "sclp-serial": "sclpconsole", "isa-debug": "isa-debugcon",
+}
+
+// serialPostParse is the serial part of qemuDomainChrDefPostParse: the
+// machine's serial target type and its model.
+func serialPostParse(def *domain.Def, c *domain.Device) {
+	old := c.Child("target")
+	t := &xmltree.Node{Name: "target", Segments: []string{""}}
+	if old != nil {
+		t.Attrs = append(t.Attrs, old.Attrs...)
+		t.Children = append(t.Children, old.Children...)
+	}
+	typ := t.Prop("type")
+	if typ == "" || typ == "isa-serial" {
+		typ = ""
+		switch a := arch(def); {
+		case archIsX86(a):
+			typ = "isa-serial"
+		case isPSeries(def):
+			typ = "spapr-vio-serial"
+		case isARMVirt(def) || (a == "riscv64" || a == "riscv32") && (machine(def) == "virt" || strings.HasPrefix(machine(def), "virt-")):
+			typ = "system-serial"
+		case a == "s390" || a == "s390x":
+			typ = "sclp-serial"
+		}
+		if typ == "" {
+			return
+		}
+		setAttrAfter(t, "type", typ)
+		if t.Attrs[len(t.Attrs)-1].Name == "type" && len(t.Attrs) > 1 {
+			// type prints first
+			t.Attrs = append([]xmltree.Attr{t.Attrs[len(t.Attrs)-1]}, t.Attrs[:len(t.Attrs)-1]...)
+		}
+	}
+	hasModel := false
+	for _, ch := range t.Children {
+		if ch.Name == "model" && ch.Prop("name") != "" {
+			hasModel = true
+		}
+	}
+	if !hasModel {
+		model := serialTargetModels[typ]
+		if typ == "system-serial" {
+			if isARMVirt(def) {
+				model = "pl011"
+			} else {
+				model = "16550a"
+			}
+		}
+		if model != "" {
+			t.Children = append(t.Children, domain.NewNode("model", "name", model))
+		}
+	}
+	c.SetChild(t)
 }
 
 // tpmPostParse is qemuDomainTPMDefPostParse.

@@ -7,7 +7,10 @@
 package domaindefaults
 
 import (
+	"strings"
+
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/uuid"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 )
@@ -27,6 +30,10 @@ type Options struct {
 	// ABIUpdate is libvirt's VIR_DOMAIN_DEF_PARSE_ABI_UPDATE: a new
 	// definition (define, create) whose guest ABI may still change.
 	ABIUpdate bool
+	// NewUUID, when set, generates the UUIDs libvirt generates at parse
+	// time (an empty <genid/>); libvirt's tests mock the random source
+	// the same way.
+	NewUUID func() uuid.UUID
 	// Audio decides the audio backend of guests that name none.
 	Audio AudioEnv
 
@@ -113,4 +120,20 @@ func defaultArch(hostArch, osType, virtType string) string {
 		return ""
 	}
 	return hostArch
+}
+
+func init() { RegisterTreeDefault(generateGenID) }
+
+// generateGenID fills an empty <genid/> from Options.NewUUID.
+func generateGenID(root *xmltree.Node, o *Options) error {
+	if o.NewUUID == nil {
+		return nil
+	}
+	g := root.Child("genid")
+	if g == nil || strings.TrimSpace(g.Text) != "" {
+		return nil
+	}
+	g.Text = o.NewUUID().String()
+	g.Segments = []string{g.Text}
+	return nil
 }
