@@ -5,6 +5,8 @@ package all
 
 import (
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/drivers/network"
+	"github.com/govirt/govirt/internal/drivers/qemu"
 	"github.com/govirt/govirt/internal/drivers/remote"
 	"github.com/govirt/govirt/internal/drivers/test"
 )
@@ -26,5 +28,7 @@ func Client() *driver.Registry {
 func Daemon() *driver.Registry {
 	r := driver.NewRegistry()
 	r.Register(test.Name, test.Open)
+	r.Register(network.Name, network.Open)
+	r.Register(qemu.Name, qemu.Open)
 	return r
 }

@@ -1,0 +1,5 @@
+package qemu
+
+import "syscall"
+
+const syscallNoctty = syscall.O_NOCTTY

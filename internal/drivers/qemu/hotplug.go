@@ -1,0 +1,598 @@
+package qemu
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// detachWait is how long a detach waits for the guest to release the
+// device before returning (libvirt's QEMU_UNPLUG_TIMEOUT is 5 s); the
+// removal still completes later, announced by DEVICE_REMOVED.
+var detachWait = 5 * time.Second
+
+// deviceRemoved handles DEVICE_DELETED: the device leaves the live
+// definition, its backend is dropped, and DEVICE_REMOVED is sent.
+func (p *qemuProcess) deviceRemoved(alias string) {
+	o, d := p.o, p.d
+	o.mu.Lock()
+	if o.proc != p || o.live == nil || o.live.Devices == nil {
+		o.mu.Unlock()
+		return
+	}
+	devs := o.live.Devices
+	found := false
+	for i, disk := range devs.Disks {
+		if disk.Info.Alias == alias {
+			devs.Disks = append(devs.Disks[:i], devs.Disks[i+1:]...)
+			found = true
+			break
+		}
+	}
+	if !found {
+		for kind, list := range devs.ByKind {
+			for i, dev := range list {
+				if dev.Info.Alias == alias {
+					devs.ByKind[kind] = append(list[:i], list[i+1:]...)
+					found = true
+					break
+				}
+			}
+			if found {
+				break
+			}
+		}
+	}
+	ref := o.ref()
+	o.mu.Unlock()
+	p.mu.Lock()
+	ch := p.removed[alias]
+	delete(p.removed, alias)
+	p.mu.Unlock()
+	if ch != nil {
+		close(ch)
+	}
+	if !found {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Backends named after the device (libvirt's naming): drop them.
+	if strings.HasPrefix(alias, "net") {
+		_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
+	} else {
+		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": "libvirt-" + alias + "-format"})
+		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": "libvirt-" + alias + "-storage"})
+	}
+	_ = d.writeStatus(o)
+	d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDDeviceRemoved,
+		Payload: &driver.DomainEventDeviceRemovedMsg{Dom: ref, DevAlias: alias}})
+}
+
+// parseDevice reads one device element through a skeleton domain, so the
+// domain package parses it exactly as inside a definition.
+func parseDevice(xml string) (*domain.Def, string, error) {
+	n, err := xmltree.Parse([]byte(xml), "(device_definition)")
+	if err != nil {
+		return nil, "", err
+	}
+	kind := n.Name
+	if kind == "interface" && n.Child("mac") == nil {
+		xml = injectMAC(xml)
+	}
+	doc := "<domain type='qemu'><name>hotplug</name><memory>1024</memory><os><type>hvm</type></os><devices>" + xml + "</devices></domain>"
+	def, err := domain.Parse([]byte(doc), domain.ParseInactive)
+	if err != nil {
+		return nil, "", err
+	}
+	return def, kind, nil
+}
+
+var openTag = regexp.MustCompile(`<interface\b[^>]*?>`)
+
+// injectMAC gives a NIC without <mac> one in QEMU's 52:54:00 range, as
+// libvirt's virDomainNetGenerateMAC does.
+func injectMAC(xml string) string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	mac := fmt.Sprintf("<mac address='52:54:00:%02x:%02x:%02x'/>", b[0], b[1], b[2])
+	loc := openTag.FindStringIndex(xml)
+	if loc == nil || strings.HasSuffix(xml[loc[0]:loc[1]], "/>") {
+		return xml
+	}
+	return xml[:loc[1]] + mac + xml[loc[1]:]
+}
+
+func macOf(dev *domain.Device) string {
+	if m := dev.Child("mac"); m != nil {
+		return m.Prop("address")
+	}
+	return ""
+}
+
+func childProp(dev *domain.Device, child, attr string) string {
+	if c := dev.Child(child); c != nil {
+		return c.Prop(attr)
+	}
+	return ""
+}
+
+// freeRootPort finds a pcie-root-port (or pci-bridge) bus with a free
+// slot 0 for a hotplugged device; 0 means none.
+func freeRootPort(def *domain.Def) int {
+	used := map[uint64]bool{}
+	mark := func(info *domain.DeviceInfo) {
+		if info.Address != nil && info.Address.Type == "pci" {
+			used[info.Address.Bus] = true
+		}
+	}
+	for _, disk := range def.Devices.Disks {
+		mark(&disk.Info)
+	}
+	for _, list := range def.Devices.ByKind {
+		for _, dev := range list {
+			if dev.Kind != "controller" {
+				mark(&dev.Info)
+			}
+		}
+	}
+	for _, c := range def.Devices.Controllers() {
+		if c.Attr("type") != "pci" || c.Attr("model") != "pcie-root-port" {
+			continue
+		}
+		var idx uint64
+		fmt.Sscan(c.Attr("index"), &idx)
+		if !used[idx] {
+			return int(idx)
+		}
+	}
+	return 0
+}
+
+func pciBusName(def *domain.Def, idx int) string {
+	if idx == 0 {
+		for _, c := range def.Devices.Controllers() {
+			if c.Attr("type") == "pci" && c.Attr("model") == "pcie-root" {
+				return "pcie.0"
+			}
+		}
+		return "pci.0"
+	}
+	return fmt.Sprintf("pci.%d", idx)
+}
+
+func usedAlias(def *domain.Def, alias string) bool {
+	for _, disk := range def.Devices.Disks {
+		if disk.Info.Alias == alias {
+			return true
+		}
+	}
+	for _, list := range def.Devices.ByKind {
+		for _, dev := range list {
+			if dev.Info.Alias == alias {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// DomainAttachDevice hot-plugs a device into a running domain.
+func (c *conn) DomainAttachDevice(ctx context.Context, dom driver.DomainRef, xml string) error {
+	return c.DomainAttachDeviceFlags(ctx, dom, xml, affectLive)
+}
+
+// DomainAttachDeviceFlags adds a disk or NIC to the live domain, its
+// config, or both.
+func (c *conn) DomainAttachDeviceFlags(ctx context.Context, dom driver.DomainRef, xml string, flags uint32) error {
+	return c.changeDevice(ctx, dom, xml, flags, "attach")
+}
+
+// DomainDetachDevice hot-unplugs a device.
+func (c *conn) DomainDetachDevice(ctx context.Context, dom driver.DomainRef, xml string) error {
+	return c.DomainDetachDeviceFlags(ctx, dom, xml, affectLive)
+}
+
+// DomainDetachDeviceFlags removes a disk or NIC.
+func (c *conn) DomainDetachDeviceFlags(ctx context.Context, dom driver.DomainRef, xml string, flags uint32) error {
+	return c.changeDevice(ctx, dom, xml, flags, "detach")
+}
+
+// DomainUpdateDeviceFlags changes a device in place: cdrom/floppy media.
+func (c *conn) DomainUpdateDeviceFlags(ctx context.Context, dom driver.DomainRef, xml string, flags uint32) error {
+	return c.changeDevice(ctx, dom, xml, flags, "update")
+}
+
+// DomainDetachDeviceAlias removes the live device with that alias.
+func (c *conn) DomainDetachDeviceAlias(ctx context.Context, dom driver.DomainRef, alias string, flags uint32) error {
+	if err := c.denyReadOnly("virDomainDetachDeviceAlias"); err != nil {
+		return err
+	}
+	return c.modifyRunning(ctx, dom, "virDomainDetachDeviceAlias", "remoteDispatchDomainDetachDeviceAlias", func(o *domainObj, p *qemuProcess) error {
+		o.mu.Lock()
+		ok := usedAlias(o.live, alias)
+		o.mu.Unlock()
+		if !ok {
+			return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "no device found with alias %s", alias)
+		}
+		return p.unplug(ctx, alias, false)
+	})
+}
+
+func (c *conn) changeDevice(ctx context.Context, dom driver.DomainRef, xml string, flags uint32, op string) error {
+	function := map[string]string{"attach": "virDomainAttachDeviceFlags", "detach": "virDomainDetachDeviceFlags", "update": "virDomainUpdateDeviceFlags"}[op]
+	if err := c.denyReadOnly(function); err != nil {
+		return err
+	}
+	const updateForce = 1 << 2
+	if err := unsupportedFlags(flags, affectLive|affectConfig|updateForce, "qemuDomain"+strings.Title(op)+"DeviceFlags"); err != nil {
+		return err
+	}
+	d := c.d
+	o, err := d.lookup(dom)
+	if err != nil {
+		return err
+	}
+	if err := o.job.acquire(ctx, "modify", "remoteDispatchDomain"+strings.Title(op)+"DeviceFlags"); err != nil {
+		return err
+	}
+	defer o.job.end()
+	o.mu.Lock()
+	p := o.proc
+	persistent := o.persistent
+	o.mu.Unlock()
+	live, config := flags&affectLive != 0, flags&affectConfig != 0
+	if !live && !config {
+		live = p != nil
+		config = p == nil
+	}
+	if live && p == nil {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "domain is not running")
+	}
+	if config && !persistent {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "cannot modify device on transient domain")
+	}
+	if config {
+		if err := d.changeConfigDevice(o, xml, op); err != nil {
+			return err
+		}
+	}
+	if live {
+		return p.changeLiveDevice(ctx, xml, op)
+	}
+	return nil
+}
+
+// changeConfigDevice edits the persistent definition.
+func (d *Driver) changeConfigDevice(o *domainObj, xml, op string) error {
+	tmp, kind, err := parseDevice(xml)
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	def, err := copyDef(o.inactiveDef())
+	if err != nil {
+		return err
+	}
+	switch {
+	case kind == "disk" && len(tmp.Devices.Disks) == 1:
+		nd := tmp.Devices.Disks[0]
+		idx := -1
+		for i, disk := range def.Devices.Disks {
+			if disk.Dst() == nd.Dst() {
+				idx = i
+			}
+		}
+		switch op {
+		case "attach":
+			if idx >= 0 {
+				return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "target %s already exists", nd.Dst())
+			}
+			def.Devices.Disks = append(def.Devices.Disks, nd)
+		case "detach":
+			if idx < 0 {
+				return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "no target device %s", nd.Dst())
+			}
+			def.Devices.Disks = append(def.Devices.Disks[:idx], def.Devices.Disks[idx+1:]...)
+		case "update":
+			if idx < 0 {
+				return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "target %s doesn't exist.", nd.Dst())
+			}
+			nd.Info = def.Devices.Disks[idx].Info
+			def.Devices.Disks[idx] = nd
+		}
+	case kind == "interface" && len(tmp.Devices.Interfaces()) == 1:
+		nd := tmp.Devices.Interfaces()[0]
+		list := def.Devices.ByKind["interface"]
+		idx := -1
+		for i, dev := range list {
+			if strings.EqualFold(macOf(dev), macOf(nd)) {
+				idx = i
+			}
+		}
+		switch op {
+		case "attach":
+			if def.Devices.ByKind == nil {
+				def.Devices.ByKind = map[string][]*domain.Device{}
+			}
+			def.Devices.ByKind["interface"] = append(list, nd)
+		case "detach":
+			if idx < 0 {
+				return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "network device not found")
+			}
+			def.Devices.ByKind["interface"] = append(list[:idx], list[idx+1:]...)
+		default:
+			return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "persistent update of device 'interface' is not supported")
+		}
+	default:
+		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "persistent %s of device '%s' is not supported", op, kind)
+	}
+	// Re-read through the QEMU defaults so addresses are assigned.
+	ndef, err := d.parseDef(context.Background(), def.Format(domain.FormatInactive|domain.FormatSecure), domain.ParseInactive)
+	if err != nil {
+		return err
+	}
+	if err := d.saveConfig(ndef); err != nil {
+		return err
+	}
+	if o.active() {
+		o.newDef = ndef
+	} else {
+		o.def = ndef
+	}
+	return nil
+}
+
+// changeLiveDevice hot-plugs, unplugs or updates a device in QEMU.
+func (p *qemuProcess) changeLiveDevice(ctx context.Context, xml, op string) error {
+	tmp, kind, err := parseDevice(xml)
+	if err != nil {
+		return err
+	}
+	o := p.o
+	switch {
+	case kind == "disk" && len(tmp.Devices.Disks) == 1:
+		nd := tmp.Devices.Disks[0]
+		o.mu.Lock()
+		var cur *domain.Disk
+		for _, disk := range o.live.Devices.Disks {
+			if disk.Dst() == nd.Dst() {
+				cur = disk
+			}
+		}
+		o.mu.Unlock()
+		switch op {
+		case "attach":
+			if cur != nil {
+				return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "target %s already exists", nd.Dst())
+			}
+			return p.attachDisk(ctx, nd)
+		case "detach":
+			if cur == nil {
+				return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "disk %s not found", nd.Dst())
+			}
+			return p.unplug(ctx, cur.Info.Alias, true)
+		default:
+			if cur == nil {
+				return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "disk %s not found", nd.Dst())
+			}
+			return p.changeMedia(ctx, cur, nd)
+		}
+	case kind == "interface" && len(tmp.Devices.Interfaces()) == 1:
+		nd := tmp.Devices.Interfaces()[0]
+		o.mu.Lock()
+		var cur *domain.Device
+		for _, dev := range o.live.Devices.Interfaces() {
+			if strings.EqualFold(macOf(dev), macOf(nd)) {
+				cur = dev
+			}
+		}
+		o.mu.Unlock()
+		switch op {
+		case "attach":
+			return p.attachNIC(ctx, nd)
+		case "detach":
+			if cur == nil {
+				return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "network device not found")
+			}
+			return p.unplug(ctx, cur.Info.Alias, true)
+		}
+	}
+	return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "live %s of device '%s' is not supported", op, kind)
+}
+
+// attachDisk adds a virtio disk: its -blockdev chain, then the device on
+// a free root port (qemuDomainAttachDiskGeneric).
+func (p *qemuProcess) attachDisk(ctx context.Context, disk *domain.Disk) error {
+	if disk.Bus() != "" && disk.Bus() != "virtio" {
+		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "disk bus '%s' cannot be hotplugged.", disk.Bus())
+	}
+	if disk.Source == nil || disk.Source.Path() == "" {
+		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "disk without a source cannot be hotplugged")
+	}
+	if err := p.d.validateForStart(&domain.Def{Devices: &domain.Devices{Disks: []*domain.Disk{disk}}}); err != nil {
+		return err
+	}
+	o := p.o
+	o.mu.Lock()
+	alias := ""
+	dst := disk.Dst()
+	if len(dst) >= 3 {
+		alias = fmt.Sprintf("virtio-disk%d", diskIndex(dst))
+	}
+	for i := 0; alias == "" || usedAlias(o.live, alias); i++ {
+		alias = fmt.Sprintf("virtio-disk%d", i)
+	}
+	bus := freeRootPort(o.live)
+	busName := pciBusName(o.live, bus)
+	o.mu.Unlock()
+	if bus == 0 {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "No free PCI root port for a hotplugged device")
+	}
+	format := disk.Source.Format
+	if v, ok := disk.DriverAttr("type"); ok && v != "" {
+		format = v
+	}
+	if format == "" {
+		format = "raw"
+	}
+	driverName := "file"
+	if disk.Source.Type == "block" {
+		driverName = "host_device"
+	}
+	storage, fmtNode := "libvirt-"+alias+"-storage", "libvirt-"+alias+"-format"
+	readOnly := disk.ReadOnly
+	if _, err := p.mon.Execute(ctx, "blockdev-add", map[string]any{"driver": driverName, "filename": disk.Source.Path(),
+		"node-name": storage, "auto-read-only": true, "discard": "unmap", "read-only": readOnly}); err != nil {
+		return err
+	}
+	if _, err := p.mon.Execute(ctx, "blockdev-add", map[string]any{"node-name": fmtNode, "read-only": readOnly,
+		"driver": format, "file": storage}); err != nil {
+		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": storage})
+		return err
+	}
+	if _, err := p.mon.Execute(ctx, "device_add", map[string]any{"driver": "virtio-blk-pci", "bus": busName, "addr": "0x0",
+		"drive": fmtNode, "id": alias}); err != nil {
+		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": fmtNode})
+		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": storage})
+		return err
+	}
+	disk.Info.Alias = alias
+	disk.Info.Address = &domain.Address{Type: "pci", Bus: uint64(bus)}
+	o.mu.Lock()
+	o.live.Devices.Disks = append(o.live.Devices.Disks, disk)
+	o.mu.Unlock()
+	return p.d.writeStatus(o)
+}
+
+// diskIndex is virDiskNameToIndex: vda → 0, vdb → 1, vdaa → 26.
+func diskIndex(dst string) int {
+	s := strings.TrimLeft(dst, "abcdefghijklmnopqrstuvwxyz")
+	_ = s
+	name := dst
+	for _, pfx := range []string{"fd", "hd", "vd", "sd", "xvd", "ubd"} {
+		if strings.HasPrefix(name, pfx) {
+			name = name[len(pfx):]
+			break
+		}
+	}
+	idx := 0
+	for i, c := range name {
+		if c < 'a' || c > 'z' {
+			return 0
+		}
+		if i > 0 {
+			idx = (idx + 1) * 26
+		}
+		idx += int(c - 'a')
+	}
+	return idx
+}
+
+// attachNIC adds a NIC; user-mode networking only, the other types need
+// the network driver's host plumbing.
+func (p *qemuProcess) attachNIC(ctx context.Context, nic *domain.Device) error {
+	if t := nic.Attr("type"); t != "user" {
+		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "live attach of interface type '%s' is not supported", t)
+	}
+	o := p.o
+	o.mu.Lock()
+	alias := ""
+	for i := 0; alias == "" || usedAlias(o.live, alias); i++ {
+		alias = fmt.Sprintf("net%d", i)
+	}
+	bus := freeRootPort(o.live)
+	busName := pciBusName(o.live, bus)
+	o.mu.Unlock()
+	if bus == 0 {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "No free PCI root port for a hotplugged device")
+	}
+	model := childProp(nic, "model", "type")
+	devDriver := map[string]string{"": "virtio-net-pci", "virtio": "virtio-net-pci", "e1000e": "e1000e", "e1000": "e1000", "rtl8139": "rtl8139"}[model]
+	if devDriver == "" {
+		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "interface model '%s' cannot be hotplugged", model)
+	}
+	if _, err := p.mon.Execute(ctx, "netdev_add", map[string]any{"type": "user", "id": "host" + alias}); err != nil {
+		return err
+	}
+	if _, err := p.mon.Execute(ctx, "device_add", map[string]any{"driver": devDriver, "netdev": "host" + alias, "id": alias,
+		"mac": macOf(nic), "bus": busName, "addr": "0x0"}); err != nil {
+		_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
+		return err
+	}
+	nic.Info.Alias = alias
+	nic.Info.Address = &domain.Address{Type: "pci", Bus: uint64(bus)}
+	o.mu.Lock()
+	if o.live.Devices.ByKind == nil {
+		o.live.Devices.ByKind = map[string][]*domain.Device{}
+	}
+	o.live.Devices.ByKind["interface"] = append(o.live.Devices.ByKind["interface"], nic)
+	o.mu.Unlock()
+	return p.d.writeStatus(o)
+}
+
+// unplug asks QEMU to remove a device and waits a bounded time for the
+// guest to let go (qemuDomainDeleteDevice + qemuDomainWaitForDeviceRemoval).
+func (p *qemuProcess) unplug(ctx context.Context, alias string, wait bool) error {
+	ch := make(chan struct{})
+	p.mu.Lock()
+	p.removed[alias] = ch
+	p.mu.Unlock()
+	if _, err := p.mon.Execute(ctx, "device_del", map[string]any{"id": alias}); err != nil {
+		p.mu.Lock()
+		delete(p.removed, alias)
+		p.mu.Unlock()
+		return err
+	}
+	if !wait {
+		return nil
+	}
+	select {
+	case <-ch:
+	case <-time.After(detachWait):
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// changeMedia swaps or ejects the medium of a cdrom or floppy.
+func (p *qemuProcess) changeMedia(ctx context.Context, cur, nd *domain.Disk) error {
+	if dev := cur.Device(); dev != "cdrom" && dev != "floppy" {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "disk bus '%s' cannot be updated.", cur.Bus())
+	}
+	id := cur.Info.Alias
+	if nd.Source == nil || nd.Source.Path() == "" {
+		if _, err := p.mon.Execute(ctx, "blockdev-open-tray", map[string]any{"id": id, "force": true}); err != nil {
+			return err
+		}
+		if _, err := p.mon.Execute(ctx, "blockdev-remove-medium", map[string]any{"id": id}); err != nil {
+			return err
+		}
+	} else {
+		format := nd.Source.Format
+		if v, ok := nd.DriverAttr("type"); ok && v != "" {
+			format = v
+		}
+		if format == "" {
+			format = "raw"
+		}
+		if _, err := p.mon.Execute(ctx, "blockdev-change-medium", map[string]any{"id": id, "filename": nd.Source.Path(),
+			"format": format, "read-only-mode": "retain"}); err != nil {
+			return err
+		}
+	}
+	o := p.o
+	o.mu.Lock()
+	cur.Source = nd.Source
+	o.mu.Unlock()
+	return p.d.writeStatus(o)
+}

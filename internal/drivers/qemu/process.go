@@ -1,0 +1,812 @@
+package qemu
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/govirt/govirt/internal/cmdrun"
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/internal/drivers/qemu/command"
+	"github.com/govirt/govirt/internal/qmp"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// monitorTimeout bounds how long QEMU may take to answer its greeting.
+var monitorTimeout = 30 * time.Second
+
+// qemuProcess is a running QEMU and its monitor.
+type qemuProcess struct {
+	d *Driver
+	o *domainObj
+
+	pid     int
+	child   cmdrun.Process // nil when reconnected after a daemon restart
+	mon     *qmp.Conn
+	monPath string
+	libDir  string
+	caps    *caps.Caps
+	vcpus   []int // vcpu thread ids
+	logPath string
+
+	mu         sync.Mutex
+	stopping   bool  // the driver is stopping it
+	stopReason int32 // shutoff reason when stopping
+	stopDetail int32 // STOPPED event detail when stopping
+	shutdown   bool  // SHUTDOWN event seen
+	fakeReboot bool  // reboot by ACPI: reset instead of stopping at SHUTDOWN
+	detached   bool  // the driver forgot the process (it keeps running)
+	// removed wakes detach waits: alias → channel closed on DEVICE_DELETED.
+	removed map[string]chan struct{}
+
+	exited chan struct{} // closed once the stop has been fully handled
+}
+
+// startOptions shape one start.
+type startOptions struct {
+	paused      bool
+	autodestroy *conn
+	// incoming is a saved state file to restore from.
+	incoming     string
+	runReason    int32
+	startDetail  int32
+	pausedReason int32
+}
+
+// start launches QEMU for o (qemuProcessStart). The caller holds the job
+// and has checked that o is inactive.
+func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (err error) {
+	o.mu.Lock()
+	def, cerr := copyDef(o.inactiveDef())
+	o.mu.Unlock()
+	if cerr != nil {
+		return cerr
+	}
+	if opts.runReason == 0 {
+		opts.runReason, opts.startDetail = runningBooted, detStartedBooted
+	}
+	d.mu.Lock()
+	id := d.nextID
+	d.nextID++
+	d.mu.Unlock()
+	def.ID = int(id)
+
+	p := &qemuProcess{d: d, o: o, exited: make(chan struct{}), removed: map[string]chan struct{}{}}
+	var r reverter
+	defer func() {
+		if err != nil {
+			r.rollback()
+		}
+	}()
+
+	var qc *caps.Caps
+	if err := r.step("capabilities", func() error {
+		bin := d.Emulator
+		if def.Devices != nil && def.Devices.Emulator != "" {
+			bin = def.Devices.Emulator
+		}
+		var e error
+		qc, e = d.caps.Lookup(ctx, bin)
+		if e != nil {
+			return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "Failed to probe capabilities for %s: %v", bin, e)
+		}
+		p.caps = qc
+		return nil
+	}, nil); err != nil {
+		return err
+	}
+	if err := r.step("validate", func() error { return d.validateForStart(def) }, nil); err != nil {
+		return err
+	}
+	p.libDir = d.paths.DomainLibDir(int(id), def.Name)
+	p.monPath = filepath.Join(p.libDir, "monitor.sock")
+	p.logPath = d.paths.LogFile(def.Name)
+	if err := r.step("private-dir", func() error {
+		os.RemoveAll(p.libDir)
+		if err := os.MkdirAll(p.libDir, 0o750); err != nil {
+			return err
+		}
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(p.libDir, "master-key.aes"), key, 0o600)
+	}, func() { os.RemoveAll(p.libDir) }); err != nil {
+		return err
+	}
+	var listener *net.UnixListener
+	var listenFile *os.File
+	if err := r.step("monitor-socket", func() error {
+		l, err := net.ListenUnix("unix", &net.UnixAddr{Name: p.monPath, Net: "unix"})
+		if err != nil {
+			return virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "Failed to bind socket to '%s': %v", p.monPath, err)
+		}
+		l.SetUnlinkOnClose(false)
+		listener = l
+		listenFile, err = l.File()
+		return err
+	}, func() {
+		if listener != nil {
+			listener.Close()
+		}
+		if listenFile != nil {
+			listenFile.Close()
+		}
+		os.Remove(p.monPath)
+	}); err != nil {
+		return err
+	}
+	var cmd *command.Command
+	if err := r.step("command-line", func() error {
+		var e error
+		cmd, e = d.buildCommand(def, qc, p)
+		return e
+	}, nil); err != nil {
+		return err
+	}
+	if opts.incoming != "" {
+		cmd.Arg("-incoming", "defer")
+	}
+	var logf *os.File
+	if err := r.step("log", func() error {
+		var e error
+		logf, e = os.OpenFile(p.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if e != nil {
+			return virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "failed to create logfile %s: %v", p.logPath, e)
+		}
+		_, e = logf.WriteString(logHeader(qc) + cmd.String() + "\n")
+		return e
+	}, func() { logf.Close() }); err != nil {
+		return err
+	}
+	if err := r.step("spawn", func() error {
+		c := cmd.Cmd()
+		c.ExtraFiles = []*os.File{listenFile}
+		c.Stdout, c.Stderr = logf, logf
+		proc, e := d.runner.Start(ctx, c)
+		if e != nil {
+			return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "failed to start QEMU: %v", e)
+		}
+		p.child, p.pid = proc, proc.Pid()
+		return writeFileAtomic(d.paths.PidFile(def.Name), []byte(itoa(p.pid)+"\n"), 0o644)
+	}, func() {
+		p.kill(true)
+		os.Remove(d.paths.PidFile(def.Name))
+	}); err != nil {
+		return err
+	}
+	// QEMU holds its own copy of the listening socket now; dropping ours
+	// makes a dead QEMU show up as a refused or closed connection.
+	listenFile.Close()
+	listenFile = nil
+	listener.Close()
+	listener = nil
+
+	if err := r.step("monitor", func() error {
+		mctx, cancel := context.WithTimeout(ctx, monitorTimeout)
+		defer cancel()
+		go func() {
+			select {
+			case <-p.child.Done():
+				cancel()
+			case <-mctx.Done():
+			}
+		}()
+		mon, e := qmp.Dial(mctx, p.monPath, qmp.Options{OnEvent: p.handleEvent})
+		if e != nil {
+			return p.startFailure(e)
+		}
+		p.mon = mon
+		return nil
+	}, func() {
+		if p.mon != nil {
+			p.mon.Close()
+		}
+	}); err != nil {
+		return err
+	}
+	if err := r.step("runtime-state", func() error { return p.queryRuntime(ctx, def) }, nil); err != nil {
+		return p.startFailure(err)
+	}
+	if opts.incoming != "" {
+		if err := r.step("incoming", func() error { return p.migrateIncoming(ctx, opts.incoming) }, nil); err != nil {
+			return err
+		}
+	}
+
+	o.mu.Lock()
+	o.live, o.proc, o.id = def, p, id
+	if opts.paused {
+		reason := opts.pausedReason
+		if reason == 0 {
+			reason = pausedUser
+		}
+		o.setState(statePaused, reason)
+	} else {
+		// Running before cont: QEMU's RESUME event then finds nothing to change.
+		o.setState(stateRunning, opts.runReason)
+	}
+	o.mu.Unlock()
+	unpublish := func() {
+		o.mu.Lock()
+		o.live, o.proc, o.id = nil, nil, -1
+		o.setState(stateShutoff, shutoffFailed)
+		o.mu.Unlock()
+	}
+	if err := r.step("status", func() error { return d.writeStatus(o) }, func() {
+		os.Remove(d.paths.StatusFile(def.Name))
+		unpublish()
+	}); err != nil {
+		return err
+	}
+	if !opts.paused {
+		if err := r.step("cont", func() error {
+			_, e := p.mon.Execute(ctx, "cont", nil)
+			return e
+		}, nil); err != nil {
+			return p.startFailure(err)
+		}
+	}
+	r.commit()
+	go p.watch()
+	if opts.autodestroy != nil {
+		c := opts.autodestroy
+		c.onClose(func() { d.autodestroy(o, p) })
+	}
+	ref := o.refLocked()
+	d.emit(ref, evStarted, opts.startDetail)
+	if opts.paused {
+		d.emit(ref, evSuspended, detSuspendedPaused)
+	}
+	return nil
+}
+
+func (o *domainObj) refLocked() driver.DomainRef {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.ref()
+}
+
+// startFailure words a failed start as libvirt does, with QEMU's last
+// words from the log when it died.
+func (p *qemuProcess) startFailure(cause error) error {
+	dead := false
+	if p.child != nil {
+		select {
+		case <-p.child.Done():
+			dead = true
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	if !dead && !qmp.IsEOF(cause) && !errors.Is(cause, context.Canceled) {
+		var de *qmp.DisconnectError
+		if !errors.As(cause, &de) && !errors.Is(cause, syscall.ECONNREFUSED) {
+			return cause
+		}
+	}
+	msg := lastLogError(p.logPath)
+	if msg == "" {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "QEMU unexpectedly closed the monitor")
+	}
+	return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "qemu unexpectedly closed the monitor: %s", msg)
+}
+
+// lastLogError returns what QEMU printed after the command line in its
+// log, as libvirt quotes it in start errors.
+func lastLogError(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	s := string(data)
+	if i := strings.LastIndex(s, "starting up libvirt version"); i >= 0 {
+		s = s[i:]
+	}
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	var out []string
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
+		if strings.HasSuffix(l, " \\") || strings.Contains(l, "starting up libvirt") || !strings.Contains(l, "qemu") && len(out) > 0 {
+			break
+		}
+		out = append([]string{l}, out...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// logHeader is the first line libvirt writes to a domain log at start.
+func logHeader(qc *caps.Caps) string {
+	host, _ := os.Hostname()
+	var uts syscall.Utsname
+	kernel := ""
+	if syscall.Uname(&uts) == nil {
+		b := make([]byte, 0, len(uts.Release))
+		for _, c := range uts.Release {
+			if c == 0 {
+				break
+			}
+			b = append(b, byte(c))
+		}
+		kernel = string(b)
+	}
+	ver := ""
+	if qc != nil {
+		ver = qc.VersionString()
+		if qc.Package != "" {
+			ver += qc.Package
+		}
+	}
+	return fmt.Sprintf("%s: starting up libvirt version: 9.0.0, package: govirt, qemu version: %s, kernel: %s, hostname: %s\n",
+		logTime(time.Now()), ver, kernel, host)
+}
+
+func logTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000-0700") }
+
+// buildCommand is the command line for a real start: real paths and the
+// monitor's listening socket as fd 3.
+func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess) (*command.Command, error) {
+	short := command.DomainShortName(def.ID, def.Name)
+	next := 4
+	ctx := &command.Context{
+		Privileged:       d.privileged,
+		PassEnv:          passEnv(),
+		LibDir:           p.libDir,
+		ChannelTargetDir: filepath.Join(d.paths.ChannelDir, "domain-"+short),
+		MemoryBackingDir: filepath.Join(d.paths.LibDir, "ram", short),
+		NVRAMDir:         filepath.Join(d.paths.LibDir, "nvram"),
+		StateDir:         d.paths.StateDir,
+		ConfigDir:        d.paths.ConfigDir,
+		MonitorFD:        3,
+		MonitorPath:      p.monPath,
+		LogTimestamp:     true,
+		SeccompSandbox:   -1,
+		HostArch:         "x86_64",
+		ShortName:        short,
+		NextFD:           func() int { n := next; next++; return n },
+	}
+	cmd, err := command.Build(def, qc, ctx)
+	if err != nil {
+		return nil, err
+	}
+	addGraphicsFallback(cmd, def)
+	return cmd, nil
+}
+
+// passEnv is virCommandAddEnvPassCommon's set.
+func passEnv() []string {
+	env := []string{"LC_ALL=C"}
+	path := os.Getenv("PATH")
+	if path == "" {
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	}
+	env = append(env, "PATH="+path)
+	for _, k := range []string{"USER", "LOGNAME"} {
+		if v := os.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// addGraphicsFallback adds -vnc for a VNC display when the command
+// builder has not (yet) emitted it, with the port picked as libvirt's
+// autoport does (the first free one from 5900).
+func addGraphicsFallback(cmd *command.Command, def *domain.Def) {
+	if def.Devices == nil {
+		return
+	}
+	for _, a := range cmd.Args {
+		if a == "-vnc" || a == "-spice" {
+			return
+		}
+	}
+	for _, g := range def.Devices.Graphics() {
+		gr := g.Graphics()
+		if gr == nil || gr.Type != "vnc" {
+			continue
+		}
+		listen := "127.0.0.1"
+		for _, l := range gr.Listens {
+			if l.Type == "address" && l.Address != "" {
+				listen = l.Address
+			}
+		}
+		port := gr.Port
+		if gr.AutoPort || port <= 0 {
+			port = freeVNCPort(listen)
+			gr.Port = port
+		}
+		host := listen
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		// -display none keeps QEMU from opening a window besides VNC.
+		for i := 0; i+1 < len(cmd.Args); i++ {
+			if cmd.Args[i] == "-display" && cmd.Args[i+1] == "none" {
+				cmd.Args = append(cmd.Args[:i], cmd.Args[i+2:]...)
+				break
+			}
+		}
+		cmd.Arg("-vnc", fmt.Sprintf("%s:%d", host, port-5900))
+		return
+	}
+}
+
+var vncPorts struct {
+	mu   sync.Mutex
+	used map[int]bool
+}
+
+func freeVNCPort(listen string) int {
+	vncPorts.mu.Lock()
+	defer vncPorts.mu.Unlock()
+	if vncPorts.used == nil {
+		vncPorts.used = map[int]bool{}
+	}
+	for port := 5900; port < 65535; port++ {
+		if vncPorts.used[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(listen, itoa(port)))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		vncPorts.used[port] = true
+		return port
+	}
+	return 5900
+}
+
+func releaseVNCPorts(def *domain.Def) {
+	if def == nil || def.Devices == nil {
+		return
+	}
+	vncPorts.mu.Lock()
+	defer vncPorts.mu.Unlock()
+	for _, g := range def.Devices.Graphics() {
+		if gr := g.Graphics(); gr != nil && gr.Type == "vnc" && gr.AutoPort {
+			delete(vncPorts.used, gr.Port)
+		}
+	}
+}
+
+// queryRuntime reads what QEMU decided at start: pty paths and vcpu
+// threads — two queries in all, however many devices there are.
+func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) error {
+	var chardevs []struct {
+		Label    string `json:"label"`
+		Filename string `json:"filename"`
+	}
+	if err := p.mon.ExecuteInto(ctx, "query-chardev", nil, &chardevs); err != nil {
+		return err
+	}
+	ptys := map[string]string{}
+	for _, c := range chardevs {
+		if path, ok := strings.CutPrefix(c.Filename, "pty:"); ok {
+			ptys[c.Label] = path
+		}
+	}
+	if def.Devices != nil {
+		for _, kind := range []string{"serial", "parallel", "channel", "console"} {
+			for i, dev := range def.Devices.Kind(kind) {
+				if dev.Chr == nil || dev.Chr.Type != "pty" {
+					continue
+				}
+				alias := dev.Info.Alias
+				if alias == "" {
+					alias = fmt.Sprintf("%s%d", kind, i)
+				}
+				if kind == "console" && i == 0 {
+					alias = "serial0"
+				}
+				if path, ok := ptys["char"+alias]; ok {
+					dev.Chr.Path = path
+				}
+			}
+		}
+	}
+	return p.queryVCPUs(ctx)
+}
+
+func (p *qemuProcess) queryVCPUs(ctx context.Context) error {
+	var cpus []struct {
+		Index  int `json:"cpu-index"`
+		Thread int `json:"thread-id"`
+	}
+	if err := p.mon.ExecuteInto(ctx, "query-cpus-fast", nil, &cpus); err != nil {
+		return err
+	}
+	p.vcpus = p.vcpus[:0]
+	for _, c := range cpus {
+		p.vcpus = append(p.vcpus, c.Thread)
+	}
+	return nil
+}
+
+// kill ends QEMU: SIGTERM, then SIGKILL after a short grace when force is
+// set (qemuProcessKill). It waits until the process is gone.
+func (p *qemuProcess) kill(force bool) bool {
+	if p.pid <= 0 {
+		return true
+	}
+	_ = syscall.Kill(p.pid, syscall.SIGTERM)
+	if p.waitGone(time.Second) {
+		return true
+	}
+	if !force {
+		if p.waitGone(9 * time.Second) {
+			return true
+		}
+		return false
+	}
+	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	return p.waitGone(5 * time.Second)
+}
+
+// waitGone waits up to d for QEMU to exit.
+func (p *qemuProcess) waitGone(d time.Duration) bool {
+	if p.child != nil {
+		select {
+		case <-p.child.Done():
+			return true
+		case <-time.After(d):
+			return false
+		}
+	}
+	deadline := time.Now().Add(d)
+	for {
+		if !pidAlive(p.pid) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// pidAlive reports whether pid exists and is not a zombie.
+func pidAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2] != 'Z'
+	}
+	return true
+}
+
+// detach forgets the process without stopping it (tests simulating a
+// daemon that died).
+func (p *qemuProcess) detach() {
+	p.mu.Lock()
+	p.detached = true
+	p.mu.Unlock()
+	if p.mon != nil {
+		p.mon.Close()
+	}
+}
+
+// watch waits for the monitor to end and handles QEMU's exit: a stop the
+// driver asked for, a guest shutdown, or a crash.
+func (p *qemuProcess) watch() {
+	<-p.mon.Done()
+	p.mu.Lock()
+	detached := p.detached
+	p.mu.Unlock()
+	if detached {
+		return
+	}
+	if !p.waitGone(3 * time.Second) {
+		// The monitor closed under a live QEMU: nothing can drive it.
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		p.waitGone(5 * time.Second)
+	}
+	p.mu.Lock()
+	reason, detail := shutoffCrashed, detStoppedCrashed
+	switch {
+	case p.stopping:
+		reason, detail = p.stopReason, p.stopDetail
+	case p.shutdown:
+		reason, detail = shutoffShutdown, detStoppedShutdown
+	}
+	p.mu.Unlock()
+	p.d.processStopped(p.o, p, reason, detail)
+}
+
+// processStopped cleans up after QEMU ended (qemuProcessStop): status,
+// pid file and private directory go, the domain is shut off with reason,
+// and the event is sent.
+func (d *Driver) processStopped(o *domainObj, p *qemuProcess, reason, detail int32) {
+	o.mu.Lock()
+	if o.proc != p {
+		o.mu.Unlock()
+		close(p.exited)
+		return
+	}
+	name := o.def.Name
+	ref := o.ref()
+	live := o.live
+	os.Remove(d.paths.StatusFile(name))
+	os.Remove(d.paths.PidFile(name))
+	os.RemoveAll(p.libDir)
+	if f, err := os.OpenFile(p.logPath, os.O_WRONLY|os.O_APPEND, 0); err == nil {
+		fmt.Fprintf(f, "%s: shutting down, reason=%s\n", logTime(time.Now()), shutoffReasonName(reason))
+		f.Close()
+	}
+	releaseVNCPorts(live)
+	o.proc, o.live, o.id = nil, nil, -1
+	if o.newDef != nil {
+		o.def, o.newDef = o.newDef, nil
+	}
+	o.setState(stateShutoff, reason)
+	transient := !o.persistent
+	o.mu.Unlock()
+	if transient {
+		d.removeObj(o)
+	}
+	d.emit(ref, evStopped, detail)
+	close(p.exited)
+}
+
+// stop has the driver end QEMU with a reason, and waits until the stop
+// is handled.
+func (p *qemuProcess) stop(reason, detail int32, force bool) error {
+	p.mu.Lock()
+	p.stopping, p.stopReason, p.stopDetail = true, reason, detail
+	p.mu.Unlock()
+	if !p.kill(force) {
+		p.mu.Lock()
+		p.stopping = false
+		p.mu.Unlock()
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to kill qemu process with SIGTERM")
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+	}
+	return nil
+}
+
+// handleEvent turns QMP events into state changes and libvirt events
+// (qemuProcessHandle*).
+func (p *qemuProcess) handleEvent(ev qmp.Event) {
+	o, d := p.o, p.d
+	switch ev.Name {
+	case "SHUTDOWN":
+		var data struct {
+			Guest  bool   `json:"guest"`
+			Reason string `json:"reason"`
+		}
+		_ = json.Unmarshal(ev.Data, &data)
+		p.mu.Lock()
+		p.shutdown = true
+		fake := p.fakeReboot
+		stopping := p.stopping
+		p.mu.Unlock()
+		if stopping {
+			return
+		}
+		detail := detShutdownHost
+		if data.Guest {
+			detail = detShutdownGuest
+		}
+		if fake {
+			go p.finishFakeReboot()
+			return
+		}
+		o.mu.Lock()
+		if o.proc != p {
+			o.mu.Unlock()
+			return
+		}
+		o.setState(stateShutdown, shutdownUser)
+		ref := o.ref()
+		o.mu.Unlock()
+		d.emit(ref, evShutdown, detail)
+		_ = d.writeStatus(o)
+		// on_poweroff='destroy': QEMU runs with -no-shutdown and is
+		// ended here (qemuProcessShutdownOrReboot).
+		go func() {
+			p.mu.Lock()
+			p.stopping, p.stopReason, p.stopDetail = true, shutoffShutdown, detStoppedShutdown
+			p.mu.Unlock()
+			p.kill(true)
+		}()
+	case "STOP":
+		o.mu.Lock()
+		if o.proc != p || o.state != stateRunning {
+			o.mu.Unlock()
+			return
+		}
+		reason := int32(0)
+		p.mu.Lock()
+		if p.shutdown {
+			reason = pausedShutdown
+		}
+		p.mu.Unlock()
+		o.setState(statePaused, reason)
+		ref := o.ref()
+		o.mu.Unlock()
+		_ = d.writeStatus(o)
+		d.emit(ref, evSuspended, detSuspendedPaused)
+	case "RESUME":
+		o.mu.Lock()
+		if o.proc != p || o.state != statePaused {
+			o.mu.Unlock()
+			return
+		}
+		o.setState(stateRunning, runningUnpaused)
+		ref := o.ref()
+		o.mu.Unlock()
+		_ = d.writeStatus(o)
+		d.emit(ref, evResumed, detResumedUnpaused)
+	case "RESET":
+		ref := o.refLocked()
+		d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDReboot,
+			Payload: &driver.DomainEventRebootMsg{Dom: ref}})
+	case "DEVICE_DELETED":
+		var data struct {
+			Device string `json:"device"`
+		}
+		_ = json.Unmarshal(ev.Data, &data)
+		if data.Device == "" {
+			return
+		}
+		p.deviceRemoved(data.Device)
+	}
+}
+
+// finishFakeReboot resets and resumes a guest that powered off for a
+// reboot requested through ACPI (qemuProcessFakeReboot).
+func (p *qemuProcess) finishFakeReboot() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := p.mon.Execute(ctx, "system_reset", nil); err != nil {
+		return
+	}
+	p.mu.Lock()
+	p.fakeReboot, p.shutdown = false, false
+	p.mu.Unlock()
+	o := p.o
+	o.mu.Lock()
+	wasPaused := o.state == statePaused
+	o.setState(stateRunning, runningBooted)
+	ref := o.ref()
+	o.mu.Unlock()
+	if _, err := p.mon.Execute(ctx, "cont", nil); err != nil {
+		return
+	}
+	if wasPaused {
+		p.d.emit(ref, evResumed, detResumedUnpaused)
+	}
+	_ = p.d.writeStatus(o)
+}
+
+func shutoffReasonName(r int32) string {
+	names := []string{"unknown", "shutdown", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot", "daemon"}
+	if r >= 0 && int(r) < len(names) {
+		return names[r]
+	}
+	return "unknown"
+}

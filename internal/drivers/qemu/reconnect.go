@@ -1,0 +1,161 @@
+package qemu
+
+import (
+	"context"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/internal/qmp"
+)
+
+// reconnectAll picks up every guest a previous daemon left running, from
+// its status file alone (qemuProcessReconnectAll): the pid must be alive
+// and the monitor must answer; otherwise the guest is reported shut off
+// and its leftovers are cleaned.
+func (d *Driver) reconnectAll() {
+	entries, err := os.ReadDir(d.paths.StateDir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".xml")
+		if !ok || strings.HasPrefix(name, ".") {
+			continue
+		}
+		d.reconnect(name)
+	}
+}
+
+func (d *Driver) reconnect(name string) {
+	path := d.paths.StatusFile(name)
+	st, err := readStatusFile(path)
+	if err != nil {
+		d.log.Warn("cannot read status file", "file", path, "err", err)
+		os.Remove(path)
+		return
+	}
+	d.mu.Lock()
+	o := d.findByUUID(st.def.UUID)
+	if o == nil {
+		o = &domainObj{def: st.def, id: -1}
+		d.domains = append(d.domains, o)
+	}
+	if int32(st.def.ID) >= d.nextID {
+		d.nextID = int32(st.def.ID) + 1
+	}
+	d.mu.Unlock()
+
+	qc := caps.New(st.def.Devices.Emulator)
+	qc.Set(st.flags...)
+	p := &qemuProcess{d: d, o: o, pid: st.pid, monPath: st.monPath, libDir: st.libDir,
+		caps: qc, vcpus: st.vcpus, logPath: d.paths.LogFile(name), fakeReboot: st.fakeReboot,
+		exited: make(chan struct{}), removed: map[string]chan struct{}{}}
+
+	cleanup := func(reason int32) {
+		os.Remove(path)
+		os.Remove(d.paths.PidFile(name))
+		if st.libDir != "" {
+			os.RemoveAll(st.libDir)
+		}
+		o.mu.Lock()
+		o.setState(stateShutoff, reason)
+		persistent := o.persistent
+		o.mu.Unlock()
+		if !persistent {
+			d.removeObj(o)
+		}
+	}
+	if !pidAlive(st.pid) {
+		// It died while no daemon watched: a guest that was shutting
+		// down finished, anything else crashed.
+		reason := shutoffCrashed
+		if st.state == stateShutdown {
+			reason = shutoffShutdown
+		}
+		cleanup(reason)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	mon, err := qmp.Dial(ctx, st.monPath, qmp.Options{OnEvent: p.handleEvent})
+	if err != nil {
+		d.log.Warn("cannot reconnect to QEMU monitor; killing it", "domain", name, "err", err)
+		p.kill(true)
+		cleanup(shutoffFailed)
+		return
+	}
+	p.mon = mon
+	// The guest may have changed state while nobody listened.
+	var qs struct {
+		Running bool   `json:"running"`
+		Status  string `json:"status"`
+	}
+	state, reason := st.state, st.reason
+	if err := mon.ExecuteInto(ctx, "query-status", nil, &qs); err == nil {
+		switch {
+		case qs.Running && state == statePaused:
+			state, reason = stateRunning, runningUnpaused
+		case !qs.Running && state == stateRunning:
+			state, reason = statePaused, 0
+			if qs.Status == "shutdown" {
+				state, reason = stateShutdown, shutdownUser
+			}
+		}
+	}
+	o.mu.Lock()
+	o.live, o.proc, o.id = st.def, p, int32(st.def.ID)
+	o.setState(state, reason)
+	o.mu.Unlock()
+	go p.watch()
+	_ = d.writeStatus(o)
+	if state == stateShutdown {
+		// The guest powered off while no daemon listened: finish the job.
+		go func() {
+			p.mu.Lock()
+			p.shutdown, p.stopping, p.stopReason, p.stopDetail = true, true, shutoffShutdown, detStoppedShutdown
+			p.mu.Unlock()
+			p.kill(true)
+		}()
+	}
+}
+
+// autostartAll starts the inactive domains marked for autostart
+// (qemuAutostartDomains).
+func (d *Driver) autostartAll() {
+	d.mu.Lock()
+	var todo []*domainObj
+	for _, o := range d.domains {
+		o.mu.Lock()
+		if o.autostart && o.proc == nil {
+			todo = append(todo, o)
+		}
+		o.mu.Unlock()
+	}
+	d.mu.Unlock()
+	for _, o := range todo {
+		ctx := context.Background()
+		if err := o.job.acquire(ctx, "start", "autostart"); err != nil {
+			continue
+		}
+		o.mu.Lock()
+		active := o.proc != nil
+		o.mu.Unlock()
+		if !active {
+			opts := startOptions{}
+			if d.hasManagedSave(o) {
+				opts = d.managedRestoreOptions(o)
+			}
+			if err := d.start(ctx, o, opts); err != nil {
+				d.log.Error("failed to autostart VM", "name", o.name(), "err", err)
+			} else if opts.incoming != "" {
+				os.Remove(opts.incoming)
+			}
+		}
+		o.job.end()
+	}
+}
+
+var _ = domain.ParseStatus

@@ -1,0 +1,375 @@
+package qemu
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"os"
+	"time"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// The save image header (qemu_saveimage.h's virQEMUSaveHeader): a magic,
+// which stays "…Part" until the image is complete, then the XML and the
+// migration stream.
+const (
+	saveMagic        = "LibvirtQemudSave"
+	savePartialMagic = "LibvirtQemudPart"
+	saveVersion      = 2
+	saveHeaderSize   = 16 + 4*5 + 4*15
+	// saveAlign puts the migration stream on a page boundary.
+	saveAlign = 4096
+)
+
+type saveHeader struct {
+	version, dataLen, wasRunning, compressed, cookieOffset uint32
+}
+
+func (h saveHeader) encode(magic string) []byte {
+	b := make([]byte, saveHeaderSize)
+	copy(b, magic)
+	le := binary.LittleEndian
+	le.PutUint32(b[16:], h.version)
+	le.PutUint32(b[20:], h.dataLen)
+	le.PutUint32(b[24:], h.wasRunning)
+	le.PutUint32(b[28:], h.compressed)
+	le.PutUint32(b[32:], h.cookieOffset)
+	return b
+}
+
+func invalidSave(path string) error {
+	return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "image magic is incorrect")
+}
+
+// readSaveImage reads the header and the domain XML of a save image and
+// returns where the migration stream starts.
+func readSaveImage(path string) (h saveHeader, xml string, offset int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return h, "", 0, virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "Failed to open domain image file '%s': %s", path, errnoText(err))
+	}
+	defer f.Close()
+	hdr := make([]byte, saveHeaderSize)
+	if _, err := io.ReadFull(f, hdr); err != nil {
+		return h, "", 0, virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to read qemu header")
+	}
+	if string(hdr[:16]) == savePartialMagic {
+		return h, "", 0, virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "save image is incomplete")
+	}
+	if string(hdr[:16]) != saveMagic {
+		return h, "", 0, invalidSave(path)
+	}
+	le := binary.LittleEndian
+	h = saveHeader{le.Uint32(hdr[16:]), le.Uint32(hdr[20:]), le.Uint32(hdr[24:]), le.Uint32(hdr[28:]), le.Uint32(hdr[32:])}
+	if h.version > saveVersion {
+		return h, "", 0, virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "image version is not supported (%d > %d)", h.version, saveVersion)
+	}
+	data := make([]byte, h.dataLen)
+	if _, err := io.ReadFull(f, data); err != nil {
+		return h, "", 0, virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to read domain XML")
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		data = data[:i]
+	}
+	return h, string(data), int64(saveHeaderSize) + int64(h.dataLen), nil
+}
+
+// saveTo migrates a running domain into path and stops it
+// (qemuDomainSaveInternal): pause, write header and XML, migrate to the
+// file descriptor, mark the image complete, stop QEMU.
+func (d *Driver) saveTo(ctx context.Context, o *domainObj, p *qemuProcess, path string, xmlOverride *string) error {
+	o.mu.Lock()
+	wasRunning := o.state == stateRunning
+	xml := o.live.Format(domain.FormatSecure | domain.FormatInactive)
+	if o.persistent {
+		// The image restores the definition the guest runs with.
+		xml = o.live.Format(domain.FormatSecure | domain.FormatInactive)
+	}
+	o.mu.Unlock()
+	if xmlOverride != nil && *xmlOverride != "" {
+		xml = *xmlOverride
+	}
+	if wasRunning {
+		o.mu.Lock()
+		o.setState(statePaused, pausedSave)
+		ref := o.ref()
+		o.mu.Unlock()
+		if _, err := p.mon.Execute(ctx, "stop", nil); err != nil {
+			o.mu.Lock()
+			o.setState(stateRunning, runningUnpaused)
+			o.mu.Unlock()
+			return err
+		}
+		d.emit(ref, evSuspended, detSuspendedPaused)
+	}
+	resume := func() {
+		if wasRunning {
+			o.mu.Lock()
+			o.setState(stateRunning, 7) // save canceled
+			ref := o.ref()
+			o.mu.Unlock()
+			if _, err := p.mon.Execute(context.Background(), "cont", nil); err == nil {
+				d.emit(ref, evResumed, detResumedUnpaused)
+			}
+		}
+	}
+	data := append([]byte(xml), 0)
+	pad := (saveAlign - (saveHeaderSize+len(data))%saveAlign) % saveAlign
+	data = append(data, make([]byte, pad)...)
+	h := saveHeader{version: saveVersion, dataLen: uint32(len(data))}
+	if wasRunning {
+		h.wasRunning = 1
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		resume()
+		return virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "Failed to create file '%s': %s", path, errnoText(err))
+	}
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(path)
+		resume()
+		return err
+	}
+	if _, err := f.Write(append(h.encode(savePartialMagic), data...)); err != nil {
+		return fail(err)
+	}
+	if err := p.mon.GetFD(ctx, "migrate", f); err != nil {
+		return fail(err)
+	}
+	if _, err := p.mon.Execute(ctx, "migrate", map[string]any{"uri": "fd:migrate"}); err != nil {
+		return fail(err)
+	}
+	if err := p.waitMigration(ctx); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if _, err := f.WriteAt([]byte(saveMagic), 0); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		return fail(err)
+	}
+	return p.stop(shutoffSaved, detStoppedSaved, true)
+}
+
+// waitMigration polls query-migrate until the migration ends.
+func (p *qemuProcess) waitMigration(ctx context.Context) error {
+	for {
+		var st struct {
+			Status    string `json:"status"`
+			ErrorDesc string `json:"error-desc"`
+		}
+		if err := p.mon.ExecuteInto(ctx, "query-migrate", nil, &st); err != nil {
+			return err
+		}
+		switch st.Status {
+		case "completed":
+			return nil
+		case "failed", "cancelled":
+			msg := st.ErrorDesc
+			if msg == "" {
+				msg = st.Status
+			}
+			return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "operation failed: job 'migration out' failed: %s", msg)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// migrateIncoming loads a saved state into a QEMU started with
+// -incoming defer.
+func (p *qemuProcess) migrateIncoming(ctx context.Context, path string) error {
+	_, _, offset, err := readSaveImage(path)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return err
+	}
+	if err := p.mon.GetFD(ctx, "incoming", f); err != nil {
+		return err
+	}
+	if _, err := p.mon.Execute(ctx, "migrate-incoming", map[string]any{"uri": "fd:incoming"}); err != nil {
+		return err
+	}
+	for {
+		var st struct {
+			Status string `json:"status"`
+		}
+		if err := p.mon.ExecuteInto(ctx, "query-migrate", nil, &st); err != nil {
+			return err
+		}
+		switch st.Status {
+		case "completed":
+			return nil
+		case "failed", "cancelled":
+			return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "operation failed: job 'migration in' failed")
+		}
+		var qs struct {
+			Status string `json:"status"`
+		}
+		if err := p.mon.ExecuteInto(ctx, "query-status", nil, &qs); err == nil && qs.Status == "paused" && st.Status == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+var _ = json.Marshal
+
+// DomainSave saves a running domain to a file and stops it.
+func (c *conn) DomainSave(ctx context.Context, dom driver.DomainRef, to string) error {
+	return c.DomainSaveFlags(ctx, dom, to, nil, 0)
+}
+
+// DomainSaveFlags saves a running domain to a file and stops it.
+func (c *conn) DomainSaveFlags(ctx context.Context, dom driver.DomainRef, to string, dxml *string, flags uint32) error {
+	const saveBypassCache, saveRunning, savePaused = 1 << 0, 1 << 1, 1 << 2
+	if err := unsupportedFlags(flags, saveBypassCache|saveRunning|savePaused, "qemuDomainSaveFlags"); err != nil {
+		return err
+	}
+	return c.modifyRunning(ctx, dom, "virDomainSaveFlags", "remoteDispatchDomainSaveFlags", func(o *domainObj, p *qemuProcess) error {
+		return c.d.saveTo(ctx, o, p, to, dxml)
+	})
+}
+
+// DomainRestore starts a domain from a save image.
+func (c *conn) DomainRestore(ctx context.Context, from string) error {
+	return c.DomainRestoreFlags(ctx, from, nil, 0)
+}
+
+// DomainRestoreFlags starts a domain from a save image, running or
+// paused as it was saved or as flags say.
+func (c *conn) DomainRestoreFlags(ctx context.Context, from string, dxml *string, flags uint32) error {
+	const restoreBypassCache, restoreRunning, restorePaused = 1 << 0, 1 << 1, 1 << 2
+	if err := c.denyReadOnly("virDomainRestoreFlags"); err != nil {
+		return err
+	}
+	if err := unsupportedFlags(flags, restoreBypassCache|restoreRunning|restorePaused, "qemuDomainRestoreFlags"); err != nil {
+		return err
+	}
+	h, xml, _, err := readSaveImage(from)
+	if err != nil {
+		return err
+	}
+	if dxml != nil && *dxml != "" {
+		xml = *dxml
+	}
+	d := c.d
+	def, err := d.parseDef(ctx, xml, 0)
+	if err != nil {
+		return err
+	}
+	o, existed, err := d.addObj(def, true)
+	if err != nil {
+		return err
+	}
+	if err := o.job.acquire(ctx, "modify", "remoteDispatchDomainRestoreFlags"); err != nil {
+		return err
+	}
+	defer o.job.end()
+	if existed {
+		o.mu.Lock()
+		o.newDef = o.def
+		o.def = def
+		o.mu.Unlock()
+	}
+	paused := h.wasRunning == 0
+	if flags&restoreRunning != 0 {
+		paused = false
+	}
+	if flags&restorePaused != 0 {
+		paused = true
+	}
+	opts := startOptions{incoming: from, paused: paused, runReason: runningRestored, startDetail: detStartedRestored, pausedReason: pausedSave}
+	if err := d.start(ctx, o, opts); err != nil {
+		o.mu.Lock()
+		persistent := o.persistent
+		if existed && o.newDef != nil {
+			o.def, o.newDef = o.newDef, nil
+		}
+		o.mu.Unlock()
+		if !persistent {
+			d.removeObj(o)
+		}
+		return err
+	}
+	return nil
+}
+
+func (d *Driver) hasManagedSave(o *domainObj) bool {
+	_, err := os.Stat(d.paths.ManagedSaveFile(o.name()))
+	return err == nil
+}
+
+func (d *Driver) managedRestoreOptions(o *domainObj) startOptions {
+	path := d.paths.ManagedSaveFile(o.name())
+	h, _, _, err := readSaveImage(path)
+	paused := err == nil && h.wasRunning == 0
+	return startOptions{incoming: path, paused: paused, runReason: runningRestored, startDetail: detStartedRestored, pausedReason: pausedSave}
+}
+
+// DomainManagedSave saves a running domain to the driver's own image,
+// which the next start restores.
+func (c *conn) DomainManagedSave(ctx context.Context, dom driver.DomainRef, flags uint32) error {
+	if err := unsupportedFlags(flags, 1<<0|1<<1|1<<2, "qemuDomainManagedSave"); err != nil {
+		return err
+	}
+	return c.modifyRunning(ctx, dom, "virDomainManagedSave", "remoteDispatchDomainManagedSave", func(o *domainObj, p *qemuProcess) error {
+		o.mu.Lock()
+		persistent := o.persistent
+		o.mu.Unlock()
+		if !persistent {
+			return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "cannot do managed save for transient domain")
+		}
+		return c.d.saveTo(ctx, o, p, c.d.paths.ManagedSaveFile(o.name()), nil)
+	})
+}
+
+// DomainHasManagedSaveImage reports whether a managed save image exists.
+func (c *conn) DomainHasManagedSaveImage(ctx context.Context, dom driver.DomainRef, flags uint32) (int32, error) {
+	o, err := c.d.lookup(dom)
+	if err != nil {
+		return 0, err
+	}
+	if c.d.hasManagedSave(o) {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// DomainManagedSaveRemove deletes the managed save image.
+func (c *conn) DomainManagedSaveRemove(ctx context.Context, dom driver.DomainRef, flags uint32) error {
+	if err := c.denyReadOnly("virDomainManagedSaveRemove"); err != nil {
+		return err
+	}
+	o, err := c.d.lookup(dom)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(c.d.paths.ManagedSaveFile(o.name())); err != nil && !os.IsNotExist(err) {
+		return virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "Failed to remove managed save file '%s': %s", c.d.paths.ManagedSaveFile(o.name()), errnoText(err))
+	}
+	return nil
+}
