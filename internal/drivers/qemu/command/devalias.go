@@ -91,10 +91,37 @@ func assignAliases(def *domain.Def) {
 			set(&x.Info, prefix+strconv.Itoa(i))
 		}
 	}
-	numbered("interface", "net")
+	// nets and host devices continue after the highest index already
+	// taken (qemuAssignDeviceNetAlias/HostdevAlias with idx -1); a
+	// hostdev-typed interface is named like a host device.
+	nextFree := func(prefix string, kinds ...string) int {
+		next := 0
+		for _, k := range kinds {
+			for _, x := range d.Kind(k) {
+				if n, err := strconv.Atoi(strings.TrimPrefix(x.Info.Alias, prefix)); err == nil && strings.HasPrefix(x.Info.Alias, prefix) && n >= next {
+					next = n + 1
+				}
+			}
+		}
+		return next
+	}
+	for _, n := range d.Interfaces() {
+		if n.Info.Alias != "" {
+			continue
+		}
+		if n.Attr("type") == "hostdev" {
+			n.Info.Alias = "hostdev" + strconv.Itoa(nextFree("hostdev", "interface", "hostdev"))
+		} else {
+			n.Info.Alias = "net" + strconv.Itoa(nextFree("net", "interface"))
+		}
+	}
 	numbered("filesystem", "fs")
 	numbered("sound", "sound")
-	numbered("hostdev", "hostdev")
+	for _, h := range d.Hostdevs() {
+		if h.Info.Alias == "" {
+			h.Info.Alias = "hostdev" + strconv.Itoa(nextFree("hostdev", "interface", "hostdev"))
+		}
+	}
 	numbered("redirdev", "redir")
 	numbered("video", "video")
 	numbered("input", "input")

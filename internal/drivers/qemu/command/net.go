@@ -15,40 +15,42 @@ func init() {
 	RegisterStep("net", buildNets)
 }
 
-// InterfaceFDs hands over the host descriptors of one interface: its tap
-// (or macvtap) descriptors, its vhost-net descriptors and the vDPA
-// device descriptor. A real start opens them before building the
-// command line; n is the number of queues.
-type InterfaceFDs interface {
+// HostFDs hands over the host descriptors devices need: an interface's
+// tap (or macvtap) descriptors, its vhost-net descriptors and its vDPA
+// device, a vhost-scsi host device's /dev/vhost-scsi. A real start opens
+// them before building the command line; n is the number of queues.
+type HostFDs interface {
 	TapFDs(net *domain.Device, n int) []int
 	VhostFDs(net *domain.Device, n int) []int
 	VDPAFD(net *domain.Device) int
+	VhostSCSIFD(hostdev *domain.Device) int
 }
 
 var (
-	interfaceFDsMu sync.Mutex
-	interfaceFDs   = map[*Context]InterfaceFDs{}
+	hostFDsMu sync.Mutex
+	hostFDs   = map[*Context]HostFDs{}
 )
 
-// SetInterfaceFDs installs the descriptor source used for ctx's builds.
+// SetHostFDs installs the descriptor source used for ctx's builds.
 // Without one the builder uses libvirt's test harness numbers: taps from
 // 3, vhost-net from 44, vDPA 1732.
-func SetInterfaceFDs(ctx *Context, fds InterfaceFDs) {
-	interfaceFDsMu.Lock()
-	defer interfaceFDsMu.Unlock()
+func SetHostFDs(ctx *Context, fds HostFDs) {
+	hostFDsMu.Lock()
+	defer hostFDsMu.Unlock()
 	if fds == nil {
-		delete(interfaceFDs, ctx)
+		delete(hostFDs, ctx)
 		return
 	}
-	interfaceFDs[ctx] = fds
+	hostFDs[ctx] = fds
 }
 
-// testInterfaceFDs mirrors the descriptors qemuxml2argvmock.c fakes.
-type testInterfaceFDs struct{}
+// testHostFDs mirrors the descriptors qemuxml2argvmock.c fakes.
+type testHostFDs struct{}
 
-func (testInterfaceFDs) TapFDs(_ *domain.Device, n int) []int   { return fdRange(3, n) }
-func (testInterfaceFDs) VhostFDs(_ *domain.Device, n int) []int { return fdRange(44, n) }
-func (testInterfaceFDs) VDPAFD(*domain.Device) int              { return 1732 }
+func (testHostFDs) TapFDs(_ *domain.Device, n int) []int   { return fdRange(3, n) }
+func (testHostFDs) VhostFDs(_ *domain.Device, n int) []int { return fdRange(44, n) }
+func (testHostFDs) VDPAFD(*domain.Device) int              { return 1732 }
+func (testHostFDs) VhostSCSIFD(*domain.Device) int         { return 3 }
 
 func fdRange(first, n int) []int {
 	out := make([]int, n)
@@ -58,13 +60,13 @@ func fdRange(first, n int) []int {
 	return out
 }
 
-func (b *Builder) interfaceFDs() InterfaceFDs {
-	interfaceFDsMu.Lock()
-	defer interfaceFDsMu.Unlock()
-	if f := interfaceFDs[b.Ctx]; f != nil {
+func (b *Builder) hostFDs() HostFDs {
+	hostFDsMu.Lock()
+	defer hostFDsMu.Unlock()
+	if f := hostFDs[b.Ctx]; f != nil {
 		return f
 	}
-	return testInterfaceFDs{}
+	return testHostFDs{}
 }
 
 // netModel is virDomainNetGetModelString.
@@ -140,7 +142,7 @@ func (b *Builder) buildInterface(n *domain.Device) error {
 	if queues == 0 {
 		queues = 1
 	}
-	fds := b.interfaceFDs()
+	fds := b.hostFDs()
 	switch typ {
 	case "hostdev":
 		// built with the other host devices

@@ -302,9 +302,12 @@ func (x *pciFlagsCtx) flags(r devRef) pciConnect {
 		mode := r.attr("mode")
 		typ := r.attr("type")
 		if mode == "" {
-			mode = "subsys"
+			mode = "subsystem"
 		}
-		if mode != "subsys" || (typ != "pci" && typ != "scsi_host" && typ != "mdev") {
+		if mode != "subsystem" || (typ != "pci" && typ != "scsi_host" && typ != "mdev") {
+			return 0
+		}
+		if typ == "mdev" && r.attr("model") != "vfio-pci" {
 			return 0
 		}
 		if pciFlags == x.pcieFlags {

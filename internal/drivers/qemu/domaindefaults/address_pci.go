@@ -445,7 +445,7 @@ func (p *pciAssigner) assignSlots(s *pciAddressSet) error {
 			continue
 		}
 		mode := h.attr("mode")
-		if mode != "" && mode != "subsys" {
+		if mode != "" && mode != "subsystem" {
 			continue
 		}
 		typ := h.attr("type")
