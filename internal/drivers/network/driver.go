@@ -90,7 +90,9 @@ func New(cfg Config) *Driver {
 }
 
 // Paths of the driver's files, as libvirt lays them out.
-func (d *Driver) configDir() string    { return filepath.Join(d.cfg.Layout.ConfigDir(), "qemu", "networks") }
+func (d *Driver) configDir() string {
+	return filepath.Join(d.cfg.Layout.ConfigDir(), "qemu", "networks")
+}
 func (d *Driver) autostartDir() string { return filepath.Join(d.configDir(), "autostart") }
 func (d *Driver) stateDir() string     { return filepath.Join(d.cfg.Layout.RunDir(), "network") }
 func (d *Driver) dnsmasqDir() string   { return filepath.Join(d.cfg.Layout.StateDir(), "dnsmasq") }

@@ -18,10 +18,12 @@ func (netlinkHost) Exists(name string) bool { return hostnet.Exists(name) }
 func (netlinkHost) CreateBridge(name string, opts hostnet.BridgeOptions) error {
 	return hostnet.CreateBridge(name, opts)
 }
-func (netlinkHost) DeleteLink(name string) error               { return hostnet.DeleteLink(name) }
-func (netlinkHost) SetUp(name string, up bool) error           { return hostnet.SetUp(name, up) }
-func (netlinkHost) SetSTP(bridge string, on bool) error        { return hostnet.SetSTP(bridge, on) }
-func (netlinkHost) SetSTPDelay(bridge string, ms uint64) error { return hostnet.SetSTPDelay(bridge, ms) }
+func (netlinkHost) DeleteLink(name string) error        { return hostnet.DeleteLink(name) }
+func (netlinkHost) SetUp(name string, up bool) error    { return hostnet.SetUp(name, up) }
+func (netlinkHost) SetSTP(bridge string, on bool) error { return hostnet.SetSTP(bridge, on) }
+func (netlinkHost) SetSTPDelay(bridge string, ms uint64) error {
+	return hostnet.SetSTPDelay(bridge, ms)
+}
 func (netlinkHost) AddAddress(name string, a addr, p int) error {
 	return hostnet.AddAddress(name, a, p)
 }
