@@ -199,8 +199,8 @@ func init() {
 }
 
 // buildGlobalControllers is qemuBuildGlobalControllerCommandLine: the
-// 64-bit PCI hole size and ACPI hotplug of the root bus are properties of
-// built-in devices, set with -global.
+// 64-bit PCI hole size is a property of the built-in host bridge, set
+// with -global (the root bus's ACPI hotplug goes with the controllers).
 func buildGlobalControllers(b *Builder) error {
 	if b.Def.Devices == nil {
 		return nil
@@ -221,11 +221,6 @@ func buildGlobalControllers(b *Builder) error {
 				return Internal("64-bit PCI hole setting is only for root PCI controllers")
 			}
 			b.Cmd.Arg("-global", fmt.Sprintf("%s.pci-hole64-size=%dK", host, scaledKiB(hole)))
-		}
-		if t := c.Child("target"); t != nil && model == "pci-root" {
-			if hp := switchText(t.Prop("hotplug")); hp != "" {
-				b.Cmd.Arg("-global", "PIIX4_PM.acpi-root-pci-hotplug="+hp)
-			}
 		}
 	}
 	return nil
