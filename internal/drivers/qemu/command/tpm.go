@@ -1,6 +1,8 @@
 package command
 
 import (
+	"sync"
+
 	"github.com/govirt/govirt/internal/conf/domain"
 )
 
@@ -19,17 +21,29 @@ type TPMPaths interface {
 // testTPMPaths are libvirt's mocked values.
 type testTPMPaths struct{}
 
-func (testTPMPaths) EmulatorSocket(*domain.Device) string      { return "/dev/test" }
+func (testTPMPaths) EmulatorSocket(*domain.Device) string     { return "/dev/test" }
 func (testTPMPaths) PassthroughFDs(*domain.Device) (int, int) { return 1730, 1731 }
 
-// TPMPathsFor returns the TPM host paths of a build; set by real starts
-// through SetTPMPaths.
-var tpmPaths = map[*Context]TPMPaths{}
+var (
+	tpmPathsMu sync.Mutex
+	tpmPaths   = map[*Context]TPMPaths{}
+)
 
-// SetTPMPaths installs the TPM host paths for ctx's builds.
-func SetTPMPaths(ctx *Context, p TPMPaths) { tpmPaths[ctx] = p }
+// SetTPMPaths installs the TPM host paths for ctx's builds; without one
+// libvirt's mocked values apply.
+func SetTPMPaths(ctx *Context, p TPMPaths) {
+	tpmPathsMu.Lock()
+	defer tpmPathsMu.Unlock()
+	if p == nil {
+		delete(tpmPaths, ctx)
+		return
+	}
+	tpmPaths[ctx] = p
+}
 
 func (b *Builder) tpmPaths() TPMPaths {
+	tpmPathsMu.Lock()
+	defer tpmPathsMu.Unlock()
 	if p := tpmPaths[b.Ctx]; p != nil {
 		return p
 	}
@@ -61,11 +75,7 @@ func buildTPMs(b *Builder) error {
 		var dev string
 		switch typ := be.Prop("type"); typ {
 		case "passthrough":
-			path := ""
-			if d := be.Child("device"); d != nil {
-				path = d.Prop("path")
-			}
-			_ = path
+			// the device path is opened by the caller (PassthroughFDs)
 			tpmFD, cancelFD := b.tpmPaths().PassthroughFDs(t)
 			tpmPath := b.addFD(tpmFD, t.Info.Alias+"-tpm")
 			cancelPath := b.addFD(cancelFD, t.Info.Alias+"-cancel")
