@@ -1,0 +1,65 @@
+package command
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+func init() {
+	RegisterStep("redirdevs", buildRedirdevs)
+}
+
+// redirFilter is the usb-redir filter string of <redirfilter>
+// (qemuBuildRedirdevDevProps).
+func (b *Builder) redirFilter() string {
+	filters := b.Def.Devices.Kind("redirfilter")
+	if len(filters) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, u := range childrenNamed(filters[0], "usbdev") {
+		field := func(attr, format string) string {
+			v := u.Prop(attr)
+			if v == "" || v == "-1" {
+				return "-1:"
+			}
+			n, err := strconv.ParseInt(v, 0, 32)
+			if err != nil {
+				return "-1:"
+			}
+			return fmt.Sprintf(format+":", n)
+		}
+		s := field("class", "0x%02X") + field("vendor", "0x%04X") + field("product", "0x%04X") + field("version", "0x%04X")
+		allow := "0"
+		if u.Prop("allow") == "yes" {
+			allow = "1"
+		}
+		parts = append(parts, s+allow)
+	}
+	return strings.Join(parts, "|")
+}
+
+// buildRedirdevs is qemuBuildRedirdevCommandLine.
+func buildRedirdevs(b *Builder) error {
+	if b.Def.Devices == nil {
+		return nil
+	}
+	for _, r := range b.Def.Devices.Kind("redirdev") {
+		chr := "char" + r.Info.Alias
+		if r.Chr != nil {
+			if err := b.AddChardev(r.Chr, chr, ChardevOptions{}); err != nil {
+				return err
+			}
+		}
+		p := NewProps().Str("driver", "usb-redir").Str("chardev", chr).Str("id", r.Info.Alias).
+			StrOpt("filter", b.redirFilter()).UintNZ("bootindex", bootIndex(&r.Info))
+		if err := b.addDeviceAddress(p, &r.Info, ""); err != nil {
+			return err
+		}
+		if err := b.AddDevice(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
