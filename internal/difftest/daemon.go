@@ -58,7 +58,7 @@ func (d Daemon) Start(ctx context.Context, s *Script, _ string) (Client, func(),
 		os.RemoveAll(root)
 	}
 	sock := filepath.Join(root, "run", "libvirt", "libvirt-sock")
-	c := Client{Label: d.Label, Binary: d.Client, URI: "test+unix:///default?socket=" + sock}
+	c := Client{Label: d.Label, Binary: d.Client, URI: "test+unix:///default?socket=" + sock, NoRetry: true}
 	if err := waitReady(ctx, c, sock, root, done); err != nil {
 		log, _ := os.ReadFile(filepath.Join(root, "govirtd.log"))
 		stop()
@@ -84,6 +84,7 @@ func waitReady(ctx context.Context, c Client, sock, dir string, done <-chan stru
 		}
 	}
 	c.Timeout = 10 * time.Second
+	c.NoRetry = false
 	o := c.Run(ctx, dir, []string{"uri"})
 	if o.Exit != 0 {
 		return fmt.Errorf("%s -c %s uri: exit %d: %s", c.Binary, c.URI, o.Exit, strings.TrimSpace(o.Stderr))

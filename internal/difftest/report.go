@@ -74,12 +74,13 @@ type GroupStats struct {
 
 // Summary aggregates the results of a run.
 type Summary struct {
-	Mode        string
-	Overall     Tally
-	Invocations int
-	Scripts     map[string]*Tally
-	Groups      map[string]*GroupStats
-	Skipped     int
+	Mode         string
+	Overall      Tally
+	Invocations  int
+	Scripts      map[string]*Tally
+	Groups       map[string]*GroupStats
+	Skipped      int
+	Inconclusive int
 }
 
 // Summarise tallies results per script and per group.
@@ -92,6 +93,9 @@ func Summarise(mode string, results []LineResult, groups Groups) *Summary {
 		if r.Skipped != "" {
 			s.Skipped++
 			continue
+		}
+		if r.Inconclusive != "" {
+			s.Inconclusive++
 		}
 		s.Overall.add(r.Identical)
 		s.Scripts[r.Script].add(r.Identical)
@@ -125,6 +129,9 @@ func Summarise(mode string, results []LineResult, groups Groups) *Summary {
 func (s *Summary) Report() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "difftest %s: %s lines identical (%d invocations", s.Mode, s.Overall, s.Invocations)
+	if s.Inconclusive > 0 {
+		fmt.Fprintf(&b, ", %d lines inconclusive", s.Inconclusive)
+	}
 	if s.Skipped > 0 {
 		fmt.Fprintf(&b, ", %d lines skipped in this mode", s.Skipped)
 	}
@@ -186,6 +193,7 @@ func (b Baseline) Check(mode string, results []LineResult) (regressed []LineResu
 		}
 		k := baselineKey(mode, r.Key)
 		switch {
+		case r.Inconclusive != "":
 		case b[k] && !r.Identical:
 			regressed = append(regressed, r)
 		case !b[k] && r.Identical:

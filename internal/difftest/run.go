@@ -23,6 +23,9 @@ type Client struct {
 	URI    string
 	// Timeout bounds one process; zero means InvocationTimeout.
 	Timeout time.Duration
+	// NoRetry keeps a hung process from being run again: against a daemon
+	// the first attempt may already have changed the shared state.
+	NoRetry bool
 }
 
 // Outcome is what one invocation printed.
@@ -37,7 +40,10 @@ func (o Outcome) String() string {
 
 // InvocationTimeout bounds one virsh process; a line that hangs is a
 // difference, not a stuck test.
-var InvocationTimeout = 10 * time.Second
+var InvocationTimeout = 6 * time.Second
+
+// hungExit is the exit code recorded for a process killed by the timeout.
+const hungExit = -1
 
 // hangRetries is how often a process killed by the timeout is run again.
 // The stock virsh 9.0 sometimes never returns from commands that watch a
@@ -47,7 +53,7 @@ const hangRetries = 2
 // Run runs one line in dir and returns what it printed.
 func (c Client) Run(ctx context.Context, dir string, args []string) Outcome {
 	o := c.runOnce(ctx, dir, args)
-	for i := 0; i < hangRetries && o.Exit == -1 && ctx.Err() == nil; i++ {
+	for i := 0; i < hangRetries && !c.NoRetry && o.Exit == hungExit && ctx.Err() == nil; i++ {
 		o = c.runOnce(ctx, dir, args)
 	}
 	return o
@@ -73,7 +79,7 @@ func (c Client) runOnce(ctx context.Context, dir string, args []string) Outcome 
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		o.Exit = -1
+		o.Exit = hungExit
 		o.Stderr += fmt.Sprintf("[difftest: killed after %v]\n", timeout)
 	case errors.As(err, &ee):
 		o.Exit = ee.ExitCode()
@@ -110,6 +116,9 @@ type LineResult struct {
 	Subject   Outcome // normalised
 	Identical bool
 	Skipped   string // why the line did not run in this mode
+	// Inconclusive says why the comparison does not count either way:
+	// the stock virsh client hung against the daemon (see hangRetries).
+	Inconclusive string
 	// ScriptError is set when the oracle contradicts the line's marker
 	// (a "!" line that succeeds or an unmarked line that fails).
 	ScriptError string
@@ -176,6 +185,9 @@ func RunScript(ctx context.Context, s *Script, oracle Client, env Env, work stri
 		}
 		r.Oracle, r.Subject = normalise(n, a, oracleDir), normalise(n, b, subjectDir)
 		r.Identical = r.Oracle == r.Subject
+		if !r.Identical && b.Exit == hungExit && subject.NoRetry && subject.Binary == oracle.Binary {
+			r.Inconclusive = "virsh hung talking to the daemon"
+		}
 		if l.ExpectFail && a.Exit == 0 {
 			r.ScriptError = "marked '!' but virsh succeeded"
 		} else if !l.ExpectFail && a.Exit != 0 {

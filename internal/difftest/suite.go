@@ -62,6 +62,9 @@ func RunSuite(t *testing.T, s Suite) *Summary {
 					if r.Skipped != "" {
 						continue
 					}
+					if r.Inconclusive != "" {
+						t.Logf("%s:%d: %s: inconclusive: %s", r.Script, r.Line.Num, r.Line.Text, r.Inconclusive)
+					}
 					tally.add(r.Identical)
 					if !r.Identical && s.Verbose {
 						t.Log(r.Diff("virsh", mode))
