@@ -62,7 +62,7 @@ func (h *fakeHost) DeleteLink(name string) error {
 	h.routes = keep
 	return nil
 }
-func (h *fakeHost) SetUp(name string, up bool) error          { return h.fail("up") }
+func (h *fakeHost) SetUp(name string, up bool) error           { return h.fail("up") }
 func (h *fakeHost) SetSTP(bridge string, on bool) error        { return nil }
 func (h *fakeHost) SetSTPDelay(bridge string, ms uint64) error { return nil }
 func (h *fakeHost) AddAddress(name string, a addr, p int) error {
@@ -305,4 +305,3 @@ func TestPortsAndFloor(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
