@@ -125,6 +125,7 @@ func alignMemory(b *Builder) error {
 		}
 	}
 	initial := roundUp(b.initialMemory(), align)
+	b.alignMemoryDevices()
 	var devs uint64
 	for _, m := range b.memoryDevices() {
 		devs += m.Size
@@ -136,6 +137,49 @@ func alignMemory(b *Builder) error {
 		b.Def.Memory.Max = roundUp(b.Def.Memory.Max, align)
 	}
 	return nil
+}
+
+// alignMemoryDevices rounds memory module sizes up to the module
+// alignment (qemuDomainGetMemoryModuleSizeAlignment: 2 MiB; ppc64
+// NVDIMMs follow their own rules and are left alone).
+func (b *Builder) alignMemoryDevices() {
+	if b.Def.Devices == nil {
+		return
+	}
+	ppc64 := b.Def.OS != nil && (b.Def.OS.Arch == "ppc64" || b.Def.OS.Arch == "ppc64le")
+	align := uint64(2048)
+	if ppc64 {
+		align = 256 * 1024
+	}
+	for _, m := range b.Def.Devices.Kind("memory") {
+		if ppc64 && m.Attr("model") == "nvdimm" {
+			continue
+		}
+		t := m.Child("target")
+		if t == nil {
+			continue
+		}
+		sz := t.Child("size")
+		if sz == nil {
+			continue
+		}
+		kib := scaledKiB(sz)
+		if aligned := roundUp(kib, align); aligned != kib {
+			sz.Text = strconv.FormatUint(aligned, 10)
+			sz.Segments = []string{sz.Text}
+			setMemAttr(sz, "unit", "KiB")
+		}
+	}
+}
+
+func setMemAttr(n *xmltree.Node, name, value string) {
+	for i, a := range n.Attrs {
+		if a.Name == name {
+			n.Attrs[i].Value = value
+			return
+		}
+	}
+	n.Attrs = append(n.Attrs, xmltree.Attr{Name: name, Value: value})
 }
 
 func roundUp(v, to uint64) uint64 {
