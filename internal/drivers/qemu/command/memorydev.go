@@ -309,4 +309,3 @@ func (b *Builder) memoryDeviceProps(md memDev, prealloc bool) (*Props, error) {
 	}
 	return p, nil
 }
-
