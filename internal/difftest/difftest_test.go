@@ -96,6 +96,7 @@ func TestNormaliser(t *testing.T) {
 		"mac 52:54:00:12:34:56 kept, 52:54:00:ab:cd:ef generated, aa:bb:cc:dd:ee:ff kept",
 		"test+unix:///default?socket=/tmp/x/sock",
 		"vda rd_req 12 extra",
+		"Screenshot saved to test-2026-11-22-15:41:38.png, with type of image/png",
 	}, "\n")
 	want := strings.Join([]string{
 		"CPU time:       <cpu-time>",
@@ -109,6 +110,7 @@ func TestNormaliser(t *testing.T) {
 		"mac 52:54:00:12:34:56 kept, MAC#1 generated, aa:bb:cc:dd:ee:ff kept",
 		"test:///default",
 		"vda rd_req 12 extra",
+		"Screenshot saved to test-<date>.png, with type of image/png",
 	}, "\n")
 	if got := n.Apply(in); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)

@@ -68,7 +68,9 @@ var (
 	humanCounterRE = regexp.MustCompile(`(?m)^( (?:number of [a-z ]+|error count|total duration of [a-z ]+(?: \(ns\))?):\s+)\d+$`)
 	// Epoch times in seconds, ms, µs or ns, possibly with a fraction.
 	epochRE = regexp.MustCompile(`\b\d{10}(?:\d{3}|\d{6}|\d{9})?(?:\.\d+)?\b`)
-	dateRE  = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?: ?[+-]\d{4}|Z)?`)
+	// Dates as virsh prints them, and in screenshot's default file name
+	// (DOMAIN-YYYY-MM-DD-HH:MM:SS.png).
+	dateRE = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}[ T-]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?: ?[+-]\d{4}|Z)?`)
 )
 
 // Apply returns s with the run-dependent values masked. Generated UUIDs
@@ -120,6 +122,6 @@ func (n *Normaliser) near(t time.Time) bool {
 }
 
 func (n *Normaliser) nowDate(m string) bool {
-	t, err := time.Parse("2006-01-02 15:04:05", strings.Replace(m, "T", " ", 1)[:19])
+	t, err := time.Parse("2006-01-02 15:04:05", m[:10]+" "+m[11:19])
 	return err == nil && n.near(t)
 }
