@@ -139,22 +139,22 @@ func prepareGraphics(b *Builder) error {
 			}
 			setupListen(g, cfg.SpiceListen, b.Ctx.LibDir+"/spice.sock")
 			if gl := dev.Child("gl"); gl != nil && gl.Prop("enable") == "yes" && gl.Prop("rendernode") == "" {
-				setNodeAttr(gl, "rendernode", cfg.RenderNode)
+				setSubElementAttr(gl, "rendernode", cfg.RenderNode)
 			}
 		case "egl-headless":
 			if gl := dev.Child("gl"); gl == nil {
 				dev.SetChild(domain.NewNode("gl", "rendernode", cfg.RenderNode))
 			} else if gl.Prop("rendernode") == "" {
-				setNodeAttr(gl, "rendernode", cfg.RenderNode)
+				setSubElementAttr(gl, "rendernode", cfg.RenderNode)
 			}
 		}
 	}
 	return nil
 }
 
-// setNodeAttr sets an attribute of a sub-element in place, the way
+// setSubElementAttr sets an attribute of a sub-element in place, the way
 // libvirt's start-time preparation fills in defaults.
-func setNodeAttr(n *xmltree.Node, name, value string) {
+func setSubElementAttr(n *xmltree.Node, name, value string) {
 	for i, a := range n.Attrs {
 		if a.Name == name {
 			n.Attrs[i].Value = value

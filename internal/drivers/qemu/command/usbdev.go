@@ -30,7 +30,16 @@ func (b *Builder) redirFilter() string {
 			}
 			return fmt.Sprintf(format+":", n)
 		}
-		s := field("class", "0x%02X") + field("vendor", "0x%04X") + field("product", "0x%04X") + field("version", "0x%04X")
+		version := "-1:"
+		if major, minor, ok := strings.Cut(u.Prop("version"), "."); ok {
+			// virDomainRedirFilterUSBVersionHelper: hex major.minor
+			ma, err1 := strconv.ParseUint(major, 16, 8)
+			mi, err2 := strconv.ParseUint(minor, 16, 8)
+			if err1 == nil && err2 == nil {
+				version = fmt.Sprintf("0x%04X:", ma<<8|mi)
+			}
+		}
+		s := field("class", "0x%02X") + field("vendor", "0x%04X") + field("product", "0x%04X") + version
 		allow := "0"
 		if u.Prop("allow") == "yes" {
 			allow = "1"
