@@ -80,6 +80,10 @@ type Registry struct {
 	drivers  map[string]OpenFunc
 	order    []string
 	fallback string
+	// secondaries serve the families a hypervisor connection leaves
+	// empty (see RegisterSecondary).
+	secondaries []Secondary
+	shared      map[string]bool
 }
 
 // SetFallback names the driver that serves URIs no registered driver
@@ -132,6 +136,7 @@ func (r *Registry) Open(ctx context.Context, u *uri.URI, flags OpenFlags) (*Conn
 	if open == nil && r.fallback != "" {
 		open = r.drivers[r.fallback]
 	}
+	shared := r.shared[name]
 	r.mu.RUnlock()
 	if open == nil {
 		return nil, virterr.New(virterr.NoConnect, "%s", u.String())
@@ -142,6 +147,9 @@ func (r *Registry) Open(ctx context.Context, u *uri.URI, flags OpenFlags) (*Conn
 	}
 	if c == nil {
 		return nil, virterr.New(virterr.NoConnect, "%s", u.String())
+	}
+	if shared {
+		r.attachSecondaries(ctx, c, flags)
 	}
 	c.fillUnsupported()
 	return c, nil

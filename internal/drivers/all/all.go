@@ -6,6 +6,7 @@ package all
 import (
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/drivers/network"
+	"github.com/govirt/govirt/internal/drivers/nwfilter"
 	"github.com/govirt/govirt/internal/drivers/qemu"
 	"github.com/govirt/govirt/internal/drivers/remote"
 	"github.com/govirt/govirt/internal/drivers/test"
@@ -29,6 +30,12 @@ func Daemon() *driver.Registry {
 	r := driver.NewRegistry()
 	r.Register(test.Name, test.Open)
 	r.Register(network.Name, network.Open)
+	r.Register(nwfilter.Name, nwfilter.Open)
 	r.Register(qemu.Name, qemu.Open)
+	// The stateful network and nwfilter drivers also serve every
+	// qemu:///system connection, as libvirt's shared drivers do.
+	r.RegisterSecondary(driver.Secondary{URI: "network:///system", Open: network.Open})
+	r.RegisterSecondary(driver.Secondary{URI: "nwfilter:///system", Open: nwfilter.Open})
+	r.ShareSecondaries(qemu.Name)
 	return r
 }
