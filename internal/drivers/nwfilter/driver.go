@@ -6,8 +6,9 @@
 // when a filter changes, and learns a guest's IPv4 address from its
 // traffic when a filter needs $IP and nobody gave it.
 //
-// It serves the nwfilter family of nwfilter:///system (and, through
-// Attach, of the hypervisor URIs whose daemon also hosts filters).
+// It serves the nwfilter family of nwfilter:///system; the daemon's
+// registry lends that family to its hypervisor connections
+// (qemu:///system), as libvirtd hosts the nwfilter driver beside QEMU.
 package nwfilter
 
 import (
@@ -218,27 +219,6 @@ func Open(ctx context.Context, u *uri.URI, flags driver.OpenFlags) (*driver.Conn
 		return nil, err
 	}
 	return d.Connect(flags), nil
-}
-
-// Attach wraps a hypervisor driver's open so that its privileged
-// (/system) connections also serve the nwfilter family from this
-// process's driver, as libvirtd hosts the nwfilter driver beside QEMU.
-func Attach(open driver.OpenFunc) driver.OpenFunc {
-	return func(ctx context.Context, u *uri.URI, flags driver.OpenFlags) (*driver.Connection, error) {
-		c, err := open(ctx, u, flags)
-		if err != nil || c == nil || u.Path != "/system" || c.NWFilter != nil {
-			return c, err
-		}
-		d, err := System(ctx)
-		if err != nil {
-			if c.Close != nil {
-				_ = c.Close(ctx)
-			}
-			return nil, err
-		}
-		c.NWFilter = d.Connect(flags).NWFilter
-		return c, nil
-	}
 }
 
 // Connect opens a connection to the driver.
