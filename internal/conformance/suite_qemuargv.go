@@ -165,6 +165,20 @@ var qemuTestAudioEnv = map[string]domaindefaults.AudioEnv{
 	"audio-default-nographics": {QEMUAudioDrv: "alsa", NoGraphicsAllowHostAudio: true},
 }
 
+// qemuTestConfig are the qemu.conf settings qemuxml2argvtest.c changes
+// around particular tests.
+var qemuTestConfig = map[string]func(*command.Context){
+	"graphics-vnc-sasl": func(c *command.Context) { c.VNCSASL, c.VNCSASLDir = true, "/root/.sasl2" },
+	"graphics-vnc-tls": func(c *command.Context) {
+		c.VNCSASL, c.VNCSASLDir, c.VNCTLS, c.VNCTLSx509Verify = true, "/root/.sasl2", true, true
+	},
+	"graphics-vnc-tls-secret": func(c *command.Context) {
+		c.VNCSASL, c.VNCSASLDir, c.VNCTLS, c.VNCTLSx509Verify = true, "/root/.sasl2", true, true
+		c.VNCTLSx509SecretUUID = "6fd3f62d-9fe7-4a4e-a869-7acd6376d8ea"
+	},
+	"graphics-spice-sasl": func(c *command.Context) { c.SpiceSASL, c.SpiceSASLDir = true, "/root/.sasl2" },
+}
+
 // qemuTestDefinition parses an input as libvirt's harness does.
 func qemuTestDefinition(name string, in []byte, qc *caps.Caps) (*domain.Def, error) {
 	return domaindefaults.Parse(in, qemuTestOptions(name, qc))
@@ -218,7 +232,11 @@ func qemuBuildArgv(name string, in []byte, qc *caps.Caps) (string, error) {
 	if err := def.Validate(); err != nil {
 		return "", err
 	}
-	cmd, err := command.Build(def, qc, command.TestContext(def.Name))
+	ctx := command.TestContext(def.Name)
+	if set := qemuTestConfig[name]; set != nil {
+		set(ctx)
+	}
+	cmd, err := command.Build(def, qc, ctx)
 	if err != nil {
 		return "", err
 	}

@@ -145,12 +145,15 @@ func (b *Builder) chardevArg(src *domain.ChrSource, alias string, opts ChardevOp
 	}
 	if src.LogFile != "" {
 		if b.Ctx.FileFD != nil {
+			// QEMU cannot tell whether a passed descriptor appends, so
+			// it is told to.
 			s.WriteString(",logfile=" + b.addFD(b.Ctx.FileFD(src.LogFile, true), devAlias+"-log"))
+			s.WriteString(",logappend=on")
 		} else {
 			s.WriteString(",logfile=" + EscapeComma(src.LogFile))
-		}
-		if v := switchText(src.LogAppend); v != "" {
-			s.WriteString(",logappend=" + v)
+			if v := switchText(src.LogAppend); v != "" {
+				s.WriteString(",logappend=" + v)
+			}
 		}
 	}
 	return s.String(), nil

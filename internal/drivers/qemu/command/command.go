@@ -107,6 +107,16 @@ type Context struct {
 	// ShortName is the domain's short name (virDomainDefGetShortName);
 	// computed from the id and name when empty.
 	ShortName string
+
+	// VNCSASL and SpiceSASL are qemu.conf's vnc_sasl and spice_sasl;
+	// VNCSASLDir and SpiceSASLDir their vnc_sasl_dir and spice_sasl_dir,
+	// handed to QEMU as SASL_CONF_PATH.
+	VNCSASL, SpiceSASL       bool
+	VNCSASLDir, SpiceSASLDir string
+	// VNCTLS, VNCTLSx509Verify and VNCTLSx509SecretUUID are qemu.conf's
+	// vnc_tls, vnc_tls_x509_verify and vnc_tls_x509_secret_uuid.
+	VNCTLS, VNCTLSx509Verify bool
+	VNCTLSx509SecretUUID     string
 }
 
 // DomainShortName is libvirt's virDomainDefGetShortName: "<id>-<name>"
@@ -369,6 +379,38 @@ func (b *Builder) buildEnv() {
 	c.SetEnv("XDG_DATA_HOME", b.Ctx.LibDir+"/.local/share")
 	c.SetEnv("XDG_CACHE_HOME", b.Ctx.LibDir+"/.cache")
 	c.SetEnv("XDG_CONFIG_HOME", b.Ctx.LibDir+"/.config")
+	b.deviceEnv()
+}
+
+// deviceEnv adds the variables devices hand to QEMU through its
+// environment, in the order libvirt's builders add them: the SDL audio
+// driver, then the SASL configuration of VNC and SPICE.
+func (b *Builder) deviceEnv() {
+	d := b.Def.Devices
+	if d == nil {
+		return
+	}
+	for _, a := range d.Kind("audio") {
+		if a.Attr("type") == "sdl" && a.Attr("driver") != "" {
+			b.Cmd.SetEnv("SDL_AUDIODRIVER", a.Attr("driver"))
+		}
+	}
+	for _, dev := range d.Graphics() {
+		g := dev.Graphics()
+		if g == nil {
+			continue
+		}
+		switch g.Type {
+		case "vnc":
+			if b.Ctx.VNCSASL && b.Ctx.VNCSASLDir != "" {
+				b.Cmd.SetEnv("SASL_CONF_PATH", b.Ctx.VNCSASLDir)
+			}
+		case "spice":
+			if b.Ctx.SpiceSASL && b.Ctx.SpiceSASLDir != "" {
+				b.Cmd.SetEnv("SASL_CONF_PATH", b.Ctx.SpiceSASLDir)
+			}
+		}
+	}
 }
 
 // Has reports whether QEMU has a capability.

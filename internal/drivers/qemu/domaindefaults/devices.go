@@ -286,6 +286,17 @@ func devicesPostParse(def *domain.Def, o *Options) error {
 	for _, c := range d.Serials() {
 		serialPostParse(def, c)
 	}
+	if o.Flags&domain.ParseInactive != 0 {
+		// a unix chardev without a path gets a generated one, so it is
+		// the listening end (qemuDomainChrDefPostParse)
+		for _, kind := range []string{"serial", "parallel", "console", "channel"} {
+			for _, c := range d.Kind(kind) {
+				if c.Chr != nil && c.Chr.Type == "unix" && c.Chr.Path == "" {
+					c.Chr.Mode = "bind"
+				}
+			}
+		}
+	}
 	for _, t := range d.Kind("tpm") {
 		tpmPostParse(def, t)
 	}
