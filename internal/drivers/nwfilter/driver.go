@@ -193,6 +193,15 @@ func daemonRoot() string {
 	return ""
 }
 
+func init() {
+	// govirtd starts the driver with the daemon, so the standard filters
+	// exist and saved bindings get their rules back without waiting for a
+	// client (libvirt's nwfilterStateInitialize).
+	if filepath.Base(os.Args[0]) == "govirtd" && os.Getenv("GOVIRT_NWFILTER_LAZY") == "" {
+		go func() { _, _ = System(context.Background()) }()
+	}
+}
+
 // System returns the process's driver, starting it on first use.
 func System(ctx context.Context) (*Driver, error) {
 	instances.mu.Lock()
