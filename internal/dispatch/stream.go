@@ -16,6 +16,12 @@ import (
 // chunkMax is the largest stream packet payload libvirtd sends.
 const chunkMax = netproto.MessageLegacyPayloadMax
 
+// earlyMax bounds what a stream holds back while its call's reply is not
+// yet out: drivers that produce their data within the call (a screenshot)
+// send it before returning, and the reply must precede the data on the
+// wire. A driver sending more than this must send from its own goroutine.
+const earlyMax = 64 << 20
+
 // inQueue bounds the client data a stream holds before the daemon stops
 // reading from that client (flow control towards a slow driver).
 const inQueue = 16
@@ -54,6 +60,8 @@ type serverStream struct {
 	clientDone bool  // the client finished sending
 	pending    []byte
 	holeLeft   int64
+	early      [][]byte // packets sent before the reply, in order
+	earlySize  int
 }
 
 // openStream creates the stream of a streaming call; the driver gets it
@@ -80,14 +88,23 @@ func (s *session) dropStream(st *serverStream) {
 	st.shutdown(errStreamClosed)
 }
 
-// start lets data flow: the reply has been queued.
+// start lets data flow: the reply has been queued. Packets the driver
+// sent before are flushed first, under the lock, so that later packets
+// cannot overtake them.
 func (st *serverStream) start() {
 	st.mu.Lock()
-	if !st.started {
-		st.started = true
-		close(st.ready)
+	defer st.mu.Unlock()
+	if st.started {
+		return
 	}
-	st.mu.Unlock()
+	for _, pkt := range st.early {
+		if !st.s.client.Send(pkt) {
+			break
+		}
+	}
+	st.early, st.earlySize = nil, 0
+	st.started = true
+	close(st.ready)
 }
 
 // shutdown ends the stream for the driver with err.
@@ -99,6 +116,7 @@ func (st *serverStream) shutdown(err error) {
 	}
 	st.ended = true
 	st.err = err
+	st.early, st.earlySize = nil, 0
 	close(st.done)
 }
 
@@ -118,21 +136,35 @@ func (st *serverStream) endErr() error {
 	return st.err
 }
 
-// packet sends one stream packet, waiting for the reply to be out first and
-// for room in the client's queue (which bounds what a slow client costs).
+// packet sends one stream packet once the reply is out, waiting for room
+// in the client's queue (which bounds what a slow client costs). Before
+// the reply, packets are held back (up to earlyMax bytes) so that a driver
+// may send within the call.
 func (st *serverStream) packet(ctx context.Context, typ netproto.MessageType, status netproto.MessageStatus, payload []byte) error {
+	h := st.hdr
+	h.Type, h.Status = typ, status
+	pkt, err := message.Append(nil, &h, payload)
+	if err != nil {
+		return err
+	}
+	st.mu.Lock()
+	if st.ended {
+		st.mu.Unlock()
+		return st.endErr()
+	}
+	if !st.started && st.earlySize+len(pkt) <= earlyMax {
+		st.early = append(st.early, pkt)
+		st.earlySize += len(pkt)
+		st.mu.Unlock()
+		return nil
+	}
+	st.mu.Unlock()
 	select {
 	case <-st.ready:
 	case <-st.done:
 		return st.endErr()
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-	h := st.hdr
-	h.Type, h.Status = typ, status
-	pkt, err := message.Append(nil, &h, payload)
-	if err != nil {
-		return err
 	}
 	if !st.s.client.Send(pkt) {
 		return errStreamClosed
