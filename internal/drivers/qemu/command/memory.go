@@ -505,8 +505,17 @@ func buildNUMA(b *Builder) error {
 			}
 		}
 		if hmat {
+			// virDomainNumaGetNodeInitiator: a cell with CPUs initiates
+			// for itself
 			initiator := master
+			hasCPUs := c.CPUs != nil && c.CPUs.String() != ""
+			if hasCPUs {
+				initiator = i
+			}
 			for _, cn := range b.XML().Find("cpu/numa").ChildrenNamed("cell") {
+				if hasCPUs {
+					break
+				}
 				if cn.Prop("id") == strconv.Itoa(i) && cn.Prop("initiator") != "" {
 					if n, err := strconv.Atoi(cn.Prop("initiator")); err == nil {
 						initiator = n
