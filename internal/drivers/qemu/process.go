@@ -179,7 +179,9 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 			return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "failed to start QEMU: %v", e)
 		}
 		p.child, p.pid = proc, proc.Pid()
-		return writeFileAtomic(d.paths.PidFile(def.Name), []byte(itoa(p.pid)+"\n"), 0o644)
+		// Like virPidFileWrite: a plain write, the pid is worthless after
+		// a host crash anyway.
+		return os.WriteFile(d.paths.PidFile(def.Name), []byte(itoa(p.pid)+"\n"), 0o644)
 	}, func() {
 		p.kill(true)
 		os.Remove(d.paths.PidFile(def.Name))
