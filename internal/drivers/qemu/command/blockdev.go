@@ -107,7 +107,9 @@ func (b *Builder) storageProps(d *domain.Disk, n blockNode) (*Props, error) {
 		p.Str("driver", "file").Str("filename", s.Path())
 	case "block":
 		drv := "host_device"
-		if d.Device() == "cdrom" && n.src == d.Source {
+		// qemuDomainPrepareDiskSourceData: only a raw top image on a real
+		// CD-ROM drive uses host_cdrom.
+		if d.Device() == "cdrom" && n.src == d.Source && (s.Format == "" || s.Format == "raw") && hostIsCDROM(s.Path()) {
 			drv = "host_cdrom"
 		}
 		p.Str("driver", drv).Str("filename", s.Path())
