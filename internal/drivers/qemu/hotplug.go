@@ -139,9 +139,7 @@ func freeRootPort(def *domain.Def) int {
 	}
 	for _, list := range def.Devices.ByKind {
 		for _, dev := range list {
-			if dev.Kind != "controller" {
-				mark(&dev.Info)
-			}
+			mark(&dev.Info)
 		}
 	}
 	for _, c := range def.Devices.Controllers() {

@@ -57,8 +57,10 @@ type qemuProcess struct {
 type startOptions struct {
 	paused      bool
 	autodestroy *conn
-	// incoming is a saved state file to restore from.
+	// incoming is a saved state file to restore from; def, when set, is
+	// the definition saved with it, which the restored QEMU must match.
 	incoming     string
+	def          *domain.Def
 	runReason    int32
 	startDetail  int32
 	pausedReason int32
@@ -68,7 +70,11 @@ type startOptions struct {
 // and has checked that o is inactive.
 func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (err error) {
 	o.mu.Lock()
-	def, cerr := copyDef(o.inactiveDef())
+	src := o.inactiveDef()
+	if opts.def != nil {
+		src = opts.def
+	}
+	def, cerr := copyDef(src)
 	o.mu.Unlock()
 	if cerr != nil {
 		return cerr

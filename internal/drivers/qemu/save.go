@@ -302,7 +302,7 @@ func (c *conn) DomainRestoreFlags(ctx context.Context, from string, dxml *string
 	if flags&restorePaused != 0 {
 		paused = true
 	}
-	opts := startOptions{incoming: from, paused: paused, runReason: runningRestored, startDetail: detStartedRestored, pausedReason: pausedSave}
+	opts := startOptions{incoming: from, def: def, paused: paused, runReason: runningRestored, startDetail: detStartedRestored, pausedReason: pausedSave}
 	if err := d.start(ctx, o, opts); err != nil {
 		o.mu.Lock()
 		persistent := o.persistent
@@ -325,9 +325,15 @@ func (d *Driver) hasManagedSave(o *domainObj) bool {
 
 func (d *Driver) managedRestoreOptions(o *domainObj) startOptions {
 	path := d.paths.ManagedSaveFile(o.name())
-	h, _, _, err := readSaveImage(path)
+	h, xml, _, err := readSaveImage(path)
 	paused := err == nil && h.wasRunning == 0
-	return startOptions{incoming: path, paused: paused, runReason: runningRestored, startDetail: detStartedRestored, pausedReason: pausedSave}
+	opts := startOptions{incoming: path, paused: paused, runReason: runningRestored, startDetail: detStartedRestored, pausedReason: pausedSave}
+	if err == nil {
+		if def, err := d.parseDef(context.Background(), xml, 0); err == nil {
+			opts.def = def
+		}
+	}
+	return opts
 }
 
 // DomainManagedSave saves a running domain to the driver's own image,
