@@ -3,8 +3,11 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/govirt/govirt/internal/rpc/message"
@@ -20,7 +23,7 @@ import (
 // A subscriber connection instead hands its socket to a reader that
 // timestamps every event as it comes off the wire.
 type conn struct {
-	nc     net.Conn
+	nc     io.ReadWriteCloser
 	r      *bufio.Reader
 	wbuf   []byte
 	serial uint32
@@ -49,7 +52,13 @@ func procName(proc int32) string {
 // dial connects to socket and opens uri as virsh does: AUTH_LIST, then
 // AUTH_POLKIT when the socket asks for it, then CONNECT_OPEN.
 func dial(socket, uri string) (*conn, error) {
-	nc, err := net.DialTimeout("unix", socket, 5*time.Second)
+	var nc io.ReadWriteCloser
+	var err error
+	if clientMode == "poll" {
+		nc, err = net.DialTimeout("unix", socket, 5*time.Second)
+	} else {
+		nc, err = dialBlocking(socket)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -106,13 +115,19 @@ func (c *conn) call(proc remote.Procedure, args, ret xdr.Marshaler) error {
 	return err
 }
 
-// callAt is call that also returns when the REPLY came off the socket.
-func (c *conn) callAt(proc remote.Procedure, args, ret xdr.Marshaler) (time.Time, error) {
+// sendCall sends one CALL and returns its serial.
+func (c *conn) sendCall(proc remote.Procedure, args xdr.Marshaler) (uint32, error) {
 	serial := c.serial
 	c.serial++
 	h := message.Header{Prog: remote.Program, Vers: remote.ProtocolVersion, Proc: int32(proc),
 		Type: netproto.Call, Serial: serial, Status: netproto.OK}
-	if err := c.send(&h, args); err != nil {
+	return serial, c.send(&h, args)
+}
+
+// callAt is call that also returns when the REPLY came off the socket.
+func (c *conn) callAt(proc remote.Procedure, args, ret xdr.Marshaler) (time.Time, error) {
+	serial, err := c.sendCall(proc, args)
+	if err != nil {
 		return time.Time{}, err
 	}
 	for {
@@ -161,6 +176,92 @@ func decode(proc int32, p *message.Packet, ret xdr.Marshaler) error {
 	return nil
 }
 
+// sockConn is a unix socket in blocking mode, read and written with
+// plain system calls. A goroutine parked in Go's network poller wakes only
+// when the runtime gets round to it; a thread blocked in read(2) wakes
+// when the kernel has the data, so a timestamp taken after it is the
+// packet's arrival, not the client's scheduling.
+type sockConn struct {
+	fd int
+}
+
+func dialBlocking(path string) (*sockConn, error) {
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Connect(fd, &syscall.SockaddrUnix{Name: path}); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("connect %s: %w", path, err)
+	}
+	return &sockConn{fd: fd}, nil
+}
+
+func (s *sockConn) Read(p []byte) (int, error) {
+	for {
+		n, err := syscall.Read(s.fd, p)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+func (s *sockConn) Write(p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		n, err := syscall.Write(s.fd, p[done:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return done, err
+		}
+		done += n
+	}
+	return done, nil
+}
+
+// Close wakes a reader blocked on the socket (shutdown) and closes it.
+func (s *sockConn) Close() error {
+	_ = syscall.Shutdown(s.fd, syscall.SHUT_RDWR)
+	return syscall.Close(s.fd)
+}
+
+// timedPacket is a packet and when it came off the socket.
+type timedPacket struct {
+	at time.Time
+	*message.Packet
+}
+
+// readLoop reads the socket on its own thread from now on, answering
+// PINGs and passing every REMOTE packet on in order.
+func (c *conn) readLoop() <-chan timedPacket {
+	ch := make(chan timedPacket, 1<<16)
+	go func() {
+		runtime.LockOSThread()
+		defer close(ch)
+		for {
+			p, err := message.Read(c.r, nil)
+			if err != nil {
+				return
+			}
+			at := time.Now()
+			if c.answerPing(p) || p.Prog != remote.Program {
+				continue
+			}
+			ch <- timedPacket{at, p}
+		}
+	}()
+	return ch
+}
+
 // lifecycleEvent is one domain lifecycle event as it came off the wire.
 type lifecycleEvent struct {
 	at     time.Time
@@ -169,33 +270,43 @@ type lifecycleEvent struct {
 	detail int32
 }
 
+// registerLifecycle subscribes the connection to every domain's
+// lifecycle events and returns the callback ID.
+func (c *conn) registerLifecycle() (int32, error) {
+	var ret remote.ConnectDomainEventCallbackRegisterAnyRet
+	err := c.call(remote.ProcConnectDomainEventCallbackRegisterAny,
+		&remote.ConnectDomainEventCallbackRegisterAnyArgs{EventID: 0 /* VIR_DOMAIN_EVENT_ID_LIFECYCLE */}, &ret)
+	return ret.CallbackID, err
+}
+
+// asLifecycle decodes a lifecycle event of callback id.
+func asLifecycle(p timedPacket, id int32) (lifecycleEvent, bool) {
+	if p.Type != netproto.Message || p.Proc != int32(remote.ProcDomainEventCallbackLifecycle) {
+		return lifecycleEvent{}, false
+	}
+	var m remote.DomainEventCallbackLifecycleMsg
+	if xdr.Unmarshal(p.Payload, &m) != nil || m.CallbackID != id {
+		return lifecycleEvent{}, false
+	}
+	return lifecycleEvent{at: p.at, name: m.Msg.Dom.Name, event: m.Msg.Event, detail: m.Msg.Detail}, true
+}
+
 // subscribe registers for every domain's lifecycle events and from then
-// on reads the socket on its own goroutine, sending each event to the
+// on reads the socket on its own thread, sending each event to the
 // returned channel. The connection serves no further calls.
 func (c *conn) subscribe() (<-chan lifecycleEvent, error) {
-	var ret remote.ConnectDomainEventCallbackRegisterAnyRet
-	if err := c.call(remote.ProcConnectDomainEventCallbackRegisterAny,
-		&remote.ConnectDomainEventCallbackRegisterAnyArgs{EventID: 0 /* VIR_DOMAIN_EVENT_ID_LIFECYCLE */}, &ret); err != nil {
+	id, err := c.registerLifecycle()
+	if err != nil {
 		return nil, err
 	}
+	packets := c.readLoop()
 	ch := make(chan lifecycleEvent, 1<<16)
 	go func() {
 		defer close(ch)
-		for {
-			p, err := message.Read(c.r, nil)
-			if err != nil {
-				return
+		for p := range packets {
+			if ev, ok := asLifecycle(p, id); ok {
+				ch <- ev
 			}
-			at := time.Now()
-			if c.answerPing(p) || p.Prog != remote.Program || p.Type != netproto.Message ||
-				p.Proc != int32(remote.ProcDomainEventCallbackLifecycle) {
-				continue
-			}
-			var m remote.DomainEventCallbackLifecycleMsg
-			if xdr.Unmarshal(p.Payload, &m) != nil || m.CallbackID != ret.CallbackID {
-				continue
-			}
-			ch <- lifecycleEvent{at: at, name: m.Msg.Dom.Name, event: m.Msg.Event, detail: m.Msg.Detail}
 		}
 	}()
 	return ch, nil

@@ -67,12 +67,16 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.jsonPath, "json", "", "write the results as JSON to `FILE`")
 	fs.StringVar(&c.profileDir, "profile", "", "profile govirtd's core per suite into `DIR`")
 	fs.StringVar(&c.suites, "suites", "domains,calls,throughput,events", "suites to run")
+	fs.StringVar(&clientMode, "client", "blocking", "how the client waits: blocking (read(2) on a thread, like C clients) or poll (Go's network poller, like go-libvirt)")
 	fs.StringVar(&c.daemons, "daemons", "libvirtd,govirtd", "daemons to measure (libvirtd is skipped with a note when not installed)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if clientMode != "blocking" && clientMode != "poll" {
+		return c, fmt.Errorf("-client: blocking or poll, not %q", clientMode)
 	}
 	if c.runs < 1 || c.domains < 1 || c.listReps < 1 || c.calls < 1 || c.conns < 1 || c.eventIters < 1 {
 		return c, fmt.Errorf("sizes must be positive")
@@ -109,6 +113,7 @@ type Params struct {
 	Conns      int     `json:"conns"`
 	DurationS  float64 `json:"throughput_duration_s"`
 	EventIters int     `json:"event_iters"`
+	Client     string  `json:"client"`
 }
 
 // TargetResult is one of the project's targets checked against the run.
@@ -155,7 +160,7 @@ func run(args []string, out io.Writer) error {
 		Started: time.Now().UTC(),
 		Host:    hostInfo(),
 		Params: Params{Runs: cfg.runs, Domains: cfg.domains, ListReps: cfg.listReps, Calls: cfg.calls,
-			Conns: cfg.conns, DurationS: cfg.duration.Seconds(), EventIters: cfg.eventIters},
+			Conns: cfg.conns, DurationS: cfg.duration.Seconds(), EventIters: cfg.eventIters, Client: clientMode},
 		Runs:    map[string]map[string][]float64{},
 		Summary: map[string]map[string]float64{},
 	}
@@ -323,8 +328,8 @@ func checkTargets(ts []target, sum map[string]map[string]float64) []TargetResult
 }
 
 func printReport(w io.Writer, res *Results) {
-	fmt.Fprintf(w, "govirt-bench %s — %d CPUs, kernel %s, %s, libvirtd %s; %d run(s), medians\n\n",
-		res.Started.Format(time.RFC3339), res.Host.CPUs, res.Host.Kernel, res.Host.GoVersion, orDash(res.Host.Libvirtd), res.Params.Runs)
+	fmt.Fprintf(w, "govirt-bench %s — %d CPUs, kernel %s, %s, libvirtd %s; %s client; %d run(s), medians\n\n",
+		res.Started.Format(time.RFC3339), res.Host.CPUs, res.Host.Kernel, res.Host.GoVersion, orDash(res.Host.Libvirtd), res.Params.Client, res.Params.Runs)
 	for _, n := range res.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}

@@ -8,10 +8,17 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/govirt/govirt/internal/rpc/netproto"
 	"github.com/govirt/govirt/internal/rpc/remote"
+	"github.com/govirt/govirt/internal/rpc/xdr"
 )
 
 const testURI = "test:///default"
+
+// clientMode is how the client waits for the daemon: "blocking" (a thread
+// in read(2), as libvirt's C clients wait in poll(2)) or "poll" (Go's
+// network poller, as go-libvirt and govirt's remote driver do).
+var clientMode = "blocking"
 
 // params sizes the suites.
 type params struct {
@@ -222,8 +229,12 @@ func runThroughput(d *daemon, p params) (metrics, error) {
 // runEvents defines and undefines domains on one connection while another
 // is subscribed to lifecycle events, and times each event against the
 // REPLY of the call that caused it, both taken as they come off the
-// socket. A negative time means the event arrived first.
+// socket: event_after_reply_*. A negative time means the event arrived
+// first. It then does the same with the subscription on the calling
+// connection itself (same_conn_*), where the order on the wire is
+// the order the daemon wrote them in.
 func runEvents(d *daemon, p params) (metrics, error) {
+	m := metrics{}
 	sub, err := dial(d.socket, testURI)
 	if err != nil {
 		return nil, err
@@ -238,12 +249,7 @@ func runEvents(d *daemon, p params) (metrics, error) {
 		return nil, err
 	}
 	defer c.close()
-
-	type key struct {
-		name  string
-		event int32
-	}
-	replies := make(map[key]time.Time, 2*p.eventIters)
+	replies := map[eventKey]time.Time{}
 	for i := 0; i < p.eventIters; i++ {
 		name := fmt.Sprintf("bench-ev-%d", i)
 		var ret remote.DomainDefineXMLRet
@@ -251,42 +257,121 @@ func runEvents(d *daemon, p params) (metrics, error) {
 		if err != nil {
 			return nil, err
 		}
-		replies[key{name, 0}] = at // VIR_DOMAIN_EVENT_DEFINED
+		replies[eventKey{name, 0}] = at // VIR_DOMAIN_EVENT_DEFINED
 		at, err = c.callAt(remote.ProcDomainUndefine, &remote.DomainUndefineArgs{Dom: ret.Dom}, nil)
 		if err != nil {
 			return nil, err
 		}
-		replies[key{name, 1}] = at // VIR_DOMAIN_EVENT_UNDEFINED
+		replies[eventKey{name, 1}] = at // VIR_DOMAIN_EVENT_UNDEFINED
 	}
-	var deltas []time.Duration
-	before := 0
+	var got []lifecycleEvent
 	grace := time.After(2 * time.Second)
 collect:
-	for len(deltas) < len(replies) {
+	for len(got) < len(replies) {
 		select {
 		case ev, ok := <-events:
 			if !ok {
 				break collect
 			}
-			at, ok := replies[key{ev.name, ev.event}]
-			if !ok {
-				continue
-			}
-			dt := ev.at.Sub(at)
-			if dt < 0 {
-				before++
-			}
-			deltas = append(deltas, dt)
+			got = append(got, ev)
 		case <-grace:
 			break collect
 		}
 	}
-	m := metrics{}
-	m["events_expected"] = float64(len(replies))
-	m["events_lost"] = float64(len(replies) - len(deltas))
-	m["events_before_reply"] = float64(before)
-	addDist(m, "event_after_reply", deltas)
+	eventFigures(m, "", replies, got)
+
+	// The same, subscribed on the calling connection.
+	same, err := dial(d.socket, testURI)
+	if err != nil {
+		return nil, err
+	}
+	defer same.nc.Close()
+	id, err := same.registerLifecycle()
+	if err != nil {
+		return nil, err
+	}
+	packets := same.readLoop()
+	replies = map[eventKey]time.Time{}
+	got = got[:0]
+	// await sends a call and waits for its reply, keeping the events that
+	// come on the way.
+	await := func(proc remote.Procedure, args, ret xdr.Marshaler) (time.Time, error) {
+		serial, err := same.sendCall(proc, args)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for pk := range packets {
+			if ev, ok := asLifecycle(pk, id); ok {
+				got = append(got, ev)
+				continue
+			}
+			if pk.Type == netproto.Reply && pk.Serial == serial {
+				return pk.at, decode(int32(proc), pk.Packet, ret)
+			}
+		}
+		return time.Time{}, fmt.Errorf("connection closed")
+	}
+	for i := 0; i < p.eventIters; i++ {
+		name := fmt.Sprintf("bench-ev-same-%d", i)
+		var ret remote.DomainDefineXMLRet
+		at, err := await(remote.ProcDomainDefineXML, &remote.DomainDefineXMLArgs{XML: domainXML(name)}, &ret)
+		if err != nil {
+			return nil, err
+		}
+		replies[eventKey{name, 0}] = at
+		at, err = await(remote.ProcDomainUndefine, &remote.DomainUndefineArgs{Dom: ret.Dom}, nil)
+		if err != nil {
+			return nil, err
+		}
+		replies[eventKey{name, 1}] = at
+	}
+	grace = time.After(2 * time.Second)
+drain:
+	for len(got) < len(replies) {
+		select {
+		case pk, ok := <-packets:
+			if !ok {
+				break drain
+			}
+			if ev, ok := asLifecycle(pk, id); ok {
+				got = append(got, ev)
+			}
+		case <-grace:
+			break drain
+		}
+	}
+	eventFigures(m, "same_conn_", replies, got)
 	return m, nil
+}
+
+type eventKey struct {
+	name  string
+	event int32
+}
+
+// eventFigures matches events to the replies of the calls that caused
+// them.
+func eventFigures(m metrics, prefix string, replies map[eventKey]time.Time, got []lifecycleEvent) {
+	var deltas []time.Duration
+	before := 0
+	seen := map[eventKey]bool{}
+	for _, ev := range got {
+		k := eventKey{ev.name, ev.event}
+		at, ok := replies[k]
+		if !ok || seen[k] {
+			continue
+		}
+		seen[k] = true
+		dt := ev.at.Sub(at)
+		if dt < 0 {
+			before++
+		}
+		deltas = append(deltas, dt)
+	}
+	m[prefix+"events_expected"] = float64(len(replies))
+	m[prefix+"events_lost"] = float64(len(replies) - len(deltas))
+	m[prefix+"events_before_reply"] = float64(before)
+	addDist(m, prefix+"event_after_reply", deltas)
 }
 
 // selfCPU is this process's user+system CPU time: the client's share of
