@@ -5,6 +5,7 @@ import (
 
 	"github.com/govirt/govirt/internal/conf/uuid"
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // Network is a handle on a virtual network (virNetworkPtr).
@@ -205,7 +206,8 @@ func (s *Secret) XMLDesc(ctx context.Context) (string, error) {
 func (c *Conn) LookupSecretByUUIDString(ctx context.Context, s string) (*Secret, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
-		return nil, err
+		return nil, virterr.InvalidArgument(virterr.FromSecret, "virSecretLookupByUUIDString", "uuidstr",
+			"uuidstr in virSecretLookupByUUIDString must be a valid UUID")
 	}
 	r, err := c.c.Secret.SecretLookupByUUID(ctx, driver.UUID(u))
 	if err != nil {

@@ -180,6 +180,7 @@ func (r *Remote) Call(c *daemon.Client, p *message.Packet) {
 	}
 	ret, err := r.serve(cl)
 	if err != nil {
+		err = withAPIDomain(err)
 		if cl.stream != nil {
 			s.dropStream(cl.stream)
 		}
@@ -222,6 +223,9 @@ func (r *Remote) serve(c *call) (xdr.Marshaler, error) {
 		return h(c)
 	}
 	if n := int(proc); n > 0 && n < len(remoteCalls) && remoteCalls[n] != nil {
+		if stringOkayGetters[proc] {
+			c.addStringOkay()
+		}
 		return remoteCalls[n](c)
 	}
 	return nil, daemon.UnknownProcedure(c.hdr.Proc)
@@ -259,7 +263,7 @@ func (r *Remote) foreign(c *daemon.Client, p *message.Packet, functions map[int3
 	case s.connection() == nil:
 		err = notOpen()
 	default:
-		err = virterr.NoSupportFor(fn)
+		err = withAPIDomain(virterr.NoSupportFor(fn))
 	}
 	c.ReplyError(&p.Header, err)
 }

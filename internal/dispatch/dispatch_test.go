@@ -298,9 +298,10 @@ func TestProtocolErrors(t *testing.T) {
 	c.send(message.Header{Prog: remote.Program, Vers: 1, Proc: 3, Type: netproto.Call, Serial: c.serial, Status: netproto.Continue}, nil)
 	wantErr(t, decodeReply(t, c.read(), nil), virterr.RPC, virterr.FromRPC, "Unexpected message status 2")
 
-	// A driver that lacks a procedure answers NO_SUPPORT naming it.
+	// A driver that lacks a procedure answers NO_SUPPORT naming it, from
+	// the domain of the libvirt file defining the function.
 	e, _ = c.call(remote.ProcConnectListAllSecrets, &remote.ConnectListAllSecretsArgs{NeedResults: 1}, nil)
-	wantErr(t, e, virterr.NoSupport, virterr.FromNone, "this function is not supported by the connection driver: virConnectListAllSecrets")
+	wantErr(t, e, virterr.NoSupport, virterr.FromSecret, "this function is not supported by the connection driver: virConnectListAllSecrets")
 
 	// The connection still works after all that.
 	var typ remote.ConnectGetTypeRet

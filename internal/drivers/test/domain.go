@@ -697,7 +697,7 @@ func (c *conn) destroy(dom driver.DomainRef, flags uint32, function string) erro
 	}
 	if !o.active() {
 		c.st.mu.Unlock()
-		return virterr.NewFrom(virterr.FromTest, virterr.OperationInvalid, "domain is not running")
+		return domainErr(virterr.OperationInvalid, "domain is not running")
 	}
 	c.st.shutdownState(o, shutoffDestr)
 	if !o.persistent {

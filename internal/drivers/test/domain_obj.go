@@ -108,10 +108,11 @@ func errf(code virterr.Code, format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromTest, code, format, args...)
 }
 
-// checkActive is virDomainObjCheckActive.
+// checkActive is virDomainObjCheckActive, which reports from
+// domain_conf.c (VIR_FROM_DOMAIN), not from the driver.
 func checkActive(o *domainObj) error {
 	if !o.active() {
-		return errf(virterr.OperationInvalid, "domain is not running")
+		return domainErr(virterr.OperationInvalid, "domain is not running")
 	}
 	return nil
 }
@@ -161,10 +162,10 @@ func modificationImpact(o *domainObj, flags uint32) (uint32, error) {
 		}
 	}
 	if flags&affectLive != 0 && !o.active() {
-		return 0, errf(virterr.OperationInvalid, "domain is not running")
+		return 0, domainErr(virterr.OperationInvalid, "domain is not running")
 	}
 	if flags&affectConfig != 0 && !o.persistent {
-		return 0, errf(virterr.OperationInvalid, "transient domains do not have any persistent config")
+		return 0, domainErr(virterr.OperationInvalid, "transient domains do not have any persistent config")
 	}
 	return flags, nil
 }

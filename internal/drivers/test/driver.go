@@ -118,9 +118,36 @@ func (c *conn) close(ctx context.Context) error {
 	return nil
 }
 
+// eventAPIs are the registration functions of each event kind, the error
+// domain of the libvirt file that defines them, and their event ID limit
+// (VIR_*_EVENT_ID_LAST).
+var eventAPIs = map[driver.EventKind]struct {
+	function string
+	from     virterr.Domain
+	last     int32
+}{
+	driver.EventDomain:      {"virConnectDomainEventRegisterAny", virterr.FromDomain, 27},
+	driver.EventNetwork:     {"virConnectNetworkEventRegisterAny", virterr.FromNetwork, 1},
+	driver.EventStoragePool: {"virConnectStoragePoolEventRegisterAny", virterr.FromStorage, 2},
+	driver.EventNodeDevice:  {"virConnectNodeDeviceEventRegisterAny", virterr.FromNodedev, 2},
+	driver.EventSecret:      {"virConnectSecretEventRegisterAny", virterr.FromSecret, 2},
+}
+
 // EventRegister subscribes to the node's events; test:///default's
-// connections see each other's changes.
+// connections see each other's changes. The test driver has no secret
+// driver, so secret events are not supported.
 func (c *conn) EventRegister(ctx context.Context, kind driver.EventKind, id int32, filter any, cb driver.EventCallback) (int32, error) {
+	api, ok := eventAPIs[kind]
+	if !ok {
+		return -1, virterr.NoSupportFor("virConnectDomainEventRegisterAny")
+	}
+	if id < 0 || id >= api.last {
+		return -1, virterr.InvalidArgument(api.from, api.function, "eventID",
+			"eventID in %s must be less than %d", api.function, api.last)
+	}
+	if kind == driver.EventSecret {
+		return -1, virterr.NoSupportFor(api.function).WithDomain(api.from)
+	}
 	return c.st.events.Register(c, kind, id, filter, cb)
 }
 

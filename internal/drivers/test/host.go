@@ -193,7 +193,7 @@ func (c *conn) ConnectGetSysinfo(ctx context.Context, flags uint32) (string, err
 
 // Driver features (virDrvFeature) the test driver has.
 const (
-	featureTypedParamString      int32 = 8  // VIR_DRV_FEATURE_TYPED_PARAM_STRING
+	featureTypedParamString      int32 = 9  // VIR_DRV_FEATURE_TYPED_PARAM_STRING
 	featureNetworkUpdateHasOrder int32 = 16 // VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER
 )
 
