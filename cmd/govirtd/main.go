@@ -34,6 +34,9 @@ type options struct {
 	root, config, pidFile string
 	listen, verbose       bool
 	timeout               int
+	// lazyDrivers leaves the stateful drivers to start on their first
+	// connection instead of with the daemon.
+	lazyDrivers bool
 }
 
 func parseFlags(args []string) (options, error) {
@@ -54,6 +57,7 @@ func parseFlags(args []string) (options, error) {
 	for _, n := range []string{"verbose", "v"} {
 		fs.BoolVar(&o.verbose, n, false, "log informational messages")
 	}
+	fs.BoolVar(&o.lazyDrivers, "lazy-drivers", os.Getenv("GOVIRT_LAZY_DRIVERS") != "", "start the qemu, network and nwfilter drivers on first use, not with the daemon")
 	for _, n := range []string{"timeout", "t"} {
 		fs.IntVar(&o.timeout, n, 0, "exit after `SECS` seconds without clients")
 	}
@@ -171,6 +175,10 @@ func run(ctx context.Context, opts options, ready func()) error {
 	cfg, err := s.serverConfig()
 	if err != nil {
 		return err
+	}
+	all.Configure(layout)
+	if !opts.lazyDrivers {
+		all.Start(ctx, log)
 	}
 	remote := dispatch.New(all.Daemon(), log)
 	srv := daemon.NewServer(cfg, log, remote.Programs(), remote)

@@ -4,6 +4,10 @@
 package all
 
 import (
+	"context"
+	"log/slog"
+
+	"github.com/govirt/govirt/internal/daemon"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/drivers/network"
 	"github.com/govirt/govirt/internal/drivers/nwfilter"
@@ -22,6 +26,33 @@ func Client() *driver.Registry {
 	r.Register(remote.Name, remote.Open)
 	r.SetFallback(remote.Name)
 	return r
+}
+
+// Configure places the daemon's stateful drivers under layout (govirtd
+// --root); call it before Daemon and Start.
+func Configure(layout daemon.Layout) {
+	qemu.SetRoot(layout.Root)
+	network.Configure(network.Config{Layout: layout})
+	nwfilter.SetRoot(layout.Root)
+}
+
+// Start initialises the stateful drivers when the daemon starts, as
+// libvirt's virStateInitialize does: the nwfilter driver defines the
+// standard filters and re-applies saved bindings, the network driver
+// reloads running networks and autostarts, the QEMU driver reconnects to
+// running guests and autostarts domains — in that order, since guests need
+// their networks and filters. A driver that cannot start is logged and its
+// URIs fail when opened; the daemon keeps serving the others.
+func Start(ctx context.Context, log *slog.Logger) {
+	if _, err := nwfilter.System(ctx); err != nil {
+		log.Warn("nwfilter driver unavailable", "err", err)
+	}
+	if _, err := network.System(ctx); err != nil {
+		log.Warn("network driver unavailable", "err", err)
+	}
+	if _, err := qemu.System(ctx); err != nil {
+		log.Warn("qemu driver unavailable", "err", err)
+	}
 }
 
 // Daemon is what govirtd serves: every local driver. There is no fallback,

@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -169,37 +168,13 @@ func SetRoot(root string) {
 	instances.root, instances.rootSet = root, true
 }
 
+// daemonRoot is the root SetRoot chose, else GOVIRT_ROOT (tests that
+// run the driver in process), else the system layout.
 func daemonRoot() string {
 	if instances.rootSet {
 		return instances.root
 	}
-	if r := os.Getenv("GOVIRT_ROOT"); r != "" {
-		return r
-	}
-	if filepath.Base(os.Args[0]) != "govirtd" {
-		return ""
-	}
-	args := os.Args[1:]
-	for i, a := range args {
-		for _, flag := range []string{"--root", "-root", "-r", "--r"} {
-			if a == flag && i+1 < len(args) {
-				return args[i+1]
-			}
-			if v, ok := strings.CutPrefix(a, flag+"="); ok {
-				return v
-			}
-		}
-	}
-	return ""
-}
-
-func init() {
-	// govirtd starts the driver with the daemon, so the standard filters
-	// exist and saved bindings get their rules back without waiting for a
-	// client (libvirt's nwfilterStateInitialize).
-	if filepath.Base(os.Args[0]) == "govirtd" && os.Getenv("GOVIRT_NWFILTER_LAZY") == "" {
-		go func() { _, _ = System(context.Background()) }()
-	}
+	return os.Getenv("GOVIRT_ROOT")
 }
 
 // System returns the process's driver, starting it on first use.

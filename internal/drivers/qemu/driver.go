@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -63,40 +62,19 @@ func SetRoot(root string) {
 	instances.root, instances.rootSet = root, true
 }
 
-// daemonRoot finds the root govirtd runs with when nobody called SetRoot:
-// GOVIRT_ROOT, else govirtd's own --root argument.
+// daemonRoot is the root SetRoot chose, else GOVIRT_ROOT (tests that
+// run the driver in process), else the system layout.
 func daemonRoot() string {
 	if instances.rootSet {
 		return instances.root
 	}
-	if r := os.Getenv("GOVIRT_ROOT"); r != "" {
-		return r
-	}
-	if filepath.Base(os.Args[0]) != "govirtd" {
-		return ""
-	}
-	args := os.Args[1:]
-	for i, a := range args {
-		for _, flag := range []string{"--root", "-root", "-r", "--r"} {
-			if a == flag && i+1 < len(args) {
-				return args[i+1]
-			}
-			if v, ok := strings.CutPrefix(a, flag+"="); ok {
-				return v
-			}
-		}
-	}
-	return ""
+	return os.Getenv("GOVIRT_ROOT")
 }
 
-func init() {
-	// govirtd starts the driver with the daemon so running guests are
-	// reconnected and autostart domains started without waiting for a
-	// client (libvirt's qemuStateInitialize).
-	if filepath.Base(os.Args[0]) == "govirtd" && os.Getenv("GOVIRT_QEMU_LAZY") == "" {
-		go func() { _, _ = instance(true) }()
-	}
-}
+// System starts the process's qemu:///system driver — reconnecting to
+// running guests from their status files and starting autostart domains —
+// as libvirt's qemuStateInitialize does when the daemon starts.
+func System(ctx context.Context) (*Driver, error) { return instance(true) }
 
 // instance returns the process's driver for the system or session URI,
 // initialising it (reconnect, autostart) on first use.
