@@ -2,21 +2,30 @@ package command
 
 import (
 	"fmt"
-	"strconv"
+	"strings"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 )
 
 // blockNode is one storage source of a disk's chain with the node names
-// libvirt gives it (libvirt-N-storage / libvirt-N-format).
+// libvirt gives it (libvirt-N-storage / libvirt-N-format) and the disk
+// properties qemuDomainPrepareDiskSourceData hands down to it.
 type blockNode struct {
-	src *domain.StorageSource
-	id  int
+	src  *domain.StorageSource
+	id   int
+	disk *domain.Disk
+	top  bool
+	// backing is the next source of the chain: nil when the chain is not
+	// described, a source of empty Type for the terminator.
+	backing *domain.StorageSource
+	// backingFormat is the format node of backing when it is a source.
+	backingFormat string
 }
 
 func (n blockNode) storageName() string { return fmt.Sprintf("libvirt-%d-storage", n.id) }
 func (n blockNode) formatName() string  { return fmt.Sprintf("libvirt-%d-format", n.id) }
+func (n blockNode) sliceName() string   { return fmt.Sprintf("libvirt-%d-slice-sto", n.id) }
 
 const blockNodesKey = "blockdev-nodes"
 
@@ -37,7 +46,12 @@ func (b *Builder) diskNodes() map[*domain.Disk][]blockNode {
 				break
 			}
 			next++
-			chain = append(chain, blockNode{src: s, id: next})
+			chain = append(chain, blockNode{src: s, id: next, disk: d, top: s == d.Source, backing: s.Backing})
+		}
+		for j := range chain {
+			if j+1 < len(chain) {
+				chain[j].backingFormat = chain[j+1].formatName()
+			}
 		}
 		m[d] = chain
 	}
@@ -55,6 +69,114 @@ func attrValue(list []xmltree.Attr, name string) string {
 	}
 	return ""
 }
+
+// child is the first <name> element inside the source.
+func (n blockNode) child(name string) *xmltree.Node {
+	for _, c := range n.src.Children {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (n blockNode) protocol() string { return srcAttr(n.src, "protocol") }
+
+// auth is the source's <auth>; libvirt moves a disk-level <auth> onto
+// the top source.
+func (n blockNode) auth() *xmltree.Node {
+	if a := n.child("auth"); a != nil {
+		return a
+	}
+	if n.top {
+		return n.src.AuthAtDisk
+	}
+	return nil
+}
+
+// encryption is the source's <encryption>, or the disk's for the top one.
+func (n blockNode) encryption() *xmltree.Node {
+	if e := n.child("encryption"); e != nil {
+		return e
+	}
+	if n.top {
+		return n.src.EncryptionAtDisk
+	}
+	return nil
+}
+
+// qemuEncryption tells an encryption QEMU's crypto layer handles
+// (engine qemu, the default) with its format.
+func (n blockNode) qemuEncryption() (format string, ok bool) {
+	e := n.encryption()
+	if e == nil || e.Prop("engine") == "librbd" {
+		return "", false
+	}
+	return e.Prop("format"), true
+}
+
+// volumePath splits the network source name into libvirt's volume and
+// path: gluster and rbd keep "volume/path" in one attribute.
+func (n blockNode) volumePath() (volume, path string) {
+	name := srcAttr(n.src, "name")
+	switch n.protocol() {
+	case "gluster", "rbd":
+		if i := strings.IndexByte(name, '/'); i > 0 {
+			return name[:i], name[i+1:]
+		}
+	}
+	return "", name
+}
+
+// storageSlice is the <slices><slice type='storage'> of the source.
+func (n blockNode) storageSlice() (offset, size uint64, ok bool) {
+	sl := n.child("slices")
+	if sl == nil {
+		return 0, 0, false
+	}
+	for _, c := range sl.ChildrenNamed("slice") {
+		if c.Prop("type") == "storage" {
+			return uintAttr(c.Prop("offset")), uintAttr(c.Prop("size")), true
+		}
+	}
+	return 0, 0, false
+}
+
+// format is the source's image format with libvirt's default (raw).
+func (n blockNode) format() string {
+	f := n.src.Format
+	if f == "" || f == "none" || f == "auto" {
+		return "raw"
+	}
+	return f
+}
+
+// needsSliceLayer is qemuBlockStorageSourceNeedsStorageSliceLayer: raw
+// images take the slice in their own node unless LUKS sits on top.
+func (n blockNode) needsSliceLayer() bool {
+	if _, _, ok := n.storageSlice(); !ok {
+		return false
+	}
+	if n.format() != "raw" {
+		return true
+	}
+	f, ok := n.qemuEncryption()
+	return ok && f == "luks"
+}
+
+// cacheMode is the disk's cache mode, with shared writable disks
+// defaulting to none (qemuDomainPrepareDiskCachemode).
+func (n blockNode) cacheMode() string {
+	mode := attrValue(n.disk.Driver, "cache")
+	if (mode == "" || mode == "default") && n.disk.Shareable && !n.disk.ReadOnly {
+		return "none"
+	}
+	return mode
+}
+
+// readOnly is whether the source is opened read-only: the top one when
+// the disk is, every backing image.
+func (n blockNode) readOnly() bool { return !n.top || n.disk.ReadOnly }
 
 // storageEmpty is virStorageSourceIsEmpty.
 func storageEmpty(s *domain.StorageSource) bool {
@@ -98,190 +220,234 @@ func cacheProps(mode string) *Props {
 }
 
 // storageProps is qemuBlockStorageSourceGetBackendProps for the protocol
-// layer, with the common node properties.
-func (b *Builder) storageProps(d *domain.Disk, n blockNode) (*Props, error) {
+// layer with auto-read-only, as the command line uses it.
+func (b *Builder) storageProps(n blockNode) (*Props, error) {
 	s := n.src
 	p := NewProps()
 	switch s.Type {
-	case "file":
-		p.Str("driver", "file").Str("filename", s.Path())
-	case "block":
-		drv := "host_device"
-		// qemuDomainPrepareDiskSourceData: only a raw top image on a real
-		// CD-ROM drive uses host_cdrom.
-		if d.Device() == "cdrom" && n.src == d.Source && (s.Format == "" || s.Format == "raw") && hostIsCDROM(s.Path()) {
-			drv = "host_cdrom"
+	case "file", "block":
+		drv := "file"
+		if s.Type == "block" {
+			drv = "host_device"
+			// qemuDomainPrepareDiskSourceData: only a raw top image on a
+			// real CD-ROM drive uses host_cdrom.
+			if n.disk.Device() == "cdrom" && n.top && n.format() == "raw" && hostIsCDROM(s.Path()) {
+				drv = "host_cdrom"
+			}
 		}
 		p.Str("driver", drv).Str("filename", s.Path())
+		if io := attrValue(n.disk.Driver, "io"); io != "" && io != "default" {
+			p.Str("aio", io)
+		}
+		if r := n.child("reservations"); r != nil && r.Prop("enabled") != "no" {
+			p.Str("pr-manager", prManagerAlias(r))
+		}
 	case "dir":
-		p.Str("driver", "vvfat").Str("dir", s.Path()).Bool("floppy", d.Device() == "floppy").Bool("rw", !d.ReadOnly)
+		p.Str("driver", "vvfat").Str("dir", s.Path()).Bool("floppy", n.disk.Device() == "floppy").Bool("rw", !n.readOnly())
+	case "nvme":
+		addr := n.child("address")
+		if addr == nil {
+			return nil, Internal("missing PCI address of NVMe disk")
+		}
+		p.Str("driver", "nvme").Str("device", pciAddressString(addr))
+		if ns := srcAttr(s, "namespace"); ns != "" {
+			p.Uint("namespace", uintAttr(ns))
+		}
 	case "network":
-		if err := networkStorageProps(p, s); err != nil {
+		if err := b.networkStorageProps(p, n); err != nil {
 			return nil, err
 		}
+	case "vhostuser":
+		return nil, Internal("unable to create blockdev props for vhostuser disk type")
+	case "volume":
+		return nil, Internal("storage source pool '%s' volume '%s' is not translated", srcAttr(s, "pool"), srcAttr(s, "volume"))
 	default:
 		return nil, Internal("unsupported storage type '%s'", s.Type)
 	}
 	p.Str("node-name", n.storageName())
-	p.Obj("cache", cacheProps(attrValue(d.Driver, "cache")))
+	p.Obj("cache", cacheProps(n.cacheMode()))
 	p.Bool("auto-read-only", true).Str("discard", "unmap")
 	return p, nil
 }
 
-// networkStorageProps covers the network protocols of
-// qemuBlockStorageSourceGetBackendProps.
-func networkStorageProps(p *Props, s *domain.StorageSource) error {
-	proto := srcAttr(s, "protocol")
-	name := srcAttr(s, "name")
-	host := func(i int) (string, string, string) {
-		if i >= len(s.Hosts) {
-			return "", "", ""
-		}
-		h := s.Hosts[i]
-		return attrValue(h, "name"), attrValue(h, "port"), attrValue(h, "transport")
-	}
-	inetAddr := func(i int) *Props {
-		n, port, tr := host(i)
-		if tr == "unix" {
-			_, _, _ = n, port, tr
-			return NewProps().Str("type", "unix").Str("path", attrValue(s.Hosts[i], "socket"))
-		}
-		return NewProps().Str("type", "inet").Str("host", n).Str("port", port)
-	}
-	switch proto {
-	case "nbd":
-		p.Str("driver", "nbd")
-		if len(s.Hosts) > 0 {
-			p.Obj("server", inetAddr(0))
-		}
-		p.StrOpt("export", name)
-		if tls := srcAttr(s, "tls"); tls == "yes" {
-			p.Str("tls-creds", "objlibvirt-storage-tls")
-		}
-	case "http", "https", "ftp", "ftps":
-		n, port, _ := host(0)
-		url := proto + "://" + n
-		if port != "" && port != networkDefaultPort[proto] {
-			url += ":" + port
-		}
-		if len(name) == 0 || name[0] != '/' {
-			url += "/"
-		}
-		url += name
-		p.Str("driver", proto).Str("url", url)
-	case "iscsi":
-		n, port, _ := host(0)
-		target, lun := name, "0"
-		for i := len(name) - 1; i >= 0; i-- {
-			if name[i] == '/' {
-				target, lun = name[:i], name[i+1:]
-				break
-			}
-		}
-		portal := n
-		if port != "" {
-			portal += ":" + port
-		}
-		l, _ := strconv.Atoi(lun)
-		p.Str("driver", "iscsi").Str("portal", portal).Str("target", target).Int("lun", int64(l)).Str("transport", "tcp")
-	case "rbd":
-		pool, image := name, ""
-		for i := 0; i < len(name); i++ {
-			if name[i] == '/' {
-				pool, image = name[:i], name[i+1:]
-				break
-			}
-		}
-		p.Str("driver", "rbd").Str("pool", pool).Str("image", image)
-		if len(s.Hosts) > 0 {
-			var arr Array
-			for i := range s.Hosts {
-				hn, hp, _ := host(i)
-				arr = append(arr, NewProps().Str("host", hn).Str("port", hp))
-			}
-			p.Arr("server", arr)
-		}
-	case "gluster":
-		vol, path := name, ""
-		for i := 1; i < len(name); i++ {
-			if name[i] == '/' {
-				vol, path = name[:i], name[i+1:]
-				break
-			}
-		}
-		var arr Array
-		for i := range s.Hosts {
-			arr = append(arr, inetAddr(i))
-		}
-		p.Str("driver", "gluster").Str("volume", vol).Str("path", path).Arr("server", arr)
-	case "ssh":
-		p.Str("driver", "ssh").Str("path", name).Obj("server", inetAddr(0))
-	default:
-		return Internal("unsupported network storage protocol '%s'", proto)
-	}
-	return nil
+// pciAddressString is virPCIDeviceAddressAsString.
+func pciAddressString(a *xmltree.Node) string {
+	return fmt.Sprintf("%04x:%02x:%02x.%d", uintAttr(a.Prop("domain")), uintAttr(a.Prop("bus")),
+		uintAttr(a.Prop("slot")), uintAttr(a.Prop("function")))
 }
 
-var networkDefaultPort = map[string]string{"http": "80", "https": "443", "ftp": "21", "ftps": "990"}
-
-// formatProps is qemuBlockStorageSourceGetBlockdevProps for the format
-// layer on top of a storage node.
-func (b *Builder) formatProps(d *domain.Disk, chain []blockNode, i int) *Props {
-	n := chain[i]
-	top := i == 0
-	ro := true
-	if top {
-		ro = d.ReadOnly
+// prManagerAlias is the pr-manager-helper object a disk's persistent
+// reservations use: the shared managed one or its own.
+func prManagerAlias(r *xmltree.Node) string {
+	if r.Prop("managed") == "yes" {
+		return "pr-helper0"
 	}
-	p := NewProps().Str("node-name", n.formatName()).Bool("read-only", ro)
-	if top {
-		discard := attrValue(d.Driver, "discard")
-		p.StrOpt("discard", discard)
-		p.Obj("cache", cacheProps(attrValue(d.Driver, "cache")))
+	return "pr-helper-" + r.Prop("alias")
+}
+
+// formatBackingCapable are the formats at or past VIR_STORAGE_FILE_BACKING.
+var formatBackingCapable = map[string]bool{"cow": true, "qcow": true, "qcow2": true, "qed": true, "vmdk": true}
+
+// formatDriverNames are the formats qemu knows under another driver name
+// or as they are.
+var formatDriverNames = map[string]string{
+	"ploop": "parallels", "vhd": "vhdx",
+	"bochs": "bochs", "cloop": "cloop", "dmg": "dmg", "vdi": "vdi", "vpc": "vpc", "qed": "qed", "vmdk": "vmdk",
+}
+
+// formatProps is qemuBlockStorageSourceGetBlockdevProps: the format
+// layer on top of a storage (or slice) node.
+func (b *Builder) formatProps(n blockNode, encAlias string) (*Props, error) {
+	d := n.disk
+	discard := attrValue(d.Driver, "discard")
+	if discard == "default" {
+		discard = ""
+	}
+	p := NewProps().Str("node-name", n.formatName()).Bool("read-only", n.readOnly())
+	p.StrOpt("discard", discard)
+	if n.top {
 		dz := attrValue(d.Driver, "detect_zeroes")
 		if dz == "unmap" && discard != "unmap" {
 			dz = "on"
 		}
+		if dz == "off" {
+			dz = ""
+		}
 		p.StrOpt("detect-zeroes", dz)
-	} else {
-		p.Obj("cache", cacheProps(attrValue(d.Driver, "cache")))
 	}
-	format := n.src.Format
-	if format == "" || format == "none" {
-		format = "raw"
+	p.Obj("cache", cacheProps(n.cacheMode()))
+	format := n.format()
+	encFormat, qemuEnc := n.qemuEncryption()
+	encrypt := func() (*Props, error) {
+		if !qemuEnc || encAlias == "" {
+			return nil, nil
+		}
+		switch encFormat {
+		case "qcow":
+			return NewProps().Str("format", "aes").Str("key-secret", encAlias), nil
+		case "luks":
+			return NewProps().Str("format", "luks").Str("key-secret", encAlias), nil
+		case "luks2":
+			return nil, Unsupported("luks2 is currently not supported by the qemu encryption engine")
+		}
+		return nil, Internal("unexpected encryption format '%s'", encFormat)
 	}
-	if n.src.Type == "dir" {
-		format = "raw"
+	switch format {
+	case "raw", "fat":
+		if qemuEnc && encFormat == "luks" {
+			if encAlias == "" {
+				return nil, Internal("missing secret info for 'luks' driver")
+			}
+			p.Str("driver", "luks").Str("key-secret", encAlias)
+		} else {
+			p.Str("driver", "raw")
+			if off, size, ok := n.storageSlice(); ok {
+				p.Uint("offset", off).Uint("size", size)
+			}
+		}
+	case "qcow2", "qcow":
+		enc, err := encrypt()
+		if err != nil {
+			return nil, err
+		}
+		p.Str("driver", format).Obj("encrypt", enc)
+		if format == "qcow2" && n.top && d.MetadataCache != nil && *d.MetadataCache > 0 {
+			p.Uint("cache-size", *d.MetadataCache)
+		}
+	case "cow", "iso", "dir":
+		return nil, Internal("mishandled storage format '%s'", format)
+	default:
+		drv, ok := formatDriverNames[format]
+		if !ok {
+			return nil, Internal("unknown storage format '%s'", format)
+		}
+		p.Str("driver", drv)
 	}
-	p.Str("driver", format).Str("file", n.storageName())
-	if i+1 < len(chain) {
-		p.Str("backing", chain[i+1].formatName())
+	file := n.storageName()
+	if n.needsSliceLayer() {
+		file = n.sliceName()
 	}
+	p.Str("file", file)
+	if n.backing != nil {
+		if formatBackingCapable[format] {
+			if n.backing.Type != "" {
+				p.Str("backing", n.backingFormat)
+			} else {
+				p.Set("backing", nil)
+			}
+		} else if n.backing.Type != "" {
+			return nil, Unsupported("storage format '%s' does not support backing store", format)
+		}
+	}
+	return p, nil
+}
+
+// sliceProps is qemuBlockStorageSourceGetBlockdevStorageSliceProps.
+func (b *Builder) sliceProps(n blockNode) *Props {
+	off, size, _ := n.storageSlice()
+	p := NewProps().Str("driver", "raw").Str("node-name", n.sliceName()).Uint("offset", off).Uint("size", size).
+		Str("file", n.storageName()).Bool("auto-read-only", true).Str("discard", "unmap")
+	p.Obj("cache", cacheProps(n.cacheMode()))
 	return p
 }
 
-// buildDiskSource adds the -blockdev chain of a disk, bottom first
-// (qemuBuildDiskSourceCommandLine).
+// buildDiskSource adds the objects and -blockdev nodes of a disk's
+// chain, bottom first (qemuBuildDiskSourceCommandLine), then the
+// copy-on-read layer.
 func (b *Builder) buildDiskSource(d *domain.Disk) error {
-	if storageEmpty(d.Source) {
+	if storageEmpty(d.Source) || d.Source.Type == "vhostuser" {
 		return nil
 	}
 	chain := b.diskNodes()[d]
 	for i := len(chain) - 1; i >= 0; i-- {
-		sp, err := b.storageProps(d, chain[i])
-		if err != nil {
+		if err := b.buildBlockNode(chain[i]); err != nil {
 			return err
 		}
-		b.AddBlockdev(sp)
-		b.AddBlockdev(b.formatProps(d, chain, i))
+	}
+	if attrValue(d.Driver, "copy_on_read") == "on" && len(chain) > 0 {
+		b.AddBlockdev(NewProps().Str("driver", "copy-on-read").Str("node-name", "libvirt-CoR-"+d.Info.Alias).
+			Str("file", chain[0].formatName()).Str("discard", "unmap"))
 	}
 	return nil
 }
 
-// diskBackendAlias is the node the disk's device uses (qemuDomainDiskGetBackendAlias).
+// buildBlockNode is qemuBuildStorageSourceAttachPrepareCommon with
+// qemuBuildBlockStorageSourceAttachDataCommandline for one source: its
+// secret and TLS objects, then the storage, slice and format nodes.
+func (b *Builder) buildBlockNode(n blockNode) error {
+	deps, err := b.storageSourceObjects(n)
+	if err != nil {
+		return err
+	}
+	sp, err := b.storageProps(n)
+	if err != nil {
+		return err
+	}
+	fp, err := b.formatProps(n, deps.encryptionAlias)
+	if err != nil {
+		return err
+	}
+	for _, o := range deps.objects {
+		if err := b.AddObject(o); err != nil {
+			return err
+		}
+	}
+	b.AddBlockdev(sp)
+	if n.needsSliceLayer() {
+		b.AddBlockdev(b.sliceProps(n))
+	}
+	b.AddBlockdev(fp)
+	return nil
+}
+
+// diskBackendAlias is the node the disk's device uses
+// (qemuDomainDiskGetBackendAlias).
 func (b *Builder) diskBackendAlias(d *domain.Disk) string {
 	if storageEmpty(d.Source) {
 		return ""
+	}
+	if attrValue(d.Driver, "copy_on_read") == "on" {
+		return "libvirt-CoR-" + d.Info.Alias
 	}
 	chain := b.diskNodes()[d]
 	if len(chain) == 0 {

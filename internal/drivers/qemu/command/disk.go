@@ -45,7 +45,11 @@ func (b *Builder) bootIndexes() map[*domain.DeviceInfo]uint64 {
 			case "hd", "cdrom", "fd":
 				want := map[string]string{"hd": "disk", "cdrom": "cdrom", "fd": "floppy"}[dev]
 				for _, disk := range d.Disks {
-					if disk.Device() == want {
+					kind := disk.Device()
+					if kind == "lun" {
+						kind = "disk"
+					}
+					if kind == want {
 						m[&disk.Info] = idx
 						break
 					}
@@ -126,6 +130,11 @@ func buildDisks(b *Builder) error {
 		if err := b.buildDiskSource(d); err != nil {
 			return err
 		}
+		if d.Source.Type == "vhostuser" {
+			if err := b.buildVhostUserDiskChardev(d); err != nil {
+				return err
+			}
+		}
 		if d.Bus() == "sd" {
 			continue
 		}
@@ -138,6 +147,22 @@ func buildDisks(b *Builder) error {
 		}
 	}
 	return nil
+}
+
+// vhostUserDiskChardev is the alias of a vhost-user disk's chardev
+// (qemuDomainGetVhostUserChrAlias).
+func vhostUserDiskChardev(d *domain.Disk) string { return "chr-vu-" + d.Info.Alias }
+
+// buildVhostUserDiskChardev adds the client socket a vhost-user disk
+// connects through (qemuBuildVHostUserFsChardev's disk counterpart).
+func (b *Builder) buildVhostUserDiskChardev(d *domain.Disk) error {
+	src := &domain.ChrSource{Type: "unix", Path: srcAttr(d.Source, "path"), Mode: srcAttr(d.Source, "mode")}
+	for _, c := range d.Source.Children {
+		if c.Name == "reconnect" {
+			src.Reconnect = &domain.ChrReconnect{Enabled: c.Prop("enabled"), Timeout: uintAttr(c.Prop("timeout"))}
+		}
+	}
+	return b.AddChardev(src, vhostUserDiskChardev(d), ChardevOptions{NoFDPass: true})
 }
 
 func uintAttr(s string) uint64 {
@@ -223,7 +248,7 @@ func (b *Builder) diskDeviceProps(d *domain.Disk) (*Props, error) {
 		p.Bool("share-rw", true)
 	}
 	if d.Source.Type == "vhostuser" {
-		p.Str("chardev", "char"+d.Info.Alias+"-vu")
+		p.Str("chardev", vhostUserDiskChardev(d))
 	} else {
 		p.StrOpt("drive", b.diskBackendAlias(d))
 	}
