@@ -16,6 +16,7 @@ import (
 type DeviceInfo struct {
 	BootOrder       string // <boot order>, kept as written when not a number
 	LoadParm        string
+	hasLoadParm     bool
 	Alias           string
 	MasterStartPort string
 	ACPIIndex       string
@@ -243,6 +244,20 @@ func (a *Address) format(b *xmlbuf.Buffer) {
 	b.FormatElement("address", attrs, child)
 }
 
+// checkLoadParm is virDomainDeviceLoadparmIsValid, run on the upper-cased
+// value.
+func checkLoadParm(lp string) error {
+	if len(lp) < 1 || len(lp) > 8 {
+		return virterr.New(virterr.InternalError, "loadparm value '%s' must be between 1 and 8 characters", lp)
+	}
+	for _, c := range lp {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == ' ') {
+			return virterr.New(virterr.InternalError, "invalid loadparm value '%s', expecting chars in set of [a-zA-Z0-9.] and blank spaces", lp)
+		}
+	}
+	return nil
+}
+
 // infoElements are the child elements parseDeviceInfo consumes.
 var infoElements = map[string]bool{"boot": true, "alias": true, "master": true, "acpi": true, "rom": true, "address": true}
 
@@ -251,7 +266,11 @@ func parseDeviceInfo(n *xmltree.Node, flags ParseFlags) (DeviceInfo, error) {
 	var info DeviceInfo
 	if c := n.Child("boot"); c != nil {
 		info.BootOrder = c.Prop("order")
-		info.LoadParm = c.Prop("loadparm")
+		if lp, ok := c.Attr("loadparm"); ok {
+			// libvirt keeps it upper-cased; checkLoadParm runs in Validate
+			info.LoadParm = strings.ToUpper(lp)
+			info.hasLoadParm = true
+		}
 	}
 	if c := n.Child("alias"); c != nil {
 		// A persistent config keeps only user-chosen aliases.

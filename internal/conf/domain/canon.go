@@ -17,6 +17,17 @@ type elemSpec struct {
 	children []string
 }
 
+// infoPosition in a device spec's children marks where the device info
+// (address, alias …) prints when libvirt prints it before some of the
+// device's own elements (memballoon and vsock print their <driver> last).
+const infoPosition = "#info"
+
+// liveOnlyAttrs names, per element path, the attribute libvirt prints
+// only for a running guest (a channel's connection state).
+var liveOnlyAttrs = map[string]string{
+	"channel/target": "state",
+}
+
 // specs maps "parent/child" element paths to their print order. A path is
 // the element names from the device element down, e.g. "interface/driver".
 var specs = map[string]elemSpec{}
@@ -29,10 +40,19 @@ func addSpecs(m map[string]elemSpec) {
 
 // formatCanon writes n as libvirt prints it, using the spec found under
 // path for n and path+"/"+child for its descendants.
-func formatCanon(b *xmlbuf.Buffer, n *xmltree.Node, path string) {
+func formatCanon(b *xmlbuf.Buffer, n *xmltree.Node, path string, flags FormatFlags) {
 	spec := specs[path]
 	b.Add("<" + n.Name)
-	writeAttrsInOrder(b, n.Attrs, spec.attrs)
+	attrs := n.Attrs
+	if drop := liveOnlyAttrs[path]; drop != "" && flags&FormatInactive != 0 {
+		attrs = nil
+		for _, a := range n.Attrs {
+			if a.Name != drop {
+				attrs = append(attrs, a)
+			}
+		}
+	}
+	writeAttrsInOrder(b, attrs, spec.attrs)
 	text := strings.TrimSpace(n.Text)
 	if len(n.Children) == 0 {
 		if n.Text == "" {
@@ -46,7 +66,7 @@ func formatCanon(b *xmlbuf.Buffer, n *xmltree.Node, path string) {
 	b.Add(">\n")
 	b.AdjustIndent(2)
 	forEachInOrder(n.Children, spec.children, func(c *xmltree.Node) {
-		formatCanon(b, c, path+"/"+c.Name)
+		formatCanon(b, c, path+"/"+c.Name, flags)
 	})
 	b.AdjustIndent(-2)
 	b.Add("</" + n.Name + ">\n")
@@ -108,6 +128,10 @@ type Device struct {
 	// body, when set, prints the device's attributes and content instead
 	// of the generic attributes and children.
 	body deviceBody
+	// typedFlags and view belong to typed kinds (typed.go): the parse
+	// flags, and the generic view the body was last read from.
+	typedFlags ParseFlags
+	view       string
 }
 
 // deviceBody is a device kind modelled with its own type.
@@ -162,9 +186,9 @@ func (g *Device) format(b *xmlbuf.Buffer, flags FormatFlags) {
 	spec := specs[name]
 	attrs := b.Inherit()
 	c := b.Child()
-	if g.body != nil {
-		g.body.formatAttrs(attrs, flags)
-		g.body.formatChildren(c, flags)
+	if body := g.typed(); body != nil {
+		body.formatAttrs(attrs, flags)
+		body.formatChildren(c, flags)
 		g.Info.format(c, flags)
 		b.FormatElementAlways(name, attrs, c)
 		return
@@ -178,13 +202,18 @@ func (g *Device) format(b *xmlbuf.Buffer, flags FormatFlags) {
 		}
 	}
 	done := make([]bool, len(g.children))
+	infoDone := false
 	for _, want := range spec.children {
 		if want == "source" {
 			writeChr()
 		}
+		if want == infoPosition {
+			g.Info.format(c, flags)
+			infoDone = true
+		}
 		for i, n := range g.children {
 			if !done[i] && n.Name == want {
-				formatCanon(c, n, name+"/"+n.Name)
+				formatCanon(c, n, name+"/"+n.Name, flags)
 				done[i] = true
 			}
 		}
@@ -192,10 +221,18 @@ func (g *Device) format(b *xmlbuf.Buffer, flags FormatFlags) {
 	writeChr()
 	for i, n := range g.children {
 		if !done[i] {
-			formatCanon(c, n, name+"/"+n.Name)
+			formatCanon(c, n, name+"/"+n.Name, flags)
 		}
 	}
-	g.Info.format(c, flags)
+	if !infoDone {
+		g.Info.format(c, flags)
+	}
+	if g.Kind == "panic" {
+		// virDomainPanicDefFormat prints nothing for a panic without
+		// model or address
+		b.FormatElement(name, attrs, c)
+		return
+	}
 	b.FormatElementAlways(name, attrs, c)
 }
 

@@ -314,7 +314,7 @@ func (s *ChrSource) validateReconnect() error {
 		return nil
 	}
 	if s.Reconnect.Timeout == 0 {
-		return virterr.New(virterr.InternalError, "chardev reconnect source timeout cannot be '0'")
+		return virterr.New(virterr.InvalidArg, "chardev reconnect source timeout cannot be '0'")
 	}
 	if s.Mode == "bind" {
 		return virterr.New(virterr.InternalError, "chardev reconnect is possible only for connect mode")

@@ -93,9 +93,14 @@ func parseDevices(n *xmltree.Node, flags ParseFlags) (*Devices, error) {
 			if err != nil {
 				return nil, err
 			}
-			if c.Name == "controller" {
+			switch {
+			case c.Name == "controller":
 				d.ByKind[c.Name] = insertController(d.ByKind[c.Name], dev)
-			} else {
+			case c.Name == "video" && dev.isPrimaryVideo() && !d.hasPrimaryVideo():
+				// the primary video goes first (virDomainDefParseXML);
+				// a second primary is left for Validate to refuse
+				d.ByKind["video"] = append([]*Device{dev}, d.ByKind["video"]...)
+			default:
 				d.ByKind[c.Name] = append(d.ByKind[c.Name], dev)
 			}
 		default:
@@ -116,6 +121,9 @@ func parseDevice(n *xmltree.Node, flags ParseFlags) (*Device, error) {
 		if err := fn(dev, n, flags); err != nil {
 			return nil, err
 		}
+	}
+	if err := dev.parseTyped(n, flags); err != nil {
+		return nil, err
 	}
 	return dev, nil
 }

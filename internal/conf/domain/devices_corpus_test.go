@@ -148,6 +148,10 @@ func TestOracleDevices(t *testing.T) {
 		if !strings.Contains(w, "<emulator>") {
 			got = regexp.MustCompile(`(?m)^ *<emulator>.*\n`).ReplaceAllString(got, "")
 		}
+		if dir := os.Getenv("GOVIRT_DEVICE_GOT"); dir != "" {
+			_ = os.WriteFile(filepath.Join(dir, name+".want"), []byte(w), 0o644)
+			_ = os.WriteFile(filepath.Join(dir, name+".got"), []byte(got), 0o644)
+		}
 		if w == got {
 			pass++
 			continue

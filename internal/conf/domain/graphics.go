@@ -306,7 +306,7 @@ func (g *Graphics) formatChildren(b *xmlbuf.Buffer, flags FormatFlags) {
 		l.format(b, flags)
 	}
 	forEachInOrder(g.children, graphicsChildOrder, func(n *xmltree.Node) {
-		formatCanon(b, n, "graphics/"+n.Name)
+		formatCanon(b, n, "graphics/"+n.Name, flags)
 	})
 }
 

@@ -1,6 +1,12 @@
 package domain
 
-import "github.com/govirt/govirt/internal/conf/xmltree"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
+)
 
 // Print orders of the device kinds that need no logic beyond libvirt's
 // element and attribute order.
@@ -31,10 +37,10 @@ func init() {
 		"shmem/msi":              {attrs: []string{"enabled", "vectors", "ioeventfd"}},
 		"memory":                 {attrs: []string{"model", "access", "discard"}, children: []string{"uuid", "source", "target"}},
 		"memory/target":          {children: []string{"size", "node", "label", "block", "requested", "current", "readonly", "address"}},
-		"memory/source":          {children: []string{"pagesize", "nodemask", "path", "alignsize", "pmem"}},
+		"memory/source":          {children: []string{"nodemask", "pagesize", "path", "alignsize", "pmem"}},
 		"iommu":                  {attrs: []string{"model"}, children: []string{"driver"}},
 		"iommu/driver":           {attrs: []string{"intremap", "caching_mode", "eim", "iotlb", "aw_bits"}},
-		"vsock":                  {attrs: []string{"model"}, children: []string{"cid"}},
+		"vsock":                  {attrs: []string{"model"}, children: []string{"cid", infoPosition, "driver"}},
 		"vsock/cid":              {attrs: []string{"auto", "address"}},
 		"crypto":                 {attrs: []string{"model", "type"}, children: []string{"backend"}},
 		"crypto/backend":         {attrs: []string{"model", "queues"}},
@@ -75,16 +81,68 @@ func init() {
 				if a.Value == "-1" && a.Name != "allow" {
 					continue
 				}
+				if a.Name == "version" {
+					v, err := usbVersion(a.Value)
+					if err != nil {
+						return err
+					}
+					a.Value = v
+				}
 				cp.Attrs = append(cp.Attrs, a)
 			}
 			dev.children[i] = &cp
 		}
 		return nil
 	}
+	kindParse["redirdev"] = func(dev *Device, n *xmltree.Node, flags ParseFlags) error {
+		if err := parseChardevDefaults(dev, n, flags); err != nil {
+			return err
+		}
+		if dev.Chr != nil && dev.Chr.Type == "dbus" && dev.Chr.Channel == "" {
+			// virDomainRedirdevDefParseXML's default D-Bus channel
+			dev.Chr.Channel = "org.qemu.usbredir"
+		}
+		return nil
+	}
+	kindParse["smartcard"] = parseChardevDefaults
 	for _, k := range []string{"smartcard", "redirdev"} {
-		kindParse[k] = parseChardevDefaults
 		addSpecs(map[string]elemSpec{
 			k + "/source": specs["serial/source"],
 		})
 	}
+}
+
+// usbVersion reads a redirfilter <usbdev version> ("major.minor", each
+// one or two decimal digits, a one-digit minor meaning tens, as USB's BCD
+// bcdDevice has it) and writes it as libvirt prints it.
+func usbVersion(v string) (string, error) {
+	bad := virterr.New(virterr.XMLError, "Cannot parse USB device version %s", v)
+	s := strings.TrimLeft(v, " \t\n\v\f\r")
+	major, minor, ok := strings.Cut(s, ".")
+	if !ok || !allDigits(major, 1, 2) || !allDigits(minor, 1, 2) {
+		return "", bad
+	}
+	ma, mi := 0, 0
+	for _, c := range major {
+		ma = ma*10 + int(c-'0')
+	}
+	for _, c := range minor {
+		mi = mi*10 + int(c-'0')
+	}
+	if len(minor) == 1 {
+		mi *= 10
+	}
+	return fmt.Sprintf("%d.%02d", ma, mi), nil
+}
+
+func allDigits(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -103,9 +103,44 @@ func (d *Devices) Validate() error {
 			}
 		}
 	}
+	if err := d.validatePrimaryVideo(); err != nil {
+		return err
+	}
+	if err := d.validateLoadParms(); err != nil {
+		return err
+	}
+	for _, sh := range d.ByKind["shmem"] {
+		if s := sh.Shmem(); s != nil {
+			if err := s.validate(); err != nil {
+				return err
+			}
+		}
+	}
 	for _, r := range d.ByKind["rng"] {
 		if rng := r.RNG(); rng != nil {
 			if err := rng.validate(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// validateLoadParms checks every device's <boot loadparm> as libvirt's
+// parser does.
+func (d *Devices) validateLoadParms() error {
+	infos := []*DeviceInfo{}
+	for _, disk := range d.Disks {
+		infos = append(infos, &disk.Info)
+	}
+	for _, kind := range deviceOrder {
+		for _, dev := range d.ByKind[kind] {
+			infos = append(infos, &dev.Info)
+		}
+	}
+	for _, info := range infos {
+		if info.hasLoadParm {
+			if err := checkLoadParm(info.LoadParm); err != nil {
 				return err
 			}
 		}

@@ -5,16 +5,42 @@ import (
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 func init() {
 	addSpecs(map[string]elemSpec{
 		"video":                    {children: []string{"driver", "model"}},
-		"video/driver":             {attrs: []string{"name", "vgaconf", "iommu", "ats", "packed", "page_per_vq"}},
+		"video/driver":             {attrs: []string{"iommu", "ats", "packed", "page_per_vq", "vgaconf", "name"}},
 		"video/model":              {attrs: []string{"type", "ram", "vram", "vram64", "vgamem", "heads", "primary", "blob"}, children: []string{"acceleration", "resolution"}},
 		"video/model/acceleration": {attrs: []string{"accel3d", "accel2d", "rendernode"}},
 		"video/model/resolution":   {attrs: []string{"x", "y"}},
 	})
+}
+
+func (g *Device) isPrimaryVideo() bool {
+	m := g.Child("model")
+	return m != nil && m.Prop("primary") == "yes"
+}
+
+func (d *Devices) hasPrimaryVideo() bool {
+	vs := d.ByKind["video"]
+	return len(vs) > 0 && vs[0].isPrimaryVideo()
+}
+
+// validatePrimaryVideo is virDomainDefParseXML's refusal of a second
+// primary video.
+func (d *Devices) validatePrimaryVideo() error {
+	n := 0
+	for _, v := range d.ByKind["video"] {
+		if v.isPrimaryVideo() {
+			n++
+		}
+	}
+	if n > 1 {
+		return virterr.New(virterr.XMLError, "Only one primary video device is supported")
+	}
+	return nil
 }
 
 // setPrimaryVideo marks the first video primary unless one already is,
@@ -113,6 +139,20 @@ func init() {
 // default model, as libvirt's parser does.
 func parseVideoDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) error {
 	m := dev.Child("model")
+	if m != nil {
+		if p, ok := m.Attr("primary"); ok && p != "yes" {
+			// only primary='yes' means anything to libvirt
+			c := *m
+			c.Attrs = nil
+			for _, a := range m.Attrs {
+				if a.Name != "primary" {
+					c.Attrs = append(c.Attrs, a)
+				}
+			}
+			dev.setChild(&c)
+			m = &c
+		}
+	}
 	if m != nil {
 		if t := m.Prop("type"); t != "" && t != "default" {
 			return nil
