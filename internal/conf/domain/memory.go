@@ -22,16 +22,48 @@ type Memory struct {
 }
 
 // parseMemorySize reads a size element as virDomainParseMemory does: the
-// value is scaled by its unit (KiB by default) and rounded up to KiB.
+// value is scaled by its unit (KiB by default) and rounded up to KiB. An
+// empty element is 0.
 func parseMemorySize(n *xmltree.Node) (uint64, error) {
-	bytes, err := units.ParseScaled(n.Text, n.Prop("unit"), 1024, math.MaxInt64)
+	const max = math.MaxInt64 // virMemoryMaxValue
+	bytes, _, err := parseScaledValue(n.Text, n.Prop("unit"), "./"+n.Name+"[1]", 1024, max)
 	if err != nil {
-		if virterr.CodeOf(err) == virterr.Overflow {
-			return 0, virterr.NewFrom(virterr.FromDomain, virterr.Overflow, "memory size must be less than or equal to %d", uint64(math.MaxInt64))
-		}
-		return 0, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "could not parse memory element ./%s[1]", n.Name)
+		return 0, err
 	}
-	return (bytes + 1023) / 1024, nil
+	kib := bytes/1024 + min(bytes%1024, 1)
+	if kib >= max/1024+1 {
+		return 0, virterr.NewFrom(virterr.FromDomain, virterr.Overflow, "size value too large")
+	}
+	return kib, nil
+}
+
+// parseScaledValue is virParseScaledValue for an element that is not
+// required: text is the element's string value, xpath how libvirt names
+// it. present is false for an empty value (libvirt's virXPathString gives
+// NULL for it). A value that is not a plain decimal number is an XML
+// error; a bad unit or an overflow is reported by virScaleInteger.
+func parseScaledValue(text, unit, xpath string, scale, max uint64) (bytes uint64, present bool, err error) {
+	if text == "" {
+		return 0, false, nil
+	}
+	v, ok := parseULongLongPositive(text)
+	if !ok {
+		return 0, false, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Invalid value '%s' for element or attribute '%s'", text, xpath)
+	}
+	bytes, err = units.Scale(v, unit, scale, max)
+	return bytes, true, err
+}
+
+// parseULongLongPositive is virStrToLong_ullp with base 10 and the whole
+// string consumed: leading white space and a '+' are allowed, a '-' is not.
+func parseULongLongPositive(s string) (uint64, bool) {
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	t = strings.TrimPrefix(t, "+")
+	if t == "" || t[0] < '0' || t[0] > '9' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(t, 10, 64)
+	return v, err == nil
 }
 
 func parseMemory(dom *xmltree.Node) (Memory, error) {

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -42,9 +41,12 @@ func parseMemTune(n *xmltree.Node) (*MemTune, error) {
 		if c == nil {
 			continue
 		}
-		bytes, err := units.ParseScaled(c.Text, c.Prop("unit"), 1024, 0)
+		bytes, present, err := parseScaledValue(c.Text, c.Prop("unit"), "./memtune/"+name+"[1]", 1024, MemoryUnlimited<<10)
 		if err != nil {
-			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "could not parse memory element ./memtune/%s[1]", name)
+			return nil, err
+		}
+		if !present {
+			continue
 		}
 		kib := bytes/1024 + min(bytes%1024, 1)
 		if kib > MemoryUnlimited {
