@@ -41,6 +41,11 @@ func (b *Builder) diskNodes() map[*domain.Disk][]blockNode {
 	for i := len(disks) - 1; i >= 0; i-- {
 		d := disks[i]
 		var chain []blockNode
+		if d.Bus() == "sd" {
+			// SD cards still use -drive and get no node names.
+			m[d] = nil
+			continue
+		}
 		for s := d.Source; s != nil; s = s.Backing {
 			if s != d.Source && s.Type == "" {
 				break
@@ -164,11 +169,14 @@ func (n blockNode) needsSliceLayer() bool {
 	return ok && f == "luks"
 }
 
-// cacheMode is the disk's cache mode, with shared writable disks
+// cacheMode is the disk's cache mode for every source of its chain.
+func (n blockNode) cacheMode() string { return diskCacheMode(n.disk) }
+
+// diskCacheMode is the disk's cache mode, with shared writable disks
 // defaulting to none (qemuDomainPrepareDiskCachemode).
-func (n blockNode) cacheMode() string {
-	mode := attrValue(n.disk.Driver, "cache")
-	if (mode == "" || mode == "default") && n.disk.Shareable && !n.disk.ReadOnly {
+func diskCacheMode(d *domain.Disk) string {
+	mode := attrValue(d.Driver, "cache")
+	if (mode == "" || mode == "default") && d.Shareable && !d.ReadOnly {
 		return "none"
 	}
 	return mode
@@ -405,7 +413,7 @@ func (b *Builder) buildDiskSource(d *domain.Disk) error {
 		}
 	}
 	if attrValue(d.Driver, "copy_on_read") == "on" && len(chain) > 0 {
-		b.AddBlockdev(NewProps().Str("driver", "copy-on-read").Str("node-name", "libvirt-CoR-"+d.Info.Alias).
+		b.AddBlockdev(NewProps().Str("driver", "copy-on-read").Str("node-name", "libvirt-CoR-"+d.Dst()).
 			Str("file", chain[0].formatName()).Str("discard", "unmap"))
 	}
 	return nil
@@ -447,7 +455,7 @@ func (b *Builder) diskBackendAlias(d *domain.Disk) string {
 		return ""
 	}
 	if attrValue(d.Driver, "copy_on_read") == "on" {
-		return "libvirt-CoR-" + d.Info.Alias
+		return "libvirt-CoR-" + d.Dst()
 	}
 	chain := b.diskNodes()[d]
 	if len(chain) == 0 {

@@ -27,6 +27,17 @@ func prepareDevices(b *Builder) error {
 	return nil
 }
 
+// scsiControllerModel is the model of SCSI controller idx after the
+// defaults (qemuDomainFindSCSIControllerModel).
+func scsiControllerModel(def *domain.Def, idx uint64) string {
+	for _, c := range def.Devices.Controllers() {
+		if c.Attr("type") == "scsi" && c.Attr("index") == strconv.FormatUint(idx, 10) {
+			return c.Attr("model")
+		}
+	}
+	return ""
+}
+
 // userAlias reports whether an alias was given by the user (ua- prefix),
 // which libvirt keeps.
 func userAlias(a string) bool { return strings.HasPrefix(a, "ua-") }
@@ -74,7 +85,7 @@ func assignAliases(def *domain.Def) {
 			if bus == "fdc" {
 				prefix = "fdc"
 			}
-			if bus == "scsi" {
+			if bus == "scsi" && scsiControllerModel(def, a.Controller) != "lsilogic" {
 				disk.Info.Alias = fmt.Sprintf("scsi%d-%d-%d-%d", a.Controller, a.Bus, a.Target, a.Unit)
 			} else {
 				disk.Info.Alias = fmt.Sprintf("%s%d-%d-%d", prefix, a.Controller, a.Bus, a.Unit)

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -136,6 +137,7 @@ func buildDisks(b *Builder) error {
 			}
 		}
 		if d.Bus() == "sd" {
+			b.Cmd.Arg("-drive", b.sdDriveArg(d))
 			continue
 		}
 		p, err := b.diskDeviceProps(d)
@@ -147,6 +149,65 @@ func buildDisks(b *Builder) error {
 		}
 	}
 	return nil
+}
+
+// sdDriveArg is qemuBuildDriveStr, which only SD cards still use.
+func (b *Builder) sdDriveArg(d *domain.Disk) string {
+	var s strings.Builder
+	empty := storageEmpty(d.Source)
+	if !empty {
+		s.WriteString("file=" + EscapeComma(d.Source.Path()) + ",")
+		if f := d.Source.Format; f != "" && f != "none" && d.Source.Type != "dir" {
+			if f == "vhd" {
+				f = "vpc"
+			}
+			s.WriteString("format=" + f + ",")
+		}
+	}
+	fmt.Fprintf(&s, "if=sd,index=%d", diskNameToIndex(d.Dst()))
+	if d.ReadOnly {
+		s.WriteString(",readonly=on")
+	}
+	drv := func(n string) string {
+		v := attrValue(d.Driver, n)
+		if v == "default" {
+			return ""
+		}
+		return v
+	}
+	if !empty {
+		if c := diskCacheMode(d); c != "" && c != "default" {
+			s.WriteString(",cache=" + c)
+		}
+		if v := drv("copy_on_read"); v != "" {
+			s.WriteString(",copy-on-read=" + v)
+		}
+		if v := drv("discard"); v != "" {
+			s.WriteString(",discard=" + v)
+		}
+		if dz := drv("detect_zeroes"); dz != "" {
+			if dz == "unmap" && drv("discard") != "unmap" {
+				dz = "on"
+			}
+			s.WriteString(",detect-zeroes=" + dz)
+		}
+		if v := drv("io"); v != "" {
+			s.WriteString(",aio=" + v)
+		}
+	}
+	wpolicy, rpolicy := drv("error_policy"), drv("rerror_policy")
+	if wpolicy == "enospace" {
+		wpolicy = "enospc"
+	} else if rpolicy == "" {
+		rpolicy = wpolicy
+	}
+	if wpolicy != "" {
+		s.WriteString(",werror=" + wpolicy)
+	}
+	if rpolicy != "" {
+		s.WriteString(",rerror=" + rpolicy)
+	}
+	return s.String()
 }
 
 // vhostUserDiskChardev is the alias of a vhost-user disk's chardev
@@ -275,7 +336,7 @@ func (b *Builder) diskDeviceProps(d *domain.Disk) (*Props, error) {
 	}
 	p.Tristate("removable", removable)
 	if d.Device() != "lun" {
-		if wb, _, _, ok := cacheFlags(drv("cache")); ok {
+		if wb, _, _, ok := cacheFlags(diskCacheMode(d)); ok {
 			if wb {
 				p.Str("write-cache", "on")
 			} else {
