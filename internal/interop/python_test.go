@@ -81,8 +81,6 @@ var pythonKnown = map[string]known{
 		"define no os type": "libvirt: VIR_ERR_XML_ERROR 'an os <type> must be specified'; govirtd: VIR_ERR_OS_TYPE 'unknown OS type no OS type'",
 		"define bad memory": "libvirt: virXPathULongLong's \"Invalid value 'lots' for element or attribute './memory[1]'\" in VIR_FROM_XML; " +
 			"govirtd: 'could not parse memory element ./memory[1]' in VIR_FROM_DOMAIN",
-		"define bad type": "libvirt checks the domain type (VIR_ERR_CONFIG_UNSUPPORTED 'invalid domain type nosuch') before " +
-			"the memory size; govirtd reports the missing <memory> first",
 	},
 }
 
