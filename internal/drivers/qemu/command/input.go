@@ -41,11 +41,11 @@ func buildInputs(b *Builder) error {
 					continue
 				}
 				o := ObjectProps("input-linux", in.Info.Alias).Str("evdev", s.Prop("dev"))
-				if s.Prop("grab") == "all" {
-					o.Bool("grab_all", true)
-				}
 				if s.Prop("repeat") == "on" {
 					o.Bool("repeat", true)
+				}
+				if s.Prop("grab") == "all" {
+					o.Bool("grab_all", true)
 				}
 				o.StrOpt("grab-toggle", s.Prop("grabToggle"))
 				if err := b.AddObject(o); err != nil {

@@ -30,8 +30,12 @@ func buildRNGs(b *Builder) error {
 		case "builtin":
 			b.addRNGObject(ObjectProps("rng-builtin", objAlias))
 		case "egd":
-			if r.Chr != nil {
-				if err := b.AddChardev(r.Chr, "char"+r.Info.Alias, ChardevOptions{}); err != nil {
+			chr := r.Chr
+			if chr == nil && r.RNG() != nil {
+				chr = r.RNG().BackendChr
+			}
+			if chr != nil {
+				if err := b.AddChardev(chr, "char"+r.Info.Alias, ChardevOptions{}); err != nil {
 					return err
 				}
 			}

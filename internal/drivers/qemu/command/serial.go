@@ -65,11 +65,11 @@ func buildSerials(b *Builder) error {
 		if drv == "isa-serial" {
 			p.Int("index", chrPort(s))
 		}
-		if drv == "isa-debugcon" {
-			p.Int("iobase", 0x402)
-		}
 		if err := b.addDeviceAddress(p, &s.Info, ""); err != nil {
 			return err
+		}
+		if drv == "isa-debugcon" && !p.Has("iobase") {
+			p.Int("iobase", 0x402)
 		}
 		if err := b.AddDevice(p); err != nil {
 			return err
@@ -132,7 +132,11 @@ func buildChannels(b *Builder) error {
 			}
 			addr := chrTarget(c, "address")
 			port := chrTarget(c, "port")
-			b.Cmd.Arg("-netdev", "user,guestfwd=tcp:"+addr+":"+port+"-chardev:char"+c.Info.Alias+",id="+c.Info.Alias)
+			// qemuBuildChannelGuestfwdNetdevProps
+			fwd := NewProps().Str("str", "tcp:"+addr+":"+port+"-chardev:char"+c.Info.Alias)
+			if err := b.AddNetdev(NewProps().Str("type", "user").Arr("guestfwd", Array{fwd}).Str("id", c.Info.Alias)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 )
@@ -67,6 +68,18 @@ func (b *Builder) videoDriver(v *domain.Device, primary bool) (name string, virt
 	return "", false, false, Internal("invalid model for video type '%s'", typ)
 }
 
+// vhostUserVideoChardev is qemuDomainGetVhostUserChrAlias for a video.
+func vhostUserVideoChardev(v *domain.Device) string { return "chr-vu-" + v.Info.Alias }
+
+// videoHelperFD is the descriptor of the vhost-user-gpu helper's socket
+// handed to QEMU; the test context answers 1729 like libvirt's harness.
+func (b *Builder) videoHelperFD(v *domain.Device) int {
+	if b.Ctx.ListenFD != nil {
+		return b.Ctx.ListenFD(vhostUserVideoChardev(v))
+	}
+	return b.Ctx.NextFD()
+}
+
 // buildVideos is qemuBuildVideoCommandLine.
 func buildVideos(b *Builder) error {
 	if b.Def.Devices == nil {
@@ -81,6 +94,12 @@ func buildVideos(b *Builder) error {
 		name, virtio, suffix, err := b.videoDriver(v, primary)
 		if err != nil {
 			return err
+		}
+		vhostUser := false
+		if d := v.Child("driver"); d != nil && d.Prop("name") == "vhostuser" {
+			vhostUser = true
+			// The vhost-user-gpu helper's end of its socket pair.
+			b.Cmd.Arg("-chardev", fmt.Sprintf("socket,id=%s,fd=%d", vhostUserVideoChardev(v), b.videoHelperFD(v)))
 		}
 		var p *Props
 		if virtio {
@@ -106,6 +125,9 @@ func buildVideos(b *Builder) error {
 				Uint("vgamem_mb", uintAttr(videoModelAttr(v, "vgamem"))/1024)
 		case typ == "virtio":
 			p.UintNZ("max_outputs", heads)
+			if vhostUser {
+				p.Str("chardev", vhostUserVideoChardev(v))
+			}
 			if m := v.Child("model"); m != nil {
 				p.Tristate("blob", m.Prop("blob"))
 			}
