@@ -36,6 +36,10 @@ type Disk struct {
 	Mirror        *xmltree.Node
 
 	Info DeviceInfo
+
+	// xmlBus is the bus as written: libvirt places disks among the others
+	// before it guesses a missing bus from the target name.
+	xmlBus string
 }
 
 var diskAttrOrder = []string{"type", "device", "model", "rawio", "sgio", "snapshot"}
@@ -54,14 +58,16 @@ var iotuneOrder = []string{
 func parseDisk(n *xmltree.Node, flags ParseFlags) (*Disk, error) {
 	d := &Disk{Attrs: append(attrList(nil), n.Attrs...)}
 	typ := n.Prop("type")
-	if typ == "" {
+	src := n.Child("source")
+	if typ == "" || src == nil {
+		// a disk without <source> is an empty file disk, whatever its
+		// type said (virDomainDiskDefParseSourceXML)
 		typ = "file"
 		d.Attrs.set("type", typ)
 	}
 	if _, ok := d.Attrs.get("device"); !ok {
 		d.Attrs.set("device", "disk")
 	}
-	src := n.Child("source")
 	s, err := ParseStorageSource(typ, src, nil, flags)
 	if err != nil {
 		return nil, err
@@ -73,7 +79,7 @@ func parseDisk(n *xmltree.Node, flags ParseFlags) (*Disk, error) {
 		}
 	}
 	if a := n.Child("auth"); a != nil {
-		s.AuthAtDisk = a
+		s.AuthAtDisk = canonicalAuth(a)
 	}
 	if e := n.Child("encryption"); e != nil {
 		s.EncryptionAtDisk = e
@@ -99,6 +105,7 @@ func parseDisk(n *xmltree.Node, flags ParseFlags) (*Disk, error) {
 	}
 	if t := n.Child("target"); t != nil {
 		d.Target = append(attrList(nil), t.Attrs...)
+		d.xmlBus = t.Prop("bus")
 		// libvirt prints only an open tray
 		if d.Target.value("tray") == "closed" {
 			d.Target.del("tray")
@@ -184,7 +191,13 @@ func (d *Disk) Device() string { return d.Attrs.value("device") }
 
 func (d *Disk) format(b *xmlbuf.Buffer, flags FormatFlags) {
 	attrs := b.Inherit()
-	d.Attrs.writeOrdered(attrs, diskAttrOrder)
+	da := d.Attrs
+	if da.value("snapshot") == "no" && d.ReadOnly {
+		// implied for read-only disks; libvirt leaves it out
+		da = append(attrList(nil), da...)
+		da.del("snapshot")
+	}
+	da.writeOrdered(attrs, diskAttrOrder)
 	c := b.Child()
 
 	if len(d.Driver) > 0 || d.MetadataCache != nil || len(d.driverExtra) > 0 {
@@ -289,7 +302,7 @@ func diskNameToIndex(name string) int {
 func insertDisk(list []*Disk, disk *Disk) []*Disk {
 	insertAt := -1
 	for i := len(list) - 1; i >= 0; i-- {
-		if list[i].Bus() != disk.Bus() {
+		if list[i].xmlBus != disk.xmlBus {
 			continue
 		}
 		if diskNameToIndex(list[i].Dst()) > diskNameToIndex(disk.Dst()) {
@@ -358,6 +371,11 @@ func (d *Disk) postParse() {
 		}
 	}
 	d.assignDriveAddress(false)
+	if d.Source.Type == "network" && d.Source.Attrs.value("protocol") == "iscsi" {
+		if name, ok := d.Source.Attrs.get("name"); ok {
+			d.Source.Attrs.set("name", addISCSILUN(name))
+		}
+	}
 	d.Source.assignDefaultPorts()
 }
 
@@ -375,4 +393,22 @@ func (d *Disk) sourceDescription() string {
 		return p
 	}
 	return d.Source.Attrs.value("name")
+}
+
+// sourceForError is virDomainDiskGetSource as libvirt's messages print
+// it (NULLSTR).
+func (d *Disk) sourceForError() string {
+	var s string
+	switch d.Source.Type {
+	case "network":
+		s = d.Source.Attrs.value("name")
+	case "volume":
+		s = d.Source.Attrs.value("volume")
+	default:
+		s = d.Source.Path()
+	}
+	if s == "" {
+		return "<null>"
+	}
+	return s
 }

@@ -85,16 +85,16 @@ func (d *Devices) addImplicitControllers() {
 
 // Validate runs libvirt's device checks that apply to every driver.
 func (d *Devices) Validate() error {
-	seen := map[string]bool{}
+	seen := map[string]*Disk{}
 	for _, disk := range d.Disks {
 		if err := disk.validate(); err != nil {
 			return err
 		}
 		dst := disk.Dst()
-		if seen[dst] {
-			return virterr.New(virterr.XMLError, "target '%s' duplicated for disk sources '%s' and '%s'", dst, "", "")
+		if first := seen[dst]; first != nil {
+			return virterr.New(virterr.XMLError, "target '%s' duplicated for disk sources '%s' and '%s'", dst, first.sourceForError(), disk.sourceForError())
 		}
-		seen[dst] = true
+		seen[dst] = disk
 	}
 	for _, kind := range []string{"serial", "parallel", "console", "channel", "smartcard", "redirdev"} {
 		for _, c := range d.ByKind[kind] {

@@ -25,12 +25,17 @@ type StorageSource struct {
 	// reservations.
 	Children []*xmltree.Node
 
-	// HasSource is whether a <source> element was written at all.
+	// HasSource is whether a <source> element was written at all. An
+	// empty <source/> is never printed (libvirt's virXMLFormatElement), so
+	// this is for callers that need to know it was there.
 	HasSource bool
 
 	// Format is the image format: <driver type> of a disk, <format type>
 	// of a backing store.
 	Format string
+	// FormatMetadataCache is a backing store's
+	// <format><metadata_cache><max_size>, bytes.
+	FormatMetadataCache *uint64
 
 	// Backing is the <backingStore> chain; nil when absent, a source with
 	// an empty Type for the chain terminator <backingStore/>.
@@ -46,9 +51,9 @@ type StorageSource struct {
 
 // sourceAttrOrder is how libvirt orders <source> attributes per type.
 var sourceAttrOrder = map[string][]string{
-	"file":      {"file", "startupPolicy", "index"},
-	"block":     {"dev", "startupPolicy", "index"},
-	"dir":       {"dir", "startupPolicy", "index"},
+	"file":      {"file", "fdgroup", "startupPolicy", "index"},
+	"block":     {"dev", "fdgroup", "startupPolicy", "index"},
+	"dir":       {"dir", "fdgroup", "startupPolicy", "index"},
 	"network":   {"protocol", "name", "query", "tls", "tlsHostname", "startupPolicy", "index"},
 	"volume":    {"pool", "volume", "mode", "startupPolicy", "index"},
 	"nvme":      {"type", "managed", "namespace", "startupPolicy", "index"},
@@ -74,22 +79,31 @@ func ParseStorageSource(typ string, src, parent *xmltree.Node, flags ParseFlags)
 			s.Attrs.del("index")
 		}
 		for _, c := range src.Children {
-			if c.Name == "host" {
-				s.Hosts = append(s.Hosts, append(attrList(nil), c.Attrs...))
+			switch c.Name {
+			case "host":
+				h := append(attrList(nil), c.Attrs...)
+				if h.value("transport") == "tcp" {
+					// the default transport, which libvirt 9.0 never prints
+					h.del("transport")
+				}
+				s.Hosts = append(s.Hosts, h)
 				continue
+			case "auth":
+				c = canonicalAuth(c)
 			}
 			s.Children = append(s.Children, c)
-		}
-		// libvirt accepted iSCSI targets without a LUN; it means LUN 0
-		if typ == "network" && s.Attrs.value("protocol") == "iscsi" {
-			if name, ok := s.Attrs.get("name"); ok && name != "" && !strings.Contains(name, "/") {
-				s.Attrs.set("name", name+"/0")
-			}
 		}
 	}
 	if parent != nil {
 		if f := parent.Child("format"); f != nil {
 			s.Format = f.Prop("type")
+			if mc := f.Find("metadata_cache/max_size"); mc != nil {
+				v, err := scaledBytes(mc, 1)
+				if err != nil {
+					return nil, err
+				}
+				s.FormatMetadataCache = &v
+			}
 		}
 		if bs := parent.Child("backingStore"); bs != nil {
 			b, err := parseBackingStore(bs, flags)
@@ -116,6 +130,54 @@ func parseBackingStore(n *xmltree.Node, flags ParseFlags) (*StorageSource, error
 		s.BackingIndex = n.Prop("index")
 	}
 	return s, nil
+}
+
+// addISCSILUN gives an iSCSI target without a LUN the LUN 0 it means
+// (virDomainPostParseCheckISCSIPath, run for disks and SCSI hostdevs).
+func addISCSILUN(name string) string {
+	if name != "" && !strings.Contains(name, "/") {
+		return name + "/0"
+	}
+	return name
+}
+
+// canonicalAuth returns an <auth> element with the attributes of <auth>
+// and its <secret> in libvirt's order (virStorageAuthDefFormat).
+func canonicalAuth(n *xmltree.Node) *xmltree.Node {
+	c := *n
+	c.Attrs = orderedAttrs(n.Attrs, "type", "username")
+	c.Children = nil
+	for _, ch := range n.Children {
+		if ch.Name == "secret" {
+			s := *ch
+			s.Attrs = orderedAttrs(ch.Attrs, "type", "uuid", "usage")
+			ch = &s
+		}
+		c.Children = append(c.Children, ch)
+	}
+	return &c
+}
+
+// orderedAttrs puts the named attributes first, in that order.
+func orderedAttrs(attrs []xmltree.Attr, order ...string) []xmltree.Attr {
+	var out []xmltree.Attr
+	for _, name := range order {
+		for _, a := range attrs {
+			if a.Name == name {
+				out = append(out, a)
+			}
+		}
+	}
+	for _, a := range attrs {
+		known := false
+		for _, name := range order {
+			known = known || a.Name == name
+		}
+		if !known {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // networkDefaultPort is virStorageSourceNetworkDefaultPort.
@@ -177,9 +239,7 @@ func (s *StorageSource) FormatSource(b *xmlbuf.Buffer, elem string, flags Format
 		child.FormatElementAlways("host", a, nil)
 	}
 	formatNodesInOrder(child, s.Children, sourceChildOrder)
-	if s.HasSource || attrs.Len() > 0 || child.Len() > 0 {
-		b.FormatElementAlways(elem, attrs, child)
-	}
+	b.FormatElement(elem, attrs, child)
 }
 
 // FormatBackingStore writes the <backingStore> chain below a disk.
@@ -199,7 +259,15 @@ func (s *StorageSource) FormatBackingStore(b *xmlbuf.Buffer, flags FormatFlags) 
 	}
 	child := b.Child()
 	if bs.Format != "" {
-		child.Asprintf("<format type='%s'/>\n", xmlbuf.Escape(bs.Format))
+		fa := child.Inherit()
+		fa.Attr("type", bs.Format)
+		fc := child.Child()
+		if bs.FormatMetadataCache != nil {
+			fc.Add("<metadata_cache>\n")
+			fc.Asprintf("  <max_size unit='bytes'>%d</max_size>\n", *bs.FormatMetadataCache)
+			fc.Add("</metadata_cache>\n")
+		}
+		child.FormatElementAlways("format", fa, fc)
 	}
 	bs.FormatSource(child, "source", flags)
 	bs.FormatBackingStore(child, flags)
