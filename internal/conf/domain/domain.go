@@ -585,7 +585,11 @@ func (d *Def) Format(flags FormatFlags) string {
 
 // FormatTo writes the definition into b at b's indentation.
 func (d *Def) FormatTo(b *xmlbuf.Buffer, flags FormatFlags) {
-	b.Asprintf("<domain type='%s'", xmlbuf.Escape(d.Type))
+	d.formatAs(b, "domain", flags)
+}
+
+func (d *Def) formatAs(b *xmlbuf.Buffer, root string, flags FormatFlags) {
+	b.Asprintf("<%s type='%s'", root, xmlbuf.Escape(d.Type))
 	if flags&FormatInactive == 0 && d.ID != -1 {
 		b.Attrf("id", "%d", d.ID)
 	}
@@ -610,7 +614,7 @@ func (d *Def) FormatTo(b *xmlbuf.Buffer, flags FormatFlags) {
 		b.FormatNode(n)
 	}
 	b.AdjustIndent(-2)
-	b.AddLit("</domain>\n")
+	b.Asprintf("</%s>\n", root)
 }
 
 func (d *Def) formatRaw(b *xmlbuf.Buffer, name string) {

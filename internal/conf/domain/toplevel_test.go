@@ -210,3 +210,15 @@ func BenchmarkParseFormat(b *testing.B) {
 		_ = d.Format(FormatSecure)
 	}
 }
+
+func TestFormatWithRootName(t *testing.T) {
+	d, err := Parse([]byte("<domain type='kvm'><name>a</name><memory>1024</memory><os><type>hvm</type></os></domain>"), ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(d.Format(FormatInactive), "<domain ", "<inactiveDomain ", 1)
+	want = strings.Replace(want, "</domain>", "</inactiveDomain>", 1)
+	if got := d.FormatWithRootName("inactiveDomain", FormatInactive); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
