@@ -30,6 +30,13 @@ type GraphicsConfig struct {
 	SpiceTLSDir            string
 	SpiceSASL              bool
 	SpiceSASLDir           string
+	// VNCTLSSecretUUID is vnc_tls_x509_secret_uuid: the secret holding
+	// the password of the server key.
+	VNCTLSSecretUUID string
+	// VNCAutoUnixSocket and SpiceAutoUnixSocket are *_auto_unix_socket:
+	// a listen without address becomes a socket in the domain's
+	// directory.
+	VNCAutoUnixSocket, SpiceAutoUnixSocket bool
 	// RemotePortMin is the first port handed to automatic VNC and SPICE
 	// displays, WebSocketPortMin the first VNC websocket port.
 	RemotePortMin, WebSocketPortMin int
@@ -73,13 +80,30 @@ func SetGraphicsConfig(ctx *Context, cfg *GraphicsConfig) {
 	graphicsConfigs[ctx] = cfg
 }
 
+// graphicsConfig is the display configuration of the build, with the
+// qemu.conf SASL and VNC TLS settings the context carries.
 func (b *Builder) graphicsConfig() *GraphicsConfig {
 	graphicsConfigMu.Lock()
-	defer graphicsConfigMu.Unlock()
-	if c := graphicsConfigs[b.Ctx]; c != nil {
-		return c
+	c := graphicsConfigs[b.Ctx]
+	graphicsConfigMu.Unlock()
+	if c == nil {
+		c = TestGraphicsConfig()
 	}
-	return TestGraphicsConfig()
+	cfg := *c
+	ctx := b.Ctx
+	if ctx.VNCSASL {
+		cfg.VNCSASL, cfg.VNCSASLDir = true, ctx.VNCSASLDir
+	}
+	if ctx.SpiceSASL {
+		cfg.SpiceSASL, cfg.SpiceSASLDir = true, ctx.SpiceSASLDir
+	}
+	if ctx.VNCTLS {
+		cfg.VNCTLS, cfg.VNCTLSVerify = true, ctx.VNCTLSx509Verify
+	}
+	if ctx.VNCTLSx509SecretUUID != "" {
+		cfg.VNCTLSSecretUUID = ctx.VNCTLSx509SecretUUID
+	}
+	return &cfg
 }
 
 // validateGraphicsCount is qemuBuildCommandLineValidate's display check.
@@ -116,6 +140,7 @@ func prepareGraphics(b *Builder) error {
 		}
 		switch g.Type {
 		case "vnc":
+			setupListen(g, cfg.VNCListen, cfg.VNCAutoUnixSocket, b.Ctx.LibDir+"/vnc.sock")
 			if g.AutoPort && usesNetworkListen(g) {
 				g.Port = port
 				port++
@@ -124,8 +149,8 @@ func prepareGraphics(b *Builder) error {
 				g.Websocket = wsPort
 				wsPort++
 			}
-			setupListen(g, cfg.VNCListen, b.Ctx.LibDir+"/vnc.sock")
 		case "spice":
+			setupListen(g, cfg.SpiceListen, cfg.SpiceAutoUnixSocket, b.Ctx.LibDir+"/spice.sock")
 			if g.AutoPort && usesNetworkListen(g) {
 				needTLS, needPlain := spiceNeededPorts(dev, cfg)
 				if needPlain && g.Port <= 0 {
@@ -137,7 +162,6 @@ func prepareGraphics(b *Builder) error {
 					port++
 				}
 			}
-			setupListen(g, cfg.SpiceListen, b.Ctx.LibDir+"/spice.sock")
 			if gl := dev.Child("gl"); gl != nil && gl.Prop("enable") == "yes" && gl.Prop("rendernode") == "" {
 				setSubElementAttr(gl, "rendernode", cfg.RenderNode)
 			}
@@ -172,8 +196,10 @@ func usesNetworkListen(g *domain.Graphics) bool {
 	return t == "address" || t == "network"
 }
 
-// setupListen is qemuProcessGraphicsSetupListen for the first listen.
-func setupListen(g *domain.Graphics, defaultAddr, socket string) {
+// setupListen is qemuProcessGraphicsSetupListen for the first listen:
+// an address listen without address takes the configured socket or
+// address.
+func setupListen(g *domain.Graphics, defaultAddr string, autoSocket bool, socket string) {
 	if len(g.Listens) == 0 {
 		return
 	}
@@ -181,7 +207,11 @@ func setupListen(g *domain.Graphics, defaultAddr, socket string) {
 	switch l.Type {
 	case "address":
 		if l.Address == "" {
-			l.Address = defaultAddr
+			if autoSocket {
+				*l = domain.GraphicsListen{Type: "socket", Socket: socket}
+			} else {
+				l.Address = defaultAddr
+			}
 		}
 	case "socket":
 		if l.Socket == "" {
@@ -334,16 +364,25 @@ func (b *Builder) buildVNC(dev *domain.Device) error {
 	}
 	if cfg.VNCTLS {
 		alias := "vnc-tls-creds0"
-		if err := b.AddObject(tlsX509Props(cfg.VNCTLSDir, true, cfg.VNCTLSVerify, alias, "")); err != nil {
+		secretAlias := ""
+		if cfg.VNCTLSSecretUUID != "" {
+			secretAlias = alias + "-secret0"
+			obj, err := b.secretObject(secretAlias, secretRefByUUID(cfg.VNCTLSSecretUUID))
+			if err != nil {
+				return err
+			}
+			if err := b.AddObject(obj); err != nil {
+				return err
+			}
+		}
+		if err := b.AddObject(tlsX509Props(cfg.VNCTLSDir, true, cfg.VNCTLSVerify, alias, secretAlias)); err != nil {
 			return err
 		}
 		opt.WriteString(",tls-creds=" + alias)
 	}
+	// SASL_CONF_PATH is part of the environment the build sets up front.
 	if cfg.VNCSASL {
 		opt.WriteString(",sasl=on")
-		if cfg.VNCSASLDir != "" {
-			b.Cmd.SetEnv("SASL_CONF_PATH", cfg.VNCSASLDir)
-		}
 	}
 	switch dev.Attr("powerControl") {
 	case "yes":
@@ -391,9 +430,6 @@ func (b *Builder) buildSpice(dev *domain.Device) error {
 	}
 	if cfg.SpiceSASL {
 		opt.WriteString("sasl=on,")
-		if cfg.SpiceSASLDir != "" {
-			b.Cmd.SetEnv("SASL_CONF_PATH", cfg.SpiceSASLDir)
-		}
 	}
 	if m := dev.Child("mouse"); m != nil {
 		switch m.Prop("mode") {

@@ -35,7 +35,7 @@ func buildRNGs(b *Builder) error {
 				chr = r.RNG().BackendChr
 			}
 			if chr != nil {
-				if err := b.AddChardev(chr, "char"+r.Info.Alias, ChardevOptions{}); err != nil {
+				if err := b.addDeviceChardev(chr, "char"+r.Info.Alias, ChardevOptions{}); err != nil {
 					return err
 				}
 			}

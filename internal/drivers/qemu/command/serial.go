@@ -53,7 +53,7 @@ func buildSerials(b *Builder) error {
 		if s.Chr == nil {
 			continue
 		}
-		if err := b.AddChardev(s.Chr, "char"+s.Info.Alias, ChardevOptions{}); err != nil {
+		if err := b.addDeviceChardev(s.Chr, "char"+s.Info.Alias, ChardevOptions{}); err != nil {
 			return err
 		}
 		tt := chrTarget(s, "type")
@@ -86,7 +86,7 @@ func buildParallels(b *Builder) error {
 		if s.Chr == nil {
 			continue
 		}
-		if err := b.AddChardev(s.Chr, "char"+s.Info.Alias, ChardevOptions{}); err != nil {
+		if err := b.addDeviceChardev(s.Chr, "char"+s.Info.Alias, ChardevOptions{}); err != nil {
 			return err
 		}
 		p := NewProps().Str("driver", "isa-parallel").Str("chardev", "char"+s.Info.Alias).Str("id", s.Info.Alias)
@@ -113,7 +113,7 @@ func buildChannels(b *Builder) error {
 		switch chrTarget(c, "type") {
 		case "virtio":
 			if c.Chr.Type != "spicevmc" || !b.spicevmcChardevLess() {
-				if err := b.AddChardev(c.Chr, "char"+c.Info.Alias, ChardevOptions{}); err != nil {
+				if err := b.addDeviceChardev(c.Chr, "char"+c.Info.Alias, ChardevOptions{}); err != nil {
 					return err
 				}
 			}
@@ -127,7 +127,7 @@ func buildChannels(b *Builder) error {
 				return err
 			}
 		case "guestfwd":
-			if err := b.AddChardev(c.Chr, "char"+c.Info.Alias, ChardevOptions{}); err != nil {
+			if err := b.addDeviceChardev(c.Chr, "char"+c.Info.Alias, ChardevOptions{}); err != nil {
 				return err
 			}
 			addr := chrTarget(c, "address")
@@ -165,7 +165,7 @@ func buildConsoles(b *Builder) error {
 		default:
 			continue
 		}
-		if err := b.AddChardev(c.Chr, "char"+c.Info.Alias, ChardevOptions{}); err != nil {
+		if err := b.addDeviceChardev(c.Chr, "char"+c.Info.Alias, ChardevOptions{}); err != nil {
 			return err
 		}
 		p := NewProps().Str("driver", drv).Str("chardev", "char"+c.Info.Alias).Str("id", c.Info.Alias)
