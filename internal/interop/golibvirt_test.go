@@ -480,3 +480,96 @@ func int8String(b []int8) string {
 	}
 	return string(s)
 }
+
+// TestGoLibvirtConcurrent: go-libvirt pipelines calls from many goroutines
+// over one connection and routes the replies by serial; every answer must
+// be the right one, with events for another connection's changes in
+// between.
+func TestGoLibvirtConcurrent(t *testing.T) {
+	demo := readTestdata(t, "demo.xml")
+	eachDaemon(t, nil, func(t *testing.T, d *Daemon, tr *transcript) {
+		l := goLibvirtConnect(t, d.RW)
+		defer l.Disconnect()
+		other := goLibvirtConnect(t, d.RW)
+		defer other.Disconnect()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		events, err := l.LifecycleEvents(ctx)
+		if err != nil {
+			t.Fatalf("LifecycleEvents: %s", describeErr(err))
+		}
+		var evMu sync.Mutex
+		var seen []string
+		evDone := make(chan struct{})
+		go func() {
+			defer close(evDone)
+			for ev := range events {
+				evMu.Lock()
+				seen = append(seen, lifecycleString(ev))
+				evMu.Unlock()
+			}
+		}()
+		const workers, calls = 8, 100
+		var wrong sync.Map
+		bounded(t, "concurrent calls", 60*time.Second, func() {
+			var wg sync.WaitGroup
+			for w := 0; w < workers; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					for i := 0; i < calls; i++ {
+						switch i % 4 {
+						case 0:
+							dom, err := l.DomainLookupByName("test")
+							if err != nil || dom.Name != "test" {
+								wrong.Store(fmt.Sprintf("lookup: %v %v", dom.Name, err), true)
+							}
+						case 1:
+							if typ, err := l.ConnectGetType(); err != nil || typ != "TEST" {
+								wrong.Store(fmt.Sprintf("type: %q %v", typ, err), true)
+							}
+						case 2:
+							if _, err := l.DomainLookupByName("nosuch"); !libvirt.IsNotFound(err) {
+								wrong.Store(fmt.Sprintf("nosuch: %v", err), true)
+							}
+						case 3:
+							if xml, err := l.XML("test", 0); err != nil || !strings.Contains(string(xml), "<name>test</name>") {
+								wrong.Store(fmt.Sprintf("xml: %v", err), true)
+							}
+						}
+					}
+				}(w)
+			}
+			for i := 0; i < 10; i++ {
+				dom, err := other.DomainDefineXML(demo)
+				if err == nil {
+					err = other.DomainUndefine(dom)
+				}
+				if err != nil {
+					wrong.Store("define/undefine: "+describeErr(err), true)
+				}
+			}
+			wg.Wait()
+		})
+		wrong.Range(func(k, _ any) bool {
+			t.Errorf("wrong answer under concurrency: %v", k)
+			return true
+		})
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			evMu.Lock()
+			n := len(seen)
+			evMu.Unlock()
+			if n >= 20 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		bounded(t, "event stream closing", 10*time.Second, func() { <-evDone })
+		evMu.Lock()
+		tr.set("events", "%s", strings.Join(seen, ", "))
+		evMu.Unlock()
+		tr.set("calls", "%d", workers*calls)
+	})
+}
