@@ -14,6 +14,7 @@ import (
 	"github.com/govirt/govirt/internal/drivers/qemu"
 	"github.com/govirt/govirt/internal/drivers/remote"
 	"github.com/govirt/govirt/internal/drivers/test"
+	"github.com/govirt/govirt/virt/uri"
 )
 
 // Client is what a client process (virt.Open, govirsh) runs in process,
@@ -32,6 +33,15 @@ func Client() *driver.Registry {
 // --root); call it before Daemon and Start.
 func Configure(layout daemon.Layout) {
 	qemu.SetRoot(layout.Root)
+	// Guest interfaces reach the network and nwfilter drivers through
+	// their contracts, on connections the daemon's registry opens.
+	qemu.SetOpener(func(ctx context.Context, s string) (*driver.Connection, error) {
+		u, err := uri.Parse(s)
+		if err != nil {
+			return nil, err
+		}
+		return Daemon().Open(ctx, u, 0)
+	})
 	network.Configure(network.Config{Layout: layout})
 	nwfilter.SetRoot(layout.Root)
 }

@@ -35,6 +35,8 @@ type Driver struct {
 	log        *slog.Logger
 	// Emulator is the QEMU binary used when a definition names none.
 	Emulator string
+	// opener reaches the network and nwfilter drivers of the process.
+	opener Opener
 
 	mu      sync.Mutex
 	domains []*domainObj
@@ -52,6 +54,7 @@ var instances struct {
 	// root is what SetRoot chose; rootSet says whether it was called.
 	root    string
 	rootSet bool
+	opener  Opener
 }
 
 // SetRoot places every file of the driver under root, as govirtd --root
@@ -60,6 +63,14 @@ func SetRoot(root string) {
 	instances.mu.Lock()
 	defer instances.mu.Unlock()
 	instances.root, instances.rootSet = root, true
+}
+
+// SetOpener gives the process's drivers a way to reach the network and
+// nwfilter drivers (the daemon's registry); call it before the first Open.
+func SetOpener(open Opener) {
+	instances.mu.Lock()
+	defer instances.mu.Unlock()
+	instances.opener = open
 }
 
 // daemonRoot is the root SetRoot chose, else GOVIRT_ROOT (tests that
@@ -89,7 +100,7 @@ func instance(privileged bool) (*Driver, error) {
 		return d, nil
 	}
 	root := daemonRoot()
-	d, err := NewDriver(Config{Root: root, Privileged: privileged, Runner: &cmdrun.Exec{}})
+	d, err := NewDriver(Config{Root: root, Privileged: privileged, Runner: &cmdrun.Exec{}, Opener: instances.opener})
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +121,9 @@ type Config struct {
 	Emulator string
 	// NoAutostart skips starting autostart domains.
 	NoAutostart bool
+	// Opener opens network:///system and nwfilter:///system for guest
+	// interfaces; nil means interfaces of type network and filters fail.
+	Opener Opener
 }
 
 // NewDriver creates a driver, loads its persistent domains, reconnects to
@@ -121,6 +135,7 @@ func NewDriver(cfg Config) (*Driver, error) {
 		runner:     cfg.Runner,
 		log:        cfg.Logger,
 		Emulator:   cfg.Emulator,
+		opener:     cfg.Opener,
 		nextID:     1,
 		closeHooks: map[any][]func(){},
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/netport"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -68,6 +69,7 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 	// Backends named after the device (libvirt's naming): drop them.
 	if strings.HasPrefix(alias, "net") {
 		_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
+		p.releaseNIC(alias)
 	} else {
 		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": "libvirt-" + alias + "-format"})
 		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": "libvirt-" + alias + "-storage"})
@@ -403,6 +405,11 @@ func (p *qemuProcess) changeLiveDevice(ctx context.Context, xml, op string) erro
 				return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "network device not found")
 			}
 			return p.unplug(ctx, cur.Info.Alias, true)
+		default:
+			if cur == nil {
+				return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "network device not found")
+			}
+			return p.updateNIC(ctx, cur, nd)
 		}
 	}
 	return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "live %s of device '%s' is not supported", op, kind)
@@ -496,11 +503,16 @@ func diskIndex(dst string) int {
 	return idx
 }
 
-// attachNIC adds a NIC; user-mode networking only, the other types need
-// the network driver's host plumbing.
-func (p *qemuProcess) attachNIC(ctx context.Context, nic *domain.Device) error {
-	if t := nic.Attr("type"); t != "user" {
-		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "live attach of interface type '%s' is not supported", t)
+// attachNIC hot-plugs a NIC (qemuDomainAttachNetDevice): the host side
+// is plugged in as at start (port, tap or macvtap, filter binding), the
+// descriptors are handed to QEMU with getfd, then the backend and the
+// device are added; any failure undoes it all.
+func (p *qemuProcess) attachNIC(ctx context.Context, nic *domain.Device) (err error) {
+	typ := nic.Attr("type")
+	switch typ {
+	case "user", "network", "bridge", "direct", "ethernet":
+	default:
+		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "live attach of interface type '%s' is not supported", typ)
 	}
 	o := p.o
 	o.mu.Lock()
@@ -510,6 +522,7 @@ func (p *qemuProcess) attachNIC(ctx context.Context, nic *domain.Device) error {
 	}
 	bus := freeRootPort(o.live)
 	busName := pciBusName(o.live, bus)
+	def := o.live
 	o.mu.Unlock()
 	if bus == 0 {
 		return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "No free PCI root port for a hotplugged device")
@@ -519,7 +532,52 @@ func (p *qemuProcess) attachNIC(ctx context.Context, nic *domain.Device) error {
 	if devDriver == "" {
 		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "interface model '%s' cannot be hotplugged", model)
 	}
-	if _, err := p.mon.Execute(ctx, "netdev_add", map[string]any{"type": "user", "id": "host" + alias}); err != nil {
+	nic.Info.Alias = alias
+	netdev := map[string]any{"type": "user", "id": "host" + alias}
+	var h *hostNIC
+	if typ != "user" {
+		if h, err = p.d.connectNIC(ctx, def, nic); err != nil {
+			nic.Info.Alias = ""
+			return err
+		}
+		defer func() {
+			if err != nil {
+				p.d.disconnectNIC(context.Background(), h)
+				nic.Info.Alias = ""
+			}
+		}()
+		var fds, vhostfds []string
+		for i, f := range h.tapFiles {
+			name := fmt.Sprintf("hostnet-%s-tap%d", alias, i)
+			if err := p.mon.GetFD(ctx, name, f); err != nil {
+				return err
+			}
+			fds = append(fds, name)
+		}
+		for i, f := range h.vhostFiles {
+			name := fmt.Sprintf("hostnet-%s-vhost%d", alias, i)
+			if err := p.mon.GetFD(ctx, name, f); err != nil {
+				return err
+			}
+			vhostfds = append(vhostfds, name)
+		}
+		h.closeFiles()
+		netdev = map[string]any{"type": "tap", "id": "host" + alias}
+		if len(fds) == 1 {
+			netdev["fd"] = fds[0]
+		} else {
+			netdev["fds"] = strings.Join(fds, ":")
+		}
+		if len(vhostfds) > 0 {
+			netdev["vhost"] = true
+			if len(vhostfds) == 1 {
+				netdev["vhostfd"] = vhostfds[0]
+			} else {
+				netdev["vhostfds"] = strings.Join(vhostfds, ":")
+			}
+		}
+	}
+	if _, err := p.mon.Execute(ctx, "netdev_add", netdev); err != nil {
 		return err
 	}
 	if _, err := p.mon.Execute(ctx, "device_add", map[string]any{"driver": devDriver, "netdev": "host" + alias, "id": alias,
@@ -527,7 +585,6 @@ func (p *qemuProcess) attachNIC(ctx context.Context, nic *domain.Device) error {
 		_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
 		return err
 	}
-	nic.Info.Alias = alias
 	nic.Info.Address = &domain.Address{Type: "pci", Bus: uint64(bus)}
 	o.mu.Lock()
 	if o.live.Devices.ByKind == nil {
@@ -535,6 +592,12 @@ func (p *qemuProcess) attachNIC(ctx context.Context, nic *domain.Device) error {
 	}
 	o.live.Devices.ByKind["interface"] = append(o.live.Devices.ByKind["interface"], nic)
 	o.mu.Unlock()
+	if h != nil {
+		h.Alias = alias
+		p.mu.Lock()
+		p.nics = append(p.nics, h)
+		p.mu.Unlock()
+	}
 	return p.d.writeStatus(o)
 }
 
@@ -591,6 +654,55 @@ func (p *qemuProcess) changeMedia(ctx context.Context, cur, nd *domain.Disk) err
 	o := p.o
 	o.mu.Lock()
 	cur.Source = nd.Source
+	o.mu.Unlock()
+	return p.d.writeStatus(o)
+}
+
+// updateNIC changes a running interface (qemuDomainChangeNet): the new
+// actual definition is checked like at start, then the link state is
+// set; changing what needs a new host device is refused.
+func (p *qemuProcess) updateNIC(ctx context.Context, cur, nd *domain.Device) error {
+	a, err := actualOfConfig(nd)
+	if err != nil {
+		return err
+	}
+	if h := p.nicByDevice(cur); h != nil {
+		a.Type, a.DirectMode = h.Actual, h.Mode
+	}
+	if a.Type != "network" {
+		if err := netport.Validate(a); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{"model", "filterref", "vlan", "virtualport", "driver"} {
+		var was, now string
+		if c := cur.Child(name); c != nil {
+			was = c.String()
+		}
+		if c := nd.Child(name); c != nil {
+			now = c.String()
+		}
+		if was != now {
+			return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "cannot modify network device %s setting", name)
+		}
+	}
+	if nd.Attr("type") != cur.Attr("type") {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "cannot change network interface type to '%s'", nd.Attr("type"))
+	}
+	was, now := childProp(cur, "link", "state"), childProp(nd, "link", "state")
+	if was == now {
+		return nil
+	}
+	if _, err := p.mon.Execute(ctx, "set_link", map[string]any{"name": cur.Info.Alias, "up": now != "down"}); err != nil {
+		return err
+	}
+	o := p.o
+	o.mu.Lock()
+	if link := nd.Child("link"); link != nil {
+		cur.SetChild(link)
+	} else {
+		cur.SetChild(&xmltree.Node{Name: "link", Attrs: []xmltree.Attr{{Name: "state", Value: "up"}}, Segments: []string{""}})
+	}
 	o.mu.Unlock()
 	return p.d.writeStatus(o)
 }

@@ -483,31 +483,3 @@ func (c *conn) DomainGetSchedulerType(ctx context.Context, dom driver.DomainRef)
 	}
 	return driver.DomainGetSchedulerTypeRet{Type: "posix", Nparams: 0}, nil
 }
-
-// DomainGetJobInfo reports the job in progress (none unless a save runs).
-func (c *conn) DomainGetJobInfo(ctx context.Context, dom driver.DomainRef) (driver.DomainGetJobInfoRet, error) {
-	o, err := c.d.lookup(dom)
-	if err != nil {
-		return driver.DomainGetJobInfoRet{}, err
-	}
-	o.mu.Lock()
-	active := o.active()
-	o.mu.Unlock()
-	if !active {
-		return driver.DomainGetJobInfoRet{}, notRunning()
-	}
-	return driver.DomainGetJobInfoRet{Type: 0}, nil
-}
-
-// DomainGetJobStats reports the job in progress.
-func (c *conn) DomainGetJobStats(ctx context.Context, dom driver.DomainRef, flags uint32) (driver.DomainGetJobStatsRet, error) {
-	if _, err := c.DomainGetJobInfo(ctx, dom); err != nil {
-		return driver.DomainGetJobStatsRet{}, err
-	}
-	return driver.DomainGetJobStatsRet{Type: 0}, nil
-}
-
-// DomainAbortJob: no abortable job runs outside save.
-func (c *conn) DomainAbortJob(ctx context.Context, dom driver.DomainRef) error {
-	return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "no job is active on the domain")
-}

@@ -49,6 +49,12 @@ type qemuProcess struct {
 	detached   bool  // the driver forgot the process (it keeps running)
 	// removed wakes detach waits: alias → channel closed on DEVICE_DELETED.
 	removed map[string]chan struct{}
+	// nics is the host side of the guest's interfaces (ports, taps,
+	// filter bindings), undone when QEMU has gone.
+	nics []*hostNIC
+	// job is the async job running on the domain (save), for job info
+	// and abort.
+	job *asyncJob
 
 	exited chan struct{} // closed once the stop has been fully handled
 }
@@ -153,10 +159,21 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}); err != nil {
 		return err
 	}
+	nics := &nicSet{nics: map[*domain.Device]*hostNIC{}}
+	if err := r.step("interfaces", func() error {
+		var e error
+		p.nics, e = d.connectNICs(ctx, def, nics)
+		return e
+	}, func() {
+		d.disconnectNICs(context.Background(), p.nics)
+		p.nics = nil
+	}); err != nil {
+		return err
+	}
 	var cmd *command.Command
 	if err := r.step("command-line", func() error {
 		var e error
-		cmd, e = d.buildCommand(def, qc, p)
+		cmd, e = d.buildCommand(def, qc, p, nics)
 		return e
 	}, nil); err != nil {
 		return err
@@ -178,7 +195,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}
 	if err := r.step("spawn", func() error {
 		c := cmd.Cmd()
-		c.ExtraFiles = []*os.File{listenFile}
+		c.ExtraFiles = append([]*os.File{listenFile}, nics.files...)
 		c.Stdout, c.Stderr = logf, logf
 		proc, e := d.runner.Start(ctx, c)
 		if e != nil {
@@ -200,6 +217,9 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	listenFile = nil
 	listener.Close()
 	listener = nil
+	for _, h := range p.nics {
+		h.closeFiles()
+	}
 
 	if err := r.step("monitor", func() error {
 		mctx, cancel := context.WithTimeout(ctx, monitorTimeout)
@@ -363,7 +383,7 @@ func logTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.00
 
 // buildCommand is the command line for a real start: real paths and the
 // monitor's listening socket as fd 3.
-func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess) (*command.Command, error) {
+func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, nics *nicSet) (*command.Command, error) {
 	short := command.DomainShortName(def.ID, def.Name)
 	next := 4
 	ctx := &command.Context{
@@ -382,6 +402,11 @@ func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess) (*
 		HostArch:         "x86_64",
 		ShortName:        short,
 		NextFD:           func() int { n := next; next++; return n },
+	}
+	if nics != nil {
+		nics.nextFD = ctx.NextFD
+		command.SetHostFDs(ctx, nics)
+		defer command.SetHostFDs(ctx, nil)
 	}
 	cmd, err := command.Build(def, qc, ctx)
 	if err != nil {
@@ -652,6 +677,11 @@ func (d *Driver) processStopped(o *domainObj, p *qemuProcess, reason, detail int
 		close(p.exited)
 		return
 	}
+	o.mu.Unlock()
+	// The guest's interfaces go before anything else is reported: a
+	// start right after must find the port, tap and binding released.
+	p.releaseNICs()
+	o.mu.Lock()
 	name := o.def.Name
 	ref := o.ref()
 	live := o.live

@@ -52,9 +52,11 @@ func (d *Driver) reconnect(name string) {
 	qc.Set(st.flags...)
 	p := &qemuProcess{d: d, o: o, pid: st.pid, monPath: st.monPath, libDir: st.libDir,
 		caps: qc, vcpus: st.vcpus, logPath: d.paths.LogFile(name), fakeReboot: st.fakeReboot,
-		exited: make(chan struct{}), removed: map[string]chan struct{}{}}
+		exited: make(chan struct{}), removed: map[string]chan struct{}{}, nics: st.nics}
+	matchNICs(st.def, p.nics)
 
 	cleanup := func(reason int32) {
+		p.releaseNICs()
 		os.Remove(path)
 		os.Remove(d.paths.PidFile(name))
 		if st.libDir != "" {

@@ -94,6 +94,7 @@ func (d *Driver) saveTo(ctx context.Context, o *domainObj, p *qemuProcess, path 
 	if xmlOverride != nil && *xmlOverride != "" {
 		xml = *xmlOverride
 	}
+	defer p.beginJob(&asyncJob{operation: jobOperationSave, name: "domain save job", started: time.Now()})()
 	if wasRunning {
 		o.mu.Lock()
 		o.setState(statePaused, pausedSave)
@@ -166,14 +167,31 @@ func (p *qemuProcess) waitMigration(ctx context.Context) error {
 		var st struct {
 			Status    string `json:"status"`
 			ErrorDesc string `json:"error-desc"`
+			RAM       *struct {
+				Total       uint64 `json:"total"`
+				Transferred uint64 `json:"transferred"`
+				Remaining   uint64 `json:"remaining"`
+			} `json:"ram"`
 		}
 		if err := p.mon.ExecuteInto(ctx, "query-migrate", nil, &st); err != nil {
 			return err
 		}
+		job := p.currentJob()
+		if job != nil && st.RAM != nil {
+			job.progress(st.RAM.Total, st.RAM.Transferred, st.RAM.Remaining)
+		}
 		switch st.Status {
 		case "completed":
 			return nil
-		case "failed", "cancelled":
+		case "cancelled", "cancelling":
+			if job != nil && job.wasAborted() {
+				if st.Status == "cancelling" {
+					break
+				}
+				return virterr.NewFrom(virterr.FromQemu, virterr.OperationAborted, "%s: canceled by client", job.name)
+			}
+			return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "operation failed: job 'migration out' failed: %s", st.Status)
+		case "failed":
 			msg := st.ErrorDesc
 			if msg == "" {
 				msg = st.Status

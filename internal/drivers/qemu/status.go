@@ -95,6 +95,9 @@ func (d *Driver) formatStatus(o *domainObj) string {
 	b.AddLit("<fdset index='0'/>\n")
 	b.AddLit("<blockjobs active='no'/>\n")
 	b.AddLit("<agentTimeout>-2</agentTimeout>\n")
+	p.mu.Lock()
+	formatNICs(b, p.nics)
+	p.mu.Unlock()
 	o.live.FormatTo(b, domain.FormatStatus|domain.FormatSecure)
 	b.AdjustIndent(-2)
 	b.AddLit("</domstatus>\n")
@@ -137,6 +140,7 @@ type status struct {
 	vcpus         []int
 	flags         []caps.Flag
 	fakeReboot    bool
+	nics          []*hostNIC
 	def           *domain.Def
 }
 
@@ -179,6 +183,7 @@ func parseStatus(data []byte, name string) (*status, error) {
 		}
 	}
 	st.fakeReboot = root.Child("fakereboot") != nil
+	st.nics = parseNICs(root)
 	dn := root.Child("domain")
 	if dn == nil {
 		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "no domain in status file")
