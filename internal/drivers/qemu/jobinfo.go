@@ -24,9 +24,9 @@ type asyncJob struct {
 	name      string // as abort errors name it: "domain save job"
 	started   time.Time
 
-	mu                         sync.Mutex
+	mu                          sync.Mutex
 	total, processed, remaining uint64
-	aborted                    bool
+	aborted                     bool
 }
 
 func (j *asyncJob) progress(total, processed, remaining uint64) {
