@@ -29,7 +29,43 @@ func validateDisks(b *Builder) error {
 			return err
 		}
 	}
-	return validateDuplicateDriveAddresses(b.Def.Devices.Disks)
+	if err := validateDuplicateDriveAddresses(b.Def.Devices.Disks); err != nil {
+		return err
+	}
+	return validateSCSIHostdevAddresses(b.Def.Devices)
+}
+
+// validateSCSIHostdevAddresses is the host device part of
+// virDomainDefDuplicateDriveAddressesValidate (libvirt swaps controller
+// and bus in the first message).
+func validateSCSIHostdevAddresses(devs *domain.Devices) error {
+	isSCSI := func(h *domain.Device) bool { return h.Attr("mode") != "capabilities" && h.Attr("type") == "scsi" }
+	hostdevs := devs.Hostdevs()
+	for i, hi := range hostdevs {
+		ai := hi.Info.Address
+		if !isSCSI(hi) || ai == nil || ai.Type != "drive" {
+			continue
+		}
+		for _, hj := range hostdevs[i+1:] {
+			aj := hj.Info.Address
+			if !isSCSI(hj) || aj == nil || aj.Type != "drive" {
+				continue
+			}
+			if ai.Controller == aj.Controller && ai.Bus == aj.Bus && ai.Target == aj.Target && ai.Unit == aj.Unit {
+				return Unsupported("SCSI host address controller='%d' bus='%d' target='%d' unit='%d' in use by another SCSI host device",
+					ai.Bus, ai.Controller, ai.Target, ai.Unit)
+			}
+		}
+		for _, d := range devs.Disks {
+			ad := d.Info.Address
+			if d.Bus() == "scsi" && ad != nil && ad.Type == "drive" &&
+				ad.Controller == ai.Controller && ad.Bus == ai.Bus && ad.Target == ai.Target && ad.Unit == ai.Unit {
+				return Unsupported("SCSI host address controller='%d' bus='%d' target='%d' unit='%d' in use by a SCSI disk",
+					ai.Controller, ai.Bus, ai.Target, ai.Unit)
+			}
+		}
+	}
+	return nil
 }
 
 // diskBusAddressCompatible is virDomainDiskAddressDiskBusCompatibility.

@@ -120,6 +120,17 @@ func validateGraphicsCount(b *Builder) error {
 			return Unsupported("only 1 graphics device of each type (sdl, vnc, spice, headless, dbus) is supported")
 		}
 	}
+	// qemuValidateDomainDeviceDefGraphics: egl-headless only pairs with
+	// the remote displays.
+	if count["egl-headless"] > 0 {
+		for _, g := range b.Def.Devices.Graphics() {
+			switch g.Attr("type") {
+			case "egl-headless", "vnc", "spice":
+			default:
+				return Unsupported("graphics type 'egl-headless' is only supported with one of: 'vnc', 'spice' graphics types")
+			}
+		}
+	}
 	return nil
 }
 
