@@ -25,7 +25,8 @@ const infoPosition = "#info"
 // liveOnlyAttrs names, per element path, the attribute libvirt prints
 // only for a running guest (a channel's connection state).
 var liveOnlyAttrs = map[string]string{
-	"channel/target": "state",
+	"channel/target":   "state",
+	"interface/source": "portid",
 }
 
 // specs maps "parent/child" element paths to their print order. A path is
@@ -168,6 +169,27 @@ func (g *Device) Child(name string) *xmltree.Node {
 		}
 	}
 	return nil
+}
+
+// replaceChild puts n where old was.
+func (g *Device) replaceChild(old, n *xmltree.Node) {
+	for i, c := range g.children {
+		if c == old {
+			g.children[i] = n
+			return
+		}
+	}
+}
+
+// removeChildren drops the child elements of a name.
+func (g *Device) removeChildren(name string) {
+	out := g.children[:0]
+	for _, c := range g.children {
+		if c.Name != name {
+			out = append(out, c)
+		}
+	}
+	g.children = out
 }
 
 // setChild replaces or adds a child element.

@@ -2,6 +2,9 @@ package domain
 
 import (
 	"strconv"
+	"strings"
+
+	"github.com/govirt/govirt/virt/virterr"
 
 	"github.com/govirt/govirt/internal/conf/xmltree"
 )
@@ -22,6 +25,58 @@ func parseControllerDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) err
 	if dev.Attr("type") == "" {
 		// libvirt's default controller type
 		dev.SetAttr("type", "ide")
+	}
+	if s, ok := dev.attrs.get("index"); ok {
+		idx, err := parseControllerIndex(s)
+		if err != nil {
+			return err
+		}
+		dev.attrs.set("index", strconv.FormatInt(idx, 10))
+	}
+	if dev.Attr("type") == "usb" && dev.Info.MasterStartPort == "" {
+		// the UHCI companions of an ICH9 EHCI sit on its ports 0, 2
+		// and 4 (virDomainControllerDefParseXML)
+		switch dev.Attr("model") {
+		case "ich9-uhci1":
+			dev.Info.MasterStartPort = "0"
+		case "ich9-uhci2":
+			dev.Info.MasterStartPort = "2"
+		case "ich9-uhci3":
+			dev.Info.MasterStartPort = "4"
+		}
+	}
+	if ph := dev.Child("pcihole64"); ph != nil {
+		// kept in KiB, as libvirt prints it
+		v, err := scaledBytes(ph, 1024)
+		if err != nil {
+			return err
+		}
+		dev.setChild(&xmltree.Node{Name: "pcihole64", Attrs: []xmltree.Attr{{Name: "unit", Value: "KiB"}},
+			Text: strconv.FormatUint(v/1024, 10), Segments: []string{strconv.FormatUint(v/1024, 10)}})
+	}
+	return nil
+}
+
+// parseControllerIndex reads <controller index> as virXMLPropInt with
+// VIR_XML_PROP_NONNEGATIVE does: a base-10 int.
+func parseControllerIndex(s string) (int64, error) {
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	v, err := strconv.ParseInt(t, 10, 32)
+	if err != nil {
+		return 0, virterr.New(virterr.XMLError, "Invalid value for attribute 'index' in element 'controller': '%s'. Expected integer value", s)
+	}
+	return v, nil
+}
+
+// validateControllerIndexes refuses negative indexes, which the parser
+// keeps so that saved configs still load.
+func (d *Devices) validateControllerIndexes() error {
+	for _, c := range d.ByKind["controller"] {
+		if s, ok := c.attrs.get("index"); ok {
+			if v, err := parseControllerIndex(s); err == nil && v < 0 {
+				return virterr.New(virterr.XMLError, "Invalid value for attribute 'index' in element 'controller': '%s'. Expected non-negative value", s)
+			}
+		}
 	}
 	return nil
 }

@@ -4,7 +4,7 @@ import "github.com/govirt/govirt/internal/conf/xmltree"
 
 func init() {
 	addSpecs(map[string]elemSpec{
-		"input":        {attrs: []string{"type", "bus", "model"}, children: []string{"source", "driver"}},
+		"input":        {attrs: []string{"type", "bus", "model"}, children: []string{"driver", "source"}},
 		"input/source": {attrs: []string{"evdev", "dev", "grab", "grabToggle", "repeat"}},
 		"input/driver": {attrs: []string{"iommu", "ats", "packed", "page_per_vq"}},
 	})

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"strings"
+
 	"github.com/govirt/govirt/internal/conf/macaddr"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -20,7 +22,7 @@ func init() {
 		"interface/ip":                 {attrs: []string{"address", "family", "prefix", "peer"}},
 		"interface/route":              {attrs: []string{"family", "address", "netmask", "prefix", "gateway", "metric"}},
 		"interface/target":             {attrs: []string{"dev", "managed"}},
-		"interface/driver":             {attrs: []string{"name", "txmode", "ioeventfd", "event_idx", "queues", "rx_queue_size", "tx_queue_size", "iommu", "ats", "packed", "page_per_vq", "rss", "rss_hash_report"}, children: []string{"host", "guest"}},
+		"interface/driver":             {attrs: []string{"name", "txmode", "ioeventfd", "event_idx", "queues", "rx_queue_size", "tx_queue_size", "rss", "rss_hash_report", "iommu", "ats", "packed", "page_per_vq"}, children: []string{"host", "guest"}},
 		"interface/driver/host":        {attrs: []string{"csum", "gso", "tso4", "tso6", "ecn", "ufo", "mrg_rxbuf"}},
 		"interface/driver/guest":       {attrs: []string{"csum", "tso4", "tso6", "ecn", "ufo"}},
 		"interface/backend":            {attrs: []string{"tap", "vhost"}},
@@ -69,6 +71,48 @@ func parseInterfaceDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) erro
 			dev.setChild(&c)
 		}
 	}
+	normalizeNetModel(dev)
+	virtio := isVirtioNetModel(dev)
+	typ := dev.Attr("type")
+	if drv := dev.Child("driver"); drv != nil {
+		// the virtio-net settings are read for virtio NICs only; the
+		// virtio transport options for every NIC
+		keep := []string{"iommu", "ats", "packed", "page_per_vq"}
+		if virtio && typ != "hostdev" {
+			keep = append(keep, "name", "txmode", "ioeventfd", "event_idx", "queues", "rx_queue_size", "tx_queue_size", "rss", "rss_hash_report")
+		}
+		c := *drv
+		c.Attrs = nil
+		for _, a := range drv.Attrs {
+			if a.Name == "queues" && strings.TrimSpace(a.Value) == "1" {
+				// one queue is the default, which libvirt leaves unset
+				continue
+			}
+			for _, k := range keep {
+				if a.Name == k {
+					c.Attrs = append(c.Attrs, a)
+				}
+			}
+		}
+		if !(virtio && typ != "hostdev") {
+			c.Children = nil
+		}
+		dev.replaceChild(drv, &c)
+	}
+	if be := dev.Child("backend"); be != nil && !virtio {
+		c := *be
+		c.Attrs = nil
+		for _, a := range be.Attrs {
+			if a.Name != "vhost" {
+				c.Attrs = append(c.Attrs, a)
+			}
+		}
+		dev.replaceChild(be, &c)
+	}
+	if typ != "ethernet" && typ != "network" && typ != "bridge" {
+		// only these types take a network filter
+		dev.removeChildren("filterref")
+	}
 	mac := dev.Child("mac")
 	if mac == nil {
 		m := macaddr.Generate([3]byte{0x52, 0x54, 0x00})
@@ -94,4 +138,49 @@ func parseInterfaceDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) erro
 		dev.setChild(&c)
 	}
 	return nil
+}
+
+// netModels are libvirt's NIC models (virDomainNetModel), which it reads
+// whatever their case and prints as spelled here; other models are kept
+// as written.
+var netModels = []string{"netfront", "rtl8139", "virtio", "e1000", "e1000e",
+	"virtio-transitional", "virtio-non-transitional", "usb-net", "spapr-vlan",
+	"lan9118", "smc91c111", "vlance", "vmxnet", "vmxnet2", "vmxnet3",
+	"Am79C970A", "Am79C973", "82540EM", "82545EM", "82543GC"}
+
+func normalizeNetModel(dev *Device) {
+	m := dev.Child("model")
+	if m == nil {
+		return
+	}
+	t, ok := m.Attr("type")
+	if !ok {
+		return
+	}
+	for _, known := range netModels {
+		if strings.EqualFold(t, known) && t != known {
+			c := *m
+			c.Attrs = append([]xmltree.Attr(nil), m.Attrs...)
+			for i := range c.Attrs {
+				if c.Attrs[i].Name == "type" {
+					c.Attrs[i].Value = known
+				}
+			}
+			dev.replaceChild(m, &c)
+			return
+		}
+	}
+}
+
+// isVirtioNetModel is virDomainNetIsVirtioModel.
+func isVirtioNetModel(dev *Device) bool {
+	m := dev.Child("model")
+	if m == nil {
+		return false
+	}
+	switch m.Prop("type") {
+	case "virtio", "virtio-transitional", "virtio-non-transitional":
+		return true
+	}
+	return false
 }

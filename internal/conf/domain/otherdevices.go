@@ -64,7 +64,11 @@ func init() {
 		if _, ok := dev.attrs.get("type"); !ok {
 			dev.attrs.set("type", "mount")
 		}
-		if _, ok := dev.attrs.get("accessmode"); !ok {
+		if src := dev.Child("source"); src != nil && src.Prop("socket") != "" {
+			// a virtiofs daemon started outside libvirt has no access
+			// mode to print
+			dev.attrs.del("accessmode")
+		} else if _, ok := dev.attrs.get("accessmode"); !ok {
 			dev.attrs.set("accessmode", "passthrough")
 		}
 		return nil

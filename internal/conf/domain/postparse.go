@@ -103,6 +103,9 @@ func (d *Devices) Validate() error {
 			}
 		}
 	}
+	if err := d.validateControllerIndexes(); err != nil {
+		return err
+	}
 	if err := d.validatePrimaryVideo(); err != nil {
 		return err
 	}

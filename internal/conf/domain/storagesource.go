@@ -37,6 +37,9 @@ type StorageSource struct {
 	// <format><metadata_cache><max_size>, bytes.
 	FormatMetadataCache *uint64
 
+	// secLabels are the <seclabel> children of Children, as read.
+	secLabels []*DeviceSecLabel
+
 	// Backing is the <backingStore> chain; nil when absent, a source with
 	// an empty Type for the chain terminator <backingStore/>.
 	Backing *StorageSource
@@ -90,6 +93,13 @@ func ParseStorageSource(typ string, src, parent *xmltree.Node, flags ParseFlags)
 				continue
 			case "auth":
 				c = canonicalAuth(c)
+			case "seclabel":
+				// checked here, printed through DeviceSecLabel
+				l, err := ParseDeviceSecLabel(c, flags)
+				if err != nil {
+					return nil, err
+				}
+				s.secLabels = append(s.secLabels, l)
 			}
 			s.Children = append(s.Children, c)
 		}
@@ -238,8 +248,44 @@ func (s *StorageSource) FormatSource(b *xmlbuf.Buffer, elem string, flags Format
 		h.writeOrdered(a, []string{"name", "port", "transport", "socket"})
 		child.FormatElementAlways("host", a, nil)
 	}
-	formatNodesInOrder(child, s.Children, sourceChildOrder)
+	s.formatChildren(child, flags)
 	b.FormatElement(elem, attrs, child)
+}
+
+// formatChildren writes the kept children of <source> in libvirt's order,
+// security labels as virSecurityDeviceLabelDefFormat prints them.
+func (s *StorageSource) formatChildren(b *xmlbuf.Buffer, flags FormatFlags) {
+	done := make([]bool, len(s.Children))
+	labels := 0
+	for _, name := range sourceChildOrder {
+		for i, n := range s.Children {
+			if done[i] || n.Name != name {
+				continue
+			}
+			done[i] = true
+			if name == "seclabel" {
+				// the label as read (labelskip counts only outside
+				// inactive parses); a node added since is read now
+				var l *DeviceSecLabel
+				if labels < len(s.secLabels) {
+					l = s.secLabels[labels]
+				} else if p, err := ParseDeviceSecLabel(n, 0); err == nil {
+					l = p
+				}
+				labels++
+				if l != nil {
+					l.Format(b, flags)
+				}
+				continue
+			}
+			b.FormatNode(n)
+		}
+	}
+	for i, n := range s.Children {
+		if !done[i] {
+			b.FormatNode(n)
+		}
+	}
 }
 
 // FormatBackingStore writes the <backingStore> chain below a disk.
