@@ -19,6 +19,7 @@ func AssignAddresses(def *domain.Def, qc *caps.Caps, newDomain bool) error {
 	if err := assignVirtioSerialAddresses(def); err != nil {
 		return err
 	}
+	assignSpaprVIOAddresses(def)
 	if err := assignPCIAddresses(def, qc); err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ func assignAddresses(def *domain.Def, o *Options) error {
 	if err := assignVirtioSerialAddresses(def); err != nil {
 		return err
 	}
+	assignSpaprVIOAddresses(def)
 	if err := assignPCIAddresses(def, o.Caps); err != nil {
 		return err
 	}
