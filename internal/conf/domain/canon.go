@@ -133,6 +133,9 @@ type Device struct {
 	// flags, and the generic view the body was last read from.
 	typedFlags ParseFlags
 	view       string
+	// childOrder, when set, puts these children first, before the
+	// kind's spec order.
+	childOrder []string
 }
 
 // deviceBody is a device kind modelled with its own type.
@@ -181,6 +184,19 @@ func (g *Device) replaceChild(old, n *xmltree.Node) {
 	}
 }
 
+// moveChildrenFirst moves the child elements of a name to the front.
+func (g *Device) moveChildrenFirst(name string) {
+	var first, rest []*xmltree.Node
+	for _, c := range g.children {
+		if c.Name == name {
+			first = append(first, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	g.children = append(first, rest...)
+}
+
 // removeChildren drops the child elements of a name.
 func (g *Device) removeChildren(name string) {
 	out := g.children[:0]
@@ -225,7 +241,7 @@ func (g *Device) format(b *xmlbuf.Buffer, flags FormatFlags) {
 	}
 	done := make([]bool, len(g.children))
 	infoDone := false
-	for _, want := range spec.children {
+	for _, want := range append(append([]string(nil), g.childOrder...), spec.children...) {
 		if want == "source" {
 			writeChr()
 		}

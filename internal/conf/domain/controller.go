@@ -110,6 +110,9 @@ func insertController(list []*Device, c *Device) []*Device {
 		}
 		if controllerIndex(cur) > idx {
 			insertAt = i
+		} else if c.Info.MasterStartPort == "" && cur.Info.MasterStartPort != "" && controllerIndex(cur) == idx {
+			// a USB master goes before its companions
+			insertAt = i
 		} else if insertAt == -1 {
 			insertAt = i + 1
 		}

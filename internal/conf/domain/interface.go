@@ -78,6 +78,10 @@ func parseInterfaceDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) erro
 		// the virtio-net settings are read for virtio NICs only; the
 		// virtio transport options for every NIC
 		keep := []string{"iommu", "ats", "packed", "page_per_vq"}
+		if typ == "hostdev" {
+			// the host device's driver (vfio …)
+			keep = append(keep, "name")
+		}
 		if virtio && typ != "hostdev" {
 			keep = append(keep, "name", "txmode", "ioeventfd", "event_idx", "queues", "rx_queue_size", "tx_queue_size", "rss", "rss_hash_report")
 		}
@@ -98,6 +102,20 @@ func parseInterfaceDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) erro
 			c.Children = nil
 		}
 		dev.replaceChild(drv, &c)
+		if len(c.Attrs) == 0 && len(c.Children) == 0 {
+			dev.removeChildren("driver")
+		}
+	}
+	if typ == "hostdev" {
+		if err := canonicalHostdevPCISource(dev, true); err != nil {
+			return err
+		}
+		// the host device's <driver> and <source> print right after
+		// the MAC (virDomainHostdevDefFormatSubsys)
+		dev.moveChildrenFirst("source")
+		dev.moveChildrenFirst("driver")
+		dev.moveChildrenFirst("mac")
+		dev.childOrder = []string{"mac", "driver", "source"}
 	}
 	if be := dev.Child("backend"); be != nil && !virtio {
 		c := *be

@@ -15,7 +15,7 @@ func init() {
 	addSpecs(map[string]elemSpec{
 		"hostdev": {attrs: []string{"mode", "type", "managed", "sgio", "rawio", "model", "display", "ramfb"},
 			children: []string{"driver", "source", "origstates", "target", "readonly", "shareable"}},
-		"hostdev/source":         {attrs: []string{"startupPolicy", "protocol", "name", "wwpn", "guest_reset", "writeFiltering"}, children: []string{"vendor", "product", "address", "adapter", "host", "auth", "initiator", "block", "char", "interface"}},
+		"hostdev/source":         {attrs: []string{"startupPolicy", "protocol", "name", "wwpn", "guest_reset", "writeFiltering"}, children: []string{"vendor", "product", "adapter", "address", "host", "auth", "initiator", "block", "char", "interface"}},
 		"hostdev/source/address": {attrs: []string{"type", "domain", "bus", "slot", "function", "device", "controller", "target", "unit", "uuid"}},
 		"rng":                    {attrs: []string{"model"}, children: []string{"driver", "rate", "backend"}},
 		"rng/rate":               {attrs: []string{"bytes", "period"}},
@@ -55,6 +55,9 @@ func init() {
 		if dev.Attr("mode") == "subsystem" || dev.Attr("mode") == "" {
 			if _, ok := dev.attrs.get("managed"); !ok {
 				dev.attrs.set("managed", "no")
+			}
+			if dev.Attr("type") == "pci" {
+				return canonicalHostdevPCISource(dev, false)
 			}
 		}
 		return nil
@@ -114,6 +117,42 @@ func init() {
 			k + "/source": specs["serial/source"],
 		})
 	}
+}
+
+// canonicalHostdevPCISource rewrites the PCI address of a hostdev's
+// <source> as virPCIDeviceAddressFormat prints it (hex, fixed widths);
+// withType adds the type='pci' an interface's hostdev source carries.
+func canonicalHostdevPCISource(dev *Device, withType bool) error {
+	src := dev.Child("source")
+	if src == nil {
+		return nil
+	}
+	addr := src.Child("address")
+	if addr == nil {
+		return nil
+	}
+	na := *addr
+	na.Attrs = nil
+	if withType {
+		na.Attrs = append(na.Attrs, xmltree.Attr{Name: "type", Value: "pci"})
+	}
+	for _, f := range []struct{ name, format string }{{"domain", "0x%04x"}, {"bus", "0x%02x"}, {"slot", "0x%02x"}, {"function", "0x%x"}} {
+		v, _, err := propUint(addr, f.name, 32)
+		if err != nil {
+			return err
+		}
+		na.Attrs = append(na.Attrs, xmltree.Attr{Name: f.name, Value: fmt.Sprintf(f.format, v)})
+	}
+	ns := *src
+	ns.Children = nil
+	for _, c := range src.Children {
+		if c == addr {
+			c = &na
+		}
+		ns.Children = append(ns.Children, c)
+	}
+	dev.replaceChild(src, &ns)
+	return nil
 }
 
 // usbVersion reads a redirfilter <usbdev version> ("major.minor", each
