@@ -72,8 +72,16 @@ func allDevices(def *domain.Def) []devRef {
 			}
 			continue
 		}
-		for _, d := range def.Devices.Kind(kind) {
-			out = append(out, devRef{kind: kind, dev: d})
+		for i, d := range def.Devices.Kind(kind) {
+			r := devRef{kind: kind, dev: d}
+			// The first console of an HVM guest mirrors the first
+			// serial port and shares its address.
+			if kind == "console" && i == 0 && def.OS != nil && def.OS.Type == "hvm" {
+				if t := chrTargetType(r); t == "serial" || t == "" {
+					continue
+				}
+			}
+			out = append(out, r)
 		}
 	}
 	return out
