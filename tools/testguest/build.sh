@@ -3,7 +3,9 @@
 # busybox-static initramfs that loads the virtio modules, prints
 # GOVIRT-TESTGUEST-READY on the serial console, powers off on the ACPI
 # power button, runs udhcpc on eth0 when there is a NIC (printing
-# GOVIRT-TESTGUEST-IP <address>) and keeps a shell on the console.
+# GOVIRT-TESTGUEST-IP <address>), runs the script given base64-encoded as
+# govirt.run= on the kernel command line (its output prefixed with
+# GOVIRT-TESTGUEST-RUN) and keeps a shell on the console.
 #
 # Output goes to ${GOVIRT_TESTGUEST_DIR:-$HOME/.cache/govirt/testguest}; the
 # build is skipped when its inputs have not changed. The last two lines of
@@ -153,6 +155,17 @@ acpid -c /etc/acpi -l /var/log/acpid.log
 echo "GOVIRT-TESTGUEST-READY"
 if [ -e /sys/class/net/eth0 ]; then
 	udhcpc -i eth0 -s /etc/udhcpc.script -t 20 -T 2 -A 5 -b -q
+fi
+# govirt.run=<base64 shell script> on the kernel command line: run it once
+# the network is up, each line of its output on the console after
+# GOVIRT-TESTGUEST-RUN (tests prove things from inside the guest).
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	govirt.run=*) echo "${arg#govirt.run=}" | base64 -d >/etc/run.sh 2>/dev/null && chmod 0755 /etc/run.sh ;;
+	esac
+done
+if [ -x /etc/run.sh ]; then
+	(/etc/run.sh 2>&1 | while IFS= read -r l; do echo "GOVIRT-TESTGUEST-RUN $l"; done) >/dev/console 2>&1 &
 fi
 RCS
 chmod 0755 "$root/etc/rcS"
