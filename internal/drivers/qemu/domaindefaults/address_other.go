@@ -504,6 +504,9 @@ func assignUSBAddressesNew(def *domain.Def) error {
 			return err
 		}
 	}
+	if err := s.addAutoHubs(def); err != nil {
+		return err
+	}
 	for _, h := range hubs {
 		if err := s.assign(h.info()); err != nil {
 			return err
@@ -521,6 +524,42 @@ func assignUSBAddressesNew(def *domain.Def) error {
 			continue
 		}
 		if err := s.assign(info); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addAutoHubs is qemuDomainAssignUSBHubs: when the USB devices outnumber
+// the ports of the controllers and hubs, enough usb-hub devices to seat
+// them are added and take the first free ports.
+func (s *usbAddressSet) addAutoHubs(def *domain.Def) error {
+	if !defHasUSB(def) {
+		return nil
+	}
+	count := len(usbDevices(def, false))
+	ports := 0
+	for _, c := range def.Devices.Controllers() {
+		if c.Attr("type") == "usb" {
+			ports += usbControllerPorts(c)
+		}
+	}
+	for _, h := range devicesOf(def, "hub") {
+		if h.attr("type") == "usb" {
+			ports += usbHubPorts
+		}
+	}
+	if count <= ports {
+		return nil
+	}
+	need := (count - ports + 1 + usbHubPorts - 2) / (usbHubPorts - 1)
+	for i := 0; i < need; i++ {
+		hub := domain.NewDevice("hub", "type", "usb")
+		def.Devices.Append(hub)
+		if err := s.assign(&hub.Info); err != nil {
+			return err
+		}
+		if err := s.addHub(&hub.Info); err != nil {
 			return err
 		}
 	}
