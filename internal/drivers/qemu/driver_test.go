@@ -34,6 +34,15 @@ func TestStatusRoundTrip(t *testing.T) {
 	if len(st.vcpus) != 2 || st.vcpus[1] != 4244 || st.monPath != "/tmp/lib/domain-3-st/monitor.sock" {
 		t.Fatalf("parsed %+v", st)
 	}
+	// The host side of the interfaces survives a daemon restart, so a
+	// later destroy still releases the port, the tap and the binding.
+	if len(st.nics) != 1 {
+		t.Fatalf("parsed %d netdevs", len(st.nics))
+	}
+	if h := *st.nics[0]; h.Ifname != "vnet7" || !h.Created || h.Actual != "bridge" || h.Network != "default" ||
+		h.PortID != "2f5fc3b4-7d5e-4a62-9b0f-0d7c2a3e1f11" || h.Bridge != "virbr0" || !h.Filter || h.Alias != "net0" {
+		t.Fatalf("parsed netdev %+v", h)
+	}
 	got := formatParsedStatus(t, st)
 	if *update {
 		os.WriteFile(path, []byte(got), 0o644)
@@ -49,7 +58,8 @@ func formatParsedStatus(t testing.TB, st *status) string {
 	qc := caps.New("/usr/bin/qemu-system-x86_64")
 	qc.Set(st.flags...)
 	o := &domainObj{def: st.def, live: st.def, id: int32(st.def.ID), state: st.state, reason: st.reason}
-	o.proc = &qemuProcess{pid: st.pid, monPath: st.monPath, libDir: st.libDir, vcpus: st.vcpus, caps: qc, fakeReboot: st.fakeReboot}
+	o.proc = &qemuProcess{pid: st.pid, monPath: st.monPath, libDir: st.libDir, vcpus: st.vcpus, caps: qc, fakeReboot: st.fakeReboot, nics: st.nics}
+	matchNICs(st.def, st.nics)
 	return d.formatStatus(o)
 }
 
