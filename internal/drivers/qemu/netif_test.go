@@ -222,7 +222,7 @@ func fakeDriver(net *fakeNetwork) *Driver {
 func TestNetworkPortValidatedAndReleased(t *testing.T) {
 	for _, tc := range []struct {
 		name, plug, iface string
-		code               virterr.Code
+		code              virterr.Code
 	}{
 		{"vlan-on-bridge", "<plug type='bridge' bridge='virbr0'/>", "<vlan><tag id='7'/></vlan>", virterr.ConfigUnsupported},
 		{"vlan-on-macvtap-vepa", "<plug type='direct' dev='eth0' mode='vepa'/>", "<vlan><tag id='7'/></vlan>", virterr.ConfigUnsupported},
