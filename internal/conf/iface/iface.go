@@ -8,6 +8,7 @@
 package iface
 
 import (
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -151,7 +152,7 @@ func parseDef(n *xmltree.Node, parent string) (*Def, error) {
 		}
 		if m := n.Child("mtu"); m != nil {
 			if s := m.Prop("size"); s != "" {
-				v, ok := strToUIntP(s, 10)
+				v, ok := cnum.UIntP(s, 10)
 				if !ok {
 					return nil, xmlErr("interface mtu value is improper")
 				}
@@ -251,7 +252,7 @@ func parseProtocol(n *xmltree.Node) (*Protocol, error) {
 		}
 		ip := IP{Address: addr}
 		if s, has := ipn.Attr("prefix"); has {
-			v, ok := strToInt(s, 0)
+			v, ok := cnum.Int(s, 0)
 			if !ok {
 				return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLError,
 					"Invalid value for attribute '%s' in element '%s': '%s'. Expected integer value", "prefix", "ip", s)
@@ -298,25 +299,25 @@ func parseBond(n *xmltree.Node) (*BondDef, error) {
 	}
 	if m := n.Child("miimon"); m != nil {
 		b.Monitor = "miimon"
-		v, ok := strToInt(m.Prop("freq"), 10)
+		v, ok := cnum.Int(m.Prop("freq"), 10)
 		if !ok {
 			return nil, xmlErr("bond interface miimon freq missing or invalid")
 		}
 		b.Freq = v
 		if s := m.Prop("downdelay"); s != "" {
-			if b.DownDelay, ok = strToInt(s, 10); !ok {
+			if b.DownDelay, ok = cnum.Int(s, 10); !ok {
 				return nil, xmlErr("bond interface miimon downdelay invalid")
 			}
 		}
 		if s := m.Prop("updelay"); s != "" {
-			if b.UpDelay, ok = strToInt(s, 10); !ok {
+			if b.UpDelay, ok = cnum.Int(s, 10); !ok {
 				return nil, xmlErr("bond interface miimon updelay invalid")
 			}
 		}
 		b.Carrier = m.Prop("carrier")
 	} else if a := n.Child("arpmon"); a != nil {
 		b.Monitor = "arpmon"
-		v, ok := strToInt(a.Prop("interval"), 10)
+		v, ok := cnum.Int(a.Prop("interval"), 10)
 		if !ok {
 			return nil, xmlErr("bond interface arpmon interval missing or invalid")
 		}

@@ -1,6 +1,7 @@
 package iface
 
 import (
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -23,7 +24,7 @@ func ParseLink(n *xmltree.Node) (Link, error) {
 	var l Link
 	l.State = n.Prop("state")
 	if s, ok := n.Attr("speed"); ok {
-		v, ok := strToUIntP(s, 10)
+		v, ok := cnum.UIntP(s, 10)
 		if !ok {
 			return l, virterr.NewFrom(virterr.FromXML, virterr.XMLError,
 				"Invalid value for attribute '%s' in element '%s': '%s'. Expected non-negative integer value", "speed", n.Name, s)

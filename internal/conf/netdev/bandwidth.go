@@ -1,6 +1,7 @@
 package netdev
 
 import (
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -44,7 +45,7 @@ func ParseBandwidth(n *xmltree.Node, opts BandwidthOptions) (*Bandwidth, error) 
 		if opts.ClassID == nil {
 			return nil, virterr.New(virterr.XMLDetail, "classID attribute not supported on <bandwidth> in this usage context")
 		}
-		id, ok := parseUnsigned(v, 10, 32, false)
+		id, ok := cnum.Unsigned(v, 10, 32, false)
 		if !ok {
 			return nil, virterr.New(virterr.InternalError, "Unable to parse class id '%s'", v)
 		}
@@ -99,7 +100,7 @@ func parseRate(n *xmltree.Node) (*Rate, error) {
 	burst, hasBurst := n.Attr("burst")
 	floor, hasFloor := n.Attr("floor")
 	if hasAverage {
-		v, ok := parseUnsigned(average, 10, 64, true)
+		v, ok := cnum.Unsigned(average, 10, 64, true)
 		if !ok {
 			return nil, virterr.New(virterr.ConfigUnsupported, "could not convert bandwidth average value '%s'", average)
 		}
@@ -118,7 +119,7 @@ func parseRate(n *xmltree.Node) (*Rate, error) {
 		if !f.has {
 			continue
 		}
-		v, ok := parseUnsigned(f.text, 10, 64, true)
+		v, ok := cnum.Unsigned(f.text, 10, 64, true)
 		if !ok {
 			return nil, virterr.New(virterr.ConfigUnsupported, "could not convert bandwidth %s value '%s'", f.name, f.text)
 		}

@@ -3,6 +3,7 @@ package netdev
 import (
 	"fmt"
 
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/uuid"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -73,7 +74,7 @@ func ParseVirtualPort(n *xmltree.Node, flags VirtualPortFlags) (*VirtualPort, er
 	}
 	if p := n.Child("parameters"); p != nil {
 		if v, ok := p.Attr("managerid"); ok {
-			val, ok := parseUnsigned(v, 0, 32, false)
+			val, ok := cnum.Unsigned(v, 0, 32, false)
 			if !ok {
 				return nil, virterr.New(virterr.XMLError, "cannot parse value of managerid parameter")
 			}
@@ -84,7 +85,7 @@ func ParseVirtualPort(n *xmltree.Node, flags VirtualPortFlags) (*VirtualPort, er
 			vp.ManagerID = &m
 		}
 		if v, ok := p.Attr("typeid"); ok {
-			val, ok := parseUnsigned(v, 0, 32, false)
+			val, ok := cnum.Unsigned(v, 0, 32, false)
 			if !ok {
 				return nil, virterr.New(virterr.XMLError, "cannot parse value of typeid parameter")
 			}
@@ -95,7 +96,7 @@ func ParseVirtualPort(n *xmltree.Node, flags VirtualPortFlags) (*VirtualPort, er
 			vp.TypeID = &t
 		}
 		if v, ok := p.Attr("typeidversion"); ok {
-			val, ok := parseUnsigned(v, 0, 32, false)
+			val, ok := cnum.Unsigned(v, 0, 32, false)
 			if !ok {
 				return nil, virterr.New(virterr.XMLError, "cannot parse value of typeidversion parameter")
 			}

@@ -3,6 +3,7 @@ package netdev
 import (
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -35,7 +36,7 @@ func ParseVlan(n *xmltree.Node) (*Vlan, error) {
 	}
 	def := &Vlan{}
 	for _, t := range tags {
-		id, ok := parseUnsigned(t.Prop("id"), 10, 64, false)
+		id, ok := cnum.Unsigned(t.Prop("id"), 10, 64, false)
 		if _, has := t.Attr("id"); !has || !ok {
 			return nil, virterr.New(virterr.XMLError, "missing or invalid vlan tag id attribute")
 		}

@@ -7,6 +7,7 @@ package network
 import (
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/macaddr"
 	"github.com/govirt/govirt/internal/conf/netdev"
 	"github.com/govirt/govirt/internal/conf/uuid"
@@ -172,7 +173,7 @@ func ParseNode(root *xmltree.Node) (*Def, error) {
 		def.MAC, def.MACSpecified = m, true
 	}
 	if v, ok := xpathAttr(root.Child("mtu"), "size"); ok {
-		m, good := strToUnsigned(v, 10, 32, false)
+		m, good := cnum.Unsigned(v, 10, 32, false)
 		if !good {
 			return nil, netErr(virterr.XMLError, "Invalid mtu size '%s' in network '%s'", v, def.Name)
 		}
@@ -244,7 +245,7 @@ func (def *Def) parseBridge(n *xmltree.Node) error {
 		def.STP = stp != "off"
 	}
 	if v, ok := xpathAttr(n, "delay"); ok {
-		d, good := strToUnsigned(v, 10, 64, true)
+		d, good := cnum.Unsigned(v, 10, 64, true)
 		if !good {
 			return netErr(virterr.XMLError, "Invalid delay value in network '%s'", def.Name)
 		}

@@ -1,6 +1,7 @@
 package nodedev
 
 import (
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -38,7 +39,7 @@ func parseCCWAddress(n *xmltree.Node, devName string) (CCWAddress, error) {
 		if !ok {
 			return a, nodedevErr(virterr.ConfigUnsupported, "missing %s value for '%s'", f.name, devName)
 		}
-		v, ok := strToUIntP(s, f.base)
+		v, ok := cnum.UIntP(s, f.base)
 		if !ok {
 			return a, nodedevErr(virterr.ConfigUnsupported, "invalid %s value '%s' for '%s'", f.name, s, devName)
 		}
@@ -142,7 +143,7 @@ func parseAPAdapter(n *xmltree.Node, def *Def) (uint32, error) {
 	if !ok {
 		return 0, nodedevErr(virterr.ConfigUnsupported, "missing ap-adapter value for '%s'", def.Name)
 	}
-	v, ok := strToUIntP(s, 0)
+	v, ok := cnum.UIntP(s, 0)
 	if !ok {
 		return 0, nodedevErr(virterr.ConfigUnsupported, "invalid ap-adapter value '%s' for '%s'", s, def.Name)
 	}
@@ -178,7 +179,7 @@ func parseAPQueue(n *xmltree.Node, def *Def) (*APQueueCap, error) {
 	if !ok {
 		return nil, nodedevErr(virterr.ConfigUnsupported, "missing ap-domain value for '%s'", def.Name)
 	}
-	v, ok := strToUIntP(s, 0)
+	v, ok := cnum.UIntP(s, 0)
 	if !ok {
 		return nil, nodedevErr(virterr.ConfigUnsupported, "invalid ap-domain value '%s' for '%s'", s, def.Name)
 	}

@@ -1,6 +1,7 @@
 package nodedev
 
 import (
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -185,7 +186,7 @@ func (*PCICap) CapType() string { return "pci" }
 func parsePCI(n *xmltree.Node, def *Def) (*PCICap, error) {
 	c := &PCICap{Class: -1, NUMANode: -1}
 	if s, ok := xpathString(n, "class"); ok {
-		v, ok := strToInt(s, 16)
+		v, ok := cnum.Int(s, 16)
 		if !ok || v > 0xffffff {
 			return nil, nodedevErr(virterr.InternalError, "invalid PCI class supplied for '%s'", def.Name)
 		}
@@ -289,7 +290,7 @@ func (c *PCICap) parseSubCap(sc *xmltree.Node) error {
 		c.PhysFunction = &addr
 	case "virt_functions":
 		if s := sc.Prop("maxCount"); s != "" {
-			v, ok := strToUIntP(s, 10)
+			v, ok := cnum.UIntP(s, 10)
 			if !ok {
 				return nodedevErr(virterr.XMLError, "Malformed 'maxCount' parameter")
 			}

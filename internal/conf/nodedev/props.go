@@ -1,6 +1,7 @@
 package nodedev
 
 import (
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -22,7 +23,7 @@ func propUInt(n *xmltree.Node, name string, base int, required bool) (v uint32, 
 		}
 		return 0, false, nil
 	}
-	v, ok = strToUIntP(s, base)
+	v, ok = cnum.UIntP(s, base)
 	if !ok {
 		return 0, true, virterr.NewFrom(virterr.FromXML, virterr.XMLError,
 			"Invalid value for attribute '%s' in element '%s': '%s'. Expected non-negative integer value", name, n.Name, s)
@@ -39,7 +40,7 @@ func propInt(n *xmltree.Node, name string, base int, required bool) (v int, pres
 		}
 		return 0, false, nil
 	}
-	v, ok = strToInt(s, base)
+	v, ok = cnum.Int(s, base)
 	if !ok {
 		return 0, true, virterr.NewFrom(virterr.FromXML, virterr.XMLError,
 			"Invalid value for attribute '%s' in element '%s': '%s'. Expected integer value", name, n.Name, s)

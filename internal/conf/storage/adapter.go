@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -84,11 +85,11 @@ func parseAdapter(n *xmltree.Node) (Adapter, error) {
 			if a.ParentAddr, err = parsePCIAddress(addr); err != nil {
 				return a, err
 			}
-			id, ok := parseInt(pa.Prop("unique_id"), 10)
+			id, ok := cnum.Int(pa.Prop("unique_id"), 10)
 			if !ok || id < 0 {
 				return a, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Missing or invalid scsi adapter 'unique_id' value")
 			}
-			a.UniqueID = id
+			a.UniqueID = int32(id)
 		}
 	}
 	return a, nil
@@ -104,7 +105,7 @@ func parsePCIAddress(n *xmltree.Node) (PCIAddress, error) {
 		if !ok {
 			continue
 		}
-		v, ok := parseUIP(s, 0)
+		v, ok := cnum.UIntP(s, 0)
 		if !ok {
 			return a, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Invalid value for attribute '%s' in element 'address': '%s'. Expected non-negative integer value", f.name, s)
 		}

@@ -3,6 +3,7 @@ package storage
 import (
 	"math"
 
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -30,7 +31,7 @@ func parsePerms(n *xmltree.Node) (Perms, error) {
 		return p, nil
 	}
 	if s := childString(n, "mode"); s != "" {
-		v, ok := parseInt(s, 8)
+		v, ok := cnum.Int(s, 8)
 		if !ok || v&^0o777 != 0 {
 			return p, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "malformed octal mode")
 		}

@@ -11,6 +11,7 @@ package storage
 import (
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/uuid"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -188,11 +189,11 @@ func parsePoolSource(n *xmltree.Node, poolType string) (*PoolSource, error) {
 			return nil, xmlError("missing storage pool host name")
 		}
 		if port, ok := hn.Attr("port"); ok {
-			v, ok := parseInt(port, 10)
+			v, ok := cnum.Int(port, 10)
 			if !ok {
 				return nil, xmlError("Invalid value for attribute 'port' in element 'host': '%s'. Expected integer value", port)
 			}
-			h.Port = v
+			h.Port = int32(v)
 		}
 		s.Hosts = append(s.Hosts, h)
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/cnum"
 	"github.com/govirt/govirt/internal/conf/encryption"
 	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
@@ -176,7 +177,7 @@ func ParseVolumeNode(root *xmltree.Node, pool *PoolDef, flags VolParseFlags) (*V
 	t.Compat = childString(tn, "compat")
 	t.NoCOW = tn.Child("nocow") != nil
 	if cs := tn.Child("clusterSize"); cs != nil && cs.Text != "" {
-		n, ok := parseULLP(cs.Text, 10)
+		n, ok := cnum.ULongLongP(cs.Text, 10)
 		if !ok {
 			return nil, xmlError("Invalid value '%s' for element or attribute './target/clusterSize'", cs.Text)
 		}
@@ -198,7 +199,7 @@ func ParseVolumeNode(root *xmltree.Node, pool *PoolDef, flags VolParseFlags) (*V
 // parseSize reads a capacity or allocation (virStorageSize): a decimal
 // byte count scaled by unit, at most 2^63-1 bytes.
 func parseSize(text, unit string) (uint64, error) {
-	n, ok := parseULLP(text, 10)
+	n, ok := cnum.ULongLongP(text, 10)
 	if !ok {
 		return 0, xmlError("malformed capacity element")
 	}
@@ -269,8 +270,8 @@ func checkCompat(compat string) error {
 	}
 	major, minor, ok := strings.Cut(compat, ".")
 	if ok {
-		_, ok1 := parseUI(major, 10)
-		_, ok2 := parseUI(minor, 10)
+		_, ok1 := cnum.UInt(major, 10)
+		_, ok2 := cnum.UInt(minor, 10)
 		ok = ok1 && ok2
 	}
 	if !ok {
