@@ -125,6 +125,10 @@ func netGuestXML(name, kernel, initrd, mac, iface, consoleLog, script string) st
       <model type='virtio'/>
       %s
     </interface>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'/>
+    <controller type='pci' index='2' model='pcie-root-port'/>
+    <controller type='pci' index='3' model='pcie-root-port'/>
     <serial type='file'><source path='%s'/><target port='0'/></serial>
     <memballoon model='none'/>
   </devices>
@@ -208,8 +212,8 @@ done
 
 // spoofScript sends traffic from the learned address, then from a
 // foreign IP and a foreign MAC, to the gateway; the host counts what
-// arrives. It waits for the test's go (a reply from the gateway's
-// address .1 on UDP... simply a delay) so that learning has happened.
+// arrives. The delay lets the test see the learned address and set up
+// its counters first.
 const spoofScript = `#!/bin/sh
 sleep 8
 echo "PHASE legit"
@@ -310,6 +314,38 @@ func TestE2ENetworkGuests(t *testing.T) {
 		makeForwardDev(t, remote)
 		waitLine(t, con, n+1, `^PING ok`, 60*time.Second)
 
+		// A second NIC hot-plugged on the network gets its own port and
+		// tap; the guest lets go of it on detach (DEVICE_DELETED) and
+		// both are released.
+		d.virsh("attach-interface", "natg", "network", "gvqnat", "--model", "virtio", "--mac", "52:54:00:77:00:09", "--live")
+		if l := d.virsh("domiflist", "natg"); !strings.Contains(l, "52:54:00:77:00:09") || strings.Count(l, "vnet") != 2 {
+			t.Fatalf("domiflist after attach:\n%s", l)
+		}
+		if taps := hostTaps(t); len(taps) != 2 {
+			t.Fatalf("host devices after attach: %v", taps)
+		}
+		d.virsh("detach-interface", "natg", "network", "--mac", "52:54:00:77:00:09", "--live")
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) && (len(hostTaps(t)) != 1 || len(strings.Fields(d.virsh("net-port-list", "gvqnat"))) != 1) {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if taps := hostTaps(t); len(taps) != 1 || taps[0] != tap {
+			t.Fatalf("host devices after detach: %v", taps)
+		}
+		if ports := strings.Fields(d.virsh("net-port-list", "gvqnat")); len(ports) != 1 {
+			t.Fatalf("ports after detach: %v", ports)
+		}
+
+		// The daemon dies and comes back: the guest's network state is
+		// read from the status file, NAT keeps working, and a destroy
+		// still releases the port and the tap.
+		d.kill9()
+		d.start()
+		if xml := d.virsh("dumpxml", "natg"); !strings.Contains(xml, "<target dev='"+tap+"'/>") {
+			t.Fatalf("live XML after the daemon restart:\n%s", xml)
+		}
+		n = waitLine(t, con, len(guestLines(con)), `^PING ok`, 30*time.Second)
+
 		d.virsh("destroy", "natg")
 		if taps := hostTaps(t); len(taps) != 0 {
 			t.Errorf("guest devices left after destroy: %v", taps)
@@ -351,6 +387,8 @@ func TestE2ENetworkGuests(t *testing.T) {
 		if !strings.Contains(lines, "LEGIT ok") {
 			t.Errorf("traffic from the learned address did not pass:\n%s", lines)
 		}
+		t.Logf("guest: %s; counted at the bridge: legit=%d spoofed-ip=%d spoofed-mac=%d",
+			strings.ReplaceAll(lines, "\n", " | "), counter(t, "legit"), counter(t, "spoofip"), counter(t, "spoofmac"))
 		if got := counter(t, "legit"); got == 0 {
 			t.Errorf("no legitimate packet counted at the bridge")
 		}
