@@ -21,11 +21,38 @@ type blockNode struct {
 	backing *domain.StorageSource
 	// backingFormat is the format node of backing when it is a source.
 	backingFormat string
+	// prefix names the nodes of a source that is no disk's
+	// (libvirt-pflash1); ro is its read-only state.
+	prefix string
+	ro     bool
 }
 
-func (n blockNode) storageName() string { return fmt.Sprintf("libvirt-%d-storage", n.id) }
-func (n blockNode) formatName() string  { return fmt.Sprintf("libvirt-%d-format", n.id) }
-func (n blockNode) sliceName() string   { return fmt.Sprintf("libvirt-%d-slice-sto", n.id) }
+func (n blockNode) nodePrefix() string {
+	if n.prefix != "" {
+		return n.prefix
+	}
+	return fmt.Sprintf("libvirt-%d", n.id)
+}
+
+func (n blockNode) storageName() string { return n.nodePrefix() + "-storage" }
+func (n blockNode) formatName() string  { return n.nodePrefix() + "-format" }
+func (n blockNode) sliceName() string   { return n.nodePrefix() + "-slice-sto" }
+
+// driverAttr is an attribute of the disk's <driver>; sources of no disk
+// have none.
+func (n blockNode) driverAttr(name string) string {
+	if n.disk == nil {
+		return ""
+	}
+	return attrValue(n.disk.Driver, name)
+}
+
+func (n blockNode) device() string {
+	if n.disk == nil {
+		return ""
+	}
+	return n.disk.Device()
+}
 
 const blockNodesKey = "blockdev-nodes"
 
@@ -170,7 +197,12 @@ func (n blockNode) needsSliceLayer() bool {
 }
 
 // cacheMode is the disk's cache mode for every source of its chain.
-func (n blockNode) cacheMode() string { return diskCacheMode(n.disk) }
+func (n blockNode) cacheMode() string {
+	if n.disk == nil {
+		return ""
+	}
+	return diskCacheMode(n.disk)
+}
 
 // diskCacheMode is the disk's cache mode, with shared writable disks
 // defaulting to none (qemuDomainPrepareDiskCachemode).
@@ -184,7 +216,12 @@ func diskCacheMode(d *domain.Disk) string {
 
 // readOnly is whether the source is opened read-only: the top one when
 // the disk is, every backing image.
-func (n blockNode) readOnly() bool { return !n.top || n.disk.ReadOnly }
+func (n blockNode) readOnly() bool {
+	if n.disk == nil {
+		return n.ro
+	}
+	return !n.top || n.disk.ReadOnly
+}
 
 // storageEmpty is virStorageSourceIsEmpty.
 func storageEmpty(s *domain.StorageSource) bool {
@@ -239,19 +276,19 @@ func (b *Builder) storageProps(n blockNode) (*Props, error) {
 			drv = "host_device"
 			// qemuDomainPrepareDiskSourceData: only a raw top image on a
 			// real CD-ROM drive uses host_cdrom.
-			if n.disk.Device() == "cdrom" && n.top && n.format() == "raw" && hostIsCDROM(s.Path()) {
+			if n.device() == "cdrom" && n.top && n.format() == "raw" && hostIsCDROM(s.Path()) {
 				drv = "host_cdrom"
 			}
 		}
 		p.Str("driver", drv).Str("filename", s.Path())
-		if io := attrValue(n.disk.Driver, "io"); io != "" && io != "default" {
+		if io := n.driverAttr("io"); io != "" && io != "default" {
 			p.Str("aio", io)
 		}
 		if r := n.child("reservations"); r != nil && r.Prop("enabled") != "no" {
 			p.Str("pr-manager", prManagerAlias(r))
 		}
 	case "dir":
-		p.Str("driver", "vvfat").Str("dir", s.Path()).Bool("floppy", n.disk.Device() == "floppy").Bool("rw", !n.readOnly())
+		p.Str("driver", "vvfat").Str("dir", s.Path()).Bool("floppy", n.device() == "floppy").Bool("rw", !n.readOnly())
 	case "nvme":
 		addr := n.child("address")
 		if addr == nil {
@@ -306,15 +343,14 @@ var formatDriverNames = map[string]string{
 // formatProps is qemuBlockStorageSourceGetBlockdevProps: the format
 // layer on top of a storage (or slice) node.
 func (b *Builder) formatProps(n blockNode, encAlias string) (*Props, error) {
-	d := n.disk
-	discard := attrValue(d.Driver, "discard")
+	discard := n.driverAttr("discard")
 	if discard == "default" {
 		discard = ""
 	}
 	p := NewProps().Str("node-name", n.formatName()).Bool("read-only", n.readOnly())
 	p.StrOpt("discard", discard)
 	if n.top {
-		dz := attrValue(d.Driver, "detect_zeroes")
+		dz := n.driverAttr("detect_zeroes")
 		if dz == "unmap" && discard != "unmap" {
 			dz = "on"
 		}
@@ -359,7 +395,7 @@ func (b *Builder) formatProps(n blockNode, encAlias string) (*Props, error) {
 			return nil, err
 		}
 		p.Str("driver", format).Obj("encrypt", enc)
-		if format == "qcow2" && n.top && d.MetadataCache != nil && *d.MetadataCache > 0 {
+		if d := n.disk; format == "qcow2" && n.top && d != nil && d.MetadataCache != nil && *d.MetadataCache > 0 {
 			p.Uint("cache-size", *d.MetadataCache)
 		}
 	case "cow", "iso", "dir":
@@ -446,6 +482,17 @@ func (b *Builder) buildBlockNode(n blockNode) error {
 	}
 	b.AddBlockdev(fp)
 	return nil
+}
+
+// AddStorageSourceBlockdevs adds the objects and nodes of a storage
+// source that belongs to no disk, named prefix-storage and prefix-format
+// (a network or block NVRAM: qemuBuildPflashBlockdevCommandLine with
+// the nodes qemuBlockStorageSourceSetFormatNodename gives it).
+func (b *Builder) AddStorageSourceBlockdevs(src *domain.StorageSource, prefix string, readOnly bool) error {
+	if storageEmpty(src) {
+		return nil
+	}
+	return b.buildBlockNode(blockNode{src: src, top: true, prefix: prefix, ro: readOnly})
 }
 
 // diskBackendAlias is the node the disk's device uses

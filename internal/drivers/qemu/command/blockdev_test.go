@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 )
 
@@ -176,4 +177,35 @@ func FuzzBlockdev(f *testing.F) {
 		// building the storage must never panic, whatever the disks hold
 		_, _ = buildStorage(t, data, storageTestTLS())
 	})
+}
+
+func TestStorageSourceOfNoDisk(t *testing.T) {
+	// A network NVRAM as qemuBuildPflashBlockdevCommandLine adds it.
+	n, err := xmltree.Parse([]byte(`<source protocol='iscsi' name='iqn.2013-07.com.example:iscsi-nopool'>
+  <host name='example.com' port='6000'/>
+  <auth username='myname'><secret type='iscsi' usage='mycluster_myname'/></auth>
+</source>`), "nvram")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := domain.ParseStorageSource("network", n, nil, domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := domain.Parse([]byte("<domain type='kvm'><name>v</name><memory>1024</memory><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>"), domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBuilder(def, deviceTestCaps(), nil)
+	if err := b.AddStorageSourceBlockdevs(src, "libvirt-pflash1", false); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"-object", `{"qom-type":"secret","id":"libvirt-pflash1-storage-auth-secret0","data":"9eao5F8qtkGt+seB1HYivWIxbtwUu6MQtg1zpj/oDtUsPr1q8wBYM91uEHCn6j/1","keyid":"masterKey0","iv":"AAECAwQFBgcICQoLDA0ODw==","format":"base64"}`,
+		"-blockdev", `{"driver":"iscsi","portal":"example.com:6000","target":"iqn.2013-07.com.example:iscsi-nopool","lun":0,"transport":"tcp","user":"myname","password-secret":"libvirt-pflash1-storage-auth-secret0","node-name":"libvirt-pflash1-storage","auto-read-only":true,"discard":"unmap"}`,
+		"-blockdev", `{"node-name":"libvirt-pflash1-format","read-only":false,"driver":"raw","file":"libvirt-pflash1-storage"}`,
+	}
+	if got := strings.Join(b.Cmd.Args, "\n"); got != strings.Join(want, "\n") {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
 }
