@@ -330,8 +330,6 @@ func readOnlyRule(p proc) roRule {
 	return r
 }
 
-var sparseFlagRe = regexp.MustCompile(`(?s)/\*\*((?:[^*]|\*[^/])*?)\*/\s*(REMOTE_PROC_\w+)\s*=`)
-
 func generateDispatch(in, wireDir, driverDir, outDir string) error {
 	src, err := os.ReadFile(filepath.Join(in, "remote_protocol.x"))
 	if err != nil {
@@ -340,12 +338,6 @@ func generateDispatch(in, wireDir, driverDir, outDir string) error {
 	structs, _, procs, err := parseProtocol(string(src))
 	if err != nil {
 		return err
-	}
-	sparse := map[string]string{}
-	for _, m := range sparseFlagRe.FindAllStringSubmatch(string(src), -1) {
-		if a := regexp.MustCompile(`@sparseflag:\s*(\w+)`).FindStringSubmatch(m[1]); a != nil {
-			sparse[m[2]] = a[1]
-		}
 	}
 	cFuncs, err := loadCFuncs(in)
 	if err != nil {
@@ -467,7 +459,7 @@ func generateDispatch(in, wireDir, driverDir, outDir string) error {
 		for _, pt := range ptypes {
 			if id, ok := pt.(*ast.Ident); ok && id.Name == "Stream" {
 				sp := "false"
-				if f, ok := sparse[p.cName]; ok {
+				if f := p.sparseFlag; f != "" {
 					v, ok := flagValues[f]
 					if !ok {
 						return fmt.Errorf("%s: unknown sparse flag %s", p.cName, f)

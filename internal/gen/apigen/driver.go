@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/govirt/govirt/internal/gen/xdrspec"
 	"go/format"
 	"os"
 	"path/filepath"
@@ -33,67 +34,72 @@ type proc struct {
 	generate   string
 	readStream int
 	writeStrm  int
+	sparseFlag string // the flag that makes the procedure's stream sparse
 	acls       []string
 }
 
-var (
-	xdrStructRe = regexp.MustCompile(`(?s)struct\s+(remote_\w+)\s*\{(.*?)\n\};`)
-	xdrFieldRe  = regexp.MustCompile(`^\s*((?:unsigned\s+)?\w+)\s+(\w+)\s*(<[^>]*>|\[[^\]]*\])?\s*;`)
-	procEnumRe  = regexp.MustCompile(`(?s)enum\s+remote_procedure\s*\{(.*)\};`)
-	procItemRe  = regexp.MustCompile(`(?s)/\*\*(.*?)\*/\s*(REMOTE_PROC_\w+)\s*=\s*(\d+)`)
-	annotRe     = regexp.MustCompile(`@(\w+):\s*(\S+)`)
-	cFuncRe     = regexp.MustCompile(`\b(vir[A-Z]\w+)\s*\(`)
-)
+var cFuncRe = regexp.MustCompile(`\b(vir[A-Z]\w+)\s*\(`)
 
+// parseProtocol reads remote_protocol.x: its remote_* structs by name and in
+// file order, and the procedures of enum remote_procedure with their
+// annotations.
 func parseProtocol(src string) (map[string]*xdrStruct, []string, []proc, error) {
-	src = regexp.MustCompile(`(?m)^%.*$`).ReplaceAllString(src, "")
+	f, err := xdrspec.Parse(src)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	structs := map[string]*xdrStruct{}
 	var order []string
-	for _, m := range xdrStructRe.FindAllStringSubmatch(src, -1) {
-		s := &xdrStruct{name: m[1]}
-		body := regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(m[2], "")
-		for _, line := range strings.Split(body, "\n") {
-			if strings.TrimSpace(line) == "" {
-				continue
+	for _, st := range f.Structs {
+		if !strings.HasPrefix(st.Name, "remote_") {
+			continue
+		}
+		s := &xdrStruct{name: st.Name}
+		for _, d := range st.Fields {
+			if d.Optional {
+				return nil, nil, nil, fmt.Errorf("%s: optional field %s is not supported", s.name, d.Name)
 			}
-			fm := xdrFieldRe.FindStringSubmatch(line)
-			if fm == nil {
-				return nil, nil, nil, fmt.Errorf("%s: cannot read field %q", s.name, line)
+			fl := xdrField{typ: d.Type, name: d.Name}
+			switch d.Kind {
+			case xdrspec.VarArray:
+				fl.array = "<>"
+			case xdrspec.FixedArray:
+				fl.array = "[" + d.Size + "]"
 			}
-			f := xdrField{typ: strings.Join(strings.Fields(fm[1]), " "), name: fm[2]}
-			switch {
-			case strings.HasPrefix(fm[3], "<"):
-				f.array = "<>"
-			case strings.HasPrefix(fm[3], "["):
-				f.array = fm[3]
-			}
-			s.fields = append(s.fields, f)
+			s.fields = append(s.fields, fl)
 		}
 		structs[s.name] = s
 		order = append(order, s.name)
 	}
-	pm := procEnumRe.FindStringSubmatch(src)
-	if pm == nil {
+	var procEnum *xdrspec.Enum
+	for _, e := range f.Enums {
+		if e.Name == "remote_procedure" {
+			procEnum = e
+		}
+	}
+	if procEnum == nil {
 		return nil, nil, nil, fmt.Errorf("no remote_procedure enum")
 	}
 	var procs []proc
-	for _, m := range procItemRe.FindAllStringSubmatch(pm[1], -1) {
-		n, _ := strconv.Atoi(m[3])
-		p := proc{num: n, cName: m[2], lower: strings.ToLower(strings.TrimPrefix(m[2], "REMOTE_PROC_"))}
-		for _, a := range annotRe.FindAllStringSubmatch(m[1], -1) {
-			switch a[1] {
-			case "priority":
-				p.priority = a[2]
-			case "generate":
-				p.generate = a[2]
-			case "readstream":
-				p.readStream, _ = strconv.Atoi(a[2])
-			case "writestream":
-				p.writeStrm, _ = strconv.Atoi(a[2])
-			case "acl":
-				p.acls = append(p.acls, a[2])
-			}
+	for _, v := range procEnum.Values {
+		n, err := strconv.Atoi(v.Value)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: procedure number %q", v.Name, v.Value)
 		}
+		p := proc{num: n, cName: v.Name, lower: strings.ToLower(strings.TrimPrefix(v.Name, "REMOTE_PROC_"))}
+		ann := xdrspec.Annotations(v.Doc)
+		last := func(key string) string {
+			if vs := ann[key]; len(vs) > 0 {
+				return vs[len(vs)-1]
+			}
+			return ""
+		}
+		p.priority = last("priority")
+		p.generate = last("generate")
+		p.sparseFlag = last("sparseflag")
+		p.readStream, _ = strconv.Atoi(last("readstream"))
+		p.writeStrm, _ = strconv.Atoi(last("writestream"))
+		p.acls = ann["acl"]
 		procs = append(procs, p)
 	}
 	return structs, order, procs, nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/govirt/govirt/internal/gen/xdrspec"
 )
 
 type kind int
@@ -55,33 +57,33 @@ var prims = map[string]*gtype{
 
 type gen struct {
 	spec     pkgSpec
-	files    []*file
-	typedefs map[string]*decl
-	structs  map[string]*structDef
-	unions   map[string]*unionDef
-	enums    map[string]*enumDef
+	files    []*xdrspec.File
+	typedefs map[string]*xdrspec.Decl
+	structs  map[string]*xdrspec.Struct
+	unions   map[string]*xdrspec.Union
+	enums    map[string]*xdrspec.Enum
 	consts   map[string]string // .x name -> Go name
 	family   map[string]*bytes.Buffer
 }
 
-func newGen(s pkgSpec, files []*file) *gen {
-	g := &gen{spec: s, files: files, typedefs: map[string]*decl{}, structs: map[string]*structDef{},
-		unions: map[string]*unionDef{}, enums: map[string]*enumDef{}, consts: map[string]string{}, family: map[string]*bytes.Buffer{}}
+func newGen(s pkgSpec, files []*xdrspec.File) *gen {
+	g := &gen{spec: s, files: files, typedefs: map[string]*xdrspec.Decl{}, structs: map[string]*xdrspec.Struct{},
+		unions: map[string]*xdrspec.Union{}, enums: map[string]*xdrspec.Enum{}, consts: map[string]string{}, family: map[string]*bytes.Buffer{}}
 	for _, f := range files {
-		for _, t := range f.typedefs {
-			g.typedefs[t.name] = t
+		for _, t := range f.Typedefs {
+			g.typedefs[t.Name] = t
 		}
-		for _, st := range f.structs {
-			g.structs[st.name] = st
+		for _, st := range f.Structs {
+			g.structs[st.Name] = st
 		}
-		for _, u := range f.unions {
-			g.unions[u.name] = u
+		for _, u := range f.Unions {
+			g.unions[u.Name] = u
 		}
-		for _, e := range f.enums {
-			g.enums[e.name] = e
+		for _, e := range f.Enums {
+			g.enums[e.Name] = e
 		}
-		for _, c := range f.consts {
-			g.consts[c.name] = g.constName(c.name)
+		for _, c := range f.Consts {
+			g.consts[c.Name] = g.constName(c.Name)
 		}
 	}
 	for k := range externConsts {
@@ -98,13 +100,13 @@ func newGen(s pkgSpec, files []*file) *gen {
 		typeNames[g.typeName(n)] = true
 	}
 	for _, f := range files {
-		for _, e := range f.enums {
-			for _, v := range e.values {
-				name := g.constName(v.name)
+		for _, e := range f.Enums {
+			for _, v := range e.Values {
+				name := g.constName(v.Name)
 				if typeNames[name] {
-					name = g.typeName(e.name) + name
+					name = g.typeName(e.Name) + name
 				}
-				g.consts[v.name] = name
+				g.consts[v.Name] = name
 			}
 		}
 	}
@@ -175,51 +177,51 @@ func (g *gen) expr(s string) string {
 	return s
 }
 
-func (g *gen) resolve(d *decl) *gtype {
+func (g *gen) resolve(d *xdrspec.Decl) *gtype {
 	var base *gtype
 	switch {
-	case prims[d.typ] != nil:
-		base = prims[d.typ]
-	case d.typ == "string":
-		base = &gtype{kind: kString, max: g.expr(d.size)}
+	case prims[d.Type] != nil:
+		base = prims[d.Type]
+	case d.Type == "string":
+		base = &gtype{kind: kString, max: g.expr(d.Size)}
 		return g.optional(d, base)
-	case d.typ == "opaque":
-		if d.kind == fixedArray {
-			return g.optional(d, &gtype{kind: kFixedOpaque, n: g.expr(d.size)})
+	case d.Type == "opaque":
+		if d.Kind == xdrspec.FixedArray {
+			return g.optional(d, &gtype{kind: kFixedOpaque, n: g.expr(d.Size)})
 		}
-		return g.optional(d, &gtype{kind: kOpaque, max: g.expr(d.size)})
-	case g.typedefs[d.typ] != nil:
-		base = g.resolve(g.typedefs[d.typ])
+		return g.optional(d, &gtype{kind: kOpaque, max: g.expr(d.Size)})
+	case g.typedefs[d.Type] != nil:
+		base = g.resolve(g.typedefs[d.Type])
 		base = &(*base)
 		if base.xname == "" {
 			c := *base
-			c.xname = d.typ
+			c.xname = d.Type
 			base = &c
 		}
-	case g.structs[d.typ] != nil || g.unions[d.typ] != nil:
-		base = &gtype{kind: kStruct, goT: g.typeName(d.typ), xname: d.typ}
-	case g.enums[d.typ] != nil:
-		base = &gtype{kind: kEnum, goT: g.typeName(d.typ), enc: "Int32", wire: "int32", size: 4, xname: d.typ}
+	case g.structs[d.Type] != nil || g.unions[d.Type] != nil:
+		base = &gtype{kind: kStruct, goT: g.typeName(d.Type), xname: d.Type}
+	case g.enums[d.Type] != nil:
+		base = &gtype{kind: kEnum, goT: g.typeName(d.Type), enc: "Int32", wire: "int32", size: 4, xname: d.Type}
 	default:
-		panic(fmt.Sprintf("unknown type %q", d.typ))
+		panic(fmt.Sprintf("unknown type %q", d.Type))
 	}
-	if (d.typ == "char" || d.typ == "unsigned char") && d.kind != plain {
-		if d.kind == fixedArray {
-			return g.optional(d, &gtype{kind: kFixedChars, n: g.expr(d.size), elem: base})
+	if (d.Type == "char" || d.Type == "unsigned char") && d.Kind != xdrspec.Plain {
+		if d.Kind == xdrspec.FixedArray {
+			return g.optional(d, &gtype{kind: kFixedChars, n: g.expr(d.Size), elem: base})
 		}
-		return g.optional(d, &gtype{kind: kChars, max: g.expr(d.size), elem: base})
+		return g.optional(d, &gtype{kind: kChars, max: g.expr(d.Size), elem: base})
 	}
-	switch d.kind {
-	case fixedArray:
-		base = &gtype{kind: kFixedArray, n: g.expr(d.size), elem: base}
-	case varArray:
-		base = &gtype{kind: kArray, max: g.expr(d.size), elem: base}
+	switch d.Kind {
+	case xdrspec.FixedArray:
+		base = &gtype{kind: kFixedArray, n: g.expr(d.Size), elem: base}
+	case xdrspec.VarArray:
+		base = &gtype{kind: kArray, max: g.expr(d.Size), elem: base}
 	}
 	return g.optional(d, base)
 }
 
-func (g *gen) optional(d *decl, t *gtype) *gtype {
-	if d.optional {
+func (g *gen) optional(d *xdrspec.Decl, t *gtype) *gtype {
+	if d.Optional {
 		return &gtype{kind: kOptional, elem: t}
 	}
 	return t
@@ -387,8 +389,8 @@ func (g *gen) write(dir string) error {
 	// constants and enums
 	cb := g.buf("consts")
 	for _, f := range g.files {
-		for _, c := range f.consts {
-			fmt.Fprintf(cb, "// %s is %s in the protocol definition.\nconst %s = %s\n\n", g.consts[c.name], c.name, g.consts[c.name], g.expr(c.value))
+		for _, c := range f.Consts {
+			fmt.Fprintf(cb, "// %s is %s in the protocol definition.\nconst %s = %s\n\n", g.consts[c.Name], c.Name, g.consts[c.Name], g.expr(c.Value))
 		}
 	}
 	var externs []string
@@ -402,30 +404,30 @@ func (g *gen) write(dir string) error {
 	}
 	fmt.Fprintf(cb, ")\n\n")
 	for _, f := range g.files {
-		for _, e := range f.enums {
-			b := g.buf(g.familyOf(e.name))
-			tn := g.typeName(e.name)
-			fmt.Fprintf(b, "// %s is the protocol's enum %s.\ntype %s int32\n\nconst (\n", tn, e.name, tn)
-			for _, v := range e.values {
-				fmt.Fprintf(b, "%s %s = %s // %s\n", g.consts[v.name], tn, g.expr(v.value), v.name)
+		for _, e := range f.Enums {
+			b := g.buf(g.familyOf(e.Name))
+			tn := g.typeName(e.Name)
+			fmt.Fprintf(b, "// %s is the protocol's enum %s.\ntype %s int32\n\nconst (\n", tn, e.Name, tn)
+			for _, v := range e.Values {
+				fmt.Fprintf(b, "%s %s = %s // %s\n", g.consts[v.Name], tn, g.expr(v.Value), v.Name)
 			}
 			fmt.Fprintf(b, ")\n\n")
-			fmt.Fprintf(&wire, "enum %s {", e.name)
-			for _, v := range e.values {
-				fmt.Fprintf(&wire, " %s = %s;", v.name, v.value)
+			fmt.Fprintf(&wire, "enum %s {", e.Name)
+			for _, v := range e.Values {
+				fmt.Fprintf(&wire, " %s = %s;", v.Name, v.Value)
 			}
 			fmt.Fprintf(&wire, " }\n")
 		}
 	}
 	for _, f := range g.files {
-		for _, item := range f.order {
+		for _, item := range f.Order {
 			switch d := item.(type) {
-			case *structDef:
+			case *xdrspec.Struct:
 				g.writeStruct(d, &wire)
-			case *unionDef:
+			case *xdrspec.Union:
 				g.writeUnion(d, &wire)
-			case *decl:
-				fmt.Fprintf(&wire, "typedef %s = %s\n", d.name, g.describe(g.resolve(d)))
+			case *xdrspec.Decl:
+				fmt.Fprintf(&wire, "typedef %s = %s\n", d.Name, g.describe(g.resolve(d)))
 			}
 		}
 	}
@@ -492,95 +494,95 @@ func (g *gen) describe(t *gtype) string {
 	return "?"
 }
 
-func (g *gen) writeStruct(s *structDef, wire *bytes.Buffer) {
-	b := g.buf(g.familyOf(s.name))
-	tn := g.typeName(s.name)
-	fmt.Fprintf(b, "// %s is the protocol's struct %s.\ntype %s struct {\n", tn, s.name, tn)
-	types := make([]*gtype, len(s.fields))
-	fmt.Fprintf(wire, "struct %s {", s.name)
-	for i, f := range s.fields {
+func (g *gen) writeStruct(s *xdrspec.Struct, wire *bytes.Buffer) {
+	b := g.buf(g.familyOf(s.Name))
+	tn := g.typeName(s.Name)
+	fmt.Fprintf(b, "// %s is the protocol's struct %s.\ntype %s struct {\n", tn, s.Name, tn)
+	types := make([]*gtype, len(s.Fields))
+	fmt.Fprintf(wire, "struct %s {", s.Name)
+	for i, f := range s.Fields {
 		types[i] = g.resolve(f)
-		fmt.Fprintf(b, "%s %s\n", fieldName(f.name), types[i].goType())
-		fmt.Fprintf(wire, " %s %s;", f.name, g.describe(types[i]))
+		fmt.Fprintf(b, "%s %s\n", fieldName(f.Name), types[i].goType())
+		fmt.Fprintf(wire, " %s %s;", f.Name, g.describe(types[i]))
 	}
 	fmt.Fprintf(wire, " }\n")
 	fmt.Fprintf(b, "}\n\n")
 	recv := "v"
 	fmt.Fprintf(b, "// EncodeXDR appends the wire form of v.\nfunc (%s *%s) EncodeXDR(e *xdr.Encoder) {\n", recv, tn)
-	for i, f := range s.fields {
-		g.encode(b, recv+"."+fieldName(f.name), types[i], 0)
+	for i, f := range s.Fields {
+		g.encode(b, recv+"."+fieldName(f.Name), types[i], 0)
 	}
 	fmt.Fprintf(b, "}\n\n// DecodeXDR reads v from its wire form.\nfunc (%s *%s) DecodeXDR(d *xdr.Decoder) {\n", recv, tn)
-	for i, f := range s.fields {
-		g.decode(b, recv+"."+fieldName(f.name), types[i], 0)
+	for i, f := range s.Fields {
+		g.decode(b, recv+"."+fieldName(f.Name), types[i], 0)
 	}
 	fmt.Fprintf(b, "}\n\n")
 }
 
-func (g *gen) writeUnion(u *unionDef, wire *bytes.Buffer) {
-	b := g.buf(g.familyOf(u.name))
-	tn := g.typeName(u.name)
-	dt := g.resolve(u.discr)
-	dn := fieldName(u.discr.name)
-	fmt.Fprintf(b, "// %s is the protocol's union %s: %s picks the arm.\ntype %s struct {\n%s %s\n", tn, u.name, dn, tn, dn, dt.goType())
-	fmt.Fprintf(wire, "union %s switch (%s %s) {", u.name, g.describe(dt), u.discr.name)
-	arms := append([]unionCase(nil), u.cases...)
-	if u.def != nil {
-		arms = append(arms, *u.def)
+func (g *gen) writeUnion(u *xdrspec.Union, wire *bytes.Buffer) {
+	b := g.buf(g.familyOf(u.Name))
+	tn := g.typeName(u.Name)
+	dt := g.resolve(u.Discriminant)
+	dn := fieldName(u.Discriminant.Name)
+	fmt.Fprintf(b, "// %s is the protocol's union %s: %s picks the arm.\ntype %s struct {\n%s %s\n", tn, u.Name, dn, tn, dn, dt.goType())
+	fmt.Fprintf(wire, "union %s switch (%s %s) {", u.Name, g.describe(dt), u.Discriminant.Name)
+	arms := append([]xdrspec.UnionCase(nil), u.Cases...)
+	if u.Default != nil {
+		arms = append(arms, *u.Default)
 	}
 	for _, c := range arms {
-		if c.arm != nil {
-			fmt.Fprintf(b, "%s %s\n", fieldName(c.arm.name), g.resolve(c.arm).goType())
+		if c.Arm != nil {
+			fmt.Fprintf(b, "%s %s\n", fieldName(c.Arm.Name), g.resolve(c.Arm).goType())
 		}
 	}
 	fmt.Fprintf(b, "}\n\n")
 	fmt.Fprintf(b, "// EncodeXDR appends the wire form of v.\nfunc (v *%s) EncodeXDR(e *xdr.Encoder) {\n", tn)
 	g.encode(b, "v."+dn, dt, 0)
 	fmt.Fprintf(b, "switch v.%s {\n", dn)
-	for _, c := range u.cases {
+	for _, c := range u.Cases {
 		var labels []string
-		for _, l := range c.values {
+		for _, l := range c.Values {
 			labels = append(labels, g.expr(l))
 		}
 		fmt.Fprintf(b, "case %s:\n", strings.Join(labels, ", "))
-		if c.arm != nil {
-			g.encode(b, "v."+fieldName(c.arm.name), g.resolve(c.arm), 0)
-			fmt.Fprintf(wire, " case %s: %s %s;", strings.Join(c.values, ","), c.arm.name, g.describe(g.resolve(c.arm)))
+		if c.Arm != nil {
+			g.encode(b, "v."+fieldName(c.Arm.Name), g.resolve(c.Arm), 0)
+			fmt.Fprintf(wire, " case %s: %s %s;", strings.Join(c.Values, ","), c.Arm.Name, g.describe(g.resolve(c.Arm)))
 		}
 	}
-	if u.def != nil && u.def.arm != nil {
+	if u.Default != nil && u.Default.Arm != nil {
 		fmt.Fprintf(b, "default:\n")
-		g.encode(b, "v."+fieldName(u.def.arm.name), g.resolve(u.def.arm), 0)
+		g.encode(b, "v."+fieldName(u.Default.Arm.Name), g.resolve(u.Default.Arm), 0)
 	}
 	fmt.Fprintf(b, "}\n}\n\n")
 	fmt.Fprintf(wire, " }\n")
 	fmt.Fprintf(b, "// DecodeXDR reads v from its wire form; an unknown arm is an error.\nfunc (v *%s) DecodeXDR(d *xdr.Decoder) {\n", tn)
 	g.decode(b, "v."+dn, dt, 0)
 	fmt.Fprintf(b, "switch v.%s {\n", dn)
-	for _, c := range u.cases {
+	for _, c := range u.Cases {
 		var labels []string
-		for _, l := range c.values {
+		for _, l := range c.Values {
 			labels = append(labels, g.expr(l))
 		}
 		fmt.Fprintf(b, "case %s:\n", strings.Join(labels, ", "))
-		if c.arm != nil {
-			g.decode(b, "v."+fieldName(c.arm.name), g.resolve(c.arm), 0)
+		if c.Arm != nil {
+			g.decode(b, "v."+fieldName(c.Arm.Name), g.resolve(c.Arm), 0)
 		}
 	}
 	fmt.Fprintf(b, "default:\n")
-	if u.def != nil && u.def.arm != nil {
-		g.decode(b, "v."+fieldName(u.def.arm.name), g.resolve(u.def.arm), 0)
-	} else if u.def == nil {
-		fmt.Fprintf(b, "d.Fail(errUnknownArm(%q, int64(v.%s)))\n", u.name, dn)
+	if u.Default != nil && u.Default.Arm != nil {
+		g.decode(b, "v."+fieldName(u.Default.Arm.Name), g.resolve(u.Default.Arm), 0)
+	} else if u.Default == nil {
+		fmt.Fprintf(b, "d.Fail(errUnknownArm(%q, int64(v.%s)))\n", u.Name, dn)
 	}
 	fmt.Fprintf(b, "}\n}\n\n")
 }
 
 func (g *gen) writeProgram(p program) {
-	var e *enumDef
+	var e *xdrspec.Enum
 	for _, f := range g.files {
-		for _, en := range f.enums {
-			if en.name == p.enum {
+		for _, en := range f.Enums {
+			if en.Name == p.enum {
 				e = en
 			}
 		}
@@ -595,10 +597,10 @@ func (g *gen) writeProgram(p program) {
 	b := g.buf(fam)
 	tn := g.typeName(p.enum)
 	fmt.Fprintf(b, "// %s describes every procedure of the %s program, indexed by number.\nvar %s = map[%s]*ProcInfo{\n", p.tableName, strings.TrimSuffix(p.enum, "_procedure"), p.tableName, tn)
-	for _, v := range e.values {
-		base := p.typePref + strings.ToLower(strings.TrimPrefix(v.name, p.procPref))
-		ann := annotations(v.doc)
-		fmt.Fprintf(b, "%s: {\nNumber: int32(%s), Name: %q,\n", g.consts[v.name], g.consts[v.name], v.name)
+	for _, v := range e.Values {
+		base := p.typePref + strings.ToLower(strings.TrimPrefix(v.Name, p.procPref))
+		ann := xdrspec.Annotations(v.Doc)
+		fmt.Fprintf(b, "%s: {\nNumber: int32(%s), Name: %q,\n", g.consts[v.Name], g.consts[v.Name], v.Name)
 		for _, part := range []struct{ field, suffix string }{{"Args", "_args"}, {"Ret", "_ret"}, {"Msg", "_msg"}} {
 			if _, ok := g.structs[base+part.suffix]; ok {
 				fmt.Fprintf(b, "New%s: func() xdr.Marshaler { return new(%s) },\n", part.field, g.typeName(base+part.suffix))

@@ -16,6 +16,8 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+
+	"github.com/govirt/govirt/internal/gen/xdrspec"
 )
 
 // externConsts are values the .x files take from libvirt's C headers.
@@ -84,13 +86,13 @@ func main() {
 	root := flag.String("root", ".", "repository root")
 	flag.Parse()
 	for _, s := range specs {
-		var files []*file
+		var files []*xdrspec.File
 		for _, name := range s.files {
 			src, err := os.ReadFile(filepath.Join(*xdir, name))
 			if err != nil {
 				log.Fatal(err)
 			}
-			f, err := parse(string(src))
+			f, err := xdrspec.Parse(string(src))
 			if err != nil {
 				log.Fatalf("%s: %v", name, err)
 			}

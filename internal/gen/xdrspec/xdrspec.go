@@ -1,68 +1,77 @@
-package main
+// Package xdrspec reads the subset of the XDR language (RFC 4506 §6) that
+// libvirt's .x protocol files use, with the procedure annotations libvirt
+// keeps in doc comments. The wire generator (internal/gen/rpcgen) and the
+// API generator (internal/gen/apigen) both read the .x files through it.
+package xdrspec
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 )
 
-// The subset of the XDR language (RFC 4506 §6) that libvirt's .x files use,
-// plus the procedure annotations libvirt keeps in doc comments.
-
-type file struct {
-	consts   []constDef
-	enums    []*enumDef
-	typedefs []*decl
-	structs  []*structDef
-	unions   []*unionDef
-	order    []any // definitions in file order
+// File is one parsed .x file.
+type File struct {
+	Consts   []Const
+	Enums    []*Enum
+	Typedefs []*Decl
+	Structs  []*Struct
+	Unions   []*Union
+	Order    []any // definitions in file order
 }
 
-type constDef struct{ name, value string }
+// Const is a "const NAME = value;" definition.
+type Const struct{ Name, Value string }
 
-type enumDef struct {
-	name   string
-	values []enumValue
+// Enum is an enum definition; a procedure enum carries its annotations in
+// the values' doc comments.
+type Enum struct {
+	Name   string
+	Values []EnumValue
 }
 
-type enumValue struct {
-	name, value string
-	doc         string // the doc comment before the value (procedure annotations)
+// EnumValue is one NAME = value of an enum.
+type EnumValue struct {
+	Name, Value string
+	Doc         string // the doc comment before the value (procedure annotations)
 }
 
-type structDef struct {
-	name   string
-	fields []*decl
+// Struct is a struct definition.
+type Struct struct {
+	Name   string
+	Fields []*Decl
 }
 
-type unionCase struct {
-	values []string // case labels
-	arm    *decl    // nil for void
+// UnionCase is one arm of a union with its case labels.
+type UnionCase struct {
+	Values []string // case labels
+	Arm    *Decl    // nil for void
 }
 
-type unionDef struct {
-	name  string
-	discr *decl
-	cases []unionCase
-	def   *unionCase
+// Union is a discriminated union; Default is its default arm, if any.
+type Union struct {
+	Name         string
+	Discriminant *Decl
+	Cases        []UnionCase
+	Default      *UnionCase
 }
 
-// decl is one declaration: a field, a typedef or a union arm.
-type decl struct {
-	name     string
-	typ      string // base type: "int", "unsigned hyper", "opaque", "string", an identifier …
-	kind     declKind
-	size     string // fixed size, or variable maximum ("" = unbounded)
-	optional bool   // T *name
+// Decl is one declaration: a field, a typedef or a union arm.
+type Decl struct {
+	Name     string
+	Type     string // base type: "int", "unsigned hyper", "opaque", "string", an identifier …
+	Kind     DeclKind
+	Size     string // fixed size, or variable maximum ("" = unbounded)
+	Optional bool   // T *name
 }
 
-type declKind int
+// DeclKind tells a scalar from fixed (x[N]) and variable (x<N>) arrays.
+type DeclKind int
 
 const (
-	plain declKind = iota
-	fixedArray
-	varArray
+	Plain DeclKind = iota
+	FixedArray
+	VarArray
 )
 
 type token struct {
@@ -122,15 +131,16 @@ func tokenize(src string) ([]token, error) {
 type parser struct {
 	toks []token
 	pos  int
-	f    *file
+	f    *File
 }
 
-func parse(src string) (*file, error) {
+// Parse reads one .x file.
+func Parse(src string) (*File, error) {
 	toks, err := tokenize(src)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks, f: &file{}}
+	p := &parser{toks: toks, f: &File{}}
 	for p.pos < len(p.toks) {
 		if err := p.definition(); err != nil {
 			return nil, err
@@ -169,19 +179,19 @@ func (p *parser) definition() error {
 			return err
 		}
 		v := p.next().text
-		p.f.consts = append(p.f.consts, constDef{name, v})
-		p.f.order = append(p.f.order, constDef{name, v})
+		p.f.Consts = append(p.f.Consts, Const{name, v})
+		p.f.Order = append(p.f.Order, Const{name, v})
 		return p.expect(";")
 	case "typedef":
 		d, err := p.declaration()
 		if err != nil {
 			return err
 		}
-		p.f.typedefs = append(p.f.typedefs, d)
-		p.f.order = append(p.f.order, d)
+		p.f.Typedefs = append(p.f.Typedefs, d)
+		p.f.Order = append(p.f.Order, d)
 		return p.expect(";")
 	case "enum":
-		e := &enumDef{name: p.next().text}
+		e := &Enum{Name: p.next().text}
 		if err := p.expect("{"); err != nil {
 			return err
 		}
@@ -193,18 +203,18 @@ func (p *parser) definition() error {
 			if vt.text == "," {
 				continue
 			}
-			ev := enumValue{name: vt.text, doc: vt.doc}
+			ev := EnumValue{Name: vt.text, Doc: vt.doc}
 			if err := p.expect("="); err != nil {
 				return err
 			}
-			ev.value = p.next().text
-			e.values = append(e.values, ev)
+			ev.Value = p.next().text
+			e.Values = append(e.Values, ev)
 		}
-		p.f.enums = append(p.f.enums, e)
-		p.f.order = append(p.f.order, e)
+		p.f.Enums = append(p.f.Enums, e)
+		p.f.Order = append(p.f.Order, e)
 		return p.expect(";")
 	case "struct":
-		s := &structDef{name: p.next().text}
+		s := &Struct{Name: p.next().text}
 		if err := p.expect("{"); err != nil {
 			return err
 		}
@@ -213,17 +223,17 @@ func (p *parser) definition() error {
 			if err != nil {
 				return err
 			}
-			s.fields = append(s.fields, d)
+			s.Fields = append(s.Fields, d)
 			if err := p.expect(";"); err != nil {
 				return err
 			}
 		}
 		p.next()
-		p.f.structs = append(p.f.structs, s)
-		p.f.order = append(p.f.order, s)
+		p.f.Structs = append(p.f.Structs, s)
+		p.f.Order = append(p.f.Order, s)
 		return p.expect(";")
 	case "union":
-		u := &unionDef{name: p.next().text}
+		u := &Union{Name: p.next().text}
 		if err := p.expect("switch"); err != nil {
 			return err
 		}
@@ -234,7 +244,7 @@ func (p *parser) definition() error {
 		if err != nil {
 			return err
 		}
-		u.discr = d
+		u.Discriminant = d
 		if err := p.expect(")"); err != nil {
 			return err
 		}
@@ -257,7 +267,7 @@ func (p *parser) definition() error {
 				if err != nil {
 					return err
 				}
-				u.cases = append(u.cases, unionCase{values: labels, arm: arm})
+				u.Cases = append(u.Cases, UnionCase{Values: labels, Arm: arm})
 				labels = nil
 			case "default":
 				if err := p.expect(":"); err != nil {
@@ -267,20 +277,20 @@ func (p *parser) definition() error {
 				if err != nil {
 					return err
 				}
-				u.def = &unionCase{arm: arm}
+				u.Default = &UnionCase{Arm: arm}
 			default:
 				return fmt.Errorf("line %d: unexpected %q in union", t.line, t.text)
 			}
 		}
 		p.next()
-		p.f.unions = append(p.f.unions, u)
-		p.f.order = append(p.f.order, u)
+		p.f.Unions = append(p.f.Unions, u)
+		p.f.Order = append(p.f.Order, u)
 		return p.expect(";")
 	}
 	return fmt.Errorf("line %d: unexpected %q", t.line, t.text)
 }
 
-func (p *parser) arm() (*decl, error) {
+func (p *parser) arm() (*Decl, error) {
 	if p.peek().text == "void" {
 		p.next()
 		return nil, p.expect(";")
@@ -292,40 +302,40 @@ func (p *parser) arm() (*decl, error) {
 	return d, p.expect(";")
 }
 
-func (p *parser) declaration() (*decl, error) {
-	d := &decl{}
+func (p *parser) declaration() (*Decl, error) {
+	d := &Decl{}
 	t := p.next()
 	switch t.text {
 	case "unsigned":
 		switch p.peek().text {
 		case "int", "hyper", "char", "short":
-			d.typ = "unsigned " + p.next().text
+			d.Type = "unsigned " + p.next().text
 		default:
-			d.typ = "unsigned int"
+			d.Type = "unsigned int"
 		}
 	case "struct", "enum", "union":
-		d.typ = p.next().text
+		d.Type = p.next().text
 	default:
-		d.typ = t.text
+		d.Type = t.text
 	}
 	if p.peek().text == "*" {
 		p.next()
-		d.optional = true
+		d.Optional = true
 	}
-	d.name = p.next().text
+	d.Name = p.next().text
 	switch p.peek().text {
 	case "[":
 		p.next()
-		d.kind = fixedArray
-		d.size = p.next().text
+		d.Kind = FixedArray
+		d.Size = p.next().text
 		if err := p.expect("]"); err != nil {
 			return nil, err
 		}
 	case "<":
 		p.next()
-		d.kind = varArray
+		d.Kind = VarArray
 		if p.peek().text != ">" {
-			d.size = p.next().text
+			d.Size = p.next().text
 		}
 		if err := p.expect(">"); err != nil {
 			return nil, err
@@ -334,8 +344,8 @@ func (p *parser) declaration() (*decl, error) {
 	return d, nil
 }
 
-// annotations reads libvirt's "@key: value" lines from a doc comment.
-func annotations(doc string) map[string][]string {
+// Annotations reads libvirt's "@key: value" lines from a doc comment.
+func Annotations(doc string) map[string][]string {
 	out := map[string][]string{}
 	for _, l := range strings.Split(doc, "\n") {
 		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "*"))
@@ -349,8 +359,4 @@ func annotations(doc string) map[string][]string {
 		out[strings.TrimSpace(k)] = append(out[strings.TrimSpace(k)], strings.TrimSpace(v))
 	}
 	return out
-}
-
-func parseInt(s string) (int64, error) {
-	return strconv.ParseInt(s, 0, 64)
 }
