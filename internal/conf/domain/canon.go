@@ -144,6 +144,12 @@ type deviceBody interface {
 	formatChildren(b *xmlbuf.Buffer, flags FormatFlags)
 }
 
+// trailerFormatter is a device body with elements libvirt prints after
+// the device info.
+type trailerFormatter interface {
+	formatTrailer(b *xmlbuf.Buffer, flags FormatFlags)
+}
+
 // Attr returns an attribute of the device element.
 func (g *Device) Attr(name string) string { return g.attrs.value(name) }
 
@@ -228,6 +234,9 @@ func (g *Device) format(b *xmlbuf.Buffer, flags FormatFlags) {
 		body.formatAttrs(attrs, flags)
 		body.formatChildren(c, flags)
 		g.Info.format(c, flags)
+		if t, ok := body.(trailerFormatter); ok {
+			t.formatTrailer(c, flags)
+		}
 		b.FormatElementAlways(name, attrs, c)
 		return
 	}

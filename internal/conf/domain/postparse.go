@@ -103,7 +103,7 @@ func (d *Devices) Validate() error {
 			}
 		}
 	}
-	if err := d.validateControllerIndexes(); err != nil {
+	if err := d.validateControllers(); err != nil {
 		return err
 	}
 	if err := d.validatePrimaryVideo(); err != nil {

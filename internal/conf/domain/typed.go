@@ -44,6 +44,9 @@ func (g *Device) syncView() {
 	c := b.Child()
 	g.body.formatAttrs(attrs, FormatSecure)
 	g.body.formatChildren(c, FormatSecure)
+	if t, ok := g.body.(trailerFormatter); ok {
+		t.formatTrailer(c, FormatSecure)
+	}
 	b.FormatElementAlways(g.Kind, attrs, c)
 	n, err := xmltree.Parse(b.Bytes(), "("+g.Kind+")")
 	if err != nil {
