@@ -224,7 +224,6 @@ func guestXML(name, kernel, initrd, extraDevices string) string {
   </os>
   <features><acpi/></features>
   <devices>
-    <controller type='pci' index='0' model='pcie-root'/>
     <controller type='pci' index='1' model='pcie-root-port'/>
     <controller type='pci' index='2' model='pcie-root-port'/>
     %s

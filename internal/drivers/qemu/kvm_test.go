@@ -38,7 +38,6 @@ const kvmXML = `<domain type='kvm'>
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
   <features><acpi/></features>
   <devices>
-    <controller type='pci' index='0' model='pcie-root'/>
     <controller type='pci' index='1' model='pcie-root-port'/>
     <controller type='pci' index='2' model='pcie-root-port'/>
     <memballoon model='none'/>

@@ -125,7 +125,6 @@ func netGuestXML(name, kernel, initrd, mac, iface, consoleLog, script string) st
       <model type='virtio'/>
       %s
     </interface>
-    <controller type='pci' index='0' model='pcie-root'/>
     <controller type='pci' index='1' model='pcie-root-port'/>
     <controller type='pci' index='2' model='pcie-root-port'/>
     <controller type='pci' index='3' model='pcie-root-port'/>

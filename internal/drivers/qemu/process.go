@@ -408,11 +408,19 @@ func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, ni
 		command.SetHostFDs(ctx, nics)
 		defer command.SetHostFDs(ctx, nil)
 	}
+	// qemu.conf's display defaults, and an automatic VNC port that is
+	// really free (the builder numbers automatic ports from RemotePortMin).
+	gcfg := &command.GraphicsConfig{VNCListen: "127.0.0.1", SpiceListen: "127.0.0.1", RemotePortMin: 5900, WebSocketPortMin: 5700}
+	if needsAutoVNCPort(def) {
+		gcfg.RemotePortMin = freeVNCPort(gcfg.VNCListen)
+	}
+	command.SetGraphicsConfig(ctx, gcfg)
+	defer command.SetGraphicsConfig(ctx, nil)
 	cmd, err := command.Build(def, qc, ctx)
 	if err != nil {
+		releaseVNCPorts(def)
 		return nil, err
 	}
-	addGraphicsFallback(cmd, def)
 	return cmd, nil
 }
 
@@ -432,48 +440,23 @@ func passEnv() []string {
 	return env
 }
 
-// addGraphicsFallback adds -vnc for a VNC display when the command
-// builder has not (yet) emitted it, with the port picked as libvirt's
-// autoport does (the first free one from 5900).
-func addGraphicsFallback(cmd *command.Command, def *domain.Def) {
+// needsAutoVNCPort says whether def has a VNC display on a network
+// listen whose port QEMU is to be given automatically.
+func needsAutoVNCPort(def *domain.Def) bool {
 	if def.Devices == nil {
-		return
-	}
-	for _, a := range cmd.Args {
-		if a == "-vnc" || a == "-spice" {
-			return
-		}
+		return false
 	}
 	for _, g := range def.Devices.Graphics() {
-		gr := g.Graphics()
-		if gr == nil || gr.Type != "vnc" {
-			continue
-		}
-		listen := "127.0.0.1"
-		for _, l := range gr.Listens {
-			if l.Type == "address" && l.Address != "" {
-				listen = l.Address
+		if gr := g.Graphics(); gr != nil && gr.Type == "vnc" && (gr.AutoPort || gr.Port <= 0) {
+			for _, l := range gr.Listens {
+				if l.Type == "socket" || l.Type == "none" {
+					return false
+				}
 			}
+			return true
 		}
-		port := gr.Port
-		if gr.AutoPort || port <= 0 {
-			port = freeVNCPort(listen)
-			gr.Port = port
-		}
-		host := listen
-		if strings.Contains(host, ":") {
-			host = "[" + host + "]"
-		}
-		// -display none keeps QEMU from opening a window besides VNC.
-		for i := 0; i+1 < len(cmd.Args); i++ {
-			if cmd.Args[i] == "-display" && cmd.Args[i+1] == "none" {
-				cmd.Args = append(cmd.Args[:i], cmd.Args[i+2:]...)
-				break
-			}
-		}
-		cmd.Arg("-vnc", fmt.Sprintf("%s:%d", host, port-5900))
-		return
 	}
+	return false
 }
 
 var vncPorts struct {
