@@ -270,6 +270,28 @@ func TestE2ENetworkGuests(t *testing.T) {
 	d.virsh("net-define", writeFile(t, filepath.Join(dir, "net.xml"), natNetwork))
 	d.virsh("net-start", "gvqnat")
 
+	t.Run("failed-starts", func(t *testing.T) {
+		// The actual (bridge) interface cannot carry a VLAN tag: the
+		// start fails with libvirt's error and the port goes back.
+		out, err := d.virshErr("create", writeFile(t, filepath.Join(dir, "vlan.xml"),
+			netGuestXML("vlang", kernel, initrd, "52:54:00:77:00:05", "<vlan><tag id='7'/></vlan>", filepath.Join(dir, "vlan.log"), "")))
+		if err == nil || !strings.Contains(out, "vlan tag not supported for this connection type") {
+			t.Fatalf("start with a VLAN on a bridge port: %v\n%s", err, out)
+		}
+		// QEMU dies after the tap and the port exist: both are undone.
+		out, err = d.virshErr("create", writeFile(t, filepath.Join(dir, "bad.xml"),
+			netGuestXML("badg", "/nonexistent/vmlinuz", initrd, "52:54:00:77:00:06", "", filepath.Join(dir, "bad.log"), "")))
+		if err == nil {
+			t.Fatalf("start with a missing kernel succeeded:\n%s", out)
+		}
+		if taps := hostTaps(t); len(taps) != 0 {
+			t.Errorf("devices left by failed starts: %v", taps)
+		}
+		if ports := d.virsh("net-port-list", "gvqnat"); strings.TrimSpace(ports) != "" {
+			t.Errorf("ports left by failed starts:\n%s", ports)
+		}
+	})
+
 	t.Run("nat", func(t *testing.T) {
 		con := filepath.Join(dir, "nat-console.log")
 		d.virsh("create", writeFile(t, filepath.Join(dir, "natg.xml"),
