@@ -102,8 +102,9 @@ log_outputs = "4:file:/var/log/libvirt/libvirtd.log"
 }
 
 // startProfiledGovirtd runs this program's serve-govirtd: govirtd's core
-// under pprof, writing prefix.cpu.pprof and prefix.heap.pprof.
-func startProfiledGovirtd(prefix string) (*daemon, error) {
+// under pprof, writing prefix.cpu.pprof and prefix.heap.pprof, and with
+// withTrace prefix.trace.
+func startProfiledGovirtd(prefix string, withTrace bool) (*daemon, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -112,8 +113,11 @@ func startProfiledGovirtd(prefix string) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "serve-govirtd", "--root", dir,
-		"--cpuprofile", prefix+".cpu.pprof", "--memprofile", prefix+".heap.pprof")
+	args := []string{"serve-govirtd", "--root", dir, "--cpuprofile", prefix + ".cpu.pprof", "--memprofile", prefix + ".heap.pprof"}
+	if withTrace {
+		args = append(args, "--trace", prefix+".trace")
+	}
+	cmd := exec.Command(self, args...)
 	d, err := launch("govirtd", cmd, dir, filepath.Join(dir, "run", "libvirt", "libvirt-sock"))
 	if d != nil {
 		d.profiled = true

@@ -10,7 +10,8 @@
 //	go run ./bench/cmd/govirt-bench [-runs 3] [-json FILE] [-profile DIR]
 //
 // -profile DIR then runs each suite once more against govirtd's core under
-// pprof (serve-govirtd) and writes DIR/govirtd-<suite>.{cpu,heap}.pprof.
+// pprof (serve-govirtd) and writes DIR/govirtd-<suite>.{cpu,heap}.pprof,
+// and DIR/govirtd-events.trace (a runtime trace) for the events suite.
 package main
 
 import (
@@ -245,10 +246,15 @@ func run(args []string, out io.Writer) error {
 		for _, s := range chosen {
 			fmt.Fprintf(os.Stderr, "profile: %s on govirtd under pprof\n", s.name)
 			prefix := filepath.Join(cfg.profileDir, "govirtd-"+s.name)
-			if _, err := runSuite(func() (*daemon, error) { return startProfiledGovirtd(prefix) }, s, cfg.params); err != nil {
+			// The events suite is about scheduling, which a trace shows.
+			withTrace := s.name == "events"
+			if _, err := runSuite(func() (*daemon, error) { return startProfiledGovirtd(prefix, withTrace) }, s, cfg.params); err != nil {
 				return fmt.Errorf("profiling %s: %w", s.name, err)
 			}
 			res.Profiles = append(res.Profiles, prefix+".cpu.pprof", prefix+".heap.pprof")
+			if withTrace {
+				res.Profiles = append(res.Profiles, prefix+".trace")
+			}
 		}
 	}
 

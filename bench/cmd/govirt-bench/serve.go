@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 
 	govirtdaemon "github.com/govirt/govirt/internal/daemon"
@@ -19,18 +20,33 @@ import (
 // serveGovirtd is govirtd's RPC core as cmd/govirtd assembles it (the
 // daemon registry, the REMOTE dispatcher, libvirtd's default limits, the
 // read-write socket under --root) with pprof around it: a CPU profile
-// from start to SIGTERM, a heap profile on SIGUSR1 and at exit. govirtd
+// from start to SIGTERM, a heap profile on SIGUSR1 and at exit, and
+// optionally a runtime trace. govirtd
 // itself has no profiling switch; this is the same code under a profiler.
 func serveGovirtd(args []string) error {
 	fs := flag.NewFlagSet("serve-govirtd", flag.ContinueOnError)
 	root := fs.String("root", "", "root directory")
 	cpu := fs.String("cpuprofile", "", "CPU profile `FILE`")
 	heap := fs.String("memprofile", "", "heap profile `FILE` (SIGUSR1 and exit)")
+	traceFile := fs.String("trace", "", "runtime trace `FILE` (scheduling: go tool trace -pprof=sched)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *root == "" {
 		return fmt.Errorf("serve-govirtd: --root is required")
+	}
+	// Small domains are ~1 KiB each: sample the heap finely enough to see
+	// them.
+	runtime.MemProfileRate = 4096
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer func() { trace.Stop(); f.Close() }()
 	}
 	if *cpu != "" {
 		f, err := os.Create(*cpu)
