@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/ipaddr"
 	"github.com/govirt/govirt/internal/conf/netdev"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -242,7 +243,7 @@ func (d *DNS) format(buf *xmlbuf.Buffer) {
 			buf.Attr("domain", f.Domain)
 		}
 		if f.Addr.IsValid() {
-			buf.Asprintf(" addr='%s'", formatAddr(f.Addr))
+			buf.Asprintf(" addr='%s'", ipaddr.Format(f.Addr))
 		}
 		buf.AddLit("/>\n")
 	}
@@ -276,7 +277,7 @@ func (d *DNS) format(buf *xmlbuf.Buffer) {
 		buf.AddLit("/>\n")
 	}
 	for _, h := range d.Hosts {
-		buf.Asprintf("<host ip='%s'>\n", formatAddr(h.IP))
+		buf.Asprintf("<host ip='%s'>\n", ipaddr.Format(h.IP))
 		buf.AdjustIndent(2)
 		for _, name := range h.Names {
 			buf.EscapeString("<hostname>%s</hostname>\n", name)

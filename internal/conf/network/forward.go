@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/ipaddr"
 	"github.com/govirt/govirt/internal/conf/netdev"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -265,9 +266,9 @@ func (n *NAT) format(buf *xmlbuf.Buffer) {
 	buf.AddLit(">\n")
 	buf.AdjustIndent(2)
 	if n.Start.IsValid() {
-		buf.Asprintf("<address start='%s'", formatAddr(n.Start))
+		buf.Asprintf("<address start='%s'", ipaddr.Format(n.Start))
 		if n.End.IsValid() {
-			buf.Asprintf(" end='%s'", formatAddr(n.End))
+			buf.Asprintf(" end='%s'", ipaddr.Format(n.End))
 		}
 		buf.AddLit("/>\n")
 	}

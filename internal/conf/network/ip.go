@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/ipaddr"
 	"github.com/govirt/govirt/internal/conf/macaddr"
 	"github.com/govirt/govirt/internal/conf/netdev"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
@@ -291,10 +292,10 @@ func (ip *IP) format(buf *xmlbuf.Buffer) {
 		buf.Attr("family", ip.Family)
 	}
 	if ip.Address.IsValid() {
-		buf.Asprintf(" address='%s'", formatAddr(ip.Address))
+		buf.Asprintf(" address='%s'", ipaddr.Format(ip.Address))
 	}
 	if ip.Netmask.IsValid() {
-		buf.Asprintf(" netmask='%s'", formatAddr(ip.Netmask))
+		buf.Asprintf(" netmask='%s'", ipaddr.Format(ip.Netmask))
 	}
 	if ip.PrefixLn > 0 {
 		buf.Asprintf(" prefix='%d'", ip.PrefixLn)
@@ -311,7 +312,7 @@ func (ip *IP) format(buf *xmlbuf.Buffer) {
 		buf.AddLit("<dhcp>\n")
 		buf.AdjustIndent(2)
 		for _, r := range ip.Ranges {
-			buf.Asprintf("<range start='%s' end='%s'", formatAddr(r.Start), formatAddr(r.End))
+			buf.Asprintf("<range start='%s' end='%s'", ipaddr.Format(r.Start), ipaddr.Format(r.End))
 			if r.Lease != nil {
 				buf.AddLit(">\n")
 				buf.AdjustIndent(2)
@@ -334,7 +335,7 @@ func (ip *IP) format(buf *xmlbuf.Buffer) {
 				buf.Attr("name", h.Name)
 			}
 			if h.IP.IsValid() {
-				buf.Asprintf(" ip='%s'", formatAddr(h.IP))
+				buf.Asprintf(" ip='%s'", ipaddr.Format(h.IP))
 			}
 			if h.Lease != nil {
 				buf.AddLit(">\n")
@@ -349,7 +350,7 @@ func (ip *IP) format(buf *xmlbuf.Buffer) {
 		if ip.hasBoot {
 			buf.EscapeString("<bootp file='%s'", ip.BootFile)
 			if ip.BootServer.IsValid() {
-				buf.Asprintf(" server='%s'", formatAddr(ip.BootServer))
+				buf.Asprintf(" server='%s'", ipaddr.Format(ip.BootServer))
 			}
 			buf.AddLit("/>\n")
 		}
@@ -454,7 +455,7 @@ func parseRoute(detail string, n *xmltree.Node) (*Route, error) {
 	}
 	var network netip.Addr
 	if hasNetmask {
-		bits := maskBits(r.Netmask)
+		bits := ipaddr.MaskBits(r.Netmask.AsSlice())
 		if bits < 0 {
 			// a non-contiguous mask still masks bit by bit
 			network = andAddr(r.Address, r.Netmask, false)
@@ -475,14 +476,14 @@ func (r *Route) format(buf *xmlbuf.Buffer) {
 	if r.Family != "" {
 		buf.Attr("family", r.Family)
 	}
-	buf.Asprintf(" address='%s'", formatAddr(r.Address))
+	buf.Asprintf(" address='%s'", ipaddr.Format(r.Address))
 	if r.Netmask.IsValid() {
-		buf.Asprintf(" netmask='%s'", formatAddr(r.Netmask))
+		buf.Asprintf(" netmask='%s'", ipaddr.Format(r.Netmask))
 	}
 	if r.HasPrefix {
 		buf.Asprintf(" prefix='%d'", r.PrefixLn)
 	}
-	buf.Asprintf(" gateway='%s'", formatAddr(r.Gateway))
+	buf.Asprintf(" gateway='%s'", ipaddr.Format(r.Gateway))
 	if r.HasMetric && r.Metric > 0 {
 		buf.Asprintf(" metric='%d'", r.Metric)
 	}

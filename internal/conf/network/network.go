@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/cnum"
+	"github.com/govirt/govirt/internal/conf/ipaddr"
 	"github.com/govirt/govirt/internal/conf/macaddr"
 	"github.com/govirt/govirt/internal/conf/netdev"
 	"github.com/govirt/govirt/internal/conf/uuid"
@@ -282,7 +283,7 @@ func (def *Def) checkRouteGateways() error {
 			}
 		}
 		if !found {
-			return netErr(virterr.ConfigUnsupported, "unreachable static route gateway '%s' specified for network '%s'", formatAddr(r.Gateway), def.Name)
+			return netErr(virterr.ConfigUnsupported, "unreachable static route gateway '%s' specified for network '%s'", ipaddr.Format(r.Gateway), def.Name)
 		}
 	}
 	return nil

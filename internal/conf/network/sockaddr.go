@@ -1,11 +1,9 @@
 package network
 
 import (
-	"fmt"
 	"net/netip"
-	"strconv"
-	"strings"
 
+	"github.com/govirt/govirt/internal/conf/ipaddr"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -13,84 +11,13 @@ import (
 // (getaddrinfo with AI_NUMERICHOST), which for IPv4 also takes the short
 // and non-decimal forms inet_aton knows ("10.1", "0x7f.1").
 func parseAddr(s string) (netip.Addr, error) {
-	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
-		return a, nil
-	}
-	if a, ok := parseInetAton(s); ok {
+	if a, ok := ipaddr.Parse(s); ok {
 		return a, nil
 	}
 	return netip.Addr{}, virterr.New(virterr.SystemError, "Cannot parse socket address '%s': Name or service not known", s)
 }
 
-func parseInetAton(s string) (netip.Addr, bool) {
-	if s == "" || strings.ContainsAny(s, ":") {
-		return netip.Addr{}, false
-	}
-	parts := strings.Split(s, ".")
-	if len(parts) > 4 {
-		return netip.Addr{}, false
-	}
-	vals := make([]uint64, len(parts))
-	for i, p := range parts {
-		base := 10
-		switch {
-		case len(p) > 1 && (p[:2] == "0x" || p[:2] == "0X"):
-			base, p = 16, p[2:]
-		case len(p) > 1 && p[0] == '0':
-			base, p = 8, p[1:]
-		}
-		if p == "" {
-			if base != 16 {
-				return netip.Addr{}, false
-			}
-			// "0x" alone is zero to inet_aton
-		}
-		v := uint64(0)
-		if p != "" {
-			var err error
-			v, err = strconv.ParseUint(p, base, 32)
-			if err != nil {
-				return netip.Addr{}, false
-			}
-		}
-		vals[i] = v
-	}
-	var n uint64
-	last := len(vals) - 1
-	for i := 0; i < last; i++ {
-		if vals[i] > 0xff {
-			return netip.Addr{}, false
-		}
-		n |= vals[i] << (24 - 8*i)
-	}
-	if vals[last] >= 1<<(32-8*last) {
-		return netip.Addr{}, false
-	}
-	n |= vals[last]
-	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), true
-}
-
-// formatAddr writes an address as libvirt's virSocketAddrFormat does
-// (getnameinfo NI_NUMERICHOST, i.e. glibc's inet_ntop), which writes
-// IPv4-compatible IPv6 addresses with a dotted tail.
-func formatAddr(a netip.Addr) string {
-	if a.Is6() && !a.Is4In6() {
-		b := a.As16()
-		zero := true
-		for i := 0; i < 12; i++ {
-			if b[i] != 0 {
-				zero = false
-				break
-			}
-		}
-		if zero && (b[12] != 0 || b[13] != 0) {
-			return fmt.Sprintf("::%d.%d.%d.%d", b[12], b[13], b[14], b[15])
-		}
-	}
-	return a.String()
-}
-
-// familyName names an address family as libvirt's messages do.
+// isV4 and isV6 tell a parsed address's family; the zero Addr is neither.
 func isV4(a netip.Addr) bool { return a.IsValid() && a.Is4() }
 func isV6(a netip.Addr) bool { return a.IsValid() && a.Is6() }
 
@@ -101,33 +28,6 @@ func sameFamily(a, b netip.Addr) bool {
 	return a.Is4() == b.Is4()
 }
 
-// maskBits counts the leading one bits of a netmask, or -1 when it is not
-// a contiguous mask (virSocketAddrGetNumNetmaskBits).
-func maskBits(m netip.Addr) int {
-	b := m.AsSlice()
-	n := 0
-	i := 0
-	for ; i < len(b) && b[i] == 0xff; i++ {
-		n += 8
-	}
-	if i < len(b) {
-		c := b[i]
-		for c&0x80 != 0 {
-			n++
-			c <<= 1
-		}
-		if c != 0 {
-			return -1
-		}
-		for i++; i < len(b); i++ {
-			if b[i] != 0 {
-				return -1
-			}
-		}
-	}
-	return n
-}
-
 // ipPrefix is libvirt's virSocketAddrGetIPPrefix: the explicit prefix,
 // else the netmask's, else the natural (classful) IPv4 prefix or 64 for
 // IPv6; -1 when there is none.
@@ -136,7 +36,7 @@ func ipPrefix(address, netmask netip.Addr, prefix uint) int {
 	case prefix > 0:
 		return int(prefix)
 	case netmask.IsValid():
-		return maskBits(netmask)
+		return ipaddr.MaskBits(netmask.AsSlice())
 	case isV4(address):
 		b := address.As4()
 		switch {
@@ -200,12 +100,12 @@ func andAddr(a, m netip.Addr, or bool) netip.Addr {
 // family, inside the network when one is given, not its network or
 // broadcast address, in order, and not too large.
 func checkRange(start, end, network netip.Addr, prefix int) error {
-	startStr, endStr := formatAddr(start), formatAddr(end)
+	startStr, endStr := ipaddr.Format(start), ipaddr.Format(end)
 	if !sameFamily(start, end) {
 		return virterr.New(virterr.InternalError, "mismatch of address family in range %s - %s", startStr, endStr)
 	}
 	if network.IsValid() {
-		netStr := formatAddr(network)
+		netStr := ipaddr.Format(network)
 		if !sameFamily(start, network) {
 			return virterr.New(virterr.InternalError, "mismatch of address family in range %s - %s for network %s", startStr, endStr, netStr)
 		}

@@ -3,6 +3,7 @@ package network
 import (
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/ipaddr"
 	"github.com/govirt/govirt/internal/conf/macaddr"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -180,7 +181,7 @@ func (def *Def) updateDHCPHost(command UpdateCommand, parentIndex int, n *xmltre
 	}
 	ipStr := "unknown"
 	if host.IP.IsValid() {
-		ipStr = formatAddr(host.IP)
+		ipStr = ipaddr.Format(host.IP)
 	}
 	nameStr := "(null)"
 	if host.has.name {
@@ -266,7 +267,7 @@ func (def *Def) updateDHCPRange(command UpdateCommand, parentIndex int, n *xmltr
 		}
 		if i < len(ipdef.Ranges) {
 			return netErr(virterr.OperationInvalid, "there is an existing dhcp range entry in network '%s' that matches \"<range start='%s' end='%s'/>\"",
-				def.Name, formatAddr(rng.Start), formatAddr(rng.End))
+				def.Name, ipaddr.Format(rng.Start), ipaddr.Format(rng.End))
 		}
 		ipdef.Ranges = insert(ipdef.Ranges, rng, command == UpdateAddFirst)
 	case command == UpdateDelete:

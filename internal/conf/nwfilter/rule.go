@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/ipaddr"
 	"github.com/govirt/govirt/internal/conf/macaddr"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -189,7 +190,7 @@ func parseValue(ad attrDesc, raw string) (*Value, error) {
 	if !found {
 		return nil, illegalValue(ad, raw)
 	}
-	if v.Type == TypeMACMask && maskBits(v.MAC[:]) < 0 {
+	if v.Type == TypeMACMask && ipaddr.MaskBits(v.MAC[:]) < 0 {
 		return nil, illegalValue(ad, raw)
 	}
 	if ad.check != checkNone && !checkValue(v, ad.check, raw) {
@@ -223,17 +224,17 @@ func parseAs(v *Value, dt DataType, ad attrDesc, raw string) bool {
 		v.Num = n
 		return true
 	case TypeIPAddr:
-		a, ok := parseIPv4(raw)
+		a, ok := ipaddr.ParseIPv4(raw)
 		v.IP = a
 		return ok
 	case TypeIPv6Addr:
-		a, ok := parseIPv6(raw)
+		a, ok := ipaddr.ParseIPv6(raw)
 		v.IP = a
 		return ok
 	case TypeIPMask, TypeIPv6Mask:
-		max, parse := uint32(32), parseIPv4
+		max, parse := uint32(32), ipaddr.ParseIPv4
 		if dt == TypeIPv6Mask {
-			max, parse = 128, parseIPv6
+			max, parse = 128, ipaddr.ParseIPv6
 		}
 		if n, ok := strToUint(raw, 10); ok {
 			if n > max {
@@ -246,7 +247,7 @@ func parseAs(v *Value, dt DataType, ad attrDesc, raw string) bool {
 		if !ok {
 			return false
 		}
-		bits := netmaskBits(a)
+		bits := ipaddr.MaskBits(a.AsSlice())
 		if bits < 0 {
 			return false
 		}
@@ -642,7 +643,7 @@ func formatValue(v *Value, ad attrDesc) string {
 	case TypeUint32, TypeUint32Hex:
 		return formatNum(v.Num, v.Type == TypeUint32Hex)
 	case TypeIPAddr, TypeIPv6Addr:
-		return formatIP(v.IP)
+		return ipaddr.Format(v.IP)
 	case TypeMAC, TypeMACMask:
 		return v.MAC.String()
 	case TypeStringCopy:

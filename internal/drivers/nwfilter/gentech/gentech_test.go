@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govirt/govirt/internal/conf/ipaddr"
+
 	"github.com/govirt/govirt/internal/conf/macaddr"
 	"github.com/govirt/govirt/internal/conf/nwfilter"
 	"github.com/govirt/govirt/virt/virterr"
@@ -178,8 +180,8 @@ func TestFormatIP(t *testing.T) {
 	} {
 		d := mustParse(t, "<filter name='f'><rule action='accept' direction='out'><ipv6 srcipaddr='"+in+"'/></rule></filter>")
 		v := d.Entries[0].Rule.Attr("srcipaddr")
-		if got := FormatIP(v.IP); got != want {
-			t.Errorf("FormatIP(%s) = %s, want %s", in, got, want)
+		if got := ipaddr.Format(v.IP); got != want {
+			t.Errorf("ipaddr.Format(%s) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -1,12 +1,11 @@
 package gentech
 
 import (
-	"fmt"
-	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/govirt/govirt/internal/conf/ipaddr"
 	"github.com/govirt/govirt/internal/conf/nwfilter"
 )
 
@@ -28,7 +27,7 @@ func (ci *CombIter) Print(v *nwfilter.Value, asHex bool) (string, error) {
 	}
 	switch v.Type {
 	case nwfilter.TypeIPAddr, nwfilter.TypeIPv6Addr:
-		return FormatIP(v.IP), nil
+		return ipaddr.Format(v.IP), nil
 	case nwfilter.TypeMAC, nwfilter.TypeMACMask:
 		return v.MAC.String(), nil
 	case nwfilter.TypeIPMask, nwfilter.TypeIPv6Mask:
@@ -61,60 +60,4 @@ func (ci *CombIter) PrintIPSetFlags(v *nwfilter.Value, directionIn bool) (string
 		}
 	}
 	return strings.Join(parts, ","), nil
-}
-
-// FormatIP writes an address as libvirt's virSocketAddrFormat (glibc's
-// inet_ntop): IPv6 with the longest run of two or more zero groups
-// compressed, and an IPv4 tail for ::a.b.c.d and ::ffff:a.b.c.d.
-func FormatIP(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	if a.Is4() {
-		return a.String()
-	}
-	b := a.As16()
-	var w [8]uint16
-	for i := range w {
-		w[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-	}
-	bestBase, bestLen := -1, 0
-	for i := 0; i < 8; {
-		if w[i] != 0 {
-			i++
-			continue
-		}
-		j := i
-		for j < 8 && w[j] == 0 {
-			j++
-		}
-		if j-i > bestLen {
-			bestBase, bestLen = i, j-i
-		}
-		i = j
-	}
-	if bestLen < 2 {
-		bestBase = -1
-	}
-	var sb strings.Builder
-	for i := 0; i < 8; i++ {
-		if bestBase >= 0 && i >= bestBase && i < bestBase+bestLen {
-			if i == bestBase {
-				sb.WriteByte(':')
-			}
-			continue
-		}
-		if i != 0 {
-			sb.WriteByte(':')
-		}
-		if i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && w[5] == 0xffff)) {
-			fmt.Fprintf(&sb, "%d.%d.%d.%d", b[12], b[13], b[14], b[15])
-			break
-		}
-		fmt.Fprintf(&sb, "%x", w[i])
-	}
-	if bestBase >= 0 && bestBase+bestLen == 8 {
-		sb.WriteByte(':')
-	}
-	return sb.String()
 }

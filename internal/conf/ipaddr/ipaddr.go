@@ -1,4 +1,8 @@
-package nwfilter
+// Package ipaddr reads and writes IP addresses as glibc does for libvirt's
+// virSocketAddr helpers: getaddrinfo(AI_NUMERICHOST) takes inet_aton's
+// IPv4 forms ("10.1", "0x7f.1", octal parts) and inet_pton's IPv6, and
+// inet_ntop writes IPv6 with an IPv4 tail for ::a.b.c.d and ::ffff:a.b.c.d.
+package ipaddr
 
 import (
 	"fmt"
@@ -7,11 +11,11 @@ import (
 	"strings"
 )
 
-// parseIPv4 reads an IPv4 address the way getaddrinfo(AI_NUMERICHOST)
+// ParseIPv4 reads an IPv4 address the way getaddrinfo(AI_NUMERICHOST)
 // does in glibc (inet_aton, exact): one to four parts separated by dots,
 // each decimal, octal (leading 0) or hex (leading 0x), the last part
 // filling the remaining bytes.
-func parseIPv4(s string) (netip.Addr, bool) {
+func ParseIPv4(s string) (netip.Addr, bool) {
 	if s == "" {
 		return netip.Addr{}, false
 	}
@@ -21,7 +25,7 @@ func parseIPv4(s string) (netip.Addr, bool) {
 	}
 	vals := make([]uint64, len(parts))
 	for i, p := range parts {
-		v, ok := parseCNumber(p)
+		v, ok := atonPart(p)
 		if !ok {
 			return netip.Addr{}, false
 		}
@@ -44,7 +48,7 @@ func parseIPv4(s string) (netip.Addr, bool) {
 }
 
 // parseCNumber reads one inet_aton part: digits only, in C's base 0.
-func parseCNumber(p string) (uint64, bool) {
+func atonPart(p string) (uint64, bool) {
 	if p == "" {
 		return 0, false
 	}
@@ -67,8 +71,18 @@ func parseCNumber(p string) (uint64, bool) {
 	return v, true
 }
 
-// parseIPv6 reads an IPv6 address as inet_pton(AF_INET6) does.
-func parseIPv6(s string) (netip.Addr, bool) {
+// Parse reads an address of either family as libvirt's virSocketAddrParse
+// does with AF_UNSPEC (getaddrinfo with AI_NUMERICHOST): inet_pton's IPv6,
+// or inet_aton's IPv4 with its short and non-decimal forms.
+func Parse(s string) (netip.Addr, bool) {
+	if a, ok := ParseIPv6(s); ok {
+		return a, true
+	}
+	return ParseIPv4(s)
+}
+
+// ParseIPv6 reads an IPv6 address as inet_pton(AF_INET6) does.
+func ParseIPv6(s string) (netip.Addr, bool) {
 	if !strings.Contains(s, ":") || strings.Contains(s, "%") {
 		return netip.Addr{}, false
 	}
@@ -79,10 +93,10 @@ func parseIPv6(s string) (netip.Addr, bool) {
 	return a, true
 }
 
-// formatIP writes an address as libvirt's virSocketAddrFormat (glibc's
+// Format writes an address as libvirt's virSocketAddrFormat (glibc's
 // inet_ntop): IPv6 with the longest run of two or more zero groups
 // compressed, and an IPv4 tail for ::a.b.c.d and ::ffff:a.b.c.d.
-func formatIP(a netip.Addr) string {
+func Format(a netip.Addr) string {
 	if !a.IsValid() {
 		return ""
 	}
@@ -135,13 +149,10 @@ func formatIP(a netip.Addr) string {
 	return sb.String()
 }
 
-// netmaskBits counts the leading one bits of a netmask, or -1 when the
-// ones are not contiguous (virSocketAddrGetNumNetmaskBits).
-func netmaskBits(a netip.Addr) int {
-	return maskBits(a.AsSlice())
-}
-
-func maskBits(b []byte) int {
+// MaskBits counts the leading one bits of a netmask (an address's bytes or
+// a MAC mask's), or -1 when the ones are not contiguous
+// (virSocketAddrGetNumNetmaskBits).
+func MaskBits(b []byte) int {
 	n := 0
 	zero := false
 	for _, c := range b {
