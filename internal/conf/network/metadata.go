@@ -3,13 +3,12 @@ package network
 import (
 	"strings"
 
-	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 )
 
 // libvirt keeps <metadata> as a libxml2 tree and writes it back with
-// xmlNodeDump, so it keeps libxml2's style (double quotes) rather than
-// virBuffer's.
+// xmlNodeDump (xmlbuf.FormatLibxmlNode), so it keeps libxml2's style
+// (double quotes) rather than virBuffer's.
 
 // copyMetadata copies <metadata>, declaring on the copy the namespace
 // prefixes its content takes from outside it (as xmlCopyNode does), then
@@ -88,55 +87,4 @@ func namespaceURI(e *xmltree.Node) string {
 		}
 	}
 	return ""
-}
-
-// formatMetadata writes the tree as virXMLFormatMetadata does.
-func formatMetadata(buf *xmlbuf.Buffer, n *xmltree.Node) {
-	var sb strings.Builder
-	dumpNode(&sb, n, buf.Indent()/2)
-	buf.Add(sb.String() + "\n")
-}
-
-// dumpNode writes like libxml2's xmlNodeDump with formatting: element-only
-// content goes one child a line, two spaces a level; any text inside an
-// element turns that off for its content.
-func dumpNode(sb *strings.Builder, n *xmltree.Node, level int) {
-	sb.WriteString("<" + n.Name)
-	for _, nsFirst := range []bool{true, false} {
-		for _, a := range n.Attrs {
-			isNS := a.Name == "xmlns" || strings.HasPrefix(a.Name, "xmlns:")
-			if isNS == nsFirst {
-				sb.WriteString(" " + a.Name + "=\"" + xmltree.EscapeAttr(a.Value) + "\"")
-			}
-		}
-	}
-	if len(n.Children) == 0 {
-		if n.Text == "" {
-			sb.WriteString("/>")
-		} else {
-			sb.WriteString(">" + xmltree.EscapeText(n.Text) + "</" + n.Name + ">")
-		}
-		return
-	}
-	mixed := false
-	for _, s := range n.Segments {
-		if strings.TrimSpace(s) != "" {
-			mixed = true
-		}
-	}
-	sb.WriteByte('>')
-	for i, c := range n.Children {
-		if mixed {
-			sb.WriteString(xmltree.EscapeText(n.Segments[i]))
-		} else {
-			sb.WriteString("\n" + strings.Repeat("  ", level+1))
-		}
-		dumpNode(sb, c, level+1)
-	}
-	if mixed {
-		sb.WriteString(xmltree.EscapeText(n.Segments[len(n.Segments)-1]))
-	} else {
-		sb.WriteString("\n" + strings.Repeat("  ", level))
-	}
-	sb.WriteString("</" + n.Name + ">")
 }

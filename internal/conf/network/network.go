@@ -394,7 +394,7 @@ func (def *Def) FormatBuf(buf *xmlbuf.Buffer, flags FormatFlags) {
 	buf.EscapeString("<name>%s</name>\n", def.Name)
 	buf.Asprintf("<uuid>%s</uuid>\n", def.UUID)
 	if def.Metadata != nil {
-		formatMetadata(buf, def.Metadata)
+		buf.FormatLibxmlNode(def.Metadata)
 	}
 	def.Forward.format(buf, inactive)
 

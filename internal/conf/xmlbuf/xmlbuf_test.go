@@ -40,3 +40,18 @@ func TestFormatNode(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestFormatLibxmlNode(t *testing.T) {
+	n, err := xmltree.Parse([]byte(`<m:app a='x"y' xmlns:m="urn:m"><m:b>t&amp;u</m:b>
+  <m:c/><m:d>text <m:e/> more</m:d></m:app>`), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := New()
+	b.AdjustIndent(2)
+	b.FormatLibxmlNode(n)
+	want := "  <m:app xmlns:m=\"urn:m\" a=\"x&quot;y\">\n    <m:b>t&amp;u</m:b>\n    <m:c/>\n    <m:d>text <m:e/> more</m:d>\n  </m:app>\n"
+	if got := b.String(); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
