@@ -26,9 +26,6 @@ func init() {
 		"sound":                  {attrs: []string{"model"}, children: []string{"codec", "audio"}},
 		"sound/codec":            {attrs: []string{"type"}},
 		"watchdog":               {attrs: []string{"model", "action"}},
-		"filesystem":             {attrs: []string{"type", "accessmode", "model", "multidevs", "fmode", "dmode"}, children: []string{"driver", "binary", "idmap", "source", "target", "readonly", "space_hard_limit", "space_soft_limit"}},
-		"filesystem/driver":      {attrs: []string{"type", "format", "queue", "wrpolicy", "iommu", "ats", "packed", "page_per_vq"}},
-		"filesystem/source":      {attrs: []string{"file", "dir", "dev", "name", "usage", "units", "socket"}},
 		"smartcard":              {attrs: []string{"mode", "type"}, children: []string{"certificate", "database", "source", "protocol"}},
 		"redirdev":               {attrs: []string{"bus", "type"}, children: []string{"source", "protocol"}},
 		"hub":                    {attrs: []string{"type"}},
@@ -59,20 +56,6 @@ func init() {
 			if dev.Attr("type") == "pci" {
 				return canonicalHostdevPCISource(dev, false)
 			}
-		}
-		return nil
-	}
-	kindParse["filesystem"] = func(dev *Device, n *xmltree.Node, flags ParseFlags) error {
-		// libvirt always prints the type and access mode
-		if _, ok := dev.attrs.get("type"); !ok {
-			dev.attrs.set("type", "mount")
-		}
-		if src := dev.Child("source"); src != nil && src.Prop("socket") != "" {
-			// a virtiofs daemon started outside libvirt has no access
-			// mode to print
-			dev.attrs.del("accessmode")
-		} else if _, ok := dev.attrs.get("accessmode"); !ok {
-			dev.attrs.set("accessmode", "passthrough")
 		}
 		return nil
 	}

@@ -29,6 +29,12 @@ func (d *Devices) PostParse(ctx DeviceContext) error {
 	for _, disk := range d.Disks {
 		disk.postParse()
 	}
+	for _, g := range d.ByKind["filesystem"] {
+		if fs := g.Filesystem(); fs != nil {
+			fs.postParse()
+			g.syncView()
+		}
+	}
 	for _, g := range d.ByKind["graphics"] {
 		if x := g.Graphics(); x != nil {
 			x.postParse()
@@ -104,6 +110,9 @@ func (d *Devices) Validate() error {
 		}
 	}
 	if err := d.validateControllers(); err != nil {
+		return err
+	}
+	if err := d.validateFilesystems(); err != nil {
 		return err
 	}
 	if err := d.validatePrimaryVideo(); err != nil {
