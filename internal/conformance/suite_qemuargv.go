@@ -13,6 +13,7 @@ import (
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/drivers/qemu/command"
 	"github.com/govirt/govirt/internal/drivers/qemu/domaindefaults"
+	"github.com/govirt/govirt/internal/drivers/qemu/firmware"
 )
 
 // The qemuxml2argv and qemuxml2xml suites follow libvirt 9.0's
@@ -207,7 +208,7 @@ func runQEMUXML2Argv(corpus string) ([]Result, error) {
 			if err != nil {
 				return err
 			}
-			got, buildErr := qemuBuildArgv(c.name, in, qc)
+			got, buildErr := qemuBuildArgv(corpus, c.name, in, qc)
 			if strings.HasSuffix(file, ".err") {
 				if buildErr == nil {
 					return errors.New("expected failure: " + strings.TrimSpace(string(want)))
@@ -224,7 +225,7 @@ func runQEMUXML2Argv(corpus string) ([]Result, error) {
 }
 
 // qemuBuildArgv is the whole qemuxml2argv pipeline for one input.
-func qemuBuildArgv(name string, in []byte, qc *caps.Caps) (string, error) {
+func qemuBuildArgv(corpus, name string, in []byte, qc *caps.Caps) (string, error) {
 	def, err := qemuTestDefinition(name, in, qc)
 	if err != nil {
 		return "", err
@@ -233,6 +234,7 @@ func qemuBuildArgv(name string, in []byte, qc *caps.Caps) (string, error) {
 		return "", err
 	}
 	ctx := command.TestContext(def.Name)
+	ctx.Firmware = qemuTestFirmwareDirs(corpus)
 	if set := qemuTestConfig[name]; set != nil {
 		set(ctx)
 	}
@@ -241,6 +243,17 @@ func qemuBuildArgv(name string, in []byte, qc *caps.Caps) (string, error) {
 		return "", err
 	}
 	return cmd.String(), nil
+}
+
+// qemuTestFirmwareDirs are the firmware descriptor directories
+// qemuxml2argvtest.c redirects into qemufirmwaredata (its driver is
+// privileged, so the user's directory is not read).
+func qemuTestFirmwareDirs(corpus string) firmware.Dirs {
+	root := filepath.Join(corpus, "qemufirmwaredata")
+	return firmware.Dirs{
+		System: filepath.Join(root, "usr", "share", "qemu", "firmware"),
+		Etc:    filepath.Join(root, "etc", "qemu", "firmware"),
+	}
 }
 
 func runQEMUXML2XML(corpus string) ([]Result, error) {

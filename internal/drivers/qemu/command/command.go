@@ -12,6 +12,7 @@ import (
 	"github.com/govirt/govirt/internal/cmdrun"
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/internal/drivers/qemu/firmware"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -68,6 +69,12 @@ type Context struct {
 	DefaultHugepageKiB uint64
 	// NVRAMDir is where per-domain NVRAM files live.
 	NVRAMDir string
+	// Firmware gives the firmware descriptors <os firmware='…'> chooses
+	// from; nil reads the host's (firmware.DefaultDirs).
+	Firmware firmware.Source
+	// Incoming is set when the guest is started for an incoming
+	// migration or restore, which keeps the firmware it was started with.
+	Incoming bool
 	// StateDir is the driver's run directory (pid files, sockets).
 	StateDir string
 	// ConfigDir is the driver's configuration directory.
@@ -155,6 +162,7 @@ func TestContext(name string) *Context {
 		HugepageDirs:       map[uint64]string{2048: "/dev/hugepages2M/libvirt/qemu/" + short, 1048576: "/dev/hugepages1G/libvirt/qemu/" + short},
 		DefaultHugepageKiB: 2048,
 		NVRAMDir:           "/var/lib/libvirt/qemu/nvram",
+		Firmware:           firmware.Dirs{},
 		StateDir:           "/var/run/libvirt/qemu",
 		ConfigDir:          "/etc/libvirt/qemu",
 		MonitorFD:          1729,

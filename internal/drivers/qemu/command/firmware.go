@@ -2,11 +2,28 @@ package command
 
 import (
 	"strings"
+
+	"github.com/govirt/govirt/internal/drivers/qemu/firmware"
 )
 
 func init() {
+	RegisterPrepare(fillFirmware)
 	RegisterStep("pflash", buildPflash)
 	RegisterStep("loader", buildLoader)
+}
+
+// fillFirmware is qemuProcessPrepareDomain's firmware step
+// (qemuFirmwareFillDomain): <os firmware='…'> becomes the loader, NVRAM
+// and SMM settings of the chosen firmware descriptor.
+func fillFirmware(b *Builder) error {
+	src := b.Ctx.Firmware
+	if src == nil {
+		src = firmware.DefaultDirs(b.Ctx.Privileged)
+	}
+	return firmware.FillDomain(b.Def, src, firmware.Options{
+		NVRAMDir: b.Ctx.NVRAMDir,
+		StartNew: !b.Ctx.Incoming,
+	})
 }
 
 // hasOldStyleUEFI is virDomainDefHasOldStyleUEFI: a pflash loader.
