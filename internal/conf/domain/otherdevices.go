@@ -13,10 +13,6 @@ import (
 func init() {
 	virtioDriver := elemSpec{attrs: []string{"iommu", "ats", "packed", "page_per_vq"}}
 	addSpecs(map[string]elemSpec{
-		"hostdev": {attrs: []string{"mode", "type", "managed", "sgio", "rawio", "model", "display", "ramfb"},
-			children: []string{"driver", "source", "origstates", "target", "readonly", "shareable"}},
-		"hostdev/source":         {attrs: []string{"startupPolicy", "protocol", "name", "wwpn", "guest_reset", "writeFiltering"}, children: []string{"vendor", "product", "adapter", "address", "host", "auth", "initiator", "block", "char", "interface"}},
-		"hostdev/source/address": {attrs: []string{"type", "domain", "bus", "slot", "function", "device", "controller", "target", "unit", "uuid"}},
 		"rng":                    {attrs: []string{"model"}, children: []string{"driver", "rate", "backend"}},
 		"rng/rate":               {attrs: []string{"bytes", "period"}},
 		"rng/backend":            {attrs: []string{"model", "type"}, children: []string{"source", "protocol"}},
@@ -48,17 +44,6 @@ func init() {
 		"redirfilter":            {},
 		"redirfilter/usbdev":     {attrs: []string{"class", "vendor", "product", "version", "allow"}},
 	})
-	kindParse["hostdev"] = func(dev *Device, n *xmltree.Node, flags ParseFlags) error {
-		if dev.Attr("mode") == "subsystem" || dev.Attr("mode") == "" {
-			if _, ok := dev.attrs.get("managed"); !ok {
-				dev.attrs.set("managed", "no")
-			}
-			if dev.Attr("type") == "pci" {
-				return canonicalHostdevPCISource(dev, false)
-			}
-		}
-		return nil
-	}
 	kindParse["redirfilter"] = func(dev *Device, n *xmltree.Node, flags ParseFlags) error {
 		// -1 is "any", which libvirt prints by leaving the attribute out
 		for i, c := range dev.children {

@@ -29,6 +29,12 @@ func (d *Devices) PostParse(ctx DeviceContext) error {
 	for _, disk := range d.Disks {
 		disk.postParse()
 	}
+	for _, g := range d.ByKind["hostdev"] {
+		if h := g.Hostdev(); h != nil {
+			h.postParse(d, &g.Info)
+			g.syncView()
+		}
+	}
 	for _, g := range d.ByKind["filesystem"] {
 		if fs := g.Filesystem(); fs != nil {
 			fs.postParse()
@@ -110,6 +116,9 @@ func (d *Devices) Validate() error {
 		}
 	}
 	if err := d.validateControllers(); err != nil {
+		return err
+	}
+	if err := d.validateHostdevs(); err != nil {
 		return err
 	}
 	if err := d.validateFilesystems(); err != nil {
