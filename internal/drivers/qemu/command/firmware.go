@@ -84,6 +84,11 @@ func buildPflash(b *Builder) error {
 		b.addFileBlockdev("libvirt-pflash0", l.Path, l.ReadOnly == "yes")
 	}
 	if b.hasNVRAM() {
+		// A network or block varstore is a storage source like a disk's,
+		// with its secrets and TLS objects.
+		if n := b.Def.OS.NVRAM; n != nil && n.Source != nil && (n.Type == "network" || n.Type == "block") {
+			return b.AddStorageSourceBlockdevs(n.Source, "libvirt-pflash1", false)
+		}
 		if p := b.nvramPath(); p != "" {
 			b.addFileBlockdev("libvirt-pflash1", p, false)
 		}
