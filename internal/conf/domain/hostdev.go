@@ -267,9 +267,6 @@ func (s *HostdevSubsys) parse(n *xmltree.Node, typ string, flags ParseFlags) err
 		if a := src.Child("address"); a != nil {
 			s.UUID = a.Prop("uuid")
 		}
-		if s.UUID == "" {
-			return virterr.New(virterr.XMLError, "Missing 'uuid' attribute for element <address>")
-		}
 	}
 	return nil
 }
@@ -468,7 +465,9 @@ func (s *HostdevSubsys) format(b *xmlbuf.Buffer, typ string, flags FormatFlags, 
 		attrs.AttrIf("protocol", s.Protocol)
 		attrs.AttrIf("wwpn", s.WWPN)
 	case "mdev":
-		c.EscapeString("<address uuid='%s'/>\n", s.UUID)
+		if s.UUID != "" {
+			c.EscapeString("<address uuid='%s'/>\n", s.UUID)
+		}
 	}
 	b.FormatElementAlways("source", attrs, c)
 }
@@ -501,6 +500,9 @@ func (h *Hostdev) validate(info *DeviceInfo) error {
 		}
 	}
 	if h.Type == "mdev" {
+		if s.UUID == "" {
+			return virterr.New(virterr.ConfigUnsupported, "Missing 'uuid' attribute for element <address>")
+		}
 		switch s.Model {
 		case "vfio-pci", "vfio-ccw", "vfio-ap":
 		default:
