@@ -72,6 +72,9 @@ type Context struct {
 	// Firmware gives the firmware descriptors <os firmware='…'> chooses
 	// from; nil reads the host's (firmware.DefaultDirs).
 	Firmware firmware.Source
+	// SwtpmVersions are the TPM versions the host's swtpm_setup can
+	// create state for ("1.2", "2.0"); nil skips the check.
+	SwtpmVersions []string
 	// Incoming is set when the guest is started for an incoming
 	// migration or restore, which keeps the firmware it was started with.
 	Incoming bool

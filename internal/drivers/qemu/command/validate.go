@@ -8,6 +8,36 @@ import (
 
 func init() {
 	RegisterValidator(validateDomain)
+	RegisterValidator(validateSwtpmVersions)
+}
+
+// validateSwtpmVersions is qemuValidateDomainDeviceDefTPM's check that
+// the host's swtpm can emulate the TPM version an emulator backend asks
+// for (virTPMSwtpmSetupCapsGet).
+func validateSwtpmVersions(b *Builder) error {
+	if b.Ctx.SwtpmVersions == nil || b.Def.Devices == nil {
+		return nil
+	}
+	for _, t := range b.Def.Devices.Kind("tpm") {
+		be := t.Child("backend")
+		if be == nil || be.Prop("type") != "emulator" {
+			continue
+		}
+		v := be.Prop("version")
+		if v == "" {
+			continue
+		}
+		supported := false
+		for _, s := range b.Ctx.SwtpmVersions {
+			if s == v {
+				supported = true
+			}
+		}
+		if !supported {
+			return Unsupported("TPM version '%s' is not supported", v)
+		}
+	}
+	return nil
 }
 
 // validateDomain holds the domain-wide checks of qemuValidateDomainDef
