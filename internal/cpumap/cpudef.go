@@ -207,8 +207,9 @@ func ParseNode(n *xmltree.Node, typ Type) (*CPU, error) {
 		c.Check = n.Prop("check")
 	}
 	text := func(name string) (string, bool) {
+		// virXPathString gives NULL for an empty string.
 		ch := n.Child(name)
-		if ch == nil {
+		if ch == nil || ch.Text == "" {
 			return "", false
 		}
 		return ch.Text, true
