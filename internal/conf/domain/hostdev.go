@@ -515,6 +515,9 @@ func (h *Hostdev) validate(info *DeviceInfo) error {
 			}
 		}
 	}
+	if h.Type == "scsi" && s.SGIO == "unfiltered" {
+		return virterr.New(virterr.ConfigUnsupported, "unfiltered sgio is no longer supported")
+	}
 	if s.StartupPolicy != "" && h.Type != "usb" {
 		return virterr.New(virterr.XMLError, "Setting startupPolicy is only allowed for USB devices")
 	}

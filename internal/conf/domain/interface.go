@@ -4,6 +4,9 @@ import (
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/macaddr"
+	"github.com/govirt/govirt/internal/conf/netdev"
+	"github.com/govirt/govirt/internal/conf/nwfilter"
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -74,6 +77,9 @@ func parseInterfaceDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) erro
 	normalizeNetModel(dev)
 	virtio := isVirtioNetModel(dev)
 	typ := dev.Attr("type")
+	if err := canonicalNetdevChildren(dev, typ); err != nil {
+		return err
+	}
 	if drv := dev.Child("driver"); drv != nil {
 		// the virtio-net settings are read for virtio NICs only; the
 		// virtio transport options for every NIC
@@ -201,4 +207,101 @@ func isVirtioNetModel(dev *Device) bool {
 		return true
 	}
 	return false
+}
+
+// canonicalNetdevChildren reads an interface's <bandwidth>, <vlan>,
+// <virtualport>, <port> and <filterref> with the shared network-device
+// parsers, as virDomainNetDefParseXML does, and keeps them as those
+// parsers' canonical output.
+func canonicalNetdevChildren(dev *Device, typ string) error {
+	if n := dev.Child("bandwidth"); n != nil {
+		bw, err := netdev.ParseBandwidth(n, netdev.BandwidthOptions{AllowFloor: typ == "network"})
+		if err != nil {
+			return err
+		}
+		if bw == nil {
+			dev.removeChildren("bandwidth")
+		} else if err := replaceFormatted(dev, n, func(b *xmlbuf.Buffer) { bw.Format(b, 0) }); err != nil {
+			return err
+		}
+	}
+	if n := dev.Child("vlan"); n != nil {
+		v, err := netdev.ParseVlan(n)
+		if err != nil {
+			return err
+		}
+		if err := replaceFormatted(dev, n, v.Format); err != nil {
+			return err
+		}
+	}
+	if n := dev.Child("virtualport"); n != nil {
+		var flags netdev.VirtualPortFlags
+		switch typ {
+		case "network":
+			flags = netdev.VPortGenerateMissingDefaults
+		case "bridge", "direct", "hostdev":
+			flags = netdev.VPortGenerateMissingDefaults | netdev.VPortRequireAllAttributes | netdev.VPortRequireType
+		default:
+			return virterr.New(virterr.ConfigUnsupported, "<virtualport> element unsupported for <interface type='%s'>", typ)
+		}
+		vp, err := netdev.ParseVirtualPort(n, flags)
+		if err != nil {
+			return err
+		}
+		if err := replaceFormatted(dev, n, vp.Format); err != nil {
+			return err
+		}
+	}
+	if n := dev.Child("port"); n != nil {
+		iso, err := netdev.PortIsolated(&xmltree.Node{Name: "interface", Children: []*xmltree.Node{n}})
+		if err != nil {
+			return err
+		}
+		if iso == netdev.Absent {
+			dev.removeChildren("port")
+		} else {
+			dev.replaceChild(n, newNode("port", "isolated", iso.String()))
+		}
+	}
+	if n := dev.Child("filterref"); n != nil {
+		ref := nwfilter.ParseFilterRef(n)
+		if err := replaceFormatted(dev, n, ref.Format); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceFormatted puts in old's place the element that format writes.
+func replaceFormatted(dev *Device, old *xmltree.Node, format func(*xmlbuf.Buffer)) error {
+	b := xmlbuf.New()
+	format(b)
+	if b.Len() == 0 {
+		dev.removeChildren(old.Name)
+		return nil
+	}
+	n, err := xmltree.Parse(b.Bytes(), "("+old.Name+")")
+	if err != nil {
+		return err
+	}
+	n.Parent = nil
+	dev.replaceChild(old, n)
+	return nil
+}
+
+// validateInterfaces holds libvirt's interface checks that do not depend
+// on the hypervisor (virDomainNetDefValidate).
+func (d *Devices) validateInterfaces() error {
+	for _, dev := range d.ByKind["interface"] {
+		port := dev.Child("port")
+		vp := dev.Child("virtualport")
+		if port != nil && port.Prop("isolated") == "yes" && vp != nil && vp.Prop("type") == netdev.VPortOpenvSwitch {
+			mac := ""
+			if m := dev.Child("mac"); m != nil {
+				mac = m.Prop("address")
+			}
+			return virterr.New(virterr.ConfigUnsupported, "interface %s - <port isolated='yes'/> is not supported for network interfaces with virtualport type='openvswitch'", mac)
+		}
+	}
+	return nil
 }

@@ -118,6 +118,9 @@ func (d *Devices) Validate() error {
 	if err := d.validateControllers(); err != nil {
 		return err
 	}
+	if err := d.validateInterfaces(); err != nil {
+		return err
+	}
 	if err := d.validateHostdevs(); err != nil {
 		return err
 	}
