@@ -242,3 +242,15 @@ func X86FeatureAlias(name, source string) string {
 	}
 	return name
 }
+
+// X86AddFeature sets a feature's bits in data (virCPUx86DataAddFeature);
+// names the map does not know are ignored.
+func X86AddFeature(data X86Data, name string) {
+	m, err := getX86Map()
+	if err != nil {
+		return
+	}
+	if f := m.feature(name); f != nil {
+		data.add(f.data)
+	}
+}

@@ -58,10 +58,24 @@ func (b *Builder) cpuModelArg(s *strings.Builder) error {
 			fmt.Fprintf(s, ",migratable=%s", switchText(cpu.Migratable))
 		}
 	case "host-model":
-		if strings.HasPrefix(b.arch(), "ppc64") {
+		switch a := b.arch(); {
+		case strings.HasPrefix(a, "ppc64"):
 			s.WriteString("host")
-		} else {
-			return Internal("unexpected host-model CPU for %s architecture", b.arch())
+		case a == "x86_64" || a == "i686":
+			hm, err := b.hostModelCPU(cpu)
+			if err != nil {
+				return err
+			}
+			s.WriteString(hm.Model)
+			if hm.VendorID != "" {
+				fmt.Fprintf(s, ",vendor=%s", hm.VendorID)
+			}
+			for _, f := range hm.Features {
+				writeCPUFeature(s, b.arch(), f.Name, f.Policy.String())
+			}
+			return nil
+		default:
+			return Internal("unexpected host-model CPU for %s architecture", a)
 		}
 	default:
 		s.WriteString(cpu.Model)
@@ -70,13 +84,18 @@ func (b *Builder) cpuModelArg(s *strings.Builder) error {
 		fmt.Fprintf(s, ",vendor=%s", cpu.VendorID)
 	}
 	for _, f := range cpu.Features {
-		name := caps.FeatureToQEMU(b.arch(), f.Name)
-		switch f.Policy {
-		case "force", "require":
-			fmt.Fprintf(s, ",%s=on", name)
-		case "disable", "forbid":
-			fmt.Fprintf(s, ",%s=off", name)
-		}
+		writeCPUFeature(s, b.arch(), f.Name, f.Policy)
 	}
 	return nil
+}
+
+// writeCPUFeature adds one feature to -cpu in QEMU's spelling.
+func writeCPUFeature(s *strings.Builder, arch, name, policy string) {
+	name = caps.FeatureToQEMU(arch, name)
+	switch policy {
+	case "force", "require":
+		fmt.Fprintf(s, ",%s=on", name)
+	case "disable", "forbid":
+		fmt.Fprintf(s, ",%s=off", name)
+	}
 }
