@@ -9,11 +9,13 @@ import (
 	"sync"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/storage"
 	"github.com/govirt/govirt/internal/conf/uuid"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/drivers/qemu/command"
 	"github.com/govirt/govirt/internal/drivers/qemu/domaindefaults"
 	"github.com/govirt/govirt/internal/drivers/qemu/firmware"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // The qemuxml2argv and qemuxml2xml suites follow libvirt 9.0's
@@ -269,6 +271,7 @@ func qemuBuildArgv(corpus string, c qemuArgvCase, in []byte, qc *caps.Caps) (str
 	}
 	ctx := command.TestContext(def.Name)
 	ctx.Firmware = qemuTestFirmwareDirs(corpus)
+	ctx.Volumes = qemuTestStorage{corpus: corpus}
 	if set := qemuTestConfig[name]; set != nil {
 		set(ctx)
 	}
@@ -293,6 +296,45 @@ func qemuTestFirmwareDirs(corpus string) firmware.Dirs {
 		System: filepath.Join(root, "usr", "share", "qemu", "firmware"),
 		Etc:    filepath.Join(root, "etc", "qemu", "firmware"),
 	}
+}
+
+// qemuTestStorage is qemuxml2argvtest.c's fake storage driver: a pool
+// named "inactive" exists but is not running, any other pool is defined
+// by storagepoolxml2xmlout/<name>.xml; a volume "TYPE+NAME" is a volume
+// of that type (block without a '+') at /some/TYPE/device/NAME, and
+// "nonexistent" does not exist.
+type qemuTestStorage struct{ corpus string }
+
+func (s qemuTestStorage) Pool(name string) (*storage.PoolDef, bool, error) {
+	if name == "inactive" {
+		return nil, false, nil
+	}
+	path := filepath.Join(s.corpus, "storagepoolxml2xmlout", name+".xml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, virterr.NewFrom(virterr.FromStorage, virterr.NoStoragePool, "File '%s' not found", path)
+	}
+	def, err := storage.ParsePool(data)
+	if err != nil {
+		return nil, false, err
+	}
+	return def, true, nil
+}
+
+func (s qemuTestStorage) Volume(pool, name string) (command.StorageVolume, error) {
+	if name == "nonexistent" {
+		return command.StorageVolume{}, virterr.NewFrom(virterr.FromStorage, virterr.NoStorageVol, "no storage vol with matching name '%s'", name)
+	}
+	typ, vol, ok := strings.Cut(name, "+")
+	if !ok {
+		typ, vol = "block", name
+	}
+	switch typ {
+	case "file", "block", "dir", "network", "netdir", "ploop":
+	default:
+		return command.StorageVolume{}, virterr.New(virterr.InternalError, "Invalid volume type '%s'", typ)
+	}
+	return command.StorageVolume{Type: typ, Path: "/some/" + typ + "/device/" + vol}, nil
 }
 
 func runQEMUXML2XML(corpus string) ([]Result, error) {

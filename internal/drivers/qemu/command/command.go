@@ -72,6 +72,8 @@ type Context struct {
 	// Firmware gives the firmware descriptors <os firmware='…'> chooses
 	// from; nil reads the host's (firmware.DefaultDirs).
 	Firmware firmware.Source
+	// Volumes resolves <disk type='volume'> sources; nil refuses them.
+	Volumes StorageVolumes
 	// SwtpmVersions are the TPM versions the host's swtpm_setup can
 	// create state for ("1.2", "2.0"); nil skips the check.
 	SwtpmVersions []string
@@ -202,6 +204,9 @@ type Builder struct {
 	// Aliases and state shared between steps (e.g. the memory backend id
 	// that -machine refers to) live here.
 	state map[string]any
+	// restore undoes the build-time substitutions in Def (translated
+	// volume sources) once the build ends.
+	restore []func()
 }
 
 // Step adds one group of options (a qemuBuild*CommandLine function).
@@ -345,6 +350,20 @@ func (b *Builder) Run() error {
 		if err := v(b); err != nil {
 			return err
 		}
+	}
+	// qemuProcessPrepareDomain: the firmware is chosen and volume disks
+	// are resolved before anything looks at the loader or the sources.
+	defer func() {
+		for i := len(b.restore) - 1; i >= 0; i-- {
+			b.restore[i]()
+		}
+		b.restore = nil
+	}()
+	if err := b.fillFirmware(); err != nil {
+		return err
+	}
+	if err := b.translateVolumes(); err != nil {
+		return err
 	}
 	for _, p := range preBuild {
 		if err := p(b); err != nil {

@@ -7,7 +7,6 @@ import (
 )
 
 func init() {
-	RegisterPrepare(fillFirmware)
 	RegisterStep("pflash", buildPflash)
 	RegisterStep("loader", buildLoader)
 }
@@ -15,7 +14,7 @@ func init() {
 // fillFirmware is qemuProcessPrepareDomain's firmware step
 // (qemuFirmwareFillDomain): <os firmware='…'> becomes the loader, NVRAM
 // and SMM settings of the chosen firmware descriptor.
-func fillFirmware(b *Builder) error {
+func (b *Builder) fillFirmware() error {
 	src := b.Ctx.Firmware
 	if src == nil {
 		src = firmware.DefaultDirs(b.Ctx.Privileged)
