@@ -104,6 +104,7 @@ type Host struct {
 	GoVersion string  `json:"go_version"`
 	Libvirtd  string  `json:"libvirtd,omitempty"`
 	Load1     float64 `json:"load1_at_start"`
+	Load1End  float64 `json:"load1_at_end"`
 }
 
 type Params struct {
@@ -238,6 +239,7 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	res.Targets = checkTargets(targets(cfg.params), res.Summary)
+	res.Host.Load1End = loadavg()
 
 	if cfg.profileDir != "" {
 		if err := os.MkdirAll(cfg.profileDir, 0o755); err != nil {
@@ -334,8 +336,9 @@ func checkTargets(ts []target, sum map[string]map[string]float64) []TargetResult
 }
 
 func printReport(w io.Writer, res *Results) {
-	fmt.Fprintf(w, "govirt-bench %s — %d CPUs, kernel %s, %s, libvirtd %s; %s client; %d run(s), medians\n\n",
-		res.Started.Format(time.RFC3339), res.Host.CPUs, res.Host.Kernel, res.Host.GoVersion, orDash(res.Host.Libvirtd), res.Params.Client, res.Params.Runs)
+	fmt.Fprintf(w, "govirt-bench %s — %d CPUs, kernel %s, %s, libvirtd %s; %s client; %d run(s), medians; load %.1f → %.1f\n\n",
+		res.Started.Format(time.RFC3339), res.Host.CPUs, res.Host.Kernel, res.Host.GoVersion, orDash(res.Host.Libvirtd), res.Params.Client, res.Params.Runs,
+		res.Host.Load1, res.Host.Load1End)
 	for _, n := range res.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
@@ -425,10 +428,18 @@ func hostInfo() Host {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		h.Kernel = strings.TrimSpace(string(b))
 	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Sscan(string(b), &h.Load1)
-	}
+	h.Load1 = loadavg()
 	return h
+}
+
+// loadavg is the 1-minute load average: other work on the machine skews
+// every figure, the two daemons' alike only on average.
+func loadavg() float64 {
+	var l float64
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Sscan(string(b), &l)
+	}
+	return l
 }
 
 func libvirtdVersion(bin string) string {
