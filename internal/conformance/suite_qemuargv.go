@@ -207,6 +207,12 @@ var qemuTestConfig = map[string]func(*command.Context){
 	"graphics-spice-sasl": func(c *command.Context) { c.SpiceSASL, c.SpiceSASLDir = true, "/root/.sasl2" },
 }
 
+// qemuTestCapsAdd are the capabilities qemuxml2argvtest.c adds to the
+// recorded ones for particular inputs (ARG_QEMU_CAPS).
+var qemuTestCapsAdd = map[string][]caps.Flag{
+	"launch-security-sev-direct": {caps.SEVGuest},
+}
+
 // qemuTestErrVariantConfig are the host conditions of the second,
 // failing runs of an input (qemuxml2argvtest.c's mocked swtpm_setup
 // capabilities, VIR_TEST_MOCK_FAKE_TPM_VERSION, around the TPM tests).
@@ -242,6 +248,9 @@ func runQEMUXML2Argv(corpus string) ([]Result, error) {
 			qc, err := qemuCapsLoaded.load(corpus, c.version)
 			if err != nil {
 				return err
+			}
+			if add := qemuTestCapsAdd[c.name]; add != nil {
+				qc.Set(add...)
 			}
 			got, buildErr := qemuBuildArgv(corpus, c, in, qc)
 			if strings.HasSuffix(file, ".err") {

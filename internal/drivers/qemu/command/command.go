@@ -271,7 +271,7 @@ var stepOrder = []string{
 	"rngs",
 	"nvram",
 	"vmcoreinfo",
-	"seclabel",
+	"launch-security",
 	"loadvm",
 	"qemu-namespace",
 	"sandbox",
