@@ -354,6 +354,11 @@ func (b *Builder) memoryBackendProps(id string, sizeKiB uint64, node int, force,
 			prealloc = true
 		}
 		props.Tristate("share", shareState(share))
+		// QEMU's own default RAM backend names its RAM block without the
+		// canonical path; an explicit one must too, or migration breaks.
+		if systemMemory {
+			props.Bool("x-use-canonical-path-for-ramblock-id", false)
+		}
 	case hugepage || share != "" || source == "file":
 		props = ObjectProps("memory-backend-file", id)
 		if hugepage {
