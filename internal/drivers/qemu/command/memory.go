@@ -547,7 +547,58 @@ func buildNUMA(b *Builder) error {
 			b.Cmd.Arg("-numa", fmt.Sprintf("dist,src=%d,dst=%d,val=%d", i, j, dist))
 		}
 	}
+	if hmat {
+		b.buildNUMAHMAT(cells)
+	}
 	return nil
+}
+
+// hmatHierarchy is qemuDomainMemoryHierarchy by cache level (0: memory).
+var hmatHierarchy = []string{"memory", "first-level", "second-level", "third-level"}
+
+// hmatAssociativity and hmatPolicy are QEMU's names for libvirt's cache
+// associativity and write policy.
+var (
+	hmatAssociativity = map[string]string{"none": "none", "direct": "direct", "full": "complex"}
+	hmatPolicy        = map[string]string{"none": "none", "writeback": "write-back", "writethrough": "write-through"}
+)
+
+// buildNUMAHMAT is qemuBuildNumaHMATCommandLine and qemuBuildNumaCellCache:
+// the latencies and bandwidths between initiators and targets, then each
+// cell's memory-side caches (QEMU takes hmat-cache only after hmat-lb).
+func (b *Builder) buildNUMAHMAT(cells []*domain.NUMACell) {
+	nu := b.Def.CPU.NUMA
+	for _, x := range nu.Interconnect {
+		hierarchy := ""
+		if int(x.Cache) < len(hmatHierarchy) {
+			hierarchy = hmatHierarchy[x.Cache]
+		}
+		s := fmt.Sprintf("hmat-lb,initiator=%d,target=%d,hierarchy=%s,data-type=%s-", x.Initiator, x.Target, hierarchy, x.Type)
+		if x.Kind == "bandwidth" {
+			s += fmt.Sprintf("bandwidth,bandwidth=%dK", x.Value)
+		} else {
+			s += fmt.Sprintf("latency,latency=%d", x.Value)
+		}
+		b.Cmd.Arg("-numa", s)
+	}
+	for i, c := range cells {
+		if c == nil {
+			continue
+		}
+		for _, k := range c.Caches {
+			s := fmt.Sprintf("hmat-cache,node-id=%d,size=%dK,level=%d", i, k.Size, k.Level)
+			if a := hmatAssociativity[k.Associativity]; a != "" {
+				s += ",associativity=" + a
+			}
+			if p := hmatPolicy[k.Policy]; p != "" {
+				s += ",policy=" + p
+			}
+			if k.Line > 0 {
+				s += fmt.Sprintf(",line=%d", k.Line)
+			}
+			b.Cmd.Arg("-numa", s)
+		}
+	}
 }
 
 // scaledKiB reads a size element with a unit attribute as KiB, rounded up.
