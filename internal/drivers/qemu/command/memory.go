@@ -250,7 +250,9 @@ func buildMemory(b *Builder) error {
 			}
 		}
 	} else if len(b.numaCells()) == 0 {
-		b.memPath()
+		if err := b.memPath(); err != nil {
+			return err
+		}
 	}
 	locked := b.Def.MemoryBacking != nil && b.Def.MemoryBacking.Locked
 	b.Cmd.Arg("-overcommit", "mem-lock="+onOff(locked))
@@ -259,10 +261,10 @@ func buildMemory(b *Builder) error {
 
 // memPath is qemuBuildMemPathStr for QEMUs without memory backends for
 // the default RAM.
-func (b *Builder) memPath() {
+func (b *Builder) memPath() error {
 	mb := b.Def.MemoryBacking
 	if mb == nil {
-		return
+		return nil
 	}
 	path := ""
 	prealloc := false
@@ -271,7 +273,10 @@ func (b *Builder) memPath() {
 		if size == 0 {
 			size = b.Ctx.DefaultHugepageKiB
 		}
-		path = b.Ctx.HugepageDirs[size]
+		var err error
+		if path, err = b.hugepagePath(size); err != nil {
+			return err
+		}
 		prealloc = true
 	} else if mb.Source == "file" {
 		path = b.Ctx.MemoryBackingDir + "/ram"
@@ -286,6 +291,16 @@ func (b *Builder) memPath() {
 	if path != "" {
 		b.Cmd.Arg("-mem-path", path)
 	}
+	return nil
+}
+
+// hugepagePath is qemuGetDomainHupageMemPath: the per-domain directory on
+// the hugetlbfs mount of that page size.
+func (b *Builder) hugepagePath(sizeKiB uint64) (string, error) {
+	if p, ok := b.Ctx.HugepageDirs[sizeKiB]; ok {
+		return p, nil
+	}
+	return "", Internal("Unable to find any usable hugetlbfs mount for %d KiB", sizeKiB)
 }
 
 // addBackendWithContext adds a memory backend object, preceded by the
@@ -362,7 +377,11 @@ func (b *Builder) memoryBackendProps(id string, sizeKiB uint64, node int, force,
 	case hugepage || share != "" || source == "file":
 		props = ObjectProps("memory-backend-file", id)
 		if hugepage {
-			props.Str("mem-path", b.Ctx.HugepageDirs[pagesize])
+			p, err := b.hugepagePath(pagesize)
+			if err != nil {
+				return nil, err
+			}
+			props.Str("mem-path", p)
 			prealloc = true
 		} else {
 			props.Str("mem-path", b.Ctx.MemoryBackingDir+"/"+id)
@@ -491,7 +510,9 @@ func buildNUMA(b *Builder) error {
 		backends[i] = p
 	}
 	if !needBackend {
-		b.memPath()
+		if err := b.memPath(); err != nil {
+			return err
+		}
 	}
 	for i, c := range cells {
 		if c == nil {

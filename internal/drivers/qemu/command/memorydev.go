@@ -211,7 +211,11 @@ func (b *Builder) memoryDeviceBackendProps(md memDev) (*Props, bool, error) {
 				prealloc = true
 			}
 		case hugepage:
-			props.Str("mem-path", b.Ctx.HugepageDirs[pagesize])
+			p, err := b.hugepagePath(pagesize)
+			if err != nil {
+				return nil, false, err
+			}
+			props.Str("mem-path", p)
 			prealloc = true
 		default:
 			props.Str("mem-path", b.Ctx.MemoryBackingDir+"/"+md.alias)
