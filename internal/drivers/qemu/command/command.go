@@ -74,6 +74,10 @@ type Context struct {
 	Firmware firmware.Source
 	// Volumes resolves <disk type='volume'> sources; nil refuses them.
 	Volumes StorageVolumes
+	// CheckHostNUMANodes refuses a host nodeset guest memory is bound to
+	// when a node is not online (virNumaNodesetIsAvailable); nil skips the
+	// check.
+	CheckHostNUMANodes func(nodes []uint) error
 	// SwtpmVersions are the TPM versions the host's swtpm_setup can
 	// create state for ("1.2", "2.0"); nil skips the check.
 	SwtpmVersions []string
@@ -168,6 +172,7 @@ func TestContext(name string) *Context {
 		DefaultHugepageKiB: 2048,
 		NVRAMDir:           "/var/lib/libvirt/qemu/nvram",
 		Firmware:           firmware.Dirs{},
+		CheckHostNUMANodes: testHostNUMANodes,
 		StateDir:           "/var/run/libvirt/qemu",
 		ConfigDir:          "/etc/libvirt/qemu",
 		MonitorFD:          1729,
@@ -188,6 +193,17 @@ func TestContext(name string) *Context {
 			return fd
 		},
 	}
+}
+
+// testHostNUMANodes is libvirt's mocked virNumaNodesetIsAvailable
+// (qemuxml2argvmock.c): nodes 0-7 exist.
+func testHostNUMANodes(nodes []uint) error {
+	for _, n := range nodes {
+		if n > 7 {
+			return Internal("Mock: no numa node set is available at bit %d", n)
+		}
+	}
+	return nil
 }
 
 // testUserEnv are the variables libvirt's test harness sets for USER and

@@ -405,6 +405,11 @@ func (b *Builder) memoryBackendProps(id string, sizeKiB uint64, node int, force,
 	}
 	props.Uint("size", sizeKiB*1024)
 	if nodes, policy := b.hostNodes(node); nodes != nil {
+		if check := b.Ctx.CheckHostNUMANodes; check != nil {
+			if err := check(nodes); err != nil {
+				return nil, err
+			}
+		}
 		arr := Array{}
 		for _, n := range nodes {
 			arr = append(arr, n)
