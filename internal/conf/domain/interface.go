@@ -285,8 +285,25 @@ func replaceFormatted(dev *Device, old *xmltree.Node, format func(*xmlbuf.Buffer
 		return err
 	}
 	n.Parent = nil
+	dropIndentation(n)
 	dev.replaceChild(old, n)
 	return nil
+}
+
+// dropIndentation removes the whitespace-only text the formatter's
+// indentation left, so the element reads like one written compactly.
+func dropIndentation(n *xmltree.Node) {
+	for i, seg := range n.Segments {
+		if strings.TrimSpace(seg) == "" {
+			n.Segments[i] = ""
+		}
+	}
+	if strings.TrimSpace(n.Text) == "" {
+		n.Text = ""
+	}
+	for _, c := range n.Children {
+		dropIndentation(c)
+	}
 }
 
 // validateInterfaces holds libvirt's interface checks that do not depend

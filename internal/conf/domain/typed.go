@@ -56,6 +56,7 @@ func (g *Device) syncView() {
 	g.children = n.Children
 	for _, c := range g.children {
 		c.Parent = nil
+		dropIndentation(c)
 	}
 	g.view = g.rawString()
 }
