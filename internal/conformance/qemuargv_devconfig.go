@@ -14,7 +14,7 @@ func init() {
 		cfg.VxHSTLS = true
 		cfg.NBDSecretUUID = "6fd3f62d-9fe7-4a4e-a869-7acd6376d8ea"
 		cfg.VxHSSecretUUID = "6fd3f62d-9fe7-4a4e-a869-7acd6376d8ea"
-		command.SetTLSConfig(c, cfg)
+		c.TLS = &cfg
 	}
 	for _, name := range []string{"disk-network-tlsx509-nbd", "disk-network-tlsx509-nbd-hostname", "disk-network-tlsx509-vxhs", "disk-network-http"} {
 		qemuTestDeviceConfig[name] = diskTLS
@@ -23,7 +23,7 @@ func init() {
 		return func(c *command.Context) {
 			cfg := command.TLSConfigOf(c)
 			cfg.ChardevTLS, cfg.ChardevVerify, cfg.ChardevSecretUUID = true, verify, secret
-			command.SetTLSConfig(c, cfg)
+			c.TLS = &cfg
 		}
 	}
 	qemuTestDeviceConfig["serial-tcp-tlsx509-chardev"] = chardevTLS(false, "")
@@ -39,7 +39,7 @@ func init() {
 			} else {
 				g.SpiceAutoUnixSocket = true
 			}
-			command.SetGraphicsConfig(c, g)
+			c.Graphics = g
 		}
 	}
 	qemuTestDeviceConfig["graphics-vnc-auto-socket-cfg"] = autoSocket(true)

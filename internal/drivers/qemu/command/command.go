@@ -72,6 +72,16 @@ type Context struct {
 	// Firmware gives the firmware descriptors <os firmware='…'> chooses
 	// from; nil reads the host's (firmware.DefaultDirs).
 	Firmware firmware.Source
+	// The host-side sources of the devices: secret values, TLS settings
+	// of character devices and network disks, display settings, the
+	// descriptors of NICs and vhost-scsi devices, TPM backends. Unset
+	// ones mean libvirt's test harness values.
+	Secrets  SecretSource
+	TLS      *TLSConfig
+	Graphics *GraphicsConfig
+	HostFDs  HostFDs
+	TPMPaths TPMPaths
+
 	// Volumes resolves <disk type='volume'> sources; nil refuses them.
 	Volumes StorageVolumes
 	// CheckHostNUMANodes refuses a host nodeset guest memory is bound to

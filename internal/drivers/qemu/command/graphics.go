@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -63,29 +62,13 @@ func TestGraphicsConfig() *GraphicsConfig {
 	}
 }
 
-var (
-	graphicsConfigMu sync.Mutex
-	graphicsConfigs  = map[*Context]*GraphicsConfig{}
-)
-
-// SetGraphicsConfig installs the display configuration for ctx's builds;
-// without one TestGraphicsConfig applies.
-func SetGraphicsConfig(ctx *Context, cfg *GraphicsConfig) {
-	graphicsConfigMu.Lock()
-	defer graphicsConfigMu.Unlock()
-	if cfg == nil {
-		delete(graphicsConfigs, ctx)
-		return
-	}
-	graphicsConfigs[ctx] = cfg
-}
+// SetGraphicsConfig sets ctx.Graphics.
+func SetGraphicsConfig(ctx *Context, cfg *GraphicsConfig) { ctx.Graphics = cfg }
 
 // graphicsConfig is the display configuration of the build, with the
 // qemu.conf SASL and VNC TLS settings the context carries.
 func (b *Builder) graphicsConfig() *GraphicsConfig {
-	graphicsConfigMu.Lock()
-	c := graphicsConfigs[b.Ctx]
-	graphicsConfigMu.Unlock()
+	c := b.Ctx.Graphics
 	if c == nil {
 		c = TestGraphicsConfig()
 	}

@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -26,23 +25,8 @@ type HostFDs interface {
 	VhostSCSIFD(hostdev *domain.Device) int
 }
 
-var (
-	hostFDsMu sync.Mutex
-	hostFDs   = map[*Context]HostFDs{}
-)
-
-// SetHostFDs installs the descriptor source used for ctx's builds.
-// Without one the builder uses libvirt's test harness numbers: taps from
-// 3, vhost-net from 44, vDPA 1732.
-func SetHostFDs(ctx *Context, fds HostFDs) {
-	hostFDsMu.Lock()
-	defer hostFDsMu.Unlock()
-	if fds == nil {
-		delete(hostFDs, ctx)
-		return
-	}
-	hostFDs[ctx] = fds
-}
+// SetHostFDs sets ctx.HostFDs.
+func SetHostFDs(ctx *Context, fds HostFDs) { ctx.HostFDs = fds }
 
 // testHostFDs mirrors the descriptors qemuxml2argvmock.c fakes.
 type testHostFDs struct{}
@@ -61,9 +45,7 @@ func fdRange(first, n int) []int {
 }
 
 func (b *Builder) hostFDs() HostFDs {
-	hostFDsMu.Lock()
-	defer hostFDsMu.Unlock()
-	if f := hostFDs[b.Ctx]; f != nil {
+	if f := b.Ctx.HostFDs; f != nil {
 		return f
 	}
 	return testHostFDs{}

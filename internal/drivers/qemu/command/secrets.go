@@ -4,7 +4,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
-	"sync"
 
 	"github.com/govirt/govirt/internal/conf/xmltree"
 )
@@ -39,27 +38,11 @@ func byteRange(n int) []byte {
 	return out
 }
 
-var (
-	secretSourcesMu sync.Mutex
-	secretSources   = map[*Context]SecretSource{}
-)
-
-// SetSecretSource installs the secret source for ctx's builds; without
-// one the test harness's values are used.
-func SetSecretSource(ctx *Context, src SecretSource) {
-	secretSourcesMu.Lock()
-	defer secretSourcesMu.Unlock()
-	if src == nil {
-		delete(secretSources, ctx)
-		return
-	}
-	secretSources[ctx] = src
-}
+// SetSecretSource sets ctx.Secrets.
+func SetSecretSource(ctx *Context, src SecretSource) { ctx.Secrets = src }
 
 func (b *Builder) secretSource() SecretSource {
-	secretSourcesMu.Lock()
-	defer secretSourcesMu.Unlock()
-	if s := secretSources[b.Ctx]; s != nil {
+	if s := b.Ctx.Secrets; s != nil {
 		return s
 	}
 	return testSecrets{}
@@ -145,32 +128,17 @@ func TestTLSConfig() TLSConfig {
 	}
 }
 
-var (
-	tlsConfigsMu sync.Mutex
-	tlsConfigs   = map[*Context]TLSConfig{}
-)
+// SetTLSConfig sets ctx.TLS to a copy of cfg.
+func SetTLSConfig(ctx *Context, cfg TLSConfig) { ctx.TLS = &cfg }
 
-// SetTLSConfig installs the TLS settings for ctx's builds; without them
-// the test harness's (TestTLSConfig) apply.
-func SetTLSConfig(ctx *Context, cfg TLSConfig) {
-	tlsConfigsMu.Lock()
-	defer tlsConfigsMu.Unlock()
-	tlsConfigs[ctx] = cfg
-}
+// ClearTLSConfig clears ctx.TLS.
+func ClearTLSConfig(ctx *Context) { ctx.TLS = nil }
 
-// ClearTLSConfig forgets ctx's TLS settings.
-func ClearTLSConfig(ctx *Context) {
-	tlsConfigsMu.Lock()
-	defer tlsConfigsMu.Unlock()
-	delete(tlsConfigs, ctx)
-}
-
-// TLSConfigOf returns the TLS settings builds for ctx use.
+// TLSConfigOf returns the TLS settings builds for ctx use: ctx.TLS, or
+// the test harness's (TestTLSConfig) when unset.
 func TLSConfigOf(ctx *Context) TLSConfig {
-	tlsConfigsMu.Lock()
-	defer tlsConfigsMu.Unlock()
-	if c, ok := tlsConfigs[ctx]; ok {
-		return c
+	if ctx.TLS != nil {
+		return *ctx.TLS
 	}
 	return TestTLSConfig()
 }

@@ -1,8 +1,6 @@
 package command
 
 import (
-	"sync"
-
 	"github.com/govirt/govirt/internal/conf/domain"
 )
 
@@ -24,27 +22,11 @@ type testTPMPaths struct{}
 func (testTPMPaths) EmulatorSocket(*domain.Device) string     { return "/dev/test" }
 func (testTPMPaths) PassthroughFDs(*domain.Device) (int, int) { return 1730, 1731 }
 
-var (
-	tpmPathsMu sync.Mutex
-	tpmPaths   = map[*Context]TPMPaths{}
-)
-
-// SetTPMPaths installs the TPM host paths for ctx's builds; without one
-// libvirt's mocked values apply.
-func SetTPMPaths(ctx *Context, p TPMPaths) {
-	tpmPathsMu.Lock()
-	defer tpmPathsMu.Unlock()
-	if p == nil {
-		delete(tpmPaths, ctx)
-		return
-	}
-	tpmPaths[ctx] = p
-}
+// SetTPMPaths sets ctx.TPMPaths.
+func SetTPMPaths(ctx *Context, p TPMPaths) { ctx.TPMPaths = p }
 
 func (b *Builder) tpmPaths() TPMPaths {
-	tpmPathsMu.Lock()
-	defer tpmPathsMu.Unlock()
-	if p := tpmPaths[b.Ctx]; p != nil {
+	if p := b.Ctx.TPMPaths; p != nil {
 		return p
 	}
 	return testTPMPaths{}
