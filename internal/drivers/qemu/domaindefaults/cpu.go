@@ -11,6 +11,7 @@ func init() {
 	RegisterDefDefault(machineDefaults)
 	RegisterDefDefault(setDefaultCPU)
 	RegisterDefDefault(cpuPostParse)
+	RegisterDefDefault(numaCPUsRectify)
 }
 
 func archIsS390(a string) bool  { return a == "s390" || a == "s390x" }
@@ -108,5 +109,41 @@ func cpuPostParse(def *domain.Def, o *Options) error {
 			cpu.Check = "partial"
 		}
 	}
+	return nil
+}
+
+// numaCPUsRectify is qemuDomainDefNumaCPUsRectify: when the NUMA cells
+// leave vCPUs out, cell 0 takes every vCPU no other cell has
+// (virDomainNumaFillCPUsInNode), so QEMU sees all of them placed.
+func numaCPUsRectify(def *domain.Def, _ *Options) error {
+	if def.CPU == nil || def.CPU.NUMA == nil || len(def.CPU.NUMA.Cells) == 0 || def.CPU.NUMA.Cells[0] == nil {
+		return nil
+	}
+	maxVCPUs := def.VCPU.Max
+	total := uint(0)
+	for _, c := range def.CPU.NUMA.Cells {
+		if c != nil {
+			total += uint(len(c.CPUs))
+		}
+	}
+	if total >= maxVCPUs {
+		return nil
+	}
+	taken := map[uint]bool{}
+	for i, c := range def.CPU.NUMA.Cells {
+		if i == 0 || c == nil {
+			continue
+		}
+		for _, cpu := range c.CPUs {
+			taken[cpu] = true
+		}
+	}
+	var fill domain.CPUSet
+	for cpu := uint(0); cpu < maxVCPUs; cpu++ {
+		if !taken[cpu] {
+			fill = append(fill, cpu)
+		}
+	}
+	def.CPU.NUMA.Cells[0].CPUs = fill
 	return nil
 }
