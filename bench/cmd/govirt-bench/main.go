@@ -12,6 +12,8 @@
 // -profile DIR then runs each suite once more against govirtd's core under
 // pprof (serve-govirtd) and writes DIR/govirtd-<suite>.{cpu,heap}.pprof,
 // and DIR/govirtd-events.trace (a runtime trace) for the events suite.
+// -candidate BIN measures a second govirtd build in the same run, for an
+// A/B of a daemon change (its ratios are against libvirtd too).
 package main
 
 import (
@@ -51,6 +53,7 @@ type config struct {
 	profileDir string
 	suites     string
 	daemons    string
+	candidate  string
 }
 
 func parseFlags(args []string) (config, error) {
@@ -69,6 +72,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.profileDir, "profile", "", "profile govirtd's core per suite into `DIR`")
 	fs.StringVar(&c.suites, "suites", "domains,calls,throughput,events", "suites to run")
 	fs.StringVar(&clientMode, "client", "blocking", "how the client waits: blocking (read(2) on a thread, like C clients) or poll (Go's network poller, like go-libvirt)")
+	fs.StringVar(&c.candidate, "candidate", "", "a second govirtd `binary` measured alongside as \"candidate\" (A/B of a daemon change)")
 	fs.StringVar(&c.daemons, "daemons", "libvirtd,govirtd", "daemons to measure (libvirtd is skipped with a note when not installed)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -200,6 +204,17 @@ func run(args []string, out io.Writer) error {
 			return fmt.Errorf("unknown daemon %q", name)
 		}
 		order = append(order, name)
+	}
+	if cfg.candidate != "" {
+		bin := cfg.candidate
+		starters["candidate"] = func() (*daemon, error) {
+			d, err := startGovirtd(bin)
+			if d != nil {
+				d.name = "candidate"
+			}
+			return d, err
+		}
+		order = append(order, "candidate")
 	}
 	if len(order) == 0 {
 		return fmt.Errorf("no daemon to measure")
@@ -342,13 +357,32 @@ func printReport(w io.Writer, res *Results) {
 	for _, n := range res.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
-	fmt.Fprintf(w, "%-44s %12s %12s %9s %8s %s\n", "target", "libvirtd", "govirtd", "ratio", "goal", "")
+	_, withCandidate := res.Summary["candidate"]
+	candCols := func(metric string) string {
+		if !withCandidate {
+			return ""
+		}
+		var c, r *float64
+		if v, ok := res.Summary["candidate"][metric]; ok {
+			c = &v
+			if l, ok := res.Summary["libvirtd"][metric]; ok && l != 0 {
+				x := v / l
+				r = &x
+			}
+		}
+		return fmt.Sprintf(" %12s %9s", fnum(c), ratio(r))
+	}
+	candHead := ""
+	if withCandidate {
+		candHead = fmt.Sprintf(" %12s %9s", "candidate", "ratio")
+	}
+	fmt.Fprintf(w, "%-44s %12s %12s %9s %8s %-6s%s\n", "target", "libvirtd", "govirtd", "ratio", "goal", "", candHead)
 	for _, t := range res.Targets {
 		status := ""
 		if t.Met != nil {
 			status = map[bool]string{true: "met", false: "MISSED"}[*t.Met]
 		}
-		fmt.Fprintf(w, "%-44s %12s %12s %9s %8s %s\n", t.What, fnum(t.Libvirtd), fnum(t.Govirtd), ratio(t.Ratio), t.Target, status)
+		fmt.Fprintf(w, "%-44s %12s %12s %9s %8s %-6s%s\n", t.What, fnum(t.Libvirtd), fnum(t.Govirtd), ratio(t.Ratio), t.Target, status, candCols(t.Metric))
 	}
 	fmt.Fprintln(w)
 	keys := map[string]bool{}
@@ -362,7 +396,7 @@ func printReport(w io.Writer, res *Results) {
 		sorted = append(sorted, k)
 	}
 	sort.Strings(sorted)
-	fmt.Fprintf(w, "%-44s %12s %12s %9s\n", "all figures", "libvirtd", "govirtd", "ratio")
+	fmt.Fprintf(w, "%-44s %12s %12s %9s%s\n", "all figures", "libvirtd", "govirtd", "ratio", candHead)
 	for _, k := range sorted {
 		var l, g *float64
 		if v, ok := res.Summary["libvirtd"][k]; ok {
@@ -376,7 +410,7 @@ func printReport(w io.Writer, res *Results) {
 			x := *g / *l
 			r = &x
 		}
-		fmt.Fprintf(w, "%-44s %12s %12s %9s\n", k, fnum(l), fnum(g), ratio(r))
+		fmt.Fprintf(w, "%-44s %12s %12s %9s%s\n", k, fnum(l), fnum(g), ratio(r), candCols(k))
 	}
 	if len(res.Profiles) > 0 {
 		fmt.Fprintln(w, "\nprofiles (go tool pprof -top FILE):")
