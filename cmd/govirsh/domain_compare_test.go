@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // domainCases are command strings of the domain, monitor, snapshot,
@@ -130,17 +131,10 @@ func TestDomainGroupsAgainstStockVirsh(t *testing.T) {
 		full := strings.ReplaceAll(line, "$D", dir)
 		args := []string{"-c", "test:///default", full}
 
-		cmd := exec.Command(stockVirsh, args...)
-		cmd.Dir = dir
-		var vout, verr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &vout, &verr
-		vcode := 0
-		if err := cmd.Run(); err != nil {
-			ee, ok := err.(*exec.ExitError)
-			if !ok {
-				t.Fatal(err)
-			}
-			vcode = ee.ExitCode()
+		vout, verr, vcode, ok := runStockVirsh(dir, args)
+		if !ok {
+			t.Logf("%s: the stock virsh hung three times; not compared", line)
+			continue
 		}
 		// Files the stock virsh wrote must not make govirsh's run differ.
 		entries, _ := os.ReadDir(dir)
@@ -161,6 +155,32 @@ func TestDomainGroupsAgainstStockVirsh(t *testing.T) {
 			t.Errorf("%s: exit %d, virsh %d", line, gcode, vcode)
 		}
 	}
+}
+
+// runStockVirsh runs the stock virsh with a deadline. virsh 9.0 sometimes
+// never returns from save/managedsave/dump on the test driver (a race
+// inside virsh itself), so a run that hangs is killed and tried again; ok
+// is false when every try hung.
+func runStockVirsh(dir string, args []string) (stdout, stderr bytes.Buffer, code int, ok bool) {
+	for try := 0; try < 3; try++ {
+		stdout.Reset()
+		stderr.Reset()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cmd := exec.CommandContext(ctx, stockVirsh, args...)
+		cmd.Dir = dir
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		hung := ctx.Err() != nil
+		cancel()
+		if hung {
+			continue
+		}
+		if ee, isExit := err.(*exec.ExitError); isExit {
+			return stdout, stderr, ee.ExitCode(), true
+		}
+		return stdout, stderr, 0, err == nil
+	}
+	return stdout, stderr, 0, false
 }
 
 func TestCPUListParsing(t *testing.T) {
