@@ -10,11 +10,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
+	"time"
 )
 
 const virsh = "/usr/bin/virsh"
@@ -27,7 +29,11 @@ type opt struct {
 }
 
 func out(args ...string) (string, string) {
-	cmd := exec.Command(virsh, args...)
+	// A probe that happens to run a real command (console, event) must
+	// not hang the generator.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, virsh, args...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	_ = cmd.Run()
@@ -134,6 +140,32 @@ func parseOpts(help string) []*opt {
 	return opts
 }
 
+// probeBeforeArgv finds the positional options of a command with a word
+// list: the list swallows every extra word, so "unexpected data" never
+// comes. Instead, k words fill at most the first k positional slots; if
+// the k-th option that takes a value is positional it is then taken, and
+// naming it again makes the parser say "option --x already seen".
+func probeBeforeArgv(name string, opts []*opt) {
+	k := 0
+	for _, o := range opts {
+		if o.kind == "optBool" {
+			continue
+		}
+		k++
+		if o.kind == "optArgv" {
+			o.positional = true
+			continue
+		}
+		args := []string{"-c", "test:///default", name}
+		for i := 1; i <= k; i++ {
+			args = append(args, fmt.Sprintf("X%d", i))
+		}
+		args = append(args, "--"+o.name, "X")
+		_, e := out(args...)
+		o.positional = strings.Contains(e, "option --"+o.name+" already seen")
+	}
+}
+
 // probe asks virsh's parser how many options take words positionally and
 // which --option it requires.
 func probe(name string, opts []*opt) {
@@ -148,21 +180,23 @@ func probe(name string, opts []*opt) {
 			hasArgv = true
 		}
 	}
-	if !hasArgv {
+	if hasArgv {
+		probeBeforeArgv(name, opts)
+	} else {
 		_, e := out(args...)
 		if m := unexpRe.FindStringSubmatch(e); m != nil {
 			fmt.Sscan(m[1], &positional)
 			positional--
 		}
-	}
-	n := 0
-	for _, o := range opts {
-		if o.kind == "optBool" {
-			continue
-		}
-		if n < positional {
-			o.positional = true
-			n++
+		n := 0
+		for _, o := range opts {
+			if o.kind == "optBool" {
+				continue
+			}
+			if n < positional {
+				o.positional = true
+				n++
+			}
 		}
 	}
 	// Required --options (VSH_OFLAG_REQ_OPT|VSH_OFLAG_REQ) are named one
