@@ -222,3 +222,19 @@ func TestFormatWithRootName(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestCheckSchemaRefusesUnknownTopLevelElements(t *testing.T) {
+	d, err := Parse([]byte("<domain type='test'><name>v1</name><memory>1024</memory><os><type>hvm</type></os><bogus/></domain>"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.CheckSchema()
+	want := "XML document failed to validate against schema: Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\nElement domain has extra content: bogus"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v", err)
+	}
+	ok, _ := Parse([]byte("<domain type='test'><name>v1</name><memory>1024</memory><os><type>hvm</type></os></domain>"), 0)
+	if err := ok.CheckSchema(); err != nil {
+		t.Fatal(err)
+	}
+}

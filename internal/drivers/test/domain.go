@@ -565,6 +565,11 @@ func (c *conn) defineXML(xml string, flags uint32, function string) (driver.Doma
 	if err != nil {
 		return driver.DomainRef{}, err
 	}
+	if flags&defineValidate != 0 {
+		if err := def.CheckSchema(); err != nil {
+			return driver.DomainRef{}, err
+		}
+	}
 	c.st.mu.Lock()
 	obj, existed, err := c.st.add(def, false)
 	if err != nil {
