@@ -138,6 +138,11 @@ func (c *conn) define(ctx context.Context, xml string, flags uint32, function st
 	if err != nil {
 		return driver.DomainRef{}, err
 	}
+	if flags&defineValidate != 0 {
+		if err := def.CheckSchema(); err != nil {
+			return driver.DomainRef{}, err
+		}
+	}
 	if err := def.Validate(); err != nil {
 		return driver.DomainRef{}, err
 	}
@@ -294,6 +299,11 @@ func (c *conn) DomainCreateXML(ctx context.Context, xml string, flags uint32) (d
 	def, err := d.parseDef(ctx, xml, 0)
 	if err != nil {
 		return driver.DomainRef{}, err
+	}
+	if flags&startValidate != 0 {
+		if err := def.CheckSchema(); err != nil {
+			return driver.DomainRef{}, err
+		}
 	}
 	if err := def.Validate(); err != nil {
 		return driver.DomainRef{}, err
