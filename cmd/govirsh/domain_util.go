@@ -407,3 +407,49 @@ func (c *ctl) lookupDomain(name string) *virt.Domain {
 }
 
 func xmlAttr(name, value string) xml.Attr { return xml.Attr{Name: xml.Name{Local: name}, Value: value} }
+
+func escapeAttrDQ(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&quot;")
+	return r.Replace(s)
+}
+
+func escapeText(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	return r.Replace(s)
+}
+
+// serialize writes an element as libxml2's formatted dump does after a
+// parse that dropped blank text: double-quoted attributes, two-space
+// indentation from level on. The device commands hand what they found in
+// the domain XML back to detach/update this way.
+func (n *xnode) serialize(level int) string {
+	var b strings.Builder
+	n.format(&b, level)
+	return b.String()
+}
+
+func (n *xnode) format(b *strings.Builder, level int) {
+	b.WriteString("<" + n.name)
+	for _, a := range n.attrs {
+		name := a.Name.Local
+		if a.Name.Space != "" {
+			name = a.Name.Space + ":" + name
+		}
+		fmt.Fprintf(b, " %s=\"%s\"", name, escapeAttrDQ(a.Value))
+	}
+	if len(n.children) == 0 {
+		if n.text == "" {
+			b.WriteString("/>")
+			return
+		}
+		b.WriteString(">" + escapeText(n.text) + "</" + n.name + ">")
+		return
+	}
+	b.WriteString(">\n")
+	for _, ch := range n.children {
+		b.WriteString(strings.Repeat("  ", level+1))
+		ch.format(b, level+1)
+		b.WriteString("\n")
+	}
+	b.WriteString(strings.Repeat("  ", level) + "</" + n.name + ">")
+}
