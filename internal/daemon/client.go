@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -23,10 +24,18 @@ type Peer struct {
 	Known    bool // false for TCP clients and when the kernel did not say
 }
 
-// Client is one connection to the daemon. Reads happen on one goroutine,
-// each call runs on its own goroutine (at most MaxClientRequests at once,
-// as libvirtd's max_client_requests), and one writer goroutine serialises
-// replies, events, stream data and keepalives so packets never interleave.
+// Client is one connection to the daemon. Reads happen on one goroutine;
+// a call runs on its own goroutine (at most MaxClientRequests at once, as
+// libvirtd's max_client_requests), except that a procedure its program
+// marks as quick runs on the reading goroutine when no other call of the
+// client is in flight, saving a goroutine hand-off per call.
+//
+// Packets go out from the sending goroutine itself when nothing is queued
+// and nobody else is writing, as one non-blocking write(2); whatever does
+// not fit in the socket, and every packet sent while others are pending,
+// goes through the queue that the writer goroutine drains. Either way
+// packets never interleave and leave in the order they were sent, and a
+// client that stops reading never blocks a sender.
 type Client struct {
 	srv      *Server
 	conn     net.Conn
@@ -41,6 +50,18 @@ type Client struct {
 	out      chan []byte
 	outDone  chan struct{}
 	inflight chan struct{}
+
+	// raw is the socket for direct non-blocking writes (nil: always queue).
+	raw syscall.RawConn
+	// wmu is held by whoever writes to the socket.
+	wmu sync.Mutex
+	// pending counts packets in out, the one the writer is writing, and
+	// a direct write's unwritten tail: while it is not zero, senders queue.
+	pending atomic.Int32
+	// tail is the part of a direct write the socket did not take; the
+	// writer writes it (under wmu) before anything queued after it.
+	tail []byte
+	kick chan struct{}
 
 	// lastRecv is the unix-nano time of the last packet from the client
 	// (any packet proves it alive).
@@ -67,7 +88,13 @@ func newClient(s *Server, l *Listener, conn net.Conn, id uint64) *Client {
 		out:      make(chan []byte, 64),
 		outDone:  make(chan struct{}),
 		inflight: make(chan struct{}, s.cfg.MaxClientRequests),
+		kick:     make(chan struct{}, 1),
 		readOnly: l.ReadOnly,
+	}
+	if sc, ok := conn.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+		}
 	}
 	c.peer = peerOf(conn)
 	c.log = s.log.With("client", id, "socket", l.Name)
@@ -177,10 +204,15 @@ func (c *Client) Drop() {
 // events would otherwise pile up without limit, or block the emitter),
 // and false is returned.
 func (c *Client) SendWithin(pkt []byte, d time.Duration) bool {
+	if c.direct(pkt) {
+		return true
+	}
+	c.pending.Add(1)
 	select {
 	case c.out <- pkt:
 		return true
 	case <-c.ctx.Done():
+		c.pending.Add(-1)
 		return false
 	default:
 	}
@@ -190,8 +222,10 @@ func (c *Client) SendWithin(pkt []byte, d time.Duration) bool {
 	case c.out <- pkt:
 		return true
 	case <-c.ctx.Done():
+		c.pending.Add(-1)
 		return false
 	case <-t.C:
+		c.pending.Add(-1)
 		c.log.Warn("dropping client: it does not read what it is sent")
 		c.Drop()
 		return false
@@ -207,12 +241,68 @@ func (c *Client) OnClose(fn func()) {
 
 // Send queues an encoded packet. It reports false when the client is gone.
 func (c *Client) Send(pkt []byte) bool {
+	if c.direct(pkt) {
+		return true
+	}
+	c.pending.Add(1)
 	select {
 	case c.out <- pkt:
 		return true
 	case <-c.ctx.Done():
+		c.pending.Add(-1)
 		return false
 	}
+}
+
+// direct writes pkt from the calling goroutine when nothing is pending
+// and nobody is writing, without ever waiting for the socket: one
+// non-blocking write(2), the rest left to the writer goroutine. It
+// reports false when pkt must be queued instead.
+func (c *Client) direct(pkt []byte) bool {
+	if pkt == nil || c.raw == nil || c.pending.Load() != 0 || !c.wmu.TryLock() {
+		return false
+	}
+	defer c.wmu.Unlock()
+	// Re-check under the lock: a packet queued since must go first.
+	if c.pending.Load() != 0 || c.ctx.Err() != nil {
+		return false
+	}
+	written := 0
+	var werr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		for written < len(pkt) {
+			n, err := syscall.Write(int(fd), pkt[written:])
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				if err != syscall.EAGAIN {
+					werr = err
+				}
+				return true
+			}
+			written += n
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		c.cancel()
+		return true
+	}
+	if written < len(pkt) {
+		// The socket is full: the writer finishes this packet before
+		// anything else, waiting on the socket as long as it takes.
+		c.tail = pkt[written:]
+		c.pending.Add(1)
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
+	return true
 }
 
 // Reply sends the successful reply to a call.
@@ -260,20 +350,46 @@ func (c *Client) CloseAfterReply() {
 func (c *Client) writer() {
 	defer close(c.outDone)
 	for {
+		var pkt []byte
+		queued := false
 		select {
-		case pkt := <-c.out:
-			if pkt == nil {
-				c.conn.Close()
-				return
-			}
-			if _, err := c.conn.Write(pkt); err != nil {
-				c.cancel()
-				return
-			}
+		case pkt = <-c.out:
+			queued = true
+		case <-c.kick:
 		case <-c.ctx.Done():
 			return
 		}
+		c.wmu.Lock()
+		err := c.writeTail()
+		if err == nil && queued && pkt != nil {
+			_, err = c.conn.Write(pkt)
+		}
+		c.wmu.Unlock()
+		if queued {
+			c.pending.Add(-1)
+		}
+		if err != nil {
+			c.cancel()
+			return
+		}
+		if queued && pkt == nil {
+			c.conn.Close()
+			return
+		}
 	}
+}
+
+// writeTail finishes a direct write the socket did not take whole; the
+// caller holds wmu.
+func (c *Client) writeTail() error {
+	if c.tail == nil {
+		return nil
+	}
+	tail := c.tail
+	c.tail = nil
+	_, err := c.conn.Write(tail)
+	c.pending.Add(-1)
+	return err
 }
 
 func (c *Client) keepaliveLoop() {
@@ -309,9 +425,12 @@ func (c *Client) keepaliveLoop() {
 func (c *Client) serve() {
 	go c.writer()
 	defer c.finish()
-	var buf []byte
+	// One read(2) brings the length word and the body of a small packet
+	// (and any packets behind it) at once. message.Read allocates every
+	// payload afresh, so payloads handed to call goroutines stay theirs.
+	br := bufio.NewReaderSize(c.conn, 16<<10)
 	for {
-		p, err := message.Read(c.conn, buf)
+		p, err := message.Read(br, nil)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && c.ctx.Err() == nil {
 				c.log.Info("dropping client", "err", err)
@@ -319,7 +438,6 @@ func (c *Client) serve() {
 			return
 		}
 		c.lastRecv.Store(time.Now().UnixNano())
-		// The payload is handed to another goroutine: do not reuse buf.
 		c.handle(p)
 	}
 }
@@ -353,27 +471,43 @@ func (c *Client) handle(p *message.Packet) {
 	}
 	// Bound the calls in flight; when full, stop reading until one ends,
 	// exactly as libvirtd's max_client_requests does.
+	// A quick procedure runs right here when it is the client's only call
+	// in flight: the client waits for its reply anyway, and no goroutine
+	// has to be started and scheduled for it.
+	if q, ok := prog.(QuickProgram); ok && len(c.inflight) == 0 && q.Quick(c, p) {
+		select {
+		case c.inflight <- struct{}{}:
+			c.call(prog, p)
+			return
+		default:
+		}
+	}
 	select {
 	case c.inflight <- struct{}{}:
 	case <-c.ctx.Done():
 		return
 	}
-	go func() {
-		defer func() { <-c.inflight }()
-		defer func() {
-			if r := recover(); r != nil {
-				c.log.Error("procedure panicked", "prog", p.Prog, "proc", p.Proc, "panic", r)
-				c.ReplyError(&p.Header, internalError("procedure %d failed", p.Proc))
-			}
-		}()
-		prog.Call(c, p)
+	go c.call(prog, p)
+}
+
+// call runs one call holding an inflight slot, which it releases.
+func (c *Client) call(prog Program, p *message.Packet) {
+	defer func() { <-c.inflight }()
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("procedure panicked", "prog", p.Prog, "proc", p.Proc, "panic", r)
+			c.ReplyError(&p.Header, internalError("procedure %d failed", p.Proc))
+		}
 	}()
+	prog.Call(c, p)
 }
 
 func (c *Client) finish() {
 	c.cancel()
 	c.conn.Close()
 	<-c.outDone
+	// A direct write may still be under way from a call goroutine; it
+	// sees the cancelled context or the closed socket and returns.
 	// Wait for calls still running so their cleanup sees a consistent state.
 	for i := 0; i < cap(c.inflight); i++ {
 		c.inflight <- struct{}{}

@@ -52,8 +52,18 @@ func DefaultConfig() Config {
 // Program serves the calls of one RPC program.
 type Program interface {
 	// Call handles one CALL packet and replies through c. It runs on its
-	// own goroutine.
+	// own goroutine, or for a QuickProgram's quick procedures possibly on
+	// the client's reading goroutine.
 	Call(c *Client, p *message.Packet)
+}
+
+// QuickProgram is a Program some of whose procedures are quick: they
+// never wait on anything slow (no I/O beyond the socket, no jobs, no
+// other clients), so the daemon may run them on the client's reading
+// goroutine when nothing else of that client is in flight.
+type QuickProgram interface {
+	Program
+	Quick(c *Client, p *message.Packet) bool
 }
 
 // StreamHandler receives STREAM and STREAM_HOLE packets from clients.
