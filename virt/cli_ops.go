@@ -148,7 +148,7 @@ func (c *Conn) ListAllNWFilters(ctx context.Context, flags uint32) ([]*NWFilter,
 func (c *Conn) LookupNWFilterByUUIDString(ctx context.Context, s string) (*NWFilter, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
-		return nil, &virterr.Error{Code: virterr.InvalidArg, Message: "uuidstr in virNWFilterLookupByUUIDString must be a valid UUID", Level: virterr.LevelError, Int1: -1, Int2: -1}
+		return nil, virterr.InvalidArgument(virterr.FromNwfilter, "virNWFilterLookupByUUIDString", "uuidstr", "uuidstr in virNWFilterLookupByUUIDString must be a valid UUID")
 	}
 	r, err := c.c.NWFilter.NWFilterLookupByUUID(ctx, driver.UUID(u))
 	if err != nil {

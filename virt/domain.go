@@ -71,7 +71,7 @@ func (c *Conn) LookupDomainByName(ctx context.Context, name string) (*Domain, er
 // libvirt: virDomainLookupByID
 func (c *Conn) LookupDomainByID(ctx context.Context, id int) (*Domain, error) {
 	if id < 0 {
-		return nil, virterr.New(virterr.InvalidArg, "id in virDomainLookupByID must be greater than or equal to 0")
+		return nil, virterr.InvalidArgument(virterr.FromDomain, "virDomainLookupByID", "id", "id in virDomainLookupByID must be zero or greater")
 	}
 	r, err := c.c.Hypervisor.DomainLookupByID(ctx, int32(id))
 	if err != nil {
@@ -97,7 +97,7 @@ func (c *Conn) LookupDomainByUUID(ctx context.Context, u [16]byte) (*Domain, err
 func (c *Conn) LookupDomainByUUIDString(ctx context.Context, s string) (*Domain, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
-		return nil, virterr.New(virterr.InvalidArg, "uuidstr in virDomainLookupByUUIDString has invalid value")
+		return nil, virterr.InvalidArgument(virterr.FromDomain, "virDomainLookupByUUIDString", "uuidstr", "Invalid UUID")
 	}
 	return c.LookupDomainByUUID(ctx, u)
 }

@@ -48,7 +48,7 @@ func (c *Conn) LookupNetworkByUUID(ctx context.Context, u [16]byte) (*Network, e
 func (c *Conn) LookupNetworkByUUIDString(ctx context.Context, s string) (*Network, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
-		return nil, virterr.New(virterr.InvalidArg, "uuidstr in virNetworkLookupByUUIDString has invalid value")
+		return nil, virterr.InvalidArgument(virterr.FromNetwork, "virNetworkLookupByUUIDString", "uuidstr", "uuidstr in virNetworkLookupByUUIDString must be a valid UUID")
 	}
 	return c.LookupNetworkByUUID(ctx, u)
 }
@@ -311,7 +311,7 @@ func (n *Network) PortLookupByUUID(ctx context.Context, u [16]byte) (*NetworkPor
 func (n *Network) PortLookupByUUIDString(ctx context.Context, s string) (*NetworkPort, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
-		return nil, virterr.New(virterr.InvalidArg, "uuidstr in virNetworkPortLookupByUUIDString has invalid value")
+		return nil, virterr.InvalidArgument(virterr.FromNetwork, "virNetworkPortLookupByUUIDString", "uuidstr", "uuidstr in virNetworkPortLookupByUUIDString must be a valid UUID")
 	}
 	return n.PortLookupByUUID(ctx, u)
 }

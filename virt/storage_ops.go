@@ -45,7 +45,7 @@ func (c *Conn) LookupStoragePoolByUUID(ctx context.Context, u [16]byte) (*Storag
 func (c *Conn) LookupStoragePoolByUUIDString(ctx context.Context, s string) (*StoragePool, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
-		return nil, virterr.New(virterr.InvalidArg, "uuidstr in virStoragePoolLookupByUUIDString has invalid value")
+		return nil, virterr.InvalidArgument(virterr.FromStorage, "virStoragePoolLookupByUUIDString", "uuidstr", "uuidstr in virStoragePoolLookupByUUIDString must be a valid UUID")
 	}
 	return c.LookupStoragePoolByUUID(ctx, u)
 }
