@@ -12,12 +12,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/govirt/govirt/internal/cmdrun"
 	"github.com/govirt/govirt/internal/conf/netdev"
 	"github.com/govirt/govirt/internal/conf/network"
 	"github.com/govirt/govirt/internal/dnsmasq"
 	"github.com/govirt/govirt/internal/drivers/network/leases"
 	"github.com/govirt/govirt/internal/hostnet"
+	"github.com/govirt/govirt/internal/tc"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -465,7 +465,7 @@ func (d *Driver) stopLocked(ctx context.Context, o *netObj) error {
 	}
 	if createsBridge(def) && def.Bridge != "" {
 		if def.Bandwidth != nil {
-			d.clearBandwidth(ctx, def.Bridge)
+			tc.Clear(ctx, d.runner, def.Bridge)
 		}
 		if err := d.host.DeleteLink(def.Bridge); err != nil {
 			errs = append(errs, err)
@@ -505,5 +505,3 @@ func (d *Driver) restartDnsmasq(ctx context.Context, o *netObj) error {
 	return d.startDnsmasq(ctx, o.def, caps, &u)
 }
 
-// tcCmd is a tc invocation through the command runner.
-func tcCmd(args ...string) *cmdrun.Cmd { return cmdrun.New(append([]string{"tc"}, args...)...) }
