@@ -504,4 +504,3 @@ func (d *Driver) restartDnsmasq(ctx context.Context, o *netObj) error {
 	var u undo
 	return d.startDnsmasq(ctx, o.def, caps, &u)
 }
-
