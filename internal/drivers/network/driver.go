@@ -79,7 +79,7 @@ type Driver struct {
 
 // New returns a driver for cfg; Load reads its saved state.
 func New(cfg Config) *Driver {
-	d := &Driver{cfg: cfg, runner: cfg.Runner, host: cfg.Host, names: hostnet.NewNames()}
+	d := &Driver{cfg: cfg, runner: cfg.Runner, host: cfg.Host, names: hostnet.Shared()}
 	if d.runner == nil {
 		d.runner = &cmdrun.Exec{}
 	}
@@ -98,8 +98,8 @@ func (d *Driver) stateDir() string     { return filepath.Join(d.cfg.Layout.RunDi
 func (d *Driver) dnsmasqDir() string   { return filepath.Join(d.cfg.Layout.StateDir(), "dnsmasq") }
 func (d *Driver) networkConf() string  { return filepath.Join(d.cfg.Layout.ConfigDir(), "network.conf") }
 
-// Names is the driver's device-name counters, shared with whoever creates
-// guest devices in this process.
+// Names is the process's one set of device-name counters (hostnet.Shared),
+// the same the QEMU driver takes tap and macvtap names from.
 func (d *Driver) Names() *hostnet.Names { return d.names }
 
 // firewall returns the rule manager, choosing the backend from
