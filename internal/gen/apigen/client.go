@@ -11,177 +11,25 @@ package main
 // the .x file for the procedures and their annotations, and the Go source
 // of internal/rpc/remote and internal/driver, whose types name the XDR
 // struct they mirror in their doc comments and correspond field by field.
-// Its helpers carry a "client" prefix so the two modes stay independent.
+// It shares the package loader and type helpers of gopkg.go.
 
 import (
 	"bytes"
 	"fmt"
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 )
-
-// clientPkg is what the client generator knows of one Go package.
-type clientPkg struct {
-	qual   string
-	types  map[string]ast.Expr
-	byXDR  map[string]string
-	consts map[string]string
-	ifaces map[string]*ast.InterfaceType
-}
-
-var clientMirrorsRe = regexp.MustCompile(`is the (?:protocol's (?:struct|union)|wire's) (remote_\w+)`)
-
-func clientLoadPkg(dir, qual string) (*clientPkg, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		return nil, err
-	}
-	p := &clientPkg{qual: qual, types: map[string]ast.Expr{}, byXDR: map[string]string{}, consts: map[string]string{}, ifaces: map[string]*ast.InterfaceType{}}
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, parser.ParseComments)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range file.Decls {
-			gd, ok := d.(*ast.GenDecl)
-			if !ok {
-				continue
-			}
-			switch gd.Tok {
-			case token.CONST:
-				for _, s := range gd.Specs {
-					vs := s.(*ast.ValueSpec)
-					for i, n := range vs.Names {
-						if i < len(vs.Values) {
-							if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.INT {
-								p.consts[n.Name] = lit.Value
-							}
-						}
-					}
-				}
-			case token.TYPE:
-				for _, s := range gd.Specs {
-					ts := s.(*ast.TypeSpec)
-					if ts.Assign.IsValid() {
-						continue
-					}
-					p.types[ts.Name.Name] = ts.Type
-					if it, ok := ts.Type.(*ast.InterfaceType); ok {
-						p.ifaces[ts.Name.Name] = it
-					}
-					doc := ts.Doc
-					if doc == nil && len(gd.Specs) == 1 {
-						doc = gd.Doc
-					}
-					if doc != nil {
-						if m := clientMirrorsRe.FindStringSubmatch(doc.Text()); m != nil {
-							p.byXDR[m[1]] = ts.Name.Name
-						}
-					}
-				}
-			}
-		}
-	}
-	return p, nil
-}
-
-var clientBuiltins = map[string]bool{
-	"bool": true, "byte": true, "int8": true, "uint8": true, "int16": true, "uint16": true,
-	"int32": true, "uint32": true, "int64": true, "uint64": true, "float32": true, "float64": true,
-	"string": true, "int": true, "uint": true, "error": true, "any": true,
-}
-
-// typeStr names t as code outside the package writes it.
-func (p *clientPkg) typeStr(t ast.Expr) string {
-	switch t := t.(type) {
-	case *ast.Ident:
-		if clientBuiltins[t.Name] {
-			return t.Name
-		}
-		return p.qual + "." + t.Name
-	case *ast.StarExpr:
-		return "*" + p.typeStr(t.X)
-	case *ast.ArrayType:
-		if t.Len == nil {
-			return "[]" + p.typeStr(t.Elt)
-		}
-		switch l := t.Len.(type) {
-		case *ast.BasicLit:
-			return "[" + l.Value + "]" + p.typeStr(t.Elt)
-		case *ast.Ident:
-			if v, ok := p.consts[l.Name]; ok {
-				return "[" + v + "]" + p.typeStr(t.Elt)
-			}
-			return "[" + p.qual + "." + l.Name + "]" + p.typeStr(t.Elt)
-		}
-	case *ast.SelectorExpr:
-		return p.typeStr(t.X) + "." + t.Sel.Name
-	}
-	panic(fmt.Sprintf("client: unsupported type expression %T", t))
-}
-
-// underlying follows named non-struct types to their definition.
-func (p *clientPkg) underlying(t ast.Expr) ast.Expr {
-	for {
-		id, ok := t.(*ast.Ident)
-		if !ok || clientBuiltins[id.Name] {
-			return t
-		}
-		def, ok := p.types[id.Name]
-		if !ok {
-			return t
-		}
-		if _, isStruct := def.(*ast.StructType); isStruct {
-			return t
-		}
-		t = def
-	}
-}
-
-func (p *clientPkg) fields(name string) ([]string, []ast.Expr, error) {
-	st, ok := p.types[name].(*ast.StructType)
-	if !ok {
-		return nil, nil, fmt.Errorf("%s.%s is not a struct", p.qual, name)
-	}
-	var names []string
-	var types []ast.Expr
-	for _, f := range st.Fields.List {
-		for _, n := range f.Names {
-			names = append(names, n.Name)
-			types = append(types, f.Type)
-		}
-	}
-	return names, types, nil
-}
 
 // clientConv writes conversion functions between the packages on demand.
 type clientConv struct {
 	funcs map[string]string
 }
 
-func clientMangle(s string) string {
-	r := strings.NewReplacer("[]", "Slice.", "*", "Ptr.", "[", "Arr", "]", ".")
-	var b strings.Builder
-	for _, part := range strings.Split(r.Replace(s), ".") {
-		if part != "" {
-			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
-		}
-	}
-	return b.String()
-}
-
 // expr converts src, of type ft in from, to type tt in to.
-func (c *clientConv) expr(src string, from *clientPkg, ft ast.Expr, to *clientPkg, tt ast.Expr) (string, error) {
+func (c *clientConv) expr(src string, from *goPkg, ft ast.Expr, to *goPkg, tt ast.Expr) (string, error) {
 	fs, ts := from.typeStr(ft), to.typeStr(tt)
 	if fs == ts {
 		return src, nil
@@ -190,12 +38,12 @@ func (c *clientConv) expr(src string, from *clientPkg, ft ast.Expr, to *clientPk
 	if from.typeStr(fu) == to.typeStr(tu) {
 		return ts + "(" + src + ")", nil
 	}
-	if fi, ok := fu.(*ast.Ident); ok && clientBuiltins[fi.Name] {
-		if ti, ok := tu.(*ast.Ident); ok && clientBuiltins[ti.Name] {
+	if fi, ok := fu.(*ast.Ident); ok && builtinTypes[fi.Name] {
+		if ti, ok := tu.(*ast.Ident); ok && builtinTypes[ti.Name] {
 			return ts + "(" + src + ")", nil
 		}
 	}
-	name := "conv" + clientMangle(fs) + "To" + clientMangle(ts)
+	name := "conv" + mangle(fs) + "To" + mangle(ts)
 	if _, done := c.funcs[name]; done {
 		return name + "(" + src + ")", nil
 	}
@@ -306,11 +154,11 @@ func generateClient(in, wireDir, driverDir, outDir string) error {
 	if err != nil {
 		return err
 	}
-	wire, err := clientLoadPkg(wireDir, "remote")
+	wire, err := loadGoPkg(wireDir, "remote")
 	if err != nil {
 		return err
 	}
-	drv, err := clientLoadPkg(driverDir, "driver")
+	drv, err := loadGoPkg(driverDir, "driver")
 	if err != nil {
 		return err
 	}
@@ -464,7 +312,7 @@ func generateClient(in, wireDir, driverDir, outDir string) error {
 // carries a callback ID (the ones modern registrations receive): wrappers
 // of a plain message deliver the plain message, the others themselves, as
 // driver.Event's Payload documents.
-func clientEventDecoding(procs []proc, structs map[string]*xdrStruct, wire, drv *clientPkg, conv *clientConv) (string, error) {
+func clientEventDecoding(procs []proc, structs map[string]*xdrStruct, wire, drv *goPkg, conv *clientConv) (string, error) {
 	var b strings.Builder
 	b.WriteString("// decodeEvent reads the event message of procedure proc: the callback\n// ID it is for and the payload the driver contract delivers. ok is false\n// for procedures that are not callback events.\nfunc decodeEvent(proc int32, data []byte) (callbackID int32, payload any, ok bool, err error) {\n\tswitch proc {\n")
 	for _, p := range procs {
