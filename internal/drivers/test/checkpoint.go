@@ -35,7 +35,7 @@ func noCheckpoint(name string) error {
 }
 
 func (o *domainObj) checkpointNamed(name string) (*moment, error) {
-	if m := o.checkpoints.find(name); m != nil {
+	if m := o.checkpointTree().find(name); m != nil {
 		return m, nil
 	}
 	return nil, noCheckpoint(name)
@@ -93,7 +93,7 @@ func (c *conn) DomainCheckpointCreateXML(ctx context.Context, dom driver.DomainR
 	redefine := flags&chkCreateRedefine != 0
 	var ref driver.DomainCheckpointRef
 	err := c.update(dom, func(o *domainObj) ([]event, error) {
-		if len(o.snapshots.list) > 0 {
+		if o.snapshotCount() > 0 {
 			return nil, errf(virterr.OperationUnsupported, "cannot create checkpoint while snapshot exists")
 		}
 		if !o.active() {
@@ -118,7 +118,7 @@ func (c *conn) DomainCheckpointCreateXML(ctx context.Context, dom driver.DomainR
 		if err := def.Validate(); err != nil {
 			return nil, err
 		}
-		t := o.checkpoints
+		t := o.checkpointTree()
 		updateCurrent := !redefine
 		var m *moment
 		if redefine {
@@ -186,7 +186,7 @@ func (c *conn) DomainListAllCheckpoints(ctx context.Context, dom driver.DomainRe
 	}
 	var ret driver.DomainListAllCheckpointsRet
 	err := c.read(dom, func(o *domainObj) error {
-		ms := chkNames(o.checkpoints, nil, flags)
+		ms := chkNames(o.checkpointTree(), nil, flags)
 		ret.Ret = int32(len(ms))
 		if needResults != 0 {
 			ret.Checkpoints = []driver.DomainCheckpointRef{}
@@ -207,7 +207,7 @@ func (c *conn) DomainCheckpointListAllChildren(ctx context.Context, chk driver.D
 	}
 	var ret driver.DomainCheckpointListAllChildrenRet
 	err := c.readCheckpoint(chk, func(o *domainObj, m *moment) error {
-		ms := chkNames(o.checkpoints, m, flags)
+		ms := chkNames(o.checkpointTree(), m, flags)
 		ret.Ret = int32(len(ms))
 		if needResults != 0 {
 			ret.Checkpoints = []driver.DomainCheckpointRef{}
@@ -293,7 +293,7 @@ func (c *conn) DomainCheckpointDelete(ctx context.Context, chk driver.DomainChec
 		if err != nil {
 			return nil, err
 		}
-		deleteMoment(o.checkpoints, m, flags&chkDeleteChildren != 0, flags&chkDeleteChildrenOnly != 0)
+		deleteMoment(o.checkpointTree(), m, flags&chkDeleteChildren != 0, flags&chkDeleteChildrenOnly != 0)
 		return nil, nil
 	})
 }

@@ -53,12 +53,16 @@ const (
 // domainObj is one domain (virDomainObj): the live definition and, while a
 // persistent domain runs, the definition it will boot next.
 type domainObj struct {
-	def            *domain.Def
-	newDef         *domain.Def
-	state, reason  int32
-	priv           domainPrivate
-	snapshots      *momentTree
-	checkpoints    *momentTree
+	def           *domain.Def
+	newDef        *domain.Def
+	state, reason int32
+	priv          domainPrivate
+	snapshots     *momentTree // nil until used: snapshotTree
+	checkpoints   *momentTree // nil until used: checkpointTree
+	// indexedName and indexedID are the keys st.byName and st.byID hold
+	// this domain under.
+	indexedName    string
+	indexedID      int32
 	persistent     bool
 	autostart      bool
 	hasManagedSave bool
@@ -124,10 +128,7 @@ func checkVirtType(def *domain.Def) error {
 // replaces that domain's (next) definition, a name match under another
 // UUID is refused. live says the definition is for a domain being started.
 func (st *state) add(def *domain.Def, live bool) (obj *domainObj, existed bool, err error) {
-	for _, o := range st.domains {
-		if o.def.UUID != def.UUID {
-			continue
-		}
+	if o := st.byUUID[driver.UUID(def.UUID)]; o != nil {
 		if o.def.Name != def.Name {
 			return nil, false, virterr.NewFrom(virterr.FromTest, virterr.OperationFailed,
 				"domain '%s' is already defined with uuid %s", o.def.Name, o.def.UUID)
@@ -146,27 +147,75 @@ func (st *state) add(def *domain.Def, live bool) (obj *domainObj, existed bool, 
 			def.ID = o.def.ID
 			o.def = def
 		}
+		st.reindex(o)
 		return o, true, nil
 	}
-	for _, o := range st.domains {
-		if o.def.Name == def.Name {
-			return nil, false, virterr.NewFrom(virterr.FromTest, virterr.OperationFailed,
-				"domain '%s' already exists with uuid %s", def.Name, o.def.UUID)
-		}
+	if o := st.byName[def.Name]; o != nil {
+		return nil, false, virterr.NewFrom(virterr.FromTest, virterr.OperationFailed,
+			"domain '%s' already exists with uuid %s", def.Name, o.def.UUID)
 	}
 	def.ID = -1
-	obj = &domainObj{def: def, state: stateShutoff, priv: newPrivate(), snapshots: newMomentTree(), checkpoints: newMomentTree()}
+	obj = &domainObj{def: def, state: stateShutoff, priv: newPrivate(), indexedID: -1}
 	st.domains = append(st.domains, obj)
+	st.byUUID[driver.UUID(def.UUID)] = obj
+	st.reindex(obj)
 	return obj, false, nil
 }
 
 func (st *state) remove(obj *domainObj) {
-	for i, o := range st.domains {
-		if o == obj {
-			st.domains = append(st.domains[:i], st.domains[i+1:]...)
-			return
+	if st.byUUID[driver.UUID(obj.def.UUID)] == obj {
+		delete(st.byUUID, driver.UUID(obj.def.UUID))
+	}
+	if st.byName[obj.indexedName] == obj {
+		delete(st.byName, obj.indexedName)
+	}
+	if st.byID[obj.indexedID] == obj {
+		delete(st.byID, obj.indexedID)
+	}
+	if i := slices.Index(st.domains, obj); i >= 0 {
+		st.domains = slices.Delete(st.domains, i, i+1)
+	}
+}
+
+// reindex files o under its current name and id (virDomainObjList keeps
+// hash tables by UUID and name; the id one saves LOOKUP_BY_ID a scan).
+// Whatever replaces or renames a definition, starts or stops a domain
+// calls it; lookups still check what they find, so a missed call costs a
+// scan, not a wrong answer.
+func (st *state) reindex(o *domainObj) {
+	if name := o.def.Name; name != o.indexedName {
+		if st.byName[o.indexedName] == o {
+			delete(st.byName, o.indexedName)
+		}
+		st.byName[name] = o
+		o.indexedName = name
+	}
+	id := int32(-1)
+	if o.active() {
+		id = int32(o.def.ID)
+	}
+	if id != o.indexedID {
+		if st.byID[o.indexedID] == o {
+			delete(st.byID, o.indexedID)
+		}
+		if id >= 0 {
+			st.byID[id] = o
+		}
+		o.indexedID = id
+	}
+}
+
+// lookupName finds a domain by name.
+func (st *state) lookupName(name string) *domainObj {
+	if o := st.byName[name]; o != nil && o.def.Name == name {
+		return o
+	}
+	for _, o := range st.domains {
+		if o.def.Name == name {
+			return o
 		}
 	}
+	return nil
 }
 
 // startState gives a starting domain its id (testDomainStartState).
@@ -174,6 +223,7 @@ func (st *state) startState(obj *domainObj, reason int32) {
 	obj.state, obj.reason = stateRunning, reason
 	obj.def.ID = int(st.nextID)
 	st.nextID++
+	st.reindex(obj)
 	if obj.persistent && obj.newDef == nil {
 		// virDomainObjSetDefTransient: config changes while running go
 		// to a copy that becomes the definition at shutdown.
@@ -193,6 +243,7 @@ func (st *state) shutdownState(obj *domainObj, reason int32) {
 	}
 	obj.state, obj.reason = stateShutoff, reason
 	obj.def.ID = -1
+	st.reindex(obj)
 }
 
 func (st *state) lifecycle(obj *domainObj, event, detail int32) {
@@ -206,6 +257,9 @@ func (st *state) lifecycle(obj *domainObj, event, detail int32) {
 
 // find looks a domain up by the UUID of a reference (testDomObjFromDomain).
 func (st *state) find(ref driver.DomainRef) (*domainObj, error) {
+	if o := st.byUUID[ref.UUID]; o != nil && driver.UUID(o.def.UUID) == ref.UUID {
+		return o, nil
+	}
 	for _, o := range st.domains {
 		if driver.UUID(o.def.UUID) == ref.UUID {
 			return o, nil
@@ -237,6 +291,9 @@ func unsupportedFlags(flags, known uint32, function string) error {
 func (c *conn) DomainLookupByID(ctx context.Context, id int32) (driver.DomainRef, error) {
 	c.st.mu.Lock()
 	defer c.st.mu.Unlock()
+	if o := c.st.byID[id]; o != nil && o.active() && int32(o.def.ID) == id {
+		return o.ref(), nil
+	}
 	for _, o := range c.st.domains {
 		if o.active() && int32(o.def.ID) == id {
 			return o.ref(), nil
@@ -249,10 +306,8 @@ func (c *conn) DomainLookupByID(ctx context.Context, id int32) (driver.DomainRef
 func (c *conn) DomainLookupByName(ctx context.Context, name string) (driver.DomainRef, error) {
 	c.st.mu.Lock()
 	defer c.st.mu.Unlock()
-	for _, o := range c.st.domains {
-		if o.def.Name == name {
-			return o.ref(), nil
-		}
+	if o := c.st.lookupName(name); o != nil {
+		return o.ref(), nil
 	}
 	return driver.DomainRef{}, noDomain()
 }
@@ -261,10 +316,8 @@ func (c *conn) DomainLookupByName(ctx context.Context, name string) (driver.Doma
 func (c *conn) DomainLookupByUUID(ctx context.Context, u driver.UUID) (driver.DomainRef, error) {
 	c.st.mu.Lock()
 	defer c.st.mu.Unlock()
-	for _, o := range c.st.domains {
-		if driver.UUID(o.def.UUID) == u {
-			return o.ref(), nil
-		}
+	if o, err := c.st.find(driver.DomainRef{UUID: u}); err == nil {
+		return o.ref(), nil
 	}
 	return driver.DomainRef{}, noDomain()
 }
@@ -317,8 +370,8 @@ var listFilters = []struct {
 	{1 << 2, 1 << 3, func(o *domainObj) bool { return o.persistent }},
 	{1 << 8, 1 << 9, func(o *domainObj) bool { return o.hasManagedSave }},
 	{1 << 10, 1 << 11, func(o *domainObj) bool { return o.autostart }},
-	{1 << 12, 1 << 13, func(o *domainObj) bool { return len(o.snapshots.list) > 0 }},
-	{1 << 14, 1 << 15, func(o *domainObj) bool { return len(o.checkpoints.list) > 0 }},
+	{1 << 12, 1 << 13, func(o *domainObj) bool { return o.snapshotCount() > 0 }},
+	{1 << 14, 1 << 15, func(o *domainObj) bool { return o.checkpointCount() > 0 }},
 }
 
 const (
@@ -621,7 +674,7 @@ func (c *conn) undefine(dom driver.DomainRef, flags uint32, function string) err
 	}
 	// Requiring an inactive domain is part of the contract of
 	// VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA; there is nothing to remove.
-	if n := len(o.snapshots.list); !o.active() && n > 0 && flags&(1<<1) == 0 {
+	if n := o.snapshotCount(); !o.active() && n > 0 && flags&(1<<1) == 0 {
 		c.st.mu.Unlock()
 		return virterr.NewFrom(virterr.FromTest, virterr.OperationInvalid, "cannot delete inactive domain with %d snapshots", n)
 	}

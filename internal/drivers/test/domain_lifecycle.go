@@ -334,16 +334,15 @@ func (c *conn) DomainRename(ctx context.Context, dom driver.DomainRef, newName *
 		if o.state != stateShutoff {
 			return nil, errf(virterr.OperationInvalid, "domain has to be shutoff before renaming")
 		}
-		for _, other := range c.st.domains {
-			if other.def.Name == name {
-				return nil, errf(virterr.OperationInvalid, "domain with name '%s' already exists", name)
-			}
+		if c.st.lookupName(name) != nil {
+			return nil, errf(virterr.OperationInvalid, "domain with name '%s' already exists", name)
 		}
 		if strings.Contains(name, "/") {
 			return nil, errf(virterr.XMLError, "name %s cannot contain '/'", name)
 		}
 		old := c.st.lifecycleEvent(o, eventUndefined, detailRenamedUndefined)
 		o.def.Name = name
+		c.st.reindex(o)
 		return []event{old, c.st.lifecycleEvent(o, eventDefined, detailRenamedDefined)}, nil
 	})
 	if err != nil {

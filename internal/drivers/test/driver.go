@@ -38,9 +38,13 @@ type state struct {
 	mu      sync.Mutex
 	node    nodeInfo
 	domains []*domainObj // in definition order
-	nextID  int32
-	events  driver.EventBus
-	refs    int
+	// byUUID, byName and byID index domains (see reindex).
+	byUUID map[driver.UUID]*domainObj
+	byName map[string]*domainObj
+	byID   map[int32]*domainObj
+	nextID int32
+	events driver.EventBus
+	refs   int
 
 	// Networks, interfaces, pools, node devices and NUMA cells (host.go).
 	hostObjs hostObjects
@@ -179,7 +183,7 @@ func parseNode(data []byte, name, dir string) (*state, error) {
 	if root.Name != "node" {
 		return nil, virterr.NewFrom(virterr.FromTest, virterr.XMLError, "Root element is not 'node'")
 	}
-	st := &state{node: defaultNodeInfo, nextID: 1}
+	st := &state{node: defaultNodeInfo, nextID: 1, byUUID: map[driver.UUID]*domainObj{}, byName: map[string]*domainObj{}, byID: map[int32]*domainObj{}}
 	if err := st.node.parse(root); err != nil {
 		return nil, err
 	}

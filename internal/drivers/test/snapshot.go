@@ -129,7 +129,7 @@ func noSnapshot(name string) error {
 }
 
 func (o *domainObj) snapshotNamed(name string) (*moment, error) {
-	if m := o.snapshots.find(name); m != nil {
+	if m := o.snapshotTree().find(name); m != nil {
 		return m, nil
 	}
 	return nil, noSnapshot(name)
@@ -203,10 +203,10 @@ func alignNew(o *domainObj, def *snapshot.Def) error {
 // redefinePrep checks a redefined snapshot against the domain and the
 // snapshot it replaces, and aligns its disks (virDomainSnapshotRedefinePrep).
 func redefinePrep(o *domainObj, def *snapshot.Def) (*moment, error) {
-	if err := o.snapshots.checkCycles(def.Name, def.Parent); err != nil {
+	if err := o.snapshotTree().checkCycles(def.Name, def.Parent); err != nil {
 		return nil, err
 	}
-	other := o.snapshots.find(def.Name)
+	other := o.snapshotTree().find(def.Name)
 	snapErr := func(code virterr.Code, format string, args ...any) error {
 		return virterr.NewFrom(virterr.FromDomainSnapshot, code, format, args...)
 	}
@@ -288,7 +288,7 @@ func (c *conn) DomainSnapshotCreateXML(ctx context.Context, dom driver.DomainRef
 	}
 	var ref driver.DomainSnapshotRef
 	err := c.update(dom, func(o *domainObj) ([]event, error) {
-		if len(o.checkpoints.list) > 0 {
+		if o.checkpointCount() > 0 {
 			return nil, errf(virterr.OperationUnsupported, "cannot create snapshot while checkpoint exists")
 		}
 		if !o.persistent && flags&snapCreateHalt != 0 {
@@ -322,13 +322,13 @@ func (c *conn) DomainSnapshotCreateXML(ctx context.Context, dom driver.DomainRef
 			m.snap = def
 		} else {
 			m = &moment{name: def.Name, snap: def}
-			if err := o.snapshots.assign(m); err != nil {
+			if err := o.snapshotTree().assign(m); err != nil {
 				return nil, err
 			}
 		}
 		var evs []event
 		if !redefine {
-			if cur := o.snapshots.current; cur != nil {
+			if cur := o.snapshotTree().current; cur != nil {
 				def.Parent = cur.name
 			}
 			if flags&snapCreateHalt != 0 && o.active() {
@@ -337,9 +337,9 @@ func (c *conn) DomainSnapshotCreateXML(ctx context.Context, dom driver.DomainRef
 			}
 		}
 		if updateCurrent {
-			o.snapshots.current = m
+			o.snapshotTree().current = m
 		}
-		o.snapshots.linkParent(m)
+		o.snapshotTree().linkParent(m)
 		ref = snapRef(o, m.name)
 		return evs, nil
 	})
@@ -353,7 +353,7 @@ func (c *conn) DomainSnapshotNum(ctx context.Context, dom driver.DomainRef, flag
 	}
 	var n int32
 	err := c.read(dom, func(o *domainObj) error {
-		n = int32(len(snapNames(o.snapshots, nil, flags)))
+		n = int32(len(snapNames(o.snapshotTree(), nil, flags)))
 		return nil
 	})
 	return n, err
@@ -366,7 +366,7 @@ func (c *conn) DomainSnapshotListNames(ctx context.Context, dom driver.DomainRef
 	}
 	var names []string
 	err := c.read(dom, func(o *domainObj) error {
-		names = momentNames(snapNames(o.snapshots, nil, flags), maxnames)
+		names = momentNames(snapNames(o.snapshotTree(), nil, flags), maxnames)
 		return nil
 	})
 	return names, err
@@ -390,7 +390,7 @@ func (c *conn) DomainListAllSnapshots(ctx context.Context, dom driver.DomainRef,
 	}
 	var ret driver.DomainListAllSnapshotsRet
 	err := c.read(dom, func(o *domainObj) error {
-		ms := snapNames(o.snapshots, nil, flags)
+		ms := snapNames(o.snapshotTree(), nil, flags)
 		ret.Ret = int32(len(ms))
 		if needResults != 0 {
 			ret.Snapshots = []driver.DomainSnapshotRef{}
@@ -413,7 +413,7 @@ func (c *conn) DomainSnapshotNumChildren(ctx context.Context, snap driver.Domain
 	}
 	var n int32
 	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
-		n = int32(len(snapNames(o.snapshots, m, flags)))
+		n = int32(len(snapNames(o.snapshotTree(), m, flags)))
 		return nil
 	})
 	return n, err
@@ -427,7 +427,7 @@ func (c *conn) DomainSnapshotListChildrenNames(ctx context.Context, snap driver.
 	}
 	var names []string
 	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
-		names = momentNames(snapNames(o.snapshots, m, flags), maxnames)
+		names = momentNames(snapNames(o.snapshotTree(), m, flags), maxnames)
 		return nil
 	})
 	return names, err
@@ -441,7 +441,7 @@ func (c *conn) DomainSnapshotListAllChildren(ctx context.Context, snap driver.Do
 	}
 	var ret driver.DomainSnapshotListAllChildrenRet
 	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
-		ms := snapNames(o.snapshots, m, flags)
+		ms := snapNames(o.snapshotTree(), m, flags)
 		ret.Ret = int32(len(ms))
 		if needResults != 0 {
 			ret.Snapshots = []driver.DomainSnapshotRef{}
@@ -475,7 +475,7 @@ func (c *conn) DomainHasCurrentSnapshot(ctx context.Context, dom driver.DomainRe
 	if err := unsupportedFlags(flags, 0, "testDomainHasCurrentSnapshot"); err != nil {
 		return -1, err
 	}
-	return c.domainFlag(dom, func(o *domainObj) bool { return o.snapshots.current != nil })
+	return c.domainFlag(dom, func(o *domainObj) bool { return o.snapshotTree().current != nil })
 }
 
 // DomainSnapshotGetParent is the snapshot's parent.
@@ -502,7 +502,7 @@ func (c *conn) DomainSnapshotCurrent(ctx context.Context, dom driver.DomainRef, 
 	}
 	var ref driver.DomainSnapshotRef
 	err := c.read(dom, func(o *domainObj) error {
-		cur := o.snapshots.current
+		cur := o.snapshotTree().current
 		if cur == nil {
 			return errf(virterr.NoDomainSnapshot, "the domain does not have a current snapshot")
 		}
@@ -541,7 +541,7 @@ func (c *conn) DomainSnapshotIsCurrent(ctx context.Context, snap driver.DomainSn
 	}
 	var n int32
 	err := c.readSnapshot(snap, func(o *domainObj, m *moment) error {
-		if o.snapshots.current == m {
+		if o.snapshotTree().current == m {
 			n = 1
 		}
 		return nil
@@ -578,7 +578,7 @@ func (c *conn) DomainSnapshotDelete(ctx context.Context, snap driver.DomainSnaps
 		if err != nil {
 			return nil, err
 		}
-		deleteMoment(o.snapshots, m, flags&snapDeleteChildren != 0, flags&snapDeleteChildrenOnly != 0)
+		deleteMoment(o.snapshotTree(), m, flags&snapDeleteChildren != 0, flags&snapDeleteChildrenOnly != 0)
 		return nil, nil
 	})
 }
@@ -642,7 +642,7 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 		if sdef.Domain == nil {
 			return nil, errf(virterr.SnapshotRevertRisky, "snapshot '%s' lacks domain '%s' rollback info", m.name, o.def.Name)
 		}
-		o.snapshots.current = nil
+		o.snapshotTree().current = nil
 		config, err := copyDef(sdef.Domain)
 		if err != nil {
 			return nil, err
@@ -670,6 +670,7 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 			} else {
 				config.ID = -1
 				o.def = config
+				c.st.reindex(o)
 			}
 			if runOrPause {
 				evs = append(evs, c.st.lifecycleEvent(o, eventStarted, detailStartedSnapshot))
@@ -678,7 +679,7 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 				}
 			}
 		}
-		o.snapshots.current = m
+		o.snapshotTree().current = m
 		return evs, nil
 	})
 }
@@ -703,17 +704,17 @@ func (st *state) loadSnapshots(o *domainObj, n *xmltree.Node, prefix, dir string
 			return err
 		}
 		m := &moment{name: def.Name, snap: def}
-		if err := o.snapshots.assign(m); err != nil {
+		if err := o.snapshotTree().assign(m); err != nil {
 			return err
 		}
 		if def.Current {
-			if o.snapshots.current != nil {
+			if o.snapshotTree().current != nil {
 				return errf(virterr.InternalError, "more than one snapshot claims to be active")
 			}
-			o.snapshots.current = m
+			o.snapshotTree().current = m
 		}
 	}
-	if !o.snapshots.updateRelations() {
+	if !o.snapshotTree().updateRelations() {
 		return errf(virterr.InternalError, "Snapshots have inconsistent relations for domain %s", o.def.Name)
 	}
 	return nil

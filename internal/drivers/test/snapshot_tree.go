@@ -46,7 +46,36 @@ type momentTree struct {
 	current *moment
 }
 
-func newMomentTree() *momentTree { return &momentTree{} }
+// snapshotTree is the domain's snapshot tree, created on first use: most
+// domains never have one, and two empty trees per domain cost ~200 bytes.
+func (o *domainObj) snapshotTree() *momentTree {
+	if o.snapshots == nil {
+		o.snapshots = &momentTree{}
+	}
+	return o.snapshots
+}
+
+// checkpointTree is snapshotTree for checkpoints.
+func (o *domainObj) checkpointTree() *momentTree {
+	if o.checkpoints == nil {
+		o.checkpoints = &momentTree{}
+	}
+	return o.checkpoints
+}
+
+func (o *domainObj) snapshotCount() int {
+	if o.snapshots == nil {
+		return 0
+	}
+	return len(o.snapshots.list)
+}
+
+func (o *domainObj) checkpointCount() int {
+	if o.checkpoints == nil {
+		return 0
+	}
+	return len(o.checkpoints.list)
+}
 
 func (t *momentTree) find(name string) *moment {
 	for _, m := range t.list {
