@@ -23,105 +23,6 @@ import (
 	"strings"
 )
 
-// clientConv writes conversion functions between the packages on demand.
-type clientConv struct {
-	funcs map[string]string
-}
-
-// expr converts src, of type ft in from, to type tt in to.
-func (c *clientConv) expr(src string, from *goPkg, ft ast.Expr, to *goPkg, tt ast.Expr) (string, error) {
-	fs, ts := from.typeStr(ft), to.typeStr(tt)
-	if fs == ts {
-		return src, nil
-	}
-	fu, tu := from.underlying(ft), to.underlying(tt)
-	if from.typeStr(fu) == to.typeStr(tu) {
-		return ts + "(" + src + ")", nil
-	}
-	if fi, ok := fu.(*ast.Ident); ok && builtinTypes[fi.Name] {
-		if ti, ok := tu.(*ast.Ident); ok && builtinTypes[ti.Name] {
-			return ts + "(" + src + ")", nil
-		}
-	}
-	name := "conv" + mangle(fs) + "To" + mangle(ts)
-	if _, done := c.funcs[name]; done {
-		return name + "(" + src + ")", nil
-	}
-	c.funcs[name] = "" // reserved against recursion
-	var b strings.Builder
-	fmt.Fprintf(&b, "func %s(v %s) %s {\n", name, fs, ts)
-	switch f := fu.(type) {
-	case *ast.Ident:
-		t, ok := tu.(*ast.Ident)
-		if !ok {
-			return "", fmt.Errorf("cannot convert %s to %s", fs, ts)
-		}
-		fn, fts, err := from.fields(f.Name)
-		if err != nil {
-			return "", err
-		}
-		tn, tts, err := to.fields(t.Name)
-		if err != nil {
-			return "", err
-		}
-		if len(fn) != len(tn) {
-			return "", fmt.Errorf("%s has %d fields, %s %d", fs, len(fn), ts, len(tn))
-		}
-		fmt.Fprintf(&b, "\treturn %s{\n", ts)
-		for i := range fn {
-			e, err := c.expr("v."+fn[i], from, fts[i], to, tts[i])
-			if err != nil {
-				return "", err
-			}
-			fmt.Fprintf(&b, "\t\t%s: %s,\n", tn[i], e)
-		}
-		b.WriteString("\t}\n")
-	case *ast.StarExpr:
-		t, ok := tu.(*ast.StarExpr)
-		if !ok {
-			return "", fmt.Errorf("cannot convert %s to %s", fs, ts)
-		}
-		e, err := c.expr("*v", from, f.X, to, t.X)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, "\tif v == nil {\n\t\treturn nil\n\t}\n\tout := %s\n\treturn &out\n", e)
-	case *ast.ArrayType:
-		t, ok := tu.(*ast.ArrayType)
-		if !ok {
-			return "", fmt.Errorf("cannot convert %s to %s", fs, ts)
-		}
-		if f.Len == nil {
-			fmt.Fprintf(&b, "\tif v == nil {\n\t\treturn nil\n\t}\n\tout := make(%s, len(v))\n", ts)
-		} else {
-			fmt.Fprintf(&b, "\tvar out %s\n", ts)
-		}
-		e, err := c.expr("v[i]", from, f.Elt, to, t.Elt)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, "\tfor i := range v {\n\t\tout[i] = %s\n\t}\n\treturn out\n", e)
-	default:
-		return "", fmt.Errorf("cannot convert %s to %s", fs, ts)
-	}
-	b.WriteString("}\n\n")
-	c.funcs[name] = b.String()
-	return name + "(" + src + ")", nil
-}
-
-func (c *clientConv) source() string {
-	names := make([]string, 0, len(c.funcs))
-	for n := range c.funcs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		b.WriteString(c.funcs[n])
-	}
-	return b.String()
-}
-
 // clientStreamMode is how the client pumps a procedure's stream: consoles
 // and channels carry data both ways although libvirt annotates them as
 // read streams.
@@ -168,7 +69,7 @@ func generateClient(in, wireDir, driverDir, outDir string) error {
 		}
 	}
 	g := &gen{structs: structs, cFuncs: cFuncs, used: map[string]bool{}}
-	conv := &clientConv{funcs: map[string]string{}}
+	conv := newConverter(false)
 
 	var methods bytes.Buffer
 	families := map[string]bool{}
@@ -312,7 +213,7 @@ func generateClient(in, wireDir, driverDir, outDir string) error {
 // carries a callback ID (the ones modern registrations receive): wrappers
 // of a plain message deliver the plain message, the others themselves, as
 // driver.Event's Payload documents.
-func clientEventDecoding(procs []proc, structs map[string]*xdrStruct, wire, drv *goPkg, conv *clientConv) (string, error) {
+func clientEventDecoding(procs []proc, structs map[string]*xdrStruct, wire, drv *goPkg, conv *converter) (string, error) {
 	var b strings.Builder
 	b.WriteString("// decodeEvent reads the event message of procedure proc: the callback\n// ID it is for and the payload the driver contract delivers. ok is false\n// for procedures that are not callback events.\nfunc decodeEvent(proc int32, data []byte) (callbackID int32, payload any, ok bool, err error) {\n\tswitch proc {\n")
 	for _, p := range procs {

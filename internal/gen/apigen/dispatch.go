@@ -23,87 +23,6 @@ import (
 	"strings"
 )
 
-// converter writes conversion helpers between two packages on demand.
-type converter struct {
-	funcs map[string]string // helper name → source
-}
-
-// expr converts src, of type ft in from, to type tt in to.
-func (c *converter) expr(src string, from *goPkg, ft ast.Expr, to *goPkg, tt ast.Expr) string {
-	fs, ts := from.typeStr(ft), to.typeStr(tt)
-	if fs == ts {
-		return src
-	}
-	fu, tu := from.underlying(ft), to.underlying(tt)
-	fus, tus := from.typeStr(fu), to.typeStr(tu)
-	if fus == tus {
-		return "(" + ts + ")(" + src + ")"
-	}
-	if fi, ok := fu.(*ast.Ident); ok && builtinTypes[fi.Name] {
-		if ti, ok := tu.(*ast.Ident); ok && builtinTypes[ti.Name] {
-			return ts + "(" + src + ")"
-		}
-	}
-	name := "conv" + mangle(fs) + "To" + mangle(ts)
-	if _, done := c.funcs[name]; !done {
-		c.funcs[name] = "" // reserve against recursion
-		var b strings.Builder
-		fmt.Fprintf(&b, "func %s(v %s) %s {\n", name, fs, ts)
-		switch f := fu.(type) {
-		case *ast.Ident: // a struct
-			t, ok := tu.(*ast.Ident)
-			if !ok {
-				panic(fmt.Sprintf("cannot convert %s to %s", fs, ts))
-			}
-			fn, fts, err := from.fields(f.Name)
-			if err != nil {
-				panic(err)
-			}
-			tn, tts, err := to.fields(t.Name)
-			if err != nil {
-				panic(err)
-			}
-			if len(fn) != len(tn) {
-				panic(fmt.Sprintf("%s has %d fields, %s %d", fs, len(fn), ts, len(tn)))
-			}
-			fmt.Fprintf(&b, "\treturn %s{\n", ts)
-			for i := range fn {
-				fmt.Fprintf(&b, "\t\t%s: %s,\n", tn[i], c.expr("v."+fn[i], from, fts[i], to, tts[i]))
-			}
-			b.WriteString("\t}\n")
-		case *ast.StarExpr:
-			t := tu.(*ast.StarExpr)
-			fmt.Fprintf(&b, "\tif v == nil {\n\t\treturn nil\n\t}\n\tout := %s\n\treturn &out\n", c.expr("*v", from, f.X, to, t.X))
-		case *ast.ArrayType:
-			t := tu.(*ast.ArrayType)
-			if f.Len == nil {
-				fmt.Fprintf(&b, "\tif v == nil {\n\t\treturn nil\n\t}\n\tout := make(%s, len(v))\n", ts)
-			} else {
-				fmt.Fprintf(&b, "\tvar out %s\n", ts)
-			}
-			fmt.Fprintf(&b, "\tfor i := range v {\n\t\tout[i] = %s\n\t}\n\treturn out\n", c.expr("v[i]", from, f.Elt, to, t.Elt))
-		default:
-			panic(fmt.Sprintf("cannot convert %s to %s", fs, ts))
-		}
-		b.WriteString("}\n\n")
-		c.funcs[name] = b.String()
-	}
-	return name + "(" + src + ")"
-}
-
-func (c *converter) source() string {
-	names := make([]string, 0, len(c.funcs))
-	for n := range c.funcs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		b.WriteString(c.funcs[n])
-	}
-	return b.String()
-}
-
 // errDomainOf is the error domain libvirt's public API reports a read-only
 // denial from: the VIR_FROM_THIS of the file the function lives in.
 var errDomainOfHeader = map[string]string{
@@ -206,7 +125,7 @@ func generateDispatch(in, wireDir, driverDir, outDir string) error {
 		}
 	}
 	g := &gen{structs: structs, cFuncs: cFuncs, used: map[string]bool{}}
-	conv := &converter{funcs: map[string]string{}}
+	conv := newConverter(true)
 
 	var calls, table bytes.Buffer
 	table.WriteString("// remoteCalls serves the REMOTE procedures a driver family answers, by number.\nvar remoteCalls = [...]callFunc{\n")
@@ -322,7 +241,11 @@ func generateDispatch(in, wireDir, driverDir, outDir string) error {
 			if ai >= len(argNames) {
 				return fmt.Errorf("%s: more driver parameters than wire arguments", p.cName)
 			}
-			callArgs = append(callArgs, conv.expr("args."+argNames[ai], wire, argTypes[ai], drv, pt))
+			e, err := conv.expr("args."+argNames[ai], wire, argTypes[ai], drv, pt)
+			if err != nil {
+				return fmt.Errorf("%s: %v", p.cName, err)
+			}
+			callArgs = append(callArgs, e)
 			ai++
 		}
 		if ai != len(argNames) {
@@ -345,9 +268,17 @@ func generateDispatch(in, wireDir, driverDir, outDir string) error {
 			return err
 		}
 		if len(retNames) == 1 {
-			fmt.Fprintf(&calls, "\treturn &remote.%s{%s: %s}, nil\n}\n\n", rn, retNames[0], conv.expr("r", drv, results[0].Type, wire, retTypes[0]))
+			e, err := conv.expr("r", drv, results[0].Type, wire, retTypes[0])
+			if err != nil {
+				return fmt.Errorf("%s: %v", p.cName, err)
+			}
+			fmt.Fprintf(&calls, "\treturn &remote.%s{%s: %s}, nil\n}\n\n", rn, retNames[0], e)
 		} else {
-			fmt.Fprintf(&calls, "\tret := %s\n\treturn &ret, nil\n}\n\n", conv.expr("r", drv, results[0].Type, wire, &ast.Ident{Name: rn}))
+			e, err := conv.expr("r", drv, results[0].Type, wire, &ast.Ident{Name: rn})
+			if err != nil {
+				return fmt.Errorf("%s: %v", p.cName, err)
+			}
+			fmt.Fprintf(&calls, "\tret := %s\n\treturn &ret, nil\n}\n\n", e)
 		}
 	}
 	table.WriteString("}\n\n")
@@ -363,8 +294,12 @@ func generateDispatch(in, wireDir, driverDir, outDir string) error {
 	sort.Strings(refs)
 	for _, x := range refs {
 		wt, dt := &ast.Ident{Name: wire.byXDR[x]}, &ast.Ident{Name: drv.byXDR[x]}
-		conv.expr("v", wire, wt, drv, dt)
-		conv.expr("v", drv, dt, wire, wt)
+		if _, err := conv.expr("v", wire, wt, drv, dt); err != nil {
+			return err
+		}
+		if _, err := conv.expr("v", drv, dt, wire, wt); err != nil {
+			return err
+		}
 	}
 
 	events, err := generateEventEncoding(procs, structs, wire, drv, conv)
@@ -436,7 +371,11 @@ func generateEventEncoding(procs []proc, structs map[string]*xdrStruct, wire, dr
 		if dn == "" || wn == "" {
 			return "", fmt.Errorf("event message %s: driver %q wire %q", x, dn, wn)
 		}
-		fmt.Fprintf(&b, "\tcase *driver.%s:\n\t\tm := %s\n", dn, conv.expr("*v", drv, &ast.Ident{Name: dn}, wire, &ast.Ident{Name: wn}))
+		e, err := conv.expr("*v", drv, &ast.Ident{Name: dn}, wire, &ast.Ident{Name: wn})
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "\tcase *driver.%s:\n\t\tm := %s\n", dn, e)
 		fmt.Fprintf(&b, "\t\tif legacy {\n\t\t\treturn %d, &m, true\n\t\t}\n", plain[x].num)
 		if w, ok := wrapper[x]; ok {
 			fmt.Fprintf(&b, "\t\treturn %d, &remote.%s{CallbackID: callbackID, Msg: m}, true\n", w.num, wire.byXDR[w.msgX])
@@ -450,16 +389,24 @@ func generateEventEncoding(procs []proc, structs map[string]*xdrStruct, wire, dr
 			return "", fmt.Errorf("event message %s: driver %q wire %q", w.msgX, dn, wn)
 		}
 		inner := structs[w.msgX].fields[1].typ
+		e, err := conv.expr("*v", drv, &ast.Ident{Name: dn}, wire, &ast.Ident{Name: wn})
+		if err != nil {
+			return "", err
+		}
 		fmt.Fprintf(&b, "\tcase *driver.%s:\n\t\tm := %s\n\t\tif legacy {\n\t\t\treturn %d, &m.Msg, true\n\t\t}\n\t\tm.CallbackID = callbackID\n\t\treturn %d, &m, true\n",
-			dn, conv.expr("*v", drv, &ast.Ident{Name: dn}, wire, &ast.Ident{Name: wn}), plain[inner].num, w.num)
+			dn, e, plain[inner].num, w.num)
 	}
 	for _, o := range own {
 		dn, wn := drv.byXDR[o.msgX], wire.byXDR[o.msgX]
 		if dn == "" || wn == "" {
 			return "", fmt.Errorf("event message %s: driver %q wire %q", o.msgX, dn, wn)
 		}
+		e, err := conv.expr("*v", drv, &ast.Ident{Name: dn}, wire, &ast.Ident{Name: wn})
+		if err != nil {
+			return "", err
+		}
 		fmt.Fprintf(&b, "\tcase *driver.%s:\n\t\tif legacy {\n\t\t\treturn 0, nil, false\n\t\t}\n\t\tm := %s\n\t\tm.CallbackID = callbackID\n\t\treturn %d, &m, true\n",
-			dn, conv.expr("*v", drv, &ast.Ident{Name: dn}, wire, &ast.Ident{Name: wn}), o.num)
+			dn, e, o.num)
 	}
 	b.WriteString("\t}\n\treturn 0, nil, false\n}\n")
 	return b.String(), nil
