@@ -11,7 +11,8 @@ package main
 // the .x file for the procedures and their annotations, and the Go source
 // of internal/rpc/remote and internal/driver, whose types name the XDR
 // struct they mirror in their doc comments and correspond field by field.
-// It shares the package loader and type helpers of gopkg.go.
+// It shares the package loader (gopkg.go) and the type converter
+// (convert.go) with the dispatch mode.
 
 import (
 	"bytes"
