@@ -21,6 +21,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -37,6 +38,8 @@ type options struct {
 	// lazyDrivers leaves the stateful drivers to start on their first
 	// connection instead of with the daemon.
 	lazyDrivers bool
+	// cpuProfile is where a CPU profile of the whole run is written.
+	cpuProfile string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -61,6 +64,7 @@ func parseFlags(args []string) (options, error) {
 	for _, n := range []string{"timeout", "t"} {
 		fs.IntVar(&o.timeout, n, 0, "exit after `SECS` seconds without clients")
 	}
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the daemon's run to `FILE` (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -79,10 +83,37 @@ func main() {
 		fmt.Fprintln(os.Stderr, "govirtd:", err)
 		os.Exit(2)
 	}
-	if err := run(context.Background(), opts, nil); err != nil {
+	stopProfile, err := startCPUProfile(opts.cpuProfile)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "govirtd:", err)
 		os.Exit(1)
 	}
+	err = run(context.Background(), opts, nil)
+	stopProfile()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "govirtd:", err)
+		os.Exit(1)
+	}
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called (at shutdown, SIGTERM or SIGINT included).
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // logging holds the daemon's logger; SIGHUP may change its level.
