@@ -173,7 +173,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	var cmd *command.Command
 	if err := r.step("command-line", func() error {
 		var e error
-		cmd, e = d.buildCommand(def, qc, p, nics)
+		cmd, e = d.buildCommand(def, qc, p, nics, opts.incoming != "")
 		return e
 	}, nil); err != nil {
 		return err
@@ -382,8 +382,10 @@ func logHeader(qc *caps.Caps) string {
 func logTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000-0700") }
 
 // buildCommand is the command line for a real start: real paths and the
-// monitor's listening socket as fd 3.
-func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, nics *nicSet) (*command.Command, error) {
+// monitor's listening socket as fd 3. incoming is a restore (of a saved
+// or managed-save image), which keeps the firmware the guest was started
+// with instead of choosing one again.
+func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, nics *nicSet, incoming bool) (*command.Command, error) {
 	short := command.DomainShortName(def.ID, def.Name)
 	next := 4
 	ctx := &command.Context{
@@ -402,11 +404,11 @@ func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, ni
 		HostArch:         "x86_64",
 		ShortName:        short,
 		NextFD:           func() int { n := next; next++; return n },
+		Incoming:         incoming,
 	}
 	if nics != nil {
 		nics.nextFD = ctx.NextFD
-		command.SetHostFDs(ctx, nics)
-		defer command.SetHostFDs(ctx, nil)
+		ctx.HostFDs = nics
 	}
 	// qemu.conf's display defaults, and an automatic VNC port that is
 	// really free (the builder numbers automatic ports from RemotePortMin).
@@ -414,8 +416,7 @@ func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, ni
 	if needsAutoVNCPort(def) {
 		gcfg.RemotePortMin = freeVNCPort(gcfg.VNCListen)
 	}
-	command.SetGraphicsConfig(ctx, gcfg)
-	defer command.SetGraphicsConfig(ctx, nil)
+	ctx.Graphics = gcfg
 	cmd, err := command.Build(def, qc, ctx)
 	if err != nil {
 		releaseVNCPorts(def)

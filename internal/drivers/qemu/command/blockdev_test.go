@@ -29,8 +29,7 @@ func buildStorage(t testing.TB, data []byte, cfg *TLSConfig) (*Builder, error) {
 	qc.Set(caps.DeviceVhostUserBlk, caps.DeviceUSBStorage, caps.AioIOUring)
 	b := NewBuilder(def, qc, nil)
 	if cfg != nil {
-		SetTLSConfig(b.Ctx, *cfg)
-		t.Cleanup(func() { ClearTLSConfig(b.Ctx) })
+		b.Ctx.TLS = cfg
 	}
 	if err := validateDisks(b); err != nil {
 		return nil, err
@@ -141,8 +140,7 @@ func TestChardevTLS(t *testing.T) {
 	b := NewBuilder(def, deviceTestCaps(), nil)
 	cfg := TestTLSConfig()
 	cfg.ChardevSecretUUID = "6fd3f62d-9fe7-4a4e-a869-7acd6376d8ea"
-	SetTLSConfig(b.Ctx, cfg)
-	defer ClearTLSConfig(b.Ctx)
+	b.Ctx.TLS = &cfg
 	if err := prepareDevices(b); err != nil {
 		t.Fatal(err)
 	}

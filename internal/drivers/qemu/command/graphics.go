@@ -62,9 +62,6 @@ func TestGraphicsConfig() *GraphicsConfig {
 	}
 }
 
-// SetGraphicsConfig sets ctx.Graphics.
-func SetGraphicsConfig(ctx *Context, cfg *GraphicsConfig) { ctx.Graphics = cfg }
-
 // graphicsConfig is the display configuration of the build, with the
 // qemu.conf SASL and VNC TLS settings the context carries.
 func (b *Builder) graphicsConfig() *GraphicsConfig {

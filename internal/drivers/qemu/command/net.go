@@ -25,9 +25,6 @@ type HostFDs interface {
 	VhostSCSIFD(hostdev *domain.Device) int
 }
 
-// SetHostFDs sets ctx.HostFDs.
-func SetHostFDs(ctx *Context, fds HostFDs) { ctx.HostFDs = fds }
-
 // testHostFDs mirrors the descriptors qemuxml2argvmock.c fakes.
 type testHostFDs struct{}
 

@@ -38,9 +38,6 @@ func byteRange(n int) []byte {
 	return out
 }
 
-// SetSecretSource sets ctx.Secrets.
-func SetSecretSource(ctx *Context, src SecretSource) { ctx.Secrets = src }
-
 func (b *Builder) secretSource() SecretSource {
 	if s := b.Ctx.Secrets; s != nil {
 		return s
@@ -127,12 +124,6 @@ func TestTLSConfig() TLSConfig {
 		NBDCertDir:     "/etc/pki/libvirt-nbd/dummy,path",
 	}
 }
-
-// SetTLSConfig sets ctx.TLS to a copy of cfg.
-func SetTLSConfig(ctx *Context, cfg TLSConfig) { ctx.TLS = &cfg }
-
-// ClearTLSConfig clears ctx.TLS.
-func ClearTLSConfig(ctx *Context) { ctx.TLS = nil }
 
 // TLSConfigOf returns the TLS settings builds for ctx use: ctx.TLS, or
 // the test harness's (TestTLSConfig) when unset.

@@ -22,9 +22,6 @@ type testTPMPaths struct{}
 func (testTPMPaths) EmulatorSocket(*domain.Device) string     { return "/dev/test" }
 func (testTPMPaths) PassthroughFDs(*domain.Device) (int, int) { return 1730, 1731 }
 
-// SetTPMPaths sets ctx.TPMPaths.
-func SetTPMPaths(ctx *Context, p TPMPaths) { ctx.TPMPaths = p }
-
 func (b *Builder) tpmPaths() TPMPaths {
 	if p := b.Ctx.TPMPaths; p != nil {
 		return p
