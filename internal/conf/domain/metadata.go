@@ -112,55 +112,8 @@ func (m *Metadata) sanitize() {
 	}
 }
 
-// format writes the tree as xmlNodeDump(format=1) at the buffer's level.
+// format writes the tree as libvirt does (virXMLFormatMetadata):
+// through libxml2's xmlNodeDump at the buffer's level.
 func (m *Metadata) format(b *xmlbuf.Buffer) {
-	var sb strings.Builder
-	dumpNode(&sb, m.Node, b.Indent()/2)
-	b.Add(sb.String() + "\n")
-}
-
-// dumpNode serialises like libxml2's xmlNodeDumpOutput with formatting:
-// children of an element that holds only elements go on their own lines,
-// indented two spaces per level; any text inside disables that.
-func dumpNode(sb *strings.Builder, n *xmltree.Node, level int) {
-	sb.WriteByte('<')
-	sb.WriteString(n.Name)
-	// libxml2 writes namespace declarations before attributes.
-	for _, nsFirst := range []bool{true, false} {
-		for _, a := range n.Attrs {
-			isNS := a.Name == "xmlns" || strings.HasPrefix(a.Name, "xmlns:")
-			if isNS == nsFirst {
-				sb.WriteString(" " + a.Name + "=\"" + xmltree.EscapeAttr(a.Value) + "\"")
-			}
-		}
-	}
-	hasText := false
-	for _, s := range n.Segments {
-		if strings.TrimSpace(s) != "" {
-			hasText = true
-		}
-	}
-	if len(n.Children) == 0 {
-		if n.Text == "" {
-			sb.WriteString("/>")
-			return
-		}
-		sb.WriteString(">" + xmltree.EscapeText(n.Text) + "</" + n.Name + ">")
-		return
-	}
-	sb.WriteByte('>')
-	if hasText {
-		for i, c := range n.Children {
-			sb.WriteString(xmltree.EscapeText(n.Segments[i]))
-			dumpNode(sb, c, level+1)
-		}
-		sb.WriteString(xmltree.EscapeText(n.Segments[len(n.Segments)-1]))
-	} else {
-		for _, c := range n.Children {
-			sb.WriteString("\n" + strings.Repeat("  ", level+1))
-			dumpNode(sb, c, level+1)
-		}
-		sb.WriteString("\n" + strings.Repeat("  ", level))
-	}
-	sb.WriteString("</" + n.Name + ">")
+	b.FormatLibxmlNode(m.Node)
 }
