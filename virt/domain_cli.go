@@ -29,6 +29,18 @@ func (d *Domain) AttachDeviceFlags(ctx context.Context, xml string, flags Domain
 	return d.h().DomainAttachDeviceFlags(ctx, d.ref, xml, uint32(flags))
 }
 
+// SetMemoryFlags sets the guest's current memory, in KiB, always through
+// virDomainSetMemoryFlags: flags 0 (VIR_DOMAIN_AFFECT_CURRENT) is a real
+// choice here, where SetMemory takes 0 to mean virDomainSetMemory.
+//
+// libvirt: virDomainSetMemoryFlags
+func (d *Domain) SetMemoryFlags(ctx context.Context, kib uint64, flags DomainMemoryModFlags) error {
+	if err := d.conn.denyReadOnly("virDomainSetMemoryFlags"); err != nil {
+		return err
+	}
+	return d.h().DomainSetMemoryFlags(ctx, d.ref, kib, uint32(flags))
+}
+
 // DetachDevice removes a device from a running domain.
 //
 // libvirt: virDomainDetachDevice

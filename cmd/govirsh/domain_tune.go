@@ -30,13 +30,14 @@ func cmdSetmem(c *ctl, cmd *parsedCmd) bool {
 		return false
 	}
 	kib := (bytes + 1023) / 1024
-	var err error
+	// With none of --current/--live/--config virsh 9.0 still calls
+	// virDomainSetMemoryFlags, with VIR_DOMAIN_MEM_LIVE (a read-only
+	// connection names that function; an inactive domain "is not running").
+	memFlags := virt.DomainMemoryModFlags(flags)
 	if plain {
-		err = dom.SetMemory(c.ctx, kib, virt.DomainMemoryModFlags(math.MaxUint32))
-	} else {
-		err = dom.SetMemory(c.ctx, kib, virt.DomainMemoryModFlags(flags))
+		memFlags = virt.DomainMemLive
 	}
-	if err != nil {
+	if err := dom.SetMemoryFlags(c.ctx, kib, memFlags); err != nil {
 		return c.fail(err)
 	}
 	return true

@@ -542,10 +542,11 @@ func cmdNetUpdate(c *ctl, cmd *parsedCmd) bool {
 	case live:
 		affected = "live state"
 	default:
+		// virsh names what --current resolved to, in the same words.
 		if a, _ := net.IsActive(c.ctx); a {
-			affected = "current (live) state"
+			affected = "live state"
 		} else {
-			affected = "current (persistent) config"
+			affected = "persistent config"
 		}
 	}
 	c.printExtra("Updated network %s %s", net.Name(), affected)

@@ -249,8 +249,10 @@ func cmdNodeDevInfo(c *ctl, cmd *parsedCmd) bool {
 	}
 	c.print("%-15s %s\n", "Name:", dev.Name())
 	c.print("%-15s %s\n", "Parent:", parent)
-	c.print("%-15s %s\n", "Active:", yesNoErr(active, errActive, "unknown"))
-	c.print("%-15s %s\n", "Persistent:", yesNoErr(persistent, errPersistent, "unknown"))
+	// virsh tests virNodeDeviceIsActive/IsPersistent as booleans, so a
+	// failed call (-1) reads as "yes".
+	c.print("%-15s %s\n", "Active:", ynStr(active || errActive != nil))
+	c.print("%-15s %s\n", "Persistent:", ynStr(persistent || errPersistent != nil))
 	c.print("%-15s %s\n", "Autostart:", yesNoErr(autostart, errAutostart, "no autostart"))
 	return true
 }
