@@ -138,7 +138,7 @@ func cmdCheckpointEdit(c *ctl, cmd *parsedCmd) bool {
 	}
 	var edited *virt.DomainCheckpoint
 	notChanged := false
-	ok = c.domEditLoop(domEditSpec{
+	ok = c.editLoop(editSpec{
 		get: func() (string, error) { return chk.XMLDesc(c.ctx, virt.DomainCheckpointXMLSecure) },
 		notChanged: func() {
 			notChanged = true

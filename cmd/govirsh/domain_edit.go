@@ -112,19 +112,20 @@ func (c *ctl) editText(text, _ string) (edited string, changed, ok bool) {
 	return string(data), string(data) != text, true
 }
 
-// domEditSpec is what one *-edit command plugs into the loop (EDIT_GET_XML,
+// editSpec is what one *-edit command plugs into the loop (EDIT_GET_XML,
 // EDIT_NOT_CHANGED, EDIT_DEFINE).
-type domEditSpec struct {
+type editSpec struct {
 	get        func() (string, error)
 	notChanged func()
 	define     func(doc string) error
 	edited     func()
 }
 
-// domEditLoop is virsh-edit.c without a terminal to ask on: a failed define
-// or a concurrent change is reported and the command still says it
-// edited, as virsh does when it cannot ask to re-edit.
-func (c *ctl) domEditLoop(s domEditSpec) bool {
+// editLoop is virsh-edit.c, for every *-edit command, without a terminal
+// to ask on: a failed define or a concurrent change is reported ("error:
+// Failed.") and the command still says it edited, naming the object it
+// failed to define "(null)", as virsh does when it cannot ask to re-edit.
+func (c *ctl) editLoop(s editSpec) bool {
 	doc, err := s.get()
 	if err != nil {
 		return c.fail(err)

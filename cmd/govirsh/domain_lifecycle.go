@@ -368,7 +368,7 @@ func cmdManagedsaveEdit(c *ctl, cmd *parsedCmd) bool {
 		return false
 	}
 	flags := saveFlags(cmd)
-	return c.domEditLoop(domEditSpec{
+	return c.editLoop(editSpec{
 		get: func() (string, error) { return dom.ManagedSaveXMLDesc(c.ctx, virt.DomainSaveImageXMLSecure) },
 		notChanged: func() {
 			c.printExtra("Managed save image of domain '%s' XML configuration not changed.\n", name)
@@ -411,7 +411,7 @@ func cmdSaveImageEdit(c *ctl, cmd *parsedCmd) bool {
 	}
 	file, _ := cmd.str("file")
 	flags := saveFlags(cmd)
-	return c.domEditLoop(domEditSpec{
+	return c.editLoop(editSpec{
 		get: func() (string, error) {
 			return c.conn.SaveImageXMLDesc(c.ctx, file, virt.DomainSaveImageXMLSecure)
 		},
@@ -610,7 +610,7 @@ func cmdEdit(c *ctl, cmd *parsedCmd) bool {
 		defineFlags = 0
 	}
 	var edited *virt.Domain
-	return c.domEditLoop(domEditSpec{
+	return c.editLoop(editSpec{
 		get: func() (string, error) {
 			return dom.XMLDesc(c.ctx, virt.DomainXMLSecure|virt.DomainXMLInactive)
 		},

@@ -76,17 +76,18 @@ func cmdIfaceEdit(c *ctl, cmd *parsedCmd) bool {
 	if iface == nil {
 		return false
 	}
-	return c.editXML(editSpec{
+	edited := nullName("", false)
+	return c.editLoop(editSpec{
 		get: func() (string, error) { return iface.XMLDesc(c.ctx, virt.InterfaceXMLInactive) },
 		define: func(xml string) error {
 			n, err := c.conn.InterfaceDefineXML(c.ctx, xml, 0)
 			if err == nil {
-				iface = n
+				edited = n.Name()
 			}
 			return err
 		},
 		notChanged: func() { c.printExtra("Interface %s XML configuration not changed.\n", iface.Name()) },
-		edited:     func() { c.printExtra("Interface %s XML configuration edited.\n", iface.Name()) },
+		edited:     func() { c.printExtra("Interface %s XML configuration edited.\n", edited) },
 	})
 }
 

@@ -101,17 +101,18 @@ func cmdNWFilterEdit(c *ctl, cmd *parsedCmd) bool {
 	if f == nil {
 		return false
 	}
-	return c.editXML(editSpec{
+	edited := nullName("", false)
+	return c.editLoop(editSpec{
 		get: func() (string, error) { return f.XMLDesc(c.ctx) },
 		define: func(xml string) error {
 			n, err := c.conn.NWFilterDefineXML(c.ctx, xml)
 			if err == nil {
-				f = n
+				edited = n.Name()
 			}
 			return err
 		},
 		notChanged: func() { c.printExtra("Network filter %s XML configuration not changed.\n", f.Name()) },
-		edited:     func() { c.printExtra("Network filter %s XML configuration edited.\n", f.Name()) },
+		edited:     func() { c.printExtra("Network filter %s XML configuration edited.\n", edited) },
 	})
 }
 

@@ -356,18 +356,18 @@ func cmdPoolEdit(c *ctl, cmd *parsedCmd) bool {
 		}
 		flags = 0
 	}
-	edited := pool
-	return c.editXML(editSpec{
+	edited := nullName("", false)
+	return c.editLoop(editSpec{
 		get: func() (string, error) { return pool.XMLDesc(c.ctx, flags) },
 		define: func(xml string) error {
 			p, err := c.conn.StoragePoolDefineXML(c.ctx, xml, 0)
 			if err == nil {
-				edited = p
+				edited = p.Name()
 			}
 			return err
 		},
 		notChanged: func() { c.printExtra("Pool %s XML configuration not changed.\n", pool.Name()) },
-		edited:     func() { c.printExtra("Pool %s XML configuration edited.\n", edited.Name()) },
+		edited:     func() { c.printExtra("Pool %s XML configuration edited.\n", edited) },
 	})
 }
 

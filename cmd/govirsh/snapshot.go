@@ -285,7 +285,7 @@ func cmdSnapshotEdit(c *ctl, cmd *parsedCmd) bool {
 	}
 	var edited *virt.DomainSnapshot
 	notChanged := false
-	ok = c.domEditLoop(domEditSpec{
+	ok = c.editLoop(editSpec{
 		get: func() (string, error) { return snap.XMLDesc(c.ctx, virt.DomainSnapshotXMLSecure) },
 		notChanged: func() {
 			notChanged = true

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"sync"
@@ -13,78 +12,6 @@ import (
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// editSpec is what virsh-edit.c's template needs from one object kind.
-type editSpec struct {
-	get        func() (string, error)
-	define     func(xml string) error
-	notChanged func()
-	edited     func()
-}
-
-// editXML is virsh-edit.c: write the XML to a temporary file, run the
-// editor ($VISUAL, $EDITOR, vi), and define the result if it changed.
-// Off a terminal a failure is reported rather than offered for re-edit.
-func (c *ctl) editXML(e editSpec) bool {
-	doc, err := e.get()
-	if err != nil {
-		return c.fail(err)
-	}
-	dir := os.Getenv("TMPDIR")
-	if dir == "" {
-		dir = "/tmp"
-	}
-	f, err := os.CreateTemp(dir, "virsh*.xml")
-	if err != nil {
-		c.errorf("failed to create temporary file: %s", errnoText(err))
-		return false
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.WriteString(doc); err != nil {
-		f.Close()
-		c.errorf("failed to write to the temporary file: %s", errnoText(err))
-		return false
-	}
-	f.Close()
-	for {
-		editor := os.Getenv("VISUAL")
-		if editor == "" {
-			editor = os.Getenv("EDITOR")
-		}
-		if editor == "" {
-			editor = "vi"
-		}
-		ed := exec.Command("sh", "-c", editor+" "+shellEscape(tmp))
-		ed.Stdin, ed.Stdout, ed.Stderr = os.Stdin, os.Stdout, os.Stderr
-		if err := ed.Run(); err != nil {
-			c.errorf("%s: edit failed with error: %s", editor, err)
-			return false
-		}
-		edited, err := os.ReadFile(tmp)
-		if err != nil {
-			c.errorf("%s: failed to read file: %s", tmp, errnoText(err))
-			return false
-		}
-		if string(edited) == doc {
-			e.notChanged()
-			return true
-		}
-		reread, err := e.get()
-		if err != nil {
-			return c.fail(err)
-		}
-		if reread != doc {
-			c.errorf("The XML configuration was changed by another user.")
-			return false
-		}
-		if err := e.define(string(edited)); err != nil {
-			return c.fail(err)
-		}
-		e.edited()
-		return true
-	}
-}
 
 // timeoutOpt is vshCommandOptTimeoutToMs: seconds, >0, in milliseconds.
 func (c *ctl) timeoutOpt(cmd *parsedCmd) (int, bool) {
