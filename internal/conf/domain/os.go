@@ -170,9 +170,10 @@ func parseOS(n *xmltree.Node, flags ParseFlags) (*OS, error) {
 			}
 			o.NVRAM = v
 		case "firmware":
-			// libvirt reads firmware features only when it selects the
-			// firmware itself.
-			if o.Firmware == "" || o.FirmwareFeatures != nil {
+			// Features are kept without <os firmware> too, for Validate
+			// to refuse (libvirt's corpus expects that error, where older
+			// parsers dropped them silently).
+			if o.FirmwareFeatures != nil {
 				continue
 			}
 			o.FirmwareFeatures = map[string]string{}
@@ -224,6 +225,20 @@ func (o *OS) validate() error {
 		if err := checkEnum("loader", "type", l.Type, "rom", "pflash"); err != nil {
 			return err
 		}
+	}
+	for name, v := range o.FirmwareFeatures {
+		if err := checkEnum("feature", "name", name, firmwareFeatureOrder...); err != nil {
+			return err
+		}
+		if err := checkEnum("feature", "enabled", v, "yes", "no"); err != nil {
+			return err
+		}
+	}
+	// Features only steer the automatic choice of a firmware.
+	if o.Firmware == "" && len(o.FirmwareFeatures) > 0 {
+		return detail("%s", "cannot use feature-based firmware autoselection when firmware autoselection is disabled")
+	}
+	if l := o.Loader; l != nil {
 		if o.Firmware != "" {
 			if l.Type != "" {
 				return detail("%s", "loader attribute 'type' cannot be specified when firmware autoselection is enabled")
@@ -234,29 +249,34 @@ func (o *OS) validate() error {
 		} else if l.Path == "" {
 			return detail("%s", "no loader path specified and firmware auto selection disabled")
 		}
+	}
+	if o.Firmware == "bios" && o.NVRAM != nil {
+		return detail("%s", "firmware type 'bios' does not support nvram")
+	}
+	// Stateless checks come after the firmware's own (libvirt's order).
+	if l := o.Loader; l != nil {
 		if l.Stateless == "yes" && o.NVRAM != nil {
 			if o.NVRAM.Template != "" {
 				return detail("%s", "NVRAM template is not permitted when loader is stateless")
 			}
 			return detail("%s", "NVRAM is not permitted when loader is stateless")
 		}
-	}
-	if o.Firmware == "bios" && o.NVRAM != nil {
-		return detail("%s", "firmware type 'bios' does not support nvram")
+		// A loader that keeps state needs somewhere to keep it: a pflash
+		// varstore, which only EFI firmware has.
+		if l.Stateless == "no" {
+			if o.Firmware == "" && l.Type != "pflash" {
+				return detail("%s", "Only pflash loader type permits NVRAM")
+			}
+			if o.Firmware != "" && o.Firmware != "efi" {
+				return detail("%s", "Only EFI firmware permits NVRAM")
+			}
+		}
 	}
 	if o.BootMenuTimeout != nil && *o.BootMenuTimeout > 65535 {
 		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "%s", "invalid value for boot menu timeout, must be in range [0,65535]")
 	}
 	if o.Firmware != "" && o.NVRAM != nil && o.NVRAM.Template != "" {
 		return detail("%s", "nvram attribute 'template' cannot be specified when firmware autoselection is enabled")
-	}
-	for name, v := range o.FirmwareFeatures {
-		if err := checkEnum("feature", "name", name, firmwareFeatureOrder...); err != nil {
-			return err
-		}
-		if err := checkEnum("feature", "enabled", v, "yes", "no"); err != nil {
-			return err
-		}
 	}
 	if o.FirmwareFeatures["enrolled-keys"] == "yes" && o.FirmwareFeatures["secure-boot"] == "no" {
 		return detail("%s", "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled")
