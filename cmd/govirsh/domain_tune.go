@@ -322,6 +322,13 @@ func cmdVcpuinfo(c *ctl, cmd *parsedCmd) bool {
 		if err != nil {
 			return c.fail(err)
 		}
+		if c.json {
+			out := []jsonKV{}
+			for n, m := range pins {
+				out = append(out, c.vcpuJSON(uint(n), nil, nil, nil, m, maxcpu))
+			}
+			return c.jsonOut(out)
+		}
 		for n, m := range pins {
 			c.print("%-15s %d\n", "VCPU:", n)
 			c.print("%-15s %s\n", "CPU:", "N/A")
@@ -335,6 +342,17 @@ func cmdVcpuinfo(c *ctl, cmd *parsedCmd) bool {
 		return true
 	}
 	states := []string{"offline", "running", "blocked"}
+	if c.json {
+		out := []jsonKV{}
+		for _, v := range vcpus {
+			st := "no state"
+			if int(v.State) >= 0 && int(v.State) < len(states) {
+				st = states[v.State]
+			}
+			out = append(out, c.vcpuJSON(v.Number, v.CPU, st, v.CPUTime.Nanoseconds(), v.CPUMap, maxcpu))
+		}
+		return c.jsonOut(out)
+	}
 	for n, v := range vcpus {
 		c.print("%-15s %d\n", "VCPU:", v.Number)
 		c.print("%-15s %d\n", "CPU:", v.CPU)

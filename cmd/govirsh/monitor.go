@@ -112,6 +112,9 @@ func cmdList(c *ctl, cmd *parsedCmd) bool {
 		return c.fail(err)
 	}
 	sortDomains(doms)
+	if c.json {
+		return c.listJSON(doms)
+	}
 
 	var t *table
 	if optTable {
@@ -200,6 +203,9 @@ func cmdDominfo(c *ctl, cmd *parsedCmd) bool {
 	if dom == nil {
 		return false
 	}
+	if c.json {
+		return c.dominfoJSON(dom)
+	}
 	ctx := c.ctx
 	if dom.ID() < 0 {
 		c.print("%-15s %s\n", "Id:", "-")
@@ -283,6 +289,9 @@ func cmdDomstate(c *ctl, cmd *parsedCmd) bool {
 	st, reason, err := dom.State(c.ctx)
 	if err != nil {
 		return c.fail(err)
+	}
+	if c.json {
+		return c.domstateJSON(st, reason)
 	}
 	if cmd.bool("reason") {
 		c.print("%s (%s)\n", stateString(st), reasonString(st, reason))

@@ -113,6 +113,7 @@ func cmdDomblklist(c *ctl, cmd *parsedCmd) bool {
 	if !ok {
 		return false
 	}
+	rows := []jsonKV{}
 	var t *table
 	if details {
 		t = newTable("Type", "Device", "Target", "Source")
@@ -156,6 +157,10 @@ func cmdDomblklist(c *ctl, cmd *parsedCmd) bool {
 		} else {
 			t.add(target, source)
 		}
+		rows = append(rows, jsonKV{{"type", orNull(typ)}, {"device", orNull(device)}, {"target", orNull(target)}, {"source", orNull(source)}})
+	}
+	if c.json {
+		return c.jsonOut(rows)
 	}
 	c.print("%s", t.render(!c.quiet))
 	return true
@@ -183,6 +188,7 @@ func cmdDomiflist(c *ctl, cmd *parsedCmd) bool {
 		}
 		return s
 	}
+	rows := []jsonKV{}
 	t := newTable("Interface", "Type", "Source", "Model", "MAC")
 	for _, iface := range doc.path("devices").all("interface") {
 		typ := iface.attrStr("type")
@@ -191,6 +197,11 @@ func cmdDomiflist(c *ctl, cmd *parsedCmd) bool {
 		model, okM := iface.child("model").attr("type")
 		mac, okMAC := iface.child("mac").attr("address")
 		t.add(minus(target, okT), typ, minus(source, okS), minus(model, okM), minus(mac, okMAC))
+		rows = append(rows, jsonKV{{"interface", orNull(minus(target, okT))}, {"type", orNull(typ)},
+			{"source", orNull(minus(source, okS))}, {"model", orNull(minus(model, okM))}, {"mac", orNull(minus(mac, okMAC))}})
+	}
+	if c.json {
+		return c.jsonOut(rows)
 	}
 	c.print("%s", t.render(!c.quiet))
 	return true
@@ -539,6 +550,9 @@ func cmdDomstats(c *ctl, cmd *parsedCmd) bool {
 	records, err := c.conn.GetAllDomainStats(c.ctx, doms, stats, flags)
 	if err != nil {
 		return c.fail(err)
+	}
+	if c.json {
+		return c.domstatsJSON(records)
 	}
 	for i, r := range records {
 		c.print("Domain: '%s'\n", r.Domain.Name())
