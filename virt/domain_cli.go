@@ -41,6 +41,29 @@ func (d *Domain) SetMemoryFlags(ctx context.Context, kib uint64, flags DomainMem
 	return d.h().DomainSetMemoryFlags(ctx, d.ref, kib, uint32(flags))
 }
 
+// BackupBegin starts a backup job of the domain's disks, described by
+// backupXML, optionally creating the checkpoint checkpointXML describes
+// ("" for none).
+//
+// libvirt: virDomainBackupBegin
+func (d *Domain) BackupBegin(ctx context.Context, backupXML, checkpointXML string, flags DomainBackupBeginFlags) error {
+	if err := d.conn.denyReadOnly("virDomainBackupBegin"); err != nil {
+		return err
+	}
+	var chk *string
+	if checkpointXML != "" {
+		chk = &checkpointXML
+	}
+	return d.h().DomainBackupBegin(ctx, d.ref, backupXML, chk, uint32(flags))
+}
+
+// BackupXMLDesc describes the domain's running backup job.
+//
+// libvirt: virDomainBackupGetXMLDesc
+func (d *Domain) BackupXMLDesc(ctx context.Context) (string, error) {
+	return d.h().DomainBackupGetXMLDesc(ctx, d.ref, 0)
+}
+
 // DetachDevice removes a device from a running domain.
 //
 // libvirt: virDomainDetachDevice

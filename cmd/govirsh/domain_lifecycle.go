@@ -378,9 +378,23 @@ func cmdManagedsaveEdit(c *ctl, cmd *parsedCmd) bool {
 	})
 }
 
+// absFilePath is virFileAbsPath, which libvirt's public save-image calls
+// apply before the path reaches a driver (a daemon reads it elsewhere):
+// a relative path is joined to the working directory, uncleaned.
+func absFilePath(path string) string {
+	if strings.HasPrefix(path, "/") {
+		return path
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	return wd + "/" + path
+}
+
 func cmdSaveImageDumpxml(c *ctl, cmd *parsedCmd) bool {
 	file, _ := cmd.str("file")
-	xml, err := c.conn.SaveImageXMLDesc(c.ctx, file, saveImageXMLFlags(cmd))
+	xml, err := c.conn.SaveImageXMLDesc(c.ctx, absFilePath(file), saveImageXMLFlags(cmd))
 	if err != nil {
 		return c.fail(err)
 	}
@@ -397,7 +411,7 @@ func cmdSaveImageDefine(c *ctl, cmd *parsedCmd) bool {
 	if err != nil {
 		return c.fail(err)
 	}
-	if err := c.conn.SaveImageDefineXML(c.ctx, file, string(data), saveFlags(cmd)); err != nil {
+	if err := c.conn.SaveImageDefineXML(c.ctx, absFilePath(file), string(data), saveFlags(cmd)); err != nil {
 		c.errorf("Failed to update %s", file)
 		return c.fail(err)
 	}
@@ -413,10 +427,10 @@ func cmdSaveImageEdit(c *ctl, cmd *parsedCmd) bool {
 	flags := saveFlags(cmd)
 	return c.editLoop(editSpec{
 		get: func() (string, error) {
-			return c.conn.SaveImageXMLDesc(c.ctx, file, virt.DomainSaveImageXMLSecure)
+			return c.conn.SaveImageXMLDesc(c.ctx, absFilePath(file), virt.DomainSaveImageXMLSecure)
 		},
 		notChanged: func() { c.printExtra("Saved image %s XML configuration not changed.\n", file) },
-		define:     func(doc string) error { return c.conn.SaveImageDefineXML(c.ctx, file, doc, flags) },
+		define:     func(doc string) error { return c.conn.SaveImageDefineXML(c.ctx, absFilePath(file), doc, flags) },
 		edited:     func() { c.printExtra("State file %s edited.\n", file) },
 	})
 }

@@ -1176,7 +1176,7 @@ func cmdCpuStats(c *ctl, cmd *parsedCmd) bool {
 	if len(stats) > 0 {
 		for _, p := range stats[0] {
 			if v, ok := p.Value.(uint64); ok && strings.HasSuffix(p.Field, "_time") {
-				c.print("\t%-12s %10d.%09d seconds\n", p.Field, v/1000000000, v%1000000000)
+				c.print("\t%-12s %9d.%09d seconds\n", p.Field, v/1000000000, v%1000000000)
 			} else {
 				c.print("\t%-12s %s\n", p.Field, typedParamValue(p))
 			}
