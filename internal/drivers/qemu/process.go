@@ -816,6 +816,9 @@ func (p *qemuProcess) finishFakeReboot() {
 	o.setState(stateRunning, runningBooted)
 	ref := o.ref()
 	o.mu.Unlock()
+	// Persist the new state before anyone can see it: a daemon killed
+	// right after a client read "running (booted)" must come back with it.
+	_ = p.d.writeStatus(o)
 	if _, err := p.mon.Execute(ctx, "cont", nil); err != nil {
 		return
 	}
