@@ -166,6 +166,27 @@ func probeBeforeArgv(name string, opts []*opt) {
 	}
 }
 
+// probePositional finds which options take the command's n positional
+// words. The slots are not simply the first n options that take a value:
+// an option flagged VSH_OFLAG_REQ_OPT (domxml-to-native's --domain) must
+// be named and is skipped. So n words fill every slot, and naming an
+// option afterwards makes the parser say "option --x already seen"
+// exactly when one of the words went to it.
+func probePositional(name string, opts []*opt, n int) {
+	for _, o := range opts {
+		if o.kind == "optBool" || n == 0 {
+			continue
+		}
+		args := []string{"-c", "test:///default", name}
+		for i := 1; i <= n; i++ {
+			args = append(args, fmt.Sprintf("X%d", i))
+		}
+		args = append(args, "--"+o.name, "X")
+		_, e := out(args...)
+		o.positional = strings.Contains(e, "option --"+o.name+" already seen")
+	}
+}
+
 // probe asks virsh's parser how many options take words positionally and
 // which --option it requires.
 func probe(name string, opts []*opt) {
@@ -188,16 +209,7 @@ func probe(name string, opts []*opt) {
 			fmt.Sscan(m[1], &positional)
 			positional--
 		}
-		n := 0
-		for _, o := range opts {
-			if o.kind == "optBool" {
-				continue
-			}
-			if n < positional {
-				o.positional = true
-				n++
-			}
-		}
+		probePositional(name, opts, positional)
 	}
 	// Required --options (VSH_OFLAG_REQ_OPT|VSH_OFLAG_REQ) are named one
 	// at a time by the parser: fill each in and ask again.
