@@ -388,30 +388,39 @@ func cmdDetachInterface(c *ctl, cmd *parsedCmd) bool {
 	if !ok {
 		return false
 	}
-	var matches []*xnode
+	// virshDomainDetachInterface: the type selects first, then the MAC;
+	// whatever fails is followed by cmdDetachInterface's own line.
+	var ofType []*xnode
 	for _, i := range doc.path("devices").all("interface") {
-		if i.attrStr("type") != typ {
-			continue
+		if i.attrStr("type") == typ {
+			ofType = append(ofType, i)
 		}
-		if hasMAC && !strings.EqualFold(i.child("mac").attrStr("address"), mac) {
-			continue
-		}
-		matches = append(matches, i)
 	}
-	switch {
-	case len(matches) == 0:
-		if hasMAC {
-			c.errorf("No interface with MAC address %s was found", mac)
-		} else {
-			c.errorf("No interface found whose type is %s", typ)
+	failed := func(format string, args ...any) bool {
+		c.errorf(format, args...)
+		c.errorf("Failed to detach interface")
+		return false
+	}
+	if len(ofType) == 0 {
+		return failed("No interface found whose type is %s", typ)
+	}
+	if !hasMAC && len(ofType) > 1 {
+		return failed("Domain has %d interfaces. Please specify which one to detach using --mac", len(ofType))
+	}
+	matches := ofType
+	if hasMAC {
+		matches = nil
+		for _, i := range ofType {
+			if strings.EqualFold(i.child("mac").attrStr("address"), mac) {
+				if len(matches) > 0 {
+					return failed("Domain has multiple interfaces matching MAC address %s. You must use detach-device and specify the device pci address to remove it.", mac)
+				}
+				matches = append(matches, i)
+			}
 		}
-		return false
-	case len(matches) > 1 && hasMAC:
-		c.errorf("Domain has multiple interfaces matching MAC address %s. You must use detach-device and specify the device pci address to remove it.", mac)
-		return false
-	case len(matches) > 1:
-		c.errorf("Domain has %d interfaces. Please specify which one to detach using --mac", len(matches))
-		return false
+		if len(matches) == 0 {
+			return failed("No interface with MAC address %s was found", mac)
+		}
 	}
 	if err := c.detach(dom, matches[0].serialize(0), flags, plain); err != nil {
 		c.errorf("Failed to detach interface")
@@ -514,6 +523,11 @@ func cmdChangeMedia(c *ctl, cmd *parsedCmd) bool {
 	}
 	var found *xnode
 	for _, d := range doc.path("devices").all("disk") {
+		// virshFindDisk(VIRSH_FIND_DISK_CHANGEABLE) looks at removable
+		// disks only.
+		if dev := d.attrStr("device"); dev != "cdrom" && dev != "floppy" {
+			continue
+		}
 		src, _ := d.child("source").firstAttr("file", "dev", "dir", "name", "volume", "path")
 		if d.child("target").attrStr("dev") == path || src == path && src != "" {
 			found = d
