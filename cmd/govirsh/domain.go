@@ -257,6 +257,24 @@ func cmdUndefine(c *ctl, cmd *parsedCmd) bool {
 			flags |= f.flag
 		}
 	}
+	// cmdUndefine drops the metadata flags the domain has nothing for, so
+	// a driver that does not know them (the test driver and checkpoints)
+	// is not asked.
+	if flags&virt.DomainUndefineManagedSave != 0 {
+		if has, err := dom.HasManagedSaveImage(c.ctx); err == nil && !has || isNoSupport(err) {
+			flags &^= virt.DomainUndefineManagedSave
+		}
+	}
+	if flags&virt.DomainUndefineSnapshotsMetadata != 0 {
+		if n, err := dom.SnapshotNum(c.ctx, 0); err == nil && n == 0 || isNoSupport(err) {
+			flags &^= virt.DomainUndefineSnapshotsMetadata
+		}
+	}
+	if flags&virt.DomainUndefineCheckpointsMetadata != 0 {
+		if list, err := dom.ListAllCheckpoints(c.ctx, 0); err == nil && len(list) == 0 || isNoSupport(err) {
+			flags &^= virt.DomainUndefineCheckpointsMetadata
+		}
+	}
 	if err := dom.Undefine(c.ctx, flags); err != nil {
 		c.errorf("Failed to undefine domain '%s'", name)
 		return c.fail(err)
