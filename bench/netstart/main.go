@@ -43,6 +43,7 @@ var (
 	useLibvirtd = flag.String("libvirtd", "auto", "also measure libvirtd 9.0: auto, yes or no")
 	govirtdBin  = flag.String("govirtd", "", "prebuilt govirtd (default: build ./cmd/govirtd)")
 	jsonOut     = flag.String("json", "", "also write the figures as JSON to this file")
+	backends    = flag.String("fw", "iptables,nftables", "govirtd's firewall_backend, one govirtd per entry (libvirt 9.0 has iptables only)")
 )
 
 func main() {
@@ -89,7 +90,7 @@ func parent() int {
 		return 1
 	}
 	args := []string{"--net", "--mount", "--propagation", "private", self,
-		"-n", fmt.Sprint(*runs), "-libvirtd", *useLibvirtd, "-govirtd", bin, "-json", *jsonOut}
+		"-n", fmt.Sprint(*runs), "-libvirtd", *useLibvirtd, "-govirtd", bin, "-json", *jsonOut, "-fw", *backends}
 	cmd := exec.Command("unshare", args...)
 	cmd.Env = append(os.Environ(), childEnv+"="+work)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
@@ -179,11 +180,13 @@ func child() error {
 			d.shutdown()
 		}
 	}()
-	gv, err := startGovirtd(work, *govirtdBin)
-	if err != nil {
-		return err
+	for _, fw := range strings.Split(*backends, ",") {
+		gv, err := startGovirtd(work, *govirtdBin, strings.TrimSpace(fw))
+		if err != nil {
+			return err
+		}
+		daemons = append(daemons, gv)
 	}
-	daemons = append(daemons, gv)
 	var libvirtdNote string
 	if *useLibvirtd != "no" {
 		lv, err := startLibvirtd(work)
@@ -269,9 +272,14 @@ func (d *daemonProc) cycle(ctx context.Context, kind string) (start, stop time.D
 }
 
 // startGovirtd runs govirtd --root DIR with the settings libvirtd gets:
-// no authentication on the socket, errors only in the log.
-func startGovirtd(work, bin string) (*daemonProc, error) {
-	root := filepath.Join(work, "govirt-root")
+// no authentication on the socket, errors only in the log; fw is its
+// network.conf firewall_backend ("" or "auto": govirtd chooses).
+func startGovirtd(work, bin, fw string) (*daemonProc, error) {
+	if fw == "" {
+		fw = "auto"
+	}
+	name := "govirtd/" + fw
+	root := filepath.Join(work, "govirt-root-"+fw)
 	if err := os.MkdirAll(filepath.Join(root, "etc", "libvirt"), 0o755); err != nil {
 		return nil, err
 	}
@@ -282,11 +290,16 @@ log_outputs = "4:file:/var/log/libvirt/libvirtd.log"
 	if err := os.WriteFile(filepath.Join(root, "etc", "libvirt", "libvirtd.conf"), []byte(conf), 0o644); err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(work, "govirtd.out")
+	if fw != "auto" {
+		if err := os.WriteFile(filepath.Join(root, "etc", "libvirt", "network.conf"), []byte("firewall_backend = \""+fw+"\"\n"), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	logPath := filepath.Join(work, name[len("govirtd/"):]+"-govirtd.out")
 	cmd := exec.Command(bin, "--root", root)
 	cmd.Env = append(os.Environ(), "GOVIRT_ROOT="+root)
 	sock := filepath.Join(root, "run", "libvirt", "libvirt-sock")
-	return launch("govirtd", cmd, logPath, sock, "network+unix:///system?socket="+sock)
+	return launch(name, cmd, logPath, sock, "network+unix:///system?socket="+sock)
 }
 
 // startLibvirtd runs Debian's libvirtd with only the network driver
@@ -418,12 +431,12 @@ func report(daemons []*daemonProc, note string) {
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("network start/stop over the RPC protocol, in a private network namespace; %d cycles after one warm-up; load %s\n\n",
 		*runs, strings.Join(strings.Fields(string(load))[:3], " "))
-	fmt.Printf("%-9s %-13s %11s %11s %11s %11s\n", "network", "daemon", "start p50", "start p90", "stop p50", "stop p90")
+	fmt.Printf("%-9s %-18s %11s %11s %11s %11s\n", "network", "daemon", "start p50", "start p90", "stop p50", "stop p90")
 	results := map[string]map[string]figures{}
 	for _, nw := range networks {
 		for _, d := range daemons {
 			if len(d.start[nw.kind]) == 0 {
-				fmt.Printf("%-9s %-13s %s\n", nw.kind, d.name, "no figures")
+				fmt.Printf("%-9s %-18s %s\n", nw.kind, d.name, "no figures")
 				continue
 			}
 			f := figuresOf(d.start[nw.kind], d.stop[nw.kind])
@@ -431,24 +444,28 @@ func report(daemons []*daemonProc, note string) {
 				results[d.name] = map[string]figures{}
 			}
 			results[d.name][nw.kind] = f
-			fmt.Printf("%-9s %-13s %11s %11s %11s %11s\n", nw.kind, d.name,
+			fmt.Printf("%-9s %-18s %11s %11s %11s %11s\n", nw.kind, d.name,
 				ms(pct(d.start[nw.kind], 0.5)), ms(pct(d.start[nw.kind], 0.9)),
 				ms(pct(d.stop[nw.kind], 0.5)), ms(pct(d.stop[nw.kind], 0.9)))
 		}
 	}
 	ratios := map[string]map[string]float64{}
-	if gv, lv := results["govirtd"], results["libvirtd 9.0"]; gv != nil && lv != nil {
-		fmt.Printf("\nratio govirtd / libvirtd (below 1: govirtd faster)\n")
+	for _, d := range daemons {
+		gv, lv := results[d.name], results["libvirtd 9.0"]
+		if !strings.HasPrefix(d.name, "govirtd") || gv == nil || lv == nil {
+			continue
+		}
+		fmt.Printf("\nratio %s / libvirtd 9.0 (below 1: govirtd faster)\n", d.name)
 		for _, nw := range networks {
 			g, l := gv[nw.kind], lv[nw.kind]
-			if l.StartP50 == 0 || l.StopP50 == 0 {
+			if l.StartP50 == 0 || l.StopP50 == 0 || g.StartP50 == 0 {
 				continue
 			}
 			r := map[string]float64{
 				"start_p50": g.StartP50 / l.StartP50, "start_p90": g.StartP90 / l.StartP90,
 				"stop_p50": g.StopP50 / l.StopP50, "stop_p90": g.StopP90 / l.StopP90,
 			}
-			ratios[nw.kind] = r
+			ratios[d.name+" "+nw.kind] = r
 			fmt.Printf("%-9s start p50 %.2f×, p90 %.2f×; stop p50 %.2f×, p90 %.2f×\n", nw.kind,
 				r["start_p50"], r["start_p90"], r["stop_p50"], r["stop_p90"])
 		}
