@@ -62,6 +62,8 @@ func qemuDomainCapsCase(corpus, name string, host caps.DomainCapsHost) (string, 
 	if err != nil {
 		return "", err
 	}
+	// domaincapsmock.c claims the host kernel runs secure guests.
+	c.KVMSupportsSecureGuest = true
 	virtType, machine := "kvm", ""
 	switch variant {
 	case "":
@@ -98,6 +100,17 @@ func qemuDomainCapsCase(corpus, name string, host caps.DomainCapsHost) (string, 
 	}
 	if loader := dc.OS.Blocks[0]; loader != nil {
 		loader.Values = testLoaderValues
+	}
+	// domaincapstest.c sets the PCI backends by hand rather than probe
+	// the build host for VFIO.
+	for _, d := range dc.Devices {
+		if d.Name == "hostdev" {
+			for i := range d.Enums {
+				if d.Enums[i].Name == "pciBackend" {
+					d.Enums[i].Values = []string{"default", "vfio"}
+				}
+			}
+		}
 	}
 	return dc.Format(), nil
 }

@@ -410,14 +410,15 @@ func (c *Caps) tpmCaps(host DomainCapsHost) *domaincaps.Block {
 	backends := ordered{
 		{"passthrough", c.Has(DeviceTPMPassthrough)}, {"emulator", c.Has(DeviceTPMEmulator)}, {"external", c.Has(DeviceTPMEmulator)},
 	}.values()
-	if len(backends) == 0 {
+	models := ordered{
+		{"tpm-tis", c.Has(DeviceTPMTIS)}, {"tpm-crb", c.Has(DeviceTPMCRB)},
+		{"tpm-spapr", c.Has(DeviceTPMSPAPR)}, {"spapr-tpm-proxy", c.Has(DeviceSPAPRTPMProxy)},
+	}.values()
+	if len(models) == 0 {
 		return &domaincaps.Block{Name: "tpm", Supported: "no"}
 	}
 	return &domaincaps.Block{Name: "tpm", Supported: "yes", Enums: []domaincaps.Enum{
-		enum("model", ordered{
-			{"tpm-tis", c.Has(DeviceTPMTIS)}, {"tpm-crb", c.Has(DeviceTPMCRB)},
-			{"tpm-spapr", c.Has(DeviceTPMSPAPR)}, {"spapr-tpm-proxy", c.Has(DeviceSPAPRTPMProxy)},
-		}.values()...),
+		enum("model", models...),
 		enum("backendModel", backends...),
 		enum("backendVersion", host.TPMVersions...),
 	}}
