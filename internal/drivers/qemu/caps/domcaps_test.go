@@ -48,7 +48,7 @@ func TestDomainCapsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := dc.Format()
-			golden := filepath.Join("testdata", "domcaps-"+tc.name+".xml")
+			golden := filepath.Join("testdata", "domcaps", tc.name+".xml")
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
