@@ -257,9 +257,8 @@ func cmdUndefine(c *ctl, cmd *parsedCmd) bool {
 			flags |= f.flag
 		}
 	}
-	// cmdUndefine drops the metadata flags the domain has nothing for, so
-	// a driver that does not know them (the test driver and checkpoints)
-	// is not asked.
+	// cmdUndefine drops the managed-save and snapshot flags when the
+	// domain has nothing of that kind.
 	if flags&virt.DomainUndefineManagedSave != 0 {
 		if has, err := dom.HasManagedSaveImage(c.ctx); err == nil && !has || isNoSupport(err) {
 			flags &^= virt.DomainUndefineManagedSave
@@ -270,12 +269,19 @@ func cmdUndefine(c *ctl, cmd *parsedCmd) bool {
 			flags &^= virt.DomainUndefineSnapshotsMetadata
 		}
 	}
+	// The checkpoint flag stays, but a driver refusing it may undefine a
+	// domain without checkpoints the plain way.
+	checkpointsSafe := false
 	if flags&virt.DomainUndefineCheckpointsMetadata != 0 {
-		if list, err := dom.ListAllCheckpoints(c.ctx, 0); err == nil && len(list) == 0 || isNoSupport(err) {
-			flags &^= virt.DomainUndefineCheckpointsMetadata
-		}
+		list, err := dom.ListAllCheckpoints(c.ctx, 0)
+		checkpointsSafe = err == nil && len(list) == 0 || isNoSupport(err)
 	}
-	if err := dom.Undefine(c.ctx, flags); err != nil {
+	err := dom.Undefine(c.ctx, flags)
+	if err != nil && checkpointsSafe && flags == virt.DomainUndefineCheckpointsMetadata &&
+		(isNoSupport(err) || isErrorCode(err, virt.ErrInvalidArg)) {
+		err = dom.Undefine(c.ctx, 0)
+	}
+	if err != nil {
 		c.errorf("Failed to undefine domain '%s'", name)
 		return c.fail(err)
 	}
