@@ -64,6 +64,18 @@ func (d *Domain) BackupXMLDesc(ctx context.Context) (string, error) {
 	return d.h().DomainBackupGetXMLDesc(ctx, d.ref, 0)
 }
 
+// UndefineFlags removes the domain's persistent configuration through
+// virDomainUndefineFlags even with flags 0, as virsh's undefine does;
+// Undefine takes 0 to mean virDomainUndefine.
+//
+// libvirt: virDomainUndefineFlags
+func (d *Domain) UndefineFlags(ctx context.Context, flags DomainUndefineFlags) error {
+	if err := d.conn.denyReadOnly("virDomainUndefineFlags"); err != nil {
+		return err
+	}
+	return d.h().DomainUndefineFlags(ctx, d.ref, uint32(flags))
+}
+
 // DetachDevice removes a device from a running domain.
 //
 // libvirt: virDomainDetachDevice

@@ -276,7 +276,7 @@ func cmdUndefine(c *ctl, cmd *parsedCmd) bool {
 		list, err := dom.ListAllCheckpoints(c.ctx, 0)
 		checkpointsSafe = err == nil && len(list) == 0 || isNoSupport(err)
 	}
-	err := dom.Undefine(c.ctx, flags)
+	err := dom.UndefineFlags(c.ctx, flags)
 	if err != nil && checkpointsSafe && flags == virt.DomainUndefineCheckpointsMetadata &&
 		(isNoSupport(err) || isErrorCode(err, virt.ErrInvalidArg)) {
 		err = dom.Undefine(c.ctx, 0)

@@ -126,7 +126,14 @@ func cmdNetDefine(c *ctl, cmd *parsedCmd) bool {
 	if cmd.bool("validate") {
 		flags |= virt.NetworkDefineValidate
 	}
-	net, err := c.conn.NetworkDefineXMLFlags(c.ctx, xml, flags)
+	// virsh asks for virNetworkDefineXMLFlags only when it has a flag.
+	var net *virt.Network
+	var err error
+	if flags != 0 {
+		net, err = c.conn.NetworkDefineXMLFlags(c.ctx, xml, flags)
+	} else {
+		net, err = c.conn.NetworkDefineXML(c.ctx, xml)
+	}
 	if err != nil {
 		c.errorf("Failed to define network from %s", from)
 		return c.fail(err)
