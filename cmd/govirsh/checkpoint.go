@@ -1,7 +1,6 @@
 package main
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/govirt/govirt/virt"
@@ -295,25 +294,10 @@ func cmdCheckpointList(c *ctl, cmd *parsedCmd) bool {
 		items = append(items, treeItem{name: start.Name()})
 	}
 	if flags&virt.DomainCheckpointListTopological == 0 {
-		idx := make([]int, len(chks))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool {
-			return strings.ToLower(items[idx[a]].name) < strings.ToLower(items[idx[b]].name)
-		})
-		nc, ni := make([]*virt.DomainCheckpoint, len(idx)), make([]treeItem, len(idx))
-		for i, j := range idx {
-			nc[i], ni[i] = chks[j], items[j]
-		}
-		chks, items = nc, ni
+		chks, items = sortTreeItems(chks, items)
 	}
 	if tree {
-		for i := range items {
-			if !items[i].hasParent {
-				c.vshTreePrint(items, i)
-			}
-		}
+		c.vshForestPrint(items)
 		return true
 	}
 	var t *table

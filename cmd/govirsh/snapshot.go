@@ -499,6 +499,32 @@ type treeItem struct {
 	hasParent    bool
 }
 
+// sortTreeItems orders objects and their tree items by name, case-folded,
+// as virsh sorts snapshot and checkpoint listings that are not topological.
+func sortTreeItems[T any](objs []T, items []treeItem) ([]T, []treeItem) {
+	idx := make([]int, len(objs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		return strings.ToLower(items[idx[a]].name) < strings.ToLower(items[idx[b]].name)
+	})
+	no, ni := make([]T, len(idx)), make([]treeItem, len(idx))
+	for i, j := range idx {
+		no[i], ni[i] = objs[j], items[j]
+	}
+	return no, ni
+}
+
+// vshForestPrint prints every tree whose root has no parent.
+func (c *ctl) vshForestPrint(items []treeItem) {
+	for i := range items {
+		if !items[i].hasParent {
+			c.vshTreePrint(items, i)
+		}
+	}
+}
+
 // vshTreePrint prints the tree under root as virsh's vshTreePrint does.
 func (c *ctl) vshTreePrint(items []treeItem, root int) {
 	var indent strings.Builder
@@ -639,25 +665,10 @@ func cmdSnapshotList(c *ctl, cmd *parsedCmd) bool {
 		items = append(items, treeItem{name: start.Name()})
 	}
 	if flags&virt.DomainSnapshotListTopological == 0 {
-		idx := make([]int, len(snaps))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool {
-			return strings.ToLower(items[idx[a]].name) < strings.ToLower(items[idx[b]].name)
-		})
-		ns, ni := make([]*virt.DomainSnapshot, len(idx)), make([]treeItem, len(idx))
-		for i, j := range idx {
-			ns[i], ni[i] = snaps[j], items[j]
-		}
-		snaps, items = ns, ni
+		snaps, items = sortTreeItems(snaps, items)
 	}
 	if tree {
-		for i := range items {
-			if !items[i].hasParent {
-				c.vshTreePrint(items, i)
-			}
-		}
+		c.vshForestPrint(items)
 		return true
 	}
 	var t *table
