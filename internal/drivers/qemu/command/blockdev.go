@@ -395,8 +395,8 @@ func (b *Builder) formatProps(n blockNode, encAlias string) (*Props, error) {
 			return nil, err
 		}
 		p.Str("driver", format).Obj("encrypt", enc)
-		if d := n.disk; format == "qcow2" && n.top && d != nil && d.MetadataCache != nil && *d.MetadataCache > 0 {
-			p.Uint("cache-size", *d.MetadataCache)
+		if size := n.metadataCacheSize(); format == "qcow2" && size > 0 {
+			p.Uint("cache-size", size)
 		}
 	case "cow", "iso", "dir":
 		return nil, Internal("mishandled storage format '%s'", format)
@@ -424,6 +424,22 @@ func (b *Builder) formatProps(n blockNode, encAlias string) (*Props, error) {
 		}
 	}
 	return p, nil
+}
+
+// metadataCacheSize is the source's metadataCacheMaxSize: a disk keeps
+// it in <driver><metadata_cache>, a backing store in
+// <format><metadata_cache>.
+func (n blockNode) metadataCacheSize() uint64 {
+	if n.top && n.disk != nil {
+		if n.disk.MetadataCache != nil {
+			return *n.disk.MetadataCache
+		}
+		return 0
+	}
+	if n.src != nil && n.src.FormatMetadataCache != nil {
+		return *n.src.FormatMetadataCache
+	}
+	return 0
 }
 
 // sliceProps is qemuBlockStorageSourceGetBlockdevStorageSliceProps.
