@@ -280,7 +280,11 @@ func (b *Builder) storageProps(n blockNode) (*Props, error) {
 				drv = "host_cdrom"
 			}
 		}
-		p.Str("driver", drv).Str("filename", s.Path())
+		path := s.Path()
+		if fp := b.fdPass(n); fp != nil {
+			path = fp.path()
+		}
+		p.Str("driver", drv).Str("filename", path)
 		if io := n.driverAttr("io"); io != "" && io != "default" {
 			p.Str("aio", io)
 		}
@@ -311,7 +315,15 @@ func (b *Builder) storageProps(n blockNode) (*Props, error) {
 	}
 	p.Str("node-name", n.storageName())
 	p.Obj("cache", cacheProps(n.cacheMode()))
-	p.Bool("auto-read-only", true).Str("discard", "unmap")
+	// QEMU picks the descriptor of an fd set by access mode, and
+	// auto-read-only first wants a read-only one: with a single passed
+	// descriptor the source is opened in the mode it needs instead.
+	if fp := b.fdPass(n); fp != nil && len(fp.fds) == 1 {
+		p.Bool("read-only", !fp.writable && n.readOnly())
+	} else {
+		p.Bool("auto-read-only", true)
+	}
+	p.Str("discard", "unmap")
 	return p, nil
 }
 
@@ -459,6 +471,7 @@ func (b *Builder) buildDiskSource(d *domain.Disk) error {
 		return nil
 	}
 	chain := b.diskNodes()[d]
+	b.addDiskFDSets(chain)
 	for i := len(chain) - 1; i >= 0; i-- {
 		if err := b.buildBlockNode(chain[i]); err != nil {
 			return err

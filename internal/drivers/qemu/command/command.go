@@ -82,6 +82,10 @@ type Context struct {
 	HostFDs  HostFDs
 	TPMPaths TPMPaths
 
+	// FDGroups are the descriptors clients associated with the domain by
+	// name (virDomainFDAssociate), which <source fdgroup> refers to.
+	FDGroups map[string]FDGroup
+
 	// Volumes resolves <disk type='volume'> sources; nil refuses them.
 	Volumes StorageVolumes
 	// CheckHostNUMANodes refuses a host nodeset guest memory is bound to
