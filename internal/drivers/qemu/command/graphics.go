@@ -42,6 +42,11 @@ type GraphicsConfig struct {
 	// RenderNode is the host's DRM render node used for OpenGL displays
 	// that name none (virHostGetDRMRenderNode).
 	RenderNode string
+	// Pretend builds a command line for a QEMU that is not started
+	// (VIR_QEMU_PROCESS_START_PRETEND: libvirt's tests, domxml-to-native):
+	// no port is reserved, an automatic VNC display is given 5900 and an
+	// automatic SPICE display 5901 and 5902.
+	Pretend bool
 }
 
 // TestGraphicsConfig is libvirt's test configuration (qemuxml2argvtest.c
@@ -59,8 +64,17 @@ func TestGraphicsConfig() *GraphicsConfig {
 		RemotePortMin:    5900,
 		WebSocketPortMin: 5700,
 		RenderNode:       "/dev/dri/foo",
+		Pretend:          true,
 	}
 }
+
+// Ports qemuProcessGraphicsAllocatePorts gives automatic displays when
+// nothing is reserved.
+const (
+	pretendVNCPort      = 5900
+	pretendSpicePort    = 5901
+	pretendSpiceTLSPort = 5902
+)
 
 // graphicsConfig is the display configuration of the build, with the
 // qemu.conf SASL and VNC TLS settings the context carries.
@@ -133,8 +147,12 @@ func prepareGraphics(b *Builder) error {
 		case "vnc":
 			setupListen(g, cfg.VNCListen, cfg.VNCAutoUnixSocket, b.Ctx.LibDir+"/vnc.sock")
 			if g.AutoPort && usesNetworkListen(g) {
-				g.Port = port
-				port++
+				if cfg.Pretend {
+					g.Port = pretendVNCPort
+				} else {
+					g.Port = port
+					port++
+				}
 			}
 			if g.Websocket == -1 {
 				g.Websocket = wsPort
@@ -145,12 +163,20 @@ func prepareGraphics(b *Builder) error {
 			if g.AutoPort && usesNetworkListen(g) {
 				needTLS, needPlain := spiceNeededPorts(dev, cfg)
 				if needPlain && g.Port <= 0 {
-					g.Port = port
-					port++
+					if cfg.Pretend {
+						g.Port = pretendSpicePort
+					} else {
+						g.Port = port
+						port++
+					}
 				}
 				if needTLS && g.TLSPort <= 0 {
-					g.TLSPort = port
-					port++
+					if cfg.Pretend {
+						g.TLSPort = pretendSpiceTLSPort
+					} else {
+						g.TLSPort = port
+						port++
+					}
 				}
 			}
 			if gl := dev.Child("gl"); gl != nil && gl.Prop("enable") == "yes" && gl.Prop("rendernode") == "" {
