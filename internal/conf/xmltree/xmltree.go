@@ -7,10 +7,7 @@ package xmltree
 
 import (
 	"bytes"
-	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/govirt/govirt/virt/virterr"
@@ -39,78 +36,47 @@ type Node struct {
 }
 
 // Parse reads a document and returns its root element. name is what errors
-// call the document, as libvirt does ("domain_definition", a file name, …).
-// Malformed XML is VIR_ERR_XML_DETAIL with the line, as libvirt reports it.
+// call the document, as libvirt does ("(domain_definition)", a file name,
+// …). Malformed XML is VIR_ERR_XML_DETAIL (domain VIR_FROM_XML) worded,
+// numbered and pointed at as libvirt reports libxml2's first fatal error.
 func Parse(data []byte, name string) (*Node, error) {
+	return ParseFrom(data, name, virterr.FromXML)
+}
+
+// ParseFrom is Parse for a caller whose malformed-XML errors carry its own
+// error domain, as libvirt's virXMLParse(…) passes VIR_FROM_THIS: domain
+// XML reports VIR_FROM_DOMAIN, network XML VIR_FROM_NETWORK, and so on.
+func ParseFrom(data []byte, name string, domain virterr.Domain) (root *Node, err error) {
 	if name == "" {
 		name = "(document)"
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "%s:1: Document is empty", name)
+	// libvirt hands libxml2 a C string: the document ends at the first NUL.
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		data = data[:i]
 	}
-	dec := xml.NewDecoder(bytes.NewReader(normalizeAttrWhitespace(data)))
-	dec.Strict = true
-	dec.Entity = xml.HTMLEntity
-	var root *Node
-	var stack []*Node
-	for {
-		line, _ := dec.InputPos()
-		tok, err := dec.RawToken()
-		if err == io.EOF {
-			break
+	p := parser{data: data, docName: name, domain: domain}
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(fatal)
+			if !ok {
+				panic(r)
+			}
+			root, err = nil, f.err
 		}
-		if err != nil {
-			return nil, syntaxError(name, line, err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n := &Node{Name: qname(t.Name), Line: line, Segments: []string{""}}
-			for _, a := range t.Attr {
-				n.Attrs = append(n.Attrs, Attr{Name: qname(a.Name), Value: a.Value})
-			}
-			if len(stack) == 0 {
-				if root != nil {
-					return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "%s:%d: Extra content at the end of the document", name, line)
-				}
-				root = n
-			} else {
-				p := stack[len(stack)-1]
-				n.Parent = p
-				p.Children = append(p.Children, n)
-				p.Segments = append(p.Segments, "")
-			}
-			stack = append(stack, n)
-		case xml.EndElement:
-			if len(stack) == 0 || stack[len(stack)-1].Name != qname(t.Name) {
-				return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "%s:%d: Opening and ending tag mismatch: %s", name, line, qname(t.Name))
-			}
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) == 0 {
-				if len(bytes.TrimSpace(t)) != 0 {
-					return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "%s:%d: Extra content at the end of the document", name, line)
-				}
-				continue
-			}
-			n := stack[len(stack)-1]
-			n.Text += string(t)
-			n.Segments[len(n.Segments)-1] += string(t)
-		}
-	}
-	if len(stack) != 0 {
-		line, _ := dec.InputPos()
-		return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "%s:%d: Premature end of data in tag %s", name, line, stack[len(stack)-1].Name)
-	}
-	if root == nil {
-		return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "%s:1: Start tag expected, '<' not found", name)
-	}
-	return root, nil
+	}()
+	return p.parseDocument(), nil
 }
 
 // ParseRoot parses a document whose root element must be want; any other
 // root is VIR_ERR_XML_ERROR worded as libvirt's virXMLParseHelper words it.
 func ParseRoot(data []byte, name, want string) (*Node, error) {
-	root, err := Parse(data, name)
+	return ParseRootFrom(data, name, want, virterr.FromXML)
+}
+
+// ParseRootFrom is ParseRoot with ParseFrom's error domain for malformed
+// XML; a wrong root stays VIR_FROM_XML, as virXMLParseHelper reports it.
+func ParseRootFrom(data []byte, name, want string, domain virterr.Domain) (*Node, error) {
+	root, err := ParseFrom(data, name, domain)
 	if err != nil {
 		return nil, err
 	}
@@ -118,23 +84,6 @@ func ParseRoot(data []byte, name, want string) (*Node, error) {
 		return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLError, "expecting root element of '%s', not '%s'", want, root.Name)
 	}
 	return root, nil
-}
-
-func syntaxError(name string, line int, err error) error {
-	var se *xml.SyntaxError
-	msg := err.Error()
-	if errors.As(err, &se) {
-		line = se.Line
-		msg = se.Msg
-	}
-	return virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "%s:%d: %s", name, line, msg)
-}
-
-func qname(n xml.Name) string {
-	if n.Space == "" {
-		return n.Local
-	}
-	return n.Space + ":" + n.Local
 }
 
 // Attr returns the attribute's value and whether it is present; a nil
@@ -257,63 +206,4 @@ func EscapeText(s string) string {
 func EscapeAttr(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&quot;", "\n", "&#10;", "\r", "&#13;", "\t", "&#9;")
 	return r.Replace(s)
-}
-
-// normalizeAttrWhitespace applies XML's end-of-line handling (CR LF and
-// lone CR become LF) and attribute-value normalisation (tabs and newlines
-// inside attribute values become spaces), as libxml2 does; encoding/xml
-// does neither for attributes. Character references such as &#10; are left
-// alone, so they still yield the character.
-func normalizeAttrWhitespace(data []byte) []byte {
-	if bytes.IndexByte(data, '\r') >= 0 {
-		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
-	}
-	var out []byte // a copy, made on the first change
-	inTag := false
-	var quote byte
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else if c == '\t' || c == '\n' {
-				if out == nil {
-					out = append([]byte(nil), data...)
-				}
-				out[i] = ' '
-			}
-		case inTag:
-			if c == '"' || c == '\'' {
-				quote = c
-			} else if c == '>' {
-				inTag = false
-			}
-		case c == '<':
-			if skip := skipMarkup(data[i:]); skip > 0 {
-				i += skip - 1
-				continue
-			}
-			inTag = true
-		}
-	}
-	if out != nil {
-		return out
-	}
-	return data
-}
-
-// skipMarkup returns the length of a comment, CDATA section, processing
-// instruction or declaration at the start of b (0 if b starts a tag).
-func skipMarkup(b []byte) int {
-	for _, m := range [][2]string{{"<!--", "-->"}, {"<![CDATA[", "]]>"}, {"<?", "?>"}, {"<!", ">"}} {
-		if bytes.HasPrefix(b, []byte(m[0])) {
-			if end := bytes.Index(b[len(m[0]):], []byte(m[1])); end >= 0 {
-				return len(m[0]) + end + len(m[1])
-			}
-			return len(b)
-		}
-	}
-	return 0
 }

@@ -1,0 +1,931 @@
+package xmltree
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// parser is a recursive-descent XML 1.0 reader that follows libxml2's
+// xmlParseDocument closely enough to stop at the same place, with the same
+// message, as libxml2 does on malformed input: libvirt shows that first
+// fatal error to users (catchXMLError), so its wording, line and caret
+// position are part of the interface. Only fatal errors stop the parse;
+// libxml2's recoverable namespace errors are accepted, as libvirt accepts them.
+type parser struct {
+	data     []byte
+	pos      int
+	docName  string
+	domain   virterr.Domain
+	entities map[string]string // internal-subset general entities
+	extDTD   bool              // DOCTYPE names an external subset
+	buf      []byte
+	// lineFrom and lineNo cache the line number of offset lineFrom, so
+	// elements' lines are counted in one pass over the document.
+	lineFrom int
+	lineNo   int
+}
+
+// fatal carries the first fatal error out of the descent.
+type fatal struct{ err *virterr.Error }
+
+// fail stops the parse with libxml2's message msg (without its trailing
+// newline) at the current position, formatted as libvirt's catchXMLError
+// formats it: "name:line: msg\ncontext\ncaret".
+func (p *parser) fail(msg string) {
+	panic(fatal{p.errorAt(p.pos, msg)})
+}
+
+func (p *parser) failf(format string, args ...any) { p.fail(fmt.Sprintf(format, args...)) }
+
+func (p *parser) errorAt(cur int, msg string) *virterr.Error {
+	line := 1 + bytes.Count(p.data[:cur], newline)
+	context, caret := errorContext(p.data, cur)
+	return virterr.NewFrom(p.domain, virterr.XMLDetail, "%s:%d: %s\n%s\n%s", p.docName, line, msg, context, caret)
+}
+
+// lineAt returns the line of offset pos, which must not be before the
+// offset of the previous call.
+func (p *parser) lineAt(pos int) int {
+	if p.lineNo == 0 {
+		p.lineNo = 1
+	}
+	p.lineNo += bytes.Count(p.data[p.lineFrom:pos], newline)
+	p.lineFrom = pos
+	return p.lineNo
+}
+
+var newline = []byte{'\n'}
+
+// errorContext builds the context line and the caret line around offset
+// cur as libvirt's catchXMLError does: the line holding cur (or the last
+// non-empty one before it when cur sits on line ends), and a pointer line
+// of '-' (tabs kept) up to the column. An empty context prints as "(null)",
+// as glibc prints the NULL that an empty virBuffer yields.
+func errorContext(data []byte, cur int) (string, string) {
+	isEOL := func(i int) bool { return i < len(data) && (data[i] == '\n' || data[i] == '\r') }
+	c := cur
+	for c > 0 && isEOL(c) {
+		c--
+	}
+	for c > 0 && c < len(data) && !isEOL(c) {
+		c--
+	}
+	if c == len(data) && c > 0 {
+		// cur at the end: the C loop steps back over the terminating NUL.
+		c--
+		for c > 0 && !isEOL(c) {
+			c--
+		}
+	}
+	if isEOL(c) {
+		c++
+	}
+	col := cur - c
+	end := c
+	for end < len(data) && !isEOL(end) {
+		end++
+	}
+	context := data[c:end]
+	if len(context) == 0 {
+		return "(null)", "^"
+	}
+	var caret strings.Builder
+	for n := 0; (col < 0 || n < col) && n < len(context); n++ {
+		if context[n] == '\t' {
+			caret.WriteByte('\t')
+		} else {
+			caret.WriteByte('-')
+		}
+	}
+	caret.WriteByte('^')
+	return string(context), caret.String()
+}
+
+func (p *parser) peek(off int) byte {
+	if i := p.pos + off; i < len(p.data) {
+		return p.data[i]
+	}
+	return 0
+}
+
+func (p *parser) hasPrefix(s string) bool {
+	return len(p.data)-p.pos >= len(s) && string(p.data[p.pos:p.pos+len(s)]) == s
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func (p *parser) skipBlanks() int {
+	start := p.pos
+	for p.pos < len(p.data) && isBlank(p.data[p.pos]) {
+		p.pos++
+	}
+	return p.pos - start
+}
+
+// char decodes the character at the current position (libxml2's
+// CUR_CHAR): CR LF and lone CR read as LF; malformed UTF-8 is the fatal
+// encoding error libxml2 reports. It returns the rune and its byte length;
+// 0, 0 at the end.
+func (p *parser) char() (rune, int) {
+	if p.pos >= len(p.data) {
+		return 0, 0
+	}
+	c := p.data[p.pos]
+	if c < utf8.RuneSelf {
+		if c == '\r' {
+			if p.peek(1) == '\n' {
+				return '\n', 2
+			}
+			return '\n', 1
+		}
+		return rune(c), 1
+	}
+	r, n := utf8.DecodeRune(p.data[p.pos:])
+	if r == utf8.RuneError && n <= 1 {
+		p.encodingError()
+	}
+	return r, n
+}
+
+func (p *parser) encodingError() {
+	rest := p.data[p.pos:]
+	if len(rest) < 4 {
+		p.fail("Input is not proper UTF-8, indicate encoding !")
+	}
+	p.failf("Input is not proper UTF-8, indicate encoding !\nBytes: 0x%02X 0x%02X 0x%02X 0x%02X", rest[0], rest[1], rest[2], rest[3])
+}
+
+func isChar(r rune) bool {
+	switch {
+	case r >= 0x20 && r <= 0xD7FF:
+		return true
+	case r == 0x9 || r == 0xA || r == 0xD:
+		return true
+	case r >= 0xE000 && r <= 0xFFFD:
+		return true
+	case r >= 0x10000 && r <= 0x10FFFF:
+		return true
+	}
+	return false
+}
+
+func isNameStartChar(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_', r == ':':
+		return true
+	case r < 0xC0:
+		return false
+	case r <= 0xD6, r >= 0xD8 && r <= 0xF6, r >= 0xF8 && r <= 0x2FF,
+		r >= 0x370 && r <= 0x37D, r >= 0x37F && r <= 0x1FFF,
+		r >= 0x200C && r <= 0x200D, r >= 0x2070 && r <= 0x218F,
+		r >= 0x2C00 && r <= 0x2FEF, r >= 0x3001 && r <= 0xD7FF,
+		r >= 0xF900 && r <= 0xFDCF, r >= 0xFDF0 && r <= 0xFFFD,
+		r >= 0x10000 && r <= 0xEFFFF:
+		return true
+	}
+	return false
+}
+
+func isNameChar(r rune) bool {
+	if isNameStartChar(r) {
+		return true
+	}
+	switch {
+	case r >= '0' && r <= '9', r == '-', r == '.', r == 0xB7:
+		return true
+	case r >= 0x300 && r <= 0x36F, r >= 0x203F && r <= 0x2040:
+		return true
+	}
+	return false
+}
+
+// name reads an XML Name (prefixes included), or "" when none starts here.
+func (p *parser) name() string {
+	start := p.pos
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c < utf8.RuneSelf {
+			r := rune(c)
+			if (p.pos == start && !isNameStartChar(r)) || !isNameChar(r) {
+				break
+			}
+			p.pos++
+			continue
+		}
+		r, n := p.char()
+		if (p.pos == start && !isNameStartChar(r)) || !isNameChar(r) {
+			break
+		}
+		p.pos += n
+	}
+	return string(p.data[start:p.pos])
+}
+
+func (p *parser) parseDocument() *Node {
+	if p.hasPrefix("\xEF\xBB\xBF") {
+		p.pos = 3
+	}
+	if p.pos >= len(p.data) {
+		p.fail("Document is empty")
+	}
+	if p.hasPrefix("<?xml") && isBlank(p.peek(5)) {
+		p.xmlDecl()
+	}
+	p.misc()
+	if p.hasPrefix("<!DOCTYPE") {
+		p.doctype()
+		p.misc()
+	}
+	if p.peek(0) != '<' {
+		p.fail("Start tag expected, '<' not found")
+	}
+	root := p.element(nil)
+	p.misc()
+	if p.pos < len(p.data) {
+		p.fail("Extra content at the end of the document")
+	}
+	return root
+}
+
+func (p *parser) xmlDecl() {
+	p.pos += 5
+	p.skipBlanks()
+	if !p.hasPrefix("version") {
+		p.fail("Malformed declaration expecting version")
+	}
+	p.pos += 7
+	p.pseudoAttrValue("version", false)
+	if c := p.peek(0); c != '?' && c != '>' {
+		if p.skipBlanks() == 0 {
+			p.fail("Blank needed here")
+		}
+		if p.hasPrefix("encoding") {
+			p.pos += 8
+			p.pseudoAttrValue("encoding", true)
+			if c := p.peek(0); c != '?' && c != '>' && p.skipBlanks() == 0 {
+				p.fail("Blank needed here")
+			}
+		}
+		if p.hasPrefix("standalone") {
+			p.pos += 10
+			p.pseudoAttrValue("standalone", false)
+		}
+	}
+	p.skipBlanks()
+	switch {
+	case p.hasPrefix("?>"):
+		p.pos += 2
+	case p.peek(0) == '>':
+		p.fail("XML declaration must end-up with '?>'")
+	default:
+		p.fail("parsing XML declaration: '?>' expected")
+	}
+}
+
+// pseudoAttrValue reads `= "value"` of the XML declaration.
+func (p *parser) pseudoAttrValue(what string, encoding bool) string {
+	p.skipBlanks()
+	if p.peek(0) != '=' {
+		p.fail("String not started expecting ' or \"")
+	}
+	p.pos++
+	p.skipBlanks()
+	q := p.peek(0)
+	if q != '"' && q != '\'' {
+		p.fail("String not started expecting ' or \"")
+	}
+	p.pos++
+	start := p.pos
+	for p.pos < len(p.data) && p.data[p.pos] != q && (isNameChar(rune(p.data[p.pos])) || p.data[p.pos] >= 0x80) {
+		p.pos++
+	}
+	v := string(p.data[start:p.pos])
+	if p.peek(0) != q {
+		p.fail("String not closed expecting \" or '")
+	}
+	p.pos++
+	_ = what
+	_ = encoding
+	return v
+}
+
+// misc skips blanks, comments and processing instructions (libxml2's
+// xmlParseMisc) outside the root element.
+func (p *parser) misc() {
+	for {
+		p.skipBlanks()
+		switch {
+		case p.hasPrefix("<?"):
+			p.pi()
+		case p.hasPrefix("<!--"):
+			p.comment()
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) pi() {
+	p.pos += 2
+	target := p.name()
+	if target == "" {
+		p.fail("xmlParsePI : no target name")
+	}
+	if target == "xml" {
+		p.fail("XML declaration allowed only at the start of the document")
+	}
+	if strings.EqualFold(target, "xml") {
+		p.fail("Invalid PI name")
+	}
+	if p.hasPrefix("?>") {
+		p.pos += 2
+		return
+	}
+	if p.skipBlanks() == 0 {
+		p.failf("ParsePI: PI %s space expected", target)
+	}
+	for {
+		if p.hasPrefix("?>") {
+			p.pos += 2
+			return
+		}
+		r, n := p.char()
+		if n == 0 || !isChar(r) {
+			p.failf("ParsePI: PI %s never end ...", target)
+		}
+		p.pos += n
+	}
+}
+
+func (p *parser) comment() {
+	p.pos += 4
+	start := p.pos
+	for {
+		if p.hasPrefix("--") {
+			if p.peek(2) == '>' {
+				p.pos += 3
+				return
+			}
+			body := p.data[start:p.pos]
+			if len(body) == 0 {
+				p.fail("Double hyphen within comment")
+			}
+			if len(body) > 50 {
+				body = body[:50]
+			}
+			p.failf("Double hyphen within comment: <!--%s", body)
+		}
+		r, n := p.char()
+		if n == 0 {
+			p.fail("Comment not terminated")
+		}
+		if !isChar(r) {
+			p.failf("xmlParseComment: invalid xmlChar value %d", r)
+		}
+		p.pos += n
+	}
+}
+
+func (p *parser) doctype() {
+	p.pos += 9
+	p.skipBlanks()
+	if p.name() == "" {
+		p.fail("xmlParseDocTypeDecl : no DOCTYPE name !")
+	}
+	p.skipBlanks()
+	switch {
+	case p.hasPrefix("SYSTEM"):
+		p.pos += 6
+		if p.skipBlanks() == 0 {
+			p.fail("Space required after 'SYSTEM'")
+		}
+		p.systemLiteral()
+		p.extDTD = true
+	case p.hasPrefix("PUBLIC"):
+		p.pos += 6
+		if p.skipBlanks() == 0 {
+			p.fail("Space required after 'PUBLIC'")
+		}
+		p.systemLiteral()
+		p.skipBlanks()
+		p.systemLiteral()
+		p.extDTD = true
+	}
+	p.skipBlanks()
+	if p.peek(0) == '[' {
+		p.pos++
+		p.internalSubset()
+		p.skipBlanks()
+	}
+	if p.peek(0) != '>' {
+		p.fail("DOCTYPE improperly terminated")
+	}
+	p.pos++
+}
+
+func (p *parser) systemLiteral() string {
+	q := p.peek(0)
+	if q != '"' && q != '\'' {
+		p.fail("SystemLiteral \" or ' expected")
+	}
+	p.pos++
+	start := p.pos
+	for p.pos < len(p.data) && p.data[p.pos] != q {
+		p.pos++
+	}
+	if p.pos >= len(p.data) {
+		p.fail("Unfinished System or Public ID \" or ' expected")
+	}
+	v := string(p.data[start:p.pos])
+	p.pos++
+	return v
+}
+
+// internalSubset reads the DTD internal subset, keeping internal general
+// entities (whose values expand in content and attributes) and skipping
+// other declarations.
+func (p *parser) internalSubset() {
+	for {
+		p.skipBlanks()
+		switch {
+		case p.peek(0) == ']':
+			p.pos++
+			return
+		case p.hasPrefix("<!--"):
+			p.comment()
+		case p.hasPrefix("<?"):
+			p.pi()
+		case p.hasPrefix("<!ENTITY"):
+			p.entityDecl()
+		case p.hasPrefix("<!ELEMENT"), p.hasPrefix("<!ATTLIST"), p.hasPrefix("<!NOTATION"):
+			p.skipDecl()
+		case p.peek(0) == '%':
+			p.pos++
+			p.name()
+			if p.peek(0) == ';' {
+				p.pos++
+			}
+		default:
+			p.fail("internal error: xmlParseInternalSubset: error detected in Markup declaration")
+		}
+	}
+}
+
+func (p *parser) skipDecl() {
+	var q byte
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		p.pos++
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '"' || c == '\'':
+			q = c
+		case c == '>':
+			return
+		}
+	}
+	p.fail("DOCTYPE improperly terminated")
+}
+
+func (p *parser) entityDecl() {
+	start := p.pos
+	p.pos += 8
+	p.skipBlanks()
+	if p.peek(0) == '%' {
+		p.pos = start
+		p.skipDecl()
+		return
+	}
+	name := p.name()
+	p.skipBlanks()
+	q := p.peek(0)
+	if name == "" || (q != '"' && q != '\'') {
+		p.pos = start
+		p.skipDecl()
+		return
+	}
+	p.pos++
+	vstart := p.pos
+	for p.pos < len(p.data) && p.data[p.pos] != q {
+		_, n := p.char()
+		p.pos += n
+	}
+	value := string(p.data[vstart:p.pos])
+	if p.pos < len(p.data) {
+		p.pos++
+	}
+	p.skipDecl()
+	if p.entities == nil {
+		p.entities = map[string]string{}
+	}
+	if _, dup := p.entities[name]; !dup {
+		p.entities[name] = expandCharRefs(value)
+	}
+}
+
+// expandCharRefs resolves character references in an entity value, as
+// libxml2 does when it stores the declaration.
+func expandCharRefs(v string) string {
+	if !strings.Contains(v, "&#") {
+		return v
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(v, "&#")
+		if i < 0 {
+			b.WriteString(v)
+			return b.String()
+		}
+		j := strings.IndexByte(v[i:], ';')
+		if j < 0 {
+			b.WriteString(v)
+			return b.String()
+		}
+		b.WriteString(v[:i])
+		ref := v[i+2 : i+j]
+		var n uint64
+		var err error
+		if strings.HasPrefix(ref, "x") {
+			n, err = strconv.ParseUint(ref[1:], 16, 32)
+		} else {
+			n, err = strconv.ParseUint(ref, 10, 32)
+		}
+		if err == nil {
+			b.WriteRune(rune(n))
+		}
+		v = v[i+j+1:]
+	}
+}
+
+// element reads one element and its content. It mirrors libxml2's
+// xmlParseElementStart / xmlParseContentInternal / xmlParseEndTag2.
+func (p *parser) element(parent *Node) *Node {
+	line := p.lineAt(p.pos)
+	n := p.startTag(line)
+	n.Parent = parent
+	if parent != nil {
+		parent.Children = append(parent.Children, n)
+		parent.Segments = append(parent.Segments, "")
+	}
+	if p.hasPrefix("/>") {
+		p.pos += 2
+		return n
+	}
+	if p.peek(0) != '>' {
+		p.failf("Couldn't find end of Start Tag %s line %d", localName(n.Name), line)
+	}
+	p.pos++
+	p.content(n)
+	if p.pos >= len(p.data) {
+		p.failf("Premature end of data in tag %s line %d", localName(n.Name), line)
+	}
+	p.endTag(n)
+	if len(n.Segments) == 1 {
+		n.Text = n.Segments[0]
+	} else {
+		n.Text = strings.Join(n.Segments, "")
+	}
+	return n
+}
+
+func (p *parser) startTag(line int) *Node {
+	p.pos++ // '<'
+	name := p.name()
+	if name == "" {
+		p.fail("StartTag: invalid element name")
+	}
+	n := &Node{Name: name, Line: line, Segments: []string{""}}
+	p.skipBlanks()
+	for {
+		c := p.peek(0)
+		if c == '>' || (c == '/' && p.peek(1) == '>') || c == 0 || !(c >= 0x20 || isBlank(c)) {
+			break
+		}
+		aname := p.name()
+		if aname == "" {
+			p.fail("error parsing attribute name")
+		}
+		p.skipBlanks()
+		if p.peek(0) != '=' {
+			p.failf("Specification mandates value for attribute %s", aname)
+		}
+		p.pos++
+		p.skipBlanks()
+		n.Attrs = append(n.Attrs, Attr{Name: aname, Value: p.attValue()})
+		c = p.peek(0)
+		if c == '>' || (c == '/' && p.peek(1) == '>') {
+			break
+		}
+		if p.skipBlanks() == 0 {
+			p.fail("attributes construct error")
+		}
+	}
+	for i := 1; i < len(n.Attrs); i++ {
+		for j := 0; j < i; j++ {
+			if n.Attrs[i].Name == n.Attrs[j].Name {
+				p.failf("Attribute %s redefined", n.Attrs[i].Name)
+			}
+		}
+	}
+	return n
+}
+
+// attValue reads a quoted attribute value with libxml2's normalisation:
+// literal tabs and line ends become spaces, references are resolved.
+func (p *parser) attValue() string {
+	q := p.peek(0)
+	if q != '"' && q != '\'' {
+		p.fail("AttValue: \" or ' expected")
+	}
+	p.pos++
+	start := p.pos
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == q {
+			v := string(p.data[start:p.pos])
+			p.pos++
+			return v
+		}
+		if c < 0x20 || c >= 0x80 || c == '&' || c == '<' {
+			break
+		}
+		p.pos++
+	}
+	b := append(p.buf[:0], p.data[start:p.pos]...)
+	for {
+		c := p.peek(0)
+		switch {
+		case c == q:
+			p.pos++
+			p.buf = b
+			return string(b)
+		case c == '<':
+			p.fail("Unescaped '<' not allowed in attributes values")
+		case c == '&':
+			b = p.reference(b, true)
+			continue
+		}
+		r, n := p.char()
+		if n == 0 {
+			p.fail("AttValue: ' expected")
+		}
+		if !isChar(r) {
+			p.fail("invalid character in attribute value")
+		}
+		if r == '\t' || r == '\n' {
+			r = ' '
+		}
+		b = utf8.AppendRune(b, r)
+		p.pos += n
+	}
+}
+
+// reference resolves a character or entity reference at '&' and appends
+// its text to b.
+func (p *parser) reference(b []byte, inAttr bool) []byte {
+	if p.peek(1) == '#' {
+		r := p.charRef()
+		return utf8.AppendRune(b, r)
+	}
+	p.pos++
+	name := p.name()
+	if name == "" {
+		p.fail("xmlParseEntityRef: no name")
+	}
+	if p.peek(0) != ';' {
+		p.fail("EntityRef: expecting ';'")
+	}
+	p.pos++
+	switch name {
+	case "lt":
+		return append(b, '<')
+	case "gt":
+		return append(b, '>')
+	case "amp":
+		return append(b, '&')
+	case "apos":
+		return append(b, '\'')
+	case "quot":
+		return append(b, '"')
+	}
+	if v, ok := p.entities[name]; ok {
+		if inAttr && strings.IndexByte(v, '<') >= 0 {
+			p.failf("'<' in entity '%s' is not allowed in attributes values", name)
+		}
+		return append(b, v...)
+	}
+	if !p.extDTD {
+		p.failf("Entity '%s' not defined", name)
+	}
+	return b
+}
+
+func (p *parser) charRef() rune {
+	var val uint32
+	if p.peek(2) == 'x' {
+		p.pos += 3
+		for p.peek(0) != ';' {
+			c := p.peek(0)
+			switch {
+			case c >= '0' && c <= '9':
+				val = val*16 + uint32(c-'0')
+			case c >= 'a' && c <= 'f':
+				val = val*16 + uint32(c-'a') + 10
+			case c >= 'A' && c <= 'F':
+				val = val*16 + uint32(c-'A') + 10
+			default:
+				p.fail("CharRef: invalid hexadecimal value")
+			}
+			if val > 0x110000 {
+				val = 0x110000
+			}
+			p.pos++
+		}
+	} else {
+		p.pos += 2
+		for p.peek(0) != ';' {
+			c := p.peek(0)
+			if c < '0' || c > '9' {
+				p.fail("CharRef: invalid decimal value")
+			}
+			val = val*10 + uint32(c-'0')
+			if val > 0x110000 {
+				val = 0x110000
+			}
+			p.pos++
+		}
+	}
+	p.pos++ // ';'
+	if val >= 0x110000 {
+		p.fail("xmlParseCharRef: character reference out of bounds")
+	}
+	if !isChar(rune(val)) {
+		p.failf("xmlParseCharRef: invalid xmlChar value %d", val)
+	}
+	return rune(val)
+}
+
+// content reads the content of n up to its end tag (or the end of input).
+func (p *parser) content(n *Node) {
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '<':
+			switch p.peek(1) {
+			case '/':
+				return
+			case '?':
+				p.pi()
+			case '!':
+				switch {
+				case p.hasPrefix("<![CDATA["):
+					p.addText(n, p.cdata())
+				case p.hasPrefix("<!--"):
+					p.comment()
+				default:
+					p.element(n)
+				}
+			default:
+				p.element(n)
+			}
+		case c == '&':
+			b := p.reference(p.buf[:0], false)
+			p.addText(n, string(b))
+			p.buf = b
+		default:
+			p.addText(n, p.charData())
+		}
+	}
+}
+
+func (p *parser) addText(n *Node, s string) {
+	if s == "" {
+		return
+	}
+	last := len(n.Segments) - 1
+	if n.Segments[last] == "" {
+		n.Segments[last] = s
+	} else {
+		n.Segments[last] += s
+	}
+}
+
+// charData reads text up to the next '<' or '&'.
+func (p *parser) charData() string {
+	start := p.pos
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '<' || c == '&' {
+			break
+		}
+		if c == ']' && p.hasPrefix("]]>") {
+			p.fail("Sequence ']]>' not allowed in content")
+		}
+		if c >= 0x20 && c < 0x80 || c == '\n' || c == '\t' {
+			p.pos++
+			continue
+		}
+		break
+	}
+	if p.pos >= len(p.data) || p.data[p.pos] == '<' || p.data[p.pos] == '&' {
+		return string(p.data[start:p.pos])
+	}
+	b := append(p.buf[:0], p.data[start:p.pos]...)
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '<' || c == '&' {
+			break
+		}
+		if c == ']' && p.hasPrefix("]]>") {
+			p.fail("Sequence ']]>' not allowed in content")
+		}
+		r, n := p.char()
+		if !isChar(r) {
+			p.failf("PCDATA invalid Char value %d", r)
+		}
+		b = utf8.AppendRune(b, r)
+		p.pos += n
+	}
+	p.buf = b
+	return string(b)
+}
+
+func (p *parser) cdata() string {
+	p.pos += 9
+	start := p.pos
+	// libxml2 reads two characters ahead before it looks for "]]>"; an
+	// input ending (or breaking) there gets its generic message.
+	for i := 0; i < 2; i++ {
+		r, n := p.char()
+		if n == 0 || !isChar(r) {
+			p.fail("Unregistered error message")
+		}
+		p.pos += n
+	}
+	p.pos = start
+	b := p.buf[:0]
+	for {
+		if p.hasPrefix("]]>") {
+			p.pos += 3
+			p.buf = b
+			return string(b)
+		}
+		r, n := p.char()
+		if n == 0 || !isChar(r) {
+			body := p.data[start:p.pos]
+			if len(body) >= 2 {
+				body = body[:len(body)-2]
+			} else {
+				body = nil
+			}
+			if len(body) > 50 {
+				body = body[:50]
+			}
+			p.failf("CData section not finished\n%s", body)
+		}
+		b = utf8.AppendRune(b, r)
+		p.pos += n
+	}
+}
+
+func (p *parser) endTag(n *Node) {
+	p.pos += 2
+	name := p.name()
+	p.skipBlanks()
+	if p.peek(0) != '>' {
+		p.fail("expected '>'")
+	}
+	p.pos++
+	if name != n.Name {
+		switch {
+		case name == "":
+			name = "unparsable"
+		case hasPrefix(n.Name):
+			// libxml2 names a prefixed element's end tag by its local part
+			name = localName(name)
+		}
+		p.failf("Opening and ending tag mismatch: %s line %d and %s", localName(n.Name), n.Line, name)
+	}
+}
+
+// localName is the part of a qualified name libxml2's xmlParseQName keeps
+// as the local name: what follows "prefix:" when both parts are names.
+func localName(qname string) string {
+	if i := strings.IndexByte(qname, ':'); i > 0 && i+1 < len(qname) {
+		r, _ := utf8.DecodeRuneInString(qname[i+1:])
+		if r != ':' && isNameStartChar(r) {
+			return qname[i+1:]
+		}
+	}
+	return qname
+}
+
+func hasPrefix(qname string) bool { return localName(qname) != qname }
