@@ -5,15 +5,18 @@
 // mount namespace with its own /etc/libvirt, /run/libvirt, /var/lib,
 // /var/log and /var/cache/libvirt, so the host is left as it was.
 //
-//	go run ./bench/qemustart [-n 20] [-concurrent 10] [-libvirtd=auto|yes|no]
+//	go run ./bench/qemustart [-n 20] [-concurrent 10] [-rounds 7] [-libvirtd=auto|yes|no]
 //
-// It needs root, /dev/kvm and qemu-system-x86_64; it prints a table of
-// p50/p90 figures and the ratios the QEMU issue asks for.
+// Targets are measured interleaved (every sequential iteration and every
+// concurrent round runs each target once, in an order that rotates), and
+// before each measurement the machine is left to settle: no QEMU of this
+// run may still exist and no daemon may still be using CPU. It needs root,
+// /dev/kvm and qemu-system-x86_64; it prints medians with their spread,
+// and the ratios the QEMU issue asks for, paired round by round.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +26,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,10 +57,32 @@ var runner = &cmdrun.Exec{}
 // logFile maps a target to its daemon log, shown when it fails.
 var logFile = map[string]string{}
 
+// prefix starts every guest name of this run, so the settle step can
+// find this run's QEMU processes (and only them) in /proc.
+var prefix = fmt.Sprintf("qs%d-", os.Getpid())
+
+// target is one way of starting the minimal domain.
+type target struct {
+	name string
+	// once starts one domain and returns the start time, and a stop
+	// that returns the destroy time (zero when not measured).
+	once func(name string) (time.Duration, func() time.Duration, error)
+	// conc starts k domains at once and returns the wall time until
+	// all run, and a stop for all of them.
+	conc func(k int, names []string) (time.Duration, func(), error)
+	// daemonPid is the daemon whose CPU use must have settled.
+	daemonPid int
+
+	start, destroy, concurrent []time.Duration
+	err                        error
+}
+
 func main() {
 	n := flag.Int("n", 20, "sequential starts per target")
 	conc := flag.Int("concurrent", 10, "domains started at once")
+	rounds := flag.Int("rounds", 7, "concurrent rounds per target")
 	useLibvirtd := flag.String("libvirtd", "auto", "also measure libvirtd: auto, yes or no")
+	daemonArgv := flag.Bool("daemon-argv", true, "also launch raw QEMU with the command line govirtd built (like for like)")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fatal("needs root")
@@ -69,19 +95,27 @@ func main() {
 		fatal(err)
 	}
 	defer os.RemoveAll(work)
+	load0 := loadavg()
 
-	var results []result
-	raw := measureRaw(work, *n)
-	rawConc := measureRawConcurrent(work, *conc)
-	results = append(results, result{name: "raw QEMU (spawn → cont)", start: raw, concurrent: rawConc})
-
+	targets := []*target{rawTarget("raw QEMU (spawn → cont)", work, minimalArgv)}
 	gv, err := startGovirtd(work)
 	if err != nil {
 		fatal(err)
 	}
-	results = append(results, measureDaemon("govirtd", gv.uri, *n, *conc))
-	gv.stop()
-
+	defer gv.stop()
+	gt, err := daemonTarget("govirtd", gv, *conc)
+	if err != nil {
+		fatal(err)
+	}
+	targets = append(targets, gt)
+	if *daemonArgv {
+		// The warm-up start left govirtd's command line in the guest's log.
+		argv, env, err := loggedArgv(filepath.Join(gv.root, "var", "log", "libvirt", "qemu", prefix+"warm.log"))
+		if err != nil {
+			fatal(err)
+		}
+		targets = append(targets, rawTarget("raw QEMU, govirtd's argv", work, daemonArgvBuilder(argv, env)))
+	}
 	if *useLibvirtd != "no" {
 		lv, err := startLibvirtd(work)
 		if err != nil {
@@ -90,19 +124,131 @@ func main() {
 			}
 			fmt.Fprintln(os.Stderr, "libvirtd skipped:", err)
 		} else {
-			results = append(results, measureDaemon("libvirtd 9.0", lv.uri, *n, *conc))
-			lv.stop()
+			defer lv.stop()
+			lt, err := daemonTarget("libvirtd 9.0", lv, *conc)
+			if err != nil {
+				fatal(err)
+			}
+			targets = append(targets, lt)
 		}
 	}
-	report(results, *n, *conc)
+
+	// Sequential starts, interleaved: iteration i runs every target once,
+	// the first one rotating, so slow spells of background load fall on
+	// all targets alike.
+	for i := 0; i < *n; i++ {
+		for j := range targets {
+			t := targets[(i+j)%len(targets)]
+			if t.err != nil {
+				continue
+			}
+			settle(t.daemonPid)
+			d, stop, err := t.once(fmt.Sprintf("%ss%d", prefix, i))
+			if err != nil {
+				t.err = err
+				continue
+			}
+			t.start = append(t.start, d)
+			if dd := stop(); dd > 0 {
+				t.destroy = append(t.destroy, dd)
+			}
+		}
+	}
+	for r := 0; r < *rounds; r++ {
+		for j := range targets {
+			t := targets[(r+j)%len(targets)]
+			if t.err != nil {
+				continue
+			}
+			names := make([]string, *conc)
+			for i := range names {
+				names[i] = fmt.Sprintf("%sr%dc%d", prefix, r, i)
+			}
+			settle(t.daemonPid)
+			d, stop, err := t.conc(*conc, names)
+			if err != nil {
+				t.err = err
+				continue
+			}
+			t.concurrent = append(t.concurrent, d)
+			stop()
+		}
+	}
+	report(targets, *n, *conc, load0, loadavg())
 }
 
-type result struct {
-	name       string
-	start      []time.Duration
-	destroy    []time.Duration
-	concurrent time.Duration
-	err        error
+// settle waits until no QEMU of this run exists any more and the daemon
+// (when there is one) has stopped using CPU, so a measurement never
+// shares the machine with the end of the previous one (libvirtd, for
+// one, keeps working after a destroy has returned).
+func settle(daemonPid int) {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && len(ourQEMUs()) > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if daemonPid > 0 {
+		last := cpuTicks(daemonPid)
+		for time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			now := cpuTicks(daemonPid)
+			if now == last {
+				break
+			}
+			last = now
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+}
+
+// ourQEMUs lists the pids of QEMU processes whose guest name carries
+// this run's prefix.
+func ourQEMUs() []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		if strings.Contains(string(data), "guest="+prefix) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// cpuTicks is utime+stime of pid and its reaped children, in clock ticks.
+func cpuTicks(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(s[i+1:])
+	// Fields after the name: state is f[0], utime f[11], stime f[12].
+	if len(f) < 13 {
+		return -1
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + st
+}
+
+func loadavg() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func fatal(v any) {
@@ -116,18 +262,147 @@ func pct(d []time.Duration, p float64) time.Duration {
 	}
 	s := append([]time.Duration(nil), d...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	i := int(p * float64(len(s)-1))
+	i := int(p*float64(len(s)-1) + 0.5)
 	return s[i]
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
-// rawOnce launches QEMU with the same essentials a daemon would use (-S,
-// monitor on a passed listening socket, KVM, q35, 128 MiB, no devices)
-// and returns the time until `cont` has answered.
-func rawOnce(work, name string) (time.Duration, func(), error) {
+// argvBuilder gives the command line and environment of a raw launch in
+// dir for guest name; the monitor's listening socket is fd 3.
+type argvBuilder func(dir, name string) (argv, env []string, err error)
+
+// minimalArgv has the essentials a daemon would use: -S, the monitor on a
+// passed listening socket, KVM, q35, 128 MiB, no devices.
+func minimalArgv(dir, name string) ([]string, []string, error) {
+	return []string{qemuBin, "-name", "guest=" + name, "-S",
+		"-machine", "pc-q35-7.2,usb=off,dump-guest-core=off", "-accel", "kvm", "-cpu", "qemu64", "-m", "128",
+		"-smp", "1", "-no-user-config", "-nodefaults", "-display", "none",
+		"-chardev", "socket,id=charmonitor,fd=3,server=on,wait=off",
+		"-mon", "chardev=charmonitor,id=monitor,mode=control"}, nil, nil
+}
+
+// daemonArgvBuilder replays the command line govirtd built for its
+// warm-up guest, with that guest's private directory and name replaced
+// by the raw launch's: the same QEMU work (devices, sandbox, master
+// key), without the daemon.
+func daemonArgvBuilder(argv, env []string) argvBuilder {
+	var oldDir, oldName string
+	for i, a := range argv {
+		if a == "-name" && i+1 < len(argv) {
+			oldName = strings.TrimPrefix(strings.Split(argv[i+1], ",")[0], "guest=")
+		}
+	}
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "HOME="); ok {
+			oldDir = v
+		}
+	}
+	return func(dir, name string) ([]string, []string, error) {
+		if oldDir == "" || oldName == "" {
+			return nil, nil, errors.New("govirtd's logged command line has no HOME or -name")
+		}
+		key := make([]byte, 32)
+		if err := os.WriteFile(filepath.Join(dir, "master-key.aes"), key, 0o600); err != nil {
+			return nil, nil, err
+		}
+		fix := func(s string) string {
+			s = strings.ReplaceAll(s, oldDir, dir)
+			return strings.ReplaceAll(s, "guest="+oldName, "guest="+name)
+		}
+		var a, e []string
+		for i := 0; i < len(argv); i++ {
+			if argv[i] == "-uuid" { // each launch its own: drop it
+				i++
+				continue
+			}
+			a = append(a, fix(argv[i]))
+		}
+		for _, s := range env {
+			e = append(e, fix(s))
+		}
+		return a, e, nil
+	}
+}
+
+// loggedArgv reads the last command line a domain log records: the
+// environment assignments, then the binary and its arguments, one a line,
+// each line but the last ending in " \", quoted as virCommandToString
+// quotes.
+func loggedArgv(path string) (argv, env []string, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := string(data)
+	i := strings.LastIndex(s, "starting up libvirt version")
+	if i < 0 {
+		return nil, nil, fmt.Errorf("%s: no start recorded", path)
+	}
+	lines := strings.Split(s[i:], "\n")[1:]
+	for _, l := range lines {
+		text, more := strings.CutSuffix(l, " \\")
+		for _, word := range shellWords(text) {
+			if argv == nil && strings.Contains(word, "=") && !strings.HasPrefix(word, "/") {
+				env = append(env, word)
+			} else {
+				argv = append(argv, word)
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	if len(argv) == 0 {
+		return nil, nil, fmt.Errorf("%s: no command line", path)
+	}
+	return argv, env, nil
+}
+
+// shellWords splits a line into words at spaces outside single quotes,
+// the only quoting virCommandToString uses (a quote inside a quoted
+// word closes the quotes, is escaped with a backslash, and reopens them).
+func shellWords(line string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord, quoted := false, false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == '\'':
+			quoted, inWord = !quoted, true
+		case c == '\\' && !quoted && i+1 < len(line):
+			i++
+			cur.WriteByte(line[i])
+			inWord = true
+		case c == ' ' && !quoted:
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// rawOnce launches QEMU with argv and returns the time from before the
+// monitor socket is created until `cont` has answered.
+func rawOnce(work, name string, build argvBuilder) (time.Duration, func(), error) {
 	dir := filepath.Join(work, "raw-"+name)
-	os.MkdirAll(dir, 0o755)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, nil, err
+	}
+	argv, env, err := build(dir, name)
+	if err != nil {
+		return 0, nil, err
+	}
 	sock := filepath.Join(dir, "monitor.sock")
 	t0 := time.Now()
 	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
@@ -136,12 +411,7 @@ func rawOnce(work, name string) (time.Duration, func(), error) {
 	}
 	l.SetUnlinkOnClose(false)
 	f, _ := l.File()
-	cmd := &cmdrun.Cmd{Argv: []string{qemuBin, "-name", "guest=" + name, "-S",
-		"-machine", "pc-q35-7.2,usb=off,dump-guest-core=off", "-accel", "kvm", "-cpu", "qemu64", "-m", "128",
-		"-smp", "1", "-no-user-config", "-nodefaults", "-display", "none",
-		"-chardev", "socket,id=charmonitor,fd=3,server=on,wait=off",
-		"-mon", "chardev=charmonitor,id=monitor,mode=control"},
-		ExtraFiles: []*os.File{f}}
+	cmd := &cmdrun.Cmd{Argv: argv, Env: env, ClearEnv: env != nil, ExtraFiles: []*os.File{f}}
 	p, err := runner.Start(context.Background(), cmd)
 	f.Close()
 	l.Close()
@@ -169,109 +439,128 @@ func rawOnce(work, name string) (time.Duration, func(), error) {
 	return d, func() { mon.Close(); kill() }, nil
 }
 
-func measureRaw(work string, n int) []time.Duration {
-	var out []time.Duration
-	for i := 0; i <= n; i++ {
-		d, stop, err := rawOnce(work, fmt.Sprintf("raw%d", i))
+func rawTarget(name, work string, build argvBuilder) *target {
+	t := &target{name: name}
+	t.once = func(guest string) (time.Duration, func() time.Duration, error) {
+		d, stop, err := rawOnce(work, guest, build)
 		if err != nil {
-			fatal(err)
+			return 0, nil, err
 		}
-		stop()
-		if i > 0 { // the first run warms caches
-			out = append(out, d)
-		}
+		return d, func() time.Duration { stop(); return 0 }, nil
 	}
-	return out
-}
-
-func measureRawConcurrent(work string, k int) time.Duration {
-	var wg sync.WaitGroup
-	stops := make([]func(), k)
-	t0 := time.Now()
-	for i := 0; i < k; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			_, stop, err := rawOnce(work, fmt.Sprintf("rawc%d", i))
-			if err != nil {
-				fatal(err)
-			}
-			stops[i] = stop
-		}(i)
-	}
-	wg.Wait()
-	d := time.Since(t0)
-	for _, s := range stops {
-		s()
-	}
-	return d
-}
-
-func measureDaemon(name, uri string, n, k int) result {
-	ctx := context.Background()
-	r := result{name: name}
-	c, err := virt.Open(ctx, uri)
-	if err != nil {
-		r.err = err
-		return r
-	}
-	defer c.Close(ctx)
-	for i := 0; i <= n; i++ {
+	t.conc = func(k int, names []string) (time.Duration, func(), error) {
+		var wg sync.WaitGroup
+		stops := make([]func(), k)
+		errs := make([]error, k)
 		t0 := time.Now()
-		dom, err := c.CreateDomainXML(ctx, domainXML(fmt.Sprintf("bench%d", i)), 0)
-		if err != nil {
-			r.err = err
-			return r
+		for i := 0; i < k; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, stops[i], errs[i] = rawOnce(work, names[i], build)
+			}(i)
 		}
+		wg.Wait()
 		d := time.Since(t0)
-		t1 := time.Now()
-		if err := dom.Destroy(ctx, 0); err != nil {
-			r.err = err
-			return r
+		stop := func() {
+			for _, s := range stops {
+				if s != nil {
+					s()
+				}
+			}
 		}
-		dd := time.Since(t1)
-		if i > 0 { // the first start probes the QEMU binary
-			r.start = append(r.start, d)
-			r.destroy = append(r.destroy, dd)
+		if err := errors.Join(errs...); err != nil {
+			stop()
+			return 0, nil, err
 		}
+		return d, stop, nil
 	}
-	// One connection per starter, as independent clients would be: a
-	// daemon serves at most max_client_requests (5) calls of one client
-	// at a time.
+	// The first launch maps QEMU's binary and libraries into the page
+	// cache: not counted.
+	if _, stop, err := rawOnce(work, prefix+"rawwarm", build); err == nil {
+		stop()
+	}
+	return t
+}
+
+// daemonTarget measures a daemon through the RPC protocol: one
+// connection for sequential starts, and one per concurrent starter, as
+// independent clients would be (a daemon serves at most
+// max_client_requests = 5 calls of one client at a time).
+func daemonTarget(name string, dp *daemonProc, k int) (*target, error) {
+	ctx := context.Background()
+	t := &target{name: name, daemonPid: dp.proc.Pid()}
 	conns := make([]*virt.Conn, k)
 	for i := range conns {
-		if conns[i], err = virt.Open(ctx, uri); err != nil {
-			r.err = err
-			return r
+		c, err := virt.Open(ctx, dp.uri)
+		if err != nil {
+			return nil, err
 		}
-		defer conns[i].Close(ctx)
+		conns[i] = c
 	}
-	var wg sync.WaitGroup
-	doms := make([]*virt.Domain, k)
-	errs := make([]error, k)
-	t0 := time.Now()
-	for i := 0; i < k; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			doms[i], errs[i] = conns[i].CreateDomainXML(ctx, domainXML(fmt.Sprintf("conc%d", i)), 0)
-		}(i)
-	}
-	wg.Wait()
-	r.concurrent = time.Since(t0)
-	for i, dom := range doms {
-		if dom != nil {
-			dom.Destroy(ctx, 0)
+	t.once = func(guest string) (time.Duration, func() time.Duration, error) {
+		t0 := time.Now()
+		dom, err := conns[0].CreateDomainXML(ctx, domainXML(guest), 0)
+		if err != nil {
+			return 0, nil, err
 		}
-		if errs[i] != nil && r.err == nil {
-			r.err = errs[i]
-		}
+		d := time.Since(t0)
+		return d, func() time.Duration {
+			t1 := time.Now()
+			if err := dom.Destroy(ctx, 0); err != nil && t.err == nil {
+				t.err = err
+			}
+			return time.Since(t1)
+		}, nil
 	}
-	return r
+	t.conc = func(k int, names []string) (time.Duration, func(), error) {
+		var wg sync.WaitGroup
+		doms := make([]*virt.Domain, k)
+		errs := make([]error, k)
+		t0 := time.Now()
+		for i := 0; i < k; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				doms[i], errs[i] = conns[i].CreateDomainXML(ctx, domainXML(names[i]), 0)
+			}(i)
+		}
+		wg.Wait()
+		d := time.Since(t0)
+		// Tearing down is not measured: destroy in parallel so that a
+		// slow destroy (libvirtd's 1.6 s) does not stretch the run.
+		stop := func() {
+			var wg sync.WaitGroup
+			for i, dom := range doms {
+				if dom == nil {
+					continue
+				}
+				wg.Add(1)
+				go func(i int, dom *virt.Domain) {
+					defer wg.Done()
+					dom.Destroy(ctx, 0)
+				}(i, dom)
+			}
+			wg.Wait()
+		}
+		if err := errors.Join(errs...); err != nil {
+			stop()
+			return 0, nil, err
+		}
+		return d, stop, nil
+	}
+	// The first start probes the QEMU binary: not counted.
+	_, stop, err := t.once(prefix + "warm")
+	if err != nil {
+		return nil, err
+	}
+	stop()
+	return t, nil
 }
 
 type daemonProc struct {
 	uri  string
+	root string
 	proc cmdrun.Process
 }
 
@@ -315,7 +604,11 @@ func startGovirtd(work string) (*daemonProc, error) {
 	root := filepath.Join(work, "govirt-root")
 	log, _ := os.Create(filepath.Join(work, "govirtd.log"))
 	logFile["govirtd"] = log.Name()
-	p, err := runner.Start(context.Background(), &cmdrun.Cmd{Argv: []string{bin, "--root", root},
+	argv := []string{bin, "--root", root}
+	if prof := os.Getenv("QEMUSTART_GOVIRTD_CPUPROFILE"); prof != "" {
+		argv = append(argv, "--cpuprofile", prof)
+	}
+	p, err := runner.Start(context.Background(), &cmdrun.Cmd{Argv: argv,
 		Env: []string{"GOVIRT_ROOT=" + root}, Stdout: log, Stderr: log})
 	if err != nil {
 		return nil, err
@@ -324,7 +617,7 @@ func startGovirtd(work string) (*daemonProc, error) {
 	if err := waitSocket(sock, p, "govirtd"); err != nil {
 		return nil, err
 	}
-	return &daemonProc{uri: "qemu+unix:///system?socket=" + sock, proc: p}, nil
+	return &daemonProc{uri: "qemu+unix:///system?socket=" + sock, root: root, proc: p}, nil
 }
 
 // startLibvirtd runs the installed libvirtd in a private mount namespace
@@ -384,6 +677,7 @@ func startLibvirtd(work string) (*daemonProc, error) {
 	script := strings.Join(mounts, " && ") + " && exec " + bin
 	log, _ := os.Create(filepath.Join(work, "libvirtd.log"))
 	logFile["libvirtd 9.0"] = log.Name()
+	// unshare execs sh, which execs libvirtd: the pid is libvirtd's.
 	p, err := runner.Start(context.Background(), &cmdrun.Cmd{Argv: []string{"unshare", "-m", "--propagation", "private", "sh", "-c", script},
 		Stdout: log, Stderr: log})
 	if err != nil {
@@ -394,36 +688,61 @@ func startLibvirtd(work string) (*daemonProc, error) {
 		data, _ := os.ReadFile(filepath.Join(work, "libvirtd.log"))
 		return nil, fmt.Errorf("%v\n%s", err, data)
 	}
-	return &daemonProc{uri: "qemu+unix:///system?socket=" + sock, proc: p}, nil
+	return &daemonProc{uri: "qemu+unix:///system?socket=" + sock, root: base, proc: p}, nil
 }
 
-func report(results []result, n, k int) {
-	fmt.Printf("minimal KVM domain (q35, 128 MiB, no disks); %d sequential starts after one warm-up, %d concurrent\n\n", n, k)
-	fmt.Printf("%-26s %12s %12s %12s %12s %16s\n", "target", "start p50", "start p90", "destroy p50", "destroy p90", fmt.Sprintf("%d concurrent", k))
-	raw := results[0]
-	for _, r := range results {
-		if r.err != nil {
-			fmt.Printf("%-26s error: %v\n", r.name, r.err)
-			if log, err := os.ReadFile(logFile[r.name]); err == nil {
+// spread is "median (min–max)".
+func spread(d []time.Duration) string {
+	if len(d) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%s (%.0f–%.0f)", ms(pct(d, 0.5)), float64(pct(d, 0).Microseconds())/1000, float64(pct(d, 1).Microseconds())/1000)
+}
+
+func ratioSpread(r []float64) string {
+	if len(r) == 0 {
+		return "-"
+	}
+	s := append([]float64(nil), r...)
+	sort.Float64s(s)
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", s[len(s)/2], s[0], s[len(s)-1])
+}
+
+func report(targets []*target, n, k int, load0, load1 string) {
+	fmt.Printf("minimal KVM domain (q35, 128 MiB, no disks); %d interleaved sequential starts after one warm-up each, %d concurrent × %d rounds\n",
+		n, k, len(targets[0].concurrent))
+	fmt.Printf("load average before %s, after %s; medians with (min–max) in ms\n\n", load0, load1)
+	fmt.Printf("%-26s %12s %12s %12s %12s %24s\n", "target", "start p50", "start p90", "destroy p50", "destroy p90", fmt.Sprintf("%d concurrent", k))
+	for _, t := range targets {
+		if t.err != nil {
+			fmt.Printf("%-26s error: %v\n", t.name, t.err)
+			if log, err := os.ReadFile(logFile[t.name]); err == nil {
 				fmt.Printf("%s\n", log)
 			}
 			continue
 		}
 		dp50, dp90 := "-", "-"
-		if len(r.destroy) > 0 {
-			dp50, dp90 = ms(pct(r.destroy, 0.5)), ms(pct(r.destroy, 0.9))
+		if len(t.destroy) > 0 {
+			dp50, dp90 = ms(pct(t.destroy, 0.5)), ms(pct(t.destroy, 0.9))
 		}
-		fmt.Printf("%-26s %12s %12s %12s %12s %16s\n", r.name, ms(pct(r.start, 0.5)), ms(pct(r.start, 0.9)), dp50, dp90, ms(r.concurrent))
+		fmt.Printf("%-26s %12s %12s %12s %12s %24s\n", t.name, ms(pct(t.start, 0.5)), ms(pct(t.start, 0.9)), dp50, dp90, spread(t.concurrent))
 	}
 	fmt.Println()
-	for _, r := range results[1:] {
-		if r.err != nil {
+	raw := targets[0]
+	for _, t := range targets[1:] {
+		if t.err != nil || raw.err != nil {
 			continue
 		}
-		over := pct(r.start, 0.5) - pct(raw.start, 0.5)
-		fmt.Printf("%s: start p50 = raw + %s; destroy p50 %s; %d concurrent = %.2f× raw\n",
-			r.name, ms(over), ms(pct(r.destroy, 0.5)), k, float64(r.concurrent)/float64(raw.concurrent))
+		// Paired by round: round r of both ran back to back.
+		var ratios []float64
+		for i := 0; i < len(t.concurrent) && i < len(raw.concurrent); i++ {
+			ratios = append(ratios, float64(t.concurrent[i])/float64(raw.concurrent[i]))
+		}
+		over := pct(t.start, 0.5) - pct(raw.start, 0.5)
+		line := fmt.Sprintf("%s: start p50 = raw + %s", t.name, ms(over))
+		if len(t.destroy) > 0 {
+			line += fmt.Sprintf("; destroy p50 %s", ms(pct(t.destroy, 0.5)))
+		}
+		fmt.Printf("%s; %d concurrent = %s raw (per-round ratio, median (min–max))\n", line, k, ratioSpread(ratios))
 	}
-	out, _ := json.Marshal(map[string]any{"n": n, "concurrent": k})
-	_ = out
 }
