@@ -381,6 +381,10 @@ func (q *Conn) ExecuteInto(ctx context.Context, cmd string, args, out any) error
 	if err != nil {
 		return err
 	}
+	return decodeReturn(cmd, ret, out)
+}
+
+func decodeReturn(cmd string, ret json.RawMessage, out any) error {
 	if out == nil {
 		return nil
 	}
@@ -397,41 +401,84 @@ func (q *Conn) ExecuteWithFiles(ctx context.Context, cmd string, args any, files
 }
 
 func (q *Conn) execute(ctx context.Context, cmd string, args any, files []*os.File) (json.RawMessage, error) {
+	return q.send(ctx, cmd, args, files).Wait(ctx)
+}
+
+// Call is a command that has been sent and whose answer is still to be
+// collected with Wait.
+type Call struct {
+	q   *Conn
+	cmd string
+	id  string
+	p   *pending
+	err error // the send failed
+}
+
+// Send writes a command without waiting for its answer. QEMU answers a
+// monitor's commands one at a time in the order it reads them, so
+// commands sent back to back cost one round trip between them instead of
+// one each; every Call must be collected with Wait.
+func (q *Conn) Send(ctx context.Context, cmd string, args any) *Call {
+	return q.send(ctx, cmd, args, nil)
+}
+
+func (q *Conn) send(ctx context.Context, cmd string, args any, files []*os.File) *Call {
+	c := &Call{q: q, cmd: cmd}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		c.err = err
+		return c
 	}
 	q.mu.Lock()
 	if q.err != nil {
-		err := q.err
+		c.err = q.err
 		q.mu.Unlock()
-		return nil, err
+		return c
 	}
 	q.nextID++
-	id := q.opts.IDPrefix + strconv.Itoa(q.nextID)
-	p := &pending{command: cmd, ch: make(chan reply, 1)}
-	q.pending[id] = p
+	c.id = q.opts.IDPrefix + strconv.Itoa(q.nextID)
+	c.p = &pending{command: cmd, ch: make(chan reply, 1)}
+	q.pending[c.id] = c.p
 	q.mu.Unlock()
 
-	data, err := json.Marshal(command{Execute: cmd, Arguments: args, ID: id})
+	data, err := json.Marshal(command{Execute: cmd, Arguments: args, ID: c.id})
 	if err != nil {
-		q.forget(id)
-		return nil, err
+		q.forget(c.id)
+		c.err = err
+		return c
 	}
 	data = append(data, '\r', '\n')
 	if err := q.write(ctx, data, files); err != nil {
-		q.forget(id)
+		q.forget(c.id)
 		if qerr := q.Err(); qerr != nil {
-			return nil, qerr
+			err = qerr
 		}
-		return nil, err
+		c.err = err
+	}
+	return c
+}
+
+// Wait returns the command's "return" value, or its error; ctx bounds
+// the wait.
+func (c *Call) Wait(ctx context.Context) (json.RawMessage, error) {
+	if c.err != nil {
+		return nil, c.err
 	}
 	select {
-	case r := <-p.ch:
+	case r := <-c.p.ch:
 		return r.ret, r.err
 	case <-ctx.Done():
-		q.forget(id)
+		c.q.forget(c.id)
 		return nil, ctx.Err()
 	}
+}
+
+// WaitInto waits for the answer and decodes its return value into out.
+func (c *Call) WaitInto(ctx context.Context, out any) error {
+	ret, err := c.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	return decodeReturn(c.cmd, ret, out)
 }
 
 func (q *Conn) forget(id string) {

@@ -395,3 +395,66 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// TestSendPipelines checks that Send writes at once: the fake answers
+// nothing until all three commands have arrived, in the order sent.
+func TestSendPipelines(t *testing.T) {
+	var mu sync.Mutex
+	var got []wireCommand
+	c := startFake(t, func(f *fakeQEMU, cmd wireCommand, _ []*os.File) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, cmd)
+		if len(got) < 3 {
+			return
+		}
+		for _, w := range got {
+			switch w.Execute {
+			case "query-cpus-fast":
+				f.reply(w, []map[string]int{{"cpu-index": 0, "thread-id": 42}})
+			case "bogus":
+				f.send(map[string]any{"error": map[string]string{"class": "CommandNotFound", "desc": "The command bogus has not been found"}, "id": w.ID})
+			default:
+				f.reply(w, map[string]any{})
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cpus := c.Send(ctx, "query-cpus-fast", nil)
+	bogus := c.Send(ctx, "bogus", nil)
+	cont := c.Send(ctx, "cont", nil)
+	// Collected out of order on purpose.
+	if _, err := cont.Wait(ctx); err != nil {
+		t.Fatalf("cont: %v", err)
+	}
+	var out []struct {
+		Thread int `json:"thread-id"`
+	}
+	if err := cpus.WaitInto(ctx, &out); err != nil || len(out) != 1 || out[0].Thread != 42 {
+		t.Fatalf("query-cpus-fast: %v %+v", err, out)
+	}
+	var ce *CommandError
+	if _, err := bogus.Wait(ctx); !errors.As(err, &ce) || ce.Class != "CommandNotFound" {
+		t.Fatalf("bogus: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var order []string
+	for _, w := range got {
+		order = append(order, w.Execute)
+	}
+	if fmt.Sprint(order) != "[query-cpus-fast bogus cont]" {
+		t.Fatalf("order %v", order)
+	}
+}
+
+// TestSendAfterClose reports the connection's end from Wait.
+func TestSendAfterClose(t *testing.T) {
+	c := startFake(t, func(f *fakeQEMU, cmd wireCommand, _ []*os.File) {})
+	c.Close()
+	<-c.Done()
+	if _, err := c.Send(context.Background(), "cont", nil).Wait(context.Background()); err == nil {
+		t.Fatal("Send on a closed connection succeeded")
+	}
+}
