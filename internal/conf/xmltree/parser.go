@@ -252,6 +252,7 @@ func (p *parser) parseDocument() *Node {
 	return root
 }
 
+// xmlDecl reads the XML declaration as libxml2's xmlParseXMLDecl does.
 func (p *parser) xmlDecl() {
 	p.pos += 5
 	p.skipBlanks()
@@ -259,39 +260,133 @@ func (p *parser) xmlDecl() {
 		p.fail("Malformed declaration expecting version")
 	}
 	p.pos += 7
-	p.pseudoAttrValue("version", false)
-	if c := p.peek(0); c != '?' && c != '>' {
-		if p.skipBlanks() == 0 {
-			p.fail("Blank needed here")
+	version := p.declValue(func() string {
+		start := p.pos
+		if c := p.peek(0); c < '0' || c > '9' {
+			return ""
 		}
-		if p.hasPrefix("encoding") {
-			p.pos += 8
-			p.pseudoAttrValue("encoding", true)
-			if c := p.peek(0); c != '?' && c != '>' && p.skipBlanks() == 0 {
-				p.fail("Blank needed here")
+		p.pos++
+		if p.peek(0) != '.' {
+			p.pos = start + 1
+			return ""
+		}
+		p.pos++
+		for c := p.peek(0); c >= '0' && c <= '9'; c = p.peek(0) {
+			p.pos++
+		}
+		return string(p.data[start:p.pos])
+	})
+	if version == "" {
+		p.fail("Malformed declaration expecting version")
+	}
+	if version != "1.0" && !strings.HasPrefix(version, "1.") {
+		p.failf("Unsupported version '%s'", version)
+	}
+	if !isBlank(p.peek(0)) {
+		if p.hasPrefix("?>") {
+			p.pos += 2
+			return
+		}
+		p.fail("Blank needed here")
+	}
+	p.skipBlanks()
+	hasEncoding := false
+	if p.hasPrefix("encoding") {
+		p.pos += 8
+		enc := p.declValue(func() string {
+			start := p.pos
+			if c := p.peek(0); !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+				p.fail("Invalid XML encoding name")
+			}
+			for c := p.peek(0); c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'; c = p.peek(0) {
+				p.pos++
+			}
+			return string(p.data[start:p.pos])
+		})
+		switch upper := strings.ToUpper(enc); {
+		case upper == "UTF-16" || upper == "UTF16":
+			p.fail("Document labelled UTF-16 but has UTF-8 content")
+		case upper == "UTF-8" || upper == "UTF8":
+			// the default: libxml2 switches nothing and records nothing
+		case !knownEncoding(upper):
+			p.failf("Unsupported encoding %s", enc)
+		default:
+			hasEncoding = true
+			if upper != "ASCII" && upper != "US-ASCII" {
+				p.data = append(p.data[:p.pos:p.pos], latin1ToUTF8(p.data[p.pos:])...)
 			}
 		}
-		if p.hasPrefix("standalone") {
-			p.pos += 10
-			p.pseudoAttrValue("standalone", false)
+	}
+	if hasEncoding && !isBlank(p.peek(0)) {
+		if p.hasPrefix("?>") {
+			p.pos += 2
+			return
 		}
+		p.fail("Blank needed here")
 	}
 	p.skipBlanks()
-	switch {
-	case p.hasPrefix("?>"):
-		p.pos += 2
-	case p.peek(0) == '>':
-		p.fail("XML declaration must end-up with '?>'")
-	default:
+	if p.hasPrefix("standalone") {
+		p.pos += 10
+		p.skipBlanks()
+		if p.peek(0) != '=' {
+			p.fail("expected '='")
+		}
+		p.pos++
+		p.skipBlanks()
+		q := p.peek(0)
+		if q != '"' && q != '\'' {
+			p.fail("String not started expecting ' or \"")
+		}
+		p.pos++
+		switch {
+		case p.hasPrefix("no"):
+			p.pos += 2
+		case p.hasPrefix("yes"):
+			p.pos += 3
+		default:
+			p.fail("standalone accepts only 'yes' or 'no'")
+		}
+		if p.peek(0) != q {
+			p.fail("String not closed expecting \" or '")
+		}
+		p.pos++
+	}
+	p.skipBlanks()
+	if !p.hasPrefix("?>") {
 		p.fail("parsing XML declaration: '?>' expected")
 	}
+	p.pos += 2
 }
 
-// pseudoAttrValue reads `= "value"` of the XML declaration.
-func (p *parser) pseudoAttrValue(what string, encoding bool) string {
+// knownEncoding tells whether iconv, which libxml2 asks for encodings it
+// does not handle itself, knows a (upper-case) encoding name; only the
+// common families are listed.
+func knownEncoding(name string) bool {
+	for _, prefix := range []string{"UTF-", "UCS-", "ISO-8859-", "ISO8859-", "ISO_8859-", "LATIN", "ASCII", "US-ASCII", "ANSI_X3.4", "CP", "WINDOWS-", "IBM", "KOI8", "EUC", "SHIFT_JIS", "SJIS", "GB", "BIG5", "MAC", "TIS-620", "HZ", "ISO-2022", "ISO-10646"} {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// latin1ToUTF8 converts the rest of a document declared in a single-byte
+// encoding, as libxml2 converts its input once it reads the declaration;
+// other single-byte encodings are read as ISO-8859-1.
+func latin1ToUTF8(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/8)
+	for _, c := range b {
+		out = utf8.AppendRune(out, rune(c))
+	}
+	return out
+}
+
+// declValue reads `= "value"` of the XML declaration; value reads the
+// text between the quotes.
+func (p *parser) declValue(value func() string) string {
 	p.skipBlanks()
 	if p.peek(0) != '=' {
-		p.fail("String not started expecting ' or \"")
+		p.fail("expected '='")
 	}
 	p.pos++
 	p.skipBlanks()
@@ -300,17 +395,11 @@ func (p *parser) pseudoAttrValue(what string, encoding bool) string {
 		p.fail("String not started expecting ' or \"")
 	}
 	p.pos++
-	start := p.pos
-	for p.pos < len(p.data) && p.data[p.pos] != q && (isNameChar(rune(p.data[p.pos])) || p.data[p.pos] >= 0x80) {
-		p.pos++
-	}
-	v := string(p.data[start:p.pos])
+	v := value()
 	if p.peek(0) != q {
 		p.fail("String not closed expecting \" or '")
 	}
 	p.pos++
-	_ = what
-	_ = encoding
 	return v
 }
 
@@ -615,7 +704,7 @@ func (p *parser) startTag(line int) *Node {
 		}
 		p.skipBlanks()
 		if p.peek(0) != '=' {
-			p.failf("Specification mandates value for attribute %s", aname)
+			p.failf("Specification mandates value for attribute %s", localName(aname))
 		}
 		p.pos++
 		p.skipBlanks()
@@ -880,11 +969,11 @@ func (p *parser) cdata() string {
 		}
 		r, n := p.char()
 		if n == 0 || !isChar(r) {
-			body := p.data[start:p.pos]
-			if len(body) >= 2 {
-				body = body[:len(body)-2]
-			} else {
-				body = nil
+			// libxml2 has not yet stored the last two characters it read
+			body := b
+			for i := 0; i < 2; i++ {
+				_, size := utf8.DecodeLastRune(body)
+				body = body[:len(body)-size]
 			}
 			if len(body) > 50 {
 				body = body[:50]
