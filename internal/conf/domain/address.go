@@ -79,7 +79,7 @@ func propUint(n *xmltree.Node, name string, bits int) (v uint64, ok bool, err er
 	}
 	v, err = parseUintC(s, bits)
 	if err != nil {
-		return 0, false, virterr.New(virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'. Expected non-negative integer value", name, n.Name, s)
+		return 0, false, errInvalidNumberProp(n.Name, name, s, expectNonNegativeInt)
 	}
 	return v, true, nil
 }
@@ -248,11 +248,11 @@ func (a *Address) format(b *xmlbuf.Buffer) {
 // value.
 func checkLoadParm(lp string) error {
 	if len(lp) < 1 || len(lp) > 8 {
-		return virterr.New(virterr.InternalError, "loadparm value '%s' must be between 1 and 8 characters", lp)
+		return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "loadparm value '%s' must be between 1 and 8 characters", lp)
 	}
 	for _, c := range lp {
 		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == ' ') {
-			return virterr.New(virterr.InternalError, "invalid loadparm value '%s', expecting chars in set of [a-zA-Z0-9.] and blank spaces", lp)
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "invalid loadparm value '%s', expecting chars in set of [a-zA-Z0-9.] and blank spaces", lp)
 		}
 	}
 	return nil

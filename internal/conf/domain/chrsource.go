@@ -64,10 +64,10 @@ func parseChrSource(typ string, n *xmltree.Node, flags ParseFlags) (*ChrSource, 
 	s := &ChrSource{Type: typ}
 	sources := n.ChildrenNamed("source")
 	if len(sources) > 1 && typ != "udp" {
-		return nil, virterr.New(virterr.XMLError, "only one source element is allowed for character device")
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "only one source element is allowed for character device")
 	}
 	if len(sources) > 2 {
-		return nil, virterr.New(virterr.XMLError, "only two source elements are allowed for character device")
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "only two source elements are allowed for character device")
 	}
 	for _, src := range sources {
 		if err := s.parseSourceElement(src, flags); err != nil {
@@ -158,11 +158,11 @@ func (s *ChrSource) parseReconnect(src *xmltree.Node) error {
 	}
 	v, ok := r.Attr("timeout")
 	if !ok {
-		return virterr.New(virterr.XMLError, "Missing required attribute 'timeout' in element 'reconnect'")
+		return errMissingProp("reconnect", "timeout")
 	}
 	t, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
 	if err != nil {
-		return virterr.New(virterr.XMLError, "Invalid value for attribute 'timeout' in element 'reconnect': '%s'. Expected non-negative integer value", v)
+		return errInvalidNumberProp("reconnect", "timeout", v, expectNonNegativeInt)
 	}
 	s.Reconnect.Timeout = t
 	return nil
@@ -270,38 +270,38 @@ func (s *ChrSource) validate(pathOptional bool) error {
 	switch s.Type {
 	case "file", "dev", "pipe":
 		if s.Path == "" {
-			return virterr.New(virterr.InternalError, "Missing source path attribute for char device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "Missing source path attribute for char device")
 		}
 	case "nmdm":
 		if s.Master == "" {
-			return virterr.New(virterr.InternalError, "Missing master path attribute for nmdm device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "Missing master path attribute for nmdm device")
 		}
 		if s.Slave == "" {
-			return virterr.New(virterr.InternalError, "Missing slave path attribute for nmdm device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "Missing slave path attribute for nmdm device")
 		}
 	case "tcp":
 		if s.Host == "" {
-			return virterr.New(virterr.InternalError, "Missing source host attribute for char device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "Missing source host attribute for char device")
 		}
 		if s.Service == "" {
-			return virterr.New(virterr.InternalError, "Missing source service attribute for char device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "Missing source service attribute for char device")
 		}
 		return s.validateReconnect()
 	case "udp":
 		if s.ConnectService == "" {
-			return virterr.New(virterr.InternalError, "Missing source service attribute for char device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "Missing source service attribute for char device")
 		}
 	case "unix":
 		if s.Path == "" && !pathOptional {
-			return virterr.New(virterr.InternalError, "Missing source path attribute for char device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "Missing source path attribute for char device")
 		}
 		return s.validateReconnect()
 	case "spiceport":
 		if s.Channel == "" {
-			return virterr.New(virterr.InternalError, "Missing source channel attribute for char device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "Missing source channel attribute for char device")
 		}
 		if strings.Trim(s.Channel, serialChannelNameChars) != "" {
-			return virterr.New(virterr.InternalError, "Invalid character in source channel for char device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "Invalid character in source channel for char device")
 		}
 	}
 	return nil
@@ -314,10 +314,10 @@ func (s *ChrSource) validateReconnect() error {
 		return nil
 	}
 	if s.Reconnect.Timeout == 0 {
-		return virterr.New(virterr.InvalidArg, "chardev reconnect source timeout cannot be '0'")
+		return virterr.NewFrom(virterr.FromDomain, virterr.InvalidArg, "chardev reconnect source timeout cannot be '0'")
 	}
 	if s.Mode == "bind" {
-		return virterr.New(virterr.InternalError, "chardev reconnect is possible only for connect mode")
+		return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "chardev reconnect is possible only for connect mode")
 	}
 	return nil
 }

@@ -129,7 +129,7 @@ func parseTimer(n *xmltree.Node) (*Timer, error) {
 	if f, ok := n.Attr("frequency"); ok {
 		v, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
 		if err != nil {
-			return nil, errInvalidProp("timer", "frequency", f)
+			return nil, errInvalidNumberProp("timer", "frequency", f, expectNonNegativeInt)
 		}
 		t.Frequency = v
 	}
@@ -141,7 +141,7 @@ func parseTimer(n *xmltree.Node) (*Timer, error) {
 			if v, ok := cu.Attr(a.name); ok {
 				u, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
 				if err != nil {
-					return nil, errInvalidProp("catchup", a.name, v)
+					return nil, errInvalidNumberProp("catchup", a.name, v, expectNonNegativeInt)
 				}
 				*a.dst = u
 			}

@@ -15,6 +15,10 @@ type Controller struct {
 	Type  string // ide when not given
 	Index int    // -1 until post-parse assigns one
 	Model string // "" is the hypervisor's default
+	// negativeIndex is an index='-N' as written: libvirt's parser refuses
+	// it; Parse keeps it (-1 reads as no index) and PostParse refuses it
+	// before assigning indexes.
+	negativeIndex string
 
 	// Ports is the port count of virtio-serial and USB controllers,
 	// Vectors the MSI vectors of virtio-serial ones.
@@ -93,15 +97,18 @@ func parseController(n *xmltree.Node) (*Controller, error) {
 			return nil, err
 		}
 		c.Index = int(idx)
+		if idx < 0 {
+			c.negativeIndex = s
+		}
 	}
 	if models := n.ChildrenNamed("model"); len(models) > 1 {
-		return nil, virterr.New(virterr.XMLError, "Multiple <model> elements in controller definition not allowed")
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Multiple <model> elements in controller definition not allowed")
 	} else if len(models) == 1 && c.Type == "pci" {
 		c.ModelName = models[0].Prop("name")
 	}
 	targets := n.ChildrenNamed("target")
 	if len(targets) > 1 {
-		return nil, virterr.New(virterr.XMLError, "Multiple <target> elements in controller definition not allowed")
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Multiple <target> elements in controller definition not allowed")
 	}
 	if len(targets) == 1 && c.Type == "pci" {
 		t := targets[0]
@@ -121,7 +128,7 @@ func parseController(n *xmltree.Node) (*Controller, error) {
 		if node := t.Child("node"); node != nil {
 			v, err := strconv.ParseInt(strings.TrimSpace(node.Text), 10, 32)
 			if err != nil || v < 0 {
-				return nil, virterr.New(virterr.XMLError, "invalid NUMA node in target")
+				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "invalid NUMA node in target")
 			}
 			c.NUMANode = int(v)
 		}
@@ -200,7 +207,7 @@ func propIntC(n *xmltree.Node, name string, base int) (int, bool, error) {
 	}
 	v, err := strconv.ParseInt(strings.TrimLeft(s, " \t\n\v\f\r"), base, 32)
 	if err != nil {
-		return 0, false, virterr.New(virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'. Expected integer value", name, n.Name, s)
+		return 0, false, errInvalidNumberProp(n.Name, name, s, expectInt)
 	}
 	return int(v), true, nil
 }
@@ -314,18 +321,15 @@ func (c *Controller) validate() error {
 			known = known || m == c.Model
 		}
 		if !known {
-			return virterr.New(virterr.ConfigUnsupported, "Unknown model type '%s'", c.Model)
+			return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "Unknown model type '%s'", c.Model)
 		}
-	}
-	if c.Index < -1 {
-		return virterr.New(virterr.XMLError, "Invalid value for attribute 'index' in element 'controller': '%d'. Expected non-negative value", c.Index)
 	}
 	for _, f := range []struct {
 		name string
 		v    int
 	}{{"ports", c.Ports}, {"vectors", c.Vectors}, {"maxGrantFrames", c.MaxGrantFrames}, {"maxEventChannels", c.MaxEventChannels}} {
 		if f.v < -1 {
-			return virterr.New(virterr.XMLError, "Invalid value for attribute '%s' in element 'controller': '%d'. Expected non-negative value", f.name, f.v)
+			return errInvalidNumberProp("controller", f.name, strconv.Itoa(f.v), expectNonNegative)
 		}
 	}
 	if err := checkEnum("model", "name", c.ModelName, pciModelNames...); err != nil {
@@ -341,13 +345,13 @@ func (c *Controller) validate() error {
 		return err
 	}
 	if c.IOThread != 0 && c.Model != "" && c.Model != "virtio-scsi" && c.Model != "virtio-transitional" && c.Model != "virtio-non-transitional" {
-		return virterr.New(virterr.XMLError, "'iothread' attribute only supported for virtio scsi controllers")
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "'iothread' attribute only supported for virtio scsi controllers")
 	}
 	if c.Type != "pci" {
 		return nil
 	}
 	unsupported := func(format string, args ...any) error {
-		return virterr.New(virterr.ConfigUnsupported, format, args...)
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, format, args...)
 	}
 	if c.Index > 255 {
 		return unsupported("PCI controller index %d too high, maximum is 255", c.Index)
@@ -384,7 +388,7 @@ func parseControllerIndex(s string) (int64, error) {
 	t := strings.TrimLeft(s, " \t\n\v\f\r")
 	v, err := strconv.ParseInt(t, 10, 32)
 	if err != nil {
-		return 0, virterr.New(virterr.XMLError, "Invalid value for attribute 'index' in element 'controller': '%s'. Expected integer value", s)
+		return 0, errInvalidNumberProp("controller", "index", s, expectInt)
 	}
 	return v, nil
 }
@@ -410,7 +414,7 @@ func (d *Devices) validateControllers() error {
 		}
 	}
 	if usbNone && usbOther {
-		return virterr.New(virterr.XMLError, "Can't add another USB controller: USB is disabled for this domain")
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Can't add another USB controller: USB is disabled for this domain")
 	}
 	return nil
 }
@@ -503,8 +507,13 @@ func isUSB2Controller(c *Device) bool {
 // (virDomainAssignControllerIndexes): a USB2 controller right after
 // another USB2 controller joins that one's group unless the group has its
 // model already; others take the lowest unused index of their type.
-func (d *Devices) assignControllerIndexes() {
+func (d *Devices) assignControllerIndexes() error {
 	list := d.ByKind["controller"]
+	for _, g := range list {
+		if c := g.Controller(); c != nil && c.negativeIndex != "" {
+			return errInvalidNumberProp("controller", "index", c.negativeIndex, expectNonNegative)
+		}
+	}
 	for i, c := range list {
 		if _, ok := c.attrs.get("index"); ok {
 			continue
@@ -521,6 +530,7 @@ func (d *Devices) assignControllerIndexes() {
 		}
 		c.setIndexFirst(idx)
 	}
+	return nil
 }
 
 // hasUSBModelAt reports whether the USB group at idx has a controller of

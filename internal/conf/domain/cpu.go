@@ -60,13 +60,13 @@ func parseUintAttr(n *xmltree.Node, name string, required bool, def uint) (uint,
 	v, ok := n.Attr(name)
 	if !ok {
 		if required {
-			return 0, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Missing required attribute '%s' in element '%s'", name, n.Name)
+			return 0, errMissingProp(n.Name, name)
 		}
 		return def, nil
 	}
 	u, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
 	if err != nil {
-		return 0, errInvalidProp(n.Name, name, v)
+		return 0, errInvalidNumberProp(n.Name, name, v, expectNonNegativeInt)
 	}
 	return uint(u), nil
 }
@@ -114,7 +114,7 @@ func parseCPU(n *xmltree.Node) (*CPU, error) {
 		if l, ok := k.Attr("level"); ok {
 			v, err := strconv.ParseUint(strings.TrimSpace(l), 10, 31)
 			if err != nil {
-				return nil, errInvalidProp("cache", "level", l)
+				return nil, errInvalidNumberProp("cache", "level", l, expectInt)
 			}
 			cache.Level = int(v)
 		}
@@ -135,7 +135,7 @@ func parseCPU(n *xmltree.Node) (*CPU, error) {
 		if b, ok := a.Attr("bits"); ok {
 			v, err := strconv.ParseUint(strings.TrimSpace(b), 10, 31)
 			if err != nil {
-				return nil, errInvalidProp("maxphysaddr", "bits", b)
+				return nil, errInvalidNumberProp("maxphysaddr", "bits", b, expectInt)
 			}
 			addr.Bits = int(v)
 		}

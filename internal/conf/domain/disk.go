@@ -383,7 +383,7 @@ func (d *Disk) postParse() {
 // relies on.
 func (d *Disk) validate() error {
 	if _, ok := d.Target.get("dev"); !ok {
-		return virterr.New(virterr.NoTarget, "%s", d.sourceDescription())
+		return virterr.NewFrom(virterr.FromDomain, virterr.NoTarget, "%s", d.sourceDescription())
 	}
 	return nil
 }

@@ -12,6 +12,7 @@
 package domain
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,6 +102,8 @@ type Def struct {
 	Features *Features
 	CPU      *CPU
 	Clock    *Clock
+	// osTypeText is <os><type> as written, for CheckOSType's message.
+	osTypeText string
 	// uuidGenerated says <uuid> was absent: an SMBIOS system uuid then
 	// becomes the domain's.
 	uuidGenerated bool
@@ -172,8 +175,12 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 	if err := d.parseIDs(n); err != nil {
 		return nil, err
 	}
-	if n.Find("os/type") == nil && n.Child("bootloader") == nil {
-		return nil, virterr.NewFrom(virterr.FromDomain, virterr.OSType, "%s", "no OS type")
+	d.osTypeText = firstOSTypeText(n)
+	// A <bootloader> without an OS type makes a Xen guest.
+	bootloader, _ := n.ChildText("bootloader")
+	bootloaderXen := d.osTypeText == "" && bootloader != ""
+	if d.osTypeText == "" && !bootloaderXen {
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "an os <type> must be specified")
 	}
 
 	var err error
@@ -248,6 +255,12 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 			return nil, err
 		}
 	}
+	if bootloaderXen {
+		if d.OS == nil {
+			d.OS = &OS{rest: map[string][]*xmltree.Node{}}
+		}
+		d.OS.Type = "xen"
+	}
 	if f := n.Child("features"); f != nil {
 		if d.Features, err = parseFeatures(f); err != nil {
 			return nil, err
@@ -294,6 +307,35 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// firstOSTypeText is libvirt's string(./os/type[1]): the text of the
+// first <type> of any <os>, empty when there is none.
+func firstOSTypeText(n *xmltree.Node) string {
+	for _, o := range n.ChildrenNamed("os") {
+		if t := o.Child("type"); t != nil {
+			return t.Text
+		}
+	}
+	return ""
+}
+
+// osTypes are the guest OS types libvirt 9.0 knows (virDomainOSType).
+var osTypes = []string{"hvm", "xen", "linux", "exe", "uml", "xenpvh"}
+
+// CheckOSType refuses an <os><type> libvirt's parser does not know, as
+// virDomainDefParseCaps does; Parse keeps it, never rejecting what it
+// once accepted, so a driver calls this when a definition is defined or
+// started.
+func (d *Def) CheckOSType() error {
+	if d.OS == nil || slices.Contains(osTypes, d.OS.Type) || slices.Contains(osTypes, d.osTypeText) {
+		return nil
+	}
+	typ := d.OS.Type
+	if d.osTypeText != "" {
+		typ = d.osTypeText
+	}
+	return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "unknown OS type '%s'", typ)
 }
 
 // modelled are the top-level elements with typed parse and format.
@@ -431,6 +473,10 @@ func (d *Def) PostParse(opts PostParseOptions) error {
 		if err := d.Devices.PostParse(ctx); err != nil {
 			return err
 		}
+	}
+	// virDomainDefPostParseCommon: a container runs an init program.
+	if d.OS != nil && d.OS.Type == "exe" && !d.OS.hasInit() {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "init binary must be specified")
 	}
 	// virDomainDefPostParseMemory: guest NUMA cells and memory devices
 	// size the memory when <memory> does not.

@@ -290,7 +290,7 @@ func parseHyperV(c *xmltree.Node) (*HyperV, error) {
 			}
 			v, err := strconv.ParseUint(strings.TrimSpace(r), 10, 32)
 			if err != nil {
-				return nil, errInvalidProp("spinlocks", "retries", r)
+				return nil, errInvalidNumberProp("spinlocks", "retries", r, expectNonNegativeInt)
 			}
 			h.SpinlockRetries = uint(v)
 		case "stimer":
@@ -328,7 +328,7 @@ func parseKVMFeatures(c *xmltree.Node) (*KVMFeatures, error) {
 			}
 			v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
 			if err != nil {
-				return nil, errInvalidProp("dirty-ring", "size", s)
+				return nil, errInvalidNumberProp("dirty-ring", "size", s, expectNonNegativeInt)
 			}
 			k.DirtyRingSize = uint(v)
 		}

@@ -99,10 +99,10 @@ func parseFilesystem(n *xmltree.Node) (*Filesystem, error) {
 		}
 		v, err := strconv.ParseUint(strings.TrimLeft(s, " \t\n\v\f\r"), 8, 32)
 		if err != nil {
-			return nil, virterr.New(virterr.XMLError, "Invalid value for attribute '%s' in element 'filesystem': '%s'. Expected non-negative integer value", m.name, s)
+			return nil, errInvalidNumberProp("filesystem", m.name, s, expectNonNegativeInt)
 		}
 		if v > 0o777 {
-			return nil, virterr.New(virterr.XMLError, "invalid %s: '0%o'", m.name, v)
+			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "invalid %s: '0%o'", m.name, v)
 		}
 		*m.dst = v
 	}
@@ -111,12 +111,9 @@ func parseFilesystem(n *xmltree.Node) (*Filesystem, error) {
 		dst  *uint64
 	}{{"space_hard_limit", &fs.SpaceHardLimit}, {"space_soft_limit", &fs.SpaceSoftLimit}} {
 		if c := n.Child(l.name); c != nil {
-			v, err := units.ParseScaled(c.Text, c.Prop("unit"), 1, math.MaxUint64)
+			v, _, err := parseScaledValue(c.Text, c.Prop("unit"), "./"+l.name+"[1]", 1, math.MaxUint64)
 			if err != nil {
-				if virterr.CodeOf(err) == virterr.Overflow || virterr.CodeOf(err) == virterr.InvalidArg {
-					return nil, err
-				}
-				return nil, virterr.New(virterr.XMLError, "Invalid value '%s' for element or attribute './%s[1]'", c.Text, l.name)
+				return nil, err
 			}
 			*l.dst = v
 		}
@@ -130,7 +127,7 @@ func parseFilesystem(n *xmltree.Node) (*Filesystem, error) {
 			if q, ok := drv.Attr("queue"); ok {
 				v, err := strconv.ParseUint(strings.TrimLeft(q, " \t\n\v\f\r"), 10, 64)
 				if err != nil || strings.HasPrefix(strings.TrimSpace(q), "-") {
-					return nil, virterr.New(virterr.XMLError, "cannot parse queue size '%s' for virtiofs", q)
+					return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "cannot parse queue size '%s' for virtiofs", q)
 				}
 				fs.Queue = v
 			}
@@ -180,7 +177,7 @@ func parseFilesystem(n *xmltree.Node) (*Filesystem, error) {
 		case "volume":
 			fs.Pool, fs.Volume = src.Prop("pool"), src.Prop("volume")
 			if (fs.Pool == "") != (fs.Volume == "") {
-				return nil, virterr.New(virterr.XMLError, "'pool' and 'volume' must be specified together for 'pool' type source")
+				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "'pool' and 'volume' must be specified together for 'pool' type source")
 			}
 		}
 	}
@@ -190,11 +187,11 @@ func parseFilesystem(n *xmltree.Node) (*Filesystem, error) {
 	fs.ReadOnly = n.Child("readonly") != nil
 	if fs.Type == "ram" {
 		if !hasUsage {
-			return nil, virterr.New(virterr.XMLError, "missing 'usage' attribute for RAM filesystem")
+			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "missing 'usage' attribute for RAM filesystem")
 		}
 		v, err := strconv.ParseUint(strings.TrimLeft(usage, " \t\n\v\f\r"), 10, 64)
 		if err != nil {
-			return nil, virterr.New(virterr.XMLError, "cannot parse usage '%s' for RAM filesystem", usage)
+			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "cannot parse usage '%s' for RAM filesystem", usage)
 		}
 		scaled, err := units2bytes(v, units)
 		if err != nil {
@@ -203,14 +200,14 @@ func parseFilesystem(n *xmltree.Node) (*Filesystem, error) {
 		fs.Usage = scaled
 	}
 	if fs.Source == "" && fs.Type != "ram" && fs.Type != "volume" && fs.Socket == "" {
-		return nil, virterr.New(virterr.NoSource, "%s", fs.Target)
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.NoSource, "%s", fs.Target)
 	}
 	if fs.Target == "" {
 		src := fs.Source
 		if src == "" {
 			src = fs.Socket
 		}
-		return nil, virterr.New(virterr.NoTarget, "%s", src)
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.NoTarget, "%s", src)
 	}
 	return fs, nil
 }
@@ -379,13 +376,13 @@ func (fs *Filesystem) validate(info *DeviceInfo) error {
 		}
 	}
 	if fs.DriverFormat != "" && !knownStorageFormat(fs.DriverFormat) {
-		return virterr.New(virterr.ConfigUnsupported, "unknown driver format value '%s'", fs.DriverFormat)
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "unknown driver format value '%s'", fs.DriverFormat)
 	}
 	if err := fs.Virtio.validate(); err != nil {
 		return err
 	}
 	if info != nil && info.BootOrder != "" && fs.DriverType != "virtiofs" {
-		return virterr.New(virterr.ConfigUnsupported, "boot order is only supported for virtiofs")
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "boot order is only supported for virtiofs")
 	}
 	return nil
 }
@@ -416,7 +413,7 @@ func (d *Devices) validateFilesystems() error {
 			return err
 		}
 		if seen[fs.Target] {
-			return virterr.New(virterr.ConfigUnsupported, "filesystem target '%s' specified twice", fs.Target)
+			return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "filesystem target '%s' specified twice", fs.Target)
 		}
 		seen[fs.Target] = true
 	}

@@ -74,7 +74,7 @@ func parseGraphicsPort(n *xmltree.Node, name string) (int, bool, error) {
 	}
 	p, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 	if err != nil {
-		return 0, false, virterr.New(virterr.InternalError, "cannot parse %s %s %s", n.Prop("type"), name, v)
+		return 0, false, virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "cannot parse %s %s %s", n.Prop("type"), name, v)
 	}
 	return int(p), true, nil
 }
@@ -178,7 +178,7 @@ func (g *Graphics) parseListens(n *xmltree.Node, flags ParseFlags) error {
 	for i, l := range n.ChildrenNamed("listen") {
 		gl := &GraphicsListen{Type: l.Prop("type")}
 		if gl.Type == "" {
-			return virterr.New(virterr.XMLError, "graphics listen type must be specified")
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "graphics listen type must be specified")
 		}
 		address := l.Prop("address")
 		switch gl.Type {
@@ -187,13 +187,13 @@ func (g *Graphics) parseListens(n *xmltree.Node, flags ParseFlags) error {
 				address = listenAttr
 			}
 			if i == 0 && hasListenAttr && address != listenAttr {
-				return virterr.New(virterr.XMLError, "graphics 'listen' attribute '%s' must match 'address' attribute of first listen element (found '%s')", listenAttr, address)
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "graphics 'listen' attribute '%s' must match 'address' attribute of first listen element (found '%s')", listenAttr, address)
 			}
 			gl.Address = address
 		case "network":
 			gl.Network = l.Prop("network")
 			if gl.Network == "" {
-				return virterr.New(virterr.XMLError, "'network' attribute is required for listen type 'network'")
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "'network' attribute is required for listen type 'network'")
 			}
 			if flags&ParseInactive == 0 {
 				gl.Address = address
@@ -204,7 +204,7 @@ func (g *Graphics) parseListens(n *xmltree.Node, flags ParseFlags) error {
 				if gl.Socket == "" {
 					gl.Socket = socketAttr
 				} else if gl.Socket != socketAttr {
-					return virterr.New(virterr.ConfigUnsupported, "graphics 'socket' attribute '%s' must match 'socket' attribute of first listen element (found '%s')", socketAttr, gl.Socket)
+					return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "graphics 'socket' attribute '%s' must match 'socket' attribute of first listen element (found '%s')", socketAttr, gl.Socket)
 				}
 			}
 		}

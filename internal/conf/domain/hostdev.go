@@ -104,7 +104,7 @@ func parseHostdev(n *xmltree.Node, flags ParseFlags) (*Hostdev, error) {
 			return nil, err
 		}
 	default:
-		return nil, virterr.New(virterr.InternalError, "unknown hostdev mode '%s'", h.Mode)
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "unknown hostdev mode '%s'", h.Mode)
 	}
 	h.ReadOnly = n.Child("readonly") != nil
 	h.Shareable = n.Child("shareable") != nil
@@ -120,12 +120,12 @@ func parseHostdev(n *xmltree.Node, flags ParseFlags) (*Hostdev, error) {
 // <interface> element.
 func (s *HostdevSubsys) parse(n *xmltree.Node, typ string, flags ParseFlags) error {
 	if typ == "" {
-		return virterr.New(virterr.XMLError, "missing source address type")
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "missing source address type")
 	}
 	s.Managed = n.Prop("managed") == "yes"
 	src := n.Child("source")
 	if typ != "scsi_host" && src == nil {
-		return virterr.New(virterr.XMLError, "Missing <source> element in hostdev device")
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Missing <source> element in hostdev device")
 	}
 	switch typ {
 	case "pci":
@@ -155,49 +155,49 @@ func (s *HostdevSubsys) parse(n *xmltree.Node, typ string, flags ParseFlags) err
 		if v := src.Child("vendor"); v != nil {
 			id, ok := v.Attr("id")
 			if !ok {
-				return virterr.New(virterr.XMLError, "usb vendor needs id")
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "usb vendor needs id")
 			}
 			x, err := parseUintC(id, 32)
 			if err != nil {
-				return virterr.New(virterr.InternalError, "cannot parse vendor id %s", id)
+				return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "cannot parse vendor id %s", id)
 			}
 			s.Vendor = &x
 		}
 		if p := src.Child("product"); p != nil {
 			id, ok := p.Attr("id")
 			if !ok {
-				return virterr.New(virterr.XMLError, "usb product needs id")
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "usb product needs id")
 			}
 			x, err := parseUintC(id, 32)
 			if err != nil {
-				return virterr.New(virterr.InternalError, "cannot parse product %s", id)
+				return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "cannot parse product %s", id)
 			}
 			s.Product = &x
 		}
 		if a := src.Child("address"); a != nil {
 			bus, ok := a.Attr("bus")
 			if !ok {
-				return virterr.New(virterr.XMLError, "usb address needs bus id")
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "usb address needs bus id")
 			}
 			v, err := parseUintC(bus, 32)
 			if err != nil {
-				return virterr.New(virterr.InternalError, "cannot parse bus %s", bus)
+				return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "cannot parse bus %s", bus)
 			}
 			s.USBBus = v
 			dev, ok := a.Attr("device")
 			if !ok {
-				return virterr.New(virterr.XMLError, "usb address needs device id")
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "usb address needs device id")
 			}
 			if v, err = parseUintC(dev, 32); err != nil {
-				return virterr.New(virterr.InternalError, "cannot parse device %s", dev)
+				return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "cannot parse device %s", dev)
 			}
 			s.USBDevice = v
 		}
 		if s.Vendor != nil && s.Product == nil {
-			return virterr.New(virterr.InternalError, "missing product")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "missing product")
 		}
 		if s.Vendor == nil && s.Product != nil {
-			return virterr.New(virterr.InternalError, "missing vendor")
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "missing vendor")
 		}
 	case "scsi":
 		s.SGIO = n.Prop("sgio")
@@ -223,12 +223,12 @@ func (s *HostdevSubsys) parse(n *xmltree.Node, typ string, flags ParseFlags) err
 		}
 		a := src.Child("adapter")
 		if a == nil || a.Prop("name") == "" {
-			return virterr.New(virterr.XMLError, "missing 'name' attribute for <adapter> element")
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "missing 'name' attribute for <adapter> element")
 		}
 		s.Adapter = a.Prop("name")
 		addr := src.Child("address")
 		if addr == nil {
-			return virterr.New(virterr.XMLError, "'address' must be specified for scsi hostdev source")
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "'address' must be specified for scsi hostdev source")
 		}
 		for _, f := range []struct {
 			name string
@@ -240,27 +240,27 @@ func (s *HostdevSubsys) parse(n *xmltree.Node, typ string, flags ParseFlags) err
 				return err
 			}
 			if !ok {
-				return virterr.New(virterr.XMLError, "missing %s in scsi hostdev source address", f.name)
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "missing %s in scsi hostdev source address", f.name)
 			}
 			*f.dst = v
 		}
 	case "scsi_host":
 		s.HostModel = n.Prop("model")
 		if src == nil {
-			return virterr.New(virterr.XMLError, "Missing <source> element in hostdev device")
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Missing <source> element in hostdev device")
 		}
 		s.Protocol = src.Prop("protocol")
 		if s.Protocol == "" {
-			return virterr.New(virterr.XMLError, "Missing scsi_host subsystem protocol")
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Missing scsi_host subsystem protocol")
 		}
 		s.WWPN = src.Prop("wwpn")
 		if s.WWPN == "" {
-			return virterr.New(virterr.XMLError, "missing vhost-scsi hostdev source wwpn")
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "missing vhost-scsi hostdev source wwpn")
 		}
 	case "mdev":
 		s.Model = n.Prop("model")
 		if s.Model == "" {
-			return virterr.New(virterr.XMLError, "Missing required attribute 'model' in element 'hostdev'")
+			return errMissingProp("hostdev", "model")
 		}
 		s.Display = n.Prop("display")
 		s.RAMFB = n.Prop("ramfb")
@@ -274,15 +274,15 @@ func (s *HostdevSubsys) parse(n *xmltree.Node, typ string, flags ParseFlags) err
 // parseCaps is virDomainHostdevDefParseXMLCaps.
 func (h *Hostdev) parseCaps(n *xmltree.Node) error {
 	if h.Type == "" {
-		return virterr.New(virterr.XMLError, "missing capability type")
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "missing capability type")
 	}
 	src := n.Child("source")
 	elem := map[string]string{"storage": "block", "misc": "char", "net": "interface"}[h.Type]
 	if elem == "" {
-		return virterr.New(virterr.InternalError, "address type='%s' not supported in hostdev interfaces", h.Type)
+		return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "address type='%s' not supported in hostdev interfaces", h.Type)
 	}
 	if src == nil || src.Child(elem) == nil {
-		return virterr.New(virterr.XMLError, "Missing <%s> element in hostdev %s device", elem, h.Type)
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Missing <%s> element in hostdev %s device", elem, h.Type)
 	}
 	h.CapsPath = strings.TrimSpace(src.Child(elem).Text)
 	if h.Type == "net" {
@@ -482,7 +482,7 @@ func (h *Hostdev) validate(info *DeviceInfo) error {
 	switch h.Type {
 	case "usb", "pci", "scsi", "scsi_host", "mdev":
 	default:
-		return virterr.New(virterr.ConfigUnsupported, "unknown host device source address type '%s'", h.Type)
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "unknown host device source address type '%s'", h.Type)
 	}
 	checks := []struct{ elem, attr, value string }{
 		{"driver", "name", s.Driver}, {"hostdev", "sgio", s.SGIO}, {"hostdev", "rawio", s.RawIO},
@@ -501,7 +501,7 @@ func (h *Hostdev) validate(info *DeviceInfo) error {
 	}
 	if h.Type == "mdev" {
 		if s.UUID == "" {
-			return virterr.New(virterr.ConfigUnsupported, "Missing 'uuid' attribute for element <address>")
+			return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "Missing 'uuid' attribute for element <address>")
 		}
 		switch s.Model {
 		case "vfio-pci", "vfio-ccw", "vfio-ap":
@@ -511,15 +511,15 @@ func (h *Hostdev) validate(info *DeviceInfo) error {
 		if info != nil && info.Address != nil {
 			t := info.Address.Type
 			if (s.Model == "vfio-pci" && t != "pci" && t != "") || (s.Model == "vfio-ccw" && t != "ccw" && t != "") {
-				return virterr.New(virterr.XMLError, "Unsupported address type '%s' with mediated device model '%s'", t, s.Model)
+				return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Unsupported address type '%s' with mediated device model '%s'", t, s.Model)
 			}
 		}
 	}
 	if h.Type == "scsi" && s.SGIO == "unfiltered" {
-		return virterr.New(virterr.ConfigUnsupported, "unfiltered sgio is no longer supported")
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "unfiltered sgio is no longer supported")
 	}
 	if s.StartupPolicy != "" && h.Type != "usb" {
-		return virterr.New(virterr.XMLError, "Setting startupPolicy is only allowed for USB devices")
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Setting startupPolicy is only allowed for USB devices")
 	}
 	return nil
 }

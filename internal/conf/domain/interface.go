@@ -147,10 +147,10 @@ func parseInterfaceDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) erro
 	if a, ok := mac.Attr("address"); ok {
 		m, err := macaddr.Parse(a)
 		if err != nil {
-			return virterr.New(virterr.InternalError, "unable to parse mac address '%s'", a)
+			return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "unable to parse mac address '%s'", a)
 		}
 		if m.IsMulticast() {
-			return virterr.New(virterr.XMLError, "expected unicast mac address, found multicast '%s'", a)
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "expected unicast mac address, found multicast '%s'", a)
 		}
 		c := *mac
 		c.Attrs = append([]xmltree.Attr(nil), mac.Attrs...)
@@ -242,7 +242,7 @@ func canonicalNetdevChildren(dev *Device, typ string) error {
 		case "bridge", "direct", "hostdev":
 			flags = netdev.VPortGenerateMissingDefaults | netdev.VPortRequireAllAttributes | netdev.VPortRequireType
 		default:
-			return virterr.New(virterr.ConfigUnsupported, "<virtualport> element unsupported for <interface type='%s'>", typ)
+			return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "<virtualport> element unsupported for <interface type='%s'>", typ)
 		}
 		vp, err := netdev.ParseVirtualPort(n, flags)
 		if err != nil {
@@ -317,7 +317,7 @@ func (d *Devices) validateInterfaces() error {
 			if m := dev.Child("mac"); m != nil {
 				mac = m.Prop("address")
 			}
-			return virterr.New(virterr.ConfigUnsupported, "interface %s - <port isolated='yes'/> is not supported for network interfaces with virtualport type='openvswitch'", mac)
+			return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "interface %s - <port isolated='yes'/> is not supported for network interfaces with virtualport type='openvswitch'", mac)
 		}
 	}
 	return nil

@@ -37,10 +37,10 @@ func parseThreadPool(n *xmltree.Node) (ThreadPool, error) {
 		}
 		i, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 		if err != nil {
-			return p, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'. Expected integer value", a.name, n.Name, v)
+			return p, errInvalidNumberProp(n.Name, a.name, v, expectInt)
 		}
 		if i < 0 {
-			return p, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'. Expected non-negative value", a.name, n.Name, v)
+			return p, errInvalidNumberProp(n.Name, a.name, v, expectNonNegative)
 		}
 		*a.dst = int(i)
 	}

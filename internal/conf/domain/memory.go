@@ -25,16 +25,30 @@ type Memory struct {
 // value is scaled by its unit (KiB by default) and rounded up to KiB. An
 // empty element is 0.
 func parseMemorySize(n *xmltree.Node) (uint64, error) {
+	kib, _, err := parseMemoryValue(n.Text, n.Prop("unit"), "./"+n.Name+"[1]", false)
+	return kib, err
+}
+
+// parseMemoryValue is virDomainParseMemory on a value already looked up:
+// xpath names it in errors; a required value that is absent or empty is
+// an error, as virParseScaledValue reports it.
+func parseMemoryValue(text, unit, xpath string, required bool) (kib uint64, present bool, err error) {
 	const max = math.MaxInt64 // virMemoryMaxValue
-	bytes, _, err := parseScaledValue(n.Text, n.Prop("unit"), "./"+n.Name+"[1]", 1024, max)
+	bytes, present, err := parseScaledValue(text, unit, xpath, 1024, max)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	kib := bytes/1024 + min(bytes%1024, 1)
+	if !present {
+		if required {
+			return 0, false, xmlHelperError("missing element or attribute '%s'", xpath)
+		}
+		return 0, false, nil
+	}
+	kib = bytes/1024 + min(bytes%1024, 1)
 	if kib >= max/1024+1 {
-		return 0, virterr.NewFrom(virterr.FromDomain, virterr.Overflow, "size value too large")
+		return 0, false, virterr.NewFrom(virterr.FromDomain, virterr.Overflow, "size value too large")
 	}
-	return kib, nil
+	return kib, true, nil
 }
 
 // parseScaledValue is virParseScaledValue for an element that is not
@@ -48,7 +62,7 @@ func parseScaledValue(text, unit, xpath string, scale, max uint64) (bytes uint64
 	}
 	v, ok := parseULongLongPositive(text)
 	if !ok {
-		return 0, false, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Invalid value '%s' for element or attribute '%s'", text, xpath)
+		return 0, false, errInvalidScaledValue(text, xpath)
 	}
 	bytes, err = units.Scale(v, unit, scale, max)
 	return bytes, true, err

@@ -41,7 +41,7 @@ func parseMemoryBacking(n *xmltree.Node) (*MemoryBacking, error) {
 		for _, p := range pages {
 			size, ok := p.Attr("size")
 			if !ok {
-				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "missing element or attribute './@size'")
+				return nil, xmlHelperError("%s", "missing element or attribute './@size'")
 			}
 			bytes, err := units.ParseScaled(size, p.Prop("unit"), 1024, math.MaxUint64)
 			if err != nil {
@@ -74,7 +74,7 @@ func parseMemoryBacking(n *xmltree.Node) (*MemoryBacking, error) {
 		if t, ok := a.Attr("threads"); ok {
 			v, err := strconv.ParseUint(strings.TrimSpace(t), 10, 32)
 			if err != nil {
-				return nil, errInvalidProp("allocation", "threads", t)
+				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Failed to parse memory allocation threads")
 			}
 			m.Threads = uint(v)
 		}

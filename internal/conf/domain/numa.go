@@ -2,10 +2,10 @@ package domain
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -72,7 +72,7 @@ func parseNUMA(n *xmltree.Node) (*NUMA, error) {
 		if v, ok := c.Attr("id"); ok {
 			u, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
 			if err != nil {
-				return nil, errInvalidProp("cell", "id", v)
+				return nil, errInvalidNumberProp("cell", "id", v, expectNonNegativeInt)
 			}
 			id = uint(u)
 		}
@@ -93,19 +93,15 @@ func parseNUMA(n *xmltree.Node) (*NUMA, error) {
 				cell.CPUs = set
 			}
 		}
-		mem, ok := c.Attr("memory")
-		if !ok {
-			return nil, numaError("%s", "Missing 'memory' attribute in NUMA cell")
-		}
-		bytes, err := units.ParseScaled(mem, c.Prop("unit"), 1024, math.MaxInt64)
+		kib, _, err := parseMemoryValue(c.Prop("memory"), c.Prop("unit"), "./@memory", true)
 		if err != nil {
-			return nil, numaError("%s", "Invalid 'memory' attribute value in NUMA cell")
+			return nil, err
 		}
-		cell.Memory = (bytes + 1023) / 1024
+		cell.Memory = kib
 		cell.MemAccess = c.Prop("memAccess")
 		cell.Discard = c.Prop("discard")
 		for _, k := range c.ChildrenNamed("cache") {
-			cache, err := parseNUMACache(k)
+			cache, err := parseNUMACache(k, id)
 			if err != nil {
 				return nil, err
 			}
@@ -190,15 +186,15 @@ func (nu *NUMA) parseDistances(c *xmltree.Node, cur uint) error {
 	return nil
 }
 
-func parseNUMACache(k *xmltree.Node) (NUMACache, error) {
+func parseNUMACache(k *xmltree.Node, cell uint) (NUMACache, error) {
 	var c NUMACache
-	lv, err := requiredProp(k, "level")
-	if err != nil {
-		return c, err
+	lv, ok := k.Attr("level")
+	if !ok {
+		return c, numaError("Missing 'level' attribute in cache element for NUMA node %d", cell)
 	}
-	l, err := strconv.ParseUint(strings.TrimSpace(lv), 10, 32)
-	if err != nil {
-		return c, errInvalidProp("cache", "level", lv)
+	l, ok := parseULongLongPositive(lv)
+	if !ok || l == 0 || l > math.MaxUint32 {
+		return c, numaError("Invalid 'level' attribute in cache element for NUMA node %d", cell)
 	}
 	c.Level = uint(l)
 	// libvirt requires both but omits the value "none" when writing, so
@@ -214,17 +210,19 @@ func parseNUMACache(k *xmltree.Node) (NUMACache, error) {
 		name string
 		dst  *uint64
 	}{{"size", &c.Size}, {"line", &c.Line}} {
-		e := k.Child(part.name)
-		if e == nil {
-			return c, numaError("Missing '%s' element in cache", part.name)
+		// libvirt looks the unit up at "./size/unit", which never
+		// matches: the value is taken unscaled.
+		var v string
+		if e := k.Child(part.name); e != nil {
+			v = e.Prop("value")
 		}
-		v, err := requiredProp(e, "value")
+		xpath := "./" + part.name + "/@value"
+		u, present, err := parseScaledValue(v, "", xpath, 1, math.MaxUint64)
 		if err != nil {
 			return c, err
 		}
-		u, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-		if err != nil {
-			return c, errInvalidProp(part.name, "value", v)
+		if !present {
+			return c, xmlHelperError("missing element or attribute '%s'", xpath)
 		}
 		*part.dst = u
 	}
@@ -246,20 +244,18 @@ func parseInterconnect(e *xmltree.Node) (NUMAInterconnect, error) {
 	if x.Type, err = requiredProp(e, "type"); err != nil {
 		return x, err
 	}
-	v, err := requiredProp(e, "value")
-	if err != nil {
-		return x, err
-	}
 	if e.Name == "bandwidth" {
-		bytes, err := units.ParseScaled(v, e.Prop("unit"), 1024, math.MaxUint64)
-		if err != nil {
-			return x, errInvalidProp(e.Name, "value", v)
+		if x.Value, _, err = parseMemoryValue(e.Prop("value"), e.Prop("unit"), "./@value", true); err != nil {
+			return x, err
 		}
-		x.Value = bytes / 1024
 	} else {
+		v, err := requiredProp(e, "value")
+		if err != nil {
+			return x, err
+		}
 		u, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
 		if err != nil {
-			return x, errInvalidProp(e.Name, "value", v)
+			return x, errInvalidNumberProp(e.Name, "value", v, expectNonNegativeInt)
 		}
 		x.Value = u
 	}
@@ -290,11 +286,11 @@ func (nu *NUMA) validate() error {
 			return err
 		}
 		for _, k := range c.Caches {
-			if err := checkEnum("cache", "associativity", k.Associativity, "none", "direct", "full"); err != nil {
-				return err
+			if !slices.Contains([]string{"none", "direct", "full"}, k.Associativity) {
+				return numaError("Invalid cache associativity '%s'", k.Associativity)
 			}
-			if err := checkEnum("cache", "policy", k.Policy, "none", "writeback", "writethrough"); err != nil {
-				return err
+			if !slices.Contains([]string{"none", "writeback", "writethrough"}, k.Policy) {
+				return numaError("Invalid cache policy '%s'", k.Policy)
 			}
 		}
 	}

@@ -199,6 +199,12 @@ func parseOS(n *xmltree.Node, flags ParseFlags) (*OS, error) {
 	return o, nil
 }
 
+// hasInit says <init> names a program (libvirt's string(./os/init[1])).
+func (o *OS) hasInit() bool {
+	inits := o.rest["init"]
+	return len(inits) > 0 && inits[0].Text != ""
+}
+
 // postParse is virDomainDefPostParseOs: a loader with a path is a ROM
 // unless typed; enrolled keys imply secure boot.
 func (o *OS) postParse() {

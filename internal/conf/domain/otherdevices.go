@@ -127,7 +127,7 @@ func canonicalHostdevPCISource(dev *Device, withType bool) error {
 // one or two decimal digits, a one-digit minor meaning tens, as USB's BCD
 // bcdDevice has it) and writes it as libvirt prints it.
 func usbVersion(v string) (string, error) {
-	bad := virterr.New(virterr.XMLError, "Cannot parse USB device version %s", v)
+	bad := virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Cannot parse USB device version %s", v)
 	s := strings.TrimLeft(v, " \t\n\v\f\r")
 	major, minor, ok := strings.Cut(s, ".")
 	if !ok || !allDigits(major, 1, 2) || !allDigits(minor, 1, 2) {

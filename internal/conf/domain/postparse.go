@@ -22,7 +22,9 @@ func (d *Devices) PostParse(ctx DeviceContext) error {
 	if ctx.OSType != "" {
 		d.hvm = ctx.OSType == "hvm"
 	}
-	d.assignControllerIndexes()
+	if err := d.assignControllerIndexes(); err != nil {
+		return err
+	}
 	d.assignChrPorts()
 	d.inputDefaults(ctx.OSType)
 	d.addConsoleCompat()
@@ -104,7 +106,7 @@ func (d *Devices) Validate() error {
 		}
 		dst := disk.Dst()
 		if first := seen[dst]; first != nil {
-			return virterr.New(virterr.XMLError, "target '%s' duplicated for disk sources '%s' and '%s'", dst, first.sourceForError(), disk.sourceForError())
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "target '%s' duplicated for disk sources '%s' and '%s'", dst, first.sourceForError(), disk.sourceForError())
 		}
 		seen[dst] = disk
 	}

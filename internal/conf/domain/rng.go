@@ -48,7 +48,7 @@ func parseRNG(dev *Device, n *xmltree.Node, flags ParseFlags) error {
 	}
 	backends := n.ChildrenNamed("backend")
 	if len(backends) != 1 {
-		return virterr.New(virterr.XMLError, "only one RNG backend is supported")
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "only one RNG backend is supported")
 	}
 	be := backends[0]
 	r.Backend = be.Prop("model")
@@ -61,7 +61,7 @@ func parseRNG(dev *Device, n *xmltree.Node, flags ParseFlags) error {
 	case "egd":
 		typ, ok := be.Attr("type")
 		if !ok {
-			return virterr.New(virterr.XMLError, "missing EGD backend type")
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "missing EGD backend type")
 		}
 		chr, err := parseChrSource(typ, be, flags)
 		if err != nil {

@@ -51,7 +51,7 @@ func parseShmem(n *xmltree.Node) (*Shmem, error) {
 	}
 	name, ok := n.Attr("name")
 	if !ok {
-		return nil, virterr.New(virterr.XMLError, "shmem element must contain 'name' attribute")
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "shmem element must contain 'name' attribute")
 	}
 	s.Name = name
 	if sz := n.Child("size"); sz != nil {
@@ -69,8 +69,8 @@ func parseShmem(n *xmltree.Node) (*Shmem, error) {
 		s.MSI = true
 		if v, ok := msi.Attr("vectors"); ok {
 			u, err := strconv.ParseUint(v, 10, 32)
-			if err != nil || u == 0 {
-				return nil, virterr.New(virterr.XMLError, "Invalid value for attribute 'vectors' in element 'msi': '%s'. Expected non-zero positive integer value", v)
+			if err != nil {
+				return nil, errInvalidNumberProp("msi", "vectors", v, expectNonNegativeInt)
 			}
 			s.MSIVectors = u
 		}
@@ -109,7 +109,7 @@ func (s *Shmem) formatChildren(b *xmlbuf.Buffer, flags FormatFlags) {
 // validate holds the checks libvirt makes on every shmem.
 func (s *Shmem) validate() error {
 	if s.MSI && !s.Server {
-		return virterr.New(virterr.XMLError, "msi option is only supported with a server")
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "msi option is only supported with a server")
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func TestFailures(t *testing.T) {
 	}{
 		{"missing name", []byte(`<domain type='qemu'><os><type>hvm</type></os></domain>`), virterr.NoName},
 		{"missing type", []byte(`<domain><name>a</name><os><type>hvm</type></os></domain>`), virterr.InternalError},
-		{"no os type", []byte(`<domain type='qemu'><name>a</name></domain>`), virterr.OSType},
+		{"no os type", []byte(`<domain type='qemu'><name>a</name></domain>`), virterr.XMLError},
 		{"slash in name", doc("foo/bar", ""), virterr.XMLError},
 		{"bad uuid", doc("a", "<uuid>nope</uuid>"), virterr.InternalError},
 		{"bad memory", doc("a", "<currentMemory>lots</currentMemory>"), virterr.XMLError},

@@ -38,7 +38,7 @@ func (d *Devices) validatePrimaryVideo() error {
 		}
 	}
 	if n > 1 {
-		return virterr.New(virterr.XMLError, "Only one primary video device is supported")
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Only one primary video device is supported")
 	}
 	return nil
 }

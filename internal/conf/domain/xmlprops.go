@@ -10,19 +10,53 @@ import (
 	"github.com/govirt/govirt/virt/virterr"
 )
 
+// xmlHelperError is an error raised inside libvirt's XML helpers
+// (virxml.c: virXMLProp*, virParseScaledValue), which report in error
+// domain VIR_FROM_XML, not VIR_FROM_DOMAIN as domain_conf.c's own
+// checks do; clients see the domain.
+func xmlHelperError(format string, args ...any) error {
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLError, format, args...)
+}
+
 // requiredProp reads an attribute libvirt's parser insists on
 // (virXMLProp* with VIR_XML_PROP_REQUIRED).
 func requiredProp(n *xmltree.Node, name string) (string, error) {
 	v, ok := n.Attr(name)
 	if !ok {
-		return "", virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Missing required attribute '%s' in element '%s'", name, n.Name)
+		return "", errMissingProp(n.Name, name)
 	}
 	return v, nil
 }
 
+// errMissingProp is virXMLProp*'s complaint about a required attribute.
+func errMissingProp(elem, attr string) error {
+	return xmlHelperError("Missing required attribute '%s' in element '%s'", attr, elem)
+}
+
 // errInvalidProp is virXMLProp*'s complaint about a value outside the enum.
 func errInvalidProp(elem, attr, value string) error {
-	return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'.", attr, elem, value)
+	return xmlHelperError("Invalid value for attribute '%s' in element '%s': '%s'.", attr, elem, value)
+}
+
+// What virXMLProp{Int,UInt,ULongLong} expect, by their flags.
+const (
+	expectInt            = "Expected integer value"
+	expectNonNegativeInt = "Expected non-negative integer value" // unsigned
+	expectNonNegative    = "Expected non-negative value"         // signed, VIR_XML_PROP_NONNEGATIVE
+	expectNonZeroPos     = "Expected non-zero positive integer value"
+	expectNonZero        = "Expected non-zero value"
+)
+
+// errInvalidNumberProp is virXMLProp{Int,UInt,ULongLong}'s complaint about
+// a value that is not a number of the expected kind.
+func errInvalidNumberProp(elem, attr, value, expect string) error {
+	return xmlHelperError("Invalid value for attribute '%s' in element '%s': '%s'. %s", attr, elem, value, expect)
+}
+
+// errInvalidScaledValue is virParseScaledValue's complaint about a size
+// that is not a plain decimal number; xpath is how the caller named it.
+func errInvalidScaledValue(value, xpath string) error {
+	return xmlHelperError("Invalid value '%s' for element or attribute '%s'", value, xpath)
 }
 
 // checkEnum reports a value outside allowed as libvirt's parser does; an

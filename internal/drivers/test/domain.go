@@ -99,6 +99,9 @@ func parseDomain(xml string, validate bool) (*domain.Def, error) {
 	if err := checkVirtType(def); err != nil {
 		return nil, err
 	}
+	if err := def.CheckOSType(); err != nil {
+		return nil, err
+	}
 	if err := postParse(def); err != nil {
 		return nil, err
 	}
