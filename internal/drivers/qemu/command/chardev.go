@@ -31,6 +31,10 @@ type ChardevOptions struct {
 	// NoFDPass keeps a listening unix socket as a path instead of a
 	// descriptor libvirt pre-opens.
 	NoFDPass bool
+	// Spicevmc is the channel a spicevmc backend carries
+	// (virDomainChrSpicevmcType: usbredir, smartcard); empty means the
+	// agent's, vdagent.
+	Spicevmc string
 }
 
 // AddChardev adds the -chardev backend for src under alias
@@ -120,9 +124,9 @@ func (b *Builder) chardevArg(src *domain.ChrSource, alias string, opts ChardevOp
 		}
 		chardevReconnect(&s, src.Reconnect)
 	case "spicevmc":
-		name := "vdagent"
-		if devAlias != "" && strings.HasPrefix(devAlias, "redir") {
-			name = "usbredir"
+		name := opts.Spicevmc
+		if name == "" {
+			name = "vdagent"
 		}
 		fmt.Fprintf(&s, "spicevmc,id=%s,name=%s", alias, name)
 	case "spiceport":

@@ -40,7 +40,7 @@ func buildSmartcards(b *Builder) error {
 	case "passthrough":
 		chr := "char" + sc.Info.Alias
 		if sc.Chr != nil {
-			if err := b.addDeviceChardev(sc.Chr, chr, ChardevOptions{}); err != nil {
+			if err := b.addDeviceChardev(sc.Chr, chr, ChardevOptions{Spicevmc: "smartcard"}); err != nil {
 				return err
 			}
 		}

@@ -57,7 +57,7 @@ func buildRedirdevs(b *Builder) error {
 	for _, r := range b.Def.Devices.Kind("redirdev") {
 		chr := "char" + r.Info.Alias
 		if r.Chr != nil {
-			if err := b.addDeviceChardev(r.Chr, chr, ChardevOptions{}); err != nil {
+			if err := b.addDeviceChardev(r.Chr, chr, ChardevOptions{Spicevmc: "usbredir"}); err != nil {
 				return err
 			}
 		}
