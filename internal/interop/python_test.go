@@ -78,9 +78,6 @@ var pythonKnown = map[string]known{
 	"errors": {
 		"define malformed": "libvirt's XML parse errors go on with ' line N', the offending source line and a caret " +
 			"(virXMLParse's error handler), in error domain VIR_FROM_DOMAIN; govirtd's stop after libxml2's message, in VIR_FROM_XML",
-		"define no os type": "libvirt: VIR_ERR_XML_ERROR 'an os <type> must be specified'; govirtd: VIR_ERR_OS_TYPE 'unknown OS type no OS type'",
-		"define bad memory": "libvirt: virXPathULongLong's \"Invalid value 'lots' for element or attribute './memory[1]'\" in VIR_FROM_XML; " +
-			"govirtd: 'could not parse memory element ./memory[1]' in VIR_FROM_DOMAIN",
 	},
 }
 

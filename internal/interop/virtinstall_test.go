@@ -191,8 +191,4 @@ var cpuTime = regexp.MustCompile(`(?m)^CPU time: .*$`)
 var virtInstallKnown = []struct {
 	re  *regexp.Regexp
 	why string
-}{
-	{regexp.MustCompile(`<controller type='usb' index='\d+' model='ich9-uhci\d'>`),
-		"USB companion controllers (ich9-uhci* with <master>) take their master's index in libvirt's post-parse " +
-			"(index 0 here); govirtd numbers them 1, 2, 3"},
-}
+}{}
