@@ -1,6 +1,9 @@
 package xmltree
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/govirt/govirt/virt/virterr"
@@ -20,13 +23,82 @@ func TestParseKeepsPrefixesOrderAndLines(t *testing.T) {
 	}
 }
 
-func TestMalformedIsXMLDetailWithLine(t *testing.T) {
-	_, err := Parse([]byte("<domain>\n  <name>x</nam>\n</domain>"), "(domain_definition)")
-	if virterr.CodeOf(err) != virterr.XMLDetail {
-		t.Fatalf("code %v, err %v", virterr.CodeOf(err), err)
+// libvirtMalformed are real virsh 9.0 answers ("virsh define FILE" and
+// python3-libvirt's get_error_message()) for malformed documents.
+var libvirtMalformed = []struct{ doc, want string }{
+	{"hello\n", "(domain_definition):1: Start tag expected, '<' not found\nhello\n^"},
+	{"<domain>\n  <name>x</nam>\n</domain>\n", "(domain_definition):2: Opening and ending tag mismatch: name line 2 and nam\n  <name>x</nam>\n---------------^"},
+	{"<domain>\n  <name>x", "(domain_definition):2: Premature end of data in tag name line 2\n  <name>x\n---------^"},
+	{"<domain>\n  <name>x\n", "(domain_definition):3: Premature end of data in tag name line 2\n(null)\n^"},
+	{"<domain a=\"1\" a=\"2\"/>\n", "(domain_definition):1: Attribute a redefined\n<domain a=\"1\" a=\"2\"/>\n-------------------^"},
+	{"<domain>&foo;</domain>\n", "(domain_definition):1: Entity 'foo' not defined\n<domain>&foo;</domain>\n-------------^"},
+	{"", "(domain_definition):1: Document is empty\n(null)\n^"},
+	{"   ", "(domain_definition):1: Start tag expected, '<' not found\n   \n---^"},
+	{"\n", "(domain_definition):2: Start tag expected, '<' not found\n(null)\n^"},
+	{"<a>\x01</a>", "(domain_definition):1: PCDATA invalid Char value 1\n<a>\x01</a>\n---^"},
+	{"<domain>\n<a>&foo;</a>", "(domain_definition):2: Entity 'foo' not defined\n<a>&foo;</a>\n--------^"},
+}
+
+func TestMalformedIsWordedAsLibvirt(t *testing.T) {
+	for _, c := range libvirtMalformed {
+		_, err := Parse([]byte(c.doc), "(domain_definition)")
+		if virterr.CodeOf(err) != virterr.XMLDetail {
+			t.Errorf("%q: code %v, err %v", c.doc, virterr.CodeOf(err), err)
+			continue
+		}
+		if err.Error() != c.want {
+			t.Errorf("%q:\n got %q\nwant %q", c.doc, err.Error(), c.want)
+		}
 	}
-	if got := err.Error(); got[:22] != "(domain_definition):2:" {
-		t.Fatalf("message %q lacks the line", got)
+}
+
+func TestParseFromCarriesTheCallersDomain(t *testing.T) {
+	_, err := ParseFrom([]byte("hello"), "(network_definition)", virterr.FromNetwork)
+	var e *virterr.Error
+	if !errors.As(err, &e) || e.Domain != virterr.FromNetwork || e.Code != virterr.XMLDetail {
+		t.Fatalf("got %#v", err)
+	}
+	_, err = Parse([]byte("hello"), "x")
+	if !errors.As(err, &e) || e.Domain != virterr.FromXML {
+		t.Fatalf("Parse must keep VIR_FROM_XML: %#v", err)
+	}
+	_, err = ParseRootFrom([]byte("<network/>"), "x", "domain", virterr.FromDomain)
+	if !errors.As(err, &e) || e.Domain != virterr.FromXML || e.Code != virterr.XMLError {
+		t.Fatalf("a wrong root is VIR_FROM_XML as virXMLParseHelper reports it: %#v", err)
+	}
+}
+
+func TestAcceptsWhatLibxml2Accepts(t *testing.T) {
+	for _, doc := range []string{
+		"<?xml version='1.0' encoding='UTF-8' standalone='yes'?><a/>",
+		"\xEF\xBB\xBF<a/>",
+		"<!-- c --><?pi x?><!DOCTYPE a><a/><!-- after -->\n",
+		"<a xmlns:q='urn:q'><q:b/><undeclared:c/></a>",
+		"<a>x<![CDATA[<y>]]>&#x41;&#66;&lt;&gt;&amp;&apos;&quot;</a>",
+		"<a\n  b = 'c'\n/>",
+		"<a></a \n>",
+		"<a>]]</a>",
+	} {
+		if _, err := Parse([]byte(doc), "t"); err != nil {
+			t.Errorf("%q: %v", doc, err)
+		}
+	}
+	n, err := Parse([]byte("<a>x<![CDATA[<y>]]>&#x41;&#66;&lt;<b/>\r\nz</a>"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Text != "x<y>AB<\nz" || n.Segments[0] != "x<y>AB<" || n.Segments[1] != "\nz" {
+		t.Fatalf("text %q segments %q", n.Text, n.Segments)
+	}
+}
+
+func TestLatin1DeclaredDocumentIsConverted(t *testing.T) {
+	n, err := Parse([]byte("<?xml version='1.0' encoding='ISO-8859-1'?><a b='\xe9'>\xe9t\xe9</a>"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Text != "été" || n.Prop("b") != "é" {
+		t.Fatalf("text %q, b %q", n.Text, n.Prop("b"))
 	}
 }
 
@@ -43,6 +115,12 @@ func TestParseRootWrongElement(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("<a b='c'><d>e</d></a>"))
 	f.Add([]byte("<a><b/>text<c/></a>"))
+	files, _ := filepath.Glob("testdata/*.xml")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, err := Parse(data, "fuzz")
 		if err != nil {
