@@ -142,7 +142,7 @@ type Def struct {
 
 // Parse reads a <domain> document.
 func Parse(data []byte, flags ParseFlags) (*Def, error) {
-	root, err := xmltree.ParseRoot(data, "(domain_definition)", "domain")
+	root, err := xmltree.ParseRootFrom(data, "(domain_definition)", "domain", virterr.FromDomain)
 	if err != nil {
 		return nil, err
 	}

@@ -95,3 +95,19 @@ func TestCheckOSType(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedIsDomainError: virDomainDefParse hands VIR_FROM_DOMAIN to
+// virXMLParse, so malformed domain XML is reported in that domain; a wrong
+// root element stays VIR_FROM_XML.
+func TestMalformedIsDomainError(t *testing.T) {
+	for in, want := range map[string]virterr.Domain{
+		"<domain type='test'><name>broken": virterr.FromDomain,
+		"<foo/>":                           virterr.FromXML,
+	} {
+		_, err := Parse([]byte(in), ParseInactive)
+		var e *virterr.Error
+		if !errors.As(err, &e) || e.Domain != want {
+			t.Errorf("%s: got %v, want an error in domain %v", in, err, want)
+		}
+	}
+}
