@@ -244,7 +244,14 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}); err != nil {
 		return err
 	}
-	if err := r.step("runtime-state", func() error { return p.queryRuntime(ctx, def) }, nil); err != nil {
+	// A fresh guest is resumed in the same batch as the queries: one
+	// round trip to QEMU between the greeting and a running guest. The
+	// status file is written after cont (as qemuProcessFinishStartup
+	// does) but before the start reports success; a failure there still
+	// unwinds, killing QEMU. A restore resumes only once the incoming
+	// state has been loaded and the status saved.
+	contNow := !opts.paused && opts.incoming == ""
+	if err := r.step("runtime-state", func() error { return p.queryRuntime(ctx, def, contNow) }, nil); err != nil {
 		return p.startFailure(err)
 	}
 	if opts.incoming != "" {
@@ -253,32 +260,38 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		}
 	}
 
-	o.mu.Lock()
-	o.live, o.proc, o.id = def, p, id
-	if opts.paused {
-		reason := opts.pausedReason
-		if reason == 0 {
-			reason = pausedUser
+	// Published as running before a restore's cont too: QEMU's RESUME
+	// event then finds nothing to change (and one sent before the
+	// publication is ignored, the process not being the domain's yet).
+	if err := r.step("publish", func() error {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.live, o.proc, o.id = def, p, id
+		if opts.paused {
+			reason := opts.pausedReason
+			if reason == 0 {
+				reason = pausedUser
+			}
+			o.setState(statePaused, reason)
+		} else {
+			o.setState(stateRunning, opts.runReason)
 		}
-		o.setState(statePaused, reason)
-	} else {
-		// Running before cont: QEMU's RESUME event then finds nothing to change.
-		o.setState(stateRunning, opts.runReason)
-	}
-	o.mu.Unlock()
-	unpublish := func() {
+		return nil
+	}, func() {
 		o.mu.Lock()
 		o.live, o.proc, o.id = nil, nil, -1
 		o.setState(stateShutoff, shutoffFailed)
 		o.mu.Unlock()
-	}
-	if err := r.step("status", func() error { return d.writeStatus(o) }, func() {
-		os.Remove(d.paths.StatusFile(def.Name))
-		unpublish()
 	}); err != nil {
 		return err
 	}
-	if !opts.paused {
+	if err := r.step("status", func() error { return d.writeStatus(o) }, func() {
+		os.Remove(d.paths.StatusFile(def.Name))
+	}); err != nil {
+		os.Remove(d.paths.StatusFile(def.Name))
+		return err
+	}
+	if !opts.paused && !contNow {
 		if err := r.step("cont", func() error {
 			_, e := p.mon.Execute(ctx, "cont", nil)
 			return e
@@ -499,15 +512,35 @@ func releaseVNCPorts(def *domain.Def) {
 	}
 }
 
-// queryRuntime reads what QEMU decided at start: pty paths and vcpu
-// threads — two queries in all, however many devices there are.
-func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) error {
+// queryRuntime reads what QEMU decided at start: pty paths (asked only
+// when the guest has a pty) and vcpu threads — one batch, however many
+// devices there are; with cont, the guest is resumed in the same batch.
+func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def, cont bool) error {
+	var chardevCall, contCall *qmp.Call
+	if hasPTY(def) {
+		chardevCall = p.mon.Send(ctx, "query-chardev", nil)
+	}
+	cpusCall := p.mon.Send(ctx, "query-cpus-fast", nil)
+	if cont {
+		contCall = p.mon.Send(ctx, "cont", nil)
+	}
+	// Every answer is collected, so none is left pending on an error.
+	var chardevErr, contErr error
 	var chardevs []struct {
 		Label    string `json:"label"`
 		Filename string `json:"filename"`
 	}
-	if err := p.mon.ExecuteInto(ctx, "query-chardev", nil, &chardevs); err != nil {
-		return err
+	if chardevCall != nil {
+		chardevErr = chardevCall.WaitInto(ctx, &chardevs)
+	}
+	cpusErr := p.collectVCPUs(ctx, cpusCall)
+	if contCall != nil {
+		_, contErr = contCall.Wait(ctx)
+	}
+	for _, err := range []error{chardevErr, cpusErr, contErr} {
+		if err != nil {
+			return err
+		}
 	}
 	ptys := map[string]string{}
 	for _, c := range chardevs {
@@ -515,34 +548,47 @@ func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) error {
 			ptys[c.Label] = path
 		}
 	}
-	if def.Devices != nil {
-		for _, kind := range []string{"serial", "parallel", "channel", "console"} {
-			for i, dev := range def.Devices.Kind(kind) {
-				if dev.Chr == nil || dev.Chr.Type != "pty" {
-					continue
-				}
-				alias := dev.Info.Alias
-				if alias == "" {
-					alias = fmt.Sprintf("%s%d", kind, i)
-				}
-				if kind == "console" && i == 0 {
-					alias = "serial0"
-				}
-				if path, ok := ptys["char"+alias]; ok {
-					dev.Chr.Path = path
-				}
+	forEachPTY(def, func(kind string, i int, dev *domain.Device) {
+		alias := dev.Info.Alias
+		if alias == "" {
+			alias = fmt.Sprintf("%s%d", kind, i)
+		}
+		if kind == "console" && i == 0 {
+			alias = "serial0"
+		}
+		if path, ok := ptys["char"+alias]; ok {
+			dev.Chr.Path = path
+		}
+	})
+	return nil
+}
+
+// forEachPTY calls fn for every character device of def backed by a pty.
+func forEachPTY(def *domain.Def, fn func(kind string, i int, dev *domain.Device)) {
+	if def.Devices == nil {
+		return
+	}
+	for _, kind := range []string{"serial", "parallel", "channel", "console"} {
+		for i, dev := range def.Devices.Kind(kind) {
+			if dev.Chr != nil && dev.Chr.Type == "pty" {
+				fn(kind, i, dev)
 			}
 		}
 	}
-	return p.queryVCPUs(ctx)
 }
 
-func (p *qemuProcess) queryVCPUs(ctx context.Context) error {
+func hasPTY(def *domain.Def) bool {
+	found := false
+	forEachPTY(def, func(string, int, *domain.Device) { found = true })
+	return found
+}
+
+func (p *qemuProcess) collectVCPUs(ctx context.Context, call *qmp.Call) error {
 	var cpus []struct {
 		Index  int `json:"cpu-index"`
 		Thread int `json:"thread-id"`
 	}
-	if err := p.mon.ExecuteInto(ctx, "query-cpus-fast", nil, &cpus); err != nil {
+	if err := call.WaitInto(ctx, &cpus); err != nil {
 		return err
 	}
 	p.vcpus = p.vcpus[:0]
