@@ -380,65 +380,6 @@ func TestReadOnly(t *testing.T) {
 	}
 }
 
-// TestEventsBeforeReply: an event caused by a call is on the wire before
-// that call's reply; filters and legacy registrations get theirs.
-func TestEventsBeforeReply(t *testing.T) {
-	f := newFixture(t, daemon.DefaultConfig())
-	c := dial(t, f.rw)
-	c.open("test:///default", 0)
-	var all, other remote.ConnectDomainEventCallbackRegisterAnyRet
-	if e, _ := c.call(remote.ProcConnectDomainEventCallbackRegisterAny, &remote.ConnectDomainEventCallbackRegisterAnyArgs{EventID: 0}, &all); e != nil {
-		t.Fatal(e)
-	}
-	// A filter on another domain: nothing for it.
-	var testDom remote.DomainLookupByNameRet
-	c.call(remote.ProcDomainLookupByName, &remote.DomainLookupByNameArgs{Name: "test"}, &testDom)
-	if e, _ := c.call(remote.ProcConnectDomainEventCallbackRegisterAny, &remote.ConnectDomainEventCallbackRegisterAnyArgs{EventID: 0, Dom: &testDom.Dom}, &other); e != nil {
-		t.Fatal(e)
-	}
-	if e, _ := c.call(remote.ProcConnectDomainEventRegisterAny, &remote.ConnectDomainEventRegisterAnyArgs{EventID: 0}, nil); e != nil {
-		t.Fatal(e)
-	}
-	e, _ := c.call(remote.ProcConnectDomainEventCallbackRegisterAny, &remote.ConnectDomainEventCallbackRegisterAnyArgs{EventID: 27}, nil)
-	wantErr(t, e, virterr.InternalError, virterr.FromRPC, "internal error: unsupported event ID 27")
-
-	var def remote.DomainDefineXMLRet
-	e, msgs := c.call(remote.ProcDomainDefineXML, &remote.DomainDefineXMLArgs{XML: demoXML}, &def)
-	if e != nil {
-		t.Fatal(e)
-	}
-	defer c.call(remote.ProcDomainUndefine, &remote.DomainUndefineArgs{Dom: def.Dom}, nil)
-	if len(msgs) != 2 {
-		t.Fatalf("%d events before the define reply, want 2 (callback and legacy)", len(msgs))
-	}
-	for _, m := range msgs {
-		if m.Serial != 1 || m.Prog != remote.Program || m.Status != netproto.OK {
-			t.Errorf("event header %+v", m.Header)
-		}
-		switch m.Proc {
-		case int32(remote.ProcDomainEventCallbackLifecycle):
-			var ev remote.DomainEventCallbackLifecycleMsg
-			if err := xdr.Unmarshal(m.Payload, &ev); err != nil || ev.CallbackID != all.CallbackID || ev.Msg.Dom.Name != "dispatchdemo" || ev.Msg.Dom.ID != -1 || ev.Msg.Event != 0 {
-				t.Errorf("callback lifecycle event %+v %v", ev, err)
-			}
-		case int32(remote.ProcDomainEventLifecycle):
-			var ev remote.DomainEventLifecycleMsg
-			if err := xdr.Unmarshal(m.Payload, &ev); err != nil || ev.Dom.Name != "dispatchdemo" {
-				t.Errorf("legacy lifecycle event %+v %v", ev, err)
-			}
-		default:
-			t.Errorf("unexpected event proc %d", m.Proc)
-		}
-	}
-	if e, _ := c.call(remote.ProcConnectDomainEventCallbackDeregisterAny, &remote.ConnectDomainEventCallbackDeregisterAnyArgs{CallbackID: all.CallbackID}, nil); e != nil {
-		t.Fatal(e)
-	}
-	e, _ = c.call(remote.ProcConnectDomainEventCallbackDeregisterAny, &remote.ConnectDomainEventCallbackDeregisterAnyArgs{CallbackID: all.CallbackID}, nil)
-	if e == nil {
-		t.Error("deregistering twice succeeded")
-	}
-}
-
 // TestScreenshotStream: reply first, then the data, an empty CONTINUE for
 // EOF, and STREAM/OK only in answer to the client's finish.
 func TestScreenshotStream(t *testing.T) {

@@ -2,6 +2,8 @@ package dispatch
 
 import (
 	"context"
+	"reflect"
+	"sync"
 
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/rpc/message"
@@ -43,33 +45,108 @@ const (
 
 // registration is one event subscription of a client.
 type registration struct {
+	seq      int32 // its key in session.events; increasing in registration order
 	id       int32 // the callbackID the client knows
 	driverID int32 // the driver's own
-	legacy   bool
+	kind     driver.EventKind
 	eventID  int32
+	key      string // the filter's object key, when hasKey
+	hasKey   bool
+	legacy   bool // events go out in the plain (pre-callback) messages
 }
 
 func (reg *registration) deregister(ctx context.Context, conn *driver.Connection) {
 	_ = conn.Events.EventDeregister(ctx, reg.driverID)
 }
 
+// callbackCounter numbers the registrations one driver serves. libvirtd
+// hands clients the callbackID of the driver's event state
+// (virObjectEventCallbackListAddID: nextID++, from 0), so the numbers are
+// shared by every client of that driver, one sequence for all the object
+// families the driver serves, and a failed registration takes none.
+type callbackCounter struct {
+	mu   sync.Mutex // held across the driver's registration
+	next int32
+}
+
+type counterKey struct {
+	r      *Remote
+	source reflect.Type
+}
+
+var callbackCounters struct {
+	mu sync.Mutex
+	m  map[counterKey]*callbackCounter
+}
+
+// eventSourcer is an Events that passes registrations of different kinds
+// to different drivers (a hypervisor connection carrying the network,
+// storage … drivers): it names the one serving kind, so that each driver
+// keeps its own callback numbers as libvirt's event states do.
+type eventSourcer interface {
+	EventSource(kind driver.EventKind) driver.Events
+}
+
+// counterFor returns the callback counter of the driver serving kind on
+// conn. A driver is told apart by the Go type of its Events (one event
+// state per driver, as in libvirt).
+func (r *Remote) counterFor(conn *driver.Connection, kind driver.EventKind) *callbackCounter {
+	source := conn.Events
+	if es, ok := source.(eventSourcer); ok {
+		if t := es.EventSource(kind); t != nil {
+			source = t
+		}
+	}
+	key := counterKey{r: r, source: reflect.TypeOf(source)}
+	callbackCounters.mu.Lock()
+	defer callbackCounters.mu.Unlock()
+	if callbackCounters.m == nil {
+		callbackCounters.m = map[counterKey]*callbackCounter{}
+	}
+	c := callbackCounters.m[key]
+	if c == nil {
+		c = &callbackCounter{}
+		callbackCounters.m[key] = c
+	}
+	return c
+}
+
+// errAlreadyTracked is virObjectEventCallbackListAddID's refusal of a
+// second registration of one event with the same object filter on one
+// connection. libvirtd registers every form (legacy or callback) with the
+// same relay function per event ID, so the forms collide too.
+func errAlreadyTracked() error {
+	return virterr.New(virterr.InvalidArg, "event callback already tracked")
+}
+
 // register subscribes the client to events of kind/eventID about filter
-// (nil: every object). Events are queued on the client's connection from
-// the emitting goroutine, so one caused by a call goes out before that
+// (nil: every object). Events are written to the client from the
+// emitting goroutine, so one caused by a call goes out before that
 // call's reply.
 func (c *call) register(kind driver.EventKind, eventID int32, filter any, legacy bool) (int32, error) {
 	s := c.s
 	conn := c.conn()
-	reg := &registration{id: s.r.callbackIDs.Add(1), legacy: legacy, eventID: eventID}
+	key, hasKey := driver.ObjectKey(filter)
+	counter := s.r.counterFor(conn, kind)
+	counter.mu.Lock()
+	defer counter.mu.Unlock()
 	s.mu.Lock()
-	s.events[reg.id] = reg
+	for _, other := range s.events {
+		if other.kind == kind && other.eventID == eventID && other.hasKey == hasKey && other.key == key {
+			s.mu.Unlock()
+			return -1, errAlreadyTracked()
+		}
+	}
+	reg := &registration{seq: s.r.callbackIDs.Add(1), id: counter.next, kind: kind, eventID: eventID,
+		key: key, hasKey: hasKey, legacy: legacy}
+	s.events[reg.seq] = reg
 	s.mu.Unlock()
 	driverID, err := conn.Events.EventRegister(s.client.Context(), kind, eventID, filter, func(ev driver.Event) {
 		s.deliver(reg, ev)
 	})
 	s.mu.Lock()
 	if err != nil {
-		delete(s.events, reg.id)
+		delete(s.events, reg.seq)
 	} else {
 		reg.driverID = driverID
 	}
@@ -77,12 +154,13 @@ func (c *call) register(kind driver.EventKind, eventID int32, filter any, legacy
 	if err != nil {
 		return -1, err
 	}
+	counter.next++
 	return reg.id, nil
 }
 
 func (s *session) deliver(reg *registration, ev driver.Event) {
 	s.mu.Lock()
-	live := s.events[reg.id] == reg
+	live := s.events[reg.seq] == reg
 	s.mu.Unlock()
 	if !live {
 		return
@@ -100,16 +178,34 @@ func (s *session) deliver(reg *registration, ev driver.Event) {
 	s.client.SendWithin(pkt, s.r.EventTimeout)
 }
 
-func (c *call) deregister(id int32, what string) error {
+// unregister drops the client's first registration (in registration
+// order) that match accepts, reporting whether there was one.
+func (c *call) unregister(match func(*registration) bool) bool {
 	s := c.s
 	s.mu.Lock()
-	reg := s.events[id]
-	delete(s.events, id)
+	var found *registration
+	for _, reg := range s.events {
+		if match(reg) && (found == nil || reg.seq < found.seq) {
+			found = reg
+		}
+	}
+	if found != nil {
+		delete(s.events, found.seq)
+	}
 	s.mu.Unlock()
-	if reg == nil {
+	if found == nil {
+		return false
+	}
+	found.deregister(c.ctx, c.conn())
+	return true
+}
+
+// deregister cancels the client's registration of kind with callback id
+// (legacy domain registrations have one too, and are found by it).
+func (c *call) deregister(kind driver.EventKind, id int32, what string) error {
+	if !c.unregister(func(reg *registration) bool { return reg.kind == kind && reg.id == id }) {
 		return virterr.NewFrom(virterr.FromRPC, virterr.InternalError, "%s event callback %d not registered", what, id)
 	}
-	reg.deregister(c.ctx, c.conn())
 	return nil
 }
 
@@ -215,64 +311,53 @@ func callSecretEventRegisterAny(c *call) (xdr.Marshaler, error) {
 	return &remote.ConnectSecretEventRegisterAnyRet{CallbackID: id}, nil
 }
 
-// callEventDeregister serves every *_DEREGISTER_ANY of the callback form:
-// their arguments are all one callbackID.
+// deregistrations are the callback form's: their arguments are all one
+// callbackID. The secret one words its error as the node device one does,
+// as libvirtd's remoteDispatchConnectSecretEventDeregisterAny does.
+var deregistrations = map[remote.Procedure]struct {
+	kind driver.EventKind
+	what string
+}{
+	remote.ProcConnectDomainEventCallbackDeregisterAny: {driver.EventDomain, "domain"},
+	remote.ProcConnectNetworkEventDeregisterAny:        {driver.EventNetwork, "network"},
+	remote.ProcConnectStoragePoolEventDeregisterAny:    {driver.EventStoragePool, "storage pool"},
+	remote.ProcConnectNodeDeviceEventDeregisterAny:     {driver.EventNodeDevice, "node device"},
+	remote.ProcConnectSecretEventDeregisterAny:         {driver.EventSecret, "node device"},
+}
+
 func callEventDeregister(c *call) (xdr.Marshaler, error) {
 	var args remote.ConnectDomainEventCallbackDeregisterAnyArgs
 	if err := c.decode(&args); err != nil {
 		return nil, err
 	}
-	what := map[int32]string{
-		int32(remote.ProcConnectDomainEventCallbackDeregisterAny): "domain",
-		int32(remote.ProcConnectNetworkEventDeregisterAny):        "network",
-		int32(remote.ProcConnectStoragePoolEventDeregisterAny):    "storage pool",
-		int32(remote.ProcConnectNodeDeviceEventDeregisterAny):     "node device",
-		int32(remote.ProcConnectSecretEventDeregisterAny):         "secret",
-	}[c.hdr.Proc]
-	return nil, c.deregister(args.CallbackID, what)
+	d := deregistrations[remote.Procedure(c.hdr.Proc)]
+	return nil, c.deregister(d.kind, args.CallbackID, d.what)
 }
 
-// Legacy registrations are keyed by event ID: a client has at most one
-// per ID, and deregisters by ID.
+// Legacy registrations are the callback form without the callbackID on
+// the wire: they take a callback ID all the same (the client never sees
+// it), collide with callback-form registrations of the same event, and
+// are cancelled by event ID, which cancels the client's first domain
+// registration of that event whatever its form or filter
+// (remoteDispatchConnectDomainEventDeregisterAny).
 func (c *call) registerLegacy(eventID int32) error {
-	s := c.s
-	s.mu.Lock()
-	_, dup := s.legacy[eventID]
-	if !dup {
-		s.legacy[eventID] = 0
-	}
-	s.mu.Unlock()
-	if dup {
-		return virterr.NewFrom(virterr.FromRPC, virterr.InternalError, "domain event %d already registered", eventID)
-	}
-	id, err := c.register(driver.EventDomain, eventID, nil, true)
-	s.mu.Lock()
-	if err != nil {
-		delete(s.legacy, eventID)
-	} else {
-		s.legacy[eventID] = id
-	}
-	s.mu.Unlock()
+	_, err := c.register(driver.EventDomain, eventID, nil, true)
 	return err
 }
 
 func (c *call) deregisterLegacy(eventID int32) error {
-	s := c.s
-	s.mu.Lock()
-	id, ok := s.legacy[eventID]
-	delete(s.legacy, eventID)
-	s.mu.Unlock()
-	if !ok {
+	if !c.unregister(func(reg *registration) bool { return reg.kind == driver.EventDomain && reg.eventID == eventID }) {
 		return virterr.NewFrom(virterr.FromRPC, virterr.InternalError, "domain event %d not registered", eventID)
 	}
-	return c.deregister(id, "domain")
+	return nil
 }
 
 func callLegacyDomainEventRegister(c *call) (xdr.Marshaler, error) {
 	if err := c.registerLegacy(0); err != nil {
 		return nil, err
 	}
-	return &remote.ConnectDomainEventRegisterRet{CbRegistered: 1}, nil
+	// libvirtd leaves cb_registered 0: its handler never sets it.
+	return &remote.ConnectDomainEventRegisterRet{}, nil
 }
 
 func callLegacyDomainEventDeregister(c *call) (xdr.Marshaler, error) {

@@ -292,10 +292,6 @@ func TestGoLibvirtLifecycle(t *testing.T) {
 var errorsKnown = known{
 	"DomainDefineXML(malformed)": "libvirt's XML parse errors go on with ' line N', the offending source line and a caret " +
 		"(virXMLParse's error handler); govirtd's stop after libxml2's message",
-	"ConnectDomainEventCallbackRegisterAny(lifecycle again)": "libvirtd refuses a second registration of one event ID with " +
-		"the same filter on one connection ('event callback already tracked', virObjectEventCallbackListAddID); govirtd accepts it",
-	"ConnectDomainEventCallbackDeregisterAny(again)": "callback IDs are numbered differently (libvirtd's test driver counts " +
-		"from 0 across the daemon, govirtd from 1), and the message names the ID",
 }
 
 // TestGoLibvirtErrors: libvirt's error codes reach go-libvirt unchanged,
