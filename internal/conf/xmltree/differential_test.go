@@ -58,7 +58,7 @@ func mutate(r *rand.Rand, doc []byte) []byte {
 		i := at()
 		return append(append(append([]byte{}, doc[:i]...), s...), doc[i:]...)
 	}
-	switch r.Intn(16) {
+	switch r.Intn(21) {
 	case 0:
 		return append([]byte{}, doc[:at()]...)
 	case 1:
@@ -107,6 +107,18 @@ func mutate(r *rand.Rand, doc []byte) []byte {
 		return insert("\r")
 	case 14:
 		return insert(" x='1'y='2'")
+	case 16:
+		return insert(string([]byte{byte(1 + r.Intn(255))}))
+	case 17:
+		out := append([]byte{}, doc...)
+		if len(out) > 0 {
+			out[r.Intn(len(out))] = byte(0x20 + r.Intn(0x5f))
+		}
+		return out
+	case 18:
+		return insert([]string{"é", "€", "\u2028", "\uFFFE", "\U0001F600", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80"}[r.Intn(8)])
+	case 19:
+		return insert([]string{"<q:x></q:y>", "<q:x></x>", "<x></q:x>", "<q:x/>", "<a:b:c/>", "<:x/>", "<x: y='1'/>", "<x xmlns:q='u' q:a='1' q:a='2'/>", "<x xmlns='u' xmlns='v'/>", "<x q:a='1' r:a='2'/>"}[r.Intn(10)])
 	default:
 		return append(append([]byte{}, doc[:at()]...), []string{"<", "</", "<!", "<!-", "<a", "<a b", "<a b=", "<a b='", "&", "&#", "&#x", "<![CDATA["}[r.Intn(12)]...)
 	}

@@ -127,10 +127,13 @@ func (p *parser) skipBlanks() int {
 	return p.pos - start
 }
 
-// char decodes the character at the current position (libxml2's
-// CUR_CHAR): CR LF and lone CR read as LF; malformed UTF-8 is the fatal
-// encoding error libxml2 reports. It returns the rune and its byte length;
-// 0, 0 at the end.
+// char decodes the character at the current position as libxml2's
+// xmlCurrentChar does: CR LF and lone CR read as LF; a multi-byte sequence
+// for a code point outside XML's Char range is the fatal "out of allowed
+// range" error; malformed UTF-8 is the fatal encoding error, except within
+// the last three bytes, where libxml2 takes it for a character cut by its
+// input buffer and reads no character. It returns the rune and its byte
+// length; 0, 0 at the end or when no character can be read.
 func (p *parser) char() (rune, int) {
 	if p.pos >= len(p.data) {
 		return 0, 0
@@ -145,19 +148,46 @@ func (p *parser) char() (rune, int) {
 		}
 		return rune(c), 1
 	}
-	r, n := utf8.DecodeRune(p.data[p.pos:])
-	if r == utf8.RuneError && n <= 1 {
-		p.encodingError()
+	rest := p.data[p.pos:]
+	cont := func(i int) bool { return i < len(rest) && rest[i]&0xC0 == 0x80 }
+	var val rune
+	var n int
+	switch {
+	case c&0x40 == 0 || c == 0xC0 || !cont(1):
+		return p.encodingError()
+	case c&0xE0 != 0xE0:
+		n, val = 2, rune(c&0x1F)<<6|rune(rest[1]&0x3F)
+		if val < 0x80 {
+			return p.encodingError()
+		}
+	case !cont(2):
+		return p.encodingError()
+	case c&0xF0 != 0xF0:
+		n, val = 3, rune(c&0x0F)<<12|rune(rest[1]&0x3F)<<6|rune(rest[2]&0x3F)
+		if val < 0x800 {
+			return p.encodingError()
+		}
+	case c&0xF8 != 0xF0 || !cont(3):
+		return p.encodingError()
+	default:
+		n, val = 4, rune(c&0x07)<<18|rune(rest[1]&0x3F)<<12|rune(rest[2]&0x3F)<<6|rune(rest[3]&0x3F)
+		if val < 0x10000 {
+			return p.encodingError()
+		}
 	}
-	return r, n
+	if !isChar(val) {
+		p.failf("Char 0x%X out of allowed range", val)
+	}
+	return val, n
 }
 
-func (p *parser) encodingError() {
+func (p *parser) encodingError() (rune, int) {
 	rest := p.data[p.pos:]
 	if len(rest) < 4 {
-		p.fail("Input is not proper UTF-8, indicate encoding !")
+		return 0, 0
 	}
 	p.failf("Input is not proper UTF-8, indicate encoding !\nBytes: 0x%02X 0x%02X 0x%02X 0x%02X", rest[0], rest[1], rest[2], rest[3])
+	return 0, 0
 }
 
 func isChar(r rune) bool {
@@ -560,7 +590,7 @@ func (p *parser) internalSubset() {
 				p.pos++
 			}
 		default:
-			p.fail("internal error: xmlParseInternalSubset: error detected in Markup declaration")
+			p.fail("internal error: xmlParseInternalSubset: error detected in Markup declaration\n")
 		}
 	}
 }
@@ -865,33 +895,38 @@ func (p *parser) charRef() rune {
 // content reads the content of n up to its end tag (or the end of input).
 func (p *parser) content(n *Node) {
 	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		switch {
-		case c == '<':
-			switch p.peek(1) {
-			case '/':
+		start := p.pos
+		p.contentItem(n)
+		if p.pos == start {
+			if p.peek(0) == '<' && p.peek(1) == '/' {
 				return
-			case '?':
-				p.pi()
-			case '!':
-				switch {
-				case p.hasPrefix("<![CDATA["):
-					p.addText(n, p.cdata())
-				case p.hasPrefix("<!--"):
-					p.comment()
-				default:
-					p.element(n)
-				}
-			default:
-				p.element(n)
 			}
-		case c == '&':
-			b := p.reference(p.buf[:0], false)
-			p.addText(n, string(b))
-			p.buf = b
-		default:
-			p.addText(n, p.charData())
+			p.fail("internal error: detected an error in element content\n")
 		}
+	}
+}
+
+// contentItem reads one piece of content: markup, a reference or text.
+func (p *parser) contentItem(n *Node) {
+	switch c := p.data[p.pos]; {
+	case c == '<':
+		switch {
+		case p.peek(1) == '/':
+		case p.peek(1) == '?':
+			p.pi()
+		case p.hasPrefix("<![CDATA["):
+			p.addText(n, p.cdata())
+		case p.hasPrefix("<!--"):
+			p.comment()
+		default:
+			p.element(n)
+		}
+	case c == '&':
+		b := p.reference(p.buf[:0], false)
+		p.addText(n, string(b))
+		p.buf = b
+	default:
+		p.addText(n, p.charData())
 	}
 }
 
@@ -937,6 +972,9 @@ func (p *parser) charData() string {
 			p.fail("Sequence ']]>' not allowed in content")
 		}
 		r, n := p.char()
+		if n == 0 {
+			break
+		}
 		if !isChar(r) {
 			p.failf("PCDATA invalid Char value %d", r)
 		}
