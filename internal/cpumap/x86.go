@@ -124,25 +124,35 @@ func (m *x86Map) dataToCPU(data X86Data, mod *x86Model, hv *HVModel, typ Type) (
 // basePenalty is what the first disabled feature of a candidate costs.
 const basePenalty = 2
 
+// featureListCost is how virCPUx86CompareCandidateFeatureList weighs a
+// guest candidate: each enabled feature costs 1, the disabled ones
+// basePenalty, basePenalty+1, ... Its loop runs while the index is below
+// the count of enabled features, a count it lowers at each disabled
+// feature it meets; as the disabled features come last, only the first
+// half (rounded up) of them is charged a penalty and the rest cost 1
+// each like enabled ones. libvirt 9.0 picks its models that way (EPYC
+// over Opteron_G3 for QEMU 7.2's TCG host CPU, for one), so it is kept.
+func featureListCost(c *CPU) (total, disabled int) {
+	enabled := len(c.Features)
+	penalty := basePenalty
+	for i := 0; i < enabled; i++ {
+		if c.Features[i].Policy == Disable {
+			enabled--
+			disabled += penalty
+			penalty++
+		}
+	}
+	return enabled + disabled, disabled
+}
+
 // betterCandidate is virCPUx86CompareCandidateFeatureList.
 func betterCandidate(current, candidate *CPU, isPreferred bool) bool {
-	cost := func(c *CPU) (total, disabled int) {
-		enabled := len(c.Features)
-		if candidate.Type == Host {
-			return enabled, 0
-		}
-		penalty := basePenalty
-		for _, f := range c.Features {
-			if f.Policy == Disable {
-				enabled--
-				disabled += penalty
-				penalty++
-			}
-		}
-		return enabled + disabled, disabled
+	cur, curDisabled := len(current.Features), 0
+	cand, candDisabled := len(candidate.Features), 0
+	if candidate.Type != Host {
+		cur, curDisabled = featureListCost(current)
+		cand, candDisabled = featureListCost(candidate)
 	}
-	cur, curDisabled := cost(current)
-	cand, candDisabled := cost(candidate)
 	if cand < cur || (cand == cur && candDisabled < curDisabled) {
 		return true
 	}

@@ -37,3 +37,25 @@ func TestHostCPUModel(t *testing.T) {
 		t.Errorf("TCG host model: %v %v", tcg, err)
 	}
 }
+
+// TestTCGHostCPUModel: QEMU's TCG CPU decodes as libvirt 9.0 decodes it,
+// which depends on how x86DecodeUseCandidate weighs disabled features.
+func TestTCGHostCPUModel(t *testing.T) {
+	for version, want := range map[string]string{"7.1.0": "Opteron_G3", "7.2.0": "EPYC", "8.0.0": "EPYC"} {
+		path := "../../../../../shared/libvirt-tests/qemucapabilitiesdata/caps_" + version + ".x86_64.xml"
+		if _, err := os.Stat(path); err != nil {
+			t.Skip("libvirt's test corpus is not there")
+		}
+		c, err := LoadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cpu, err := c.HostCPUModel(VirtTCG, false)
+		if err != nil || cpu == nil {
+			t.Fatalf("%s: %v %v", version, cpu, err)
+		}
+		if cpu.Model != want {
+			t.Errorf("%s: TCG host model %s, want %s", version, cpu.Model, want)
+		}
+	}
+}
