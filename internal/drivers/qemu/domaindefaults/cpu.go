@@ -85,11 +85,21 @@ func setDefaultCPU(def *domain.Def, o *Options) error {
 	return nil
 }
 
-// cpuPostParse is the check default of qemuDomainDefCPUPostParse.
+// cpuPostParse is qemuDomainDefCPUPostParse's migratable and check
+// defaults.
 func cpuPostParse(def *domain.Def, o *Options) error {
 	cpu := def.CPU
 	if cpu == nil {
 		return nil
+	}
+	// A new host-passthrough CPU states QEMU's migratable default; a
+	// running guest's may predate QEMU reporting it, so it is left alone.
+	if def.ID == -1 && o.Caps != nil && cpu.Mode == "host-passthrough" && cpu.Migratable == "" {
+		if o.Caps.Has(caps.CPUMigratable) {
+			cpu.Migratable = "on"
+		} else if archIsX86(defArch(def)) {
+			cpu.Migratable = "off"
+		}
 	}
 	if (cpu.Mode == "" || cpu.Mode == "custom") && cpu.Model == "" {
 		return nil
