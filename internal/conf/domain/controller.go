@@ -169,12 +169,12 @@ func parseController(n *xmltree.Node) (*Controller, error) {
 		}
 	case "pci":
 		if ph := n.Child("pcihole64"); ph != nil && (c.Model == "pci-root" || c.Model == "pcie-root") {
-			v, err := scaledBytes(ph, 1024)
+			v, present, err := scaledBytes(ph, "./pcihole64", 1024)
 			if err != nil {
 				return nil, err
 			}
 			c.PCIHole64 = (v + 1023) / 1024
-			c.HasPCIHole64 = true
+			c.HasPCIHole64 = present
 		}
 	}
 	return c, nil

@@ -3,7 +3,6 @@ package domain
 import (
 	"strings"
 
-	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -89,11 +88,13 @@ func parseDisk(n *xmltree.Node, flags ParseFlags) (*Disk, error) {
 		for _, c := range drv.Children {
 			if c.Name == "metadata_cache" {
 				if ms := c.Child("max_size"); ms != nil {
-					v, err := units.ParseScaled(strings.TrimSpace(ms.Text), ms.Prop("unit"), 1, ^uint64(0))
+					v, present, err := scaledBytes(ms, "./metadata_cache/max_size", 1)
 					if err != nil {
 						return nil, err
 					}
-					d.MetadataCache = &v
+					if present {
+						d.MetadataCache = &v
+					}
 				}
 				continue
 			}
@@ -115,11 +116,19 @@ func parseDisk(n *xmltree.Node, flags ParseFlags) (*Disk, error) {
 		d.Geometry = append(attrList(nil), g.Attrs...)
 	}
 	if bio := n.Child("blockio"); bio != nil {
+		for _, name := range []string{"logical_block_size", "physical_block_size"} {
+			if _, _, err := propUint(bio, name, 32); err != nil {
+				return nil, err
+			}
+		}
 		d.BlockIO = append(attrList(nil), bio.Attrs...)
 	}
 	if io := n.Child("iotune"); io != nil {
 		for _, name := range iotuneOrder {
 			if c := io.Child(name); c != nil {
+				if err := checkIOTuneValue(c); err != nil {
+					return nil, err
+				}
 				d.IOTune = append(d.IOTune, c)
 			}
 		}
@@ -411,4 +420,17 @@ func (d *Disk) sourceForError() string {
 		return "<null>"
 	}
 	return s
+}
+
+// checkIOTuneValue refuses an <iotune> limit that is not a number, as
+// virDomainDiskDefIotuneParse does (virXPathULongLong); group_name is the
+// one field that is text.
+func checkIOTuneValue(c *xmltree.Node) error {
+	if c.Name == "group_name" || c.Text == "" {
+		return nil
+	}
+	if _, ok := parseULongLongPositive(c.Text); !ok {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "disk iotune field '%s' must be an integer", c.Name)
+	}
+	return nil
 }

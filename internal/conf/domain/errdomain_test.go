@@ -51,6 +51,29 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 		{"msi vectors", hvm + "<devices><shmem name='a'><model type='ivshmem-doorbell'/><msi vectors='x'/></shmem></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'vectors' in element 'msi': 'x'. Expected non-negative integer value"},
 		{"msi without server", hvm + "<devices><shmem name='a'><model type='ivshmem-doorbell'/><msi vectors='0'/></shmem></devices>", virterr.XMLError, virterr.FromDomain, "XML error: msi option is only supported with a server"},
 		{"hugepage size missing", hvm + "<memoryBacking><hugepages><page/></hugepages></memoryBacking>", virterr.XMLError, virterr.FromXML, "XML error: missing element or attribute './@size'"},
+		{"pcihole64", hvm + "<devices><controller type='pci' index='0' model='pci-root'><pcihole64>x</pcihole64></controller></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value 'x' for element or attribute './pcihole64'"},
+		{"smm tseg", hvm + "<features><smm state='on'><tseg>x</tseg></smm></features>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value 'x' for element or attribute 'string(./features/smm/tseg)'"},
+		{"hpt maxpagesize", hvm + "<features><hpt resizing='enabled'><maxpagesize>x</maxpagesize></hpt></features>", virterr.ConfigUnsupported, virterr.FromDomain, "unsupported configuration: Unable to parse HPT maxpagesize setting"},
+		{"tb-cache", hvm + "<features><tcg><tb-cache>x</tb-cache></tcg></features>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value 'x' for element or attribute './tb-cache'"},
+		{"shmem size", hvm + "<devices><shmem name='a'><size>x</size></shmem></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value 'x' for element or attribute './size[1]'"},
+		{"metadata cache", hvm + "<devices><disk type='file'><driver name='qemu' type='qcow2'><metadata_cache><max_size>x</max_size></metadata_cache></driver><source file='/a'/><target dev='vda'/></disk></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value 'x' for element or attribute './metadata_cache/max_size'"},
+		{"hugepage size", hvm + "<memoryBacking><hugepages><page size='x'/></hugepages></memoryBacking>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value 'x' for element or attribute './@size'"},
+		{"cachetune size missing", hvm + "<vcpu>2</vcpu><cputune><cachetune vcpus='0'><cache id='0' level='3' type='both'/></cachetune></cputune>", virterr.XMLError, virterr.FromXML, "XML error: missing element or attribute './@size'"},
+		{"cachetune id", hvm + "<vcpu>2</vcpu><cputune><cachetune vcpus='0'><cache id='x' level='3' type='both' size='1'/></cachetune></cputune>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'id' in element 'cache': 'x'. Expected non-negative integer value"},
+		{"memorytune bandwidth missing", hvm + "<vcpu>2</vcpu><cputune><memorytune vcpus='0'><node id='0'/></memorytune></cputune>", virterr.XMLError, virterr.FromXML, "XML error: Missing required attribute 'bandwidth' in element 'node'"},
+		{"dimm size", hvm + "<maxMemory slots='4'>2000000</maxMemory><devices><memory model='dimm'><target><size>x</size><node>0</node></target></memory></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value 'x' for element or attribute './size'"},
+		{"dimm size missing", hvm + "<maxMemory slots='4'>2000000</maxMemory><devices><memory model='dimm'><target><node>0</node></target></memory></devices>", virterr.XMLError, virterr.FromXML, "XML error: missing element or attribute './size'"},
+		{"memory device target", hvm + "<maxMemory slots='4'>2000000</maxMemory><devices><memory model='dimm'></memory></devices>", virterr.XMLError, virterr.FromDomain, "XML error: missing <target> element for <memory> device"},
+		{"nvdimm alignsize", hvm + "<maxMemory slots='4'>2000000</maxMemory><devices><memory model='nvdimm'><source><path>/a</path><alignsize>x</alignsize></source><target><size>1024</size><node>0</node></target></memory></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value 'x' for element or attribute './alignsize'"},
+		{"video vram", hvm + "<devices><video><model type='vga' vram='abc'/></video></devices>", virterr.XMLError, virterr.FromDomain, "XML error: cannot parse video vram 'abc'"},
+		{"video heads", hvm + "<devices><video><model type='vga' heads='x'/></video></devices>", virterr.InternalError, virterr.FromDomain, "internal error: cannot parse video heads 'x'"},
+		{"balloon period", hvm + "<devices><memballoon model='virtio'><stats period='x'/></memballoon></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'period' in element 'stats': 'x'. Expected integer value"},
+		{"vcpu current", "<memory>65536</memory><vcpu current='x'>2</vcpu><os><type>hvm</type></os>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'current' in element 'vcpu': 'x'. Expected non-negative integer value"},
+		{"iothread id zero", hvm + "<iothreadids><iothread id='0'/></iothreadids>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'id' in element 'iothread': Zero is not permitted"},
+		{"iothreads count", hvm + "<iothreads>-1</iothreads>", virterr.XMLError, virterr.FromDomain, "XML error: invalid iothreads count '-1'"},
+		{"rng period", hvm + "<devices><rng model='virtio'><rate bytes='1' period='x'/><backend model='random'>/dev/random</backend></rng></devices>", virterr.XMLError, virterr.FromDomain, "XML error: invalid RNG rate period value"},
+		{"blockio", hvm + "<devices><disk type='file'><source file='/a'/><target dev='vda'/><blockio physical_block_size='x'/></disk></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'physical_block_size' in element 'blockio': 'x'. Expected non-negative integer value"},
+		{"iotune", hvm + "<devices><disk type='file'><source file='/a'/><target dev='vda'/><iotune><read_iops_sec>-1</read_iops_sec></iotune></disk></devices>", virterr.XMLError, virterr.FromDomain, "XML error: disk iotune field 'read_iops_sec' must be an integer"},
 		{"allocation threads", hvm + "<memoryBacking><allocation mode='immediate' threads='x'/></memoryBacking>", virterr.XMLError, virterr.FromDomain, "XML error: Failed to parse memory allocation threads"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +87,21 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 				t.Errorf("got code %v domain %v %q\nwant code %v domain %v %q", e.Code, e.Domain, e.Message, tc.code, tc.from, tc.msg)
 			}
 		})
+	}
+}
+
+// TestBalloonWithoutPeriod: a statistics period of zero or below is no
+// statistics, and libvirt leaves <stats> out.
+func TestBalloonWithoutPeriod(t *testing.T) {
+	for _, stats := range []string{"<stats period='-5'/>", "<stats period='0'/>", "<stats/>"} {
+		in := []byte("<domain type='test'><name>x</name><memory>65536</memory><os><type>hvm</type></os><devices><memballoon model='virtio'>" + stats + "</memballoon></devices></domain>")
+		out, err := roundTrip(t, in, ParseInactive, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "<memballoon model='virtio'/>") {
+			t.Errorf("%s: <stats> kept:\n%s", stats, out)
+		}
 	}
 }
 

@@ -164,11 +164,13 @@ func (f *Features) parseOne(c *xmltree.Node) error {
 	case "smm":
 		s := &SMM{State: stateOr(c, "on")}
 		if t := c.Child("tseg"); t != nil && s.State == "on" {
-			v, err := scaledBytes(t, 1024*1024)
+			v, present, err := scaledBytes(t, "string(./features/smm/tseg)", 1024*1024)
 			if err != nil {
 				return err
 			}
-			s.TSeg = &v
+			if present {
+				s.TSeg = &v
+			}
 		}
 		f.SMM = s
 	case "ioapic":
@@ -176,9 +178,9 @@ func (f *Features) parseOne(c *xmltree.Node) error {
 	case "hpt":
 		h := &HPT{Resizing: c.Prop("resizing")}
 		if m := c.Child("maxpagesize"); m != nil {
-			v, err := scaledBytes(m, 1024)
+			v, _, err := scaledBytes(m, "./features/hpt/maxpagesize", 1024)
 			if err != nil {
-				return err
+				return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "%s", "Unable to parse HPT maxpagesize setting")
 			}
 			h.MaxPageSize = v / 1024
 		}
@@ -201,11 +203,13 @@ func (f *Features) parseOne(c *xmltree.Node) error {
 	case "tcg":
 		f.TBCache = nil
 		if t := c.Child("tb-cache"); t != nil {
-			v, err := scaledBytes(t, 1024)
+			v, present, err := scaledBytes(t, "./tb-cache", 1024)
 			if err != nil {
 				return err
 			}
-			f.TBCache = &v
+			if present {
+				f.TBCache = &v
+			}
 		}
 	case "hyperv":
 		h, err := parseHyperV(c)

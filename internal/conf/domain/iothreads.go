@@ -106,17 +106,18 @@ func parseIOThreads(dom *xmltree.Node) (*IOThreads, error) {
 	if t, ok := dom.ChildText("iothreads"); ok {
 		v, ok := parseUintText(t)
 		if !ok {
-			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "failed to parse iothreads")
+			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "invalid iothreads count '%s'", t)
 		}
 		count = v
 	}
 	t := &IOThreads{}
 	seen := map[uint]bool{}
 	for _, c := range dom.Find("iothreadids").ChildrenNamed("iothread") {
-		id, ok := parseUintText(c.Prop("id"))
-		if !ok || id == 0 {
-			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "invalid iothread 'id' value")
+		v, err := requiredPropUint(c, "id", 32, true)
+		if err != nil {
+			return nil, err
 		}
+		id := uint(v)
 		if seen[id] {
 			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "duplicate iothread id '%d' found", id)
 		}

@@ -1,11 +1,9 @@
 package domain
 
 import (
-	"math"
 	"strconv"
 	"strings"
 
-	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -39,15 +37,11 @@ func parseMemoryBacking(n *xmltree.Node) (*MemoryBacking, error) {
 		m.hugepages = true
 		pages := h.ChildrenNamed("page")
 		for _, p := range pages {
-			size, ok := p.Attr("size")
-			if !ok {
-				return nil, xmlHelperError("%s", "missing element or attribute './@size'")
-			}
-			bytes, err := units.ParseScaled(size, p.Prop("unit"), 1024, math.MaxUint64)
+			kib, _, err := parseMemoryValue(p.Prop("size"), p.Prop("unit"), "./@size", true)
 			if err != nil {
-				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "unable to parse size attribute './@size'")
+				return nil, err
 			}
-			hp := HugePage{Size: (bytes + 1023) / 1024}
+			hp := HugePage{Size: kib}
 			if ns, ok := p.Attr("nodeset"); ok {
 				set, err := parseNonEmptySet(ns, "nodeset")
 				if err != nil {

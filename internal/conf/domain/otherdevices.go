@@ -44,6 +44,7 @@ func init() {
 		"redirfilter":        {},
 		"redirfilter/usbdev": {attrs: []string{"class", "vendor", "product", "version", "allow"}},
 	})
+	kindParse["memory"] = checkMemoryDeviceSizes
 	kindParse["redirfilter"] = func(dev *Device, n *xmltree.Node, flags ParseFlags) error {
 		// -1 is "any", which libvirt prints by leaving the attribute out
 		for i, c := range dev.children {
@@ -156,4 +157,51 @@ func allDigits(s string, min, max int) bool {
 		}
 	}
 	return true
+}
+
+// checkMemoryDeviceSizes reads a memory device's sizes as
+// virDomainMemoryDefParseXML does (virDomainParseMemory, so errors name
+// the XPath libvirt looks them up by): the source's per model, then the
+// target, which must be there and give a size.
+func checkMemoryDeviceSizes(dev *Device, n *xmltree.Node, flags ParseFlags) error {
+	size := func(parent *xmltree.Node, path string, required bool) error {
+		var text, unit string
+		if e := parent.Find(path); e != nil {
+			text, unit = e.Text, e.Prop("unit")
+		}
+		_, _, err := parseMemoryValue(text, unit, "./"+path, required)
+		return err
+	}
+	if src := n.Child("source"); src != nil {
+		var sizes []string
+		switch n.Prop("model") {
+		case "dimm", "virtio-mem":
+			sizes = []string{"pagesize"}
+		case "nvdimm":
+			sizes = []string{"alignsize"}
+		}
+		for _, s := range sizes {
+			if err := size(src, s, false); err != nil {
+				return err
+			}
+		}
+	}
+	target := n.Child("target")
+	if target == nil {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "missing <target> element for <memory> device")
+	}
+	if err := size(target, "size", true); err != nil {
+		return err
+	}
+	if target.Child("label") != nil {
+		if err := size(target, "label/size", false); err != nil {
+			return err
+		}
+	}
+	for _, s := range []string{"block", "requested"} {
+		if err := size(target, s, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }

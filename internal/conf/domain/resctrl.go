@@ -1,11 +1,11 @@
 package domain
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -106,20 +106,25 @@ func parseCacheTune(n *xmltree.Node, flags ParseFlags) (*CacheTune, error) {
 
 func parseCacheAlloc(c *xmltree.Node) (CacheAlloc, error) {
 	var a CacheAlloc
-	var ok bool
-	if a.ID, ok = parseUintText(c.Prop("id")); !ok {
-		return a, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Missing or invalid cachetune attribute 'id'")
+	id, err := requiredPropUint(c, "id", 32, false)
+	if err != nil {
+		return a, err
 	}
-	if a.Level, ok = parseUintText(c.Prop("level")); !ok {
-		return a, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Missing or invalid cachetune attribute 'level'")
+	level, err := requiredPropUint(c, "level", 32, false)
+	if err != nil {
+		return a, err
 	}
+	a.ID, a.Level = uint(id), uint(level)
 	a.Type = c.Prop("type")
 	if a.Type == "" {
 		return a, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Missing cachetune attribute 'type'")
 	}
-	size, err := units.ParseScaled(c.Prop("size"), c.Prop("unit"), 1024, 0)
+	size, present, err := parseScaledValue(c.Prop("size"), c.Prop("unit"), "./@size", 1024, math.MaxUint64)
 	if err != nil {
-		return a, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Missing or invalid cachetune attribute 'size'")
+		return a, err
+	}
+	if !present {
+		return a, xmlHelperError("missing element or attribute '%s'", "./@size")
 	}
 	a.Size = size
 	return a, nil
@@ -134,14 +139,16 @@ func parseMemoryTune(n *xmltree.Node, flags ParseFlags) (*MemoryTune, error) {
 	for _, c := range n.Children {
 		switch c.Name {
 		case "node":
-			nid, ok := parseUintText(c.Prop("id"))
-			if !ok {
-				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Missing or invalid memorytune attribute 'id'")
+			v, err := requiredPropUint(c, "id", 32, false)
+			if err != nil {
+				return nil, err
 			}
-			bw, ok := parseUintText(c.Prop("bandwidth"))
-			if !ok {
-				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Missing or invalid memorytune attribute 'bandwidth'")
+			nid := uint(v)
+			v, err = requiredPropUint(c, "bandwidth", 32, false)
+			if err != nil {
+				return nil, err
 			}
+			bw := uint(v)
 			if _, dup := mt.Nodes[nid]; dup {
 				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Memory Bandwidth already defined for node %d", nid)
 			}

@@ -40,10 +40,10 @@ func parseRNG(dev *Device, n *xmltree.Node, flags ParseFlags) error {
 	if rate := n.Child("rate"); rate != nil {
 		var err error
 		if r.Rate, _, err = propUint(rate, "bytes", 32); err != nil {
-			return err
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "invalid RNG rate bytes value")
 		}
 		if r.Period, _, err = propUint(rate, "period", 32); err != nil {
-			return err
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "invalid RNG rate period value")
 		}
 	}
 	backends := n.ChildrenNamed("backend")

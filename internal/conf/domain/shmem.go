@@ -55,7 +55,7 @@ func parseShmem(n *xmltree.Node) (*Shmem, error) {
 	}
 	s.Name = name
 	if sz := n.Child("size"); sz != nil {
-		v, err := scaledBytes(sz, 1)
+		v, _, err := scaledBytes(sz, "./size[1]", 1)
 		if err != nil {
 			return nil, err
 		}

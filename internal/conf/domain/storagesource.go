@@ -108,11 +108,13 @@ func ParseStorageSource(typ string, src, parent *xmltree.Node, flags ParseFlags)
 		if f := parent.Child("format"); f != nil {
 			s.Format = f.Prop("type")
 			if mc := f.Find("metadata_cache/max_size"); mc != nil {
-				v, err := scaledBytes(mc, 1)
+				v, present, err := scaledBytes(mc, "./metadata_cache/max_size", 1)
 				if err != nil {
 					return nil, err
 				}
-				s.FormatMetadataCache = &v
+				if present {
+					s.FormatMetadataCache = &v
+				}
 			}
 		}
 		if bs := parent.Child("backingStore"); bs != nil {

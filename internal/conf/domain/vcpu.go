@@ -42,10 +42,10 @@ func parseVCPUs(dom *xmltree.Node) (VCPUs, error) {
 		}
 		v.Max = max
 		if c, present := n.Attr("current"); present {
-			cur, ok := parseUintText(c)
-			if !ok {
-				return v, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "current vcpus count must be an integer")
+			if _, err := parseUintC(c, 32); err != nil {
+				return v, errInvalidNumberProp("vcpu", "current", c, expectNonNegativeInt)
 			}
+			cur, _ := parseUintText(c)
 			v.Current = cur
 		}
 		v.Placement = n.Prop("placement")

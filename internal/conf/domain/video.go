@@ -139,6 +139,9 @@ func init() {
 // default model, as libvirt's parser does.
 func parseVideoDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) error {
 	m := dev.Child("model")
+	if err := checkVideoSizes(m); err != nil {
+		return err
+	}
 	if m != nil {
 		if p, ok := m.Attr("primary"); ok && p != "yes" {
 			// only primary='yes' means anything to libvirt
@@ -184,6 +187,27 @@ func parseVideoDefaults(dev *Device, n *xmltree.Node, flags ParseFlags) error {
 		c.Attrs = append([]xmltree.Attr{{Name: "type", Value: typ}}, c.Attrs...)
 	}
 	dev.setChild(&c)
+	return nil
+}
+
+// checkVideoSizes refuses a video memory size or head count that is not
+// a number, in virDomainVideoModelDefParseXML's order and words.
+func checkVideoSizes(m *xmltree.Node) error {
+	if m == nil {
+		return nil
+	}
+	for _, name := range []string{"ram", "vram", "vram64", "vgamem", "heads"} {
+		v, ok := m.Attr(name)
+		if !ok {
+			continue
+		}
+		if _, err := parseUintC(v, 32); err != nil {
+			if name == "heads" {
+				return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "cannot parse video heads '%s'", v)
+			}
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "cannot parse video %s '%s'", name, v)
+		}
+	}
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
@@ -53,6 +52,22 @@ func errInvalidNumberProp(elem, attr, value, expect string) error {
 	return xmlHelperError("Invalid value for attribute '%s' in element '%s': '%s'. %s", attr, elem, value, expect)
 }
 
+// requiredPropUint is virXMLPropUInt with VIR_XML_PROP_REQUIRED, and
+// VIR_XML_PROP_NONZERO when nonZero.
+func requiredPropUint(n *xmltree.Node, name string, bits int, nonZero bool) (uint64, error) {
+	v, present, err := propUint(n, name, bits)
+	if err != nil {
+		return 0, err
+	}
+	if !present {
+		return 0, errMissingProp(n.Name, name)
+	}
+	if nonZero && v == 0 {
+		return 0, xmlHelperError("Invalid value for attribute '%s' in element '%s': Zero is not permitted", name, n.Name)
+	}
+	return v, nil
+}
+
 // errInvalidScaledValue is virParseScaledValue's complaint about a size
 // that is not a plain decimal number; xpath is how the caller named it.
 func errInvalidScaledValue(value, xpath string) error {
@@ -75,17 +90,12 @@ func checkEnum(elem, attr, value string, allowed ...string) error {
 
 var tristateSwitch = []string{"on", "off"}
 
-// scaledBytes reads a sized element (virParseScaledValue): the text scaled
-// by its unit attribute, defaultScale when it has none.
-func scaledBytes(n *xmltree.Node, defaultScale uint64) (uint64, error) {
-	v, err := units.ParseScaled(n.Text, n.Prop("unit"), defaultScale, math.MaxUint64)
-	if err != nil {
-		if virterr.CodeOf(err) == virterr.Overflow {
-			return 0, err
-		}
-		return 0, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "could not parse element %s", n.Name)
-	}
-	return v, nil
+// scaledBytes reads a sized element as virParseScaledValue does: the text
+// scaled by its unit attribute, defaultScale when it has none; xpath is
+// how libvirt's caller names the element in errors. present is false for
+// an empty element, which libvirt takes as absent.
+func scaledBytes(n *xmltree.Node, xpath string, defaultScale uint64) (v uint64, present bool, err error) {
+	return parseScaledValue(n.Text, n.Prop("unit"), xpath, defaultScale, math.MaxUint64)
 }
 
 // prettyUnits are the units virFormatIntPretty picks from.
