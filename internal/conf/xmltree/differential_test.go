@@ -136,14 +136,23 @@ func xmllintFirstError(t *testing.T, lint string, doc []byte) (head string, rest
 	out, _ := exec.Command(lint, "--noout", f).CombinedOutput()
 	lines := strings.Split(string(out), "\n")
 	for i, l := range lines {
-		if !strings.HasPrefix(l, f+":") || !strings.Contains(l, ": parser error : ") {
+		if !strings.Contains(l, ": parser error : ") {
 			continue
 		}
-		l = strings.TrimPrefix(l, f+":")
+		switch {
+		case strings.HasPrefix(l, f+":"):
+			l = strings.TrimPrefix(l, f+":")
+		case strings.HasPrefix(l, "Entity: line "):
+			// an error inside an entity's replacement text: libvirt
+			// words it "at line N: …"
+			l = "at line " + strings.TrimPrefix(l, "Entity: line ")
+		default:
+			continue
+		}
 		head = strings.Replace(l, " parser error : ", " ", 1)
 		// the rest of this error: further message lines, context, caret
 		for _, m := range lines[i+1:] {
-			if strings.HasPrefix(m, f+":") {
+			if strings.HasPrefix(m, f+":") || strings.HasPrefix(m, "Entity: line ") {
 				break
 			}
 			rest = append(rest, m)

@@ -22,6 +22,7 @@ type parser struct {
 	docName  string
 	domain   virterr.Domain
 	entities map[string]string // internal-subset general entities
+	depth    int               // entity expansion depth
 	extDTD   bool              // DOCTYPE names an external subset
 	buf      []byte
 	// lineFrom and lineNo cache the line number of offset lineFrom, so
@@ -45,6 +46,11 @@ func (p *parser) failf(format string, args ...any) { p.fail(fmt.Sprintf(format, 
 func (p *parser) errorAt(cur int, msg string) *virterr.Error {
 	line := 1 + bytes.Count(p.data[:cur], newline)
 	context, caret := errorContext(p.data, cur)
+	if p.docName == "" {
+		// an entity's replacement text has no file name: libvirt's
+		// catchXMLError then says "at line N"
+		return virterr.NewFrom(p.domain, virterr.XMLDetail, "at line %d: %s\n%s\n%s", line, msg, context, caret)
+	}
 	return virterr.NewFrom(p.domain, virterr.XMLDetail, "%s:%d: %s\n%s\n%s", p.docName, line, msg, context, caret)
 }
 
@@ -581,7 +587,9 @@ func (p *parser) internalSubset() {
 			p.pi()
 		case p.hasPrefix("<!ENTITY"):
 			p.entityDecl()
-		case p.hasPrefix("<!ELEMENT"), p.hasPrefix("<!ATTLIST"), p.hasPrefix("<!NOTATION"):
+		case p.hasPrefix("<!ELEMENT"):
+			p.elementDecl()
+		case p.hasPrefix("<!ATTLIST"), p.hasPrefix("<!NOTATION"):
 			p.skipDecl()
 		case p.peek(0) == '%':
 			p.pos++
@@ -614,40 +622,103 @@ func (p *parser) skipDecl() {
 	p.fail("DOCTYPE improperly terminated")
 }
 
+// entityDecl reads <!ENTITY …> as xmlParseEntityDecl does, keeping
+// internal general entities; parameter and external entities are skipped.
 func (p *parser) entityDecl() {
 	start := p.pos
 	p.pos += 8
-	p.skipBlanks()
+	if p.skipBlanks() == 0 {
+		p.fail("Space required after '<!ENTITY'")
+	}
 	if p.peek(0) == '%' {
 		p.pos = start
 		p.skipDecl()
 		return
 	}
 	name := p.name()
-	p.skipBlanks()
+	if name == "" {
+		p.fail("xmlParseEntityDecl: no name")
+	}
+	if p.skipBlanks() == 0 {
+		p.fail("Space required after the entity name")
+	}
 	q := p.peek(0)
-	if name == "" || (q != '"' && q != '\'') {
-		p.pos = start
-		p.skipDecl()
-		return
+	if q != '"' && q != '\'' {
+		if p.hasPrefix("SYSTEM") || p.hasPrefix("PUBLIC") {
+			p.pos = start
+			p.skipDecl()
+			return
+		}
+		p.fail("Entity value required")
 	}
 	p.pos++
 	vstart := p.pos
 	for p.pos < len(p.data) && p.data[p.pos] != q {
-		_, n := p.char()
+		r, n := p.char()
+		if n == 0 || !isChar(r) {
+			break
+		}
 		p.pos += n
 	}
-	value := string(p.data[vstart:p.pos])
-	if p.pos < len(p.data) {
-		p.pos++
+	if p.pos >= len(p.data) || p.data[p.pos] != q {
+		p.fail("EntityValue: \" or ' expected")
 	}
-	p.skipDecl()
+	value := string(p.data[vstart:p.pos])
+	p.pos++
+	for v := p.data[vstart : p.pos-1]; ; {
+		i := bytes.IndexByte(v, '&')
+		if i < 0 {
+			break
+		}
+		v = v[i+1:]
+		sub := parser{data: v}
+		if len(v) > 0 && v[0] == '#' || sub.name() != "" && sub.peek(0) == ';' {
+			continue
+		}
+		p.fail("EntityValue: '&' forbidden except for entities references")
+	}
+	p.skipBlanks()
+	if p.peek(0) != '>' {
+		p.failf("xmlParseEntityDecl: entity %s not terminated", name)
+	}
+	p.pos++
 	if p.entities == nil {
 		p.entities = map[string]string{}
 	}
 	if _, dup := p.entities[name]; !dup {
 		p.entities[name] = expandCharRefs(value)
 	}
+}
+
+// elementDecl checks the start of <!ELEMENT …> as xmlParseElementDecl
+// does and skips the content model.
+func (p *parser) elementDecl() {
+	p.pos += 9
+	if p.skipBlanks() == 0 {
+		p.fail("Space required after 'ELEMENT'")
+	}
+	if p.name() == "" {
+		p.fail("xmlParseElementDecl: no name for Element")
+	}
+	if p.skipBlanks() == 0 {
+		p.fail("Space required after the element name")
+	}
+	switch {
+	case p.hasPrefix("EMPTY"):
+		p.pos += 5
+	case p.hasPrefix("ANY"):
+		p.pos += 3
+	case p.peek(0) == '(':
+		p.skipDecl()
+		return
+	default:
+		p.fail("xmlParseElementDecl: 'EMPTY', 'ANY' or '(' expected")
+	}
+	p.skipBlanks()
+	if p.peek(0) != '>' {
+		p.fail("expected '>'")
+	}
+	p.pos++
 }
 
 // expandCharRefs resolves character references in an entity value, as
@@ -892,6 +963,46 @@ func (p *parser) charRef() rune {
 	return rune(val)
 }
 
+// markupEntity reports whether the reference at '&' names an internal
+// entity whose replacement text holds markup or references, which libxml2
+// parses as content; it consumes the reference only then.
+func (p *parser) markupEntity() (value, name string, ok bool) {
+	if len(p.entities) == 0 || p.peek(1) == '#' {
+		return "", "", false
+	}
+	start := p.pos
+	p.pos++
+	name = p.name()
+	if name == "" || p.peek(0) != ';' {
+		p.pos = start
+		return "", "", false
+	}
+	value, ok = p.entities[name]
+	if !ok || !strings.ContainsAny(value, "<&") {
+		p.pos = start
+		return "", "", false
+	}
+	p.pos++
+	return value, name, true
+}
+
+// expandInContent parses an entity's replacement text as content of n.
+func (p *parser) expandInContent(n *Node, name, value string) {
+	if p.depth >= 40 {
+		p.fail("Detected an entity reference loop")
+	}
+	sub := parser{data: []byte(value), domain: p.domain, entities: p.entities, depth: p.depth + 1, lineNo: p.lineAt(p.pos)}
+	if strings.Contains(value, "&"+name+";") {
+		sub.pos = strings.Index(value, "&"+name+";") + len(name) + 2
+		sub.fail("Detected an entity reference loop")
+	}
+	sub.content(n)
+	if sub.pos < len(sub.data) {
+		// an end tag with no start in the replacement text
+		sub.fail("chunk is not well balanced")
+	}
+}
+
 // content reads the content of n up to its end tag (or the end of input).
 func (p *parser) content(n *Node) {
 	for p.pos < len(p.data) {
@@ -922,6 +1033,10 @@ func (p *parser) contentItem(n *Node) {
 			p.element(n)
 		}
 	case c == '&':
+		if v, name, ok := p.markupEntity(); ok {
+			p.expandInContent(n, name, v)
+			return
+		}
 		b := p.reference(p.buf[:0], false)
 		p.addText(n, string(b))
 		p.buf = b

@@ -161,3 +161,17 @@ func TestNilNodeAccessorsAreSafe(t *testing.T) {
 		t.Fatal("nil node has no children")
 	}
 }
+
+func TestInternalEntitiesExpand(t *testing.T) {
+	n, err := Parse([]byte(`<!DOCTYPE a [<!ENTITY y "Y"><!ENTITY x "<b>t&y;</b>u"><!ELEMENT a ANY>]><a c='&y;'>s&x;v</a>`), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n.String(); got != `<a c="Y">s<b>tY</b>uv</a>` {
+		t.Fatalf("expanded to %s", got)
+	}
+	_, err = Parse([]byte(`<!DOCTYPE a [<!ENTITY x "<b>">]><a>&x;</a>`), "t")
+	if err == nil || err.Error() != "at line 1: Premature end of data in tag b line 1\n<b>\n---^" {
+		t.Fatalf("an entity's own error is reported as libvirt reports it (no file name): %v", err)
+	}
+}
