@@ -66,6 +66,12 @@ type Options struct {
 	// IDPrefix names command ids ("libvirt-" like libvirt's monitor,
 	// which keeps conversations comparable with its recordings).
 	IDPrefix string
+	// EagerNegotiation sends qmp_capabilities with the connection, before
+	// the greeting has arrived (QEMU reads it once it has greeted, as it
+	// does commands piped to -qmp stdio), and returns once the greeting
+	// is read: commands sent then follow the negotiation in the same
+	// round trip. Its failure is reported by the first Wait.
+	EagerNegotiation bool
 }
 
 // message is any object QEMU sends.
@@ -110,6 +116,12 @@ type Conn struct {
 	abandoned     chan struct{}
 	abandonedOnce sync.Once
 
+	// negotiated is closed once an eager qmp_capabilities has been
+	// answered (nil without EagerNegotiation); negotiateErr is why it
+	// failed.
+	negotiated   chan struct{}
+	negotiateErr error
+
 	evMu     sync.Mutex
 	evQueue  []Event
 	evWake   chan struct{}
@@ -153,6 +165,19 @@ func New(ctx context.Context, c net.Conn, opts Options) (*Conn, error) {
 		evWake:    make(chan struct{}, 1),
 		events:    make(chan Event),
 	}
+	var args any
+	if opts.Capabilities != nil {
+		args = map[string]any{"enable": opts.Capabilities}
+	}
+	var negotiation *Call
+	if opts.EagerNegotiation {
+		negotiation = q.send(ctx, "qmp_capabilities", args, nil)
+		negotiation.negotiation = true
+		if negotiation.err != nil {
+			c.Close()
+			return nil, negotiation.err
+		}
+	}
 	dec := json.NewDecoder(c)
 	greeted := make(chan error, 1)
 	go func() {
@@ -184,9 +209,18 @@ func New(ctx context.Context, c net.Conn, opts Options) (*Conn, error) {
 	}
 	go q.readLoop(dec)
 	go q.pumpEvents()
-	var args any
-	if opts.Capabilities != nil {
-		args = map[string]any{"enable": opts.Capabilities}
+	if negotiation != nil {
+		q.negotiated = make(chan struct{})
+		go func() {
+			if _, err := negotiation.Wait(context.Background()); err != nil {
+				q.negotiateErr = err
+				close(q.negotiated)
+				q.Close()
+				return
+			}
+			close(q.negotiated)
+		}()
+		return q, nil
 	}
 	if _, err := q.Execute(ctx, "qmp_capabilities", args); err != nil {
 		q.Close()
@@ -412,6 +446,9 @@ type Call struct {
 	id  string
 	p   *pending
 	err error // the send failed
+	// negotiation is an eager qmp_capabilities, which other calls wait
+	// for.
+	negotiation bool
 }
 
 // Send writes a command without waiting for its answer. QEMU answers a
@@ -462,6 +499,18 @@ func (q *Conn) send(ctx context.Context, cmd string, args any, files []*os.File)
 func (c *Call) Wait(ctx context.Context) (json.RawMessage, error) {
 	if c.err != nil {
 		return nil, c.err
+	}
+	if neg := c.q.negotiated; neg != nil && !c.negotiation {
+		select {
+		case <-neg:
+			if err := c.q.negotiateErr; err != nil {
+				c.q.forget(c.id)
+				return nil, err
+			}
+		case <-ctx.Done():
+			c.q.forget(c.id)
+			return nil, ctx.Err()
+		}
 	}
 	select {
 	case r := <-c.p.ch:

@@ -458,3 +458,89 @@ func TestSendAfterClose(t *testing.T) {
 		t.Fatal("Send on a closed connection succeeded")
 	}
 }
+
+// eagerServer greets only after qmp_capabilities has arrived, so a
+// client that waits for the greeting before negotiating would hang; it
+// then answers each command line with reply(cmd).
+func eagerServer(t *testing.T, reply func(cmd wireCommand) map[string]any) net.Conn {
+	t.Helper()
+	client, server, err := socketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	go func() {
+		dec := json.NewDecoder(server)
+		write := func(v any) {
+			data, _ := json.Marshal(v)
+			server.Write(append(data, '\r', '\n'))
+		}
+		for first := true; ; first = false {
+			var cmd wireCommand
+			if err := dec.Decode(&cmd); err != nil {
+				return
+			}
+			if first {
+				if cmd.Execute != "qmp_capabilities" {
+					write(map[string]any{"error": map[string]string{"class": "CommandNotFound", "desc": "expected qmp_capabilities first"}, "id": cmd.ID})
+					return
+				}
+				write(map[string]any{"QMP": map[string]any{
+					"version":      map[string]any{"qemu": map[string]int{"major": 7, "minor": 2, "micro": 0}, "package": ""},
+					"capabilities": []string{},
+				}})
+			}
+			m := reply(cmd)
+			m["id"] = cmd.ID
+			write(m)
+		}
+	}()
+	return client
+}
+
+func TestEagerNegotiation(t *testing.T) {
+	client := eagerServer(t, func(cmd wireCommand) map[string]any {
+		return map[string]any{"return": map[string]string{"ran": cmd.Execute}}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := New(ctx, client, Options{EagerNegotiation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var out struct{ Ran string }
+	if err := c.Send(ctx, "cont", nil).WaitInto(ctx, &out); err != nil || out.Ran != "cont" {
+		t.Fatalf("cont: %v %+v", err, out)
+	}
+	if c.Greeting().Version.String() != "7.2.0" {
+		t.Fatalf("greeting %+v", c.Greeting())
+	}
+}
+
+// TestEagerNegotiationFailure: a refused qmp_capabilities is what the
+// next command's Wait reports, and the connection ends.
+func TestEagerNegotiationFailure(t *testing.T) {
+	client := eagerServer(t, func(cmd wireCommand) map[string]any {
+		if cmd.Execute == "qmp_capabilities" {
+			return map[string]any{"error": map[string]string{"class": "GenericError", "desc": "no"}}
+		}
+		return map[string]any{"return": map[string]any{}}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := New(ctx, client, Options{EagerNegotiation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var ce *CommandError
+	if _, err := c.Execute(ctx, "cont", nil); !errors.As(err, &ce) || ce.Command != "qmp_capabilities" {
+		t.Fatalf("cont after a refused negotiation: %v", err)
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("connection still open after a refused negotiation")
+	}
+}
