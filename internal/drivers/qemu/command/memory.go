@@ -386,11 +386,11 @@ func (b *Builder) memoryBackendProps(id string, sizeKiB uint64, node int, force,
 		} else {
 			props.Str("mem-path", b.Ctx.MemoryBackingDir+"/"+id)
 		}
+		props.Tristate("discard-data", discard)
+		props.Tristate("share", shareState(share))
 		if systemMemory {
 			props.Bool("x-use-canonical-path-for-ramblock-id", false)
 		}
-		props.Tristate("discard-data", discard)
-		props.Tristate("share", shareState(share))
 	default:
 		props = ObjectProps("memory-backend-ram", id)
 	}

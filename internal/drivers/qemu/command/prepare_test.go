@@ -1,0 +1,121 @@
+package command
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+func buildWithContext(t *testing.T, x string, set func(*Context), flags ...caps.Flag) (string, error) {
+	t.Helper()
+	def, err := domain.Parse([]byte(x), domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := def.PostParse(domain.PostParseOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := TestContext(def.Name)
+	if set != nil {
+		set(ctx)
+	}
+	qc := testCaps()
+	qc.Set(flags...)
+	cmd, err := Build(def, qc, ctx)
+	if err != nil {
+		return "", err
+	}
+	return cmd.String(), nil
+}
+
+func fdDomain(disks string) string {
+	return `<domain type='kvm'><name>fd</name><memory>65536</memory>
+<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>
+<controller type='pci' index='0' model='pci-root'/>` + disks + `</devices></domain>`
+}
+
+func TestDiskFDGroups(t *testing.T) {
+	const disks = `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/a' fdgroup='one'/><target dev='vda' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/b' fdgroup='two'/>
+<backingStore type='file'><format type='raw'/><source file='/c' fdgroup='back'/><backingStore/></backingStore><target dev='vdb' bus='virtio'/></disk>`
+	got, err := buildWithContext(t, fdDomain(disks), func(c *Context) {
+		c.FDGroups = map[string]FDGroup{
+			"one":  {FDs: []int{10, 11}},
+			"two":  {FDs: []int{12}, Writable: true},
+			"back": {FDs: []int{13}},
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// vdb is prepared first (disks last to first), its chain top down.
+	for _, want := range []string{
+		"-add-fd set=0,fd=12,opaque=libvirt-1-storage0 \\\n-add-fd set=1,fd=13,opaque=libvirt-2-storage0 \\\n",
+		`{"driver":"file","filename":"/dev/fdset/1","node-name":"libvirt-2-storage","read-only":true,"discard":"unmap"}`,
+		`{"driver":"file","filename":"/dev/fdset/0","node-name":"libvirt-1-storage","read-only":false,"discard":"unmap"}`,
+		"-add-fd set=2,fd=10,opaque=libvirt-3-storage0 \\\n-add-fd set=2,fd=11,opaque=libvirt-3-storage1 \\\n",
+		`{"driver":"file","filename":"/dev/fdset/2","node-name":"libvirt-3-storage","auto-read-only":true,"discard":"unmap"}`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+
+	_, err = buildWithContext(t, fdDomain(disks), nil)
+	var ve *virterr.Error
+	if !errors.As(err, &ve) || ve.Code != virterr.InvalidArg || !strings.Contains(err.Error(), "file descriptor group 'two' was not associated with the domain") {
+		t.Errorf("unassociated group: %v", err)
+	}
+}
+
+func TestChannelPathsAndSpicevmc(t *testing.T) {
+	const x = `<domain type='kvm'><name>ch</name><memory>65536</memory>
+<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>
+<controller type='pci' index='0' model='pci-root'/><controller type='virtio-serial' index='0'/><controller type='usb' index='0' model='qemu-xhci'/><controller type='ccid' index='0'/>
+<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+<channel type='unix'><source mode='bind'/><target type='virtio'/><address type='virtio-serial' controller='0' bus='0' port='3'/></channel>
+<channel type='unix'><source mode='bind' path='/run/mine.sock'/><target type='virtio' name='mine'/></channel>
+<smartcard mode='passthrough' type='spicevmc'/>
+<graphics type='spice' autoport='yes'/><video><model type='none'/></video>
+</devices></domain>`
+	got, err := buildWithContext(t, x, func(c *Context) { c.ListenFD = nil },
+		caps.DeviceQEMUXHCI, caps.CcidPassthru, caps.Spice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"path=/var/lib/libvirt/qemu/channel/target/domain--1-ch/org.qemu.guest_agent.0,server=on",
+		"path=/var/lib/libvirt/qemu/channel/target/domain--1-ch/vioser-00-00-03.sock,server=on",
+		"path=/run/mine.sock,server=on",
+		"-chardev spicevmc,id=charsmartcard0,name=smartcard",
+		"-spice port=5901,tls-port=5902,",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+}
+
+func TestCPUValidation(t *testing.T) {
+	cases := []struct{ cpu, err string }{
+		{`<cpu mode='host-passthrough'><cache level='2' mode='emulate'/></cpu>`, "CPU cache mode 'emulate' can only be used with level='3'"},
+		{`<cpu mode='host-passthrough'><cache level='3' mode='passthrough'/></cpu>`, "unsupported CPU cache level for mode 'passthrough'"},
+		{`<cpu mode='host-model'><cache mode='passthrough'/></cpu>`, "CPU cache mode 'passthrough' can only be used with 'host-passthrough' / 'maximum' CPUs"},
+		{`<cpu mode='host-passthrough'><cache level='3' mode='disable'/></cpu>`, "unsupported CPU cache level for mode 'disable'"},
+		{`<cpu mode='host-passthrough'><maxphysaddr mode='emulate'/></cpu>`, "if using CPU maximum physical address mode='emulate', bits= must be specified too"},
+		{`<cpu mode='host-passthrough'><maxphysaddr mode='passthrough' bits='42'/></cpu>`, "CPU maximum physical address bits number specification cannot be used with mode='passthrough'"},
+		{`<cpu mode='host-model'><maxphysaddr mode='passthrough'/></cpu>`, "CPU maximum physical address bits mode 'passthrough' can only be used with 'host-passthrough' CPUs"},
+	}
+	for _, c := range cases {
+		x := `<domain type='kvm'><name>c</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>` + c.cpu + `</domain>`
+		_, err := buildWithContext(t, x, nil)
+		var ve *virterr.Error
+		if !errors.As(err, &ve) || ve.Code != virterr.ConfigUnsupported || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: got %v, want %q", c.cpu, err, c.err)
+		}
+	}
+}
