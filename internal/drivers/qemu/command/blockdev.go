@@ -276,7 +276,7 @@ func (b *Builder) storageProps(n blockNode) (*Props, error) {
 			drv = "host_device"
 			// qemuDomainPrepareDiskSourceData: only a raw top image on a
 			// real CD-ROM drive uses host_cdrom.
-			if n.device() == "cdrom" && n.top && n.format() == "raw" && hostIsCDROM(s.Path()) {
+			if n.device() == "cdrom" && n.top && n.format() == "raw" && b.isCDROM(s.Path()) {
 				drv = "host_cdrom"
 			}
 		}
@@ -325,6 +325,13 @@ func (b *Builder) storageProps(n blockNode) (*Props, error) {
 	}
 	p.Str("discard", "unmap")
 	return p, nil
+}
+
+func (b *Builder) isCDROM(path string) bool {
+	if b.Ctx.IsCDROM != nil {
+		return b.Ctx.IsCDROM(path)
+	}
+	return hostIsCDROM(path)
 }
 
 // pciAddressString is virPCIDeviceAddressAsString.

@@ -2,8 +2,5 @@
 
 package command
 
-import "strings"
-
-// hostIsCDROM is virFileIsCDROM, which only Linux answers; elsewhere the
-// name decides as in libvirt's test mock.
-func hostIsCDROM(path string) bool { return strings.HasPrefix(path, "/dev/cd") }
+// hostIsCDROM is virFileIsCDROM, which only Linux answers.
+func hostIsCDROM(string) bool { return false }

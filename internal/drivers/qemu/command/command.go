@@ -86,6 +86,10 @@ type Context struct {
 	// name (virDomainFDAssociate), which <source fdgroup> refers to.
 	FDGroups map[string]FDGroup
 
+	// IsCDROM tells a host CD-ROM drive, which a raw CD-ROM disk opens
+	// with host_cdrom; nil asks the host (virFileIsCDROM).
+	IsCDROM func(path string) bool
+
 	// Volumes resolves <disk type='volume'> sources; nil refuses them.
 	Volumes StorageVolumes
 	// CheckHostNUMANodes refuses a host nodeset guest memory is bound to
@@ -187,14 +191,16 @@ func TestContext(name string) *Context {
 		NVRAMDir:           "/var/lib/libvirt/qemu/nvram",
 		Firmware:           firmware.Dirs{},
 		CheckHostNUMANodes: testHostNUMANodes,
-		StateDir:           "/var/run/libvirt/qemu",
-		ConfigDir:          "/etc/libvirt/qemu",
-		MonitorFD:          1729,
-		LogTimestamp:       true,
-		SeccompSandbox:     -1,
-		HostArch:           "x86_64",
-		ShortName:          short,
-		ListenFD:           func(string) int { return 1729 },
+		// qemuxml2argvtest.c marks exactly /dev/cdrom as a host CD-ROM.
+		IsCDROM:        func(path string) bool { return path == "/dev/cdrom" },
+		StateDir:       "/var/run/libvirt/qemu",
+		ConfigDir:      "/etc/libvirt/qemu",
+		MonitorFD:      1729,
+		LogTimestamp:   true,
+		SeccompSandbox: -1,
+		HostArch:       "x86_64",
+		ShortName:      short,
+		ListenFD:       func(string) int { return 1729 },
 		FileFD: func(_ string, log bool) int {
 			if log {
 				return 1751

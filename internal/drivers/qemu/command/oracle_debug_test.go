@@ -129,7 +129,7 @@ func oracleBuild(in []byte, qc *caps.Caps, root string) (s string, err error) {
 	ctx.StateDir = filepath.Join(root, "run", "qemu")
 	ctx.ConfigDir = filepath.Join(root, "etc", "qemu")
 	ctx.MonitorFD, ctx.MonitorPath = -1, filepath.Join(ctx.LibDir, "monitor.sock")
-	ctx.ListenFD, ctx.FileFD = nil, nil
+	ctx.ListenFD, ctx.FileFD, ctx.IsCDROM = nil, nil, nil
 	ctx.Firmware = nil
 	g := command.TestGraphicsConfig()
 	g.SpiceTLS, g.SpicePassword, g.RenderNode = false, false, ""
