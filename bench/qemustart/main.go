@@ -83,6 +83,7 @@ func main() {
 	rounds := flag.Int("rounds", 7, "concurrent rounds per target")
 	useLibvirtd := flag.String("libvirtd", "auto", "also measure libvirtd: auto, yes or no")
 	daemonArgv := flag.Bool("daemon-argv", true, "also launch raw QEMU with the command line govirtd built (like for like)")
+	compare := flag.String("compare", "", "also measure the govirtd `BINARY` (say, built from another commit), interleaved with this tree's")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fatal("needs root")
@@ -98,7 +99,7 @@ func main() {
 	load0 := loadavg()
 
 	targets := []*target{rawTarget("raw QEMU (spawn → cont)", work, minimalArgv)}
-	gv, err := startGovirtd(work)
+	gv, err := startGovirtd(work, "govirtd", "")
 	if err != nil {
 		fatal(err)
 	}
@@ -108,6 +109,18 @@ func main() {
 		fatal(err)
 	}
 	targets = append(targets, gt)
+	if *compare != "" {
+		cv, err := startGovirtd(work, "govirtd "+filepath.Base(*compare), *compare)
+		if err != nil {
+			fatal(err)
+		}
+		defer cv.stop()
+		ct, err := daemonTarget("govirtd "+filepath.Base(*compare), cv, *conc)
+		if err != nil {
+			fatal(err)
+		}
+		targets = append(targets, ct)
+	}
 	if *daemonArgv {
 		// The warm-up start left govirtd's command line in the guest's log.
 		argv, env, err := loggedArgv(filepath.Join(gv.root, "var", "log", "libvirt", "qemu", prefix+"warm.log"))
@@ -425,7 +438,9 @@ func rawOnce(work, name string, build argvBuilder) (time.Duration, func(), error
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	mon, err := qmp.Dial(ctx, sock, qmp.Options{})
+	// The fewest round trips QMP allows, as govirtd uses: qmp_capabilities
+	// sent with the connection, cont as soon as QEMU has greeted.
+	mon, err := qmp.Dial(ctx, sock, qmp.Options{EagerNegotiation: true})
 	if err != nil {
 		kill()
 		return 0, nil, err
@@ -595,17 +610,26 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-func startGovirtd(work string) (*daemonProc, error) {
-	bin := filepath.Join(work, "govirtd")
-	res, err := runner.Run(context.Background(), &cmdrun.Cmd{Argv: []string{"go", "build", "-o", bin, "./cmd/govirtd"}, Dir: repoRoot()})
-	if err != nil {
-		return nil, fmt.Errorf("building govirtd: %v\n%s", err, res.Stderr)
+// startGovirtd runs bin, or one built from this tree when bin is empty,
+// under its own root.
+func startGovirtd(work, name, bin string) (*daemonProc, error) {
+	// Short: the monitor socket path under the root must fit sun_path.
+	tag := "gv"
+	if name != "govirtd" {
+		tag = "gvc"
 	}
-	root := filepath.Join(work, "govirt-root")
-	log, _ := os.Create(filepath.Join(work, "govirtd.log"))
-	logFile["govirtd"] = log.Name()
+	if bin == "" {
+		bin = filepath.Join(work, "govirtd")
+		res, err := runner.Run(context.Background(), &cmdrun.Cmd{Argv: []string{"go", "build", "-o", bin, "./cmd/govirtd"}, Dir: repoRoot()})
+		if err != nil {
+			return nil, fmt.Errorf("building govirtd: %v\n%s", err, res.Stderr)
+		}
+	}
+	root := filepath.Join(work, tag+"-root")
+	log, _ := os.Create(filepath.Join(work, tag+".log"))
+	logFile[name] = log.Name()
 	argv := []string{bin, "--root", root}
-	if prof := os.Getenv("QEMUSTART_GOVIRTD_CPUPROFILE"); prof != "" {
+	if prof := os.Getenv("QEMUSTART_GOVIRTD_CPUPROFILE"); prof != "" && name == "govirtd" {
 		argv = append(argv, "--cpuprofile", prof)
 	}
 	p, err := runner.Start(context.Background(), &cmdrun.Cmd{Argv: argv,

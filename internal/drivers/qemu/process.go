@@ -231,7 +231,8 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 			case <-mctx.Done():
 			}
 		}()
-		mon, e := qmp.Dial(mctx, p.monPath, qmp.Options{OnEvent: p.handleEvent})
+		// Negotiation rides with the runtime queries and cont that follow.
+		mon, e := qmp.Dial(mctx, p.monPath, qmp.Options{OnEvent: p.handleEvent, EagerNegotiation: true})
 		if e != nil {
 			return p.startFailure(e)
 		}
