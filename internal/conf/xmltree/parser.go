@@ -29,6 +29,25 @@ type parser struct {
 	// elements' lines are counted in one pass over the document.
 	lineFrom int
 	lineNo   int
+	// strs holds the names, indentation and short values seen so far: a
+	// document repeats them, and one string for each saves allocations.
+	strs map[string]string
+	// attrs collects a start tag's attributes before they are copied
+	// into a slice of the right size.
+	attrs []Attr
+}
+
+// intern returns b as a string, shared with earlier equal strings.
+func (p *parser) intern(b []byte) string {
+	if s, ok := p.strs[string(b)]; ok {
+		return s
+	}
+	if p.strs == nil {
+		p.strs = make(map[string]string, 64)
+	}
+	s := string(b)
+	p.strs[s] = s
+	return s
 }
 
 // fatal carries the first fatal error out of the descent.
@@ -259,7 +278,7 @@ func (p *parser) name() string {
 		}
 		p.pos += n
 	}
-	return string(p.data[start:p.pos])
+	return p.intern(p.data[start:p.pos])
 }
 
 func (p *parser) parseDocument() *Node {
@@ -794,6 +813,7 @@ func (p *parser) startTag(line int) *Node {
 	}
 	n := &Node{Name: name, Line: line, Segments: []string{""}}
 	p.skipBlanks()
+	attrs := p.attrs[:0]
 	for {
 		c := p.peek(0)
 		if c == '>' || (c == '/' && p.peek(1) == '>') || c == 0 || !(c >= 0x20 || isBlank(c)) {
@@ -809,7 +829,7 @@ func (p *parser) startTag(line int) *Node {
 		}
 		p.pos++
 		p.skipBlanks()
-		n.Attrs = append(n.Attrs, Attr{Name: aname, Value: p.attValue()})
+		attrs = append(attrs, Attr{Name: aname, Value: p.attValue()})
 		c = p.peek(0)
 		if c == '>' || (c == '/' && p.peek(1) == '>') {
 			break
@@ -818,13 +838,17 @@ func (p *parser) startTag(line int) *Node {
 			p.fail("attributes construct error")
 		}
 	}
-	for i := 1; i < len(n.Attrs); i++ {
+	for i := 1; i < len(attrs); i++ {
 		for j := 0; j < i; j++ {
-			if n.Attrs[i].Name == n.Attrs[j].Name {
-				p.failf("Attribute %s redefined", n.Attrs[i].Name)
+			if attrs[i].Name == attrs[j].Name {
+				p.failf("Attribute %s redefined", attrs[i].Name)
 			}
 		}
 	}
+	if len(attrs) > 0 {
+		n.Attrs = append([]Attr(nil), attrs...)
+	}
+	p.attrs = attrs[:0]
 	return n
 }
 
@@ -840,7 +864,12 @@ func (p *parser) attValue() string {
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		if c == q {
-			v := string(p.data[start:p.pos])
+			var v string
+			if p.pos-start <= 32 {
+				v = p.intern(p.data[start:p.pos])
+			} else {
+				v = string(p.data[start:p.pos])
+			}
 			p.pos++
 			return v
 		}
@@ -1075,6 +1104,9 @@ func (p *parser) charData() string {
 		break
 	}
 	if p.pos >= len(p.data) || p.data[p.pos] == '<' || p.data[p.pos] == '&' {
+		if text := p.data[start:p.pos]; len(text) <= 64 && len(bytes.TrimLeft(text, " \t\n")) == 0 {
+			return p.intern(text)
+		}
 		return string(p.data[start:p.pos])
 	}
 	b := append(p.buf[:0], p.data[start:p.pos]...)
