@@ -556,7 +556,9 @@ func (p *parser) doctype() {
 			p.fail("Space required after 'PUBLIC'")
 		}
 		p.systemLiteral()
-		p.skipBlanks()
+		if p.skipBlanks() == 0 {
+			p.fail("Space required after the Public Identifier")
+		}
 		p.systemLiteral()
 		p.extDTD = true
 	}

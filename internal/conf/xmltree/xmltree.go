@@ -3,6 +3,12 @@
 // namespace prefixes, attribute order, text, and the line each element
 // starts on. Comments and processing instructions are dropped, as libvirt
 // drops them. It never interprets the document; the conf packages do.
+//
+// It accepts what libxml2 accepts for libvirt's documents and, on malformed
+// input, reports the first fatal error libxml2 reports, in libvirt's words:
+// "name:line: message", the line of the document it stopped on, and a caret
+// under the column (see parser.go). TestDifferentialAgainstXmllint holds
+// it to xmllint's answers.
 package xmltree
 
 import (
