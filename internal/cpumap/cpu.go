@@ -112,18 +112,66 @@ func Update(arch string, guest, host *CPU) error {
 		relative = guest.Match == "minimum" || slices.ContainsFunc(guest.Features, func(f Feature) bool { return f.Policy == Optional })
 	}
 	if relative && host == nil {
-		return cpuErr(virterr.InvalidArg, "unknown host CPU model")
+		return cpuErr(virterr.ConfigUnsupported, "unknown host CPU model")
 	}
 	switch fam {
 	case "x86":
 		return x86Update(guest, host, relative)
 	case "ppc64":
+		// A POWER host-model CPU runs the host's CPU in a compatibility
+		// mode and stays as it is.
 		if guest.Mode == "custom" {
 			guest.Match = "exact"
 		}
 		return nil
+	case "s390":
+		return s390Update(guest, host, relative)
+	case "arm":
+		if relative && guest.Mode == "host-model" {
+			stealHostModel(guest, host, false)
+		}
+		return nil
 	}
 	return cpuErr(virterr.NoSupport, "cannot update guest CPU for %s architecture", arch)
+}
+
+// s390Update is virCPUs390Update: a host-model CPU becomes the host's
+// model and features with the guest's own features on top; s390 has
+// neither optional features nor match='minimum'.
+func s390Update(guest, host *CPU, relative bool) error {
+	if !relative {
+		return nil
+	}
+	if guest.Mode == "custom" {
+		if guest.Match == "minimum" {
+			return cpuErr(virterr.ConfigUnsupported, "match mode %s not supported", guest.Match)
+		}
+		return cpuErr(virterr.ConfigUnsupported, "optional CPU features are not supported")
+	}
+	stealHostModel(guest, host, true)
+	return nil
+}
+
+// stealHostModel turns a host-model guest CPU into a custom one with the
+// host's model, vendor and features (virCPUDefCopyModel), the guest's
+// features applied on top when withGuestFeatures.
+func stealHostModel(guest, host *CPU, withGuestFeatures bool) {
+	updated := &CPU{Type: Guest, Mode: "custom", Model: host.Model, Vendor: host.Vendor, VendorID: host.VendorID}
+	for _, f := range host.Features {
+		updated.Features = append(updated.Features, Feature{f.Name, Require})
+		if f.Policy != PolicyNone {
+			updated.Features[len(updated.Features)-1].Policy = f.Policy
+		}
+	}
+	if withGuestFeatures {
+		for _, f := range guest.Features {
+			updated.UpdateFeature(f.Name, f.Policy)
+		}
+	}
+	guest.Model, guest.Vendor, guest.VendorID = updated.Model, updated.Vendor, updated.VendorID
+	guest.Features = updated.Features
+	guest.Mode = "custom"
+	guest.Match = "exact"
 }
 
 // ExpandFeatures is virCPUExpandFeatures: every feature of the CPU's
@@ -326,4 +374,13 @@ func ARMModels() []string {
 		out[i] = m.Name
 	}
 	return out
+}
+
+// ConvertLegacy is virCPUConvertLegacy: CPU model names older libvirt
+// wrote are replaced by today's, as the CPU driver of arch (the host's,
+// in libvirt's callers) knows them; only POWER has such names.
+func ConvertLegacy(arch string, cpu *CPU) {
+	if fam, err := family(arch); err == nil && fam == "ppc64" && cpu.Model != "" {
+		cpu.Model = ppc64ConvertLegacy(cpu.Model)
+	}
 }

@@ -570,8 +570,14 @@ func x86Update(guest, host *CPU, relative bool) error {
 // vendor and features, its own features applied on top.
 func updateHostModel(guest, host *CPU) {
 	updated := &CPU{Type: Guest, Mode: "custom", Model: host.Model, Vendor: host.Vendor, VendorID: host.VendorID}
+	// virCPUDefCopyModel with resetPolicy: the host-model CPU's disabled
+	// features (a TCG host-model has many) stay disabled.
 	for _, f := range host.Features {
-		updated.Features = append(updated.Features, Feature{f.Name, Require})
+		p := f.Policy
+		if p == PolicyNone {
+			p = Require
+		}
+		updated.Features = append(updated.Features, Feature{f.Name, p})
 	}
 	if guest.VendorID != "" {
 		updated.VendorID = guest.VendorID
