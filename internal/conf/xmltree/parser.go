@@ -23,6 +23,7 @@ type parser struct {
 	domain   virterr.Domain
 	entities map[string]string // internal-subset general entities
 	depth    int               // entity expansion depth
+	open     int               // elements open around the current position
 	extDTD   bool              // DOCTYPE names an external subset
 	buf      []byte
 	// lineFrom and lineNo cache the line number of offset lineFrom, so
@@ -779,6 +780,11 @@ func expandCharRefs(v string) string {
 // element reads one element and its content. It mirrors libxml2's
 // xmlParseElementStart / xmlParseContentInternal / xmlParseEndTag2.
 func (p *parser) element(parent *Node) *Node {
+	// libvirt does not pass XML_PARSE_HUGE: libxml2 refuses nesting
+	// deeper than xmlParserMaxDepth
+	if p.open > 256 {
+		p.fail("Excessive depth in document: 256 use XML_PARSE_HUGE option")
+	}
 	line := p.lineAt(p.pos)
 	n := p.startTag(line)
 	n.Parent = parent
@@ -794,7 +800,9 @@ func (p *parser) element(parent *Node) *Node {
 		p.failf("Couldn't find end of Start Tag %s line %d", localName(n.Name), line)
 	}
 	p.pos++
+	p.open++
 	p.content(n)
+	p.open--
 	if p.pos >= len(p.data) {
 		p.failf("Premature end of data in tag %s line %d", localName(n.Name), line)
 	}
@@ -1022,7 +1030,7 @@ func (p *parser) expandInContent(n *Node, name, value string) {
 	if p.depth >= 40 {
 		p.fail("Detected an entity reference loop")
 	}
-	sub := parser{data: []byte(value), domain: p.domain, entities: p.entities, depth: p.depth + 1, lineNo: p.lineAt(p.pos)}
+	sub := parser{data: []byte(value), domain: p.domain, entities: p.entities, depth: p.depth + 1, open: p.open, lineNo: p.lineAt(p.pos)}
 	if strings.Contains(value, "&"+name+";") {
 		sub.pos = strings.Index(value, "&"+name+";") + len(name) + 2
 		sub.fail("Detected an entity reference loop")

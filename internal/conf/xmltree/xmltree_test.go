@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/govirt/govirt/virt/virterr"
@@ -173,5 +174,17 @@ func TestInternalEntitiesExpand(t *testing.T) {
 	_, err = Parse([]byte(`<!DOCTYPE a [<!ENTITY x "<b>">]><a>&x;</a>`), "t")
 	if err == nil || err.Error() != "at line 1: Premature end of data in tag b line 1\n<b>\n---^" {
 		t.Fatalf("an entity's own error is reported as libvirt reports it (no file name): %v", err)
+	}
+}
+
+func TestNestingDeeperThanLibxml2AllowsIsRefused(t *testing.T) {
+	ok := strings.Repeat("<a>", 257) + strings.Repeat("</a>", 257)
+	if _, err := Parse([]byte(ok), "t"); err != nil {
+		t.Fatalf("257 levels: %v", err)
+	}
+	deep := strings.Repeat("<a>\n", 258) + strings.Repeat("</a>", 258)
+	_, err := Parse([]byte(deep), "t")
+	if err == nil || err.Error() != "t:258: Excessive depth in document: 256 use XML_PARSE_HUGE option\n<a>\n^" {
+		t.Fatalf("258 levels: %v", err)
 	}
 }
