@@ -62,19 +62,16 @@ func parseClock(n *xmltree.Node, flags ParseFlags) (*Clock, error) {
 			c.Reset = true
 			break
 		}
-		v, err := strconv.ParseInt(strings.TrimSpace(adj), 10, 64)
-		if err != nil {
+		v, ok := parseLongLong(adj)
+		if !ok {
 			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "unknown clock adjustment '%s'", adj)
 		}
 		// A numeric adjustment makes the clock variable, based on
 		// what the offset named.
 		c.Basis, c.Offset, c.Adjustment = c.Offset, "variable", v
 	case "variable":
-		if hasAdj {
-			v, err := strconv.ParseInt(strings.TrimSpace(adj), 10, 64)
-			if err != nil {
-				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "unknown clock adjustment '%s'", adj)
-			}
+		// virXPathLongLong: an adjustment that is not a number is none.
+		if v, ok := parseLongLong(adj); ok && hasAdj {
 			c.Adjustment = v
 		}
 		if flags&ParseStatus != 0 {
@@ -261,4 +258,17 @@ func (t *Timer) format(b *xmlbuf.Buffer) {
 	b.AddLit("/>\n")
 	b.AdjustIndent(-2)
 	b.AddLit("</timer>\n")
+}
+
+// parseLongLong is virStrToLong_ll with base 10 and the whole string
+// consumed: leading white space and a sign are allowed, nothing after the
+// digits.
+func parseLongLong(s string) (int64, bool) {
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	digits := strings.TrimLeft(t, "+-")
+	if len(t)-len(digits) > 1 || digits == "" || digits[0] < '0' || digits[0] > '9' {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(t, 10, 64)
+	return v, err == nil
 }

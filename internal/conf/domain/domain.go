@@ -491,6 +491,9 @@ func (d *Def) PostParse(opts PostParseOptions) error {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Memory size must be specified via <memory> or in the <numa> configuration")
 	}
 	d.Memory.postParse()
+	if (d.Memory.Max != 0) != (d.Memory.Slots != 0) {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "both maximum memory size and memory slot count must be specified")
+	}
 	if d.MemoryBacking != nil {
 		if err := d.MemoryBacking.postParse(d.numaCells()); err != nil {
 			return err

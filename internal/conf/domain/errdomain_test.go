@@ -74,6 +74,10 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 		{"rng period", hvm + "<devices><rng model='virtio'><rate bytes='1' period='x'/><backend model='random'>/dev/random</backend></rng></devices>", virterr.XMLError, virterr.FromDomain, "XML error: invalid RNG rate period value"},
 		{"blockio", hvm + "<devices><disk type='file'><source file='/a'/><target dev='vda'/><blockio physical_block_size='x'/></disk></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'physical_block_size' in element 'blockio': 'x'. Expected non-negative integer value"},
 		{"iotune", hvm + "<devices><disk type='file'><source file='/a'/><target dev='vda'/><iotune><read_iops_sec>-1</read_iops_sec></iotune></disk></devices>", virterr.XMLError, virterr.FromDomain, "XML error: disk iotune field 'read_iops_sec' must be an integer"},
+		{"max memory without slots", "<memory>65536</memory><maxMemory>2000000</maxMemory><os><type>hvm</type></os>", virterr.XMLError, virterr.FromDomain, "XML error: both maximum memory size and memory slot count must be specified"},
+		{"slots without max memory", "<memory>65536</memory><maxMemory slots='4'/><os><type>hvm</type></os>", virterr.XMLError, virterr.FromDomain, "XML error: both maximum memory size and memory slot count must be specified"},
+		{"slice without size", hvm + "<devices><disk type='file'><source file='/a'><slices><slice type='storage' offset='1'/></slices></source><target dev='vda'/></disk></devices>", virterr.XMLError, virterr.FromDomain, "XML error: missing offset or size attribute of slice"},
+		{"slice size", hvm + "<devices><disk type='file'><source file='/a'><slices><slice type='storage' offset='1' size='x'/></slices></source><target dev='vda'/></disk></devices>", virterr.XMLError, virterr.FromDomain, "XML error: malformed value 'x' of 'size' attribute of slice"},
 		{"allocation threads", hvm + "<memoryBacking><allocation mode='immediate' threads='x'/></memoryBacking>", virterr.XMLError, virterr.FromDomain, "XML error: Failed to parse memory allocation threads"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,6 +105,31 @@ func TestBalloonWithoutPeriod(t *testing.T) {
 		}
 		if !strings.Contains(out, "<memballoon model='virtio'/>") {
 			t.Errorf("%s: <stats> kept:\n%s", stats, out)
+		}
+	}
+}
+
+// TestLenientNumbers: where libvirt reads a number with virXPath* and
+// takes a bad one as none, so does Parse.
+func TestLenientNumbers(t *testing.T) {
+	for _, tc := range []struct{ body, want, not string }{
+		{"<blkiotune><weight>abc</weight></blkiotune>", "", "<blkiotune>"},
+		{"<blkiotune><weight> 500 </weight></blkiotune>", "", "<weight>"},
+		{"<clock offset='variable' adjustment='abc'/>", "<clock offset='variable' adjustment='0' basis='utc'/>", ""},
+		{"<clock offset='variable' adjustment='1.5'/>", "<clock offset='variable' adjustment='0' basis='utc'/>", ""},
+		{"<clock offset='variable' adjustment='-30'/>", "<clock offset='variable' adjustment='-30' basis='utc'/>", ""},
+		{"<clock offset='localtime' adjustment=' 12'/>", "<clock offset='variable' adjustment='12' basis='localtime'/>", ""},
+		{"<devices><disk type='file'><source file='/a'><slices><foo/><slice type='storage' offset=' 1' size='+2'/><slice type='storage' offset='x' size='2'/></slices></source><target dev='vda'/></disk></devices>",
+			"<slices>\n          <slice type='storage' offset='1' size='2'/>\n        </slices>", ""},
+	} {
+		in := []byte("<domain type='test'><name>x</name><memory>65536</memory><os><type>hvm</type></os>" + tc.body + "</domain>")
+		out, err := roundTrip(t, in, ParseInactive, 0)
+		if err != nil {
+			t.Errorf("%s: %v", tc.body, err)
+			continue
+		}
+		if !strings.Contains(out, tc.want) || (tc.not != "" && strings.Contains(out, tc.not)) {
+			t.Errorf("%s: want %q (and no %q) in\n%s", tc.body, tc.want, tc.not, out)
 		}
 	}
 }

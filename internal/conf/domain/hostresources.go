@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,12 +30,12 @@ type BlkioDevice struct {
 
 func parseBlkioTune(n *xmltree.Node) (*BlkioTune, error) {
 	t := &BlkioTune{}
+	// libvirt reads the weight with virXPathUInt and takes anything
+	// that is not a number as no weight at all.
 	if w, ok := n.ChildText("weight"); ok {
-		v, err := strconv.ParseUint(strings.TrimSpace(w), 10, 32)
-		if err != nil {
-			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "can't parse blkiotune weight value")
+		if v, ok := parseULongLongPositive(w); ok && v <= math.MaxUint32 {
+			t.Weight = uint(v)
 		}
-		t.Weight = uint(v)
 	}
 	seen := map[string]bool{}
 	for _, d := range n.ChildrenNamed("device") {

@@ -1,10 +1,12 @@
 package domain
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // StorageSource is libvirt's virStorageSource: where a disk's data lives
@@ -93,6 +95,15 @@ func ParseStorageSource(typ string, src, parent *xmltree.Node, flags ParseFlags)
 				continue
 			case "auth":
 				c = canonicalAuth(c)
+			case "slices":
+				slices, err := parseSlices(c)
+				if err != nil {
+					return nil, err
+				}
+				if slices == nil {
+					continue
+				}
+				c = slices
 			case "seclabel":
 				// checked here, printed through DeviceSecLabel
 				l, err := ParseDeviceSecLabel(c, flags)
@@ -320,4 +331,34 @@ func (s *StorageSource) FormatBackingStore(b *xmlbuf.Buffer, flags FormatFlags) 
 	bs.FormatSource(child, "source", flags)
 	bs.FormatBackingStore(child, flags)
 	b.FormatElementAlways("backingStore", attrs, child)
+}
+
+// parseSlices reads the storage slice's offset and size as
+// virDomainStorageSourceParseSlices does: only the first
+// <slice type='storage'> counts, and it is all libvirt writes back (nil
+// when there is none).
+func parseSlices(n *xmltree.Node) (*xmltree.Node, error) {
+	for _, sl := range n.ChildrenNamed("slice") {
+		if sl.Prop("type") != "storage" {
+			continue
+		}
+		offset, hasOffset := sl.Attr("offset")
+		size, hasSize := sl.Attr("size")
+		if !hasOffset || !hasSize {
+			return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "missing offset or size attribute of slice")
+		}
+		var values [2]uint64
+		for i, a := range []struct{ name, v string }{{"offset", offset}, {"size", size}} {
+			v, ok := parseULongLongPositive(a.v)
+			if !ok {
+				return nil, virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "malformed value '%s' of '%s' attribute of slice", a.v, a.name)
+			}
+			values[i] = v
+		}
+		out := newNode("slices")
+		out.Children = []*xmltree.Node{newNode("slice", "type", "storage",
+			"offset", strconv.FormatUint(values[0], 10), "size", strconv.FormatUint(values[1], 10))}
+		return out, nil
+	}
+	return nil, nil
 }
