@@ -1,6 +1,8 @@
 package caps
 
 import (
+	"strings"
+
 	"github.com/govirt/govirt/internal/cpumap"
 )
 
@@ -105,4 +107,78 @@ func (c *Caps) HostCPUModel(t VirtType, migratable bool) (*cpumap.CPU, error) {
 		return cpumap.CopyMigratable(c.Arch, cpu)
 	}
 	return mig, nil
+}
+
+// GuestIsNative is virQEMUCapsGuestIsNative: whether guests of arch
+// run natively (accelerated, or with the host's CPU) on hostArch.
+func GuestIsNative(hostArch, arch string) bool {
+	ppc64 := func(a string) bool { return a == "ppc64" || a == "ppc64le" }
+	return hostArch == arch ||
+		(hostArch == "x86_64" && arch == "i686") ||
+		(hostArch == "aarch64" && arch == "armv7l") ||
+		(ppc64(hostArch) && ppc64(arch))
+}
+
+// IsCPUModeSupported is virQEMUCapsIsCPUModeSupported: whether a guest
+// CPU of mode can run with the accelerator. host is the host's CPU as
+// the driver knows it (may be nil); only architectures whose host-model
+// CPU libvirt takes from the host rather than from QEMU need it.
+func (c *Caps) IsCPUModeSupported(hostArch string, t VirtType, mode, machine string, host *cpumap.CPU) (bool, error) {
+	// QEMU does not offer CPU models to KVM guests of old s390 machines.
+	if isS390(c.Arch) && t == VirtKVM && mode != "host-passthrough" && strings.HasPrefix(machine, "s390-virtio") {
+		return false, nil
+	}
+	switch mode {
+	case "host-passthrough":
+		return (t == VirtKVM || t == VirtHVF) && GuestIsNative(hostArch, c.Arch), nil
+	case "host-model":
+		switch {
+		case isX86(c.Arch):
+			cpu, err := c.HostCPUModel(t, false)
+			return cpu != nil, err
+		case isS390(c.Arch):
+			a := c.Accel(t)
+			return a != nil && a.HostCPU != nil, nil
+		}
+		return GuestIsNative(hostArch, c.Arch) && host != nil && host.Model != "", nil
+	case "custom":
+		a := c.Accel(t)
+		return a != nil && len(a.CPUModels) > 0, nil
+	case "maximum":
+		return c.Has(CPUMax), nil
+	}
+	return false, nil
+}
+
+// CPUFeatures is virQEMUCapsGetCPUFeatures: the names, in libvirt's
+// spelling, of every property of QEMU's host CPU expansion with the
+// accelerator (without those blocking migration when migratable). nil
+// when QEMU did not expand its host CPU.
+func (c *Caps) CPUFeatures(t VirtType, migratable bool) []string {
+	a := c.Accel(t)
+	if a == nil || a.HostCPU == nil {
+		return nil
+	}
+	out := make([]string, 0, len(a.HostCPU.Props))
+	for _, p := range a.HostCPU.Props {
+		if migratable && p.Migratable == "no" {
+			continue
+		}
+		out = append(out, FeatureFromQEMU(c.Arch, p.Name))
+	}
+	return out
+}
+
+// CPUFeatureAllowed is virQEMUCapsCPUFilterFeatures: false for the x86
+// features that are never given to QEMU, because QEMU never had them
+// or dropped them as they did nothing.
+func CPUFeatureAllowed(arch, name string) bool {
+	if !isX86(arch) {
+		return true
+	}
+	switch name {
+	case "cmt", "mbm_total", "mbm_local", "osxsave", "ospke":
+		return false
+	}
+	return true
 }

@@ -1,0 +1,211 @@
+package qemu
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/cpumap"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// testdata/guestcpu was recorded with libvirt 9.0's libvirtd on an AMD
+// host whose KVM host-model CPU is kvm64: its QEMU capabilities cache,
+// domains as libvirt defined them (NAME.inactive.xml), the <cpu> of the
+// running domain (NAME.live.xml) and of its status file (NAME.orig.xml,
+// the CPU before QEMU's report changed it), and the vCPU's
+// feature-words and filtered-features as QEMU reported them.
+const guestCPUData = "testdata/guestcpu"
+
+func loadGuestCPUCaps(t *testing.T) *caps.Caps {
+	t.Helper()
+	f, err := os.Open(filepath.Join(guestCPUData, "caps-host.xml.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qc, err := caps.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return qc
+}
+
+func readGuestCPUFile(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(guestCPUData, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// cpuXML is the <cpu> element of the formatted definition.
+func cpuXML(def *domain.Def) string {
+	s := def.Format(0)
+	i := strings.Index(s, "  <cpu")
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(s[i:], "  </cpu>\n")
+	if k := strings.Index(s[i:], "/>\n"); j < 0 || (k >= 0 && k < strings.Index(s[i:], ">")) {
+		return s[i : i+k+3]
+	}
+	return s[i : i+j+len("  </cpu>\n")]
+}
+
+func wantCPU(t *testing.T, name string) string {
+	return string(readGuestCPUFile(t, name))
+}
+
+// TestGuestCPULive: starting each recorded domain gives the live <cpu>
+// libvirt 9.0 gave it, and the status file's original CPU.
+func TestGuestCPULive(t *testing.T) {
+	qc := loadGuestCPUCaps(t)
+	for _, name := range []string{"hm-kvm", "hm-qemu", "qemu-plain", "qemu-custom"} {
+		t.Run(name, func(t *testing.T) {
+			def, err := domain.Parse(readGuestCPUFile(t, name+".inactive.xml"), domain.ParseInactive)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := updateGuestCPU(def, qc, "x86_64", nil, true); err != nil {
+				t.Fatal(err)
+			}
+			enabled, err := x86CPUDataFromFeatureWords(readGuestCPUFile(t, name+".feature-words.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			disabled, err := x86CPUDataFromFeatureWords(readGuestCPUFile(t, name+".filtered-features.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			beforeLive := cpuXML(def)
+			orig, err := updateLiveGuestCPU(def, enabled, disabled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := cpuXML(def), wantCPU(t, name+".live.xml"); got != want {
+				t.Errorf("live CPU:\n%s\nwant:\n%s", got, want)
+			}
+			wantOrig := ""
+			if _, err := os.Stat(filepath.Join(guestCPUData, name+".orig.xml")); err == nil {
+				wantOrig = wantCPU(t, name+".orig.xml")
+			}
+			switch {
+			case wantOrig == "" && orig != nil:
+				t.Errorf("QEMU changed nothing, yet an original CPU is kept")
+			case wantOrig != "" && orig == nil:
+				t.Errorf("no original CPU kept")
+			case orig != nil:
+				live := def.CPU
+				def.CPU = orig
+				if got := cpuXML(def); got != wantOrig {
+					t.Errorf("original CPU:\n%s\nwant:\n%s", got, wantOrig)
+				}
+				if got := cpuXML(def); got != beforeLive {
+					t.Errorf("original CPU differs from the CPU before the live update:\n%s\n%s", got, beforeLive)
+				}
+				def.CPU = live
+			}
+		})
+	}
+}
+
+// TestGuestCPUIncompatible: a host-model or custom CPU requiring what
+// the host lacks does not start, with libvirt's error.
+func TestGuestCPUIncompatible(t *testing.T) {
+	qc := loadGuestCPUCaps(t)
+	for name, want := range map[string]string{
+		"qemu-x2apic": "the CPU is incompatible with host CPU: Host CPU does not provide required features: x2apic",
+	} {
+		def, err := domain.Parse(readGuestCPUFile(t, name+".inactive.xml"), domain.ParseInactive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = updateGuestCPU(def, qc, "x86_64", nil, true)
+		if err == nil || err.Error() != want || virterr.CodeOf(err) != virterr.CPUIncompatible {
+			t.Errorf("%s: %v, want %q", name, err, want)
+		}
+	}
+}
+
+// TestGuestCPUUnsupportedMode: host-passthrough needs KVM.
+func TestGuestCPUUnsupportedMode(t *testing.T) {
+	qc := loadGuestCPUCaps(t)
+	def, err := domain.Parse(readGuestCPUFile(t, "qemu-plain.inactive.xml"), domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def.CPU.Mode = "host-passthrough"
+	err = updateGuestCPU(def, qc, "x86_64", nil, true)
+	want := "unsupported configuration: CPU mode 'host-passthrough' for x86_64 qemu domain on x86_64 host is not supported by hypervisor"
+	if err == nil || err.Error() != want {
+		t.Errorf("%v, want %q", err, want)
+	}
+}
+
+// TestGuestCPUNothingToDo: no <cpu>, a topology-only <cpu>, and a
+// restored guest whose host-model CPU already names its model.
+func TestGuestCPUNothingToDo(t *testing.T) {
+	qc := loadGuestCPUCaps(t)
+	def, err := domain.Parse(readGuestCPUFile(t, "qemu-plain.inactive.xml"), domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := def.CPU
+	def.CPU = nil
+	if err := updateGuestCPU(def, qc, "x86_64", nil, true); err != nil || def.CPU != nil {
+		t.Errorf("no <cpu>: %v", err)
+	}
+	def.CPU = &domain.CPU{Mode: "custom", Topology: &domain.CPUTopology{Sockets: 1, Dies: 1, Cores: 1, Threads: 1}}
+	if err := updateGuestCPU(def, qc, "x86_64", nil, true); err != nil || def.CPU.Model != "" {
+		t.Errorf("topology only: %v %+v", err, def.CPU)
+	}
+	if orig, err := updateLiveGuestCPU(def, cpumap.X86Data{}, nil); err != nil || orig != nil || def.CPU.Check != "" {
+		t.Errorf("live, topology only: %v %v", orig, err)
+	}
+	def.CPU = cpu
+	def.CPU.Model, def.CPU.Fallback = "Opteron_G2", "allow"
+	if err := updateGuestCPU(def, qc, "x86_64", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if def.CPU.Mode != "custom" || def.CPU.Model != "Opteron_G2" {
+		t.Errorf("incoming host-model CPU with a model: %+v", def.CPU)
+	}
+	if orig, err := updateLiveGuestCPU(def, nil, nil); err != nil || orig != nil || def.CPU.Check == "full" {
+		t.Errorf("QEMU told nothing: %v %v", orig, err)
+	}
+}
+
+func TestX86CPUDataFromFeatureWords(t *testing.T) {
+	d, err := x86CPUDataFromFeatureWords([]byte(`[{"cpuid-register":"ECX","cpuid-input-eax":1,"features":1},{"cpuid-register":"EDX","cpuid-input-eax":7,"cpuid-input-ecx":0,"features":2}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Format(); !strings.Contains(got, "eax_in='0x00000001' ecx_in='0x00000000' eax='0x00000000' ebx='0x00000000' ecx='0x00000001'") {
+		t.Errorf("%s", got)
+	}
+	for _, bad := range []string{`{}`, `[{"cpuid-input-eax":1,"features":1}]`, `[{"cpuid-register":"EAX","features":1}]`,
+		`[{"cpuid-register":"EAX","cpuid-input-eax":1}]`, `[{"cpuid-register":"R8","cpuid-input-eax":1,"features":1}]`} {
+		if _, err := x86CPUDataFromFeatureWords([]byte(bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	if d := x86CPUDataFromFeatures("x86_64", []string{"lahf-lm", "no-such-feature"}); !bytes.Contains([]byte(d.Format()), []byte("ecx='0x00000001'")) {
+		t.Errorf("features by name:\n%s", d.Format())
+	}
+}
