@@ -119,3 +119,62 @@ func TestCPUValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestVCPUValidation(t *testing.T) {
+	cases := []struct{ vcpu, machine, extra, err string }{
+		{`<vcpu>4</vcpu><cpu><topology sockets='1' dies='1' cores='2' threads='1'/></cpu>`, "pc", "", "CPU topology doesn't match maximum vcpu count"},
+		{`<vcpu>300</vcpu>`, "pc", "", "Maximum CPUs greater than specified machine type limit 255"},
+	}
+	for _, c := range cases {
+		x := `<domain type='kvm'><name>c</name><memory>65536</memory>` + c.vcpu + `<os><type arch='x86_64' machine='` + c.machine + `'>hvm</type></os><devices>` + c.extra + `</devices></domain>`
+		_, err := buildWithContext(t, x, nil, caps.QueryHotpluggableCPUs)
+		var ve *virterr.Error
+		if !errors.As(err, &ve) || ve.Code != virterr.ConfigUnsupported || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: got %v, want %q", c.vcpu, err, c.err)
+		}
+	}
+	x := `<domain type='kvm'><name>c</name><memory>65536</memory><vcpu>4</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os><cpu><topology sockets='2' dies='1' cores='2' threads='1'/></cpu></domain>`
+	if _, err := buildWithContext(t, x, nil, caps.QueryHotpluggableCPUs); err != nil {
+		t.Errorf("matching topology: %v", err)
+	}
+}
+
+func TestManyVCPUsNeedQ35AndEIM(t *testing.T) {
+	for machine, want := range map[string]string{
+		"pc":  "more than 255 vCPUs are only supported on q35-based machine types",
+		"q35": "more than 255 vCPUs require extended interrupt mode enabled on the iommu device",
+	} {
+		def, err := domain.Parse([]byte(`<domain type='kvm'><name>c</name><memory>65536</memory><vcpu>300</vcpu><os><type arch='x86_64' machine='`+machine+`'>hvm</type></os></domain>`), domain.ParseInactive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qc := testCaps()
+		for _, vt := range []caps.VirtType{caps.VirtKVM, caps.VirtTCG} {
+			for i := range qc.Accel(vt).Machines {
+				qc.Accel(vt).Machines[i].MaxCpus = 1024
+			}
+		}
+		_, err = Build(def, qc, TestContext(def.Name))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", machine, err, want)
+		}
+	}
+}
+
+func TestDomainValidation(t *testing.T) {
+	cases := []struct{ typ, body, err string }{
+		{"qemu", `<cpu mode='host-passthrough'/>`, "CPU mode 'host-passthrough' for x86_64 qemu domain on x86_64 host is not supported by hypervisor"},
+		{"kvm", `<cpu mode='maximum'/>`, "CPU mode 'maximum' for x86_64 kvm domain on x86_64 host is not supported by hypervisor"},
+		{"kvm", `<features><hpt resizing='enabled'/></features>`, "The 'hpt' feature is not supported for architecture 'x86_64' or machine type 'pc'"},
+		{"kvm", `<features><htm state='on'/></features>`, "The 'htm' feature is not supported for architecture 'x86_64' or machine type 'pc'"},
+		{"kvm", `<devices><controller type='pci' index='0' model='pci-root'><address type='pci' domain='0' bus='0' slot='1' function='0'/></controller></devices>`, "pci-root and pcie-root controllers should not have an address"},
+	}
+	for _, c := range cases {
+		x := `<domain type='` + c.typ + `'><name>c</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>` + c.body + `</domain>`
+		_, err := buildWithContext(t, x, nil)
+		var ve *virterr.Error
+		if !errors.As(err, &ve) || ve.Code != virterr.ConfigUnsupported || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: got %v, want %q", c.body, err, c.err)
+		}
+	}
+}
