@@ -20,8 +20,9 @@ import (
 // dropped. startNew is a fresh start, not an incoming migration or a
 // restore, whose CPU was already updated where it first started.
 //
-// hostCPU is the host's CPU as the driver knows it (may be nil); only
-// POWER and ARM host-model CPUs need it.
+// hostCPU is the host's CPU (cpumap.GetHost(hostArch, nil), probed once
+// by the driver; nil when unknown): KVM guests' CPUs are checked against
+// it, and POWER and ARM host-model CPUs are made of it.
 func updateGuestCPU(def *domain.Def, qc *caps.Caps, hostArch string, hostCPU *cpumap.CPU, startNew bool) error {
 	dc := def.CPU
 	if dc == nil || (dc.Mode == "custom" && dc.Model == "") {
@@ -92,13 +93,17 @@ func updateGuestCPU(def *domain.Def, qc *caps.Caps, hostArch string, hostCPU *cp
 }
 
 // hostModel is virQEMUCapsGetHostModel: the host-model CPU of the
-// capabilities, as reported (migratable false) or without the features
-// that block migration. On POWER and ARM, where QEMU does not describe
-// the host CPU, it is the host's own CPU.
+// capabilities, the one guest CPUs are checked against (migratable
+// false; on x86 the "full" one) or the one without the features that
+// block migration. On POWER and ARM, where QEMU does not describe the
+// host CPU, it is the host's own CPU.
 func hostModel(qc *caps.Caps, accel caps.VirtType, arch string, hostCPU *cpumap.CPU, migratable bool) (*cpumap.CPU, error) {
 	switch arch {
 	case "x86_64", "i686":
-		return qc.HostCPUModel(accel, migratable)
+		if !migratable {
+			return qc.HostCPUModelFull(accel, hostCPU)
+		}
+		return qc.HostCPUModel(accel, true)
 	case "s390", "s390x":
 		a := qc.Accel(accel)
 		if a == nil || a.HostCPU == nil {

@@ -68,6 +68,21 @@ func cpuXML(def *domain.Def) string {
 	return s[i : i+j+len("  </cpu>\n")]
 }
 
+// recordedHostCPU is the recording host's CPU as virCPUGetHost decodes
+// its CPUID data.
+func recordedHostCPU(t *testing.T) *cpumap.CPU {
+	t.Helper()
+	data, err := cpumap.ParseX86Data(readGuestCPUFile(t, "host-cpuid.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := cpumap.NewGuest()
+	if err := cpumap.X86Decode(cpu, data, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	return cpu
+}
+
 func wantCPU(t *testing.T, name string) string {
 	return string(readGuestCPUFile(t, name))
 }
@@ -76,13 +91,13 @@ func wantCPU(t *testing.T, name string) string {
 // libvirt 9.0 gave it, and the status file's original CPU.
 func TestGuestCPULive(t *testing.T) {
 	qc := loadGuestCPUCaps(t)
-	for _, name := range []string{"hm-kvm", "hm-qemu", "qemu-plain", "qemu-custom"} {
+	for _, name := range []string{"hm-kvm", "hm-qemu", "qemu-plain", "qemu-custom", "kvm-g1"} {
 		t.Run(name, func(t *testing.T) {
 			def, err := domain.Parse(readGuestCPUFile(t, name+".inactive.xml"), domain.ParseInactive)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := updateGuestCPU(def, qc, "x86_64", nil, true); err != nil {
+			if err := updateGuestCPU(def, qc, "x86_64", recordedHostCPU(t), true); err != nil {
 				t.Fatal(err)
 			}
 			enabled, err := x86CPUDataFromFeatureWords(readGuestCPUFile(t, name+".feature-words.json"))
@@ -129,14 +144,18 @@ func TestGuestCPULive(t *testing.T) {
 // the host lacks does not start, with libvirt's error.
 func TestGuestCPUIncompatible(t *testing.T) {
 	qc := loadGuestCPUCaps(t)
+	host := recordedHostCPU(t)
 	for name, want := range map[string]string{
 		"qemu-x2apic": "the CPU is incompatible with host CPU: Host CPU does not provide required features: x2apic",
+		// Checked against the host's CPU, which has pni (SSE3) although
+		// QEMU's KVM host-model expansion lacks it.
+		"kvm-custom": "the CPU is incompatible with host CPU: Host CPU does not provide required features: svm",
 	} {
 		def, err := domain.Parse(readGuestCPUFile(t, name+".inactive.xml"), domain.ParseInactive)
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = updateGuestCPU(def, qc, "x86_64", nil, true)
+		err = updateGuestCPU(def, qc, "x86_64", host, true)
 		if err == nil || err.Error() != want || virterr.CodeOf(err) != virterr.CPUIncompatible {
 			t.Errorf("%s: %v, want %q", name, err, want)
 		}

@@ -182,3 +182,26 @@ func CPUFeatureAllowed(arch, name string) bool {
 	}
 	return true
 }
+
+// HostCPUModelFull is the host-model CPU libvirt checks guest CPUs
+// against (VIR_QEMU_CAPS_HOST_CPU_FULL): with KVM the host's own CPU
+// (host, as cpumap.GetHost decodes it) with every feature QEMU's
+// host-model expansion requires; otherwise, or when the host CPU is not
+// known, the reported host-model CPU.
+func (c *Caps) HostCPUModelFull(t VirtType, host *cpumap.CPU) (*cpumap.CPU, error) {
+	cpu, err := c.HostCPUModel(t, false)
+	if err != nil || cpu == nil || t != VirtKVM || host == nil || !isX86(c.Arch) {
+		return cpu, err
+	}
+	expanded := cpu.Copy()
+	if err := cpumap.ExpandFeatures(c.Arch, expanded); err != nil {
+		return nil, err
+	}
+	full := host.Copy()
+	for _, f := range expanded.Features {
+		if f.Policy == cpumap.Require {
+			full.UpdateFeature(f.Name, cpumap.Require)
+		}
+	}
+	return full, nil
+}
