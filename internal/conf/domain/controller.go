@@ -397,6 +397,7 @@ func parseControllerIndex(s string) (int64, error) {
 // controller next to a model='none' one (virDomainDefParseXML).
 func (d *Devices) validateControllers() error {
 	usbNone, usbOther := false, false
+	companions, masters := 0, 0
 	for _, dev := range d.ByKind["controller"] {
 		c := dev.Controller()
 		if c == nil {
@@ -411,10 +412,21 @@ func (d *Devices) validateControllers() error {
 			} else {
 				usbOther = true
 			}
+			if isUHCICompanion(c.Model) {
+				companions++
+			} else {
+				masters++
+			}
 		}
 	}
 	if usbNone && usbOther {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "Can't add another USB controller: USB is disabled for this domain")
+	}
+	// UHCI companions alone have no controller to be companions of (what
+	// libvirt 9.0's test driver answers for every such set, whatever the
+	// indexes).
+	if companions > 0 && masters == 0 {
+		return virterr.NewFrom(virterr.FromDomain, virterr.XMLDetail, "%s", "No master USB controller specified")
 	}
 	return nil
 }
@@ -488,6 +500,11 @@ func (d *Devices) maybeAddController(typ string, idx int, model string) {
 	}
 	// virDomainDefAddController appends; only parsing sorts
 	d.ByKind["controller"] = append(d.ByKind["controller"], c)
+}
+
+// isUHCICompanion says model is one of the ICH9 EHCI's UHCI companions.
+func isUHCICompanion(model string) bool {
+	return model == "ich9-uhci1" || model == "ich9-uhci2" || model == "ich9-uhci3"
 }
 
 // isUSB2Controller is IS_USB2_CONTROLLER: an ICH9 EHCI or one of its

@@ -78,6 +78,8 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 		{"slots without max memory", "<memory>65536</memory><maxMemory slots='4'/><os><type>hvm</type></os>", virterr.XMLError, virterr.FromDomain, "XML error: both maximum memory size and memory slot count must be specified"},
 		{"slice without size", hvm + "<devices><disk type='file'><source file='/a'><slices><slice type='storage' offset='1'/></slices></source><target dev='vda'/></disk></devices>", virterr.XMLError, virterr.FromDomain, "XML error: missing offset or size attribute of slice"},
 		{"slice size", hvm + "<devices><disk type='file'><source file='/a'><slices><slice type='storage' offset='1' size='x'/></slices></source><target dev='vda'/></disk></devices>", virterr.XMLError, virterr.FromDomain, "XML error: malformed value 'x' of 'size' attribute of slice"},
+		{"uhci companion alone", hvm + "<devices><controller type='usb' index='2' model='ich9-uhci1'/></devices>", virterr.XMLDetail, virterr.FromDomain, "No master USB controller specified"},
+		{"uhci companions alone", hvm + "<devices><controller type='usb' model='ich9-uhci1'/><controller type='usb' model='ich9-uhci2'/></devices>", virterr.XMLDetail, virterr.FromDomain, "No master USB controller specified"},
 		{"allocation threads", hvm + "<memoryBacking><allocation mode='immediate' threads='x'/></memoryBacking>", virterr.XMLError, virterr.FromDomain, "XML error: Failed to parse memory allocation threads"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
