@@ -24,6 +24,7 @@ type parser struct {
 	entities map[string]string // internal-subset general entities
 	depth    int               // entity expansion depth
 	open     int               // elements open around the current position
+	lineBias int               // lines libxml2 has counted past its position
 	extDTD   bool              // DOCTYPE names an external subset
 	buf      []byte
 	// lineFrom and lineNo cache the line number of offset lineFrom, so
@@ -64,7 +65,7 @@ func (p *parser) fail(msg string) {
 func (p *parser) failf(format string, args ...any) { p.fail(fmt.Sprintf(format, args...)) }
 
 func (p *parser) errorAt(cur int, msg string) *virterr.Error {
-	line := 1 + bytes.Count(p.data[:cur], newline)
+	line := 1 + bytes.Count(p.data[:cur], newline) + p.lineBias
 	context, caret := errorContext(p.data, cur)
 	if p.docName == "" {
 		// an entity's replacement text has no file name: libvirt's
@@ -507,33 +508,89 @@ func (p *parser) pi() {
 	}
 }
 
+// comment reads a comment the way libxml2's xmlParseComment does, since
+// its errors depend on the route taken: a fast path over ASCII text, and
+// xmlParseCommentComplex from the first other character on.
 func (p *parser) comment() {
 	p.pos += 4
-	start := p.pos
+	d := p.data
+	var buf []byte // nil until text is saved: libxml2's NULL buffer
+	in := p.pos
 	for {
-		if p.hasPrefix("--") {
-			if p.peek(2) == '>' {
-				p.pos += 3
+		for in < len(d) && (d[in] >= 0x20 && d[in] <= 0x7F && d[in] != '-' || d[in] == '\t' || d[in] == '\n') {
+			in++
+		}
+		if in > p.pos {
+			buf = append(buf, d[p.pos:in]...)
+		}
+		p.pos = in
+		if in+1 < len(d) && d[in] == '\r' && d[in+1] == '\n' {
+			p.pos, in = in+1, in+1 // the CR is dropped
+			continue
+		}
+		if in >= len(d) || d[in] != '-' {
+			break
+		}
+		if in+1 < len(d) && d[in+1] == '-' {
+			if in+2 < len(d) && d[in+2] == '>' {
+				p.pos = in + 3
 				return
 			}
-			body := p.data[start:p.pos]
-			if len(body) == 0 {
+			if buf == nil {
 				p.fail("Double hyphen within comment")
 			}
-			if len(body) > 50 {
-				body = body[:50]
-			}
-			p.failf("Double hyphen within comment: <!--%s", body)
+			p.failf("Double hyphen within comment: <!--%s", clip50(buf))
 		}
+		in++
+	}
+	p.commentComplex(buf)
+}
+
+func (p *parser) commentComplex(buf []byte) {
+	read := func(invalid rune) rune {
 		r, n := p.char()
 		if n == 0 {
 			p.fail("Comment not terminated")
 		}
 		if !isChar(r) {
-			p.failf("xmlParseComment: invalid xmlChar value %d", r)
+			if invalid < 0 {
+				invalid = r
+			}
+			p.failf("xmlParseComment: invalid xmlChar value %d", invalid)
 		}
 		p.pos += n
+		return r
 	}
+	q := read(-1)
+	r := read(q)
+	cur, n := p.char()
+	if n == 0 {
+		p.fail("Comment not terminated")
+	}
+	for isChar(cur) && (cur != '>' || r != '-' || q != '-') {
+		if q == '-' && r == '-' {
+			p.fail("Comment must not contain '--' (double-hyphen)")
+		}
+		buf = utf8.AppendRune(buf, q)
+		q, r = r, cur
+		p.pos += n
+		cur, n = p.char()
+		if n == 0 {
+			p.failf("Comment not terminated \n<!--%s", clip50(buf))
+		}
+	}
+	if !isChar(cur) {
+		p.failf("xmlParseComment: invalid xmlChar value %d", cur)
+	}
+	p.pos += n
+}
+
+// clip50 is C's "%.50s".
+func clip50(b []byte) []byte {
+	if len(b) > 50 {
+		return b[:50]
+	}
+	return b
 }
 
 func (p *parser) doctype() {
@@ -687,17 +744,8 @@ func (p *parser) entityDecl() {
 	}
 	value := string(p.data[vstart:p.pos])
 	p.pos++
-	for v := p.data[vstart : p.pos-1]; ; {
-		i := bytes.IndexByte(v, '&')
-		if i < 0 {
-			break
-		}
-		v = v[i+1:]
-		sub := parser{data: v}
-		if len(v) > 0 && v[0] == '#' || sub.name() != "" && sub.peek(0) == ';' {
-			continue
-		}
-		p.fail("EntityValue: '&' forbidden except for entities references")
+	if msg := checkEntityValueRefs(p.data[vstart : p.pos-1]); msg != "" {
+		p.fail(msg)
 	}
 	p.skipBlanks()
 	if p.peek(0) != '>' {
@@ -709,6 +757,60 @@ func (p *parser) entityDecl() {
 	}
 	if _, dup := p.entities[name]; !dup {
 		p.entities[name] = expandCharRefs(value)
+	}
+}
+
+// checkEntityValueRefs checks the references in an entity value as
+// libxml2 does when it stores the declaration, returning its message for
+// the first bad one.
+func checkEntityValueRefs(v []byte) string {
+	for {
+		i := bytes.IndexByte(v, '&')
+		if i < 0 {
+			return ""
+		}
+		v = v[i+1:]
+		if len(v) > 0 && v[0] == '#' {
+			hex := len(v) > 1 && v[1] == 'x'
+			digits := v[1:]
+			if hex {
+				digits = v[2:]
+			}
+			var val uint32
+			j := 0
+			for ; j < len(digits) && digits[j] != ';'; j++ {
+				c := digits[j]
+				switch {
+				case c >= '0' && c <= '9':
+					val = val*10 + uint32(c-'0')
+					if hex {
+						val = val/10*16 + uint32(c-'0')
+					}
+				case hex && c >= 'a' && c <= 'f':
+					val = val*16 + uint32(c-'a') + 10
+				case hex && c >= 'A' && c <= 'F':
+					val = val*16 + uint32(c-'A') + 10
+				case hex:
+					return "CharRef: invalid hexadecimal value"
+				default:
+					return "CharRef: invalid decimal value"
+				}
+				if val > 0x110000 {
+					val = 0x110000
+				}
+			}
+			switch {
+			case val >= 0x110000:
+				return "xmlParseStringCharRef: character reference out of bounds"
+			case !isChar(rune(val)):
+				return fmt.Sprintf("xmlParseStringCharRef: invalid xmlChar value %d", val)
+			}
+			continue
+		}
+		sub := parser{data: v}
+		if sub.name() == "" || sub.peek(0) != ';' {
+			return "EntityValue: '&' forbidden except for entities references"
+		}
 	}
 }
 
@@ -1096,32 +1198,55 @@ func (p *parser) addText(n *Node, s string) {
 	}
 }
 
-// charData reads text up to the next '<' or '&'.
+// charData reads text up to the next '<' or '&' like libxml2's
+// xmlParseCharData: a fast path over ASCII, which reports "]]>" at the
+// start of the run it has not yet handed on (that run restarts after each
+// CR LF), then xmlParseCharDataComplex, which reports it where it is.
 func (p *parser) charData() string {
-	start := p.pos
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		if c == '<' || c == '&' {
-			break
+	d := p.data
+	start, run := p.pos, p.pos
+	var b []byte // the text before run, once a CR LF was dropped
+	crlf := false
+	in := p.pos
+fast:
+	for in < len(d) {
+		switch c := d[in]; {
+		case c == '<' || c == '&':
+			break fast
+		case c == ']':
+			if in+2 < len(d) && d[in+1] == ']' && d[in+2] == '>' {
+				p.pos = run
+				if run > start && d[run] == '\n' {
+					// libxml2 has counted the line the CR LF ends
+					p.lineBias = 1
+				}
+				p.fail("Sequence ']]>' not allowed in content")
+			}
+			in++
+		case c >= 0x20 && c < 0x80 || c == '\n' || c == '\t':
+			in++
+		case c == '\r' && in+1 < len(d) && d[in+1] == '\n':
+			b = append(b, d[run:in]...)
+			crlf = true
+			run = in + 1
+			in += 2
+		default:
+			break fast
 		}
-		if c == ']' && p.hasPrefix("]]>") {
-			p.fail("Sequence ']]>' not allowed in content")
-		}
-		if c >= 0x20 && c < 0x80 || c == '\n' || c == '\t' {
-			p.pos++
-			continue
-		}
-		break
 	}
-	if p.pos >= len(p.data) || p.data[p.pos] == '<' || p.data[p.pos] == '&' {
-		if text := p.data[start:p.pos]; len(text) <= 64 && len(bytes.TrimLeft(text, " \t\n")) == 0 {
-			return p.intern(text)
+	p.pos = in
+	if in >= len(d) || d[in] == '<' || d[in] == '&' {
+		if !crlf {
+			if text := d[start:in]; len(text) <= 64 && len(bytes.TrimLeft(text, " \t\n")) == 0 {
+				return p.intern(text)
+			}
+			return string(d[start:in])
 		}
-		return string(p.data[start:p.pos])
+		return string(append(b, d[run:in]...))
 	}
-	b := append(p.buf[:0], p.data[start:p.pos]...)
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
+	b = append(append(p.buf[:0], b...), d[run:in]...)
+	for p.pos < len(d) {
+		c := d[p.pos]
 		if c == '<' || c == '&' {
 			break
 		}

@@ -38,6 +38,12 @@ var libvirtMalformed = []struct{ doc, want string }{
 	{"\n", "(domain_definition):2: Start tag expected, '<' not found\n(null)\n^"},
 	{"<a>\x01</a>", "(domain_definition):1: PCDATA invalid Char value 1\n<a>\x01</a>\n---^"},
 	{"<domain>\n<a>&foo;</a>", "(domain_definition):2: Entity 'foo' not defined\n<a>&foo;</a>\n--------^"},
+	{"<a>xy\r\nab]]>c</a>", "(domain_definition):2: Sequence ']]>' not allowed in content\n<a>xy\n-----^"},
+	{"<a><!-- x -- y --></a>", "(domain_definition):1: Double hyphen within comment: <!-- x \n<a><!-- x -- y --></a>\n----------^"},
+	{"<a><!-- é -- y --></a>", "(domain_definition):1: Comment must not contain '--' (double-hyphen)\n<a><!-- é -- y --></a>\n-------------^"},
+	{"<a><!-- é x", "(domain_definition):1: Comment not terminated \n<!-- é\n<a><!-- é x\n------------^"},
+	{"<a>&#xZZ;</a>", "(domain_definition):1: CharRef: invalid hexadecimal value\n<a>&#xZZ;</a>\n------^"},
+	{"<?xml version=\"2.0\"?><a/>", "(domain_definition):1: Unsupported version '2.0'\n<?xml version=\"2.0\"?><a/>\n-------------------^"},
 }
 
 func TestMalformedIsWordedAsLibvirt(t *testing.T) {
