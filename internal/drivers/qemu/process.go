@@ -193,20 +193,30 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}, func() { logf.Close() }); err != nil {
 		return err
 	}
+	// The pid file is written while QEMU initialises, off the start's
+	// critical path; pidDone is closed once it is (pidErr says how).
+	pidDone := make(chan struct{})
+	var pidErr error
 	if err := r.step("spawn", func() error {
 		c := cmd.Cmd()
 		c.ExtraFiles = append([]*os.File{listenFile}, nics.files...)
 		c.Stdout, c.Stderr = logf, logf
 		proc, e := d.runner.Start(ctx, c)
 		if e != nil {
+			close(pidDone)
 			return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "failed to start QEMU: %v", e)
 		}
 		p.child, p.pid = proc, proc.Pid()
-		// Like virPidFileWrite: a plain write, the pid is worthless after
-		// a host crash anyway.
-		return os.WriteFile(d.paths.PidFile(def.Name), []byte(itoa(p.pid)+"\n"), 0o644)
+		go func() {
+			// Like virPidFileWrite: a plain write, the pid is worthless
+			// after a host crash anyway.
+			pidErr = os.WriteFile(d.paths.PidFile(def.Name), []byte(itoa(p.pid)+"\n"), 0o644)
+			close(pidDone)
+		}()
+		return nil
 	}, func() {
 		p.kill(true)
+		<-pidDone
 		os.Remove(d.paths.PidFile(def.Name))
 	}); err != nil {
 		return err
@@ -259,6 +269,13 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		if err := r.step("incoming", func() error { return p.migrateIncoming(ctx, opts.incoming) }, nil); err != nil {
 			return err
 		}
+	}
+
+	if err := r.step("pid-file", func() error {
+		<-pidDone
+		return pidErr
+	}, nil); err != nil {
+		return err
 	}
 
 	// Published as running before a restore's cont too: QEMU's RESUME
