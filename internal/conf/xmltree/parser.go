@@ -950,18 +950,34 @@ func (p *parser) startTag(line int) *Node {
 			p.fail("attributes construct error")
 		}
 	}
-	for i := 1; i < len(attrs); i++ {
-		for j := 0; j < i; j++ {
-			if attrs[i].Name == attrs[j].Name {
-				p.failf("Attribute %s redefined", attrs[i].Name)
-			}
-		}
-	}
+	p.checkDuplicates(attrs)
 	if len(attrs) > 0 {
 		n.Attrs = append([]Attr(nil), attrs...)
 	}
 	p.attrs = attrs[:0]
 	return n
+}
+
+// checkDuplicates reports the first attribute whose name an earlier one
+// already has; libxml2 checks once the whole start tag is read.
+func (p *parser) checkDuplicates(attrs []Attr) {
+	if len(attrs) <= 16 {
+		for i := 1; i < len(attrs); i++ {
+			for j := 0; j < i; j++ {
+				if attrs[i].Name == attrs[j].Name {
+					p.failf("Attribute %s redefined", attrs[i].Name)
+				}
+			}
+		}
+		return
+	}
+	seen := make(map[string]bool, len(attrs))
+	for _, a := range attrs {
+		if seen[a.Name] {
+			p.failf("Attribute %s redefined", a.Name)
+		}
+		seen[a.Name] = true
+	}
 }
 
 // attValue reads a quoted attribute value with libxml2's normalisation:
