@@ -1,12 +1,15 @@
 package qemu
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/cpumap"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -132,9 +135,11 @@ func hostModel(qc *caps.Caps, accel caps.VirtType, arch string, hostCPU *cpumap.
 // updateLiveGuestCPU is qemuProcessUpdateLiveGuestCPU: once QEMU runs,
 // the live CPU gets the features QEMU really enabled and filtered out
 // (enabled nil: QEMU could not tell, nothing changes), and check='full'.
-// orig is the CPU as it was before, for the status file's <cpu> (the
-// driver's origCPU), when QEMU changed it; nil otherwise.
-func updateLiveGuestCPU(def *domain.Def, enabled, disabled cpumap.X86Data) (orig *domain.CPU, err error) {
+// orig is the CPU as it was before when QEMU changed it, nil otherwise:
+// libvirt keeps it (priv->origCPU) to give migrations and saved images
+// the CPU the guest asked for, and writes it into the status file as
+// <cpu> after <channelTargetDir> (orig.FormatBuf).
+func updateLiveGuestCPU(def *domain.Def, enabled, disabled cpumap.X86Data) (orig *cpumap.CPU, err error) {
 	dc := def.CPU
 	if enabled == nil || dc == nil || (dc.Mode == "custom" && dc.Model == "") {
 		return nil, nil
@@ -150,9 +155,7 @@ func updateLiveGuestCPU(def *domain.Def, enabled, disabled cpumap.X86Data) (orig
 		return nil, err
 	}
 	if !cpu.Equal(before) {
-		o := *dc
-		o.Features = slices.Clone(dc.Features)
-		orig = &o
+		orig = before
 	}
 	fromCPUDef(dc, cpu)
 	dc.Check = "full"
@@ -208,18 +211,32 @@ func x86CPUDataFromFeatureWords(raw []byte) (cpumap.X86Data, error) {
 func x86CPUDataFromFeatures(arch string, names []string) cpumap.X86Data {
 	data := cpumap.X86Data{}
 	for _, n := range names {
+		if n == "kvm-pv-unhalt" || n == "kvm_pv_unhalt" {
+			data.Add(kvmPVUnhalt)
+			continue
+		}
 		cpumap.X86AddFeature(data, caps.FeatureFromQEMU(arch, n))
 	}
 	return data
 }
 
-// toCPUDef is the domain's <cpu> as the CPU driver sees it.
+// toCPUDef is the domain's <cpu> as the CPU driver sees it (NUMA
+// aside).
 func toCPUDef(c *domain.CPU) *cpumap.CPU {
 	out := cpumap.NewGuest()
 	out.Mode, out.Match, out.Check, out.Migratable = c.Mode, c.Match, c.Check, c.Migratable
 	out.Model, out.VendorID, out.Vendor = c.Model, c.VendorID, c.Vendor
 	if c.Fallback != "" {
 		out.Fallback = c.Fallback
+	}
+	if t := c.Topology; t != nil {
+		out.Sockets, out.Dies, out.Cores, out.Threads = t.Sockets, t.Dies, t.Cores, t.Threads
+	}
+	if k := c.Cache; k != nil {
+		out.CacheLevel, out.CacheMode = k.Level, k.Mode
+	}
+	if a := c.MaxPhysAddr; a != nil {
+		out.AddrMode, out.AddrBits = a.Mode, a.Bits
 	}
 	for _, f := range c.Features {
 		p, ok := cpumap.ParsePolicy(f.Policy)
@@ -247,4 +264,96 @@ func fromCPUDef(c *domain.CPU, cpu *cpumap.CPU) {
 	if len(c.Features) == 0 {
 		c.Features = nil
 	}
+}
+
+// kvmPVUnhalt is libvirt's internal kvm_pv_unhalt feature: eax bit 7 of
+// KVM's CPUID leaf 0x40000001.
+var kvmPVUnhalt = cpumap.X86Item{In: 0x40000001, Eax: 1 << 7}
+
+// verifyGuestCPU is qemuProcessVerifyCPU without its Hyper-V part: with
+// the CPUID data QEMU reports for the running guest (nil: QEMU could
+// not tell), paravirtual spinlocks and an invariant TSC the domain asks
+// for must really be there.
+func verifyGuestCPU(def *domain.Def, enabled cpumap.X86Data) error {
+	if enabled == nil {
+		return nil
+	}
+	if def.Features != nil && def.Features.PVSpinlock == "on" {
+		want := cpumap.X86Data{}
+		want.Add(kvmPVUnhalt)
+		if !containsX86(enabled, want) {
+			return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "host doesn't support paravirtual spinlocks")
+		}
+	}
+	dc := def.CPU
+	if dc == nil || (dc.Mode == "custom" && dc.Model == "") {
+		return nil
+	}
+	arch := ""
+	if def.OS != nil {
+		arch = def.OS.Arch
+	}
+	wantsInvTSC, err := cpumap.CheckFeature(arch, toCPUDef(dc), "invtsc")
+	if err != nil {
+		return err
+	}
+	if wantsInvTSC && !cpumap.X86DataHasFeature(enabled, "invtsc") {
+		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "host doesn't support invariant TSC")
+	}
+	return nil
+}
+
+// containsX86 says whether every bit of want is set in data.
+func containsX86(data, want cpumap.X86Data) bool {
+	have := map[[2]uint32]cpumap.X86Item{}
+	for _, it := range data.Items() {
+		if !it.MSR {
+			have[[2]uint32{it.In, it.Sub}] = it
+		}
+	}
+	for _, w := range want.Items() {
+		h := have[[2]uint32{w.In, w.Sub}]
+		if h.Eax&w.Eax != w.Eax || h.Ebx&w.Ebx != w.Ebx || h.Ecx&w.Ecx != w.Ecx || h.Edx&w.Edx != w.Edx {
+			return false
+		}
+	}
+	return true
+}
+
+// vcpuQOMPath is the first vCPU's QOM path (qemuProcessGetVCPUQOMPath).
+const vcpuQOMPath = "/machine/unattached/device[0]"
+
+// fetchGuestCPU is qemuProcessFetchGuestCPU for x86: the CPUID bits QEMU
+// gave the guest's vCPUs and those it had to filter out, from the first
+// vCPU's feature-words and filtered-features (qemuMonitorGetGuestCPUx86;
+// the two reads are sent together). Both are nil on other architectures
+// and when QEMU has no such properties.
+func fetchGuestCPU(ctx context.Context, mon *qmp.Conn, arch string) (enabled, disabled cpumap.X86Data, err error) {
+	if arch != "x86_64" && arch != "i686" {
+		return nil, nil, nil
+	}
+	get := func(prop string) *qmp.Call {
+		return mon.Send(ctx, "qom-get", map[string]string{"path": vcpuQOMPath, "property": prop})
+	}
+	enabledCall, disabledCall := get("feature-words"), get("filtered-features")
+	enabledRaw, enabledErr := enabledCall.Wait(ctx)
+	disabledRaw, disabledErr := disabledCall.Wait(ctx)
+	var ce *qmp.CommandError
+	if errors.As(enabledErr, &ce) {
+		// Not an x86 vCPU QEMU describes this way.
+		return nil, nil, nil
+	}
+	if enabledErr != nil {
+		return nil, nil, enabledErr
+	}
+	if disabledErr != nil {
+		return nil, nil, disabledErr
+	}
+	if enabled, err = x86CPUDataFromFeatureWords(enabledRaw); err != nil {
+		return nil, nil, err
+	}
+	if disabled, err = x86CPUDataFromFeatureWords(disabledRaw); err != nil {
+		return nil, nil, err
+	}
+	return enabled, disabled, nil
 }

@@ -3,15 +3,20 @@ package qemu
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"encoding/json"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/cpumap"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -126,15 +131,15 @@ func TestGuestCPULive(t *testing.T) {
 			case wantOrig != "" && orig == nil:
 				t.Errorf("no original CPU kept")
 			case orig != nil:
-				live := def.CPU
-				def.CPU = orig
-				if got := cpuXML(def); got != wantOrig {
+				b := xmlbuf.New()
+				b.AdjustIndent(2)
+				orig.FormatBuf(b)
+				if got := b.String(); got != wantOrig {
 					t.Errorf("original CPU:\n%s\nwant:\n%s", got, wantOrig)
 				}
-				if got := cpuXML(def); got != beforeLive {
+				if got := b.String(); got != beforeLive {
 					t.Errorf("original CPU differs from the CPU before the live update:\n%s\n%s", got, beforeLive)
 				}
-				def.CPU = live
 			}
 		})
 	}
@@ -226,5 +231,130 @@ func TestX86CPUDataFromFeatureWords(t *testing.T) {
 	}
 	if d := x86CPUDataFromFeatures("x86_64", []string{"lahf-lm", "no-such-feature"}); !bytes.Contains([]byte(d.Format()), []byte("ecx='0x00000001'")) {
 		t.Errorf("features by name:\n%s", d.Format())
+	}
+}
+
+// TestVerifyGuestCPU: paravirtual spinlocks and an invariant TSC are
+// checked against what QEMU gave the guest.
+func TestVerifyGuestCPU(t *testing.T) {
+	def, err := domain.Parse(readGuestCPUFile(t, "hm-kvm.inactive.xml"), domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kvm, err := x86CPUDataFromFeatureWords(readGuestCPUFile(t, "hm-kvm.feature-words.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcg, err := x86CPUDataFromFeatureWords(readGuestCPUFile(t, "hm-qemu.feature-words.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyGuestCPU(def, kvm); err != nil {
+		t.Errorf("plain guest: %v", err)
+	}
+	if def.Features == nil {
+		def.Features = &domain.Features{}
+	}
+	def.Features.PVSpinlock = "on"
+	// The recorded guest ran without kvm-pv-unhalt=on.
+	if err := verifyGuestCPU(def, kvm); err == nil {
+		t.Error("kvm_pv_unhalt found")
+	}
+	withPVUnhalt := cpumap.X86Data{}
+	for _, it := range kvm.Items() {
+		withPVUnhalt.Add(it)
+	}
+	withPVUnhalt.Add(kvmPVUnhalt)
+	if err := verifyGuestCPU(def, withPVUnhalt); err != nil {
+		t.Errorf("with kvm_pv_unhalt: %v", err)
+	}
+	if err := verifyGuestCPU(def, tcg); err == nil || err.Error() != "unsupported configuration: host doesn't support paravirtual spinlocks" {
+		t.Errorf("TCG has no kvm_pv_unhalt: %v", err)
+	}
+	def.Features.PVSpinlock = ""
+	def.CPU.Features = append(def.CPU.Features, domain.CPUFeature{Policy: "require", Name: "invtsc"})
+	if err := verifyGuestCPU(def, kvm); err == nil || err.Error() != "unsupported configuration: host doesn't support invariant TSC" {
+		t.Errorf("invtsc: %v", err)
+	}
+	if err := verifyGuestCPU(def, nil); err != nil {
+		t.Errorf("QEMU told nothing: %v", err)
+	}
+}
+
+// fakeVCPUMonitor answers qom-get of the first vCPU's properties from
+// props (a missing one is QEMU's DeviceNotFound-like GenericError).
+func fakeVCPUMonitor(t *testing.T, props map[string][]byte) *qmp.Conn {
+	t.Helper()
+	client, server := net.Pipe()
+	go func() {
+		defer server.Close()
+		enc := json.NewEncoder(server)
+		enc.Encode(map[string]any{"QMP": map[string]any{"version": map[string]any{"qemu": map[string]int{"major": 7, "minor": 2, "micro": 0}}, "capabilities": []string{}}})
+		dec := json.NewDecoder(server)
+		for {
+			var cmd struct {
+				Execute   string            `json:"execute"`
+				Arguments map[string]string `json:"arguments"`
+				ID        json.RawMessage   `json:"id"`
+			}
+			if dec.Decode(&cmd) != nil {
+				return
+			}
+			reply := map[string]any{"id": cmd.ID, "return": map[string]any{}}
+			if cmd.Execute == "qom-get" {
+				if v, ok := props[cmd.Arguments["property"]]; ok && cmd.Arguments["path"] == vcpuQOMPath {
+					reply["return"] = json.RawMessage(v)
+				} else {
+					delete(reply, "return")
+					reply["error"] = map[string]string{"class": "GenericError", "desc": "Property '" + cmd.Arguments["property"] + "' not found"}
+				}
+			}
+			if enc.Encode(reply) != nil {
+				return
+			}
+		}
+	}()
+	mon, err := qmp.New(context.Background(), client, qmp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mon.Close() })
+	return mon
+}
+
+// TestFetchGuestCPU: the recorded feature words read back through QMP
+// give the live CPU libvirt wrote.
+func TestFetchGuestCPU(t *testing.T) {
+	ctx := context.Background()
+	mon := fakeVCPUMonitor(t, map[string][]byte{
+		"feature-words":     readGuestCPUFile(t, "kvm-g1.feature-words.json"),
+		"filtered-features": readGuestCPUFile(t, "kvm-g1.filtered-features.json"),
+	})
+	enabled, disabled, err := fetchGuestCPU(ctx, mon, "x86_64")
+	if err != nil || enabled == nil || disabled == nil {
+		t.Fatalf("%v %v %v", enabled, disabled, err)
+	}
+	def, err := domain.Parse(readGuestCPUFile(t, "kvm-g1.inactive.xml"), domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := updateGuestCPU(def, loadGuestCPUCaps(t), "x86_64", recordedHostCPU(t), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := updateLiveGuestCPU(def, enabled, disabled); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cpuXML(def), wantCPU(t, "kvm-g1.live.xml"); got != want {
+		t.Errorf("live CPU:\n%s\nwant:\n%s", got, want)
+	}
+	if e, d, err := fetchGuestCPU(ctx, fakeVCPUMonitor(t, nil), "x86_64"); e != nil || d != nil || err != nil {
+		t.Errorf("no feature-words: %v %v %v", e, d, err)
+	}
+	if e, d, err := fetchGuestCPU(ctx, mon, "aarch64"); e != nil || d != nil || err != nil {
+		t.Errorf("aarch64: %v %v %v", e, d, err)
+	}
+	bad := fakeVCPUMonitor(t, map[string][]byte{"feature-words": []byte(`[{"features":1}]`), "filtered-features": []byte(`[]`)})
+	if _, _, err := fetchGuestCPU(ctx, bad, "x86_64"); err == nil {
+		t.Error("malformed feature words accepted")
 	}
 }
