@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -148,8 +149,8 @@ func parseTimer(n *xmltree.Node) (*Timer, error) {
 }
 
 func (c *Clock) validate() error {
-	if err := checkEnum("clock", "offset", c.Offset, "utc", "localtime", "variable", "timezone", "absolute"); err != nil {
-		return err
+	if !slices.Contains([]string{"utc", "localtime", "variable", "timezone", "absolute"}, c.Offset) {
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "unknown clock offset '%s'", c.Offset)
 	}
 	if c.Offset == "variable" {
 		if err := checkEnum("clock", "basis", c.Basis, "utc", "localtime"); err != nil {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -172,8 +173,9 @@ func parseCPU(n *xmltree.Node) (*CPU, error) {
 }
 
 func (c *CPU) validate() error {
-	if err := checkEnum("cpu", "mode", c.Mode, "custom", "host-model", "host-passthrough", "maximum"); err != nil {
-		return err
+	// virCPUDefParseXML's own words, in the CPU error domain.
+	if !slices.Contains([]string{"custom", "host-model", "host-passthrough", "maximum"}, c.Mode) {
+		return virterr.NewFrom(virterr.FromCPU, virterr.ConfigUnsupported, "Invalid mode attribute '%s'", c.Mode)
 	}
 	if err := checkEnum("cpu", "match", c.Match, "minimum", "exact", "strict"); err != nil {
 		return err

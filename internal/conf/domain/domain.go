@@ -518,6 +518,9 @@ func (d *Def) Validate() error {
 	if strings.Contains(d.Name, "/") {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "name %s cannot contain '/'", d.Name)
 	}
+	if err := d.validateLifecycle(); err != nil {
+		return err
+	}
 	if d.OS != nil {
 		if err := d.OS.validate(); err != nil {
 			return err

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -85,6 +86,10 @@ func parseFilesystem(n *xmltree.Node) (*Filesystem, error) {
 	fs := &Filesystem{Type: "mount", ThreadPoolSize: -1}
 	if t, ok := n.Attr("type"); ok {
 		fs.Type = t
+	}
+	// An unknown type has no source libvirt could read.
+	if !slices.Contains([]string{"mount", "block", "file", "template", "ram", "bind", "volume"}, fs.Type) {
+		return nil, errInvalidProp("filesystem", "type", fs.Type)
 	}
 	fs.AccessMode = n.Prop("accessmode")
 	fs.Model = n.Prop("model")

@@ -104,7 +104,7 @@ func parseHostdev(n *xmltree.Node, flags ParseFlags) (*Hostdev, error) {
 			return nil, err
 		}
 	default:
-		return nil, virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "unknown hostdev mode '%s'", h.Mode)
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "unknown hostdev mode '%s'", h.Mode)
 	}
 	h.ReadOnly = n.Child("readonly") != nil
 	h.Shareable = n.Child("shareable") != nil

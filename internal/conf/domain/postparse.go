@@ -101,6 +101,9 @@ func (d *Devices) addImplicitControllers() {
 func (d *Devices) Validate() error {
 	seen := map[string]*Disk{}
 	for _, disk := range d.Disks {
+		if err := disk.validateKnownValues(); err != nil {
+			return err
+		}
 		if err := disk.validate(); err != nil {
 			return err
 		}
@@ -109,6 +112,9 @@ func (d *Devices) Validate() error {
 			return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "target '%s' duplicated for disk sources '%s' and '%s'", dst, first.sourceForError(), disk.sourceForError())
 		}
 		seen[dst] = disk
+	}
+	if err := d.validateKnownValues(); err != nil {
+		return err
 	}
 	for _, kind := range []string{"serial", "parallel", "console", "channel", "smartcard", "redirdev"} {
 		for _, c := range d.ByKind[kind] {
