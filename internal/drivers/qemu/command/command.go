@@ -352,9 +352,41 @@ func RegisterStep(name string, fn Step) {
 // host state).
 func RegisterPrepare(fn Step) { preBuild = append(preBuild, fn) }
 
-// RegisterValidator adds a check run before anything is built
-// (qemu_validate.c's device and domain checks, qemuBuildCommandLineValidate).
+// RegisterValidator adds a check run before anything is built, after
+// the domain-level ones (qemu_validate.c's device checks,
+// qemuBuildCommandLineValidate).
 func RegisterValidator(fn Step) { validators = append(validators, fn) }
+
+// domainValidatorOrder is the order of qemuValidateDomainDef's checks,
+// which libvirt runs before it validates any device.
+var domainValidatorOrder = []string{
+	"emulator",         // os type, arch, virt type, machine, ACPI, …
+	"vcpus",            // topology, hotplug granularity, limits
+	"cpu",              // CPU mode, cache, maxphysaddr
+	"features",         // machine-dependent features
+	"pseries-features", // features only pSeries guests have
+	"launch-security",
+}
+
+var domainValidators = map[string]Step{}
+
+// RegisterDomainValidator installs one named domain-level check of
+// domainValidatorOrder; an unknown or duplicate name panics.
+func RegisterDomainValidator(name string, fn Step) {
+	known := false
+	for _, n := range domainValidatorOrder {
+		if n == name {
+			known = true
+		}
+	}
+	if !known {
+		panic("command: unknown domain validator " + name)
+	}
+	if _, dup := domainValidators[name]; dup {
+		panic("command: domain validator registered twice: " + name)
+	}
+	domainValidators[name] = fn
+}
 
 // NewBuilder returns a builder for def; ctx nil means TestContext.
 func NewBuilder(def *domain.Def, qc *caps.Caps, ctx *Context) *Builder {
@@ -382,6 +414,13 @@ func Build(def *domain.Def, qc *caps.Caps, ctx *Context) (*Command, error) {
 
 // Run validates, prepares and runs every step in libvirt's order.
 func (b *Builder) Run() error {
+	for _, name := range domainValidatorOrder {
+		if v := domainValidators[name]; v != nil {
+			if err := v(b); err != nil {
+				return err
+			}
+		}
+	}
 	for _, v := range validators {
 		if err := v(b); err != nil {
 			return err

@@ -195,7 +195,7 @@ func buildTSEG(b *Builder) error {
 
 func init() {
 	RegisterStep("global-controllers", buildGlobalControllers)
-	RegisterValidator(validateMachineFeatures)
+	RegisterDomainValidator("features", validateMachineFeatures)
 }
 
 // buildGlobalControllers is qemuBuildGlobalControllerCommandLine: the

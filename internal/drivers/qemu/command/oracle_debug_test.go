@@ -48,7 +48,11 @@ func TestLibvirtOracle(t *testing.T) {
 	if f := os.Getenv("QEMU_ARGV_ORACLE_FILTER"); f != "" {
 		filter = regexp.MustCompile(f)
 	}
-	corpus := filepath.Join("..", "..", "..", "..", "..", "shared", "libvirt-tests", "qemuxml2argvdata")
+	dir := os.Getenv("QEMU_ARGV_ORACLE_DIR") // the corpus directory of the inputs
+	if dir == "" {
+		dir = "qemuxml2argvdata"
+	}
+	corpus := filepath.Join("..", "..", "..", "..", "..", "shared", "libvirt-tests", dir)
 	var same, differ, bothErr, errMismatch int
 	var report []string
 	// virsh's echo ends no line, so a chunk is NAME, the answer, then

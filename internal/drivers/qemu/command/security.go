@@ -10,7 +10,7 @@ func init() {
 	RegisterStep("master-key", buildMasterKey)
 	RegisterStep("sandbox", buildSandbox)
 	RegisterStep("launch-security", buildLaunchSecurity)
-	RegisterValidator(validateLaunchSecurity)
+	RegisterDomainValidator("launch-security", validateLaunchSecurity)
 }
 
 // validateLaunchSecurity is qemuValidateDomainDef's launch security

@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	RegisterValidator(validateDomain)
+	RegisterDomainValidator("emulator", validateDomain)
 	RegisterValidator(validateSwtpmVersions)
 }
 

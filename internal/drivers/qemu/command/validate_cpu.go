@@ -7,7 +7,7 @@ import (
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 )
 
-func init() { RegisterValidator(validateCPU) }
+func init() { RegisterDomainValidator("cpu", validateCPU) }
 
 // validateCPU is qemuValidateDomainDefCpu: the CPU mode must be one the
 // accelerator offers; <cpu><cache> and <cpu><maxphysaddr> are x86
@@ -78,12 +78,13 @@ func validateCPU(b *Builder) error {
 // need x2APIC interrupt remapping.
 const maxVCPUsWithoutEIM = 255
 
-func init() { RegisterValidator(validateVCPUs) }
+func init() { RegisterDomainValidator("vcpus", validateVCPUs) }
 
 // validateVCPUs is qemuValidateDomainDef's vCPU checks: since QEMU 2.7
 // (query-hotpluggable-cpus) the topology must account for every vCPU and
 // vCPUs come in hotplug units; the machine's limit; and x86 guests with
-// more than 255 vCPUs need q35 and an IOMMU with EIM.
+// more than 255 vCPUs need q35 and an IOMMU with EIM; cache and memory
+// bandwidth allocations (resctrl) need KVM.
 func validateVCPUs(b *Builder) error {
 	def := b.Def
 	max := def.VCPU.Max
@@ -121,6 +122,9 @@ func validateVCPUs(b *Builder) error {
 		if limit := b.Caps.MachineMaxCpus(b.virtType(), b.machine()); limit > 0 && max > limit {
 			return Unsupported("Maximum CPUs greater than specified machine type limit %d", limit)
 		}
+	}
+	if t := def.CPUTune; t != nil && (len(t.CacheTunes) > 0 || len(t.MemoryTunes) > 0) && def.Type != "kvm" {
+		return Unsupported("cachetune is only supported for KVM domains")
 	}
 	if archIsX86(b.arch()) && max > maxVCPUsWithoutEIM {
 		if !b.IsQ35() {

@@ -2,7 +2,7 @@ package command
 
 import "strings"
 
-func init() { RegisterValidator(validatePSeriesFeatures) }
+func init() { RegisterDomainValidator("pseries-features", validatePSeriesFeatures) }
 
 // validatePSeriesFeatures is qemuValidateDomainDefFeatures for the
 // features only pSeries guests have, in libvirt's feature order.
