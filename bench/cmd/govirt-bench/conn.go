@@ -7,8 +7,10 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/govirt/govirt/internal/rpc/message"
 	"github.com/govirt/govirt/internal/rpc/netproto"
@@ -183,6 +185,13 @@ func decode(proc int32, p *message.Packet, ret xdr.Marshaler) error {
 // packet's arrival, not the client's scheduling.
 type sockConn struct {
 	fd int
+	// holdP: read(2) without telling the Go runtime (RawSyscall), so the
+	// thread keeps its P while it waits and runs on at once when the
+	// packet arrives; otherwise it must get a P back from the runtime,
+	// which can mean waiting for another thread to hand one over. Only for
+	// a thread locked to its goroutine, with GOMAXPROCS to spare (see
+	// timedReads).
+	holdP atomic.Bool
 }
 
 func dialBlocking(path string) (*sockConn, error) {
@@ -198,8 +207,21 @@ func dialBlocking(path string) (*sockConn, error) {
 }
 
 func (s *sockConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	for {
-		n, err := syscall.Read(s.fd, p)
+		var n int
+		var err error
+		if s.holdP.Load() {
+			r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(s.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+			n = int(r)
+			if e != 0 {
+				n, err = -1, e
+			}
+		} else {
+			n, err = syscall.Read(s.fd, p)
+		}
 		if err == syscall.EINTR {
 			continue
 		}
@@ -234,6 +256,16 @@ func (s *sockConn) Close() error {
 	return syscall.Close(s.fd)
 }
 
+// timedReads makes the connection's reads keep their thread's P while
+// they wait (sockConn.holdP), when -event-wake has "rt": the caller must
+// be a goroutine locked to its thread, and the suite must leave P's to
+// spare (runEvents raises GOMAXPROCS).
+func (c *conn) timedReads() {
+	if sc, ok := c.nc.(*sockConn); ok && wakeHas("rt") {
+		sc.holdP.Store(true)
+	}
+}
+
 // timedPacket is a packet and when it came off the socket.
 type timedPacket struct {
 	at time.Time
@@ -245,7 +277,11 @@ type timedPacket struct {
 func (c *conn) readLoop() <-chan timedPacket {
 	ch := make(chan timedPacket, 1<<16)
 	go func() {
-		runtime.LockOSThread()
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if wakeHas("rt") {
+			_ = setScheduler(schedFIFO, 1)
+			c.timedReads()
+		}
 		defer close(ch)
 		for {
 			p, err := message.Read(c.r, nil)
@@ -292,22 +328,73 @@ func asLifecycle(p timedPacket, id int32) (lifecycleEvent, bool) {
 }
 
 // subscribe registers for every domain's lifecycle events and from then
-// on reads the socket on its own thread, sending each event to the
-// returned channel. The connection serves no further calls.
-func (c *conn) subscribe() (<-chan lifecycleEvent, error) {
+// on reads the socket on its own thread, which only timestamps what comes
+// off the wire and keeps it: nothing else is woken per event, so the
+// measuring client adds no thread wake-ups (and no CPU demand) of its own
+// between the daemon's write and the timestamp. The connection serves no
+// further calls.
+func (c *conn) subscribe() (*eventRecorder, error) {
 	id, err := c.registerLifecycle()
 	if err != nil {
 		return nil, err
 	}
-	packets := c.readLoop()
-	ch := make(chan lifecycleEvent, 1<<16)
+	r := &eventRecorder{id: id, packets: make([]timedPacket, 0, 1<<12)}
 	go func() {
-		defer close(ch)
-		for p := range packets {
-			if ev, ok := asLifecycle(p, id); ok {
-				ch <- ev
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if wakeHas("rt") {
+			_ = setScheduler(schedFIFO, 1)
+			c.timedReads()
+		}
+		defer r.finish()
+		for {
+			p, err := message.Read(c.r, nil)
+			if err != nil {
+				return
 			}
+			at := time.Now()
+			if c.answerPing(p) || p.Prog != remote.Program {
+				continue
+			}
+			r.mu.Lock()
+			r.packets = append(r.packets, timedPacket{at, p})
+			r.mu.Unlock()
 		}
 	}()
-	return ch, nil
+	return r, nil
+}
+
+// eventRecorder keeps the packets a subscriber received, with their times.
+type eventRecorder struct {
+	id      int32
+	mu      sync.Mutex
+	packets []timedPacket
+	closed  bool
+}
+
+func (r *eventRecorder) finish() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+}
+
+// await returns the lifecycle events received once there are want of
+// them, the connection closed, or grace passed. It polls rather than being
+// signalled, so the subscriber's thread never wakes anyone.
+func (r *eventRecorder) await(want int, grace time.Duration) []lifecycleEvent {
+	deadline := time.Now().Add(grace)
+	for {
+		r.mu.Lock()
+		var got []lifecycleEvent
+		for _, p := range r.packets {
+			if ev, ok := asLifecycle(p, r.id); ok {
+				got = append(got, ev)
+			}
+		}
+		closed := r.closed
+		r.mu.Unlock()
+		if len(got) >= want || closed || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

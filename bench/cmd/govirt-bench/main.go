@@ -72,6 +72,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.profileDir, "profile", "", "profile govirtd's core per suite into `DIR`")
 	fs.StringVar(&c.suites, "suites", "domains,calls,throughput,events", "suites to run")
 	fs.StringVar(&clientMode, "client", "blocking", "how the client waits: blocking (read(2) on a thread, like C clients) or poll (Go's network poller, like go-libvirt)")
+	fs.StringVar(&eventWake, "event-wake", eventWake, "events suite: the client threads waiting for the reply and the event run SCHED_FIFO (rt), idle CPUs do not halt (pmqos), or neither (plain); see bench/README.md")
 	fs.StringVar(&c.candidate, "candidate", "", "a second govirtd `binary` measured alongside as \"candidate\" (A/B of a daemon change)")
 	fs.StringVar(&c.daemons, "daemons", "libvirtd,govirtd", "daemons to measure (libvirtd is skipped with a note when not installed)")
 	if err := fs.Parse(args); err != nil {
@@ -82,6 +83,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if clientMode != "blocking" && clientMode != "poll" {
 		return c, fmt.Errorf("-client: blocking or poll, not %q", clientMode)
+	}
+	if err := parseEventWake(eventWake); err != nil {
+		return c, err
 	}
 	if c.runs < 1 || c.domains < 1 || c.listReps < 1 || c.calls < 1 || c.conns < 1 || c.eventIters < 1 {
 		return c, fmt.Errorf("sizes must be positive")
@@ -120,6 +124,7 @@ type Params struct {
 	DurationS  float64 `json:"throughput_duration_s"`
 	EventIters int     `json:"event_iters"`
 	Client     string  `json:"client"`
+	EventWake  string  `json:"event_wake"`
 }
 
 // TargetResult is one of the project's targets checked against the run.
@@ -166,7 +171,7 @@ func run(args []string, out io.Writer) error {
 		Started: time.Now().UTC(),
 		Host:    hostInfo(),
 		Params: Params{Runs: cfg.runs, Domains: cfg.domains, ListReps: cfg.listReps, Calls: cfg.calls,
-			Conns: cfg.conns, DurationS: cfg.duration.Seconds(), EventIters: cfg.eventIters, Client: clientMode},
+			Conns: cfg.conns, DurationS: cfg.duration.Seconds(), EventIters: cfg.eventIters, Client: clientMode, EventWake: wakeNote()},
 		Runs:    map[string]map[string][]float64{},
 		Summary: map[string]map[string]float64{},
 	}
@@ -351,8 +356,8 @@ func checkTargets(ts []target, sum map[string]map[string]float64) []TargetResult
 }
 
 func printReport(w io.Writer, res *Results) {
-	fmt.Fprintf(w, "govirt-bench %s — %d CPUs, kernel %s, %s, libvirtd %s; %s client; %d run(s), medians; load %.1f → %.1f\n\n",
-		res.Started.Format(time.RFC3339), res.Host.CPUs, res.Host.Kernel, res.Host.GoVersion, orDash(res.Host.Libvirtd), res.Params.Client, res.Params.Runs,
+	fmt.Fprintf(w, "govirt-bench %s — %d CPUs, kernel %s, %s, libvirtd %s; %s client (events: %s); %d run(s), medians; load %.1f → %.1f\n\n",
+		res.Started.Format(time.RFC3339), res.Host.CPUs, res.Host.Kernel, res.Host.GoVersion, orDash(res.Host.Libvirtd), res.Params.Client, orDash(res.Params.EventWake), res.Params.Runs,
 		res.Host.Load1, res.Host.Load1End)
 	for _, n := range res.Notes {
 		fmt.Fprintln(w, "note:", n)

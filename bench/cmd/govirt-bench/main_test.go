@@ -75,7 +75,7 @@ func TestSmoke(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
-	for _, args := range [][]string{{"-runs", "0"}, {"-client", "spin"}, {"extra"}} {
+	for _, args := range [][]string{{"-runs", "0"}, {"-client", "spin"}, {"-event-wake", "fast"}, {"extra"}} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("parseFlags(%q) accepted", args)
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -235,6 +237,17 @@ func runThroughput(d *daemon, p params) (metrics, error) {
 // the order the daemon wrote them in.
 func runEvents(d *daemon, p params) (metrics, error) {
 	m := metrics{}
+	defer holdPMQoS()()
+	defer realtimeThread()()
+	// The client's own garbage collector would take a P from the threads
+	// timing the packets (a GC worker is not preempted the moment one of
+	// them wakes); the few hundred KiB the suite allocates can wait.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	if wakeHas("rt") {
+		// The two timing threads each keep a P while they wait
+		// (timedReads); the rest of the client needs P's too.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 4)))
+	}
 	sub, err := dial(d.socket, testURI)
 	if err != nil {
 		return nil, err
@@ -249,6 +262,7 @@ func runEvents(d *daemon, p params) (metrics, error) {
 		return nil, err
 	}
 	defer c.close()
+	c.timedReads() // this goroutine is locked to its thread (realtimeThread)
 	replies := map[eventKey]time.Time{}
 	for i := 0; i < p.eventIters; i++ {
 		name := fmt.Sprintf("bench-ev-%d", i)
@@ -264,20 +278,7 @@ func runEvents(d *daemon, p params) (metrics, error) {
 		}
 		replies[eventKey{name, 1}] = at // VIR_DOMAIN_EVENT_UNDEFINED
 	}
-	var got []lifecycleEvent
-	grace := time.After(2 * time.Second)
-collect:
-	for len(got) < len(replies) {
-		select {
-		case ev, ok := <-events:
-			if !ok {
-				break collect
-			}
-			got = append(got, ev)
-		case <-grace:
-			break collect
-		}
-	}
+	got := events.await(len(replies), 2*time.Second)
 	eventFigures(m, "", replies, got)
 
 	// The same, subscribed on the calling connection.
@@ -292,7 +293,7 @@ collect:
 	}
 	packets := same.readLoop()
 	replies = map[eventKey]time.Time{}
-	got = got[:0]
+	got = nil
 	// await sends a call and waits for its reply, keeping the events that
 	// come on the way.
 	await := func(proc remote.Procedure, args, ret xdr.Marshaler) (time.Time, error) {
@@ -325,7 +326,7 @@ collect:
 		}
 		replies[eventKey{name, 1}] = at
 	}
-	grace = time.After(2 * time.Second)
+	grace := time.After(2 * time.Second)
 drain:
 	for len(got) < len(replies) {
 		select {
