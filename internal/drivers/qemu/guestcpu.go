@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"sync"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/cpumap"
@@ -356,4 +357,22 @@ func fetchGuestCPU(ctx context.Context, mon *qmp.Conn, arch string) (enabled, di
 		return nil, nil, err
 	}
 	return enabled, disabled, nil
+}
+
+var hostCPUProbe struct {
+	sync.Once
+	cpu *cpumap.CPU
+}
+
+// probedHostCPU is the host's CPU as libvirt's QEMU driver probes it
+// (virQEMUCapsProbeHostCPU, once per daemon): CPUID decoded into a
+// model of the CPU map. nil where the host CPU cannot be probed; guest
+// CPUs are then checked against QEMU's host-model CPU alone.
+func probedHostCPU() *cpumap.CPU {
+	hostCPUProbe.Do(func() {
+		if cpu, err := cpumap.GetHost(hostArch(), nil); err == nil {
+			hostCPUProbe.cpu = cpu
+		}
+	})
+	return hostCPUProbe.cpu
 }

@@ -358,3 +358,31 @@ func TestFetchGuestCPU(t *testing.T) {
 		t.Error("malformed feature words accepted")
 	}
 }
+
+func TestProbedHostCPU(t *testing.T) {
+	cpu := probedHostCPU()
+	if hostArch() == "x86_64" && (cpu == nil || cpu.Model == "") {
+		t.Fatalf("host CPU not probed: %v", cpu)
+	}
+	if probedHostCPU() != cpu {
+		t.Error("host CPU probed twice")
+	}
+}
+
+// BenchmarkUpdateGuestCPU: what turning a host-model CPU into the live
+// definition costs a start (the host-model CPU is decoded each time).
+func BenchmarkUpdateGuestCPU(b *testing.B) {
+	t := &testing.T{}
+	qc := loadGuestCPUCaps(t)
+	data := readGuestCPUFile(t, "hm-kvm.inactive.xml")
+	host := recordedHostCPU(t)
+	for b.Loop() {
+		def, err := domain.Parse(data, domain.ParseInactive)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := updateGuestCPU(def, qc, "x86_64", host, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -191,6 +191,10 @@ type Caps struct {
 
 	KVMSupportsNesting     bool
 	KVMSupportsSecureGuest bool
+
+	// hostModels memoizes HostCPUModel, as libvirt computes host-model
+	// CPUs once per capabilities.
+	hostModels map[hostModelKey]hostModelResult
 }
 
 // New returns empty capabilities for binary.
@@ -257,6 +261,7 @@ func (c *Caps) VersionString() string {
 // without touching a shared cache entry.
 func (c *Caps) Copy() *Caps {
 	n := *c
+	n.hostModels = nil
 	copyAccel := func(a Accel) Accel {
 		out := Accel{}
 		if a.HostCPU != nil {

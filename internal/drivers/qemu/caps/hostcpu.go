@@ -2,6 +2,7 @@ package caps
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/govirt/govirt/internal/cpumap"
 )
@@ -90,6 +91,40 @@ func (c *Caps) initCPUModel(t VirtType, cpu *cpumap.CPU, migratable bool) (bool,
 // migratable, features that block migration are left out. nil when QEMU
 // did not describe the host CPU.
 func (c *Caps) HostCPUModel(t VirtType, migratable bool) (*cpumap.CPU, error) {
+	key := hostModelKey{t, migratable}
+	hostModelsMu.Lock()
+	r, ok := c.hostModels[key]
+	hostModelsMu.Unlock()
+	if !ok {
+		r.cpu, r.err = c.computeHostCPUModel(t, migratable)
+		hostModelsMu.Lock()
+		if c.hostModels == nil {
+			c.hostModels = map[hostModelKey]hostModelResult{}
+		}
+		c.hostModels[key] = r
+		hostModelsMu.Unlock()
+	}
+	if r.cpu == nil {
+		return nil, r.err
+	}
+	return r.cpu.Copy(), r.err
+}
+
+type hostModelKey struct {
+	virt       VirtType
+	migratable bool
+}
+
+type hostModelResult struct {
+	cpu *cpumap.CPU
+	err error
+}
+
+// hostModelsMu guards every Caps' hostModels: capabilities are shared
+// by the domains starting at the same time.
+var hostModelsMu sync.Mutex
+
+func (c *Caps) computeHostCPUModel(t VirtType, migratable bool) (*cpumap.CPU, error) {
 	cpu := newHostCPUModel()
 	ok, err := c.initCPUModel(t, cpu, false)
 	if err != nil || !ok {
