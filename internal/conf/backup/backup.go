@@ -91,7 +91,7 @@ func errf(code virterr.Code, format string, args ...any) error {
 
 // Parse reads a <domainbackup> document.
 func Parse(data []byte, flags ParseFlags) (*Def, error) {
-	root, err := xmltree.ParseRoot(data, "(domain_backup)", "domainbackup")
+	root, err := xmltree.ParseRootFrom(data, "(domain_backup)", "domainbackup", virterr.FromDomain)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func errf(code virterr.Code, format string, args ...any) error {
 
 // Parse reads a <capabilities> document.
 func Parse(data []byte) (*Caps, error) {
-	root, err := xmltree.ParseRoot(data, "(capabilities)", "capabilities")
+	root, err := xmltree.ParseRootFrom(data, "(capabilities)", "capabilities", virterr.FromCapabilities)
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ var (
 // checkpoint XML against domaincheckpoint.rng, so the schema's rules on
 // the checkpoint's own elements are enforced here too.
 func Parse(data []byte, flags ParseFlags) (*Def, error) {
-	root, err := xmltree.ParseRoot(data, "(domain_checkpoint)", "domaincheckpoint")
+	root, err := xmltree.ParseRootFrom(data, "(domain_checkpoint)", "domaincheckpoint", virterr.FromDomainCheckpoint)
 	if err != nil {
 		return nil, err
 	}

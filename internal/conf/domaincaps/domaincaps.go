@@ -80,7 +80,7 @@ func errf(code virterr.Code, format string, args ...any) error {
 
 // Parse reads a <domainCapabilities> document.
 func Parse(data []byte) (*Caps, error) {
-	root, err := xmltree.ParseRoot(data, "(domain_capabilities)", "domainCapabilities")
+	root, err := xmltree.ParseRootFrom(data, "(domain_capabilities)", "domainCapabilities", virterr.FromCapabilities)
 	if err != nil {
 		return nil, err
 	}

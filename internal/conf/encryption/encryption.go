@@ -69,7 +69,7 @@ type Def struct {
 
 // Parse reads a document whose root is <encryption>.
 func Parse(data []byte) (*Def, error) {
-	root, err := xmltree.ParseRoot(data, "(encryption_definition)", "encryption")
+	root, err := xmltree.ParseRootFrom(data, "(encryption_definition)", "encryption", virterr.FromStorage)
 	if err != nil {
 		return nil, err
 	}

@@ -110,7 +110,7 @@ func xmlErr(format string, args ...any) error {
 
 // Parse reads an <interface> document.
 func Parse(data []byte) (*Def, error) {
-	root, err := xmltree.ParseRoot(data, DocName, "interface")
+	root, err := xmltree.ParseRootFrom(data, DocName, "interface", virterr.FromInterface)
 	if err != nil {
 		return nil, err
 	}

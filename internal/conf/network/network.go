@@ -95,7 +95,7 @@ const FormatInactive FormatFlags = 1
 
 // Parse reads a <network> document (virNetworkDefParse).
 func Parse(data []byte) (*Def, error) {
-	root, err := xmltree.ParseRoot(data, "(network_definition)", "network")
+	root, err := xmltree.ParseRootFrom(data, "(network_definition)", "network", virterr.FromNetwork)
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func remove[T any](s []T, i int) []T {
 // sections (-1: the one that has DHCP). It reports libvirt's errors, and
 // leaves def unchanged when it fails.
 func (def *Def) UpdateSection(command UpdateCommand, section UpdateSection, parentIndex int, xml []byte) error {
-	node, err := xmltree.Parse(xml, "network_update_xml")
+	node, err := xmltree.ParseFrom(xml, "network_update_xml", virterr.FromNetwork)
 	if err != nil {
 		return err
 	}

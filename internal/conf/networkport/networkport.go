@@ -78,7 +78,7 @@ func xmlErr(format string, args ...any) error {
 
 // Parse reads a <networkport> document (virNetworkPortDefParseString).
 func Parse(data []byte) (*Def, error) {
-	root, err := xmltree.Parse(data, "(networkport_definition)")
+	root, err := xmltree.ParseFrom(data, "(networkport_definition)", virterr.FromNetwork)
 	if err != nil {
 		return nil, err
 	}

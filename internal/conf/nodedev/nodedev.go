@@ -69,7 +69,7 @@ func Parse(data []byte) (*Def, error) {
 
 // ParseMode reads a <device> document in the given mode.
 func ParseMode(data []byte, mode Mode) (*Def, error) {
-	root, err := xmltree.ParseRoot(data, DocName, "device")
+	root, err := xmltree.ParseRootFrom(data, DocName, "device", virterr.FromNodedev)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ type Binding struct {
 // ParseBinding reads a filter binding document as
 // virNWFilterBindingDefParse does.
 func ParseBinding(data []byte) (*Binding, error) {
-	root, err := xmltree.Parse(data, "(nwfilterbinding_definition)")
+	root, err := xmltree.ParseFrom(data, "(nwfilterbinding_definition)", virterr.FromNwfilter)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ type Def struct {
 
 // Parse reads a network filter document as virNWFilterDefParse does.
 func Parse(data []byte) (*Def, error) {
-	root, err := xmltree.Parse(data, "(nwfilter_definition)")
+	root, err := xmltree.ParseFrom(data, "(nwfilter_definition)", virterr.FromNwfilter)
 	if err != nil {
 		return nil, err
 	}

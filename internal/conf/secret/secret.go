@@ -65,7 +65,7 @@ var usageMissing = map[string]string{
 // Parse reads a secret document (virSecretDefParseString without
 // generating a missing UUID; see SetDefaults).
 func Parse(data []byte) (*Def, error) {
-	root, err := xmltree.Parse(data, "(definition_of_secret)")
+	root, err := xmltree.ParseFrom(data, "(definition_of_secret)", virterr.FromSecret)
 	if err != nil {
 		return nil, err
 	}

@@ -91,7 +91,7 @@ func errf(code virterr.Code, format string, args ...any) error {
 
 // Parse reads a <domainsnapshot> document.
 func Parse(data []byte, flags ParseFlags) (*Def, error) {
-	root, err := xmltree.ParseRoot(data, "(domain_snapshot)", "domainsnapshot")
+	root, err := xmltree.ParseRootFrom(data, "(domain_snapshot)", "domainsnapshot", virterr.FromDomainSnapshot)
 	if err != nil {
 		return nil, err
 	}

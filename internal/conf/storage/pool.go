@@ -96,7 +96,7 @@ func unsupported(format string, args ...any) error {
 // ParsePool reads a pool document (virStoragePoolDefParseString, without
 // the defaults and checks SetDefaults and Validate apply).
 func ParsePool(data []byte) (*PoolDef, error) {
-	root, err := xmltree.Parse(data, "(storage_pool_definition)")
+	root, err := xmltree.ParseFrom(data, "(storage_pool_definition)", virterr.FromStorage)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func ParsePoolNode(root *xmltree.Node) (*PoolDef, error) {
 // ParsePoolSource reads a lone <source> document, as libvirt's
 // find-storage-pool-sources API takes it.
 func ParsePoolSource(data []byte, poolType string) (*PoolSource, error) {
-	root, err := xmltree.ParseRoot(data, "(storage_source_specification)", "source")
+	root, err := xmltree.ParseRootFrom(data, "(storage_source_specification)", "source", virterr.FromStorage)
 	if err != nil {
 		return nil, err
 	}

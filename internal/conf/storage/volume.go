@@ -9,6 +9,7 @@ import (
 	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // Volume types (virStorageVolType); "" reads as "file".
@@ -97,7 +98,7 @@ type VolDef struct {
 // ParseVolume reads a volume document belonging to pool
 // (virStorageVolDefParseString).
 func ParseVolume(data []byte, pool *PoolDef, flags VolParseFlags) (*VolDef, error) {
-	root, err := xmltree.Parse(data, "(storage_volume_definition)")
+	root, err := xmltree.ParseFrom(data, "(storage_volume_definition)", virterr.FromStorage)
 	if err != nil {
 		return nil, err
 	}
