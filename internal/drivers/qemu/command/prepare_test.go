@@ -178,3 +178,35 @@ func TestDomainValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestShmems(t *testing.T) {
+	const x = `<domain type='kvm'><name>shm</name><memory>65536</memory>
+<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>
+<controller type='pci' index='0' model='pci-root'/>
+<shmem name='plain' role='master'><model type='ivshmem-plain'/><size unit='M'>4</size><alias name='shmem0'/><address type='pci' domain='0' bus='0' slot='2' function='0'/></shmem>
+<shmem name='bell'><model type='ivshmem-doorbell'/><server/><msi vectors='8' ioeventfd='on'/><alias name='shmem1'/><address type='pci' domain='0' bus='0' slot='3' function='0'/></shmem>
+</devices></domain>`
+	got, err := buildWithContext(t, x, nil, caps.DeviceIvshmemPlain, caps.DeviceIvshmemDoorbell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `-object '{"qom-type":"memory-backend-file","id":"shmmem-shmem0","mem-path":"/dev/shm/plain","size":4194304,"share":true}' \
+-device '{"driver":"ivshmem-plain","id":"shmem0","memdev":"shmmem-shmem0","master":"on","bus":"pci.0","addr":"0x2"}' \
+-device '{"driver":"ivshmem-doorbell","id":"shmem1","chardev":"charshmem1","vectors":8,"ioeventfd":true,"bus":"pci.0","addr":"0x3"}' \
+-chardev socket,id=charshmem1,path=/var/lib/libvirt/shmem-bell-sock \
+`
+	if !strings.Contains(got, want) {
+		t.Errorf("missing\n%s\nin\n%s", want, got)
+	}
+	for body, msg := range map[string]string{
+		`<shmem name='a'><model type='ivshmem-plain'/><size unit='K'>1536</size></shmem>`:           "shmem size must be a power of two",
+		`<shmem name='a'><model type='ivshmem-plain'/><size unit='K'>512</size></shmem>`:            "shmem size must be at least 1 MiB (1024 KiB)",
+		`<shmem name='a'><model type='ivshmem'/></shmem>`:                                           "ivshmem device is not supported with this QEMU binary",
+		`<shmem name='a'><model type='ivshmem-plain'/><address type='isa' iobase='0x505'/></shmem>`: "only 'pci' addresses are supported for the shared memory device",
+	} {
+		x := `<domain type='kvm'><name>s</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>` + body + `</devices></domain>`
+		if _, err := buildWithContext(t, x, nil, caps.DeviceIvshmemPlain); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: got %v, want %q", body, err, msg)
+		}
+	}
+}

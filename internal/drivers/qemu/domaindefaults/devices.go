@@ -297,6 +297,11 @@ func devicesPostParse(def *domain.Def, o *Options) error {
 			}
 		}
 	}
+	for _, sh := range d.Kind("shmem") {
+		if err := shmemPostParse(sh); err != nil {
+			return err
+		}
+	}
 	for _, t := range d.Kind("tpm") {
 		tpmPostParse(def, t)
 	}
@@ -311,6 +316,39 @@ func devicesPostParse(def *domain.Def, o *Options) error {
 				p.SetAttr("model", m)
 			}
 		}
+	}
+	return nil
+}
+
+// shmemPostParse is qemuDomainShmemDefPostParse: regions default to
+// 4 MiB; a doorbell device needs its server, cannot size the region and
+// always uses MSI, with ioeventfd unless turned off.
+func shmemPostParse(dev *domain.Device) error {
+	s := dev.Shmem()
+	if s == nil {
+		return nil
+	}
+	if s.Model != "ivshmem-doorbell" && s.Size == 0 {
+		s.Size = 4 << 20
+	}
+	if s.Model == "ivshmem" {
+		return nil
+	}
+	if !s.Server {
+		if s.Model == "ivshmem-doorbell" {
+			return virterr.NewFrom(virterr.FromQemu, virterr.XMLError, "shmem model '%s' is supported only with server option enabled", s.Model)
+		}
+		return nil
+	}
+	if s.Model == "ivshmem-plain" {
+		return virterr.NewFrom(virterr.FromQemu, virterr.XMLError, "shmem model '%s' is not supported with server option enabled", s.Model)
+	}
+	if s.Size != 0 {
+		return virterr.NewFrom(virterr.FromQemu, virterr.XMLError, "shmem model '%s' does not support size setting", s.Model)
+	}
+	s.MSI = true
+	if s.MSIIOEventFD == "" {
+		s.MSIIOEventFD = "on"
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package domaindefaults
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -174,4 +175,19 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("not a fixed point:\n%s\n---\n%s", got2, again)
 		}
 	})
+}
+
+func TestShmemPostParseErrors(t *testing.T) {
+	for body, msg := range map[string]string{
+		`<shmem name='a'><model type='ivshmem-doorbell'/></shmem>`:                                 "XML error: shmem model 'ivshmem-doorbell' is supported only with server option enabled",
+		`<shmem name='a'><model type='ivshmem-plain'/><server/></shmem>`:                           "XML error: shmem model 'ivshmem-plain' is not supported with server option enabled",
+		`<shmem name='a'><model type='ivshmem-doorbell'/><server/><size unit='M'>4</size></shmem>`: "XML error: shmem model 'ivshmem-doorbell' does not support size setting",
+	} {
+		x := `<domain type='kvm'><name>s</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>` + body + `</devices></domain>`
+		_, err := parseDefaults([]byte(x))
+		var ve *virterr.Error
+		if err == nil || err.Error() != msg || !errors.As(err, &ve) || ve.Code != virterr.XMLError {
+			t.Errorf("%s: got %v, want %q", body, err, msg)
+		}
+	}
 }
