@@ -64,9 +64,10 @@ var prefix = fmt.Sprintf("qs%d-", os.Getpid())
 // target is one way of starting the minimal domain.
 type target struct {
 	name string
-	// once starts one domain and returns the start time, and a stop
-	// that returns the destroy time (zero when not measured).
-	once func(name string) (time.Duration, func() time.Duration, error)
+	// once starts one domain and returns the start time, QEMU's CPU
+	// time by then, and a stop that returns the destroy time (zero when
+	// not measured).
+	once func(name string) (time.Duration, time.Duration, func() time.Duration, error)
 	// conc starts k domains at once and returns the wall time until
 	// all run, and a stop for all of them.
 	conc func(k int, names []string) (time.Duration, func(), error)
@@ -74,6 +75,9 @@ type target struct {
 	daemonPid int
 
 	start, destroy, concurrent []time.Duration
+	// qemuCPU is each sequential start's QEMU CPU time once running:
+	// QEMU's own work for its command line, whatever the load.
+	qemuCPU []time.Duration
 	// cpuTicks is the daemon's CPU time over the concurrent rounds, in
 	// clock ticks (1/100 s), for its cost per start whatever the load.
 	cpuTicks int64
@@ -93,6 +97,9 @@ func main() {
 		fatal("needs root")
 	}
 	if *nice != 0 {
+		if os.Getenv("QEMUSTART_SESSION") == "" {
+			os.Exit(inOwnSession())
+		}
 		if err := setNice(*nice); err != nil {
 			fatal(err)
 		}
@@ -104,7 +111,8 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	defer os.RemoveAll(work)
+	cleanups = append(cleanups, func() { os.RemoveAll(work) })
+	defer cleanup()
 	load0 := loadavg()
 
 	targets := []*target{rawTarget("raw QEMU (spawn → cont)", work, minimalArgv)}
@@ -112,7 +120,7 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	defer gv.stop()
+	cleanups = append(cleanups, gv.stop)
 	gt, err := daemonTarget("govirtd", gv, *conc)
 	if err != nil {
 		fatal(err)
@@ -123,7 +131,7 @@ func main() {
 		if err != nil {
 			fatal(err)
 		}
-		defer cv.stop()
+		cleanups = append(cleanups, cv.stop)
 		ct, err := daemonTarget("govirtd "+filepath.Base(*compare), cv, *conc)
 		if err != nil {
 			fatal(err)
@@ -146,7 +154,7 @@ func main() {
 			}
 			fmt.Fprintln(os.Stderr, "libvirtd skipped:", err)
 		} else {
-			defer lv.stop()
+			cleanups = append(cleanups, lv.stop)
 			lt, err := daemonTarget("libvirtd 9.0", lv, *conc)
 			if err != nil {
 				fatal(err)
@@ -165,12 +173,13 @@ func main() {
 				continue
 			}
 			settle(t.daemonPid)
-			d, stop, err := t.once(fmt.Sprintf("%ss%d", prefix, i))
+			d, cpu, stop, err := t.once(fmt.Sprintf("%ss%d", prefix, i))
 			if err != nil {
 				t.err = err
 				continue
 			}
 			t.start = append(t.start, d)
+			t.qemuCPU = append(t.qemuCPU, cpu)
 			if dd := stop(); dd > 0 {
 				t.destroy = append(t.destroy, dd)
 			}
@@ -224,10 +233,37 @@ func settle(daemonPid int) {
 	time.Sleep(50 * time.Millisecond)
 }
 
-// setNice sets the niceness of every thread of the process: Linux keeps
-// it per thread, and threads and children inherit it from the thread that
+// inOwnSession runs this command again as the leader of a new session
+// and returns its exit code. With the scheduler's autogroups (Linux's
+// default), a thread's niceness only weighs against threads of its own
+// session: a session of its own, whose autogroup gets the niceness too,
+// is what lets -nice count against other sessions' load.
+func inOwnSession() int {
+	cmd := exec.Command("/proc/self/exe", os.Args[1:]...)
+	cmd.Env = append(os.Environ(), "QEMUSTART_SESSION=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		fmt.Fprintln(os.Stderr, "qemustart:", err)
+		return 1
+	}
+	return 0
+}
+
+// setNice sets the niceness of the session's autogroup (when the kernel
+// has autogroups) and of every thread of the process: Linux keeps it per
+// thread, and threads and children inherit it from the thread that
 // creates them.
 func setNice(n int) error {
+	if _, err := os.Stat("/proc/self/autogroup"); err == nil {
+		if err := os.WriteFile("/proc/self/autogroup", []byte(strconv.Itoa(n)), 0); err != nil {
+			return fmt.Errorf("autogroup nice %d: %w", n, err)
+		}
+	}
 	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		return err
@@ -246,7 +282,11 @@ func setNice(n int) error {
 
 // ourQEMUs lists the pids of QEMU processes whose guest name carries
 // this run's prefix.
-func ourQEMUs() []int {
+func ourQEMUs() []int { return qemusNamed(prefix) }
+
+// qemusNamed lists the pids of QEMU processes whose guest name starts
+// with name (whole names end at the comma of ",debug-threads" or the NUL).
+func qemusNamed(name string) []int {
 	entries, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range entries {
@@ -258,7 +298,12 @@ func ourQEMUs() []int {
 		if err != nil {
 			continue
 		}
-		if strings.Contains(string(data), "guest="+prefix) {
+		cmdline := string(data)
+		if name != prefix {
+			if strings.Contains(cmdline, "guest="+name+",") || strings.Contains(cmdline, "guest="+name+"\x00") {
+				pids = append(pids, pid)
+			}
+		} else if strings.Contains(cmdline, "guest="+name) {
 			pids = append(pids, pid)
 		}
 	}
@@ -286,6 +331,26 @@ func cpuTicks(pid int) int64 {
 	return u + st
 }
 
+// qemuCPU is the CPU time of all of pid's threads (schedstat, in ns).
+func qemuCPU(pid int) time.Duration {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0
+	}
+	var total int64
+	for _, t := range tasks {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(data)); len(f) > 0 {
+			n, _ := strconv.ParseInt(f[0], 10, 64)
+			total += n
+		}
+	}
+	return time.Duration(total)
+}
+
 func loadavg() string {
 	data, _ := os.ReadFile("/proc/loadavg")
 	f := strings.Fields(string(data))
@@ -295,8 +360,20 @@ func loadavg() string {
 	return strings.Join(f[:3], " ")
 }
 
+// cleanups stop what the run started (daemons, the work directory),
+// last first, on a fatal error too.
+var cleanups []func()
+
+func cleanup() {
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	cleanups = nil
+}
+
 func fatal(v any) {
 	fmt.Fprintln(os.Stderr, "qemustart:", v)
+	cleanup()
 	os.Exit(1)
 }
 
@@ -439,19 +516,25 @@ func shellWords(line string) []string {
 // rawOnce launches QEMU with argv and returns the time from before the
 // monitor socket is created until `cont` has answered.
 func rawOnce(work, name string, build argvBuilder) (time.Duration, func(), error) {
+	d, _, stop, err := rawOnceCPU(work, name, build)
+	return d, stop, err
+}
+
+// rawOnceCPU is rawOnce that also returns QEMU's CPU time once running.
+func rawOnceCPU(work, name string, build argvBuilder) (time.Duration, time.Duration, func(), error) {
 	dir := filepath.Join(work, "raw-"+name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	argv, env, err := build(dir, name)
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	sock := filepath.Join(dir, "monitor.sock")
 	t0 := time.Now()
 	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	l.SetUnlinkOnClose(false)
 	f, _ := l.File()
@@ -460,7 +543,7 @@ func rawOnce(work, name string, build argvBuilder) (time.Duration, func(), error
 	f.Close()
 	l.Close()
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	kill := func() {
 		p.Signal(syscall.SIGKILL)
@@ -474,25 +557,25 @@ func rawOnce(work, name string, build argvBuilder) (time.Duration, func(), error
 	mon, err := qmp.Dial(ctx, sock, qmp.Options{EagerNegotiation: true})
 	if err != nil {
 		kill()
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	if _, err := mon.Execute(ctx, "cont", nil); err != nil {
 		mon.Close()
 		kill()
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	d := time.Since(t0)
-	return d, func() { mon.Close(); kill() }, nil
+	return d, qemuCPU(p.Pid()), func() { mon.Close(); kill() }, nil
 }
 
 func rawTarget(name, work string, build argvBuilder) *target {
 	t := &target{name: name}
-	t.once = func(guest string) (time.Duration, func() time.Duration, error) {
-		d, stop, err := rawOnce(work, guest, build)
+	t.once = func(guest string) (time.Duration, time.Duration, func() time.Duration, error) {
+		d, cpu, stop, err := rawOnceCPU(work, guest, build)
 		if err != nil {
-			return 0, nil, err
+			return 0, 0, nil, err
 		}
-		return d, func() time.Duration { stop(); return 0 }, nil
+		return d, cpu, func() time.Duration { stop(); return 0 }, nil
 	}
 	t.conc = func(k int, names []string) (time.Duration, func(), error) {
 		var wg sync.WaitGroup
@@ -544,14 +627,17 @@ func daemonTarget(name string, dp *daemonProc, k int) (*target, error) {
 		}
 		conns[i] = c
 	}
-	t.once = func(guest string) (time.Duration, func() time.Duration, error) {
+	t.once = func(guest string) (time.Duration, time.Duration, func() time.Duration, error) {
 		t0 := time.Now()
 		dom, err := conns[0].CreateDomainXML(ctx, domainXML(guest), 0)
 		if err != nil {
-			return 0, nil, err
+			return 0, 0, nil, err
 		}
 		d := time.Since(t0)
-		return d, func() time.Duration {
+		// QEMU's CPU time is not taken here: by the time the call has
+		// returned the guest has run for a while, so it would not compare
+		// with the raw launches' (read as `cont` answers).
+		return d, 0, func() time.Duration {
 			t1 := time.Now()
 			if err := dom.Destroy(ctx, 0); err != nil && t.err == nil {
 				t.err = err
@@ -596,7 +682,7 @@ func daemonTarget(name string, dp *daemonProc, k int) (*target, error) {
 		return d, stop, nil
 	}
 	// The first start probes the QEMU binary: not counted.
-	_, stop, err := t.once(prefix + "warm")
+	_, _, stop, err := t.once(prefix + "warm")
 	if err != nil {
 		return nil, err
 	}
@@ -670,6 +756,7 @@ func startGovirtd(work, name, bin string) (*daemonProc, error) {
 	}
 	sock := filepath.Join(root, "run", "libvirt", "libvirt-sock")
 	if err := waitSocket(sock, p, "govirtd"); err != nil {
+		(&daemonProc{proc: p}).stop()
 		return nil, err
 	}
 	return &daemonProc{uri: "qemu+unix:///system?socket=" + sock, root: root, proc: p}, nil
@@ -740,6 +827,7 @@ func startLibvirtd(work string) (*daemonProc, error) {
 	}
 	sock := filepath.Join(base, "run", "libvirt-sock")
 	if err := waitSocket(sock, p, "libvirtd"); err != nil {
+		(&daemonProc{proc: p}).stop()
 		data, _ := os.ReadFile(filepath.Join(work, "libvirtd.log"))
 		return nil, fmt.Errorf("%v\n%s", err, data)
 	}
@@ -766,8 +854,9 @@ func ratioSpread(r []float64) string {
 func report(targets []*target, n, k int, load0, load1 string) {
 	fmt.Printf("minimal KVM domain (q35, 128 MiB, no disks); %d interleaved sequential starts after one warm-up each, %d concurrent × %d rounds\n",
 		n, k, len(targets[0].concurrent))
-	fmt.Printf("load average before %s, after %s; medians with (min–max) in ms\n\n", load0, load1)
-	fmt.Printf("%-26s %12s %12s %12s %12s %24s\n", "target", "start p50", "start p90", "destroy p50", "destroy p90", fmt.Sprintf("%d concurrent", k))
+	fmt.Printf("load average before %s, after %s; medians with (min–max) in ms;\n", load0, load1)
+	fmt.Printf("QEMU CPU: median CPU time of a raw-launched QEMU (all its threads) when `cont` has answered\n\n")
+	fmt.Printf("%-26s %12s %12s %12s %12s %12s %24s\n", "target", "start p50", "start p90", "destroy p50", "destroy p90", "QEMU CPU", fmt.Sprintf("%d concurrent", k))
 	for _, t := range targets {
 		if t.err != nil {
 			fmt.Printf("%-26s error: %v\n", t.name, t.err)
@@ -780,7 +869,11 @@ func report(targets []*target, n, k int, load0, load1 string) {
 		if len(t.destroy) > 0 {
 			dp50, dp90 = ms(pct(t.destroy, 0.5)), ms(pct(t.destroy, 0.9))
 		}
-		fmt.Printf("%-26s %12s %12s %12s %12s %24s\n", t.name, ms(pct(t.start, 0.5)), ms(pct(t.start, 0.9)), dp50, dp90, spread(t.concurrent))
+		cpu := "-"
+		if pct(t.qemuCPU, 0.5) > 0 {
+			cpu = ms(pct(t.qemuCPU, 0.5))
+		}
+		fmt.Printf("%-26s %12s %12s %12s %12s %12s %24s\n", t.name, ms(pct(t.start, 0.5)), ms(pct(t.start, 0.9)), dp50, dp90, cpu, spread(t.concurrent))
 	}
 	fmt.Println()
 	raw := targets[0]
@@ -802,5 +895,11 @@ func report(targets []*target, n, k int, load0, load1 string) {
 			line += fmt.Sprintf("; CPU %.1f ms per concurrent start", float64(t.cpuTicks)*10/float64(len(t.concurrent)*k))
 		}
 		fmt.Printf("%s; %d concurrent = %s raw (per-round ratio, median (min–max))\n", line, k, ratioSpread(ratios))
+		// Every round's ratio, for pooling several runs.
+		fmt.Printf("  rounds:")
+		for _, r := range ratios {
+			fmt.Printf(" %.2f", r)
+		}
+		fmt.Println()
 	}
 }
