@@ -386,3 +386,21 @@ func BenchmarkUpdateGuestCPU(b *testing.B) {
 		}
 	}
 }
+
+// FuzzFeatureWords: whatever QEMU answers, reading its feature words
+// never panics.
+func FuzzFeatureWords(f *testing.F) {
+	for _, name := range []string{"hm-kvm.feature-words.json", "qemu-custom.filtered-features.json"} {
+		data, err := os.ReadFile(filepath.Join(guestCPUData, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`[{"cpuid-register":"EAX","cpuid-input-eax":-1,"features":1e30}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if d, err := x86CPUDataFromFeatureWords(data); err == nil {
+			_ = d.Format()
+		}
+	})
+}
