@@ -480,10 +480,10 @@ func (d *Def) PostParse(opts PostParseOptions) error {
 	}
 	// virDomainDefPostParseMemory: guest NUMA cells and memory devices
 	// size the memory when <memory> does not.
-	if numaMem := d.numaMemory(); numaMem > 0 {
-		if d.Memory.Total == 0 {
-			d.Memory.Total = numaMem + d.hotplugMemory
-		}
+	// NUMA cells size the memory only when <memory> does not (no ABI
+	// update here); otherwise the memory devices must fit in it.
+	if numaMem := d.numaMemory(); numaMem > 0 && d.Memory.Total == 0 {
+		d.Memory.Total = numaMem + d.hotplugMemory
 	} else if d.hotplugMemory > d.Memory.Total {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Total size of memory devices exceeds the total memory size")
 	}
@@ -582,6 +582,9 @@ func (d *Def) Validate() error {
 		}
 	}
 	if err := d.validateNUMA(); err != nil {
+		return err
+	}
+	if err := d.validateMemoryDeviceNodes(); err != nil {
 		return err
 	}
 	if d.MemoryBacking != nil {

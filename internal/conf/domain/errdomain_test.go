@@ -93,6 +93,9 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 		{"unknown video model", hvm + "<devices><video><model type='bogus'/></video></devices>", virterr.ConfigUnsupported, virterr.FromDomain, "unsupported configuration: unknown video model 'bogus'"},
 		{"unknown sound model", hvm + "<devices><sound model='bogus'/></devices>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'model' in element 'sound': 'bogus'."},
 		{"unknown panic model", hvm + "<devices><panic model='bogus'/></devices>", virterr.ConfigUnsupported, virterr.FromDomain, "unsupported configuration: unknown panic model 'bogus'"},
+		{"memory device without numa", hvm + "<maxMemory slots='4'>2000000</maxMemory><devices><memory model='dimm'><target><size>1024</size><node>0</node></target></memory></devices>", virterr.XMLDetail, virterr.FromDomain, "can't add memory backend as guest has no NUMA nodes configured"},
+		{"memory device node", hvm + "<maxMemory slots='4'>2000000</maxMemory><vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0-1' memory='65536'/></numa></cpu><devices><memory model='dimm'><target><size>1024</size><node>3</node></target></memory></devices>", virterr.XMLDetail, virterr.FromDomain, "can't add memory backend for guest node '3' as the guest has only '1' NUMA nodes configured"},
+		{"memory devices too big", hvm + "<maxMemory slots='4'>20000000</maxMemory><vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0-1' memory='65536'/></numa></cpu><devices><memory model='dimm'><target><size unit='GiB'>1</size><node>0</node></target></memory></devices>", virterr.XMLError, virterr.FromDomain, "XML error: Total size of memory devices exceeds the total memory size"},
 		{"allocation threads", hvm + "<memoryBacking><allocation mode='immediate' threads='x'/></memoryBacking>", virterr.XMLError, virterr.FromDomain, "XML error: Failed to parse memory allocation threads"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,6 +148,27 @@ func TestLenientNumbers(t *testing.T) {
 		}
 		if !strings.Contains(out, tc.want) || (tc.not != "" && strings.Contains(out, tc.not)) {
 			t.Errorf("%s: want %q (and no %q) in\n%s", tc.body, tc.want, tc.not, out)
+		}
+	}
+}
+
+// TestMemoryDeviceSizes: libvirt writes memory device sizes back in KiB
+// and gives virtio-pmem shared access.
+func TestMemoryDeviceSizes(t *testing.T) {
+	in := []byte("<domain type='test'><name>x</name><memory>4194304</memory><maxMemory slots='4'>8000000</maxMemory><vcpu>2</vcpu><os><type>hvm</type></os>" +
+		"<cpu><numa><cell id='0' cpus='0-1' memory='65536'/></numa></cpu><devices>" +
+		"<memory model='virtio-mem'><source><pagesize unit='KiB'>2048</pagesize></source><target><size unit='GiB'>1</size><node>0</node><block unit='MiB'>2</block><requested unit='b'>2049</requested></target></memory>" +
+		"<memory model='virtio-pmem'><source><path>/a</path></source><target><size>1024</size></target></memory></devices></domain>")
+	out, err := roundTrip(t, in, ParseInactive, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"<pagesize unit='KiB'>2048</pagesize>", "<size unit='KiB'>1048576</size>", "<block unit='KiB'>2048</block>",
+		"<requested unit='KiB'>3</requested>", "<memory model='virtio-pmem' access='shared'>", "<size unit='KiB'>1024</size>",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in\n%s", want, out)
 		}
 	}
 }

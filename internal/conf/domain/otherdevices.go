@@ -2,6 +2,8 @@ package domain
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -162,17 +164,38 @@ func allDigits(s string, min, max int) bool {
 // checkMemoryDeviceSizes reads a memory device's sizes as
 // virDomainMemoryDefParseXML does (virDomainParseMemory, so errors name
 // the XPath libvirt looks them up by): the source's per model, then the
-// target, which must be there and give a size.
+// target, which must be there and give a size. libvirt writes every size
+// back in KiB, and leaves out an optional one that is empty.
 func checkMemoryDeviceSizes(dev *Device, n *xmltree.Node, flags ParseFlags) error {
-	size := func(parent *xmltree.Node, path string, required bool) error {
-		var text, unit string
-		if e := parent.Find(path); e != nil {
-			text, unit = e.Text, e.Prop("unit")
+	// resize rewrites parent's children named in names; path is how
+	// libvirt names them relative to the element it reads from.
+	resize := func(parent *xmltree.Node, prefix string, names []string, required bool) (*xmltree.Node, error) {
+		out := *parent
+		out.Children, out.Segments = nil, nil
+		for _, c := range parent.Children {
+			if !slices.Contains(names, c.Name) || (parent.Child(c.Name) != c) {
+				out.Children = append(out.Children, c)
+				continue
+			}
+			kib, present, err := parseMemoryValue(c.Text, c.Prop("unit"), "./"+prefix+c.Name, required)
+			if err != nil {
+				return nil, err
+			}
+			if present {
+				sized := newNode(c.Name, "unit", "KiB")
+				sized.Text = strconv.FormatUint(kib, 10)
+				out.Children = append(out.Children, sized)
+			}
 		}
-		_, _, err := parseMemoryValue(text, unit, "./"+path, required)
-		return err
+		for _, name := range names {
+			if required && parent.Child(name) == nil {
+				return nil, xmlHelperError("missing element or attribute '%s'", "./"+prefix+name)
+			}
+		}
+		out.Segments = make([]string, len(out.Children)+1)
+		return &out, nil
 	}
-	if src := n.Child("source"); src != nil {
+	if src := dev.Child("source"); src != nil {
 		var sizes []string
 		switch n.Prop("model") {
 		case "dimm", "virtio-mem":
@@ -180,27 +203,60 @@ func checkMemoryDeviceSizes(dev *Device, n *xmltree.Node, flags ParseFlags) erro
 		case "nvdimm":
 			sizes = []string{"alignsize"}
 		}
-		for _, s := range sizes {
-			if err := size(src, s, false); err != nil {
-				return err
-			}
+		out, err := resize(src, "", sizes, false)
+		if err != nil {
+			return err
 		}
+		dev.replaceChild(src, out)
 	}
-	target := n.Child("target")
+	target := dev.Child("target")
 	if target == nil {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "missing <target> element for <memory> device")
 	}
-	if err := size(target, "size", true); err != nil {
+	out, err := resize(target, "", []string{"size"}, true)
+	if err != nil {
 		return err
 	}
-	if target.Child("label") != nil {
-		if err := size(target, "label/size", false); err != nil {
+	if out, err = resize(out, "", []string{"block", "requested"}, false); err != nil {
+		return err
+	}
+	if label := out.Child("label"); label != nil {
+		sized, err := resize(label, "label/", []string{"size"}, false)
+		if err != nil {
 			return err
 		}
+		for i, c := range out.Children {
+			if c == label {
+				out.Children[i] = sized
+			}
+		}
 	}
-	for _, s := range []string{"block", "requested"} {
-		if err := size(target, s, false); err != nil {
-			return err
+	dev.replaceChild(target, out)
+	return nil
+}
+
+// validateMemoryDeviceNodes checks that a memory device's guest NUMA node
+// exists (virDomainMemoryDefValidate).
+func (d *Def) validateMemoryDeviceNodes() error {
+	if d.Devices == nil {
+		return nil
+	}
+	cells := d.numaCells()
+	for _, dev := range d.Devices.ByKind["memory"] {
+		target := dev.Child("target")
+		if target == nil || target.Child("node") == nil {
+			continue
+		}
+		text := target.Child("node").Text
+		node, ok := parseULongLongPositive(text)
+		if !ok {
+			continue
+		}
+		if cells == 0 {
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLDetail, "%s", "can't add memory backend as guest has no NUMA nodes configured")
+		}
+		if node >= uint64(cells) {
+			return virterr.NewFrom(virterr.FromDomain, virterr.XMLDetail, "can't add memory backend for guest node '%d' as the guest has only '%d' NUMA nodes configured", node, cells)
 		}
 	}
 	return nil

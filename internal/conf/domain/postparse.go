@@ -48,6 +48,13 @@ func (d *Devices) PostParse(ctx DeviceContext) error {
 			x.postParse()
 		}
 	}
+	// virDomainMemoryDefPostParse: virtio-pmem mandates shared access, so
+	// that guest writes reach the file.
+	for _, g := range d.ByKind["memory"] {
+		if _, ok := g.attrs.get("access"); !ok && g.Attr("model") == "virtio-pmem" {
+			g.attrs.set("access", "shared")
+		}
+	}
 	d.addImplicitVideo(ctx)
 	d.videoDefaults()
 	d.setPrimaryVideo()
