@@ -63,11 +63,12 @@ func Compare(arch string, host, cpu *CPU, failIncompatible bool) (CompareResult,
 	if err != nil {
 		return CompareError, err
 	}
-	if fam != "x86" && fam != "ppc64" && fam != "arm" {
+	if fam != "x86" && fam != "ppc64" && fam != "arm" && fam != "s390" {
 		return CompareError, cpuErr(virterr.NoSupport, "cannot compare CPUs of %s architecture", arch)
 	}
-	if fam == "arm" {
-		// virCPUarmCompare: any ARM CPU is taken as compatible.
+	if fam == "arm" || fam == "s390" {
+		// virCPUarmCompare, virCPUs390Compare: QEMU alone decides
+		// whether such a CPU runs.
 		return CompareIdentical, nil
 	}
 	if host == nil || host.Model == "" {

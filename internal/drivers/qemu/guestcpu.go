@@ -113,15 +113,19 @@ func hostModel(qc *caps.Caps, accel caps.VirtType, arch string, hostCPU *cpumap.
 		if a == nil || a.HostCPU == nil {
 			return nil, nil
 		}
+		// virQEMUCapsInitCPUModelS390: QEMU's expansion as it is, the
+		// features blocking migration disabled in the migratable CPU
+		// (when QEMU tells which they are).
+		migratable = migratable && a.HostCPU.Migratability
 		cpu := cpumap.NewGuest()
 		cpu.Match, cpu.Fallback, cpu.Model = "exact", "forbid", a.HostCPU.Model
 		for _, p := range a.HostCPU.Props {
-			if p.Type != caps.CPUPropBoolean || (migratable && p.Migratable == "no") {
+			if p.Type != caps.CPUPropBoolean {
 				continue
 			}
-			policy := cpumap.Disable
-			if p.Bool {
-				policy = cpumap.Require
+			policy := cpumap.Require
+			if !p.Bool || (migratable && p.Migratable == "no") {
+				policy = cpumap.Disable
 			}
 			cpu.Features = append(cpu.Features, cpumap.Feature{Name: caps.FeatureFromQEMU(arch, p.Name), Policy: policy})
 		}

@@ -404,3 +404,46 @@ func FuzzFeatureWords(f *testing.F) {
 		}
 	})
 }
+
+// TestGuestCPUS390HostModel: an s390 host-model CPU becomes QEMU's
+// expansion of the host CPU, the CPU libvirt's command line for
+// default-video-type-s390x names (qemuxml2argvdata).
+func TestGuestCPUS390HostModel(t *testing.T) {
+	corpus := "../../../../shared/libvirt-tests"
+	qc, err := caps.LoadFile(filepath.Join(corpus, "qemucapabilitiesdata/caps_6.0.0.s390x.xml"))
+	if err != nil {
+		t.Skip("libvirt's test corpus is not there")
+	}
+	data, err := os.ReadFile(filepath.Join(corpus, "qemuxml2xmloutdata/default-video-type-s390x.s390x-latest.xml"))
+	if err != nil {
+		t.Skip("libvirt's test corpus is not there")
+	}
+	args, err := os.ReadFile(filepath.Join(corpus, "qemuxml2argvdata/default-video-type-s390x.s390x-latest.args"))
+	if err != nil {
+		t.Skip("libvirt's test corpus is not there")
+	}
+	def, err := domain.Parse(data, domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := updateGuestCPU(def, qc, "s390x", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	got := def.CPU.Model
+	for _, f := range def.CPU.Features {
+		v := "on"
+		if f.Policy == "disable" {
+			v = "off"
+		}
+		got += "," + f.Name + "=" + v
+	}
+	want := ""
+	for _, l := range strings.Split(string(args), "\n") {
+		if s, ok := strings.CutPrefix(l, "-cpu "); ok {
+			want = strings.TrimSuffix(s, " \\")
+		}
+	}
+	if def.CPU.Mode != "custom" || got != want {
+		t.Errorf("s390 host-model CPU %s:\n%s\nwant\n%s", def.CPU.Mode, got, want)
+	}
+}
