@@ -30,12 +30,19 @@ type Peer struct {
 // marks as quick runs on the reading goroutine when no other call of the
 // client is in flight, saving a goroutine hand-off per call.
 //
-// Packets go out from the sending goroutine itself when nothing is queued
-// and nobody else is writing, as one non-blocking write(2); whatever does
-// not fit in the socket, and every packet sent while others are pending,
-// goes through the queue that the writer goroutine drains. Either way
-// packets never interleave and leave in the order they were sent, and a
-// client that stops reading never blocks a sender.
+// Packets go out from the sending goroutine itself when nothing is queued,
+// as one non-blocking write(2); whatever does not fit in the socket, and
+// every packet sent while others are pending, goes through the queue that
+// the writer goroutine drains. Either way packets never interleave and
+// leave in the order they were sent, and a client that stops reading
+// never blocks a sender.
+//
+// A small packet (atomicWriteMax) goes whole into the socket or not at
+// all, so senders of small packets write concurrently (wmu shared): a
+// sender that the scheduler preempts right after its write(2) — typically
+// because that write woke the client on the same CPU — holds up nobody.
+// Only the writer goroutine and senders of large packets, which may be
+// written in pieces, write exclusively.
 type Client struct {
 	srv      *Server
 	conn     net.Conn
@@ -53,8 +60,9 @@ type Client struct {
 
 	// raw is the socket for direct non-blocking writes (nil: always queue).
 	raw syscall.RawConn
-	// wmu is held by whoever writes to the socket.
-	wmu sync.Mutex
+	// wmu is held by whoever writes to the socket: shared by direct
+	// writers of small packets, exclusively by everyone else.
+	wmu sync.RWMutex
 	// pending counts packets in out, the one the writer is writing, and
 	// a direct write's unwritten tail: while it is not zero, senders queue.
 	pending atomic.Int32
@@ -254,16 +262,72 @@ func (c *Client) Send(pkt []byte) bool {
 	}
 }
 
-// direct writes pkt from the calling goroutine when nothing is pending
-// and nobody is writing, without ever waiting for the socket: one
-// non-blocking write(2), the rest left to the writer goroutine. It
-// reports false when pkt must be queued instead.
+// atomicWriteMax bounds the packets written with wmu shared. Linux puts a
+// unix stream write of up to 32 KiB into one buffer that is queued whole
+// or, on a non-blocking socket that is full, not at all (EAGAIN), so
+// concurrent writes of such packets never interleave; larger ones may be
+// split. Events and most replies are far smaller.
+const atomicWriteMax = 16 << 10
+
+// direct writes pkt from the calling goroutine when nothing is pending,
+// without ever waiting for the socket or for another writer: one
+// non-blocking write(2). It reports false when pkt must be queued instead.
 func (c *Client) direct(pkt []byte) bool {
-	if pkt == nil || c.raw == nil || c.pending.Load() != 0 || !c.wmu.TryLock() {
+	if pkt == nil || c.raw == nil || c.pending.Load() != 0 {
+		return false
+	}
+	if len(pkt) > atomicWriteMax {
+		return c.directExclusive(pkt)
+	}
+	if !c.wmu.TryRLock() {
+		return false // an exclusive writer is at work or waiting: queue behind it
+	}
+	defer c.wmu.RUnlock()
+	// Re-check under the lock: a packet queued since must go first.
+	if c.pending.Load() != 0 || c.ctx.Err() != nil {
+		return false
+	}
+	written := 0
+	var werr error
+	// Control, not Write: RawConn.Write takes the descriptor's write lock,
+	// which would make concurrent senders wait for each other.
+	err := c.raw.Control(func(fd uintptr) {
+		for {
+			n, err := syscall.Write(int(fd), pkt)
+			if err == syscall.EINTR {
+				continue
+			}
+			written, werr = n, err
+			return
+		}
+	})
+	if err == nil && werr != syscall.EAGAIN {
+		err = werr
+	}
+	switch {
+	case err != nil:
+		c.cancel()
+		return true
+	case werr == syscall.EAGAIN || written <= 0:
+		return false // the socket is full: the writer goroutine waits for it
+	case written < len(pkt):
+		// The kernel does not split a packet this small; if it ever did,
+		// the rest could not follow without others' packets in between.
+		c.log.Error("dropping client: a small packet was written in part", "written", written, "len", len(pkt))
+		c.Drop()
+		return true
+	}
+	return true
+}
+
+// directExclusive writes a large packet as direct does, but alone: what
+// the socket does not take now, the writer goroutine writes before
+// anything else.
+func (c *Client) directExclusive(pkt []byte) bool {
+	if !c.wmu.TryLock() {
 		return false
 	}
 	defer c.wmu.Unlock()
-	// Re-check under the lock: a packet queued since must go first.
 	if c.pending.Load() != 0 || c.ctx.Err() != nil {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,11 +27,17 @@ func (p *floodProgram) Quick(c *Client, pkt *message.Packet) bool { return true 
 
 func (p *floodProgram) Call(c *Client, pkt *message.Packet) {
 	body := make([]byte, 4096)
+	// A client that reads is given all the time a loaded machine needs;
+	// the one that never reads (procedure 2) is dropped after 200 ms.
+	within := 10 * time.Second
+	if pkt.Proc == 2 {
+		within = 200 * time.Millisecond
+	}
 	send := func(i int) bool {
 		binary.BigEndian.PutUint32(body, uint32(i))
 		h := message.Header{Prog: testProg, Vers: 1, Proc: 9, Type: netproto.Message, Status: netproto.OK}
 		b, _ := message.Append(nil, &h, body)
-		return c.SendWithin(b, 200*time.Millisecond)
+		return c.SendWithin(b, within)
 	}
 	switch pkt.Proc {
 	case 1:
@@ -155,5 +162,86 @@ func TestQuickCallsPipelined(t *testing.T) {
 	}
 	if m := prog.maxSeen.Load(); m > int32(DefaultConfig().MaxClientRequests) {
 		t.Fatalf("%d calls ran at once", m)
+	}
+}
+
+// fanInProgram answers procedure 1 by sending the client, from senders
+// goroutines at once, perSender MESSAGE packets each, of sizes that mix
+// small packets (written concurrently) with large ones (written alone),
+// and then the reply.
+type fanInProgram struct {
+	senders, perSender int
+}
+
+func (p *fanInProgram) Call(c *Client, pkt *message.Packet) {
+	var wg sync.WaitGroup
+	for s := 0; s < p.senders; s++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < p.perSender; i++ {
+				size := 64 + (s*131+i*977)%4000
+				if i%50 == 49 {
+					size = atomicWriteMax + 20000
+				}
+				body := make([]byte, size)
+				binary.BigEndian.PutUint32(body, uint32(s))
+				binary.BigEndian.PutUint32(body[4:], uint32(i))
+				for j := 8; j < size; j++ {
+					body[j] = byte(s + i + j)
+				}
+				h := message.Header{Prog: testProg, Vers: 1, Proc: 9, Type: netproto.Message, Status: netproto.OK}
+				b, _ := message.Append(nil, &h, body)
+				if !c.SendWithin(b, 10*time.Second) {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	c.Reply(&pkt.Header, &word{V: uint32(p.senders * p.perSender)})
+}
+
+// TestConcurrentSendersNeverInterleave: packets sent by many goroutines
+// at once, small ones sharing the socket and large ones taking it alone,
+// with a client slow to start reading so that the queue takes over too,
+// arrive whole, each sender's in its order, the reply after them all.
+func TestConcurrentSendersNeverInterleave(t *testing.T) {
+	prog := &fanInProgram{senders: 8, perSender: 300}
+	path, _ := startServer(t, DefaultConfig(), prog)
+	for _, delay := range []time.Duration{0, 30 * time.Millisecond} {
+		conn, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		call(t, conn, testProg, 1, 7, nil)
+		time.Sleep(delay)
+		r := bufio.NewReader(conn)
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		next := make([]int, prog.senders)
+		for n := 0; n < prog.senders*prog.perSender; n++ {
+			p, err := message.Read(r, nil)
+			if err != nil {
+				t.Fatalf("packet %d: %v", n, err)
+			}
+			if p.Type != netproto.Message || len(p.Payload) < 8 {
+				t.Fatalf("packet %d: %+v, %d bytes", n, p.Header, len(p.Payload))
+			}
+			s, i := int(binary.BigEndian.Uint32(p.Payload)), int(binary.BigEndian.Uint32(p.Payload[4:]))
+			if s >= prog.senders || i != next[s] {
+				t.Fatalf("packet %d: sender %d number %d, want number %d", n, s, i, next[s])
+			}
+			for j := 8; j < len(p.Payload); j++ {
+				if p.Payload[j] != byte(s+i+j) {
+					t.Fatalf("packet %d (sender %d number %d) corrupt at byte %d", n, s, i, j)
+				}
+			}
+			next[s]++
+		}
+		p, err := message.Read(r, nil)
+		if err != nil || p.Type != netproto.Reply || p.Serial != 7 {
+			t.Fatalf("reply: %v %+v", err, p)
+		}
+		conn.Close()
 	}
 }
