@@ -288,8 +288,8 @@ func (b *Builder) storageProps(n blockNode) (*Props, error) {
 		if io := n.driverAttr("io"); io != "" && io != "default" {
 			p.Str("aio", io)
 		}
-		if r := n.child("reservations"); r != nil && r.Prop("enabled") != "no" {
-			p.Str("pr-manager", prManagerAlias(r))
+		if r := n.reservations(); r != nil {
+			p.Str("pr-manager", n.prManagerAlias(r))
 		}
 	case "dir":
 		p.Str("driver", "vvfat").Str("dir", s.Path()).Bool("floppy", n.device() == "floppy").Bool("rw", !n.readOnly())
@@ -340,13 +340,43 @@ func pciAddressString(a *xmltree.Node) string {
 		uintAttr(a.Prop("slot")), uintAttr(a.Prop("function")))
 }
 
-// prManagerAlias is the pr-manager-helper object a disk's persistent
-// reservations use: the shared managed one or its own.
-func prManagerAlias(r *xmltree.Node) string {
-	if r.Prop("managed") == "yes" {
-		return "pr-helper0"
+// managedPRAlias is the pr-manager-helper object libvirt starts for the
+// domain's managed persistent reservations.
+const managedPRAlias = "pr-helper0"
+
+// reservations is the source's enabled <reservations>, nil without.
+func (n blockNode) reservations() *xmltree.Node {
+	if r := n.child("reservations"); r != nil && r.Prop("enabled") != "no" {
+		return r
 	}
-	return "pr-helper-" + r.Prop("alias")
+	return nil
+}
+
+// prManagerAlias is the pr-manager-helper object a source's persistent
+// reservations use: the shared managed one or its own, named after its
+// storage node (qemuDomainPrepareStorageSourcePR).
+func (n blockNode) prManagerAlias(r *xmltree.Node) string {
+	if r.Prop("managed") == "yes" {
+		return managedPRAlias
+	}
+	return "pr-helper-" + n.storageName()
+}
+
+func init() { RegisterStep("managed-pr", buildManagedPR) }
+
+// buildManagedPR is qemuBuildManagedPRCommandLine: one helper object,
+// listening in the domain's directory, serves every source whose
+// reservations libvirt manages.
+func buildManagedPR(b *Builder) error {
+	for _, chain := range b.diskNodes() {
+		for _, n := range chain {
+			if r := n.reservations(); r != nil && r.Prop("managed") == "yes" {
+				return b.AddObject(ObjectProps("pr-manager-helper", managedPRAlias).
+					Str("path", b.Ctx.LibDir+"/"+managedPRAlias+".sock"))
+			}
+		}
+	}
+	return nil
 }
 
 // formatBackingCapable are the formats at or past VIR_STORAGE_FILE_BACKING.

@@ -227,3 +227,14 @@ func (b *Builder) osText(name string) (string, bool) {
 	}
 	return os.ChildText(name)
 }
+
+func init() { RegisterStep("vmcoreinfo", buildVMCoreInfo) }
+
+// buildVMCoreInfo is qemuBuildVMCoreInfoCommandLine: the device through
+// which the guest kernel tells where its crash dump information lives.
+func buildVMCoreInfo(b *Builder) error {
+	if f := b.Def.Features; f == nil || f.VMCoreInfo != "on" {
+		return nil
+	}
+	return b.AddDevice(NewProps().Str("driver", "vmcoreinfo"))
+}

@@ -233,5 +233,8 @@ func validateMachineFeatures(b *Builder) error {
 	if f != nil && f.SMM != nil && f.SMM.TSeg != nil && !b.IsQ35() {
 		return Unsupported("SMM TSEG is only supported with q35 machine type")
 	}
+	if f != nil && f.VMCoreInfo == "on" && !b.Has(caps.DeviceVmcoreinfo) {
+		return Unsupported("vmcoreinfo is not available with this QEMU binary")
+	}
 	return nil
 }

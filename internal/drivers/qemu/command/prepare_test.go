@@ -210,3 +210,31 @@ func TestShmems(t *testing.T) {
 		}
 	}
 }
+
+func TestReservationsAndVMCoreInfo(t *testing.T) {
+	x := `<domain type='kvm'><name>pr</name><memory>65536</memory>
+<os><type arch='x86_64' machine='pc'>hvm</type></os><features><vmcoreinfo state='on'/></features><devices>
+<controller type='pci' index='0' model='pci-root'/><controller type='scsi' index='0' model='virtio-scsi'/>
+<disk type='block' device='lun'><driver name='qemu' type='raw'/><source dev='/dev/a'><reservations managed='yes'/></source><target dev='sda' bus='scsi'/></disk>
+<disk type='block' device='lun'><driver name='qemu' type='raw'/><source dev='/dev/b'><reservations managed='no'><source type='unix' path='/run/pr.sock' mode='client'/></reservations></source><target dev='sdb' bus='scsi'/></disk>
+</devices></domain>`
+	got, err := buildWithContext(t, x, nil, caps.DeviceVmcoreinfo, caps.VirtioSCSI, caps.SCSIBlock, caps.PrManagerHelper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`-object '{"qom-type":"pr-manager-helper","id":"pr-helper0","path":"/tmp/lib/domain--1-pr/pr-helper0.sock"}'`,
+		`{"driver":"host_device","filename":"/dev/a","pr-manager":"pr-helper0","node-name":"libvirt-2-storage",`,
+		`-object '{"qom-type":"pr-manager-helper","id":"pr-helper-libvirt-1-storage","path":"/run/pr.sock"}' \` + "\n" +
+			`-blockdev '{"driver":"host_device","filename":"/dev/b","pr-manager":"pr-helper-libvirt-1-storage","node-name":"libvirt-1-storage",`,
+		`-device '{"driver":"vmcoreinfo"}'`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	x = `<domain type='kvm'><name>v</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><features><vmcoreinfo state='on'/></features></domain>`
+	if _, err := buildWithContext(t, x, nil); err == nil || !strings.Contains(err.Error(), "vmcoreinfo is not available with this QEMU binary") {
+		t.Errorf("vmcoreinfo without the device: %v", err)
+	}
+}

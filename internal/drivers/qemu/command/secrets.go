@@ -233,6 +233,14 @@ type storageDeps struct {
 // objects (qemuBuildBlockStorageSourceAttachDataCommandline's order).
 func (b *Builder) storageSourceObjects(n blockNode) (storageDeps, error) {
 	var deps storageDeps
+	// A reservations helper of the source's own comes first.
+	if r := n.reservations(); r != nil && r.Prop("managed") != "yes" {
+		var path string
+		if src := r.Child("source"); src != nil {
+			path = src.Prop("path")
+		}
+		deps.objects = append(deps.objects, ObjectProps("pr-manager-helper", n.prManagerAlias(r)).Str("path", path))
+	}
 	sec := b.storageSecretAliases(n)
 	if sec.auth != "" {
 		obj, err := b.secretObject(sec.auth, n.auth())
