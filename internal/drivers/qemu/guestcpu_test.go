@@ -16,6 +16,7 @@ import (
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/cpumap"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/internal/drivers/qemu/domaindefaults"
 	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -445,5 +446,64 @@ func TestGuestCPUS390HostModel(t *testing.T) {
 	}
 	if def.CPU.Mode != "custom" || got != want {
 		t.Errorf("s390 host-model CPU %s:\n%s\nwant\n%s", def.CPU.Mode, got, want)
+	}
+}
+
+// TestGuestCPUArgv: for every x86_64-latest case of qemuxml2argvdata
+// with a CPU model or a host-model CPU, the updated CPU is the one
+// libvirt's command line names: model and features in order (what
+// follows them on -cpu, KVM and Hyper-V switches, is not the CPU
+// definition's).
+func TestGuestCPUArgv(t *testing.T) {
+	corpus := "../../../../shared/libvirt-tests"
+	files, _ := filepath.Glob(filepath.Join(corpus, "qemuxml2argvdata", "*.x86_64-latest.args"))
+	if len(files) == 0 {
+		t.Skip("libvirt's test corpus is not there")
+	}
+	base, err := caps.LoadFile(filepath.Join(corpus, "qemucapabilitiesdata", "caps_8.0.0.x86_64.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, a := range files {
+		name := strings.TrimSuffix(filepath.Base(a), ".x86_64-latest.args")
+		in, err := os.ReadFile(filepath.Join(corpus, "qemuxml2argvdata", name+".xml"))
+		if err != nil || !bytes.Contains(in, []byte("<cpu")) {
+			continue
+		}
+		qc := base.Copy()
+		def, err := domaindefaults.Parse(in, domaindefaults.Options{Caps: qc, HostArch: "x86_64", Flags: domain.ParseInactive})
+		if err != nil || def.CPU == nil || (def.CPU.Mode == "custom" && def.CPU.Model == "") {
+			continue
+		}
+		args, err := os.ReadFile(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ""
+		for _, l := range strings.Split(string(args), "\n") {
+			if s, ok := strings.CutPrefix(l, "-cpu "); ok {
+				want = strings.TrimSuffix(s, " \\")
+			}
+		}
+		n++
+		if err := updateGuestCPU(def, qc, "x86_64", nil, true); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		got := def.CPU.Model
+		for _, f := range def.CPU.Features {
+			v := "on"
+			if f.Policy == "disable" || f.Policy == "forbid" {
+				v = "off"
+			}
+			got += "," + caps.FeatureToQEMU("x86_64", f.Name) + "=" + v
+		}
+		if got != want && !strings.HasPrefix(want, got+",kvm-") && !strings.HasPrefix(want, got+",hv-") {
+			t.Errorf("%s:\n got -cpu %s\nwant -cpu %s", name, got, want)
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d cases", n)
 	}
 }
