@@ -102,6 +102,12 @@ type Context struct {
 	// Incoming is set when the guest is started for an incoming
 	// migration or restore, which keeps the firmware it was started with.
 	Incoming bool
+	// IncomingURI is where an incoming migration or saved state arrives
+	// (-incoming: "defer", "fd:N", "tcp:…"); empty for a fresh start.
+	IncomingURI string
+	// DeprecationBehavior is qemu.conf's deprecation_behavior (none,
+	// omit, reject, crash); <qemu:deprecation> overrides it.
+	DeprecationBehavior string
 	// StateDir is the driver's run directory (pid files, sockets).
 	StateDir string
 	// ConfigDir is the driver's configuration directory.

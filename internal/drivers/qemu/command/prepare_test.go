@@ -238,3 +238,25 @@ func TestReservationsAndVMCoreInfo(t *testing.T) {
 		t.Errorf("vmcoreinfo without the device: %v", err)
 	}
 }
+
+func TestCompatDeprecatedAndIncoming(t *testing.T) {
+	const x = `<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>d</name><memory>65536</memory>
+<os><type arch='x86_64' machine='pc'>hvm</type></os><qemu:deprecation behavior='%s'/></domain>`
+	for behavior, want := range map[string]string{
+		"omit":   `-compat '{"deprecated-output":"hide"}'`,
+		"reject": `-compat '{"deprecated-output":"hide","deprecated-input":"reject"}'`,
+		"crash":  `-compat '{"deprecated-output":"hide","deprecated-input":"crash"}'`,
+		"none":   "",
+	} {
+		got, err := buildWithContext(t, strings.Replace(x, "%s", behavior, 1), func(c *Context) { c.IncomingURI = "defer" }, caps.CompatDeprecated)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (want == "") == strings.Contains(got, "-compat") || want != "" && !strings.Contains(got, "-name guest=d,debug-threads=on \\\n"+want+" \\\n") {
+			t.Errorf("%s: want %q in\n%s", behavior, want, got)
+		}
+		if !strings.Contains(got, "-incoming defer \\\n") {
+			t.Errorf("no -incoming in\n%s", got)
+		}
+	}
+}
