@@ -289,10 +289,7 @@ func TestGoLibvirtLifecycle(t *testing.T) {
 }
 
 // errorsKnown: where govirtd's errors still differ from libvirtd's.
-var errorsKnown = known{
-	"DomainDefineXML(malformed)": "libvirt's XML parse errors go on with ' line N', the offending source line and a caret " +
-		"(virXMLParse's error handler); govirtd's stop after libxml2's message",
-}
+var errorsKnown = known{}
 
 // TestGoLibvirtErrors: libvirt's error codes reach go-libvirt unchanged,
 // and a procedure the daemon does not know is go-libvirt's ErrUnsupported.

@@ -74,12 +74,7 @@ var remoteInherent = known{
 
 // pythonKnown: where govirtd still differs from libvirtd (and libvirt's
 // own test driver) as python3-libvirt sees it, by line prefix.
-var pythonKnown = map[string]known{
-	"errors": {
-		"define malformed": "libvirt's XML parse errors go on with ' line N', the offending source line and a caret " +
-			"(virXMLParse's error handler), in error domain VIR_FROM_DOMAIN; govirtd's stop after libxml2's message, in VIR_FROM_XML",
-	},
-}
+var pythonKnown = map[string]known{}
 
 // TestPythonLibvirt runs the same python3-libvirt client in process
 // against test:///default, through libvirtd (when installed) and through
