@@ -255,14 +255,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}); err != nil {
 		return err
 	}
-	// A fresh guest is resumed in the same batch as the queries: one
-	// round trip to QEMU between the greeting and a running guest. The
-	// status file is written after cont (as qemuProcessFinishStartup
-	// does) but before the start reports success; a failure there still
-	// unwinds, killing QEMU. A restore resumes only once the incoming
-	// state has been loaded and the status saved.
-	contNow := !opts.paused && opts.incoming == ""
-	if err := r.step("runtime-state", func() error { return p.queryRuntime(ctx, def, contNow) }, nil); err != nil {
+	if err := r.step("runtime-state", func() error { return p.queryRuntime(ctx, def) }, nil); err != nil {
 		return p.startFailure(err)
 	}
 	if opts.incoming != "" {
@@ -278,9 +271,8 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		return err
 	}
 
-	// Published as running before a restore's cont too: QEMU's RESUME
-	// event then finds nothing to change (and one sent before the
-	// publication is ignored, the process not being the domain's yet).
+	// Published as running before cont: QEMU's RESUME event then finds
+	// nothing to change.
 	if err := r.step("publish", func() error {
 		o.mu.Lock()
 		defer o.mu.Unlock()
@@ -309,7 +301,11 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		os.Remove(d.paths.StatusFile(def.Name))
 		return err
 	}
-	if !opts.paused && !contNow {
+	// cont comes last, after the status file is safe: a guest without a
+	// bootable disk spins a CPU from the moment it runs, so resuming it
+	// any earlier would take CPU from the daemon's remaining work and
+	// from the other guests still starting.
+	if !opts.paused {
 		if err := r.step("cont", func() error {
 			_, e := p.mon.Execute(ctx, "cont", nil)
 			return e
@@ -532,18 +528,16 @@ func releaseVNCPorts(def *domain.Def) {
 
 // queryRuntime reads what QEMU decided at start: pty paths (asked only
 // when the guest has a pty) and vcpu threads — one batch, however many
-// devices there are; with cont, the guest is resumed in the same batch.
-func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def, cont bool) error {
-	var chardevCall, contCall *qmp.Call
+// devices there are, sent right after the greeting behind the eager
+// qmp_capabilities.
+func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) error {
+	var chardevCall *qmp.Call
 	if hasPTY(def) {
 		chardevCall = p.mon.Send(ctx, "query-chardev", nil)
 	}
 	cpusCall := p.mon.Send(ctx, "query-cpus-fast", nil)
-	if cont {
-		contCall = p.mon.Send(ctx, "cont", nil)
-	}
 	// Every answer is collected, so none is left pending on an error.
-	var chardevErr, contErr error
+	var chardevErr error
 	var chardevs []struct {
 		Label    string `json:"label"`
 		Filename string `json:"filename"`
@@ -552,10 +546,7 @@ func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def, cont bo
 		chardevErr = chardevCall.WaitInto(ctx, &chardevs)
 	}
 	cpusErr := p.collectVCPUs(ctx, cpusCall)
-	if contCall != nil {
-		_, contErr = contCall.Wait(ctx)
-	}
-	for _, err := range []error{chardevErr, cpusErr, contErr} {
+	for _, err := range []error{chardevErr, cpusErr} {
 		if err != nil {
 			return err
 		}
