@@ -149,7 +149,8 @@ func (ip *IP) parseDHCP(netName string, n *xmltree.Node) error {
 	if b := n.Child("bootp"); b != nil && isV4(ip.Address) {
 		file, ok := attr(b, "file")
 		if !ok {
-			return virterr.New(virterr.XMLError, "Missing required attribute 'file' in element 'bootp'")
+			// virNetworkDHCPDefParseXML skips a <bootp> without a file.
+			return nil
 		}
 		ip.BootFile, ip.hasBoot = file, true
 		if server, ok := attr(b, "server"); ok {
@@ -203,7 +204,7 @@ func parseLease(n *xmltree.Node) (*Lease, error) {
 		case "seconds", "minutes", "hours":
 			unit = u
 		default:
-			return nil, netdev.InvalidAttr(n, "unit", u)
+			return nil, inXMLDomain(netdev.InvalidAttr(n, "unit", u))
 		}
 	}
 	if expiry > 0 && ((unit == "seconds" && expiry < 120) || (unit == "minutes" && expiry < 2)) {
@@ -381,18 +382,18 @@ func parseRoute(detail string, n *xmltree.Node) (*Route, error) {
 	address, hasAddress := xpathAttr(n, "address")
 	netmask, hasNetmask := xpathAttr(n, "netmask")
 	gateway, hasGateway := xpathAttr(n, "gateway")
-	p, present, bad := xpathUint(n, "prefix", 64)
-	if bad {
-		return nil, netErr(virterr.XMLError, "%s: Invalid prefix specified in route definition", detail)
+	p, present, err := propUint(n, "prefix", 10, 32)
+	if err != nil {
+		return nil, err
 	}
 	r.PrefixLn, r.HasPrefix = uint(p), present
-	m, present, bad := xpathUint(n, "metric", 64)
-	if bad {
-		return nil, netErr(virterr.XMLError, "%s: Invalid metric specified in route definition", detail)
+	m, present, err := propUint(n, "metric", 10, 32)
+	if err != nil {
+		return nil, err
 	}
 	if present {
 		if m == 0 {
-			return nil, netErr(virterr.XMLError, "%s: Invalid metric value, must be > 0 in route definition", detail)
+			return nil, xmlHelperError("Invalid value for attribute 'metric' in element 'route': Zero is not permitted")
 		}
 		r.Metric, r.HasMetric = uint(m), true
 	}
@@ -402,7 +403,6 @@ func parseRoute(detail string, n *xmltree.Node) (*Route, error) {
 	if !hasGateway {
 		return nil, netErr(virterr.XMLError, "%s: Missing required gateway attribute in route definition", detail)
 	}
-	var err error
 	if r.Address, err = parseAddr(address); err != nil {
 		return nil, netErr(virterr.XMLError, "%s: Bad network address '%s' in route definition", detail, address)
 	}

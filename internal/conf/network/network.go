@@ -158,7 +158,7 @@ func ParseNode(root *xmltree.Node) (*Def, error) {
 		}
 	}
 	if def.IsolatedPort, err = netdev.PortIsolated(root); err != nil {
-		return nil, err
+		return nil, inXMLDomain(err)
 	}
 	if err := def.parseBridge(root.Child("bridge")); err != nil {
 		return nil, err

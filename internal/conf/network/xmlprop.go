@@ -28,6 +28,24 @@ func attr(n *xmltree.Node, name string) (string, bool) {
 	return n.Attr(name)
 }
 
+// xmlHelperError is an error raised inside libvirt's XML helpers
+// (virxml.c: virXMLProp*, virXPath*), which report in error domain
+// VIR_FROM_XML rather than network_conf.c's VIR_FROM_NETWORK; clients see
+// the domain.
+func xmlHelperError(format string, args ...any) error {
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLError, format, args...)
+}
+
+// inXMLDomain moves an error of a shared reader (netdev's virXMLProp*
+// ports, which leave the domain unset) into VIR_FROM_XML, as libvirt's
+// helpers report it.
+func inXMLDomain(err error) error {
+	if e, ok := err.(*virterr.Error); ok && e.Domain == virterr.FromNone {
+		return e.WithDomain(virterr.FromXML)
+	}
+	return err
+}
+
 // propUint reads an optional unsigned attribute as virXMLPropUInt and
 // friends: absent gives ok=false, a bad number libvirt's error.
 func propUint(n *xmltree.Node, name string, base, bits int) (uint64, bool, error) {
@@ -37,7 +55,7 @@ func propUint(n *xmltree.Node, name string, base, bits int) (uint64, bool, error
 	}
 	val, good := cnum.Unsigned(v, base, bits, true)
 	if !good {
-		return 0, false, virterr.New(virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'. Expected non-negative integer value", name, n.Name, v)
+		return 0, false, xmlHelperError("Invalid value for attribute '%s' in element '%s': '%s'. Expected non-negative integer value", name, n.Name, v)
 	}
 	return val, true, nil
 }
@@ -60,5 +78,6 @@ func tristate(n *xmltree.Node, name string) (netdev.Tristate, error) {
 	if n == nil {
 		return netdev.Absent, nil
 	}
-	return netdev.ParseTristateAttr(n, name)
+	t, err := netdev.ParseTristateAttr(n, name)
+	return t, inXMLDomain(err)
 }
