@@ -87,7 +87,7 @@ func ParseNode(n *xmltree.Node) (*Def, error) {
 		// "default" is the absence of the attribute; libvirt refuses it
 		// spelled out (VIR_XML_PROP_NONZERO).
 		if e == "" || e == "default" {
-			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Invalid value for attribute 'engine' in element 'encryption': '%s'.", e)
+			return nil, xmlHelperError("Invalid value for attribute 'engine' in element 'encryption': '%s'.", e)
 		}
 		d.Engine = e
 	}
@@ -114,11 +114,11 @@ func ParseNode(n *xmltree.Node) (*Def, error) {
 		}
 		size, ok := cn.Attr("size")
 		if !ok {
-			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Missing required attribute 'size' in element 'cipher'")
+			return nil, xmlHelperError("Missing required attribute 'size' in element 'cipher'")
 		}
 		v, err := parseUint(size, 32)
 		if err != nil {
-			return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Invalid value for attribute 'size' in element 'cipher': '%s'. Expected non-negative integer value", size)
+			return nil, xmlHelperError("Invalid value for attribute 'size' in element 'cipher': '%s'. Expected non-negative integer value", size)
 		}
 		c.Size = uint32(v)
 		c.Mode = cn.Prop("mode")
@@ -161,7 +161,7 @@ func (d *Def) Validate() error {
 	switch d.Engine {
 	case "", EngineQemu, EngineLibrbd:
 	default:
-		return virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Invalid value for attribute 'engine' in element 'encryption': '%s'.", d.Engine)
+		return xmlHelperError("Invalid value for attribute 'engine' in element 'encryption': '%s'.", d.Engine)
 	}
 	for _, s := range d.Secrets {
 		if s.Type != SecretPassphrase {
@@ -211,4 +211,11 @@ func (d *Def) Format() string {
 	b := xmlbuf.New()
 	d.FormatTo(b)
 	return b.String()
+}
+
+// xmlHelperError is an error raised inside libvirt's XML helpers
+// (virxml.c: virXMLProp*), which report in error domain VIR_FROM_XML
+// rather than virstorageencryption.c's VIR_FROM_STORAGE.
+func xmlHelperError(format string, args ...any) error {
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLError, format, args...)
 }

@@ -107,7 +107,7 @@ func parsePCIAddress(n *xmltree.Node) (PCIAddress, error) {
 		}
 		v, ok := cnum.UIntP(s, 0)
 		if !ok {
-			return a, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Invalid value for attribute '%s' in element 'address': '%s'. Expected non-negative integer value", f.name, s)
+			return a, xmlHelperError("Invalid value for attribute '%s' in element 'address': '%s'. Expected non-negative integer value", f.name, s)
 		}
 		*f.dst = v
 	}
@@ -127,10 +127,10 @@ func (a *Adapter) checkSyntax() error {
 	case "", AdapterSCSIHost:
 	case AdapterFCHost:
 		if a.Managed != "" && a.Managed != "yes" && a.Managed != "no" {
-			return xmlError("Invalid value for attribute 'managed' in element 'adapter': '%s'.", a.Managed)
+			return xmlHelperError("Invalid value for attribute 'managed' in element 'adapter': '%s'.", a.Managed)
 		}
 	default:
-		return xmlError("Invalid value for attribute 'type' in element 'adapter': '%s'.", a.Type)
+		return xmlHelperError("Invalid value for attribute 'type' in element 'adapter': '%s'.", a.Type)
 	}
 	return nil
 }
@@ -190,7 +190,7 @@ func validateWWN(w string) error {
 		ok = isHex(p[i])
 	}
 	if !ok {
-		return virterr.NewFrom(virterr.FromStorage, virterr.InternalError, "Malformed wwn: %s", w)
+		return virterr.New(virterr.InternalError, "Malformed wwn: %s", w) // virValidateWWN, VIR_FROM_NONE
 	}
 	return nil
 }

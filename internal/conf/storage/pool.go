@@ -89,6 +89,13 @@ func xmlError(format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromStorage, virterr.XMLError, format, args...)
 }
 
+// xmlHelperError is an error raised inside libvirt's XML helpers
+// (virxml.c: virXMLProp*, virParseScaledValue), which report in error
+// domain VIR_FROM_XML rather than storage_conf.c's VIR_FROM_STORAGE.
+func xmlHelperError(format string, args ...any) error {
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLError, format, args...)
+}
+
 func unsupported(format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromStorage, virterr.ConfigUnsupported, format, args...)
 }
@@ -111,7 +118,7 @@ func ParsePoolNode(root *xmltree.Node) (*PoolDef, error) {
 	p := &PoolDef{}
 	t, ok := root.Attr("type")
 	if !ok {
-		return nil, xmlError("Missing required attribute 'type' in element 'pool'")
+		return nil, xmlHelperError("Missing required attribute 'type' in element 'pool'")
 	}
 	p.Type = t
 	opts := optionsFor(p.Type)
@@ -191,7 +198,7 @@ func parsePoolSource(n *xmltree.Node, poolType string) (*PoolSource, error) {
 		if port, ok := hn.Attr("port"); ok {
 			v, ok := cnum.Int(port, 10)
 			if !ok {
-				return nil, xmlError("Invalid value for attribute 'port' in element 'host': '%s'. Expected integer value", port)
+				return nil, xmlHelperError("Invalid value for attribute 'port' in element 'host': '%s'. Expected integer value", port)
 			}
 			h.Port = int32(v)
 		}
@@ -263,7 +270,7 @@ func (p *PoolDef) SetDefaults() {
 func (p *PoolDef) Validate() error {
 	opts, known := poolTypes[p.Type]
 	if !known {
-		return xmlError("Invalid value for attribute 'type' in element 'pool': '%s'.", p.Type)
+		return xmlHelperError("Invalid value for attribute 'type' in element 'pool': '%s'.", p.Type)
 	}
 	if err := p.Source.validate(p.Type); err != nil {
 		return err
@@ -273,7 +280,7 @@ func (p *PoolDef) Validate() error {
 	}
 	if p.COW != "" {
 		if p.COW != "yes" && p.COW != "no" {
-			return xmlError("Invalid value for attribute 'state' in element 'cow': '%s'.", p.COW)
+			return xmlHelperError("Invalid value for attribute 'state' in element 'cow': '%s'.", p.COW)
 		}
 		if p.Type != PoolFS && p.Type != PoolDir {
 			return virterr.NewFrom(virterr.FromStorage, virterr.NoSupport, "cow feature may only be used for 'fs' and 'dir' pools")
@@ -321,7 +328,7 @@ func (s *PoolSource) validate(poolType string) error {
 	}
 	for _, d := range s.Devices {
 		if d.PartSeparator != "" && d.PartSeparator != "yes" && d.PartSeparator != "no" {
-			return xmlError("Invalid value for attribute 'part_separator' in element 'device': '%s'.", d.PartSeparator)
+			return xmlHelperError("Invalid value for attribute 'part_separator' in element 'device': '%s'.", d.PartSeparator)
 		}
 	}
 	if s.Adapter != nil {

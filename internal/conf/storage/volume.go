@@ -180,7 +180,7 @@ func ParseVolumeNode(root *xmltree.Node, pool *PoolDef, flags VolParseFlags) (*V
 	if cs := tn.Child("clusterSize"); cs != nil && cs.Text != "" {
 		n, ok := cnum.ULongLongP(cs.Text, 10)
 		if !ok {
-			return nil, xmlError("Invalid value '%s' for element or attribute './target/clusterSize'", cs.Text)
+			return nil, xmlHelperError("Invalid value '%s' for element or attribute './target/clusterSize'", cs.Text)
 		}
 		size, err := units.Scale(n, cs.Prop("unit"), 1, math.MaxUint64)
 		if err != nil {
