@@ -123,8 +123,10 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 	return def, nil
 }
 
+// schemaError is virXMLValidateAgainstSchema's complaint, which libvirt
+// reports in VIR_FROM_XML.
 func schemaError(format string, args ...any) error {
-	return virterr.NewFrom(virterr.FromDomainCheckpoint, virterr.XMLInvalidSchema,
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLInvalidSchema,
 		"Unable to validate doc against domaincheckpoint.rng\n"+format, args...)
 }
 

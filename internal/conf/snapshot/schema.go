@@ -7,8 +7,10 @@ import (
 	"github.com/govirt/govirt/virt/virterr"
 )
 
+// schemaError is virXMLValidateAgainstSchema's complaint, which libvirt
+// reports in VIR_FROM_XML.
 func schemaError(format string, args ...any) error {
-	return virterr.NewFrom(virterr.FromDomainSnapshot, virterr.XMLInvalidSchema,
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLInvalidSchema,
 		"Unable to validate doc against domainsnapshot.rng\n"+format, args...)
 }
 

@@ -89,6 +89,23 @@ func errf(code virterr.Code, format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromDomainSnapshot, code, format, args...)
 }
 
+// errInvalidProp is virXMLPropEnum's complaint about a value outside the
+// enum; libvirt's XML helpers report in VIR_FROM_XML, not in
+// snapshot_conf.c's VIR_FROM_DOMAIN_SNAPSHOT.
+func errInvalidProp(elem, attr, value string) error {
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'.", attr, elem, value)
+}
+
+// knownMemoryLocation reports the memory snapshot modes libvirt's parser
+// takes (manual is refused on its own).
+func knownMemoryLocation(l string) bool {
+	switch l {
+	case LocationDefault, LocationNo, LocationInternal, LocationExternal:
+		return true
+	}
+	return false
+}
+
 // Parse reads a <domainsnapshot> document.
 func Parse(data []byte, flags ParseFlags) (*Def, error) {
 	root, err := xmltree.ParseRootFrom(data, "(domain_snapshot)", "domainsnapshot", virterr.FromDomainSnapshot)
@@ -158,7 +175,7 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 		def.MemoryFile = mn.Prop("file")
 		def.Memory = mn.Prop("snapshot")
 		if def.Memory == "default" {
-			return nil, errf(virterr.XMLError, "Invalid value for attribute 'snapshot' in element 'memory': '%s'.", def.Memory)
+			return nil, errInvalidProp("memory", "snapshot", def.Memory)
 		}
 		if def.Memory == LocationManual {
 			return nil, errf(virterr.XMLError, "'manual' memory snapshot mode not supported")
@@ -174,13 +191,15 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 			def.Memory = LocationInternal
 		}
 	}
-	if def.MemoryFile != "" && def.Memory != LocationExternal {
+	// An unknown mode is kept for Validate to refuse, before what
+	// depends on the mode.
+	if def.MemoryFile != "" && def.Memory != LocationExternal && knownMemoryLocation(def.Memory) {
 		return nil, errf(virterr.XMLError, "memory filename '%s' requires external snapshot", def.MemoryFile)
 	}
 	if def.MemoryFile == "" && def.Memory == LocationExternal {
 		return nil, errf(virterr.XMLError, "external memory snapshots require a filename")
 	}
-	if offline && def.Memory != LocationDefault && def.Memory != LocationNo {
+	if offline && def.Memory != LocationDefault && def.Memory != LocationNo && knownMemoryLocation(def.Memory) {
 		return nil, errf(virterr.XMLError, "memory state cannot be saved with offline or disk-only snapshot")
 	}
 
@@ -216,14 +235,14 @@ func parseDisk(n *xmltree.Node) (*Disk, error) {
 	}
 	d := &Disk{Name: name, Snapshot: n.Prop("snapshot")}
 	if d.Snapshot == "default" {
-		return nil, errf(virterr.XMLError, "Invalid value for attribute 'snapshot' in element 'disk': '%s'.", d.Snapshot)
+		return nil, errInvalidProp("disk", "snapshot", d.Snapshot)
 	}
 	typ := "file"
 	if t, ok := n.Attr("type"); ok {
 		typ = t
 	}
 	if typ == "none" || typ == "" {
-		return nil, errf(virterr.XMLError, "Invalid value for attribute 'type' in element 'disk': '%s'.", typ)
+		return nil, errInvalidProp("disk", "type", typ)
 	}
 	if typ == "volume" || typ == "dir" {
 		return nil, errf(virterr.XMLError, "unsupported disk snapshot type '%s'", typ)
@@ -270,6 +289,20 @@ var storageFormats = map[string]bool{
 	"qcow": true, "qcow2": true, "qed": true, "vmdk": true,
 }
 
+// diskTypes are the storage types a snapshot disk may name
+// (virStorageType without "none").
+var diskTypes = map[string]bool{
+	"file": true, "block": true, "dir": true, "network": true, "volume": true,
+	"nvme": true, "vhostuser": true, "vdpa": true,
+}
+
+// netProtocols are virStorageNetProtocol's names.
+var netProtocols = map[string]bool{
+	"none": true, "nbd": true, "rbd": true, "sheepdog": true, "gluster": true,
+	"iscsi": true, "http": true, "https": true, "ftp": true, "ftps": true,
+	"tftp": true, "ssh": true, "vxhs": true, "nfs": true,
+}
+
 // Validate checks the values libvirt's parser rejects but this package
 // keeps, for use before a snapshot is taken.
 func (def *Def) Validate() error {
@@ -282,6 +315,9 @@ func (def *Def) Validate() error {
 			return errf(virterr.ConfigUnsupported, "Invalid state '%s' in domain snapshot XML", def.State)
 		}
 	}
+	if !knownMemoryLocation(def.Memory) {
+		return errInvalidProp("memory", "snapshot", def.Memory)
+	}
 	if def.MemoryFile != "" && !strings.HasPrefix(def.MemoryFile, "/") {
 		return errf(virterr.XMLError, "memory snapshot file path (%s) must be absolute", def.MemoryFile)
 	}
@@ -289,7 +325,24 @@ func (def *Def) Validate() error {
 		switch d.Snapshot {
 		case LocationDefault, LocationNo, LocationInternal, LocationExternal, LocationManual:
 		default:
-			return errf(virterr.XMLError, "Invalid value for attribute 'snapshot' in element 'disk': '%s'.", d.Snapshot)
+			return errInvalidProp("disk", "snapshot", d.Snapshot)
+		}
+		if !diskTypes[d.Source.Type] {
+			return errInvalidProp("disk", "type", d.Source.Type)
+		}
+		if d.Source.Type == "network" {
+			p, ok := "", false
+			for _, a := range d.Source.Attrs {
+				if a.Name == "protocol" {
+					p, ok = a.Value, true
+				}
+			}
+			if !ok {
+				return virterr.NewFrom(virterr.FromXML, virterr.XMLError, "Missing required attribute 'protocol' in element 'source'")
+			}
+			if !netProtocols[p] {
+				return errInvalidProp("source", "protocol", p)
+			}
 		}
 		if f := d.Source.Format; f != "" && !storageFormats[f] {
 			return errf(virterr.ConfigUnsupported, "unknown disk snapshot driver '%s'", f)
