@@ -198,8 +198,10 @@ func TestContext(name string) *Context {
 		Firmware:           firmware.Dirs{},
 		CheckHostNUMANodes: testHostNUMANodes,
 		// qemuxml2argvtest.c marks exactly /dev/cdrom as a host CD-ROM.
-		IsCDROM:        func(path string) bool { return path == "/dev/cdrom" },
-		StateDir:       "/var/run/libvirt/qemu",
+		IsCDROM: func(path string) bool { return path == "/dev/cdrom" },
+		// libvirt's test driver is configured unprivileged, with its run
+		// directory under the XDG_RUNTIME_DIR the test framework fakes.
+		StateDir:       "/bad-test-used-env-xdg-runtime-dir/libvirt/qemu/run",
 		ConfigDir:      "/etc/libvirt/qemu",
 		MonitorFD:      1729,
 		LogTimestamp:   true,

@@ -108,6 +108,9 @@ func validateGraphicsCount(b *Builder) error {
 	count := map[string]int{}
 	for _, g := range b.Def.Devices.Graphics() {
 		count[g.Attr("type")]++
+		if gr := g.Graphics(); gr != nil && len(gr.Listens) > 1 {
+			return Unsupported("QEMU does not support multiple listens for one graphics device.")
+		}
 	}
 	for _, t := range []string{"sdl", "vnc", "spice", "egl-headless", "dbus"} {
 		if count[t] > 1 {
@@ -536,7 +539,12 @@ func (b *Builder) buildDBusDisplay(dev *domain.Device) error {
 	if dev.Attr("p2p") == "yes" {
 		opt += ",p2p=on"
 	} else {
-		opt += ",addr=" + EscapeComma(dev.Attr("address"))
+		addr := dev.Attr("address")
+		if addr == "" {
+			// the domain's own bus daemon (qemuDBusGetAddress)
+			addr = "unix:path=" + b.Ctx.StateDir + "/dbus/" + b.Ctx.ShortName + "-dbus.sock"
+		}
+		opt += ",addr=" + EscapeComma(addr)
 	}
 	if gl := dev.Child("gl"); gl != nil {
 		if v := switchText(gl.Prop("enable")); v != "" {

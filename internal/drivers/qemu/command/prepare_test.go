@@ -260,3 +260,20 @@ func TestCompatDeprecatedAndIncoming(t *testing.T) {
 		}
 	}
 }
+
+func TestDBusDisplayAddressAndListens(t *testing.T) {
+	x := `<domain type='kvm'><name>d</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><graphics type='dbus'/><video><model type='none'/></video></devices></domain>`
+	got, err := buildWithContext(t, x, nil, caps.DisplayDbus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "-display dbus,addr=unix:path=/bad-test-used-env-xdg-runtime-dir/libvirt/qemu/run/dbus/-1-d-dbus.sock \\\n"; !strings.Contains(got, want) {
+		t.Errorf("missing %s in\n%s", want, got)
+	}
+	x = `<domain type='kvm'><name>d</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><graphics type='vnc'><listen type='address' address='127.0.0.1'/><listen type='address' address='::1'/></graphics><video><model type='none'/></video></devices></domain>`
+	if _, err := buildWithContext(t, x, nil, caps.VNC); err == nil || !strings.Contains(err.Error(), "QEMU does not support multiple listens for one graphics device.") {
+		t.Errorf("two listens: %v", err)
+	}
+}

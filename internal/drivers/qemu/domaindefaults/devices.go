@@ -222,7 +222,9 @@ func addDefaultAudio(def *domain.Def, o *Options) error {
 		env := o.Audio.QEMUAudioDrv
 		switch {
 		case env == "":
-			backend = "none"
+			// Host audio without QEMU_AUDIO_DRV: QEMU picks its own
+			// default, so libvirt adds no <audio>.
+			return nil
 		case env == "pa":
 			backend = "pulseaudio"
 		default:

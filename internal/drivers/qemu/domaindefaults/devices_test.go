@@ -125,6 +125,10 @@ func TestDefaultAudio(t *testing.T) {
 		{"<graphics type='spice'/>", AudioEnv{QEMUAudioDrv: "alsa"}, "spice"},
 		{"<graphics type='sdl'/>", AudioEnv{QEMUAudioDrv: "sdl", SDLAudioDriver: "esd"}, "sdl"},
 		{"<graphics type='egl-headless'/>", AudioEnv{}, ""},
+		// host audio without QEMU_AUDIO_DRV adds none (graphics-sdl)
+		{"<graphics type='sdl'/>", AudioEnv{}, ""},
+		{"<graphics type='vnc'/>", AudioEnv{VNCAllowHostAudio: true}, ""},
+		{"", AudioEnv{NoGraphicsAllowHostAudio: true}, ""},
 	}
 	for _, c := range cases {
 		def, err := Parse([]byte(strings.Replace(x, "%s", c.graphics, 1)), Options{Caps: defaultsCaps(), Flags: domain.ParseInactive, Audio: c.env})
