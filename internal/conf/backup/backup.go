@@ -89,6 +89,13 @@ func errf(code virterr.Code, format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromDomain, code, format, args...)
 }
 
+// errInvalidProp is virXMLPropEnum's (and virXMLPropTristateBool's)
+// complaint about a value outside the enum; libvirt's XML helpers report
+// in VIR_FROM_XML, not in backup_conf.c's VIR_FROM_DOMAIN.
+func errInvalidProp(elem, attr, value string) error {
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'.", attr, elem, value)
+}
+
 // Parse reads a <domainbackup> document.
 func Parse(data []byte, flags ParseFlags) (*Def, error) {
 	root, err := xmltree.ParseRootFrom(data, "(domain_backup)", "domainbackup", virterr.FromDomain)
@@ -124,7 +131,7 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 		def.Server = s
 		if t, ok := sn.Attr("tls"); ok {
 			if t != "yes" && t != "no" {
-				return nil, errf(virterr.XMLError, "Invalid value for attribute 'tls' in element 'server': '%s'. Expected 'yes' or 'no'", t)
+				return nil, errInvalidProp("server", "tls", t)
 			}
 			def.TLS = t
 		}
@@ -216,7 +223,7 @@ func parseDisk(n *xmltree.Node, push bool, flags ParseFlags) (*Disk, error) {
 	d := &Disk{Name: name, Backup: "yes"}
 	if b, ok := n.Attr("backup"); ok {
 		if b != "yes" && b != "no" {
-			return nil, errf(virterr.XMLError, "Invalid value for attribute 'backup' in element 'disk': '%s'. Expected 'yes' or 'no'", b)
+			return nil, errInvalidProp("disk", "backup", b)
 		}
 		d.Backup = b
 	}
@@ -229,7 +236,7 @@ func parseDisk(n *xmltree.Node, push bool, flags ParseFlags) (*Disk, error) {
 	}
 	if m, ok := n.Attr("backupmode"); ok {
 		if m != DiskModeFull && m != DiskModeIncremental {
-			return nil, errf(virterr.XMLError, "Invalid value for attribute 'backupmode' in element 'disk': '%s'.", m)
+			return nil, errInvalidProp("disk", "backupmode", m)
 		}
 		d.BackupMode = m
 	}
@@ -237,7 +244,7 @@ func parseDisk(n *xmltree.Node, push bool, flags ParseFlags) (*Disk, error) {
 	if internal {
 		st, ok := n.Attr("state")
 		if !ok {
-			return nil, errf(virterr.XMLError, "Missing required attribute 'state' in element 'disk'")
+			return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLError, "Missing required attribute 'state' in element 'disk'")
 		}
 		d.State = st
 	}
