@@ -72,6 +72,15 @@ func internalErr(format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromNetwork, virterr.InternalError, format, args...)
 }
 
+// inXMLDomain moves an error of netdev's virXMLProp* ports, which leave
+// the domain unset, into VIR_FROM_XML, where libvirt's XML helpers report.
+func inXMLDomain(err error) error {
+	if e, ok := err.(*virterr.Error); ok && e.Domain == virterr.FromNone {
+		return e.WithDomain(virterr.FromXML)
+	}
+	return err
+}
+
 func xmlErr(format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromNetwork, virterr.XMLError, format, args...)
 }
@@ -147,11 +156,11 @@ func ParseNode(root *xmltree.Node) (*Def, error) {
 		}
 	}
 	if def.IsolatedPort, err = netdev.PortIsolated(root); err != nil {
-		return nil, err
+		return nil, inXMLDomain(err)
 	}
 	if rx := root.Child("rxfilters"); rx != nil {
 		if def.TrustGuestRxFilters, err = netdev.ParseTristateAttr(rx, "trustGuest"); err != nil {
-			return nil, err
+			return nil, inXMLDomain(err)
 		}
 	}
 	if p := root.Child("plug"); p != nil {
@@ -168,7 +177,7 @@ func (p *Plug) parse(n *xmltree.Node) error {
 		return nil
 	}
 	if t == "" {
-		return netdev.InvalidAttr(n, "type", t)
+		return inXMLDomain(netdev.InvalidAttr(n, "type", t))
 	}
 	p.Type = t
 	switch t {
@@ -203,7 +212,7 @@ func (p *Plug) parse(n *xmltree.Node) error {
 	case PlugHostdevPCI:
 		var err error
 		if p.Managed, err = netdev.ParseTristateAttr(n, "managed"); err != nil {
-			return err
+			return inXMLDomain(err)
 		}
 		if d, ok := attrOf(n.Child("driver"), "name"); ok && d != "" {
 			if d != "kvm" && d != "vfio" {
@@ -227,7 +236,7 @@ func (def *Def) Validate() error {
 	switch def.Plug.Type {
 	case PlugNone, PlugNetwork, PlugBridge, PlugDirect, PlugHostdevPCI:
 	default:
-		return xmlErr("Invalid value for attribute 'type' in element 'plug': '%s'.", def.Plug.Type)
+		return virterr.NewFrom(virterr.FromXML, virterr.XMLError, "Invalid value for attribute 'type' in element 'plug': '%s'.", def.Plug.Type)
 	}
 	if err := def.Vlan.Validate(); err != nil {
 		return err
