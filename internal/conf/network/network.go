@@ -110,7 +110,8 @@ func ParseNode(root *xmltree.Node) (*Def, error) {
 		return nil, virterr.NewFrom(virterr.FromNetwork, virterr.NoName, "")
 	}
 	if i := strings.IndexByte(name, '/'); i >= 0 {
-		return nil, virterr.NewFrom(virterr.FromNetwork, virterr.XMLDetail, "invalid char in name: 0x%02x", name[i])
+		// virXMLCheckIllegalChars, a virxml.c helper.
+		return nil, virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "invalid char in name: %c", name[i])
 	}
 	def.Name = name
 	if u, _ := root.ChildText("uuid"); root.Child("uuid") != nil && u != "" {

@@ -51,7 +51,8 @@ func (def *Def) Validate() error {
 		return err
 	}
 	if i := strings.IndexByte(def.Name, '\n'); i >= 0 {
-		return netErr(virterr.XMLDetail, "invalid char in name: 0x%02x", def.Name[i])
+		// virXMLCheckIllegalChars, a virxml.c helper.
+		return virterr.NewFrom(virterr.FromXML, virterr.XMLDetail, "invalid char in name: %c", def.Name[i])
 	}
 	mode := def.Forward.Mode
 	bandwidthAllowed := false

@@ -254,9 +254,9 @@ func parseDisk(n *xmltree.Node) (*Disk, error) {
 	if dr := n.Child("driver"); dr != nil {
 		src.Format = dr.Prop("type")
 		if ms := dr.Find("metadata_cache/max_size"); ms != nil {
-			v, err := units.ParseScaled(ms.Text, ms.Prop("unit"), 1, 0)
+			v, err := parseScaledValue(ms.Text, ms.Prop("unit"), "./driver/metadata_cache/max_size")
 			if err != nil {
-				return nil, errf(virterr.XMLError, "invalid value for 'max_size' element: '%s'", ms.Text)
+				return nil, err
 			}
 			src.MetadataCacheMaxSize = v
 		}
@@ -484,4 +484,22 @@ func (d *Disk) format(b *xmlbuf.Buffer) {
 		s.format(children)
 	}
 	b.FormatElement("disk", attrs, children)
+}
+
+// parseScaledValue is virParseScaledValue for an optional size in bytes:
+// an empty text is absent (0); a text that is not a plain decimal number
+// is refused in VIR_FROM_XML, naming the XPath libvirt's caller gives.
+func parseScaledValue(text, unit, xpath string) (uint64, error) {
+	if text == "" {
+		return 0, nil
+	}
+	t := strings.TrimPrefix(strings.TrimLeft(text, " \t\n\v\f\r"), "+")
+	if t == "" || t[0] < '0' || t[0] > '9' {
+		return 0, virterr.NewFrom(virterr.FromXML, virterr.XMLError, "Invalid value '%s' for element or attribute '%s'", text, xpath)
+	}
+	v, err := strconv.ParseUint(t, 10, 64)
+	if err != nil {
+		return 0, virterr.NewFrom(virterr.FromXML, virterr.XMLError, "Invalid value '%s' for element or attribute '%s'", text, xpath)
+	}
+	return units.Scale(v, unit, 1, 0)
 }

@@ -111,7 +111,29 @@ func parsePCIAddress(n *xmltree.Node) (PCIAddress, error) {
 		}
 		*f.dst = v
 	}
+	if a != (PCIAddress{}) {
+		if err := a.check(); err != nil {
+			return a, err
+		}
+	}
 	return a, nil
+}
+
+// check reports a field out of PCI range as virPCIDeviceAddressIsValid
+// does (virpci.c, hence no error domain); virPCIDeviceAddressParseXML
+// checks only a non-empty address.
+func (a PCIAddress) check() error {
+	switch {
+	case a.Domain > 0xffff:
+		return virterr.New(virterr.XMLError, "Invalid PCI address domain='0x%x', must be <= 0xFFFF", a.Domain)
+	case a.Bus > 0xff:
+		return virterr.New(virterr.XMLError, "Invalid PCI address bus='0x%x', must be <= 0xFF", a.Bus)
+	case a.Slot > 0x1f:
+		return virterr.New(virterr.XMLError, "Invalid PCI address slot='0x%x', must be <= 0x1F", a.Slot)
+	case a.Function > 7:
+		return virterr.New(virterr.XMLError, "Invalid PCI address function=0x%x, must be <= 7", a.Function)
+	}
+	return nil
 }
 
 // checkSyntax makes the checks libvirt's adapter parser makes, whatever

@@ -259,7 +259,7 @@ func (d interfaceDriver) InterfaceDefineXML(ctx context.Context, xml string, fla
 	if err := d.c.denyReadOnly("virInterfaceDefineXML"); err != nil {
 		return driver.InterfaceRef{}, err
 	}
-	root, err := xmltree.Parse([]byte(xml), "(interface_definition)")
+	root, err := xmltree.ParseRootFrom([]byte(xml), "(interface_definition)", "interface", virterr.FromInterface)
 	if err != nil {
 		return driver.InterfaceRef{}, err
 	}

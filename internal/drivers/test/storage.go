@@ -845,7 +845,7 @@ func (d storageDriver) createVol(pool driver.StoragePoolRef, xml string, clone *
 	if err != nil {
 		return driver.StorageVolRef{}, err
 	}
-	root, err := xmltree.Parse([]byte(xml), "(storage_volume_definition)")
+	root, err := xmltree.ParseRootFrom([]byte(xml), "(storage_volume_definition)", "volume", virterr.FromStorage)
 	if err != nil {
 		return driver.StorageVolRef{}, err
 	}
