@@ -94,7 +94,7 @@ func buildHostdevs(b *Builder) error {
 			}
 			p = NewProps().Str("driver", driver).Str("id", h.Info.Alias).
 				Str("sysfsdev", "/sys/bus/mdev/devices/"+hostdevSourceChild(h, "address", "uuid")).
-				StrOpt("display", switchText(h.Attr("display"))).
+				StrOpt("display", switchText(mdevDisplay(h))).
 				BoolTrue("ramfb", h.Attr("ramfb") == "on").
 				UintNZ("bootindex", bootIndex(&h.Info))
 		default:
@@ -234,4 +234,13 @@ func (b *Builder) nextBlockNodeIndex() int {
 	n++
 	b.SetState(key, n)
 	return n
+}
+
+// mdevDisplay is a mediated device's display state, as parsed or as the
+// QEMU defaults left it.
+func mdevDisplay(h *domain.Device) string {
+	if hd := h.Hostdev(); hd != nil && hd.Subsys.Display != "" {
+		return hd.Subsys.Display
+	}
+	return h.Attr("display")
 }

@@ -74,7 +74,7 @@ func TestLibvirtOracle(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		qc, err := caps.LoadFile(capsFiles[0])
+		qc, err := oracleCaps(capsFiles, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,4 +184,30 @@ func oracleDiff(want, got []string) string {
 		b.WriteString("    (same options, other order)\n")
 	}
 	return b.String()
+}
+
+// oracleCaps loads the cached capabilities of the binary libvirt would
+// run for the input: its <emulator>, else qemu-system-i386 for an i686
+// guest, else the first file.
+func oracleCaps(files []string, in []byte) (*caps.Caps, error) {
+	want := ""
+	if m := regexp.MustCompile(`<emulator>([^<]+)</emulator>`).FindSubmatch(in); m != nil {
+		want = string(m[1])
+	} else if regexp.MustCompile(`arch=.i686.`).Match(in) {
+		want = "/usr/bin/qemu-system-i386"
+	}
+	var first *caps.Caps
+	for _, f := range files {
+		qc, err := caps.LoadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if first == nil {
+			first = qc
+		}
+		if want != "" && qc.Binary == want {
+			return qc, nil
+		}
+	}
+	return first, nil
 }

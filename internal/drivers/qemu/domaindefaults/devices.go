@@ -299,6 +299,14 @@ func devicesPostParse(def *domain.Def, o *Options) error {
 			}
 		}
 	}
+	for _, h := range d.Kind("hostdev") {
+		// qemuDomainMdevDefVFIOPCIPostParse: QEMU 2.12 gave vfio-pci a
+		// display; libvirt pins it off so QEMU's default cannot change it.
+		if hd := h.Hostdev(); hd != nil && hd.Type == "mdev" && hd.Subsys.Model == "vfio-pci" &&
+			hd.Subsys.Display == "" && o.Caps != nil && o.Caps.Has(caps.VfioPCIDisplay) {
+			hd.Subsys.Display = "off"
+		}
+	}
 	for _, sh := range d.Kind("shmem") {
 		if err := shmemPostParse(sh); err != nil {
 			return err

@@ -195,3 +195,23 @@ func TestShmemPostParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestMdevDisplayDefault(t *testing.T) {
+	const x = `<domain type='kvm'><name>m</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>
+<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='53764d0e-85a0-42b4-af5c-2046b460b1dc'/></source></hostdev>
+</devices></domain>`
+	for _, has := range []bool{false, true} {
+		qc := defaultsCaps()
+		if has {
+			qc.Set(caps.VfioPCIDisplay)
+		}
+		def, err := Parse([]byte(x), Options{Caps: qc, KeepMachineAliases: true, Flags: domain.ParseInactive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(def.Format(domain.FormatInactive), "model='vfio-pci' display='off'>")
+		if got != has {
+			t.Errorf("vfio-pci.display %v: display='off' %v", has, got)
+		}
+	}
+}
