@@ -104,6 +104,15 @@ var (
 	ifaceTypes   = []string{Ethernet, Bridge, Bond, VLAN}
 )
 
+// errUnknownCause is what a libvirt client sees when the parser fails
+// without reporting why: libvirt 9.0 reads the MTU with virXPathULong
+// and returns on a value that is no number without an error of its own,
+// so the RPC layer answers with its generic internal error.
+func errUnknownCause() error {
+	return &virterr.Error{Code: virterr.InternalError, Domain: virterr.FromNone, Level: virterr.LevelError,
+		Message: "An error occurred, but the cause is unknown", Int1: -1, Int2: -1}
+}
+
 func xmlErr(format string, args ...any) error {
 	return virterr.NewFrom(virterr.FromInterface, virterr.XMLError, format, args...)
 }
@@ -154,7 +163,7 @@ func parseDef(n *xmltree.Node, parent string) (*Def, error) {
 			if s := m.Prop("size"); s != "" {
 				v, ok := cnum.UIntP(s, 10)
 				if !ok {
-					return nil, xmlErr("interface mtu value is improper")
+					return nil, errUnknownCause()
 				}
 				def.MTU = v
 			}
