@@ -4,6 +4,7 @@
 package checkpoint
 
 import (
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -123,49 +124,67 @@ func ParseNode(n *xmltree.Node, flags ParseFlags) (*Def, error) {
 	return def, nil
 }
 
+// schemaPath is where libvirt keeps the checkpoint schema; its messages
+// name it.
+const schemaPath = "/usr/share/libvirt/schemas/domaincheckpoint.rng"
+
 // schemaError is virXMLValidateAgainstSchema's complaint, which libvirt
-// reports in VIR_FROM_XML.
-func schemaError(format string, args ...any) error {
+// reports in VIR_FROM_XML, with libxml2's lines after it.
+func schemaError(detail string) error {
 	return virterr.NewFrom(virterr.FromXML, virterr.XMLInvalidSchema,
-		"Unable to validate doc against domaincheckpoint.rng\n"+format, args...)
+		"Unable to validate doc against %s\n%s\n", schemaPath, detail)
+}
+
+// errBadSchema marks a violation inside one of the checkpoint's
+// elements; libxml2 reports only which element of the interleave failed.
+var errBadSchema = errors.New("schema violation")
+
+var topElements = map[string]bool{
+	"name": true, "description": true, "creationTime": true, "parent": true,
+	"domain": true, "disks": true,
 }
 
 // checkSchema enforces domaincheckpoint.rng for the checkpoint's own
-// elements; the embedded <domain> is the domain parser's business.
+// elements; the embedded <domain> is the domain parser's business. The
+// checkpoint's children form an interleave, so libxml2 names the child
+// that broke it, whatever broke inside.
 func checkSchema(n *xmltree.Node) error {
 	seen := map[string]bool{}
 	for _, c := range n.Children {
-		if seen[c.Name] {
-			return schemaError("Extra element %s in interleave", c.Name)
+		if !topElements[c.Name] {
+			return schemaError("Element domaincheckpoint has extra content: " + c.Name)
+		}
+		if seen[c.Name] || checkTopSchema(c) != nil {
+			return schemaError("Extra element " + c.Name + " in interleave\nElement domaincheckpoint failed to validate content")
 		}
 		seen[c.Name] = true
-		switch c.Name {
-		case "name":
-			if !nameRE.MatchString(c.Text) {
-				return schemaError("Element name failed to validate content")
+	}
+	return nil
+}
+
+func checkTopSchema(c *xmltree.Node) error {
+	switch c.Name {
+	case "name":
+		if !nameRE.MatchString(c.Text) {
+			return errBadSchema
+		}
+	case "creationTime":
+		if _, err := strconv.ParseUint(strings.TrimSpace(c.Text), 10, 64); err != nil {
+			return errBadSchema
+		}
+	case "parent":
+		pn := c.Child("name")
+		if pn == nil || len(c.Children) != 1 || !nameRE.MatchString(pn.Text) {
+			return errBadSchema
+		}
+	case "disks":
+		if len(c.Children) == 0 {
+			return errBadSchema
+		}
+		for _, d := range c.Children {
+			if err := checkDiskSchema(d); err != nil {
+				return err
 			}
-		case "description":
-		case "creationTime":
-			if _, err := strconv.ParseUint(strings.TrimSpace(c.Text), 10, 64); err != nil {
-				return schemaError("Element creationTime failed to validate content")
-			}
-		case "parent":
-			pn := c.Child("name")
-			if pn == nil || len(c.Children) != 1 || !nameRE.MatchString(pn.Text) {
-				return schemaError("Element parent failed to validate content")
-			}
-		case "domain":
-		case "disks":
-			if len(c.Children) == 0 {
-				return schemaError("Element disks failed to validate content")
-			}
-			for _, d := range c.Children {
-				if err := checkDiskSchema(d); err != nil {
-					return err
-				}
-			}
-		default:
-			return schemaError("Element domaincheckpoint has extra content: %s", c.Name)
 		}
 	}
 	return nil
@@ -173,10 +192,10 @@ func checkSchema(n *xmltree.Node) error {
 
 func checkDiskSchema(d *xmltree.Node) error {
 	if d.Name != "disk" || len(d.Children) != 0 {
-		return schemaError("Extra element disks in interleave")
+		return errBadSchema
 	}
 	if name, ok := d.Attr("name"); !ok || !diskNameRE.MatchString(name) {
-		return schemaError("Element disk failed to validate attributes")
+		return errBadSchema
 	}
 	mode, hasMode := d.Attr("checkpoint")
 	for _, a := range d.Attrs {
@@ -184,19 +203,19 @@ func checkDiskSchema(d *xmltree.Node) error {
 		case "name":
 		case "checkpoint":
 			if a.Value != DiskNo && a.Value != DiskBitmap {
-				return schemaError("Element disk failed to validate attributes")
+				return errBadSchema
 			}
 		case "bitmap", "size":
 			if hasMode && mode == DiskNo {
-				return schemaError("Element disk failed to validate attributes")
+				return errBadSchema
 			}
 			if a.Name == "size" {
 				if _, err := strconv.ParseUint(a.Value, 10, 64); err != nil {
-					return schemaError("Element disk failed to validate attributes")
+					return errBadSchema
 				}
 			}
 		default:
-			return schemaError("Element disk failed to validate attributes")
+			return errBadSchema
 		}
 	}
 	return nil

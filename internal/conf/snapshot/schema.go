@@ -1,18 +1,27 @@
 package snapshot
 
 import (
+	"errors"
 	"regexp"
 
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
+// schemaPath is where libvirt keeps the snapshot schema; its messages
+// name it.
+const schemaPath = "/usr/share/libvirt/schemas/domainsnapshot.rng"
+
 // schemaError is virXMLValidateAgainstSchema's complaint, which libvirt
-// reports in VIR_FROM_XML.
-func schemaError(format string, args ...any) error {
+// reports in VIR_FROM_XML, with libxml2's lines after it.
+func schemaError(detail string) error {
 	return virterr.NewFrom(virterr.FromXML, virterr.XMLInvalidSchema,
-		"Unable to validate doc against domainsnapshot.rng\n"+format, args...)
+		"Unable to validate doc against %s\n%s\n", schemaPath, detail)
 }
+
+// errBadSchema marks a violation inside one of the snapshot's elements;
+// libxml2 reports only which element of the interleave failed.
+var errBadSchema = errors.New("schema violation")
 
 var topElements = map[string]bool{
 	"name": true, "description": true, "state": true, "creationTime": true,
@@ -22,43 +31,48 @@ var topElements = map[string]bool{
 
 // checkSchema enforces domainsnapshot.rng's rules for the snapshot's own
 // elements (libvirt validates with VIR_DOMAIN_SNAPSHOT_PARSE_VALIDATE); the
-// embedded domains are the domain parser's business.
+// embedded domains are the domain parser's business. The snapshot's
+// children form an interleave, so libxml2 names the child that broke it,
+// whatever broke inside.
 func checkSchema(n *xmltree.Node) error {
 	seen := map[string]bool{}
 	for _, c := range n.Children {
 		if !topElements[c.Name] {
-			return schemaError("Element domainsnapshot has extra content: %s", c.Name)
+			return schemaError("Element domainsnapshot has extra content: " + c.Name)
 		}
-		if seen[c.Name] {
-			return schemaError("Extra element %s in interleave", c.Name)
+		if seen[c.Name] || checkTopSchema(c) != nil {
+			return schemaError("Extra element " + c.Name + " in interleave\nElement domainsnapshot failed to validate content")
 		}
 		seen[c.Name] = true
-		switch c.Name {
-		case "state":
-			ok := false
-			for _, s := range states[1:] {
-				ok = ok || (s == c.Text && s != "pmsuspended")
+	}
+	return nil
+}
+
+func checkTopSchema(c *xmltree.Node) error {
+	switch c.Name {
+	case "state":
+		for _, s := range states[1:] {
+			if s == c.Text && s != "pmsuspended" {
+				return nil
 			}
-			if !ok {
-				return schemaError("Element state failed to validate content")
+		}
+		return errBadSchema
+	case "memory":
+		snap, hasSnap := c.Attr("snapshot")
+		_, hasFile := c.Attr("file")
+		switch {
+		case hasSnap && (snap == LocationNo || snap == LocationInternal):
+			if hasFile {
+				return errBadSchema
 			}
-		case "memory":
-			snap, hasSnap := c.Attr("snapshot")
-			_, hasFile := c.Attr("file")
-			switch {
-			case hasSnap && (snap == LocationNo || snap == LocationInternal):
-				if hasFile {
-					return schemaError("Element memory failed to validate attributes")
-				}
-			case (!hasSnap || snap == LocationExternal) && hasFile:
-			default:
-				return schemaError("Element memory failed to validate attributes")
-			}
-		case "disks":
-			for _, d := range c.Children {
-				if err := checkDiskSchema(d); err != nil {
-					return schemaError("Extra element disks in interleave")
-				}
+		case (!hasSnap || snap == LocationExternal) && hasFile:
+		default:
+			return errBadSchema
+		}
+	case "disks":
+		for _, d := range c.Children {
+			if err := checkDiskSchema(d); err != nil {
+				return err
 			}
 		}
 	}
@@ -89,10 +103,10 @@ var diskNameRE = regexp.MustCompile(`^((ioemu:)?(fd|hd|sd|vd|xvd|ubd)[a-zA-Z0-9_
 
 func checkDiskSchema(d *xmltree.Node) error {
 	if d.Name != "disk" {
-		return schemaError("unexpected element %s", d.Name)
+		return errBadSchema
 	}
 	if name, ok := d.Attr("name"); !ok || !diskNameRE.MatchString(name) {
-		return schemaError("bad disk name")
+		return errBadSchema
 	}
 	snap := d.Prop("snapshot")
 	typ := "file"
@@ -102,16 +116,16 @@ func checkDiskSchema(d *xmltree.Node) error {
 	switch snap {
 	case LocationNo, LocationInternal, LocationManual:
 		if len(d.Children) > 0 {
-			return schemaError("disk with snapshot='%s' has children", snap)
+			return errBadSchema
 		}
 		return nil
 	case "", LocationExternal:
 	default:
-		return schemaError("bad snapshot mode")
+		return errBadSchema
 	}
 	rules, ok := sourceSchema[typ]
 	if !ok {
-		return schemaError("bad disk type")
+		return errBadSchema
 	}
 	for _, c := range d.Children {
 		switch c.Name {
@@ -119,16 +133,16 @@ func checkDiskSchema(d *xmltree.Node) error {
 		case "source":
 			for _, a := range c.Attrs {
 				if !rules.attrs[a.Name] {
-					return schemaError("attribute %s not allowed", a.Name)
+					return errBadSchema
 				}
 			}
 			for _, cc := range c.Children {
 				if !rules.children[cc.Name] {
-					return schemaError("element %s not allowed", cc.Name)
+					return errBadSchema
 				}
 			}
 		default:
-			return schemaError("element %s not allowed", c.Name)
+			return errBadSchema
 		}
 	}
 	return nil
