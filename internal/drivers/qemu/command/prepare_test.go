@@ -277,3 +277,26 @@ func TestDBusDisplayAddressAndListens(t *testing.T) {
 		t.Errorf("two listens: %v", err)
 	}
 }
+
+func TestDeviceDetailsFromLibvirt(t *testing.T) {
+	x := `<domain type='kvm'><name>d</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>
+<controller type='pci' index='0' model='pci-root'/><controller type='virtio-serial' index='0'/>
+<channel type='spicevmc'><target type='virtio'/></channel>
+<rng model='virtio'><backend model='random'/></rng>
+<graphics type='spice' port='5903' autoport='no'/>
+<video><model type='qxl' ram='65536' vram='65536' vgamem='8192' heads='1' primary='yes'><resolution x='1280' y='720'/></model></video>
+</devices></domain>`
+	got, err := buildWithContext(t, x, nil, caps.Spice, caps.DeviceQXL, caps.DeviceVirtioRNG, caps.ObjectRNGRandom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"chardev":"charchannel0","id":"channel0","name":"com.redhat.spice.0"}`,
+		`{"qom-type":"rng-random","id":"objrng0","filename":"/dev/random"}`,
+		`"vgamem_mb":8,"xres":1280,"yres":720,`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+}

@@ -26,7 +26,11 @@ func buildRNGs(b *Builder) error {
 		_ = o
 		switch be.Prop("model") {
 		case "random":
-			b.addRNGObject(ObjectProps("rng-random", objAlias).Str("filename", strings.TrimSpace(be.Text)))
+			file := strings.TrimSpace(be.Text)
+			if rng := r.RNG(); rng != nil && rng.BackendFile != "" {
+				file = rng.BackendFile // with the parser's /dev/random default
+			}
+			b.addRNGObject(ObjectProps("rng-random", objAlias).Str("filename", file))
 		case "builtin":
 			b.addRNGObject(ObjectProps("rng-builtin", objAlias))
 		case "egd":

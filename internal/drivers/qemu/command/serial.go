@@ -102,6 +102,9 @@ func buildParallels(b *Builder) error {
 
 // buildChannels is qemuBuildChannelsCommandLine (guestfwd channels are
 // the core's netdev forwarding and not handled here).
+// spiceAgentPort is the virtio-serial port name of the SPICE agent.
+const spiceAgentPort = "com.redhat.spice.0"
+
 func buildChannels(b *Builder) error {
 	if b.Def.Devices == nil {
 		return nil
@@ -122,7 +125,15 @@ func buildChannels(b *Builder) error {
 				return err
 			}
 			p.Str("chardev", "char"+c.Info.Alias).Str("id", c.Info.Alias)
-			p.StrOpt("name", chrTarget(c, "name"))
+			name := chrTarget(c, "name")
+			if c.Chr.Type == "spicevmc" {
+				// the SPICE agent's port has one name (qemuBuildVirtioSerialPortDevProps)
+				if name != "" && name != spiceAgentPort {
+					return Unsupported("Unsupported spicevmc target name '%s'", name)
+				}
+				name = spiceAgentPort
+			}
+			p.StrOpt("name", name)
 			if err := b.AddDevice(p); err != nil {
 				return err
 			}

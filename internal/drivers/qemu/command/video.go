@@ -140,6 +140,11 @@ func buildVideos(b *Builder) error {
 				p.Uint("vgamem", vr*1024)
 			}
 		}
+		if m := v.Child("model"); m != nil {
+			if res := m.Child("resolution"); res != nil {
+				p.UintNZ("xres", uintAttr(res.Prop("x"))).UintNZ("yres", uintAttr(res.Prop("y")))
+			}
+		}
 		if err := b.addDeviceAddress(p, &v.Info, ""); err != nil {
 			return err
 		}
