@@ -103,7 +103,7 @@ func unsupported(format string, args ...any) error {
 // ParsePool reads a pool document (virStoragePoolDefParseString, without
 // the defaults and checks SetDefaults and Validate apply).
 func ParsePool(data []byte) (*PoolDef, error) {
-	root, err := xmltree.ParseFrom(data, "(storage_pool_definition)", virterr.FromStorage)
+	root, err := xmltree.ParseRootFrom(data, "(storage_pool_definition)", "pool", virterr.FromStorage)
 	if err != nil {
 		return nil, err
 	}

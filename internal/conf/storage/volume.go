@@ -98,7 +98,7 @@ type VolDef struct {
 // ParseVolume reads a volume document belonging to pool
 // (virStorageVolDefParseString).
 func ParseVolume(data []byte, pool *PoolDef, flags VolParseFlags) (*VolDef, error) {
-	root, err := xmltree.ParseFrom(data, "(storage_volume_definition)", virterr.FromStorage)
+	root, err := xmltree.ParseRootFrom(data, "(storage_volume_definition)", "volume", virterr.FromStorage)
 	if err != nil {
 		return nil, err
 	}
