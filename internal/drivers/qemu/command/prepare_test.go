@@ -204,7 +204,7 @@ func TestShmems(t *testing.T) {
 		`<shmem name='a'><model type='ivshmem'/></shmem>`:                                           "ivshmem device is not supported with this QEMU binary",
 		`<shmem name='a'><model type='ivshmem-plain'/><address type='isa' iobase='0x505'/></shmem>`: "only 'pci' addresses are supported for the shared memory device",
 	} {
-		x := `<domain type='kvm'><name>s</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>` + body + `</devices></domain>`
+		x := `<domain type='kvm'><name>s</name><memory>65536</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices><controller type='pci' index='0' model='pci-root'/>` + body + `</devices></domain>`
 		if _, err := buildWithContext(t, x, nil, caps.DeviceIvshmemPlain); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%s: got %v, want %q", body, err, msg)
 		}

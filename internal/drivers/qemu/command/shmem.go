@@ -11,10 +11,8 @@ func init() {
 	RegisterValidator(validateShmems)
 }
 
-// validateShmems is qemuValidateDomainDeviceDefShmem: QEMU maps a region
-// of a power-of-two size of at least 1 MiB, only on a PCI device, and
-// only with the device models this binary has (the legacy ivshmem device
-// is gone).
+// validateShmems is qemuValidateDomainDeviceDefShmem: the device model
+// must be one this binary has.
 func validateShmems(b *Builder) error {
 	if b.Def.Devices == nil {
 		return nil
@@ -24,31 +22,18 @@ func validateShmems(b *Builder) error {
 		if s == nil {
 			continue
 		}
-		if s.Size != 0 {
-			if s.Size&(s.Size-1) != 0 {
-				return Errorf(virterr.XMLError, "shmem size must be a power of two")
-			}
-			if s.Size < 1<<20 {
-				return Errorf(virterr.XMLError, "shmem size must be at least 1 MiB (1024 KiB)")
-			}
-		}
-		if a := dev.Info.Address; a != nil && a.Type != "" && a.Type != "none" && a.Type != "pci" {
-			return Unsupported("only 'pci' addresses are supported for the shared memory device")
-		}
-		switch s.Model {
-		case "ivshmem":
-			return Unsupported("ivshmem device is not supported with this QEMU binary")
-		case "ivshmem-plain":
-			if !b.Has(caps.DeviceIvshmemPlain) {
-				return Unsupported("ivshmem-plain device is not supported with this QEMU binary")
-			}
-		case "ivshmem-doorbell":
-			if !b.Has(caps.DeviceIvshmemDoorbell) {
-				return Unsupported("ivshmem-doorbell device is not supported with this QEMU binary")
-			}
+		flag, ok := shmemModelCaps[s.Model]
+		if ok && !b.Has(flag) {
+			return Unsupported("%s device is not supported with this QEMU binary", s.Model)
 		}
 	}
 	return nil
+}
+
+var shmemModelCaps = map[string]caps.Flag{
+	"ivshmem":          caps.XDeviceIvshmem,
+	"ivshmem-plain":    caps.DeviceIvshmemPlain,
+	"ivshmem-doorbell": caps.DeviceIvshmemDoorbell,
 }
 
 // buildShmems is qemuBuildShmemCommandLine for every <shmem>: a plain
@@ -63,6 +48,16 @@ func buildShmems(b *Builder) error {
 		s := dev.Shmem()
 		if s == nil {
 			continue
+		}
+		// QEMU maps a region of a power-of-two size of at least 1 MiB,
+		// only on a PCI device.
+		if s.Size != 0 {
+			if s.Size&(s.Size-1) != 0 {
+				return Errorf(virterr.XMLError, "shmem size must be a power of two")
+			}
+			if s.Size < 1<<20 {
+				return Errorf(virterr.XMLError, "shmem size must be at least 1 MiB (1024 KiB)")
+			}
 		}
 		if a := dev.Info.Address; a == nil || a.Type != "pci" {
 			return Unsupported("only 'pci' addresses are supported for the shared memory device")
