@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -42,17 +43,29 @@ func parseEventWake(s string) error {
 	return nil
 }
 
+// wakeHas reports whether w is asked for and possible here.
 func wakeHas(w string) bool {
 	if clientMode != "blocking" {
 		return false
 	}
 	for _, x := range strings.Split(eventWake, ",") {
 		if x == w {
-			return true
+			return w != "rt" || rtAllowed()
 		}
 	}
 	return false
 }
+
+// rtAllowed: this process may make a thread SCHED_FIFO (root, or
+// CAP_SYS_NICE, and an RT budget in its cgroup).
+var rtAllowed = sync.OnceValue(func() bool {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if setScheduler(schedFIFO, 1) != nil {
+		return false
+	}
+	return setScheduler(schedOther, 0) == nil
+})
 
 const (
 	schedOther = 0
@@ -110,12 +123,7 @@ func holdPMQoS() (release func()) {
 func wakeNote() string {
 	var got []string
 	if wakeHas("rt") {
-		runtime.LockOSThread()
-		if setScheduler(schedFIFO, 1) == nil {
-			got = append(got, "rt")
-			_ = setScheduler(schedOther, 0)
-		}
-		runtime.UnlockOSThread()
+		got = append(got, "rt")
 	}
 	if wakeHas("pmqos") {
 		if f, err := os.OpenFile("/dev/cpu_dma_latency", os.O_WRONLY, 0); err == nil {
