@@ -104,6 +104,53 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 	}
 }
 
+// libvirtUpdateErrors are net-update requests libvirt 9.0 refuses, with the
+// code, error domain and message python3-libvirt reported for them from
+// virNetworkUpdate (parent index -1) on test:///default's network.
+var libvirtUpdateErrors = []struct {
+	name             string
+	command, section int
+	xml              string
+	code             virterr.Code
+	from             virterr.Domain
+	msg              string
+}{
+	{"host bad mac", 3, 4, "<host mac='zz' ip='192.168.122.5'/>", virterr.XMLError, virterr.FromNetwork, "XML error: Cannot parse MAC address 'zz' in network 'default'"},
+	{"host lease", 3, 4, "<host mac='52:54:00:00:00:09' ip='192.168.122.5'><lease expiry='x'/></host>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'expiry' in element 'lease': 'x'. Expected non-negative integer value"},
+	{"host wrong elem", 3, 4, "<range start='192.168.122.5' end='192.168.122.6'/>", virterr.XMLError, virterr.FromNetwork, "XML error: unexpected element <range>, expecting <host>, while updating network 'default'"},
+	{"range bad", 3, 5, "<range start='x' end='192.168.122.6'/>", virterr.SystemError, virterr.FromNone, "Cannot parse socket address 'x': Name or service not known"},
+	{"range nostart", 3, 5, "<range end='192.168.122.6'/>", virterr.XMLError, virterr.FromNetwork, "XML error: Missing 'start' attribute in dhcp range for network 'default'"},
+	{"portgroup noname", 3, 9, "<portgroup/>", virterr.XMLError, virterr.FromNetwork, "XML error: Missing required name attribute in portgroup"},
+	{"portgroup trust", 3, 9, "<portgroup name='a' trustGuestRxFilters='maybe'/>", virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'trustGuestRxFilters' in element 'portgroup': 'maybe'."},
+	{"dns host noip", 3, 10, "<host><hostname>a</hostname></host>", virterr.XMLDetail, virterr.FromNetwork, "Missing IP address in network 'default' DNS HOST record"},
+	{"dns txt noname", 3, 11, "<txt value='v'/>", virterr.XMLDetail, virterr.FromNetwork, "missing required name attribute in DNS TXT record of network default"},
+	{"dns srv port", 3, 12, "<srv service='s' protocol='tcp' target='t' port='x'/>", virterr.XMLDetail, virterr.FromNetwork, "invalid DNS SRV port attribute for service 's' in network 'default'"},
+	{"forward iface nodev", 3, 7, "<interface/>", virterr.XMLError, virterr.FromNetwork, "XML error: missing dev attribute in <interface> element"},
+	{"malformed", 3, 4, "<host", virterr.XMLDetail, virterr.FromNetwork, "network_update_xml:1: Couldn't find end of Start Tag host line 1\n<host\n-----^"},
+	{"bridge section", 1, 1, "<bridge name='x'/>", virterr.OperationUnsupported, virterr.FromNetwork, "Operation not supported: can't update 'bridge' section of network 'default'"},
+	{"unknown section", 1, 99, "<x/>", virterr.OperationUnsupported, virterr.FromNetwork, "Operation not supported: can't update unrecognized section of network"},
+	{"bad command", 9, 4, "<host mac='52:54:00:00:00:09' ip='192.168.122.5'/>", virterr.OperationUnsupported, virterr.FromNetwork, "Operation not supported: unrecognized network update command code 9"},
+	{"ip section", 1, 3, "<ip/>", virterr.OperationUnsupported, virterr.FromNetwork, "Operation not supported: can't update 'ip' section of network 'default'"},
+	{"dhcp host delete missing", 2, 4, "<host mac='52:54:00:00:00:77'/>", virterr.OperationInvalid, virterr.FromNetwork, "Requested operation is not valid: couldn't locate a matching dhcp host entry in network 'default'"},
+	{"range modify", 1, 5, "<range start='192.168.122.5' end='192.168.122.6'/>", virterr.OperationUnsupported, virterr.FromNetwork, "Operation not supported: dhcp ranges cannot be modified, only added or deleted"},
+	{"host v6 on v4", 3, 4, "<host id='0:4:7e:7d:f0:7d:a8:bc:c5:d2:13:32:11:ed:16:ea:84:63' ip='2001:db8::5'/>", virterr.XMLError, virterr.FromNetwork, "XML error: Static host definition in IPv4 network 'default' must have mac or name attribute"},
+	{"host nothing", 3, 4, "<host/>", virterr.XMLError, virterr.FromNetwork, "XML error: Static host definition in IPv4 network 'default' must have mac or name attribute"},
+}
+
+func TestUpdateErrorsAsLibvirt(t *testing.T) {
+	const base = "<network><name>default</name><bridge name='virbr0'/><forward/>" +
+		"<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>" +
+		"<range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>"
+	for _, tc := range libvirtUpdateErrors {
+		def, err := Parse([]byte(base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = def.UpdateSection(UpdateCommand(tc.command), UpdateSection(tc.section), -1, []byte(tc.xml))
+		checkLibvirtError(t, tc.name, err, tc.code, tc.from, tc.msg)
+	}
+}
+
 // checkLibvirtError compares err with what libvirt 9.0 reported for the
 // same definition.
 func checkLibvirtError(t *testing.T, name string, err error, code virterr.Code, from virterr.Domain, msg string) {
