@@ -35,6 +35,11 @@ func ParseAuth(n *xmltree.Node) (*Auth, error) {
 	a.Type = n.Prop("type")
 	sn := n.Child("secret")
 	if sn == nil {
+		// virStorageAuthDefParse refuses an unknown type before a
+		// missing secret.
+		if err := a.Validate(); err != nil {
+			return nil, err
+		}
 		return nil, virterr.NewFrom(virterr.FromStorage, virterr.XMLError, "Missing <secret> element in auth")
 	}
 	a.SecretType = sn.Prop("type")

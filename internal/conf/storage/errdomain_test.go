@@ -144,3 +144,25 @@ func checkLibvirtError(t *testing.T, name string, err error, code virterr.Code, 
 		t.Errorf("%s:\n got  %v %v %q\n want %v %v %q", name, e.Code, e.Domain, e.Message, code, from, msg)
 	}
 }
+
+// TestParsePoolSourceErrorsAsLibvirt checks lone <source> documents
+// against what libvirt 9.0's test driver reported for them from
+// virConnectFindStoragePoolSources.
+func TestParsePoolSourceErrorsAsLibvirt(t *testing.T) {
+	for _, tc := range []struct {
+		poolType, xml string
+		code          virterr.Code
+		from          virterr.Domain
+		msg           string
+	}{
+		{"logical", `<source><host name="h" port="x"/></source>`, virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'port' in element 'host': 'x'. Expected integer value"},
+		{"netfs", `<source><host port="1"/></source>`, virterr.XMLError, virterr.FromStorage, "XML error: missing storage pool host name"},
+		{"netfs", `<pool/>`, virterr.XMLError, virterr.FromXML, "XML error: expecting root element of 'source', not 'pool'"},
+		{"netfs", `<source`, virterr.XMLDetail, virterr.FromStorage, "(storage_source_specification):1: Couldn't find end of Start Tag source line 1\n<source\n-------^"},
+		{"logical", `<source><adapter type="bogus"/></source>`, virterr.XMLError, virterr.FromXML, "XML error: Invalid value for attribute 'type' in element 'adapter': 'bogus'."},
+		{"netfs", `<source><auth type="bogus" username="u"/></source>`, virterr.ConfigUnsupported, virterr.FromStorage, "unsupported configuration: unknown auth type 'bogus'"},
+	} {
+		_, err := ParsePoolSource([]byte(tc.xml), tc.poolType)
+		checkLibvirtError(t, tc.poolType+" "+tc.xml, err, tc.code, tc.from, tc.msg)
+	}
+}

@@ -176,7 +176,16 @@ func ParsePoolSource(data []byte, poolType string) (*PoolSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parsePoolSource(root, poolType)
+	s, err := parsePoolSource(root, poolType)
+	if err != nil {
+		return nil, err
+	}
+	// Nothing is reloaded from a lone source, so libvirt's parser's own
+	// refusals (unknown formats, adapter and auth types) apply at once.
+	if err := s.validate(poolType); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func parsePoolSource(n *xmltree.Node, poolType string) (*PoolSource, error) {
