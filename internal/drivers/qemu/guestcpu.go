@@ -334,15 +334,44 @@ const vcpuQOMPath = "/machine/unattached/device[0]"
 // the two reads are sent together). Both are nil on other architectures
 // and when QEMU has no such properties.
 func fetchGuestCPU(ctx context.Context, mon *qmp.Conn, arch string) (enabled, disabled cpumap.X86Data, err error) {
+	return sendGuestCPUQuery(ctx, mon, arch).wait(ctx)
+}
+
+// guestCPUQuery is a fetchGuestCPU in flight, so that its reads share a
+// round trip with the other queries of a start.
+type guestCPUQuery struct {
+	enabled, disabled *qmp.Call
+}
+
+// sendGuestCPUQuery sends fetchGuestCPU's reads; nil on architectures
+// without them (wait then answers nil, nil, nil).
+func sendGuestCPUQuery(ctx context.Context, mon *qmp.Conn, arch string) *guestCPUQuery {
 	if arch != "x86_64" && arch != "i686" {
-		return nil, nil, nil
+		return nil
 	}
 	get := func(prop string) *qmp.Call {
 		return mon.Send(ctx, "qom-get", map[string]string{"path": vcpuQOMPath, "property": prop})
 	}
-	enabledCall, disabledCall := get("feature-words"), get("filtered-features")
-	enabledRaw, enabledErr := enabledCall.Wait(ctx)
-	disabledRaw, disabledErr := disabledCall.Wait(ctx)
+	return &guestCPUQuery{enabled: get("feature-words"), disabled: get("filtered-features")}
+}
+
+// guestCPUNeedsQuery says whether updating and verifying def's live CPU
+// has anything to read from QEMU: a CPU model to update, or paravirtual
+// spinlocks to check. A domain with neither skips the reads.
+func guestCPUNeedsQuery(def *domain.Def) bool {
+	if def.Features != nil && def.Features.PVSpinlock == "on" {
+		return true
+	}
+	dc := def.CPU
+	return dc != nil && !(dc.Mode == "custom" && dc.Model == "")
+}
+
+func (q *guestCPUQuery) wait(ctx context.Context) (enabled, disabled cpumap.X86Data, err error) {
+	if q == nil {
+		return nil, nil, nil
+	}
+	enabledRaw, enabledErr := q.enabled.Wait(ctx)
+	disabledRaw, disabledErr := q.disabled.Wait(ctx)
 	var ce *qmp.CommandError
 	if errors.As(enabledErr, &ce) {
 		// Not an x86 vCPU QEMU describes this way.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/govirt/govirt/internal/cmdrun"
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/cpumap"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/drivers/qemu/command"
@@ -55,6 +56,9 @@ type qemuProcess struct {
 	// job is the async job running on the domain (save), for job info
 	// and abort.
 	job *asyncJob
+	// origCPU is the guest CPU as the definition asked for it when QEMU
+	// changed it at start (priv->origCPU), kept in the status file.
+	origCPU *cpumap.CPU
 
 	exited chan struct{} // closed once the stop has been fully handled
 }
@@ -119,6 +123,11 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		return err
 	}
 	if err := r.step("validate", func() error { return d.validateForStart(def) }, nil); err != nil {
+		return err
+	}
+	if err := r.step("guest-cpu", func() error {
+		return updateGuestCPU(def, qc, hostArch(), probedHostCPU(), opts.incoming == "")
+	}, nil); err != nil {
 		return err
 	}
 	p.libDir = d.paths.DomainLibDir(int(id), def.Name)
@@ -255,8 +264,23 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}); err != nil {
 		return err
 	}
-	if err := r.step("runtime-state", func() error { return p.queryRuntime(ctx, def) }, nil); err != nil {
+	var cpuEnabled, cpuDisabled cpumap.X86Data
+	if err := r.step("runtime-state", func() error {
+		var e error
+		cpuEnabled, cpuDisabled, e = p.queryRuntime(ctx, def)
+		return e
+	}, nil); err != nil {
 		return p.startFailure(err)
+	}
+	if err := r.step("guest-cpu-live", func() error {
+		if err := verifyGuestCPU(def, cpuEnabled); err != nil {
+			return err
+		}
+		orig, err := updateLiveGuestCPU(def, cpuEnabled, cpuDisabled)
+		p.origCPU = orig
+		return err
+	}, nil); err != nil {
+		return err
 	}
 	if opts.incoming != "" {
 		if err := r.step("incoming", func() error { return p.migrateIncoming(ctx, opts.incoming) }, nil); err != nil {
@@ -527,15 +551,24 @@ func releaseVNCPorts(def *domain.Def) {
 }
 
 // queryRuntime reads what QEMU decided at start: pty paths (asked only
-// when the guest has a pty) and vcpu threads — one batch, however many
+// when the guest has a pty), vcpu threads and the CPUID bits the guest
+// got (asked only when its CPU needs them: guestCPUNeedsQuery) — one batch, however many
 // devices there are, sent right after the greeting behind the eager
 // qmp_capabilities.
-func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) error {
+func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) (cpuEnabled, cpuDisabled cpumap.X86Data, err error) {
 	var chardevCall *qmp.Call
 	if hasPTY(def) {
 		chardevCall = p.mon.Send(ctx, "query-chardev", nil)
 	}
 	cpusCall := p.mon.Send(ctx, "query-cpus-fast", nil)
+	var cpuQuery *guestCPUQuery
+	if guestCPUNeedsQuery(def) {
+		arch := ""
+		if def.OS != nil {
+			arch = def.OS.Arch
+		}
+		cpuQuery = sendGuestCPUQuery(ctx, p.mon, arch)
+	}
 	// Every answer is collected, so none is left pending on an error.
 	var chardevErr error
 	var chardevs []struct {
@@ -546,9 +579,10 @@ func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) error {
 		chardevErr = chardevCall.WaitInto(ctx, &chardevs)
 	}
 	cpusErr := p.collectVCPUs(ctx, cpusCall)
-	for _, err := range []error{chardevErr, cpusErr} {
+	cpuEnabled, cpuDisabled, cpuErr := cpuQuery.wait(ctx)
+	for _, err := range []error{chardevErr, cpusErr, cpuErr} {
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	ptys := map[string]string{}
@@ -569,7 +603,7 @@ func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) error {
 			dev.Chr.Path = path
 		}
 	})
-	return nil
+	return cpuEnabled, cpuDisabled, nil
 }
 
 // forEachPTY calls fn for every character device of def backed by a pty.

@@ -8,6 +8,7 @@ import (
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/internal/cpumap"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -84,6 +85,9 @@ func (d *Driver) formatStatus(o *domainObj) string {
 	b.AddLit("<channelTargetDir")
 	b.Attr("path", d.paths.ChannelDir+"/"+short)
 	b.AddLit("/>\n")
+	if p.origCPU != nil {
+		p.origCPU.FormatBuf(b)
+	}
 	b.AddLit("<allowReboot value='yes'/>\n")
 	p.mu.Lock()
 	fake := p.fakeReboot
@@ -140,6 +144,7 @@ type status struct {
 	vcpus         []int
 	flags         []caps.Flag
 	fakeReboot    bool
+	origCPU       *cpumap.CPU
 	nics          []*hostNIC
 	def           *domain.Def
 }
@@ -183,6 +188,11 @@ func parseStatus(data []byte, name string) (*status, error) {
 		}
 	}
 	st.fakeReboot = root.Child("fakereboot") != nil
+	if c := root.Child("cpu"); c != nil {
+		if st.origCPU, err = cpumap.ParseNode(c, cpumap.Guest); err != nil {
+			return nil, err
+		}
+	}
 	st.nics = parseNICs(root)
 	dn := root.Child("domain")
 	if dn == nil {
