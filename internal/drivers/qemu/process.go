@@ -187,9 +187,6 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}, nil); err != nil {
 		return err
 	}
-	if opts.incoming != "" {
-		cmd.Arg("-incoming", "defer")
-	}
 	var logf *os.File
 	if err := r.step("log", func() error {
 		var e error
@@ -456,6 +453,12 @@ func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, ni
 		ShortName:        short,
 		NextFD:           func() int { n := next; next++; return n },
 		Incoming:         incoming,
+	}
+	if incoming {
+		// Restores feed QEMU the saved state with migrate-incoming
+		// (qemuProcessIncomingDefNew's "defer"), where libvirt's
+		// command line has -incoming.
+		ctx.IncomingURI = "defer"
 	}
 	if nics != nil {
 		nics.nextFD = ctx.NextFD
