@@ -60,6 +60,10 @@ type Client struct {
 
 	// raw is the socket for direct non-blocking writes (nil: always queue).
 	raw syscall.RawConn
+	// smallWritesAtomic: the socket is a unix stream socket, whose small
+	// writes are never split (atomicWriteMax); TCP may take part of any
+	// write, so there every direct write is exclusive.
+	smallWritesAtomic bool
 	// wmu is held by whoever writes to the socket: shared by direct
 	// writers of small packets, exclusively by everyone else.
 	wmu sync.RWMutex
@@ -104,6 +108,7 @@ func newClient(s *Server, l *Listener, conn net.Conn, id uint64) *Client {
 			c.raw = raw
 		}
 	}
+	_, c.smallWritesAtomic = conn.(*net.UnixConn)
 	c.peer = peerOf(conn)
 	c.log = s.log.With("client", id, "socket", l.Name)
 	c.authenticated = l.Auth == AuthNone
@@ -276,7 +281,7 @@ func (c *Client) direct(pkt []byte) bool {
 	if pkt == nil || c.raw == nil || c.pending.Load() != 0 {
 		return false
 	}
-	if len(pkt) > atomicWriteMax {
+	if len(pkt) > atomicWriteMax || !c.smallWritesAtomic {
 		return c.directExclusive(pkt)
 	}
 	if !c.wmu.TryRLock() {

@@ -171,16 +171,25 @@ func TestQuickCallsPipelined(t *testing.T) {
 // and then the reply.
 type fanInProgram struct {
 	senders, perSender int
+	smallMax           int // small packets' sizes spread below this (default 4000)
 }
 
 func (p *fanInProgram) Call(c *Client, pkt *message.Packet) {
+	if tc, ok := c.conn.(*net.TCPConn); ok {
+		// A send buffer of a few packets: the socket is often full.
+		tc.SetWriteBuffer(8 << 10)
+	}
 	var wg sync.WaitGroup
 	for s := 0; s < p.senders; s++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; i < p.perSender; i++ {
-				size := 64 + (s*131+i*977)%4000
+				smallMax := p.smallMax
+				if smallMax == 0 {
+					smallMax = 4000
+				}
+				size := 64 + (s*131+i*977)%smallMax
 				if i%50 == 49 {
 					size = atomicWriteMax + 20000
 				}
@@ -203,17 +212,43 @@ func (p *fanInProgram) Call(c *Client, pkt *message.Packet) {
 }
 
 // TestConcurrentSendersNeverInterleave: packets sent by many goroutines
-// at once, small ones sharing the socket and large ones taking it alone,
-// with a client slow to start reading so that the queue takes over too,
-// arrive whole, each sender's in its order, the reply after them all.
+// at once, small ones sharing a unix socket and large ones taking it
+// alone, with a client slow to start reading so that the queue takes over
+// too, arrive whole, each sender's in its order, the reply after them all.
+// The same holds over TCP, where every direct write is exclusive because
+// TCP may take part of any write (a small send buffer makes the queue
+// take over more often there).
 func TestConcurrentSendersNeverInterleave(t *testing.T) {
-	prog := &fanInProgram{senders: 8, perSender: 300}
-	path, _ := startServer(t, DefaultConfig(), prog)
-	for _, delay := range []time.Duration{0, 30 * time.Millisecond} {
-		conn, err := net.Dial("unix", path)
-		if err != nil {
-			t.Fatal(err)
+	// Small packets up to nearly atomicWriteMax, so that a send buffer
+	// often has room for only part of one.
+	prog := &fanInProgram{senders: 8, perSender: 300, smallMax: atomicWriteMax - 200}
+	path, srv := startServer(t, DefaultConfig(), prog)
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.AddListener(&Listener{Name: "tcp"}, tcp)
+	dial := map[string]func() (net.Conn, error){
+		"unix": func() (net.Conn, error) { return net.Dial("unix", path) },
+		"tcp": func() (net.Conn, error) {
+			return net.Dial("tcp", tcp.Addr().String())
+		},
+	}
+	for _, network := range []string{"unix", "tcp"} {
+		for _, delay := range []time.Duration{0, 30 * time.Millisecond} {
+			conn, err := dial[network]()
+			if err != nil {
+				t.Fatal(err)
+			}
+			readInterleaved(t, network, conn, prog, delay)
+			conn.Close()
 		}
+	}
+}
+
+func readInterleaved(t *testing.T, network string, conn net.Conn, prog *fanInProgram, delay time.Duration) {
+	t.Helper()
+	{
 		call(t, conn, testProg, 1, 7, nil)
 		time.Sleep(delay)
 		r := bufio.NewReader(conn)
@@ -222,26 +257,25 @@ func TestConcurrentSendersNeverInterleave(t *testing.T) {
 		for n := 0; n < prog.senders*prog.perSender; n++ {
 			p, err := message.Read(r, nil)
 			if err != nil {
-				t.Fatalf("packet %d: %v", n, err)
+				t.Fatalf("%s: packet %d: %v", network, n, err)
 			}
 			if p.Type != netproto.Message || len(p.Payload) < 8 {
-				t.Fatalf("packet %d: %+v, %d bytes", n, p.Header, len(p.Payload))
+				t.Fatalf("%s: packet %d: %+v, %d bytes", network, n, p.Header, len(p.Payload))
 			}
 			s, i := int(binary.BigEndian.Uint32(p.Payload)), int(binary.BigEndian.Uint32(p.Payload[4:]))
 			if s >= prog.senders || i != next[s] {
-				t.Fatalf("packet %d: sender %d number %d, want number %d", n, s, i, next[s])
+				t.Fatalf("%s: packet %d: sender %d number %d, want number %d", network, n, s, i, next[s])
 			}
 			for j := 8; j < len(p.Payload); j++ {
 				if p.Payload[j] != byte(s+i+j) {
-					t.Fatalf("packet %d (sender %d number %d) corrupt at byte %d", n, s, i, j)
+					t.Fatalf("%s: packet %d (sender %d number %d) corrupt at byte %d", network, n, s, i, j)
 				}
 			}
 			next[s]++
 		}
 		p, err := message.Read(r, nil)
 		if err != nil || p.Type != netproto.Reply || p.Serial != 7 {
-			t.Fatalf("reply: %v %+v", err, p)
+			t.Fatalf("%s: reply: %v %+v", network, err, p)
 		}
-		conn.Close()
 	}
 }
