@@ -135,6 +135,10 @@ func (e *routedEvents) target(kind EventKind) Events {
 	return UnsupportedEvents{}
 }
 
+// EventSource is the driver serving kind, so that callback IDs can be
+// numbered per driver, as libvirt's event states do.
+func (e *routedEvents) EventSource(kind EventKind) Events { return e.target(kind) }
+
 func (e *routedEvents) EventRegister(ctx context.Context, kind EventKind, id int32, filter any, cb EventCallback) (int32, error) {
 	t := e.target(kind)
 	inner, err := t.EventRegister(ctx, kind, id, filter, cb)
