@@ -48,9 +48,10 @@ type Remote struct {
 	EventTimeout time.Duration
 	Log          *slog.Logger
 
-	// callbackIDs numbers event registrations; like libvirtd's, the
-	// counter is shared by every client.
-	callbackIDs atomic.Int32
+	// registrations orders event registrations across clients (the
+	// callback IDs clients see come from each driver's counter, as in
+	// libvirtd: counterFor).
+	registrations atomic.Int32
 }
 
 // New returns the REMOTE program serving the drivers of reg.
@@ -81,7 +82,6 @@ type session struct {
 	uri     string
 	closed  bool
 	events  map[int32]*registration // by the callbackID the client knows
-	legacy  map[int32]int32         // legacy domain event ID → callbackID
 	streams map[uint32]*serverStream
 	// closeCallback: the client asked for CONNECT_EVENT_CONNECTION_CLOSED.
 	closeCallback bool
@@ -89,7 +89,7 @@ type session struct {
 
 func (r *Remote) session(c *daemon.Client) *session {
 	return c.StateOr(func() any {
-		s := &session{r: r, client: c, events: map[int32]*registration{}, legacy: map[int32]int32{}, streams: map[uint32]*serverStream{}}
+		s := &session{r: r, client: c, events: map[int32]*registration{}, streams: map[uint32]*serverStream{}}
 		c.OnClose(s.teardown)
 		return s
 	}).(*session)

@@ -137,7 +137,7 @@ func (c *call) register(kind driver.EventKind, eventID int32, filter any, legacy
 			return -1, errAlreadyTracked()
 		}
 	}
-	reg := &registration{seq: s.r.callbackIDs.Add(1), id: counter.next, kind: kind, eventID: eventID,
+	reg := &registration{seq: s.r.registrations.Add(1), id: counter.next, kind: kind, eventID: eventID,
 		key: key, hasKey: hasKey, legacy: legacy}
 	s.events[reg.seq] = reg
 	s.mu.Unlock()
