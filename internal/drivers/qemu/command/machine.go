@@ -91,37 +91,12 @@ func buildMachine(b *Builder) error {
 			}
 		}
 	}
-	if d.Devices != nil {
-		for _, snd := range d.Devices.Kind("sound") {
-			if snd.Attr("model") != "pcspk" {
-				continue
-			}
-			fmt.Fprintf(&s, ",pcspk-audiodev=%s", b.audioID(snd.Child("audio").Prop("id")))
-			break
-		}
-	}
 	if b.Caps != nil && b.Caps.MachineACPI(b.virtType(), b.machine()) == "yes" {
 		acpi := d.Features != nil && d.Features.ACPI
 		fmt.Fprintf(&s, ",acpi=%s", onOff(acpi))
 	}
 	b.Cmd.Arg("-machine", s.String())
 	return nil
-}
-
-// audioID is the -audiodev id for <audio id>: the first audio backend
-// when the device names none (qemuGetAudioIDString).
-func (b *Builder) audioID(id string) string {
-	if id == "" {
-		if b.Def.Devices != nil {
-			if a := b.Def.Devices.Kind("audio"); len(a) > 0 {
-				id = a[0].Attr("id")
-			}
-		}
-	}
-	if id == "" {
-		id = "1"
-	}
-	return "audio" + id
 }
 
 func onOff(v bool) string {

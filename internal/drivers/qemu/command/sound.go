@@ -120,7 +120,10 @@ func buildSounds(b *Builder) error {
 	for i, s := range b.Def.Devices.Kind("sound") {
 		model := s.Attr("model")
 		if model == "pcspk" {
-			b.Cmd.Arg("-machine", "pcspk-audiodev=audio"+b.soundAudioID(s))
+			// libvirt 9.0 has no -machine pcspk-audiodev yet: it writes
+			// -soundhw even for QEMU 7.1 and newer, which removed it
+			// (such a guest fails to start there, as with libvirt).
+			b.Cmd.Arg("-soundhw", "pcspk")
 			continue
 		}
 		drv, ok := soundDriver[model]
