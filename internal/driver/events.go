@@ -66,12 +66,12 @@ func (UnsupportedEvents) EventRegister(ctx context.Context, kind EventKind, id i
 	if int(kind) >= 0 && int(kind) < len(registerFuncs) {
 		name = registerFuncs[kind]
 	}
-	return -1, virterr.NoSupportFor(name)
+	return -1, NoSupport(name)
 }
 
 // EventDeregister is not supported.
 func (UnsupportedEvents) EventDeregister(ctx context.Context, callbackID int32) error {
-	return virterr.NoSupportFor("virConnectDomainEventDeregisterAny")
+	return NoSupport("virConnectDomainEventDeregisterAny")
 }
 
 // EventBus implements Events for a driver: it keeps subscriptions and

@@ -496,1422 +496,1422 @@ var _ Hypervisor = UnsupportedHypervisor{}
 
 // ConnectGetType is not supported.
 func (UnsupportedHypervisor) ConnectGetType(ctx context.Context) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectGetType")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetType")
 	return
 }
 
 // ConnectGetVersion is not supported.
 func (UnsupportedHypervisor) ConnectGetVersion(ctx context.Context) (_ uint64, err error) {
-	err = virterr.NoSupportFor("virConnectGetVersion")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetVersion")
 	return
 }
 
 // ConnectGetMaxVcpus is not supported.
 func (UnsupportedHypervisor) ConnectGetMaxVcpus(ctx context.Context, typ *string) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectGetMaxVcpus")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetMaxVcpus")
 	return
 }
 
 // NodeGetInfo is not supported.
 func (UnsupportedHypervisor) NodeGetInfo(ctx context.Context) (_ NodeGetInfoRet, err error) {
-	err = virterr.NoSupportFor("virNodeGetInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetInfo")
 	return
 }
 
 // ConnectGetCapabilities is not supported.
 func (UnsupportedHypervisor) ConnectGetCapabilities(ctx context.Context) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectGetCapabilities")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetCapabilities")
 	return
 }
 
 // DomainAttachDevice is not supported.
 func (UnsupportedHypervisor) DomainAttachDevice(ctx context.Context, dom DomainRef, xml string) (err error) {
-	err = virterr.NoSupportFor("virDomainAttachDevice")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainAttachDevice")
 	return
 }
 
 // DomainCreate is not supported.
 func (UnsupportedHypervisor) DomainCreate(ctx context.Context, dom DomainRef) (err error) {
-	err = virterr.NoSupportFor("virDomainCreate")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainCreate")
 	return
 }
 
 // DomainCreateXML is not supported.
 func (UnsupportedHypervisor) DomainCreateXML(ctx context.Context, xmlDesc string, flags uint32) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainCreateXML")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainCreateXML")
 	return
 }
 
 // DomainDefineXML is not supported.
 func (UnsupportedHypervisor) DomainDefineXML(ctx context.Context, xml string) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainDefineXML")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainDefineXML")
 	return
 }
 
 // DomainDestroy is not supported.
 func (UnsupportedHypervisor) DomainDestroy(ctx context.Context, dom DomainRef) (err error) {
-	err = virterr.NoSupportFor("virDomainDestroy")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainDestroy")
 	return
 }
 
 // DomainDetachDevice is not supported.
 func (UnsupportedHypervisor) DomainDetachDevice(ctx context.Context, dom DomainRef, xml string) (err error) {
-	err = virterr.NoSupportFor("virDomainDetachDevice")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainDetachDevice")
 	return
 }
 
 // DomainGetXMLDesc is not supported.
 func (UnsupportedHypervisor) DomainGetXMLDesc(ctx context.Context, dom DomainRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virDomainGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetXMLDesc")
 	return
 }
 
 // DomainGetAutostart is not supported.
 func (UnsupportedHypervisor) DomainGetAutostart(ctx context.Context, dom DomainRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainGetAutostart")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetAutostart")
 	return
 }
 
 // DomainGetInfo is not supported.
 func (UnsupportedHypervisor) DomainGetInfo(ctx context.Context, dom DomainRef) (_ DomainGetInfoRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetInfo")
 	return
 }
 
 // DomainGetMaxMemory is not supported.
 func (UnsupportedHypervisor) DomainGetMaxMemory(ctx context.Context, dom DomainRef) (_ uint64, err error) {
-	err = virterr.NoSupportFor("virDomainGetMaxMemory")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetMaxMemory")
 	return
 }
 
 // DomainGetMaxVcpus is not supported.
 func (UnsupportedHypervisor) DomainGetMaxVcpus(ctx context.Context, dom DomainRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainGetMaxVcpus")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetMaxVcpus")
 	return
 }
 
 // DomainGetOSType is not supported.
 func (UnsupportedHypervisor) DomainGetOSType(ctx context.Context, dom DomainRef) (_ string, err error) {
-	err = virterr.NoSupportFor("virDomainGetOSType")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetOSType")
 	return
 }
 
 // DomainGetVcpus is not supported.
 func (UnsupportedHypervisor) DomainGetVcpus(ctx context.Context, dom DomainRef, maxinfo int32, maplen int32) (_ DomainGetVCPUsRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetVcpus")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetVcpus")
 	return
 }
 
 // ConnectListDefinedDomains is not supported.
 func (UnsupportedHypervisor) ConnectListDefinedDomains(ctx context.Context, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virConnectListDefinedDomains")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectListDefinedDomains")
 	return
 }
 
 // DomainLookupByID is not supported.
 func (UnsupportedHypervisor) DomainLookupByID(ctx context.Context, id int32) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainLookupByID")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainLookupByID")
 	return
 }
 
 // DomainLookupByName is not supported.
 func (UnsupportedHypervisor) DomainLookupByName(ctx context.Context, name string) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainLookupByName")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainLookupByName")
 	return
 }
 
 // DomainLookupByUUID is not supported.
 func (UnsupportedHypervisor) DomainLookupByUUID(ctx context.Context, uuid UUID) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainLookupByUUID")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainLookupByUUID")
 	return
 }
 
 // ConnectNumOfDefinedDomains is not supported.
 func (UnsupportedHypervisor) ConnectNumOfDefinedDomains(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfDefinedDomains")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectNumOfDefinedDomains")
 	return
 }
 
 // DomainPinVcpu is not supported.
 func (UnsupportedHypervisor) DomainPinVcpu(ctx context.Context, dom DomainRef, vcpu uint32, cpumap []byte) (err error) {
-	err = virterr.NoSupportFor("virDomainPinVcpu")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainPinVcpu")
 	return
 }
 
 // DomainReboot is not supported.
 func (UnsupportedHypervisor) DomainReboot(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainReboot")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainReboot")
 	return
 }
 
 // DomainResume is not supported.
 func (UnsupportedHypervisor) DomainResume(ctx context.Context, dom DomainRef) (err error) {
-	err = virterr.NoSupportFor("virDomainResume")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainResume")
 	return
 }
 
 // DomainSetAutostart is not supported.
 func (UnsupportedHypervisor) DomainSetAutostart(ctx context.Context, dom DomainRef, autostart int32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetAutostart")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetAutostart")
 	return
 }
 
 // DomainSetMaxMemory is not supported.
 func (UnsupportedHypervisor) DomainSetMaxMemory(ctx context.Context, dom DomainRef, memory uint64) (err error) {
-	err = virterr.NoSupportFor("virDomainSetMaxMemory")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetMaxMemory")
 	return
 }
 
 // DomainSetMemory is not supported.
 func (UnsupportedHypervisor) DomainSetMemory(ctx context.Context, dom DomainRef, memory uint64) (err error) {
-	err = virterr.NoSupportFor("virDomainSetMemory")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetMemory")
 	return
 }
 
 // DomainSetVcpus is not supported.
 func (UnsupportedHypervisor) DomainSetVcpus(ctx context.Context, dom DomainRef, nvcpus uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetVcpus")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetVcpus")
 	return
 }
 
 // DomainShutdown is not supported.
 func (UnsupportedHypervisor) DomainShutdown(ctx context.Context, dom DomainRef) (err error) {
-	err = virterr.NoSupportFor("virDomainShutdown")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainShutdown")
 	return
 }
 
 // DomainSuspend is not supported.
 func (UnsupportedHypervisor) DomainSuspend(ctx context.Context, dom DomainRef) (err error) {
-	err = virterr.NoSupportFor("virDomainSuspend")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSuspend")
 	return
 }
 
 // DomainUndefine is not supported.
 func (UnsupportedHypervisor) DomainUndefine(ctx context.Context, dom DomainRef) (err error) {
-	err = virterr.NoSupportFor("virDomainUndefine")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainUndefine")
 	return
 }
 
 // ConnectListDomains is not supported.
 func (UnsupportedHypervisor) ConnectListDomains(ctx context.Context, maxids int32) (_ []int32, err error) {
-	err = virterr.NoSupportFor("virConnectListDomains")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectListDomains")
 	return
 }
 
 // ConnectNumOfDomains is not supported.
 func (UnsupportedHypervisor) ConnectNumOfDomains(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfDomains")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectNumOfDomains")
 	return
 }
 
 // DomainCoreDump is not supported.
 func (UnsupportedHypervisor) DomainCoreDump(ctx context.Context, dom DomainRef, to string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainCoreDump")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainCoreDump")
 	return
 }
 
 // DomainRestore is not supported.
 func (UnsupportedHypervisor) DomainRestore(ctx context.Context, from string) (err error) {
-	err = virterr.NoSupportFor("virDomainRestore")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainRestore")
 	return
 }
 
 // DomainSave is not supported.
 func (UnsupportedHypervisor) DomainSave(ctx context.Context, dom DomainRef, to string) (err error) {
-	err = virterr.NoSupportFor("virDomainSave")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSave")
 	return
 }
 
 // DomainGetSchedulerType is not supported.
 func (UnsupportedHypervisor) DomainGetSchedulerType(ctx context.Context, dom DomainRef) (_ DomainGetSchedulerTypeRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetSchedulerType")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetSchedulerType")
 	return
 }
 
 // DomainGetSchedulerParameters is not supported.
 func (UnsupportedHypervisor) DomainGetSchedulerParameters(ctx context.Context, dom DomainRef, nparams int32) (_ []TypedParam, err error) {
-	err = virterr.NoSupportFor("virDomainGetSchedulerParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetSchedulerParameters")
 	return
 }
 
 // DomainSetSchedulerParameters is not supported.
 func (UnsupportedHypervisor) DomainSetSchedulerParameters(ctx context.Context, dom DomainRef, params []TypedParam) (err error) {
-	err = virterr.NoSupportFor("virDomainSetSchedulerParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetSchedulerParameters")
 	return
 }
 
 // ConnectGetHostname is not supported.
 func (UnsupportedHypervisor) ConnectGetHostname(ctx context.Context) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectGetHostname")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetHostname")
 	return
 }
 
 // ConnectSupportsFeature is not supported.
 func (UnsupportedHypervisor) ConnectSupportsFeature(ctx context.Context, feature int32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectSupportsFeature")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectSupportsFeature")
 	return
 }
 
 // DomainMigratePrepare is not supported.
 func (UnsupportedHypervisor) DomainMigratePrepare(ctx context.Context, uriIn *string, flags uint64, dname *string, resource uint64) (_ DomainMigratePrepareRet, err error) {
-	err = virterr.NoSupportFor("virDomainMigratePrepare")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePrepare")
 	return
 }
 
 // DomainMigratePerform is not supported.
 func (UnsupportedHypervisor) DomainMigratePerform(ctx context.Context, dom DomainRef, cookie []byte, uri string, flags uint64, dname *string, resource uint64) (err error) {
-	err = virterr.NoSupportFor("virDomainMigratePerform")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePerform")
 	return
 }
 
 // DomainMigrateFinish is not supported.
 func (UnsupportedHypervisor) DomainMigrateFinish(ctx context.Context, dname string, cookie []byte, uri string, flags uint64) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainMigrateFinish")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateFinish")
 	return
 }
 
 // DomainBlockStats is not supported.
 func (UnsupportedHypervisor) DomainBlockStats(ctx context.Context, dom DomainRef, path string) (_ DomainBlockStatsRet, err error) {
-	err = virterr.NoSupportFor("virDomainBlockStats")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockStats")
 	return
 }
 
 // DomainInterfaceStats is not supported.
 func (UnsupportedHypervisor) DomainInterfaceStats(ctx context.Context, dom DomainRef, device string) (_ DomainInterfaceStatsRet, err error) {
-	err = virterr.NoSupportFor("virDomainInterfaceStats")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainInterfaceStats")
 	return
 }
 
 // NodeGetCellsFreeMemory is not supported.
 func (UnsupportedHypervisor) NodeGetCellsFreeMemory(ctx context.Context, startCell int32, maxcells int32) (_ []uint64, err error) {
-	err = virterr.NoSupportFor("virNodeGetCellsFreeMemory")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetCellsFreeMemory")
 	return
 }
 
 // NodeGetFreeMemory is not supported.
 func (UnsupportedHypervisor) NodeGetFreeMemory(ctx context.Context) (_ uint64, err error) {
-	err = virterr.NoSupportFor("virNodeGetFreeMemory")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetFreeMemory")
 	return
 }
 
 // DomainBlockPeek is not supported.
 func (UnsupportedHypervisor) DomainBlockPeek(ctx context.Context, dom DomainRef, path string, offset uint64, size uint32, flags uint32) (_ []byte, err error) {
-	err = virterr.NoSupportFor("virDomainBlockPeek")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockPeek")
 	return
 }
 
 // DomainMemoryPeek is not supported.
 func (UnsupportedHypervisor) DomainMemoryPeek(ctx context.Context, dom DomainRef, offset uint64, size uint32, flags uint32) (_ []byte, err error) {
-	err = virterr.NoSupportFor("virDomainMemoryPeek")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMemoryPeek")
 	return
 }
 
 // DomainMigratePrepare2 is not supported.
 func (UnsupportedHypervisor) DomainMigratePrepare2(ctx context.Context, uriIn *string, flags uint64, dname *string, resource uint64, domXML string) (_ DomainMigratePrepare2Ret, err error) {
-	err = virterr.NoSupportFor("virDomainMigratePrepare2")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePrepare2")
 	return
 }
 
 // DomainMigrateFinish2 is not supported.
 func (UnsupportedHypervisor) DomainMigrateFinish2(ctx context.Context, dname string, cookie []byte, uri string, flags uint64, retcode int32) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainMigrateFinish2")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateFinish2")
 	return
 }
 
 // ConnectGetURI is not supported.
 func (UnsupportedHypervisor) ConnectGetURI(ctx context.Context) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectGetURI")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetURI")
 	return
 }
 
 // DomainGetSecurityLabel is not supported.
 func (UnsupportedHypervisor) DomainGetSecurityLabel(ctx context.Context, dom DomainRef) (_ DomainGetSecurityLabelRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetSecurityLabel")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetSecurityLabel")
 	return
 }
 
 // NodeGetSecurityModel is not supported.
 func (UnsupportedHypervisor) NodeGetSecurityModel(ctx context.Context) (_ NodeGetSecurityModelRet, err error) {
-	err = virterr.NoSupportFor("virNodeGetSecurityModel")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetSecurityModel")
 	return
 }
 
 // ConnectDomainXMLFromNative is not supported.
 func (UnsupportedHypervisor) ConnectDomainXMLFromNative(ctx context.Context, nativeFormat string, nativeConfig string, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectDomainXMLFromNative")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectDomainXMLFromNative")
 	return
 }
 
 // ConnectDomainXMLToNative is not supported.
 func (UnsupportedHypervisor) ConnectDomainXMLToNative(ctx context.Context, nativeFormat string, domainXML string, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectDomainXMLToNative")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectDomainXMLToNative")
 	return
 }
 
 // DomainMigratePrepareTunnel is not supported.
 func (UnsupportedHypervisor) DomainMigratePrepareTunnel(ctx context.Context, st Stream, flags uint64, dname *string, resource uint64, domXML string) (err error) {
-	err = virterr.NoSupportFor("virDomainMigratePrepareTunnel")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePrepareTunnel")
 	return
 }
 
 // ConnectIsSecure is not supported.
 func (UnsupportedHypervisor) ConnectIsSecure(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectIsSecure")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectIsSecure")
 	return
 }
 
 // DomainIsActive is not supported.
 func (UnsupportedHypervisor) DomainIsActive(ctx context.Context, dom DomainRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainIsActive")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainIsActive")
 	return
 }
 
 // DomainIsPersistent is not supported.
 func (UnsupportedHypervisor) DomainIsPersistent(ctx context.Context, dom DomainRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainIsPersistent")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainIsPersistent")
 	return
 }
 
 // ConnectGetLibVersion is not supported.
 func (UnsupportedHypervisor) ConnectGetLibVersion(ctx context.Context) (_ uint64, err error) {
-	err = virterr.NoSupportFor("virConnectGetLibVersion")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetLibVersion")
 	return
 }
 
 // ConnectCompareCPU is not supported.
 func (UnsupportedHypervisor) ConnectCompareCPU(ctx context.Context, xml string, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectCompareCPU")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectCompareCPU")
 	return
 }
 
 // DomainMemoryStats is not supported.
 func (UnsupportedHypervisor) DomainMemoryStats(ctx context.Context, dom DomainRef, maxStats uint32, flags uint32) (_ []DomainMemoryStat, err error) {
-	err = virterr.NoSupportFor("virDomainMemoryStats")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMemoryStats")
 	return
 }
 
 // DomainAttachDeviceFlags is not supported.
 func (UnsupportedHypervisor) DomainAttachDeviceFlags(ctx context.Context, dom DomainRef, xml string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainAttachDeviceFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainAttachDeviceFlags")
 	return
 }
 
 // DomainDetachDeviceFlags is not supported.
 func (UnsupportedHypervisor) DomainDetachDeviceFlags(ctx context.Context, dom DomainRef, xml string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainDetachDeviceFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainDetachDeviceFlags")
 	return
 }
 
 // ConnectBaselineCPU is not supported.
 func (UnsupportedHypervisor) ConnectBaselineCPU(ctx context.Context, xmlCpus []string, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectBaselineCPU")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectBaselineCPU")
 	return
 }
 
 // DomainGetJobInfo is not supported.
 func (UnsupportedHypervisor) DomainGetJobInfo(ctx context.Context, dom DomainRef) (_ DomainGetJobInfoRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetJobInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetJobInfo")
 	return
 }
 
 // DomainAbortJob is not supported.
 func (UnsupportedHypervisor) DomainAbortJob(ctx context.Context, dom DomainRef) (err error) {
-	err = virterr.NoSupportFor("virDomainAbortJob")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainAbortJob")
 	return
 }
 
 // DomainMigrateSetMaxDowntime is not supported.
 func (UnsupportedHypervisor) DomainMigrateSetMaxDowntime(ctx context.Context, dom DomainRef, downtime uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainMigrateSetMaxDowntime")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateSetMaxDowntime")
 	return
 }
 
 // DomainUpdateDeviceFlags is not supported.
 func (UnsupportedHypervisor) DomainUpdateDeviceFlags(ctx context.Context, dom DomainRef, xml string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainUpdateDeviceFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainUpdateDeviceFlags")
 	return
 }
 
 // DomainManagedSave is not supported.
 func (UnsupportedHypervisor) DomainManagedSave(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainManagedSave")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainManagedSave")
 	return
 }
 
 // DomainHasManagedSaveImage is not supported.
 func (UnsupportedHypervisor) DomainHasManagedSaveImage(ctx context.Context, dom DomainRef, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainHasManagedSaveImage")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainHasManagedSaveImage")
 	return
 }
 
 // DomainManagedSaveRemove is not supported.
 func (UnsupportedHypervisor) DomainManagedSaveRemove(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainManagedSaveRemove")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainManagedSaveRemove")
 	return
 }
 
 // DomainSnapshotCreateXML is not supported.
 func (UnsupportedHypervisor) DomainSnapshotCreateXML(ctx context.Context, dom DomainRef, xmlDesc string, flags uint32) (_ DomainSnapshotRef, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotCreateXML")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotCreateXML")
 	return
 }
 
 // DomainSnapshotGetXMLDesc is not supported.
 func (UnsupportedHypervisor) DomainSnapshotGetXMLDesc(ctx context.Context, snap DomainSnapshotRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotGetXMLDesc")
 	return
 }
 
 // DomainSnapshotNum is not supported.
 func (UnsupportedHypervisor) DomainSnapshotNum(ctx context.Context, dom DomainRef, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotNum")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotNum")
 	return
 }
 
 // DomainSnapshotListNames is not supported.
 func (UnsupportedHypervisor) DomainSnapshotListNames(ctx context.Context, dom DomainRef, maxnames int32, flags uint32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotListNames")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotListNames")
 	return
 }
 
 // DomainSnapshotLookupByName is not supported.
 func (UnsupportedHypervisor) DomainSnapshotLookupByName(ctx context.Context, dom DomainRef, name string, flags uint32) (_ DomainSnapshotRef, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotLookupByName")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotLookupByName")
 	return
 }
 
 // DomainHasCurrentSnapshot is not supported.
 func (UnsupportedHypervisor) DomainHasCurrentSnapshot(ctx context.Context, dom DomainRef, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainHasCurrentSnapshot")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainHasCurrentSnapshot")
 	return
 }
 
 // DomainSnapshotCurrent is not supported.
 func (UnsupportedHypervisor) DomainSnapshotCurrent(ctx context.Context, dom DomainRef, flags uint32) (_ DomainSnapshotRef, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotCurrent")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotCurrent")
 	return
 }
 
 // DomainRevertToSnapshot is not supported.
 func (UnsupportedHypervisor) DomainRevertToSnapshot(ctx context.Context, snap DomainSnapshotRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainRevertToSnapshot")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainRevertToSnapshot")
 	return
 }
 
 // DomainSnapshotDelete is not supported.
 func (UnsupportedHypervisor) DomainSnapshotDelete(ctx context.Context, snap DomainSnapshotRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotDelete")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotDelete")
 	return
 }
 
 // DomainGetBlockInfo is not supported.
 func (UnsupportedHypervisor) DomainGetBlockInfo(ctx context.Context, dom DomainRef, path string, flags uint32) (_ DomainGetBlockInfoRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetBlockInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetBlockInfo")
 	return
 }
 
 // DomainCreateWithFlags is not supported.
 func (UnsupportedHypervisor) DomainCreateWithFlags(ctx context.Context, dom DomainRef, flags uint32) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainCreateWithFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainCreateWithFlags")
 	return
 }
 
 // DomainSetMemoryParameters is not supported.
 func (UnsupportedHypervisor) DomainSetMemoryParameters(ctx context.Context, dom DomainRef, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetMemoryParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetMemoryParameters")
 	return
 }
 
 // DomainGetMemoryParameters is not supported.
 func (UnsupportedHypervisor) DomainGetMemoryParameters(ctx context.Context, dom DomainRef, nparams int32, flags uint32) (_ DomainGetMemoryParametersRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetMemoryParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetMemoryParameters")
 	return
 }
 
 // DomainSetVcpusFlags is not supported.
 func (UnsupportedHypervisor) DomainSetVcpusFlags(ctx context.Context, dom DomainRef, nvcpus uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetVcpusFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetVcpusFlags")
 	return
 }
 
 // DomainGetVcpusFlags is not supported.
 func (UnsupportedHypervisor) DomainGetVcpusFlags(ctx context.Context, dom DomainRef, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainGetVcpusFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetVcpusFlags")
 	return
 }
 
 // DomainOpenConsole is not supported.
 func (UnsupportedHypervisor) DomainOpenConsole(ctx context.Context, dom DomainRef, st Stream, devName *string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainOpenConsole")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainOpenConsole")
 	return
 }
 
 // DomainIsUpdated is not supported.
 func (UnsupportedHypervisor) DomainIsUpdated(ctx context.Context, dom DomainRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainIsUpdated")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainIsUpdated")
 	return
 }
 
 // ConnectGetSysinfo is not supported.
 func (UnsupportedHypervisor) ConnectGetSysinfo(ctx context.Context, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectGetSysinfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetSysinfo")
 	return
 }
 
 // DomainSetMemoryFlags is not supported.
 func (UnsupportedHypervisor) DomainSetMemoryFlags(ctx context.Context, dom DomainRef, memory uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetMemoryFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetMemoryFlags")
 	return
 }
 
 // DomainSetBlkioParameters is not supported.
 func (UnsupportedHypervisor) DomainSetBlkioParameters(ctx context.Context, dom DomainRef, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetBlkioParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetBlkioParameters")
 	return
 }
 
 // DomainGetBlkioParameters is not supported.
 func (UnsupportedHypervisor) DomainGetBlkioParameters(ctx context.Context, dom DomainRef, nparams int32, flags uint32) (_ DomainGetBlkioParametersRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetBlkioParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetBlkioParameters")
 	return
 }
 
 // DomainMigrateSetMaxSpeed is not supported.
 func (UnsupportedHypervisor) DomainMigrateSetMaxSpeed(ctx context.Context, dom DomainRef, bandwidth uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainMigrateSetMaxSpeed")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateSetMaxSpeed")
 	return
 }
 
 // DomainInjectNMI is not supported.
 func (UnsupportedHypervisor) DomainInjectNMI(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainInjectNMI")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainInjectNMI")
 	return
 }
 
 // DomainScreenshot is not supported.
 func (UnsupportedHypervisor) DomainScreenshot(ctx context.Context, st Stream, dom DomainRef, screen uint32, flags uint32) (_ *string, err error) {
-	err = virterr.NoSupportFor("virDomainScreenshot")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainScreenshot")
 	return
 }
 
 // DomainGetState is not supported.
 func (UnsupportedHypervisor) DomainGetState(ctx context.Context, dom DomainRef, flags uint32) (_ DomainGetStateRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetState")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetState")
 	return
 }
 
 // DomainMigrateBegin3 is not supported.
 func (UnsupportedHypervisor) DomainMigrateBegin3(ctx context.Context, dom DomainRef, xmlin *string, flags uint64, dname *string, resource uint64) (_ DomainMigrateBegin3Ret, err error) {
-	err = virterr.NoSupportFor("virDomainMigrateBegin3")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateBegin3")
 	return
 }
 
 // DomainMigratePrepare3 is not supported.
 func (UnsupportedHypervisor) DomainMigratePrepare3(ctx context.Context, cookieIn []byte, uriIn *string, flags uint64, dname *string, resource uint64, domXML string) (_ DomainMigratePrepare3Ret, err error) {
-	err = virterr.NoSupportFor("virDomainMigratePrepare3")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePrepare3")
 	return
 }
 
 // DomainMigratePrepareTunnel3 is not supported.
 func (UnsupportedHypervisor) DomainMigratePrepareTunnel3(ctx context.Context, st Stream, cookieIn []byte, flags uint64, dname *string, resource uint64, domXML string) (_ []byte, err error) {
-	err = virterr.NoSupportFor("virDomainMigratePrepareTunnel3")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePrepareTunnel3")
 	return
 }
 
 // DomainMigratePerform3 is not supported.
 func (UnsupportedHypervisor) DomainMigratePerform3(ctx context.Context, dom DomainRef, xmlin *string, cookieIn []byte, dconnuri *string, uri *string, flags uint64, dname *string, resource uint64) (_ []byte, err error) {
-	err = virterr.NoSupportFor("virDomainMigratePerform3")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePerform3")
 	return
 }
 
 // DomainMigrateFinish3 is not supported.
 func (UnsupportedHypervisor) DomainMigrateFinish3(ctx context.Context, dname string, cookieIn []byte, dconnuri *string, uri *string, flags uint64, cancelled int32) (_ DomainMigrateFinish3Ret, err error) {
-	err = virterr.NoSupportFor("virDomainMigrateFinish3")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateFinish3")
 	return
 }
 
 // DomainMigrateConfirm3 is not supported.
 func (UnsupportedHypervisor) DomainMigrateConfirm3(ctx context.Context, dom DomainRef, cookieIn []byte, flags uint64, cancelled int32) (err error) {
-	err = virterr.NoSupportFor("virDomainMigrateConfirm3")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateConfirm3")
 	return
 }
 
 // DomainSetSchedulerParametersFlags is not supported.
 func (UnsupportedHypervisor) DomainSetSchedulerParametersFlags(ctx context.Context, dom DomainRef, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetSchedulerParametersFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetSchedulerParametersFlags")
 	return
 }
 
 // DomainGetSchedulerParametersFlags is not supported.
 func (UnsupportedHypervisor) DomainGetSchedulerParametersFlags(ctx context.Context, dom DomainRef, nparams int32, flags uint32) (_ []TypedParam, err error) {
-	err = virterr.NoSupportFor("virDomainGetSchedulerParametersFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetSchedulerParametersFlags")
 	return
 }
 
 // DomainPinVcpuFlags is not supported.
 func (UnsupportedHypervisor) DomainPinVcpuFlags(ctx context.Context, dom DomainRef, vcpu uint32, cpumap []byte, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainPinVcpuFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainPinVcpuFlags")
 	return
 }
 
 // DomainSendKey is not supported.
 func (UnsupportedHypervisor) DomainSendKey(ctx context.Context, dom DomainRef, codeset uint32, holdtime uint32, keycodes []uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSendKey")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSendKey")
 	return
 }
 
 // NodeGetCPUStats is not supported.
 func (UnsupportedHypervisor) NodeGetCPUStats(ctx context.Context, cpuNum int32, nparams int32, flags uint32) (_ NodeGetCPUStatsRet, err error) {
-	err = virterr.NoSupportFor("virNodeGetCPUStats")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetCPUStats")
 	return
 }
 
 // NodeGetMemoryStats is not supported.
 func (UnsupportedHypervisor) NodeGetMemoryStats(ctx context.Context, nparams int32, cellNum int32, flags uint32) (_ NodeGetMemoryStatsRet, err error) {
-	err = virterr.NoSupportFor("virNodeGetMemoryStats")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetMemoryStats")
 	return
 }
 
 // DomainGetControlInfo is not supported.
 func (UnsupportedHypervisor) DomainGetControlInfo(ctx context.Context, dom DomainRef, flags uint32) (_ DomainGetControlInfoRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetControlInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetControlInfo")
 	return
 }
 
 // DomainGetVcpuPinInfo is not supported.
 func (UnsupportedHypervisor) DomainGetVcpuPinInfo(ctx context.Context, dom DomainRef, ncpumaps int32, maplen int32, flags uint32) (_ DomainGetVCPUPinInfoRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetVcpuPinInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetVcpuPinInfo")
 	return
 }
 
 // DomainUndefineFlags is not supported.
 func (UnsupportedHypervisor) DomainUndefineFlags(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainUndefineFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainUndefineFlags")
 	return
 }
 
 // DomainSaveFlags is not supported.
 func (UnsupportedHypervisor) DomainSaveFlags(ctx context.Context, dom DomainRef, to string, dxml *string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSaveFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSaveFlags")
 	return
 }
 
 // DomainRestoreFlags is not supported.
 func (UnsupportedHypervisor) DomainRestoreFlags(ctx context.Context, from string, dxml *string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainRestoreFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainRestoreFlags")
 	return
 }
 
 // DomainDestroyFlags is not supported.
 func (UnsupportedHypervisor) DomainDestroyFlags(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainDestroyFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainDestroyFlags")
 	return
 }
 
 // DomainSaveImageGetXMLDesc is not supported.
 func (UnsupportedHypervisor) DomainSaveImageGetXMLDesc(ctx context.Context, file string, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virDomainSaveImageGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSaveImageGetXMLDesc")
 	return
 }
 
 // DomainSaveImageDefineXML is not supported.
 func (UnsupportedHypervisor) DomainSaveImageDefineXML(ctx context.Context, file string, dxml string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSaveImageDefineXML")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSaveImageDefineXML")
 	return
 }
 
 // DomainBlockJobAbort is not supported.
 func (UnsupportedHypervisor) DomainBlockJobAbort(ctx context.Context, dom DomainRef, path string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainBlockJobAbort")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockJobAbort")
 	return
 }
 
 // DomainGetBlockJobInfo is not supported.
 func (UnsupportedHypervisor) DomainGetBlockJobInfo(ctx context.Context, dom DomainRef, path string, flags uint32) (_ DomainGetBlockJobInfoRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetBlockJobInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetBlockJobInfo")
 	return
 }
 
 // DomainBlockJobSetSpeed is not supported.
 func (UnsupportedHypervisor) DomainBlockJobSetSpeed(ctx context.Context, dom DomainRef, path string, bandwidth uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainBlockJobSetSpeed")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockJobSetSpeed")
 	return
 }
 
 // DomainBlockPull is not supported.
 func (UnsupportedHypervisor) DomainBlockPull(ctx context.Context, dom DomainRef, path string, bandwidth uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainBlockPull")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockPull")
 	return
 }
 
 // DomainMigrateGetMaxSpeed is not supported.
 func (UnsupportedHypervisor) DomainMigrateGetMaxSpeed(ctx context.Context, dom DomainRef, flags uint32) (_ uint64, err error) {
-	err = virterr.NoSupportFor("virDomainMigrateGetMaxSpeed")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateGetMaxSpeed")
 	return
 }
 
 // DomainBlockStatsFlags is not supported.
 func (UnsupportedHypervisor) DomainBlockStatsFlags(ctx context.Context, dom DomainRef, path string, nparams int32, flags uint32) (_ DomainBlockStatsFlagsRet, err error) {
-	err = virterr.NoSupportFor("virDomainBlockStatsFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockStatsFlags")
 	return
 }
 
 // DomainSnapshotGetParent is not supported.
 func (UnsupportedHypervisor) DomainSnapshotGetParent(ctx context.Context, snap DomainSnapshotRef, flags uint32) (_ DomainSnapshotRef, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotGetParent")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotGetParent")
 	return
 }
 
 // DomainReset is not supported.
 func (UnsupportedHypervisor) DomainReset(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainReset")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainReset")
 	return
 }
 
 // DomainSnapshotNumChildren is not supported.
 func (UnsupportedHypervisor) DomainSnapshotNumChildren(ctx context.Context, snap DomainSnapshotRef, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotNumChildren")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotNumChildren")
 	return
 }
 
 // DomainSnapshotListChildrenNames is not supported.
 func (UnsupportedHypervisor) DomainSnapshotListChildrenNames(ctx context.Context, snap DomainSnapshotRef, maxnames int32, flags uint32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotListChildrenNames")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotListChildrenNames")
 	return
 }
 
 // DomainOpenGraphics is not supported.
 func (UnsupportedHypervisor) DomainOpenGraphics(ctx context.Context, dom DomainRef, idx uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainOpenGraphics")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainOpenGraphics")
 	return
 }
 
 // NodeSuspendForDuration is not supported.
 func (UnsupportedHypervisor) NodeSuspendForDuration(ctx context.Context, target uint32, duration uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virNodeSuspendForDuration")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeSuspendForDuration")
 	return
 }
 
 // DomainBlockResize is not supported.
 func (UnsupportedHypervisor) DomainBlockResize(ctx context.Context, dom DomainRef, disk string, size uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainBlockResize")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockResize")
 	return
 }
 
 // DomainSetBlockIoTune is not supported.
 func (UnsupportedHypervisor) DomainSetBlockIoTune(ctx context.Context, dom DomainRef, disk string, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetBlockIoTune")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetBlockIoTune")
 	return
 }
 
 // DomainGetBlockIoTune is not supported.
 func (UnsupportedHypervisor) DomainGetBlockIoTune(ctx context.Context, dom DomainRef, disk *string, nparams int32, flags uint32) (_ DomainGetBlockIOTuneRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetBlockIoTune")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetBlockIoTune")
 	return
 }
 
 // DomainSetNumaParameters is not supported.
 func (UnsupportedHypervisor) DomainSetNumaParameters(ctx context.Context, dom DomainRef, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetNumaParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetNumaParameters")
 	return
 }
 
 // DomainGetNumaParameters is not supported.
 func (UnsupportedHypervisor) DomainGetNumaParameters(ctx context.Context, dom DomainRef, nparams int32, flags uint32) (_ DomainGetNUMAParametersRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetNumaParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetNumaParameters")
 	return
 }
 
 // DomainSetInterfaceParameters is not supported.
 func (UnsupportedHypervisor) DomainSetInterfaceParameters(ctx context.Context, dom DomainRef, device string, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetInterfaceParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetInterfaceParameters")
 	return
 }
 
 // DomainGetInterfaceParameters is not supported.
 func (UnsupportedHypervisor) DomainGetInterfaceParameters(ctx context.Context, dom DomainRef, device string, nparams int32, flags uint32) (_ DomainGetInterfaceParametersRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetInterfaceParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetInterfaceParameters")
 	return
 }
 
 // DomainShutdownFlags is not supported.
 func (UnsupportedHypervisor) DomainShutdownFlags(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainShutdownFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainShutdownFlags")
 	return
 }
 
 // DomainPMSuspendForDuration is not supported.
 func (UnsupportedHypervisor) DomainPMSuspendForDuration(ctx context.Context, dom DomainRef, target uint32, duration uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainPMSuspendForDuration")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainPMSuspendForDuration")
 	return
 }
 
 // DomainGetCPUStats is not supported.
 func (UnsupportedHypervisor) DomainGetCPUStats(ctx context.Context, dom DomainRef, nparams uint32, startCPU int32, ncpus uint32, flags uint32) (_ DomainGetCPUStatsRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetCPUStats")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetCPUStats")
 	return
 }
 
 // DomainGetDiskErrors is not supported.
 func (UnsupportedHypervisor) DomainGetDiskErrors(ctx context.Context, dom DomainRef, maxerrors uint32, flags uint32) (_ DomainGetDiskErrorsRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetDiskErrors")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetDiskErrors")
 	return
 }
 
 // DomainSetMetadata is not supported.
 func (UnsupportedHypervisor) DomainSetMetadata(ctx context.Context, dom DomainRef, typ int32, metadata *string, key *string, uri *string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetMetadata")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetMetadata")
 	return
 }
 
 // DomainGetMetadata is not supported.
 func (UnsupportedHypervisor) DomainGetMetadata(ctx context.Context, dom DomainRef, typ int32, uri *string, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virDomainGetMetadata")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetMetadata")
 	return
 }
 
 // DomainBlockRebase is not supported.
 func (UnsupportedHypervisor) DomainBlockRebase(ctx context.Context, dom DomainRef, path string, base *string, bandwidth uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainBlockRebase")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockRebase")
 	return
 }
 
 // DomainPMWakeup is not supported.
 func (UnsupportedHypervisor) DomainPMWakeup(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainPMWakeup")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainPMWakeup")
 	return
 }
 
 // DomainSnapshotIsCurrent is not supported.
 func (UnsupportedHypervisor) DomainSnapshotIsCurrent(ctx context.Context, snap DomainSnapshotRef, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotIsCurrent")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotIsCurrent")
 	return
 }
 
 // DomainSnapshotHasMetadata is not supported.
 func (UnsupportedHypervisor) DomainSnapshotHasMetadata(ctx context.Context, snap DomainSnapshotRef, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotHasMetadata")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotHasMetadata")
 	return
 }
 
 // ConnectListAllDomains is not supported.
 func (UnsupportedHypervisor) ConnectListAllDomains(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllDomainsRet, err error) {
-	err = virterr.NoSupportFor("virConnectListAllDomains")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectListAllDomains")
 	return
 }
 
 // DomainListAllSnapshots is not supported.
 func (UnsupportedHypervisor) DomainListAllSnapshots(ctx context.Context, dom DomainRef, needResults int32, flags uint32) (_ DomainListAllSnapshotsRet, err error) {
-	err = virterr.NoSupportFor("virDomainListAllSnapshots")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainListAllSnapshots")
 	return
 }
 
 // DomainSnapshotListAllChildren is not supported.
 func (UnsupportedHypervisor) DomainSnapshotListAllChildren(ctx context.Context, snapshot DomainSnapshotRef, needResults int32, flags uint32) (_ DomainSnapshotListAllChildrenRet, err error) {
-	err = virterr.NoSupportFor("virDomainSnapshotListAllChildren")
+	err = virterr.NoSupportFrom(virterr.FromDomainSnapshot, "virDomainSnapshotListAllChildren")
 	return
 }
 
 // DomainGetHostname is not supported.
 func (UnsupportedHypervisor) DomainGetHostname(ctx context.Context, dom DomainRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virDomainGetHostname")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetHostname")
 	return
 }
 
 // DomainGetSecurityLabelList is not supported.
 func (UnsupportedHypervisor) DomainGetSecurityLabelList(ctx context.Context, dom DomainRef) (_ DomainGetSecurityLabelListRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetSecurityLabelList")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetSecurityLabelList")
 	return
 }
 
 // DomainPinEmulator is not supported.
 func (UnsupportedHypervisor) DomainPinEmulator(ctx context.Context, dom DomainRef, cpumap []byte, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainPinEmulator")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainPinEmulator")
 	return
 }
 
 // DomainGetEmulatorPinInfo is not supported.
 func (UnsupportedHypervisor) DomainGetEmulatorPinInfo(ctx context.Context, dom DomainRef, maplen int32, flags uint32) (_ DomainGetEmulatorPinInfoRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetEmulatorPinInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetEmulatorPinInfo")
 	return
 }
 
 // NodeSetMemoryParameters is not supported.
 func (UnsupportedHypervisor) NodeSetMemoryParameters(ctx context.Context, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virNodeSetMemoryParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeSetMemoryParameters")
 	return
 }
 
 // NodeGetMemoryParameters is not supported.
 func (UnsupportedHypervisor) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags uint32) (_ NodeGetMemoryParametersRet, err error) {
-	err = virterr.NoSupportFor("virNodeGetMemoryParameters")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetMemoryParameters")
 	return
 }
 
 // DomainBlockCommit is not supported.
 func (UnsupportedHypervisor) DomainBlockCommit(ctx context.Context, dom DomainRef, disk string, base *string, top *string, bandwidth uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainBlockCommit")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockCommit")
 	return
 }
 
 // NodeGetCPUMap is not supported.
 func (UnsupportedHypervisor) NodeGetCPUMap(ctx context.Context, needMap int32, needOnline int32, flags uint32) (_ NodeGetCPUMapRet, err error) {
-	err = virterr.NoSupportFor("virNodeGetCPUMap")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetCPUMap")
 	return
 }
 
 // DomainFSTrim is not supported.
 func (UnsupportedHypervisor) DomainFSTrim(ctx context.Context, dom DomainRef, mountPoint *string, minimum uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainFSTrim")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainFSTrim")
 	return
 }
 
 // DomainSendProcessSignal is not supported.
 func (UnsupportedHypervisor) DomainSendProcessSignal(ctx context.Context, dom DomainRef, pidValue int64, signum uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSendProcessSignal")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSendProcessSignal")
 	return
 }
 
 // DomainOpenChannel is not supported.
 func (UnsupportedHypervisor) DomainOpenChannel(ctx context.Context, dom DomainRef, st Stream, name *string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainOpenChannel")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainOpenChannel")
 	return
 }
 
 // DomainGetJobStats is not supported.
 func (UnsupportedHypervisor) DomainGetJobStats(ctx context.Context, dom DomainRef, flags uint32) (_ DomainGetJobStatsRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetJobStats")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetJobStats")
 	return
 }
 
 // DomainMigrateGetCompressionCache is not supported.
 func (UnsupportedHypervisor) DomainMigrateGetCompressionCache(ctx context.Context, dom DomainRef, flags uint32) (_ uint64, err error) {
-	err = virterr.NoSupportFor("virDomainMigrateGetCompressionCache")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateGetCompressionCache")
 	return
 }
 
 // DomainMigrateSetCompressionCache is not supported.
 func (UnsupportedHypervisor) DomainMigrateSetCompressionCache(ctx context.Context, dom DomainRef, cacheSize uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainMigrateSetCompressionCache")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateSetCompressionCache")
 	return
 }
 
 // DomainMigrateBegin3Params is not supported.
 func (UnsupportedHypervisor) DomainMigrateBegin3Params(ctx context.Context, dom DomainRef, params []TypedParam, flags uint32) (_ DomainMigrateBegin3ParamsRet, err error) {
-	err = virterr.NoSupportFor("virDomainMigrateBegin3Params")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateBegin3Params")
 	return
 }
 
 // DomainMigratePrepare3Params is not supported.
 func (UnsupportedHypervisor) DomainMigratePrepare3Params(ctx context.Context, params []TypedParam, cookieIn []byte, flags uint32) (_ DomainMigratePrepare3ParamsRet, err error) {
-	err = virterr.NoSupportFor("virDomainMigratePrepare3Params")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePrepare3Params")
 	return
 }
 
 // DomainMigratePrepareTunnel3Params is not supported.
 func (UnsupportedHypervisor) DomainMigratePrepareTunnel3Params(ctx context.Context, params []TypedParam, cookieIn []byte, flags uint32) (_ []byte, err error) {
-	err = virterr.NoSupportFor("virDomainMigratePrepareTunnel3Params")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePrepareTunnel3Params")
 	return
 }
 
 // DomainMigratePerform3Params is not supported.
 func (UnsupportedHypervisor) DomainMigratePerform3Params(ctx context.Context, dom DomainRef, dconnuri *string, params []TypedParam, cookieIn []byte, flags uint32) (_ []byte, err error) {
-	err = virterr.NoSupportFor("virDomainMigratePerform3Params")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigratePerform3Params")
 	return
 }
 
 // DomainMigrateFinish3Params is not supported.
 func (UnsupportedHypervisor) DomainMigrateFinish3Params(ctx context.Context, params []TypedParam, cookieIn []byte, flags uint32, cancelled int32) (_ DomainMigrateFinish3ParamsRet, err error) {
-	err = virterr.NoSupportFor("virDomainMigrateFinish3Params")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateFinish3Params")
 	return
 }
 
 // DomainMigrateConfirm3Params is not supported.
 func (UnsupportedHypervisor) DomainMigrateConfirm3Params(ctx context.Context, dom DomainRef, params []TypedParam, cookieIn []byte, flags uint32, cancelled int32) (err error) {
-	err = virterr.NoSupportFor("virDomainMigrateConfirm3Params")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateConfirm3Params")
 	return
 }
 
 // DomainSetMemoryStatsPeriod is not supported.
 func (UnsupportedHypervisor) DomainSetMemoryStatsPeriod(ctx context.Context, dom DomainRef, period int32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetMemoryStatsPeriod")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetMemoryStatsPeriod")
 	return
 }
 
 // DomainCreateXMLWithFiles is not supported.
 func (UnsupportedHypervisor) DomainCreateXMLWithFiles(ctx context.Context, xmlDesc string, flags uint32) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainCreateXMLWithFiles")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainCreateXMLWithFiles")
 	return
 }
 
 // DomainCreateWithFiles is not supported.
 func (UnsupportedHypervisor) DomainCreateWithFiles(ctx context.Context, dom DomainRef, flags uint32) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainCreateWithFiles")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainCreateWithFiles")
 	return
 }
 
 // ConnectGetCPUModelNames is not supported.
 func (UnsupportedHypervisor) ConnectGetCPUModelNames(ctx context.Context, arch string, needResults int32, flags uint32) (_ ConnectGetCPUModelNamesRet, err error) {
-	err = virterr.NoSupportFor("virConnectGetCPUModelNames")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetCPUModelNames")
 	return
 }
 
 // DomainCoreDumpWithFormat is not supported.
 func (UnsupportedHypervisor) DomainCoreDumpWithFormat(ctx context.Context, dom DomainRef, to string, dumpformat uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainCoreDumpWithFormat")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainCoreDumpWithFormat")
 	return
 }
 
 // DomainFSFreeze is not supported.
 func (UnsupportedHypervisor) DomainFSFreeze(ctx context.Context, dom DomainRef, mountpoints []string, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainFSFreeze")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainFSFreeze")
 	return
 }
 
 // DomainFSThaw is not supported.
 func (UnsupportedHypervisor) DomainFSThaw(ctx context.Context, dom DomainRef, mountpoints []string, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainFSThaw")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainFSThaw")
 	return
 }
 
 // DomainGetTime is not supported.
 func (UnsupportedHypervisor) DomainGetTime(ctx context.Context, dom DomainRef, flags uint32) (_ DomainGetTimeRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetTime")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetTime")
 	return
 }
 
 // DomainSetTime is not supported.
 func (UnsupportedHypervisor) DomainSetTime(ctx context.Context, dom DomainRef, seconds int64, nseconds uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetTime")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetTime")
 	return
 }
 
 // NodeGetFreePages is not supported.
 func (UnsupportedHypervisor) NodeGetFreePages(ctx context.Context, pages []uint32, startCell int32, cellCount uint32, flags uint32) (_ []uint64, err error) {
-	err = virterr.NoSupportFor("virNodeGetFreePages")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetFreePages")
 	return
 }
 
 // ConnectGetDomainCapabilities is not supported.
 func (UnsupportedHypervisor) ConnectGetDomainCapabilities(ctx context.Context, emulatorbin *string, arch *string, machine *string, virttype *string, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectGetDomainCapabilities")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetDomainCapabilities")
 	return
 }
 
 // DomainOpenGraphicsFD is not supported.
 func (UnsupportedHypervisor) DomainOpenGraphicsFD(ctx context.Context, dom DomainRef, idx uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainOpenGraphicsFD")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainOpenGraphicsFD")
 	return
 }
 
 // ConnectGetAllDomainStats is not supported.
 func (UnsupportedHypervisor) ConnectGetAllDomainStats(ctx context.Context, doms []DomainRef, stats uint32, flags uint32) (_ []DomainStatsRecord, err error) {
-	err = virterr.NoSupportFor("virConnectGetAllDomainStats")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectGetAllDomainStats")
 	return
 }
 
 // DomainBlockCopy is not supported.
 func (UnsupportedHypervisor) DomainBlockCopy(ctx context.Context, dom DomainRef, path string, destxml string, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainBlockCopy")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBlockCopy")
 	return
 }
 
 // NodeAllocPages is not supported.
 func (UnsupportedHypervisor) NodeAllocPages(ctx context.Context, pageSizes []uint32, pageCounts []uint64, startCell int32, cellCount uint32, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virNodeAllocPages")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeAllocPages")
 	return
 }
 
 // DomainGetFSInfo is not supported.
 func (UnsupportedHypervisor) DomainGetFSInfo(ctx context.Context, dom DomainRef, flags uint32) (_ DomainGetFsinfoRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetFSInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetFSInfo")
 	return
 }
 
 // DomainDefineXMLFlags is not supported.
 func (UnsupportedHypervisor) DomainDefineXMLFlags(ctx context.Context, xml string, flags uint32) (_ DomainRef, err error) {
-	err = virterr.NoSupportFor("virDomainDefineXMLFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainDefineXMLFlags")
 	return
 }
 
 // DomainGetIOThreadInfo is not supported.
 func (UnsupportedHypervisor) DomainGetIOThreadInfo(ctx context.Context, dom DomainRef, flags uint32) (_ DomainGetIOThreadInfoRet, err error) {
-	err = virterr.NoSupportFor("virDomainGetIOThreadInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetIOThreadInfo")
 	return
 }
 
 // DomainPinIOThread is not supported.
 func (UnsupportedHypervisor) DomainPinIOThread(ctx context.Context, dom DomainRef, iothreadsID uint32, cpumap []byte, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainPinIOThread")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainPinIOThread")
 	return
 }
 
 // DomainInterfaceAddresses is not supported.
 func (UnsupportedHypervisor) DomainInterfaceAddresses(ctx context.Context, dom DomainRef, source uint32, flags uint32) (_ []DomainInterface, err error) {
-	err = virterr.NoSupportFor("virDomainInterfaceAddresses")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainInterfaceAddresses")
 	return
 }
 
 // DomainAddIOThread is not supported.
 func (UnsupportedHypervisor) DomainAddIOThread(ctx context.Context, dom DomainRef, iothreadID uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainAddIOThread")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainAddIOThread")
 	return
 }
 
 // DomainDelIOThread is not supported.
 func (UnsupportedHypervisor) DomainDelIOThread(ctx context.Context, dom DomainRef, iothreadID uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainDelIOThread")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainDelIOThread")
 	return
 }
 
 // DomainSetUserPassword is not supported.
 func (UnsupportedHypervisor) DomainSetUserPassword(ctx context.Context, dom DomainRef, user *string, password *string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetUserPassword")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetUserPassword")
 	return
 }
 
 // DomainRename is not supported.
 func (UnsupportedHypervisor) DomainRename(ctx context.Context, dom DomainRef, newName *string, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainRename")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainRename")
 	return
 }
 
 // ConnectRegisterCloseCallback is not supported.
 func (UnsupportedHypervisor) ConnectRegisterCloseCallback(ctx context.Context) (err error) {
-	err = virterr.NoSupportFor("virConnectRegisterCloseCallback")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectRegisterCloseCallback")
 	return
 }
 
 // ConnectUnregisterCloseCallback is not supported.
 func (UnsupportedHypervisor) ConnectUnregisterCloseCallback(ctx context.Context) (err error) {
-	err = virterr.NoSupportFor("virConnectUnregisterCloseCallback")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectUnregisterCloseCallback")
 	return
 }
 
 // DomainMigrateStartPostCopy is not supported.
 func (UnsupportedHypervisor) DomainMigrateStartPostCopy(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainMigrateStartPostCopy")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateStartPostCopy")
 	return
 }
 
 // DomainGetPerfEvents is not supported.
 func (UnsupportedHypervisor) DomainGetPerfEvents(ctx context.Context, dom DomainRef, flags uint32) (_ []TypedParam, err error) {
-	err = virterr.NoSupportFor("virDomainGetPerfEvents")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetPerfEvents")
 	return
 }
 
 // DomainSetPerfEvents is not supported.
 func (UnsupportedHypervisor) DomainSetPerfEvents(ctx context.Context, dom DomainRef, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetPerfEvents")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetPerfEvents")
 	return
 }
 
 // DomainGetGuestVcpus is not supported.
 func (UnsupportedHypervisor) DomainGetGuestVcpus(ctx context.Context, dom DomainRef, flags uint32) (_ []TypedParam, err error) {
-	err = virterr.NoSupportFor("virDomainGetGuestVcpus")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetGuestVcpus")
 	return
 }
 
 // DomainSetGuestVcpus is not supported.
 func (UnsupportedHypervisor) DomainSetGuestVcpus(ctx context.Context, dom DomainRef, cpumap string, state int32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetGuestVcpus")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetGuestVcpus")
 	return
 }
 
 // DomainSetVcpu is not supported.
 func (UnsupportedHypervisor) DomainSetVcpu(ctx context.Context, dom DomainRef, cpumap string, state int32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetVcpu")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetVcpu")
 	return
 }
 
 // DomainSetBlockThreshold is not supported.
 func (UnsupportedHypervisor) DomainSetBlockThreshold(ctx context.Context, dom DomainRef, dev string, threshold uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetBlockThreshold")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetBlockThreshold")
 	return
 }
 
 // DomainMigrateGetMaxDowntime is not supported.
 func (UnsupportedHypervisor) DomainMigrateGetMaxDowntime(ctx context.Context, dom DomainRef, flags uint32) (_ uint64, err error) {
-	err = virterr.NoSupportFor("virDomainMigrateGetMaxDowntime")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainMigrateGetMaxDowntime")
 	return
 }
 
 // DomainManagedSaveGetXMLDesc is not supported.
 func (UnsupportedHypervisor) DomainManagedSaveGetXMLDesc(ctx context.Context, dom DomainRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virDomainManagedSaveGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainManagedSaveGetXMLDesc")
 	return
 }
 
 // DomainManagedSaveDefineXML is not supported.
 func (UnsupportedHypervisor) DomainManagedSaveDefineXML(ctx context.Context, dom DomainRef, dxml *string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainManagedSaveDefineXML")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainManagedSaveDefineXML")
 	return
 }
 
 // DomainSetLifecycleAction is not supported.
 func (UnsupportedHypervisor) DomainSetLifecycleAction(ctx context.Context, dom DomainRef, typ uint32, action uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetLifecycleAction")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetLifecycleAction")
 	return
 }
 
 // DomainDetachDeviceAlias is not supported.
 func (UnsupportedHypervisor) DomainDetachDeviceAlias(ctx context.Context, dom DomainRef, alias string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainDetachDeviceAlias")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainDetachDeviceAlias")
 	return
 }
 
 // ConnectCompareHypervisorCPU is not supported.
 func (UnsupportedHypervisor) ConnectCompareHypervisorCPU(ctx context.Context, emulator *string, arch *string, machine *string, virttype *string, xmlCPU string, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectCompareHypervisorCPU")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectCompareHypervisorCPU")
 	return
 }
 
 // ConnectBaselineHypervisorCPU is not supported.
 func (UnsupportedHypervisor) ConnectBaselineHypervisorCPU(ctx context.Context, emulator *string, arch *string, machine *string, virttype *string, xmlCpus []string, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectBaselineHypervisorCPU")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectBaselineHypervisorCPU")
 	return
 }
 
 // NodeGetSEVInfo is not supported.
 func (UnsupportedHypervisor) NodeGetSEVInfo(ctx context.Context, nparams int32, flags uint32) (_ NodeGetSEVInfoRet, err error) {
-	err = virterr.NoSupportFor("virNodeGetSEVInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virNodeGetSEVInfo")
 	return
 }
 
 // DomainGetLaunchSecurityInfo is not supported.
 func (UnsupportedHypervisor) DomainGetLaunchSecurityInfo(ctx context.Context, dom DomainRef, flags uint32) (_ []TypedParam, err error) {
-	err = virterr.NoSupportFor("virDomainGetLaunchSecurityInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetLaunchSecurityInfo")
 	return
 }
 
 // DomainSetIOThreadParams is not supported.
 func (UnsupportedHypervisor) DomainSetIOThreadParams(ctx context.Context, dom DomainRef, iothreadID uint32, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetIOThreadParams")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetIOThreadParams")
 	return
 }
 
 // DomainCheckpointCreateXML is not supported.
 func (UnsupportedHypervisor) DomainCheckpointCreateXML(ctx context.Context, dom DomainRef, xmlDesc string, flags uint32) (_ DomainCheckpointRef, err error) {
-	err = virterr.NoSupportFor("virDomainCheckpointCreateXML")
+	err = virterr.NoSupportFrom(virterr.FromDomainCheckpoint, "virDomainCheckpointCreateXML")
 	return
 }
 
 // DomainCheckpointGetXMLDesc is not supported.
 func (UnsupportedHypervisor) DomainCheckpointGetXMLDesc(ctx context.Context, checkpoint DomainCheckpointRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virDomainCheckpointGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromDomainCheckpoint, "virDomainCheckpointGetXMLDesc")
 	return
 }
 
 // DomainListAllCheckpoints is not supported.
 func (UnsupportedHypervisor) DomainListAllCheckpoints(ctx context.Context, dom DomainRef, needResults int32, flags uint32) (_ DomainListAllCheckpointsRet, err error) {
-	err = virterr.NoSupportFor("virDomainListAllCheckpoints")
+	err = virterr.NoSupportFrom(virterr.FromDomainCheckpoint, "virDomainListAllCheckpoints")
 	return
 }
 
 // DomainCheckpointListAllChildren is not supported.
 func (UnsupportedHypervisor) DomainCheckpointListAllChildren(ctx context.Context, checkpoint DomainCheckpointRef, needResults int32, flags uint32) (_ DomainCheckpointListAllChildrenRet, err error) {
-	err = virterr.NoSupportFor("virDomainCheckpointListAllChildren")
+	err = virterr.NoSupportFrom(virterr.FromDomainCheckpoint, "virDomainCheckpointListAllChildren")
 	return
 }
 
 // DomainCheckpointLookupByName is not supported.
 func (UnsupportedHypervisor) DomainCheckpointLookupByName(ctx context.Context, dom DomainRef, name string, flags uint32) (_ DomainCheckpointRef, err error) {
-	err = virterr.NoSupportFor("virDomainCheckpointLookupByName")
+	err = virterr.NoSupportFrom(virterr.FromDomainCheckpoint, "virDomainCheckpointLookupByName")
 	return
 }
 
 // DomainCheckpointGetParent is not supported.
 func (UnsupportedHypervisor) DomainCheckpointGetParent(ctx context.Context, checkpoint DomainCheckpointRef, flags uint32) (_ DomainCheckpointRef, err error) {
-	err = virterr.NoSupportFor("virDomainCheckpointGetParent")
+	err = virterr.NoSupportFrom(virterr.FromDomainCheckpoint, "virDomainCheckpointGetParent")
 	return
 }
 
 // DomainCheckpointDelete is not supported.
 func (UnsupportedHypervisor) DomainCheckpointDelete(ctx context.Context, checkpoint DomainCheckpointRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainCheckpointDelete")
+	err = virterr.NoSupportFrom(virterr.FromDomainCheckpoint, "virDomainCheckpointDelete")
 	return
 }
 
 // DomainGetGuestInfo is not supported.
 func (UnsupportedHypervisor) DomainGetGuestInfo(ctx context.Context, dom DomainRef, types uint32, flags uint32) (_ []TypedParam, err error) {
-	err = virterr.NoSupportFor("virDomainGetGuestInfo")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetGuestInfo")
 	return
 }
 
 // ConnectSetIdentity is not supported.
 func (UnsupportedHypervisor) ConnectSetIdentity(ctx context.Context, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virConnectSetIdentity")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virConnectSetIdentity")
 	return
 }
 
 // DomainAgentSetResponseTimeout is not supported.
 func (UnsupportedHypervisor) DomainAgentSetResponseTimeout(ctx context.Context, dom DomainRef, timeout int32, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virDomainAgentSetResponseTimeout")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainAgentSetResponseTimeout")
 	return
 }
 
 // DomainBackupBegin is not supported.
 func (UnsupportedHypervisor) DomainBackupBegin(ctx context.Context, dom DomainRef, backupXML string, checkpointXML *string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainBackupBegin")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBackupBegin")
 	return
 }
 
 // DomainBackupGetXMLDesc is not supported.
 func (UnsupportedHypervisor) DomainBackupGetXMLDesc(ctx context.Context, dom DomainRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virDomainBackupGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainBackupGetXMLDesc")
 	return
 }
 
 // DomainAuthorizedSSHKeysGet is not supported.
 func (UnsupportedHypervisor) DomainAuthorizedSSHKeysGet(ctx context.Context, dom DomainRef, user string, flags uint32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virDomainAuthorizedSSHKeysGet")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainAuthorizedSSHKeysGet")
 	return
 }
 
 // DomainAuthorizedSSHKeysSet is not supported.
 func (UnsupportedHypervisor) DomainAuthorizedSSHKeysSet(ctx context.Context, dom DomainRef, user string, keys []string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainAuthorizedSSHKeysSet")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainAuthorizedSSHKeysSet")
 	return
 }
 
 // DomainGetMessages is not supported.
 func (UnsupportedHypervisor) DomainGetMessages(ctx context.Context, dom DomainRef, flags uint32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virDomainGetMessages")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainGetMessages")
 	return
 }
 
 // DomainStartDirtyRateCalc is not supported.
 func (UnsupportedHypervisor) DomainStartDirtyRateCalc(ctx context.Context, dom DomainRef, seconds int32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainStartDirtyRateCalc")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainStartDirtyRateCalc")
 	return
 }
 
 // DomainSetLaunchSecurityState is not supported.
 func (UnsupportedHypervisor) DomainSetLaunchSecurityState(ctx context.Context, dom DomainRef, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSetLaunchSecurityState")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSetLaunchSecurityState")
 	return
 }
 
 // DomainSaveParams is not supported.
 func (UnsupportedHypervisor) DomainSaveParams(ctx context.Context, dom DomainRef, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainSaveParams")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainSaveParams")
 	return
 }
 
 // DomainRestoreParams is not supported.
 func (UnsupportedHypervisor) DomainRestoreParams(ctx context.Context, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainRestoreParams")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainRestoreParams")
 	return
 }
 
 // DomainAbortJobFlags is not supported.
 func (UnsupportedHypervisor) DomainAbortJobFlags(ctx context.Context, dom DomainRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainAbortJobFlags")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainAbortJobFlags")
 	return
 }
 
 // DomainFDAssociate is not supported.
 func (UnsupportedHypervisor) DomainFDAssociate(ctx context.Context, dom DomainRef, name string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virDomainFDAssociate")
+	err = virterr.NoSupportFrom(virterr.FromDomain, "virDomainFDAssociate")
 	return
 }

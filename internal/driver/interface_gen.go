@@ -54,96 +54,96 @@ var _ Interface = UnsupportedInterface{}
 
 // ConnectNumOfInterfaces is not supported.
 func (UnsupportedInterface) ConnectNumOfInterfaces(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfInterfaces")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virConnectNumOfInterfaces")
 	return
 }
 
 // ConnectListInterfaces is not supported.
 func (UnsupportedInterface) ConnectListInterfaces(ctx context.Context, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virConnectListInterfaces")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virConnectListInterfaces")
 	return
 }
 
 // InterfaceLookupByName is not supported.
 func (UnsupportedInterface) InterfaceLookupByName(ctx context.Context, name string) (_ InterfaceRef, err error) {
-	err = virterr.NoSupportFor("virInterfaceLookupByName")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceLookupByName")
 	return
 }
 
 // InterfaceLookupByMACString is not supported.
 func (UnsupportedInterface) InterfaceLookupByMACString(ctx context.Context, mac string) (_ InterfaceRef, err error) {
-	err = virterr.NoSupportFor("virInterfaceLookupByMACString")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceLookupByMACString")
 	return
 }
 
 // InterfaceGetXMLDesc is not supported.
 func (UnsupportedInterface) InterfaceGetXMLDesc(ctx context.Context, iface InterfaceRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virInterfaceGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceGetXMLDesc")
 	return
 }
 
 // InterfaceDefineXML is not supported.
 func (UnsupportedInterface) InterfaceDefineXML(ctx context.Context, xml string, flags uint32) (_ InterfaceRef, err error) {
-	err = virterr.NoSupportFor("virInterfaceDefineXML")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceDefineXML")
 	return
 }
 
 // InterfaceUndefine is not supported.
 func (UnsupportedInterface) InterfaceUndefine(ctx context.Context, iface InterfaceRef) (err error) {
-	err = virterr.NoSupportFor("virInterfaceUndefine")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceUndefine")
 	return
 }
 
 // InterfaceCreate is not supported.
 func (UnsupportedInterface) InterfaceCreate(ctx context.Context, iface InterfaceRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virInterfaceCreate")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceCreate")
 	return
 }
 
 // InterfaceDestroy is not supported.
 func (UnsupportedInterface) InterfaceDestroy(ctx context.Context, iface InterfaceRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virInterfaceDestroy")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceDestroy")
 	return
 }
 
 // ConnectNumOfDefinedInterfaces is not supported.
 func (UnsupportedInterface) ConnectNumOfDefinedInterfaces(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfDefinedInterfaces")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virConnectNumOfDefinedInterfaces")
 	return
 }
 
 // ConnectListDefinedInterfaces is not supported.
 func (UnsupportedInterface) ConnectListDefinedInterfaces(ctx context.Context, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virConnectListDefinedInterfaces")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virConnectListDefinedInterfaces")
 	return
 }
 
 // InterfaceIsActive is not supported.
 func (UnsupportedInterface) InterfaceIsActive(ctx context.Context, iface InterfaceRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virInterfaceIsActive")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceIsActive")
 	return
 }
 
 // InterfaceChangeBegin is not supported.
 func (UnsupportedInterface) InterfaceChangeBegin(ctx context.Context, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virInterfaceChangeBegin")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceChangeBegin")
 	return
 }
 
 // InterfaceChangeCommit is not supported.
 func (UnsupportedInterface) InterfaceChangeCommit(ctx context.Context, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virInterfaceChangeCommit")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceChangeCommit")
 	return
 }
 
 // InterfaceChangeRollback is not supported.
 func (UnsupportedInterface) InterfaceChangeRollback(ctx context.Context, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virInterfaceChangeRollback")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virInterfaceChangeRollback")
 	return
 }
 
 // ConnectListAllInterfaces is not supported.
 func (UnsupportedInterface) ConnectListAllInterfaces(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllInterfacesRet, err error) {
-	err = virterr.NoSupportFor("virConnectListAllInterfaces")
+	err = virterr.NoSupportFrom(virterr.FromInterface, "virConnectListAllInterfaces")
 	return
 }

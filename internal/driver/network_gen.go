@@ -80,174 +80,174 @@ var _ Network = UnsupportedNetwork{}
 
 // ConnectListDefinedNetworks is not supported.
 func (UnsupportedNetwork) ConnectListDefinedNetworks(ctx context.Context, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virConnectListDefinedNetworks")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virConnectListDefinedNetworks")
 	return
 }
 
 // ConnectListNetworks is not supported.
 func (UnsupportedNetwork) ConnectListNetworks(ctx context.Context, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virConnectListNetworks")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virConnectListNetworks")
 	return
 }
 
 // NetworkCreate is not supported.
 func (UnsupportedNetwork) NetworkCreate(ctx context.Context, net NetworkRef) (err error) {
-	err = virterr.NoSupportFor("virNetworkCreate")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkCreate")
 	return
 }
 
 // NetworkCreateXML is not supported.
 func (UnsupportedNetwork) NetworkCreateXML(ctx context.Context, xml string) (_ NetworkRef, err error) {
-	err = virterr.NoSupportFor("virNetworkCreateXML")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkCreateXML")
 	return
 }
 
 // NetworkDefineXML is not supported.
 func (UnsupportedNetwork) NetworkDefineXML(ctx context.Context, xml string) (_ NetworkRef, err error) {
-	err = virterr.NoSupportFor("virNetworkDefineXML")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkDefineXML")
 	return
 }
 
 // NetworkDestroy is not supported.
 func (UnsupportedNetwork) NetworkDestroy(ctx context.Context, net NetworkRef) (err error) {
-	err = virterr.NoSupportFor("virNetworkDestroy")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkDestroy")
 	return
 }
 
 // NetworkGetXMLDesc is not supported.
 func (UnsupportedNetwork) NetworkGetXMLDesc(ctx context.Context, net NetworkRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virNetworkGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkGetXMLDesc")
 	return
 }
 
 // NetworkGetAutostart is not supported.
 func (UnsupportedNetwork) NetworkGetAutostart(ctx context.Context, net NetworkRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virNetworkGetAutostart")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkGetAutostart")
 	return
 }
 
 // NetworkGetBridgeName is not supported.
 func (UnsupportedNetwork) NetworkGetBridgeName(ctx context.Context, net NetworkRef) (_ string, err error) {
-	err = virterr.NoSupportFor("virNetworkGetBridgeName")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkGetBridgeName")
 	return
 }
 
 // NetworkLookupByName is not supported.
 func (UnsupportedNetwork) NetworkLookupByName(ctx context.Context, name string) (_ NetworkRef, err error) {
-	err = virterr.NoSupportFor("virNetworkLookupByName")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkLookupByName")
 	return
 }
 
 // NetworkLookupByUUID is not supported.
 func (UnsupportedNetwork) NetworkLookupByUUID(ctx context.Context, uuid UUID) (_ NetworkRef, err error) {
-	err = virterr.NoSupportFor("virNetworkLookupByUUID")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkLookupByUUID")
 	return
 }
 
 // NetworkSetAutostart is not supported.
 func (UnsupportedNetwork) NetworkSetAutostart(ctx context.Context, net NetworkRef, autostart int32) (err error) {
-	err = virterr.NoSupportFor("virNetworkSetAutostart")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkSetAutostart")
 	return
 }
 
 // NetworkUndefine is not supported.
 func (UnsupportedNetwork) NetworkUndefine(ctx context.Context, net NetworkRef) (err error) {
-	err = virterr.NoSupportFor("virNetworkUndefine")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkUndefine")
 	return
 }
 
 // ConnectNumOfDefinedNetworks is not supported.
 func (UnsupportedNetwork) ConnectNumOfDefinedNetworks(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfDefinedNetworks")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virConnectNumOfDefinedNetworks")
 	return
 }
 
 // ConnectNumOfNetworks is not supported.
 func (UnsupportedNetwork) ConnectNumOfNetworks(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfNetworks")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virConnectNumOfNetworks")
 	return
 }
 
 // NetworkIsActive is not supported.
 func (UnsupportedNetwork) NetworkIsActive(ctx context.Context, net NetworkRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virNetworkIsActive")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkIsActive")
 	return
 }
 
 // NetworkIsPersistent is not supported.
 func (UnsupportedNetwork) NetworkIsPersistent(ctx context.Context, net NetworkRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virNetworkIsPersistent")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkIsPersistent")
 	return
 }
 
 // ConnectListAllNetworks is not supported.
 func (UnsupportedNetwork) ConnectListAllNetworks(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllNetworksRet, err error) {
-	err = virterr.NoSupportFor("virConnectListAllNetworks")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virConnectListAllNetworks")
 	return
 }
 
 // NetworkUpdate is not supported.
 func (UnsupportedNetwork) NetworkUpdate(ctx context.Context, net NetworkRef, command uint32, section uint32, parentIndex int32, xml string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virNetworkUpdate")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkUpdate")
 	return
 }
 
 // NetworkGetDHCPLeases is not supported.
 func (UnsupportedNetwork) NetworkGetDHCPLeases(ctx context.Context, net NetworkRef, mac *string, needResults int32, flags uint32) (_ NetworkGetDHCPLeasesRet, err error) {
-	err = virterr.NoSupportFor("virNetworkGetDHCPLeases")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkGetDHCPLeases")
 	return
 }
 
 // NetworkListAllPorts is not supported.
 func (UnsupportedNetwork) NetworkListAllPorts(ctx context.Context, network NetworkRef, needResults int32, flags uint32) (_ NetworkListAllPortsRet, err error) {
-	err = virterr.NoSupportFor("virNetworkListAllPorts")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkListAllPorts")
 	return
 }
 
 // NetworkPortLookupByUUID is not supported.
 func (UnsupportedNetwork) NetworkPortLookupByUUID(ctx context.Context, network NetworkRef, uuid UUID) (_ NetworkPortRef, err error) {
-	err = virterr.NoSupportFor("virNetworkPortLookupByUUID")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkPortLookupByUUID")
 	return
 }
 
 // NetworkPortCreateXML is not supported.
 func (UnsupportedNetwork) NetworkPortCreateXML(ctx context.Context, network NetworkRef, xml string, flags uint32) (_ NetworkPortRef, err error) {
-	err = virterr.NoSupportFor("virNetworkPortCreateXML")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkPortCreateXML")
 	return
 }
 
 // NetworkPortGetParameters is not supported.
 func (UnsupportedNetwork) NetworkPortGetParameters(ctx context.Context, port NetworkPortRef, nparams int32, flags uint32) (_ NetworkPortGetParametersRet, err error) {
-	err = virterr.NoSupportFor("virNetworkPortGetParameters")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkPortGetParameters")
 	return
 }
 
 // NetworkPortSetParameters is not supported.
 func (UnsupportedNetwork) NetworkPortSetParameters(ctx context.Context, port NetworkPortRef, params []TypedParam, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virNetworkPortSetParameters")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkPortSetParameters")
 	return
 }
 
 // NetworkPortGetXMLDesc is not supported.
 func (UnsupportedNetwork) NetworkPortGetXMLDesc(ctx context.Context, port NetworkPortRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virNetworkPortGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkPortGetXMLDesc")
 	return
 }
 
 // NetworkPortDelete is not supported.
 func (UnsupportedNetwork) NetworkPortDelete(ctx context.Context, port NetworkPortRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virNetworkPortDelete")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkPortDelete")
 	return
 }
 
 // NetworkDefineXMLFlags is not supported.
 func (UnsupportedNetwork) NetworkDefineXMLFlags(ctx context.Context, xml string, flags uint32) (_ NetworkRef, err error) {
-	err = virterr.NoSupportFor("virNetworkDefineXMLFlags")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkDefineXMLFlags")
 	return
 }
 
 // NetworkCreateXMLFlags is not supported.
 func (UnsupportedNetwork) NetworkCreateXMLFlags(ctx context.Context, xml string, flags uint32) (_ NetworkRef, err error) {
-	err = virterr.NoSupportFor("virNetworkCreateXMLFlags")
+	err = virterr.NoSupportFrom(virterr.FromNetwork, "virNetworkCreateXMLFlags")
 	return
 }

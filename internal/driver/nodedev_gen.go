@@ -66,132 +66,132 @@ var _ NodeDevice = UnsupportedNodeDevice{}
 
 // NodeNumOfDevices is not supported.
 func (UnsupportedNodeDevice) NodeNumOfDevices(ctx context.Context, capacity *string, flags uint32) (_ int32, err error) {
-	err = virterr.NoSupportFor("virNodeNumOfDevices")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeNumOfDevices")
 	return
 }
 
 // NodeListDevices is not supported.
 func (UnsupportedNodeDevice) NodeListDevices(ctx context.Context, capacity *string, maxnames int32, flags uint32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virNodeListDevices")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeListDevices")
 	return
 }
 
 // NodeDeviceLookupByName is not supported.
 func (UnsupportedNodeDevice) NodeDeviceLookupByName(ctx context.Context, name string) (_ NodeDeviceRef, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceLookupByName")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceLookupByName")
 	return
 }
 
 // NodeDeviceGetXMLDesc is not supported.
 func (UnsupportedNodeDevice) NodeDeviceGetXMLDesc(ctx context.Context, name string, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceGetXMLDesc")
 	return
 }
 
 // NodeDeviceGetParent is not supported.
 func (UnsupportedNodeDevice) NodeDeviceGetParent(ctx context.Context, name string) (_ *string, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceGetParent")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceGetParent")
 	return
 }
 
 // NodeDeviceNumOfCaps is not supported.
 func (UnsupportedNodeDevice) NodeDeviceNumOfCaps(ctx context.Context, name string) (_ int32, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceNumOfCaps")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceNumOfCaps")
 	return
 }
 
 // NodeDeviceListCaps is not supported.
 func (UnsupportedNodeDevice) NodeDeviceListCaps(ctx context.Context, name string, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceListCaps")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceListCaps")
 	return
 }
 
 // NodeDeviceDettach is not supported.
 func (UnsupportedNodeDevice) NodeDeviceDettach(ctx context.Context, name string) (err error) {
-	err = virterr.NoSupportFor("virNodeDeviceDettach")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceDettach")
 	return
 }
 
 // NodeDeviceReAttach is not supported.
 func (UnsupportedNodeDevice) NodeDeviceReAttach(ctx context.Context, name string) (err error) {
-	err = virterr.NoSupportFor("virNodeDeviceReAttach")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceReAttach")
 	return
 }
 
 // NodeDeviceReset is not supported.
 func (UnsupportedNodeDevice) NodeDeviceReset(ctx context.Context, name string) (err error) {
-	err = virterr.NoSupportFor("virNodeDeviceReset")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceReset")
 	return
 }
 
 // NodeDeviceCreateXML is not supported.
 func (UnsupportedNodeDevice) NodeDeviceCreateXML(ctx context.Context, xmlDesc string, flags uint32) (_ NodeDeviceRef, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceCreateXML")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceCreateXML")
 	return
 }
 
 // NodeDeviceDestroy is not supported.
 func (UnsupportedNodeDevice) NodeDeviceDestroy(ctx context.Context, name string) (err error) {
-	err = virterr.NoSupportFor("virNodeDeviceDestroy")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceDestroy")
 	return
 }
 
 // ConnectListAllNodeDevices is not supported.
 func (UnsupportedNodeDevice) ConnectListAllNodeDevices(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllNodeDevicesRet, err error) {
-	err = virterr.NoSupportFor("virConnectListAllNodeDevices")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virConnectListAllNodeDevices")
 	return
 }
 
 // NodeDeviceLookupSCSIHostByWWN is not supported.
 func (UnsupportedNodeDevice) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, wwnn string, wwpn string, flags uint32) (_ NodeDeviceRef, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceLookupSCSIHostByWWN")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceLookupSCSIHostByWWN")
 	return
 }
 
 // NodeDeviceDetachFlags is not supported.
 func (UnsupportedNodeDevice) NodeDeviceDetachFlags(ctx context.Context, name string, driverName *string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virNodeDeviceDetachFlags")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceDetachFlags")
 	return
 }
 
 // NodeDeviceDefineXML is not supported.
 func (UnsupportedNodeDevice) NodeDeviceDefineXML(ctx context.Context, xmlDesc string, flags uint32) (_ NodeDeviceRef, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceDefineXML")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceDefineXML")
 	return
 }
 
 // NodeDeviceUndefine is not supported.
 func (UnsupportedNodeDevice) NodeDeviceUndefine(ctx context.Context, name string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virNodeDeviceUndefine")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceUndefine")
 	return
 }
 
 // NodeDeviceCreate is not supported.
 func (UnsupportedNodeDevice) NodeDeviceCreate(ctx context.Context, name string, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virNodeDeviceCreate")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceCreate")
 	return
 }
 
 // NodeDeviceGetAutostart is not supported.
 func (UnsupportedNodeDevice) NodeDeviceGetAutostart(ctx context.Context, name string) (_ int32, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceGetAutostart")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceGetAutostart")
 	return
 }
 
 // NodeDeviceSetAutostart is not supported.
 func (UnsupportedNodeDevice) NodeDeviceSetAutostart(ctx context.Context, name string, autostart int32) (err error) {
-	err = virterr.NoSupportFor("virNodeDeviceSetAutostart")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceSetAutostart")
 	return
 }
 
 // NodeDeviceIsPersistent is not supported.
 func (UnsupportedNodeDevice) NodeDeviceIsPersistent(ctx context.Context, name string) (_ int32, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceIsPersistent")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceIsPersistent")
 	return
 }
 
 // NodeDeviceIsActive is not supported.
 func (UnsupportedNodeDevice) NodeDeviceIsActive(ctx context.Context, name string) (_ int32, err error) {
-	err = virterr.NoSupportFor("virNodeDeviceIsActive")
+	err = virterr.NoSupportFrom(virterr.FromNodedev, "virNodeDeviceIsActive")
 	return
 }

@@ -50,84 +50,84 @@ var _ NWFilter = UnsupportedNWFilter{}
 
 // NWFilterLookupByName is not supported.
 func (UnsupportedNWFilter) NWFilterLookupByName(ctx context.Context, name string) (_ NWFilterRef, err error) {
-	err = virterr.NoSupportFor("virNWFilterLookupByName")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterLookupByName")
 	return
 }
 
 // NWFilterLookupByUUID is not supported.
 func (UnsupportedNWFilter) NWFilterLookupByUUID(ctx context.Context, uuid UUID) (_ NWFilterRef, err error) {
-	err = virterr.NoSupportFor("virNWFilterLookupByUUID")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterLookupByUUID")
 	return
 }
 
 // NWFilterGetXMLDesc is not supported.
 func (UnsupportedNWFilter) NWFilterGetXMLDesc(ctx context.Context, nwfilter NWFilterRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virNWFilterGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterGetXMLDesc")
 	return
 }
 
 // ConnectNumOfNWFilters is not supported.
 func (UnsupportedNWFilter) ConnectNumOfNWFilters(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfNWFilters")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virConnectNumOfNWFilters")
 	return
 }
 
 // ConnectListNWFilters is not supported.
 func (UnsupportedNWFilter) ConnectListNWFilters(ctx context.Context, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virConnectListNWFilters")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virConnectListNWFilters")
 	return
 }
 
 // NWFilterDefineXML is not supported.
 func (UnsupportedNWFilter) NWFilterDefineXML(ctx context.Context, xml string) (_ NWFilterRef, err error) {
-	err = virterr.NoSupportFor("virNWFilterDefineXML")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterDefineXML")
 	return
 }
 
 // NWFilterUndefine is not supported.
 func (UnsupportedNWFilter) NWFilterUndefine(ctx context.Context, nwfilter NWFilterRef) (err error) {
-	err = virterr.NoSupportFor("virNWFilterUndefine")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterUndefine")
 	return
 }
 
 // ConnectListAllNWFilters is not supported.
 func (UnsupportedNWFilter) ConnectListAllNWFilters(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllNWFiltersRet, err error) {
-	err = virterr.NoSupportFor("virConnectListAllNWFilters")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virConnectListAllNWFilters")
 	return
 }
 
 // NWFilterBindingLookupByPortDev is not supported.
 func (UnsupportedNWFilter) NWFilterBindingLookupByPortDev(ctx context.Context, name string) (_ NWFilterBindingRef, err error) {
-	err = virterr.NoSupportFor("virNWFilterBindingLookupByPortDev")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterBindingLookupByPortDev")
 	return
 }
 
 // NWFilterBindingGetXMLDesc is not supported.
 func (UnsupportedNWFilter) NWFilterBindingGetXMLDesc(ctx context.Context, nwfilter NWFilterBindingRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virNWFilterBindingGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterBindingGetXMLDesc")
 	return
 }
 
 // NWFilterBindingCreateXML is not supported.
 func (UnsupportedNWFilter) NWFilterBindingCreateXML(ctx context.Context, xml string, flags uint32) (_ NWFilterBindingRef, err error) {
-	err = virterr.NoSupportFor("virNWFilterBindingCreateXML")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterBindingCreateXML")
 	return
 }
 
 // NWFilterBindingDelete is not supported.
 func (UnsupportedNWFilter) NWFilterBindingDelete(ctx context.Context, nwfilter NWFilterBindingRef) (err error) {
-	err = virterr.NoSupportFor("virNWFilterBindingDelete")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterBindingDelete")
 	return
 }
 
 // ConnectListAllNWFilterBindings is not supported.
 func (UnsupportedNWFilter) ConnectListAllNWFilterBindings(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllNWFilterBindingsRet, err error) {
-	err = virterr.NoSupportFor("virConnectListAllNWFilterBindings")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virConnectListAllNWFilterBindings")
 	return
 }
 
 // NWFilterDefineXMLFlags is not supported.
 func (UnsupportedNWFilter) NWFilterDefineXMLFlags(ctx context.Context, xml string, flags uint32) (_ NWFilterRef, err error) {
-	err = virterr.NoSupportFor("virNWFilterDefineXMLFlags")
+	err = virterr.NoSupportFrom(virterr.FromNwfilter, "virNWFilterDefineXMLFlags")
 	return
 }

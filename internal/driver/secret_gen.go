@@ -42,60 +42,60 @@ var _ Secret = UnsupportedSecret{}
 
 // ConnectNumOfSecrets is not supported.
 func (UnsupportedSecret) ConnectNumOfSecrets(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfSecrets")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virConnectNumOfSecrets")
 	return
 }
 
 // ConnectListSecrets is not supported.
 func (UnsupportedSecret) ConnectListSecrets(ctx context.Context, maxuuids int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virConnectListSecrets")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virConnectListSecrets")
 	return
 }
 
 // SecretLookupByUUID is not supported.
 func (UnsupportedSecret) SecretLookupByUUID(ctx context.Context, uuid UUID) (_ SecretRef, err error) {
-	err = virterr.NoSupportFor("virSecretLookupByUUID")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virSecretLookupByUUID")
 	return
 }
 
 // SecretDefineXML is not supported.
 func (UnsupportedSecret) SecretDefineXML(ctx context.Context, xml string, flags uint32) (_ SecretRef, err error) {
-	err = virterr.NoSupportFor("virSecretDefineXML")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virSecretDefineXML")
 	return
 }
 
 // SecretGetXMLDesc is not supported.
 func (UnsupportedSecret) SecretGetXMLDesc(ctx context.Context, secret SecretRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virSecretGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virSecretGetXMLDesc")
 	return
 }
 
 // SecretSetValue is not supported.
 func (UnsupportedSecret) SecretSetValue(ctx context.Context, secret SecretRef, value []byte, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virSecretSetValue")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virSecretSetValue")
 	return
 }
 
 // SecretGetValue is not supported.
 func (UnsupportedSecret) SecretGetValue(ctx context.Context, secret SecretRef, flags uint32) (_ []byte, err error) {
-	err = virterr.NoSupportFor("virSecretGetValue")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virSecretGetValue")
 	return
 }
 
 // SecretUndefine is not supported.
 func (UnsupportedSecret) SecretUndefine(ctx context.Context, secret SecretRef) (err error) {
-	err = virterr.NoSupportFor("virSecretUndefine")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virSecretUndefine")
 	return
 }
 
 // SecretLookupByUsage is not supported.
 func (UnsupportedSecret) SecretLookupByUsage(ctx context.Context, usageType int32, usageID string) (_ SecretRef, err error) {
-	err = virterr.NoSupportFor("virSecretLookupByUsage")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virSecretLookupByUsage")
 	return
 }
 
 // ConnectListAllSecrets is not supported.
 func (UnsupportedSecret) ConnectListAllSecrets(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllSecretsRet, err error) {
-	err = virterr.NoSupportFor("virConnectListAllSecrets")
+	err = virterr.NoSupportFrom(virterr.FromSecret, "virConnectListAllSecrets")
 	return
 }

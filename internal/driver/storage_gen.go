@@ -108,258 +108,258 @@ var _ Storage = UnsupportedStorage{}
 
 // ConnectNumOfStoragePools is not supported.
 func (UnsupportedStorage) ConnectNumOfStoragePools(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfStoragePools")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virConnectNumOfStoragePools")
 	return
 }
 
 // ConnectListStoragePools is not supported.
 func (UnsupportedStorage) ConnectListStoragePools(ctx context.Context, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virConnectListStoragePools")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virConnectListStoragePools")
 	return
 }
 
 // ConnectNumOfDefinedStoragePools is not supported.
 func (UnsupportedStorage) ConnectNumOfDefinedStoragePools(ctx context.Context) (_ int32, err error) {
-	err = virterr.NoSupportFor("virConnectNumOfDefinedStoragePools")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virConnectNumOfDefinedStoragePools")
 	return
 }
 
 // ConnectListDefinedStoragePools is not supported.
 func (UnsupportedStorage) ConnectListDefinedStoragePools(ctx context.Context, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virConnectListDefinedStoragePools")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virConnectListDefinedStoragePools")
 	return
 }
 
 // ConnectFindStoragePoolSources is not supported.
 func (UnsupportedStorage) ConnectFindStoragePoolSources(ctx context.Context, typ string, srcSpec *string, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectFindStoragePoolSources")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virConnectFindStoragePoolSources")
 	return
 }
 
 // StoragePoolCreateXML is not supported.
 func (UnsupportedStorage) StoragePoolCreateXML(ctx context.Context, xml string, flags uint32) (_ StoragePoolRef, err error) {
-	err = virterr.NoSupportFor("virStoragePoolCreateXML")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolCreateXML")
 	return
 }
 
 // StoragePoolDefineXML is not supported.
 func (UnsupportedStorage) StoragePoolDefineXML(ctx context.Context, xml string, flags uint32) (_ StoragePoolRef, err error) {
-	err = virterr.NoSupportFor("virStoragePoolDefineXML")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolDefineXML")
 	return
 }
 
 // StoragePoolCreate is not supported.
 func (UnsupportedStorage) StoragePoolCreate(ctx context.Context, pool StoragePoolRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStoragePoolCreate")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolCreate")
 	return
 }
 
 // StoragePoolBuild is not supported.
 func (UnsupportedStorage) StoragePoolBuild(ctx context.Context, pool StoragePoolRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStoragePoolBuild")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolBuild")
 	return
 }
 
 // StoragePoolDestroy is not supported.
 func (UnsupportedStorage) StoragePoolDestroy(ctx context.Context, pool StoragePoolRef) (err error) {
-	err = virterr.NoSupportFor("virStoragePoolDestroy")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolDestroy")
 	return
 }
 
 // StoragePoolDelete is not supported.
 func (UnsupportedStorage) StoragePoolDelete(ctx context.Context, pool StoragePoolRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStoragePoolDelete")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolDelete")
 	return
 }
 
 // StoragePoolUndefine is not supported.
 func (UnsupportedStorage) StoragePoolUndefine(ctx context.Context, pool StoragePoolRef) (err error) {
-	err = virterr.NoSupportFor("virStoragePoolUndefine")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolUndefine")
 	return
 }
 
 // StoragePoolRefresh is not supported.
 func (UnsupportedStorage) StoragePoolRefresh(ctx context.Context, pool StoragePoolRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStoragePoolRefresh")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolRefresh")
 	return
 }
 
 // StoragePoolLookupByName is not supported.
 func (UnsupportedStorage) StoragePoolLookupByName(ctx context.Context, name string) (_ StoragePoolRef, err error) {
-	err = virterr.NoSupportFor("virStoragePoolLookupByName")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolLookupByName")
 	return
 }
 
 // StoragePoolLookupByUUID is not supported.
 func (UnsupportedStorage) StoragePoolLookupByUUID(ctx context.Context, uuid UUID) (_ StoragePoolRef, err error) {
-	err = virterr.NoSupportFor("virStoragePoolLookupByUUID")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolLookupByUUID")
 	return
 }
 
 // StoragePoolLookupByVolume is not supported.
 func (UnsupportedStorage) StoragePoolLookupByVolume(ctx context.Context, vol StorageVolRef) (_ StoragePoolRef, err error) {
-	err = virterr.NoSupportFor("virStoragePoolLookupByVolume")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolLookupByVolume")
 	return
 }
 
 // StoragePoolGetInfo is not supported.
 func (UnsupportedStorage) StoragePoolGetInfo(ctx context.Context, pool StoragePoolRef) (_ StoragePoolGetInfoRet, err error) {
-	err = virterr.NoSupportFor("virStoragePoolGetInfo")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolGetInfo")
 	return
 }
 
 // StoragePoolGetXMLDesc is not supported.
 func (UnsupportedStorage) StoragePoolGetXMLDesc(ctx context.Context, pool StoragePoolRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virStoragePoolGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolGetXMLDesc")
 	return
 }
 
 // StoragePoolGetAutostart is not supported.
 func (UnsupportedStorage) StoragePoolGetAutostart(ctx context.Context, pool StoragePoolRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virStoragePoolGetAutostart")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolGetAutostart")
 	return
 }
 
 // StoragePoolSetAutostart is not supported.
 func (UnsupportedStorage) StoragePoolSetAutostart(ctx context.Context, pool StoragePoolRef, autostart int32) (err error) {
-	err = virterr.NoSupportFor("virStoragePoolSetAutostart")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolSetAutostart")
 	return
 }
 
 // StoragePoolNumOfVolumes is not supported.
 func (UnsupportedStorage) StoragePoolNumOfVolumes(ctx context.Context, pool StoragePoolRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virStoragePoolNumOfVolumes")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolNumOfVolumes")
 	return
 }
 
 // StoragePoolListVolumes is not supported.
 func (UnsupportedStorage) StoragePoolListVolumes(ctx context.Context, pool StoragePoolRef, maxnames int32) (_ []string, err error) {
-	err = virterr.NoSupportFor("virStoragePoolListVolumes")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolListVolumes")
 	return
 }
 
 // StorageVolCreateXML is not supported.
 func (UnsupportedStorage) StorageVolCreateXML(ctx context.Context, pool StoragePoolRef, xml string, flags uint32) (_ StorageVolRef, err error) {
-	err = virterr.NoSupportFor("virStorageVolCreateXML")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolCreateXML")
 	return
 }
 
 // StorageVolDelete is not supported.
 func (UnsupportedStorage) StorageVolDelete(ctx context.Context, vol StorageVolRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStorageVolDelete")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolDelete")
 	return
 }
 
 // StorageVolLookupByName is not supported.
 func (UnsupportedStorage) StorageVolLookupByName(ctx context.Context, pool StoragePoolRef, name string) (_ StorageVolRef, err error) {
-	err = virterr.NoSupportFor("virStorageVolLookupByName")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolLookupByName")
 	return
 }
 
 // StorageVolLookupByKey is not supported.
 func (UnsupportedStorage) StorageVolLookupByKey(ctx context.Context, key string) (_ StorageVolRef, err error) {
-	err = virterr.NoSupportFor("virStorageVolLookupByKey")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolLookupByKey")
 	return
 }
 
 // StorageVolLookupByPath is not supported.
 func (UnsupportedStorage) StorageVolLookupByPath(ctx context.Context, path string) (_ StorageVolRef, err error) {
-	err = virterr.NoSupportFor("virStorageVolLookupByPath")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolLookupByPath")
 	return
 }
 
 // StorageVolGetInfo is not supported.
 func (UnsupportedStorage) StorageVolGetInfo(ctx context.Context, vol StorageVolRef) (_ StorageVolGetInfoRet, err error) {
-	err = virterr.NoSupportFor("virStorageVolGetInfo")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolGetInfo")
 	return
 }
 
 // StorageVolGetXMLDesc is not supported.
 func (UnsupportedStorage) StorageVolGetXMLDesc(ctx context.Context, vol StorageVolRef, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virStorageVolGetXMLDesc")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolGetXMLDesc")
 	return
 }
 
 // StorageVolGetPath is not supported.
 func (UnsupportedStorage) StorageVolGetPath(ctx context.Context, vol StorageVolRef) (_ string, err error) {
-	err = virterr.NoSupportFor("virStorageVolGetPath")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolGetPath")
 	return
 }
 
 // StorageVolCreateXMLFrom is not supported.
 func (UnsupportedStorage) StorageVolCreateXMLFrom(ctx context.Context, pool StoragePoolRef, xml string, clonevol StorageVolRef, flags uint32) (_ StorageVolRef, err error) {
-	err = virterr.NoSupportFor("virStorageVolCreateXMLFrom")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolCreateXMLFrom")
 	return
 }
 
 // StoragePoolIsActive is not supported.
 func (UnsupportedStorage) StoragePoolIsActive(ctx context.Context, pool StoragePoolRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virStoragePoolIsActive")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolIsActive")
 	return
 }
 
 // StoragePoolIsPersistent is not supported.
 func (UnsupportedStorage) StoragePoolIsPersistent(ctx context.Context, pool StoragePoolRef) (_ int32, err error) {
-	err = virterr.NoSupportFor("virStoragePoolIsPersistent")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolIsPersistent")
 	return
 }
 
 // StorageVolWipe is not supported.
 func (UnsupportedStorage) StorageVolWipe(ctx context.Context, vol StorageVolRef, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStorageVolWipe")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolWipe")
 	return
 }
 
 // StorageVolUpload is not supported.
 func (UnsupportedStorage) StorageVolUpload(ctx context.Context, st Stream, vol StorageVolRef, offset uint64, length uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStorageVolUpload")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolUpload")
 	return
 }
 
 // StorageVolDownload is not supported.
 func (UnsupportedStorage) StorageVolDownload(ctx context.Context, st Stream, vol StorageVolRef, offset uint64, length uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStorageVolDownload")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolDownload")
 	return
 }
 
 // StorageVolWipePattern is not supported.
 func (UnsupportedStorage) StorageVolWipePattern(ctx context.Context, vol StorageVolRef, algorithm uint32, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStorageVolWipePattern")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolWipePattern")
 	return
 }
 
 // StorageVolResize is not supported.
 func (UnsupportedStorage) StorageVolResize(ctx context.Context, vol StorageVolRef, capacity uint64, flags uint32) (err error) {
-	err = virterr.NoSupportFor("virStorageVolResize")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolResize")
 	return
 }
 
 // ConnectListAllStoragePools is not supported.
 func (UnsupportedStorage) ConnectListAllStoragePools(ctx context.Context, needResults int32, flags uint32) (_ ConnectListAllStoragePoolsRet, err error) {
-	err = virterr.NoSupportFor("virConnectListAllStoragePools")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virConnectListAllStoragePools")
 	return
 }
 
 // StoragePoolListAllVolumes is not supported.
 func (UnsupportedStorage) StoragePoolListAllVolumes(ctx context.Context, pool StoragePoolRef, needResults int32, flags uint32) (_ StoragePoolListAllVolumesRet, err error) {
-	err = virterr.NoSupportFor("virStoragePoolListAllVolumes")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolListAllVolumes")
 	return
 }
 
 // StorageVolGetInfoFlags is not supported.
 func (UnsupportedStorage) StorageVolGetInfoFlags(ctx context.Context, vol StorageVolRef, flags uint32) (_ StorageVolGetInfoFlagsRet, err error) {
-	err = virterr.NoSupportFor("virStorageVolGetInfoFlags")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStorageVolGetInfoFlags")
 	return
 }
 
 // StoragePoolLookupByTargetPath is not supported.
 func (UnsupportedStorage) StoragePoolLookupByTargetPath(ctx context.Context, path string) (_ StoragePoolRef, err error) {
-	err = virterr.NoSupportFor("virStoragePoolLookupByTargetPath")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virStoragePoolLookupByTargetPath")
 	return
 }
 
 // ConnectGetStoragePoolCapabilities is not supported.
 func (UnsupportedStorage) ConnectGetStoragePoolCapabilities(ctx context.Context, flags uint32) (_ string, err error) {
-	err = virterr.NoSupportFor("virConnectGetStoragePoolCapabilities")
+	err = virterr.NoSupportFrom(virterr.FromStorage, "virConnectGetStoragePoolCapabilities")
 	return
 }

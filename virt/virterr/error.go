@@ -163,6 +163,13 @@ func NoSupportFor(function string) *Error {
 	return New(NoSupport, "%s", function)
 }
 
+// NoSupportFrom is NoSupportFor raised from domain d: libvirt's public API
+// reports it from the VIR_FROM_THIS of the file defining the function
+// (internal/driver.NoSupport knows which).
+func NoSupportFrom(d Domain, function string) *Error {
+	return NewFrom(d, NoSupport, "%s", function)
+}
+
 // CodeOf returns the libvirt code carried by err, InternalError for an
 // error that carries none, and OK for nil.
 func CodeOf(err error) Code {

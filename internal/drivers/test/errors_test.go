@@ -78,7 +78,7 @@ func TestErrorsAsLibvirt(t *testing.T) {
 		{"node device is-active", func() error {
 			_, err := c.NodeDevice.NodeDeviceIsActive(ctx, "computer")
 			return err
-		}(), &virterr.Error{Code: virterr.NoSupport,
+		}(), &virterr.Error{Code: virterr.NoSupport, Domain: virterr.FromNodedev,
 			Message: "this function is not supported by the connection driver: virNodeDeviceIsActive"}},
 		{"node device list active", func() error {
 			_, err := c.NodeDevice.ConnectListAllNodeDevices(ctx, 1, 1<<31)

@@ -427,6 +427,11 @@ func generateDriver(in, procsPath, outDir string) error {
 	}
 	g := &gen{structs: structs, cFuncs: cFuncs, used: map[string]bool{}}
 
+	domains, err := apiDomains()
+	if err != nil {
+		return err
+	}
+	reported := append([]string(nil), eventFunctions...)
 	byFamily := map[string][]method{}
 	var table bytes.Buffer
 	table.WriteString(genHeader)
@@ -470,11 +475,23 @@ func generateDriver(in, procsPath, outDir string) error {
 		b.WriteString("}\n\n")
 		fmt.Fprintf(&b, "// Unsupported%s answers every %s call with libvirt's\n// VIR_ERR_NO_SUPPORT naming the function. Drivers embed it and override\n// what they implement.\ntype Unsupported%s struct{}\n\nvar _ %s = Unsupported%s{}\n\n", fam, fam, fam, fam, fam)
 		for _, m := range methods {
-			fmt.Fprintf(&b, "// %s is not supported.\nfunc (Unsupported%s) %s {\n\terr = virterr.NoSupportFor(%q)\n\treturn\n}\n\n", m.name, fam, m.unsupportedSignature(), m.cfunc)
+			d, ok := domains[m.cfunc]
+			if !ok {
+				return fmt.Errorf("apifiles.tsv does not say where %s is defined", m.cfunc)
+			}
+			reported = append(reported, m.cfunc)
+			fmt.Fprintf(&b, "// %s is not supported.\nfunc (Unsupported%s) %s {\n\terr = virterr.NoSupportFrom(virterr.%s, %q)\n\treturn\n}\n\n", m.name, fam, m.unsupportedSignature(), d, m.cfunc)
 		}
 		if err := writeGo(filepath.Join(outDir, familyFiles[fam]+"_gen.go"), b.Bytes()); err != nil {
 			return err
 		}
+	}
+	var apiDomainsGo bytes.Buffer
+	if err := writeAPIDomains(&apiDomainsGo, domains, reported); err != nil {
+		return err
+	}
+	if err := writeGo(filepath.Join(outDir, "apidomains_gen.go"), apiDomainsGo.Bytes()); err != nil {
+		return err
 	}
 
 	// Types: every struct the methods and events use, closed over the
