@@ -62,24 +62,23 @@ func apiDomains() (map[string]string, error) {
 }
 
 // writeAPIDomains writes the table every NO_SUPPORT answer takes its domain
-// from, for the functions the driver contracts name and extra ones (event
-// registration) that hand-written code reports.
+// from: every function apifiles.tsv knows (the daemon reports some, such as
+// the QEMU and LXC programs', without a driver method), which must include
+// the functions the driver contracts and hand-written code report.
 func writeAPIDomains(b *bytes.Buffer, domains map[string]string, functions []string) error {
-	seen := map[string]bool{}
-	var names []string
 	for _, fn := range functions {
 		if _, ok := domains[fn]; !ok {
 			return fmt.Errorf("apifiles.tsv does not say where %s is defined", fn)
 		}
-		if !seen[fn] {
-			seen[fn] = true
-			names = append(names, fn)
-		}
+	}
+	names := make([]string, 0, len(domains))
+	for fn := range domains {
+		names = append(names, fn)
 	}
 	sort.Strings(names)
 	b.WriteString(genHeader)
 	b.WriteString("import \"github.com/govirt/govirt/virt/virterr\"\n\n")
-	b.WriteString("// functionDomains is the error domain (the VIR_FROM_THIS of the libvirt\n// source file defining it) of each libvirt function a driver reports.\nvar functionDomains = map[string]virterr.Domain{\n")
+	b.WriteString("// functionDomains is the error domain (the VIR_FROM_THIS of the libvirt\n// source file defining it) of each libvirt public function.\nvar functionDomains = map[string]virterr.Domain{\n")
 	for _, fn := range names {
 		fmt.Fprintf(b, "\t%q: virterr.%s,\n", fn, domains[fn])
 	}
