@@ -51,9 +51,20 @@ func ParseTristateAttr(n *xmltree.Node, name string) (Tristate, error) {
 }
 
 // InvalidAttr is libvirt's error for an attribute whose value is not one
-// of its enum's (virXMLPropEnum).
+// of its enum's (virXMLPropEnum, virXMLPropTristateBool), raised as
+// virxml.c raises it, from VIR_FROM_XML.
 func InvalidAttr(n *xmltree.Node, name, value string) error {
-	return virterr.New(virterr.XMLError, "Invalid value for attribute '%s' in element '%s': '%s'.", name, n.Name, value)
+	return invalidProp(n.Name, name, value)
+}
+
+func invalidProp(elem, attr, value string) error {
+	return xmlHelperError("Invalid value for attribute '%s' in element '%s': '%s'.", attr, elem, value)
+}
+
+// xmlHelperError is an error of libvirt's XML helpers (virxml.c's
+// virXMLProp*), which report from VIR_FROM_XML whoever calls them.
+func xmlHelperError(format string, args ...any) error {
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLError, format, args...)
 }
 
 // PortIsolated reads <port isolated='yes|no'/> from parent, as network,

@@ -36,19 +36,21 @@ func ParseVlan(n *xmltree.Node) (*Vlan, error) {
 	}
 	def := &Vlan{}
 	for _, t := range tags {
-		id, ok := cnum.Unsigned(t.Prop("id"), 10, 64, false)
-		if _, has := t.Attr("id"); !has || !ok {
-			return nil, virterr.New(virterr.XMLError, "missing or invalid vlan tag id attribute")
+		id, err := tagID(t)
+		if err != nil {
+			return nil, err
 		}
 		if id > 4095 {
 			return nil, virterr.New(virterr.XMLError, "vlan tag id %d too large (maximum 4095)", id)
 		}
 		if mode, has := t.Attr("nativeMode"); has {
+			// virXMLPropEnum with VIR_XML_PROP_NONZERO: the enum is read,
+			// and refused, before the duplicate check.
+			if mode != NativeModeTagged && mode != NativeModeUntagged {
+				return nil, invalidNativeMode(mode)
+			}
 			if def.NativeMode != "" {
 				return nil, virterr.New(virterr.XMLError, "duplicate native vlan setting")
-			}
-			if mode == "" || mode == "default" {
-				return nil, invalidNativeMode(mode)
 			}
 			def.NativeMode = mode
 			def.NativeTag = uint(id)
@@ -74,11 +76,28 @@ func ParseVlan(n *xmltree.Node) (*Vlan, error) {
 	return def, nil
 }
 
-func invalidNativeMode(mode string) error {
-	return virterr.New(virterr.ConfigUnsupported, "Invalid \"nativeMode='%s'\" in vlan <tag> element", mode)
+// tagID reads <tag id> as virXMLPropUInt(…, 10, VIR_XML_PROP_REQUIRED)
+// does: a 32-bit unsigned decimal, no minus sign.
+func tagID(t *xmltree.Node) (uint64, error) {
+	v, has := t.Attr("id")
+	if !has {
+		return 0, xmlHelperError("Missing required attribute '%s' in element '%s'", "id", t.Name)
+	}
+	id, ok := cnum.Unsigned(v, 10, 32, true)
+	if !ok {
+		return 0, xmlHelperError("Invalid value for attribute '%s' in element '%s': '%s'. Expected non-negative integer value", "id", t.Name, v)
+	}
+	return id, nil
 }
 
-// Validate rejects a native mode libvirt does not know.
+// invalidNativeMode is virXMLPropEnum's refusal of a nativeMode libvirt
+// does not know (or the default, which VIR_XML_PROP_NONZERO excludes).
+func invalidNativeMode(mode string) error {
+	return invalidProp("tag", "nativeMode", mode)
+}
+
+// Validate rejects a native mode libvirt does not know (ParseVlan already
+// refuses one; this covers a Vlan built in code).
 func (v *Vlan) Validate() error {
 	if v == nil || v.NativeMode == "" {
 		return nil
