@@ -473,6 +473,13 @@ func (d storageDriver) ConnectFindStoragePoolSources(ctx context.Context, typ st
 		if source, err = storage.ParsePoolSource([]byte(*srcSpec), typ); err != nil {
 			return "", err
 		}
+	} else if srcSpec != nil {
+		// libvirt parses the source for type -1 too: the document is
+		// read, then no pool options exist for the type.
+		if _, err := xmltree.ParseRootFrom([]byte(*srcSpec), "(storage_source_specification)", "source", virterr.FromStorage); err != nil {
+			return "", err
+		}
+		return "", virterr.NewFrom(virterr.FromStorage, virterr.InternalError, "missing backend for pool type -1")
 	}
 	switch typ {
 	case storage.PoolLogical:
