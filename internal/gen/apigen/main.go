@@ -8,6 +8,12 @@
 //	apigen errors -in virt/virterr/codes_gen.go -out virt/errors_gen.go
 //	    the error codes and domains of virt/virterr re-exported in virt.
 //
+//	apigen driver -in DIR -procs remote_procs.tsv -out internal/driver
+//	    the driver contracts, one interface per family, whose Unsupported
+//	    methods answer VIR_ERR_NO_SUPPORT from the error domain libvirt
+//	    raises it from: apifiles.tsv (the project's own table of which
+//	    libvirt source file defines each function) and sourceDomains.
+//
 //	apigen dispatch -in DIR -wire internal/rpc/remote -driver internal/driver -out internal/dispatch
 //	    the daemon's REMOTE program dispatch onto the driver contracts.
 //
