@@ -14,6 +14,8 @@ func (d *Def) CheckSchema() error {
 	if len(d.unknown) == 0 {
 		return nil
 	}
-	return virterr.NewFrom(virterr.FromDomain, virterr.XMLInvalidSchema,
-		"Unable to validate doc against %s\nElement domain has extra content: %s", SchemaPath, d.unknown[0].Name)
+	// virXMLValidatorValidate reports in VIR_FROM_XML, with libxml2's
+	// message and its newline.
+	return virterr.NewFrom(virterr.FromXML, virterr.XMLInvalidSchema,
+		"Unable to validate doc against %s\nElement domain has extra content: %s\n", SchemaPath, d.unknown[0].Name)
 }

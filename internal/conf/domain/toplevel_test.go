@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -232,9 +233,10 @@ func TestCheckSchemaRefusesUnknownTopLevelElements(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = d.CheckSchema()
-	want := "XML document failed to validate against schema: Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\nElement domain has extra content: bogus"
-	if err == nil || err.Error() != want {
-		t.Fatalf("got %v", err)
+	want := "XML document failed to validate against schema: Unable to validate doc against /usr/share/libvirt/schemas/domain.rng\nElement domain has extra content: bogus\n"
+	var e *virterr.Error
+	if !errors.As(err, &e) || err.Error() != want || e.Domain != virterr.FromXML {
+		t.Fatalf("got %#v", err)
 	}
 	ok, _ := Parse([]byte("<domain type='test'><name>v1</name><memory>1024</memory><os><type>hvm</type></os></domain>"), 0)
 	if err := ok.CheckSchema(); err != nil {
