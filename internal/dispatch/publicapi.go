@@ -1,8 +1,7 @@
 package dispatch
 
 import (
-	"strings"
-
+	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/rpc/remote"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -73,47 +72,5 @@ func withAPIDomain(err error) error {
 	if !ok || e.Code != virterr.NoSupport || e.Domain != virterr.FromNone {
 		return err
 	}
-	return e.WithDomain(apiDomain(e.Str2))
-}
-
-// apiDomain is the VIR_FROM_THIS of the libvirt-*.c file that defines the
-// public function fn.
-func apiDomain(fn string) virterr.Domain {
-	name, ok := strings.CutPrefix(fn, "vir")
-	if !ok {
-		return virterr.FromNone
-	}
-	switch {
-	case strings.HasPrefix(name, "Stream"):
-		return virterr.FromStreams
-	case strings.HasPrefix(name, "DomainSnapshot"), name == "DomainListAllSnapshots",
-		name == "DomainHasCurrentSnapshot", name == "DomainRevertToSnapshot":
-		return virterr.FromDomainSnapshot
-	case strings.HasPrefix(name, "DomainCheckpoint"), name == "DomainListAllCheckpoints":
-		return virterr.FromDomainCheckpoint
-	case strings.HasPrefix(name, "Domain"):
-		return virterr.FromDomain
-	case strings.HasPrefix(name, "NodeDevice"), name == "NodeNumOfDevices", name == "NodeListDevices":
-		return virterr.FromNodedev
-	}
-	for _, f := range []struct {
-		word   string
-		domain virterr.Domain
-	}{
-		{"NWFilter", virterr.FromNwfilter},
-		{"Network", virterr.FromNetwork},
-		{"Storage", virterr.FromStorage},
-		{"NodeDevice", virterr.FromNodedev},
-		{"Secret", virterr.FromSecret},
-		{"Interface", virterr.FromInterface},
-	} {
-		if strings.HasPrefix(name, f.word) || strings.HasPrefix(name, "Connect") && strings.Contains(name, f.word) {
-			return f.domain
-		}
-	}
-	if name == "ConnectOpen" || name == "ConnectOpenAuth" || name == "ConnectOpenReadOnly" || name == "ConnectClose" {
-		return virterr.FromNone
-	}
-	// libvirt-host.c (virConnect…, virNode…) reports as VIR_FROM_DOMAIN.
-	return virterr.FromDomain
+	return e.WithDomain(driver.FunctionDomain(e.Str2))
 }
