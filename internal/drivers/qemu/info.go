@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/uuid"
+	"github.com/govirt/govirt/internal/cpumap"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/virt/virterr"
@@ -367,7 +369,10 @@ func (c *conn) DomainGetControlInfo(ctx context.Context, dom driver.DomainRef, f
 }
 
 // DomainGetXMLDesc formats the live definition, or with
-// VIR_DOMAIN_XML_INACTIVE the one the next start uses.
+// VIR_DOMAIN_XML_INACTIVE the one the next start uses
+// (qemuDomainFormatXML). VIR_DOMAIN_XML_MIGRATABLE formats the same
+// definition as migrations and save images carry it: a running guest's
+// live definition with the CPU it asked for (migratableXML).
 func (c *conn) DomainGetXMLDesc(ctx context.Context, dom driver.DomainRef, flags uint32) (string, error) {
 	const xmlSecure, xmlInactive, xmlUpdateCPU, xmlMigratable = 1, 2, 4, 8
 	if err := unsupportedFlags(flags, xmlSecure|xmlInactive|xmlUpdateCPU|xmlMigratable, "qemuDomainGetXMLDesc"); err != nil {
@@ -377,23 +382,226 @@ func (c *conn) DomainGetXMLDesc(ctx context.Context, dom driver.DomainRef, flags
 		return "", virterr.NewFrom(virterr.FromQemu, virterr.OperationDenied, "virDomainGetXMLDesc with secure flag")
 	}
 	var out string
+	var orig *cpumap.CPU
 	err := c.d.read(dom, func(o *domainObj) error {
 		var ff domain.FormatFlags
 		if flags&xmlSecure != 0 {
 			ff |= domain.FormatSecure
 		}
-		if flags&xmlMigratable != 0 {
-			ff |= domain.FormatMigratable
-		}
+		// A running transient guest has no other definition than its
+		// live one, which keeps its original CPU.
 		def := o.current()
-		if flags&(xmlInactive|xmlMigratable) != 0 {
-			ff |= domain.FormatInactive
+		if flags&xmlInactive != 0 && (o.live == nil || o.persistent) {
 			def = o.inactiveDef()
+		} else if o.proc != nil && o.proc.origCPU != nil {
+			orig = o.proc.origCPU.Copy()
+		}
+		if flags&xmlMigratable != 0 {
+			// formatted here, made migratable below, out of the lock
+			out = migratableCopyXML(def)
+			return nil
+		}
+		if flags&xmlInactive != 0 {
+			ff |= domain.FormatInactive
 		}
 		out = def.Format(ff)
 		return nil
 	})
-	return out, err
+	if err != nil || flags&xmlMigratable == 0 {
+		return out, err
+	}
+	return c.d.migratableXML(ctx, out, orig, flags&xmlSecure != 0)
+}
+
+// migratableCopyXML is the first half of virDomainDefCopy with
+// migratable set: the definition formatted inactive, secure and
+// migratable, to be parsed again by migratableXML.
+func migratableCopyXML(def *domain.Def) string {
+	return def.Format(domain.FormatInactive | domain.FormatSecure | domain.FormatMigratable)
+}
+
+// migratableXML is qemuDomainDefFormatBufInternal with
+// VIR_DOMAIN_XML_MIGRATABLE: copyXML (migratableCopyXML) is parsed again
+// as an inactive definition, then loses what libvirt releases older
+// than the devices' elements would not understand (the lone default USB
+// controller of an i440FX machine, a lone default pci-root, the default
+// panic, ps2 and xen keyboards, the default audio backend, generated
+// guest agent channel paths), and takes origCPU, the CPU the guest
+// asked for before QEMU updated it (priv->origCPU; nil when it did not).
+// The result is formatted inactive and migratable; secure adds secrets.
+func (d *Driver) migratableXML(ctx context.Context, copyXML string, origCPU *cpumap.CPU, secure bool) (string, error) {
+	def, err := d.parseDef(ctx, copyXML, domain.ParseInactive)
+	if err != nil {
+		return "", err
+	}
+	if def.Devices != nil {
+		d.dropMigrationDefaults(ctx, def)
+	}
+	if origCPU != nil && def.CPU != nil {
+		fromCPUDef(def.CPU, origCPU)
+	}
+	makeCPUMigratable(def.CPU)
+	ff := domain.FormatInactive | domain.FormatMigratable
+	if secure {
+		ff |= domain.FormatSecure
+	}
+	return def.Format(ff), nil
+}
+
+func (d *Driver) dropMigrationDefaults(ctx context.Context, def *domain.Def) {
+	devs := def.Devices
+	usb := loneController(devs, "usb")
+	if usb != nil {
+		ct := usb.Controller()
+		if !migratableI440FX(def) || ct.Index != 0 || (ct.Model != "" && ct.Model != "piix3-uhci") || isUserAlias(usb.Info.Alias) {
+			usb = nil
+		}
+	}
+	pci := loneController(devs, "pci")
+	if pci != nil {
+		ct := pci.Controller()
+		if ct.Index != 0 || ct.Model != "pci-root" || isUserAlias(pci.Info.Alias) || ct.HasPCIHole64 {
+			pci = nil
+		}
+	}
+	removeDevices(devs, "controller", func(g *domain.Device) bool { return g == usb || g == pci })
+	removed := false
+	removeDevices(devs, "panic", func(g *domain.Device) bool {
+		if removed {
+			return false
+		}
+		m := g.Attr("model")
+		removed = m == "" || m == "s390"
+		return removed
+	})
+	// virDomainInputDefFormat leaves these out of migratable XML.
+	removeDevices(devs, "input", func(g *domain.Device) bool {
+		b := g.Attr("bus")
+		return g.Attr("type") == "keyboard" && (b == "ps2" || b == "xen")
+	})
+	for _, ch := range devs.Channels() {
+		dropDefaultChannelPath(ch, d.paths.ChannelDir)
+	}
+	if d.isDefaultAudio(ctx, def) {
+		devs.ByKind["audio"] = nil
+	}
+}
+
+// migratableI440FX is qemuDomainIsI440FX.
+func migratableI440FX(def *domain.Def) bool {
+	if def.OS == nil || (def.OS.Arch != "x86_64" && def.OS.Arch != "i686") {
+		return false
+	}
+	m := def.OS.Machine
+	return m == "pc" || strings.HasPrefix(m, "pc-0.") || strings.HasPrefix(m, "pc-1.") ||
+		strings.HasPrefix(m, "pc-i440fx-") || strings.HasPrefix(m, "rhel")
+}
+
+// loneController is the only controller of a type, nil when there are
+// none or several.
+func loneController(devs *domain.Devices, typ string) *domain.Device {
+	var lone *domain.Device
+	for _, c := range devs.Controllers() {
+		if ct := c.Controller(); ct != nil && ct.Type == typ {
+			if lone != nil {
+				return nil
+			}
+			lone = c
+		}
+	}
+	return lone
+}
+
+func isUserAlias(a string) bool { return strings.HasPrefix(a, "ua-") }
+
+func removeDevices(devs *domain.Devices, kind string, drop func(*domain.Device) bool) {
+	list := devs.Kind(kind)
+	if len(list) == 0 {
+		return
+	}
+	kept := list[:0:0]
+	for _, g := range list {
+		if !drop(g) {
+			kept = append(kept, g)
+		}
+	}
+	devs.ByKind[kind] = kept
+}
+
+// dropDefaultChannelPath is qemuDomainChrDefDropDefaultPath: a virtio
+// channel's unix socket under the channel directory, as the driver names
+// them, is generated again where the guest goes. The pattern is
+// libvirt's, alternation precedence included.
+func dropDefaultChannelPath(ch *domain.Device, channelDir string) {
+	src := ch.Chr
+	if src == nil || src.Type != "unix" || src.Path == "" {
+		return
+	}
+	target := ch.Child("target")
+	if target == nil || target.Prop("type") != "virtio" {
+		return
+	}
+	re, err := regexp.Compile("^" + regexp.QuoteMeta(channelDir) + `/([^/]+\.)|(domain-[^/]+/)` + regexp.QuoteMeta(target.Prop("name")) + "$")
+	if err == nil && re.MatchString(src.Path) {
+		src.Path = ""
+	}
+}
+
+// isDefaultAudio is qemuDomainDefClearDefaultAudioBackend's test: the
+// guest's only <audio> is the one the driver would add to it anyway.
+func (d *Driver) isDefaultAudio(ctx context.Context, def *domain.Def) bool {
+	auds := def.Devices.Kind("audio")
+	if len(auds) != 1 {
+		return false
+	}
+	saved := def.Devices.ByKind["audio"]
+	def.Devices.ByKind["audio"] = nil
+	bare := def.Format(domain.FormatInactive | domain.FormatSecure)
+	def.Devices.ByKind["audio"] = saved
+	again, err := d.parseDef(ctx, bare, domain.ParseInactive)
+	if err != nil || again.Devices == nil {
+		return false
+	}
+	def2 := again.Devices.Kind("audio")
+	if len(def2) != 1 {
+		return false
+	}
+	return sameDevice(auds[0], def2[0])
+}
+
+// sameDevice compares two generic devices' attributes and content.
+func sameDevice(a, b *domain.Device) bool {
+	for _, name := range []string{"id", "type", "timerPeriod", "runtimeDir", "serverName", "driver", "path"} {
+		if a.Attr(name) != b.Attr(name) || a.HasAttr(name) != b.HasAttr(name) {
+			return false
+		}
+	}
+	an, bn := a.ChildNodes(), b.ChildNodes()
+	if len(an) != len(bn) {
+		return false
+	}
+	for i := range an {
+		if an[i].String() != bn[i].String() {
+			return false
+		}
+	}
+	return true
+}
+
+// makeCPUMigratable is qemuDomainMakeCPUMigratable: Icelake-Server once
+// listed pconfig, which QEMU never enabled; disabling it explicitly keeps
+// older libvirt on the destination from assuming it on.
+func makeCPUMigratable(c *domain.CPU) {
+	if c == nil || c.Mode != "custom" || c.Model != "Icelake-Server" {
+		return
+	}
+	for i := range c.Features {
+		if c.Features[i].Name == "pconfig" {
+			c.Features[i].Policy = "disable"
+			return
+		}
+	}
+	c.Features = append(c.Features, domain.CPUFeature{Policy: "disable", Name: "pconfig"})
 }
 
 // DomainIsActive reports whether the domain runs.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
+	"github.com/govirt/govirt/internal/cpumap"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -22,8 +24,10 @@ const (
 	savePartialMagic = "LibvirtQemudPart"
 	saveVersion      = 2
 	saveHeaderSize   = 16 + 4*5 + 4*15
-	// saveAlign puts the migration stream on a page boundary.
-	saveAlign = 4096
+	// savePad is the room virQEMUSaveDataWrite leaves after the XML and
+	// the cookie, so that an edited definition
+	// (virDomainSaveImageDefineXML) fits without moving the stream.
+	savePad = 64 * 1024
 )
 
 type saveHeader struct {
@@ -85,12 +89,20 @@ func readSaveImage(path string) (h saveHeader, xml string, offset int64, err err
 func (d *Driver) saveTo(ctx context.Context, o *domainObj, p *qemuProcess, path string, xmlOverride *string) error {
 	o.mu.Lock()
 	wasRunning := o.state == stateRunning
-	xml := o.live.Format(domain.FormatSecure | domain.FormatInactive)
-	if o.persistent {
-		// The image restores the definition the guest runs with.
-		xml = o.live.Format(domain.FormatSecure | domain.FormatInactive)
+	copyXML := migratableCopyXML(o.live)
+	var orig *cpumap.CPU
+	if p.origCPU != nil {
+		orig = p.origCPU.Copy()
 	}
+	cookie := saveCookie(o.live, p.origCPU != nil)
 	o.mu.Unlock()
+	// The image carries the live definition as a migration would
+	// (qemuDomainDefFormatLive, inactive and compatible): the CPU the
+	// guest asked for, the one QEMU gave it in the cookie.
+	xml, err := d.migratableXML(ctx, copyXML, orig, true)
+	if err != nil {
+		return err
+	}
 	if xmlOverride != nil && *xmlOverride != "" {
 		xml = *xmlOverride
 	}
@@ -120,9 +132,13 @@ func (d *Driver) saveTo(ctx context.Context, o *domainObj, p *qemuProcess, path 
 		}
 	}
 	data := append([]byte(xml), 0)
-	pad := (saveAlign - (saveHeaderSize+len(data))%saveAlign) % saveAlign
-	data = append(data, make([]byte, pad)...)
-	h := saveHeader{version: saveVersion, dataLen: uint32(len(data))}
+	h := saveHeader{version: saveVersion}
+	if cookie != "" {
+		h.cookieOffset = uint32(len(data))
+		data = append(append(data, cookie...), 0)
+	}
+	data = append(data, make([]byte, savePad)...)
+	h.dataLen = uint32(len(data))
 	if wasRunning {
 		h.wasRunning = 1
 	}
@@ -159,6 +175,33 @@ func (d *Driver) saveTo(ctx context.Context, o *domainObj, p *qemuProcess, path 
 		return fail(err)
 	}
 	return p.stop(shutoffSaved, detStoppedSaved, true)
+}
+
+// saveCookie is qemuDomainSaveCookieFormat's document: the live guest
+// CPU when QEMU changed the one the guest asked for (withCPU), and
+// <slirpHelper/> unless a user-mode interface uses QEMU's own slirp (no
+// guest of this driver has the helper).
+func saveCookie(live *domain.Def, withCPU bool) string {
+	b := &xmlbuf.Buffer{}
+	b.AddLit("<cookie>\n")
+	b.AdjustIndent(2)
+	if withCPU && live.CPU != nil {
+		toCPUDef(live.CPU).FormatBuf(b)
+	}
+	slirp := true
+	if live.Devices != nil {
+		for _, n := range live.Devices.Interfaces() {
+			if n.Attr("type") == "user" {
+				slirp = false
+			}
+		}
+	}
+	if slirp {
+		b.AddLit("<slirpHelper/>\n")
+	}
+	b.AdjustIndent(-2)
+	b.AddLit("</cookie>\n")
+	return b.String()
 }
 
 // waitMigration polls query-migrate until the migration ends.
