@@ -59,16 +59,14 @@ func (reg *registration) deregister(ctx context.Context, conn *driver.Connection
 	_ = conn.Events.EventDeregister(ctx, reg.driverID)
 }
 
-// callbackCounter numbers the registrations one driver serves. libvirtd
-// hands clients the callbackID of the driver's event state
-// (virObjectEventCallbackListAddID: nextID++, from 0), so the numbers are
-// shared by every client of that driver, one sequence for all the object
-// families the driver serves, and a failed registration takes none.
-type callbackCounter struct {
-	mu   sync.Mutex // held across the driver's registration
-	next int32
-}
-
+// Callback IDs: libvirtd hands clients the callbackID of the event state
+// of the driver serving a registration (virObjectEventCallbackListAddID:
+// nextID++, from 0), so the numbers are shared by every client of that
+// driver instance, one sequence for all the object families it serves,
+// and a failed registration takes none. A driver whose Events names its
+// EventBus (driver.EventStater) is numbered by that bus, which lives and
+// dies with the driver's state (test:///default's goes with its last
+// connection); any other is numbered per Go type of its Events.
 type counterKey struct {
 	r      *Remote
 	source reflect.Type
@@ -76,7 +74,7 @@ type counterKey struct {
 
 var callbackCounters struct {
 	mu sync.Mutex
-	m  map[counterKey]*callbackCounter
+	m  map[counterKey]*driver.CallbackCounter
 }
 
 // eventSourcer is an Events that passes registrations of different kinds
@@ -88,24 +86,28 @@ type eventSourcer interface {
 }
 
 // counterFor returns the callback counter of the driver serving kind on
-// conn. A driver is told apart by the Go type of its Events (one event
-// state per driver, as in libvirt).
-func (r *Remote) counterFor(conn *driver.Connection, kind driver.EventKind) *callbackCounter {
+// conn.
+func (r *Remote) counterFor(conn *driver.Connection, kind driver.EventKind) *driver.CallbackCounter {
 	source := conn.Events
 	if es, ok := source.(eventSourcer); ok {
 		if t := es.EventSource(kind); t != nil {
 			source = t
 		}
 	}
+	if st, ok := source.(driver.EventStater); ok {
+		if bus := st.EventState(); bus != nil {
+			return &bus.Callbacks
+		}
+	}
 	key := counterKey{r: r, source: reflect.TypeOf(source)}
 	callbackCounters.mu.Lock()
 	defer callbackCounters.mu.Unlock()
 	if callbackCounters.m == nil {
-		callbackCounters.m = map[counterKey]*callbackCounter{}
+		callbackCounters.m = map[counterKey]*driver.CallbackCounter{}
 	}
 	c := callbackCounters.m[key]
 	if c == nil {
-		c = &callbackCounter{}
+		c = &driver.CallbackCounter{}
 		callbackCounters.m[key] = c
 	}
 	return c
@@ -128,8 +130,8 @@ func (c *call) register(kind driver.EventKind, eventID int32, filter any, legacy
 	conn := c.conn()
 	key, hasKey := driver.ObjectKey(filter)
 	counter := s.r.counterFor(conn, kind)
-	counter.mu.Lock()
-	defer counter.mu.Unlock()
+	counter.Mu.Lock()
+	defer counter.Mu.Unlock()
 	s.mu.Lock()
 	for _, other := range s.events {
 		if other.kind == kind && other.eventID == eventID && other.hasKey == hasKey && other.key == key {
@@ -137,7 +139,7 @@ func (c *call) register(kind driver.EventKind, eventID int32, filter any, legacy
 			return -1, errAlreadyTracked()
 		}
 	}
-	reg := &registration{seq: s.r.registrations.Add(1), id: counter.next, kind: kind, eventID: eventID,
+	reg := &registration{seq: s.r.registrations.Add(1), id: counter.Next, kind: kind, eventID: eventID,
 		key: key, hasKey: hasKey, legacy: legacy}
 	s.events[reg.seq] = reg
 	s.mu.Unlock()
@@ -154,7 +156,7 @@ func (c *call) register(kind driver.EventKind, eventID int32, filter any, legacy
 	if err != nil {
 		return -1, err
 	}
-	counter.next++
+	counter.Next++
 	return reg.id, nil
 }
 

@@ -1,7 +1,10 @@
 package dispatch
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/govirt/govirt/internal/daemon"
 	"github.com/govirt/govirt/internal/rpc/message"
@@ -173,4 +176,51 @@ func TestRegistrationRules(t *testing.T) {
 	wantRefused(c, remote.ProcConnectDomainEventDeregisterAny, &remote.ConnectDomainEventDeregisterAnyArgs{EventID: 99},
 		virterr.InternalError, virterr.FromRPC, "internal error: unsupported event ID 99")
 	wantID(c, domain, &remote.ConnectDomainEventCallbackRegisterAnyArgs{EventID: 0}, 11)
+}
+
+// TestCallbackIDsPerEventState: callback IDs are numbered per driver
+// instance, as libvirtd's event states number them: a test:///FILE
+// connection's node counts from 0 beside test:///default's, and
+// test:///default counts from 0 again once its last connection has gone
+// (testDriverCloseInternal frees the shared state).
+func TestCallbackIDsPerEventState(t *testing.T) {
+	f := newFixture(t, daemon.DefaultConfig())
+	node := filepath.Join(t.TempDir(), "node.xml")
+	if err := os.WriteFile(node, []byte("<node/>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	register := func(c *rawClient) int32 {
+		t.Helper()
+		var ret remote.ConnectDomainEventCallbackRegisterAnyRet
+		if e, _ := c.call(remote.ProcConnectDomainEventCallbackRegisterAny, &remote.ConnectDomainEventCallbackRegisterAnyArgs{EventID: 0}, &ret); e != nil {
+			t.Fatal(e)
+		}
+		return ret.CallbackID
+	}
+	a := dial(t, f.rw)
+	a.open("test:///default", 0)
+	b := dial(t, f.rw)
+	b.open("test:///default", 0)
+	file := dial(t, f.rw)
+	file.open("test://"+node, 0)
+	if got := []int32{register(a), register(b), register(file)}; got[0] != 0 || got[1] != 1 || got[2] != 0 {
+		t.Fatalf("callback IDs %v, want [0 1 0]", got)
+	}
+	a.conn.Close()
+	b.conn.Close()
+	// The daemon notices the hang-ups on its own goroutines.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c := dial(t, f.rw)
+		c.open("test:///default", 0)
+		id := register(c)
+		c.conn.Close()
+		if id == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("test:///default still numbers from %d after its connections closed", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

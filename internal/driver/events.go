@@ -82,6 +82,25 @@ type EventBus struct {
 	mu     sync.Mutex
 	nextID int32
 	subs   []subscription
+
+	// Callbacks numbers the callback IDs the daemon hands its clients
+	// for registrations on this bus: one sequence per event state, as
+	// libvirt's virObjectEventState keeps.
+	Callbacks CallbackCounter
+}
+
+// CallbackCounter is the next callback ID of an event state; the daemon
+// holds mu across a registration, so that a failed one takes no number.
+type CallbackCounter struct {
+	Mu   sync.Mutex
+	Next int32
+}
+
+// EventStater is an Events whose registrations all go to one EventBus
+// (one driver instance's event state); the daemon numbers their callback
+// IDs with that bus's counter, which goes away with the state.
+type EventStater interface {
+	EventState() *EventBus
 }
 
 type subscription struct {

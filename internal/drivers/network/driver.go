@@ -237,6 +237,12 @@ func (c *conn) close(ctx context.Context) error {
 	return nil
 }
 
+var _ driver.EventStater = (*conn)(nil)
+
+// EventState is the driver's event bus: the daemon numbers this
+// driver's callback IDs with it, as libvirtd numbers them per event state.
+func (c *conn) EventState() *driver.EventBus { return &c.d.events }
+
 // EventRegister subscribes to network events.
 func (c *conn) EventRegister(ctx context.Context, kind driver.EventKind, id int32, filter any, cb driver.EventCallback) (int32, error) {
 	if kind != driver.EventNetwork {

@@ -235,6 +235,12 @@ func (c *conn) onClose(fn func()) {
 	c.d.closeMu.Unlock()
 }
 
+var _ driver.EventStater = (*conn)(nil)
+
+// EventState is the driver's event bus: the daemon numbers this
+// driver's callback IDs with it, as libvirtd numbers them per event state.
+func (c *conn) EventState() *driver.EventBus { return &c.d.events }
+
 // EventRegister subscribes to the driver's domain events.
 func (c *conn) EventRegister(ctx context.Context, kind driver.EventKind, id int32, filter any, cb driver.EventCallback) (int32, error) {
 	return c.d.events.Register(c, kind, id, filter, cb)

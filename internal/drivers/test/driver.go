@@ -137,6 +137,12 @@ var eventAPIs = map[driver.EventKind]struct {
 	driver.EventSecret:      {"virConnectSecretEventRegisterAny", virterr.FromSecret, 2},
 }
 
+var _ driver.EventStater = (*conn)(nil)
+
+// EventState is the driver's event bus: the daemon numbers this
+// driver's callback IDs with it, as libvirtd numbers them per event state.
+func (c *conn) EventState() *driver.EventBus { return &c.st.events }
+
 // EventRegister subscribes to the node's events; test:///default's
 // connections see each other's changes. The test driver has no secret
 // driver, so secret events are not supported.
