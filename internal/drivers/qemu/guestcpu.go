@@ -96,6 +96,24 @@ func updateGuestCPU(def *domain.Def, qc *caps.Caps, hostArch string, hostCPU *cp
 	return nil
 }
 
+// useUpdatedCPU is qemuDomainUpdateCPU: a restored (or incoming) guest
+// runs with updated, the CPU QEMU gave it where it ran before (the save
+// cookie's), when QEMU can say what it enables. It returns the CPU the
+// definition asked for, nil when nothing changed; that is the guest's
+// original CPU from then on (priv->origCPU), which updateLiveGuestCPU
+// must not replace.
+func useUpdatedCPU(def *domain.Def, updated *cpumap.CPU, qc *caps.Caps) (orig *cpumap.CPU) {
+	if updated == nil || def.CPU == nil || qc == nil || !qc.Has(caps.QueryCPUModelExpansion) {
+		return nil
+	}
+	before := toCPUDef(def.CPU)
+	if before.Equal(updated) {
+		return nil
+	}
+	fromCPUDef(def.CPU, updated)
+	return before
+}
+
 // hostModel is virQEMUCapsGetHostModel: the host-model CPU of the
 // capabilities, the one guest CPUs are checked against (migratable
 // false; on x86 the "full" one) or the one without the features that

@@ -213,6 +213,9 @@ func TestKVMSaveRestoreKeepsGuestCPU(t *testing.T) {
 	if offset != int64(saveHeaderSize+len(xml)+1+len(cookie)+1+savePad) {
 		t.Errorf("stream at %d", offset)
 	}
+	if cpu, err := saveCookieCPU(img); err != nil || cpu == nil || cpu.Check != "full" {
+		t.Errorf("cookie CPU %+v, %v", cpu, err)
+	}
 
 	if err := h.DomainRestore(ctx, img); err != nil {
 		t.Fatal(err)
@@ -224,5 +227,44 @@ func TestKVMSaveRestoreKeepsGuestCPU(t *testing.T) {
 	again, _ := h.DomainGetXMLDesc(ctx, ref, 8)
 	if got := cpuElement.FindString(again); got != origCPU {
 		t.Errorf("restored migratable CPU:\n%s\nwant:\n%s", got, origCPU)
+	}
+}
+
+// TestSaveCookieCPUAndUpdatedCPU: the cookie of a libvirt 9.0 save image
+// gives the CPU the restored guest runs with, and the definition's own
+// CPU becomes its original one (qemuDomainUpdateCPU).
+func TestSaveCookieCPUAndUpdatedCPU(t *testing.T) {
+	xml := string(readGuestCPUFile(t, "mig-migratable.xml"))
+	cookie := readGuestCPUFile(t, "mig-cookie.xml")
+	data := append([]byte(xml), 0)
+	h := saveHeader{version: saveVersion, cookieOffset: uint32(len(data))}
+	data = append(append(data, cookie...), 0)
+	data = append(data, make([]byte, savePad)...)
+	h.dataLen = uint32(len(data))
+	img := filepath.Join(t.TempDir(), "img")
+	if err := os.WriteFile(img, append(h.encode(saveMagic), data...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	updated, err := saveCookieCPU(img)
+	if err != nil || updated == nil {
+		t.Fatalf("cookie CPU %v, %v", updated, err)
+	}
+	def, err := domain.Parse([]byte(xml), domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qc := loadGuestCPUCaps(t)
+	orig := useUpdatedCPU(def, updated, qc)
+	if orig == nil || orig.Check != "partial" {
+		t.Fatalf("original CPU %+v", orig)
+	}
+	if got, want := cpuElement.FindString(def.Format(domain.FormatInactive)), "  "+strings.TrimPrefix(strings.TrimSuffix(string(cookie), "  <slirpHelper/>\n</cookie>\n"), "<cookie>\n  "); got != want {
+		t.Errorf("restored CPU:\n%s\nwant the cookie's:\n%s", got, want)
+	}
+	if useUpdatedCPU(def, updated, qc) != nil {
+		t.Error("the same CPU again counts as a change")
+	}
+	if _, err := saveCookieCPU(filepath.Join(t.TempDir(), "none")); err == nil {
+		t.Error("missing image accepted")
 	}
 }

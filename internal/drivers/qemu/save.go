@@ -11,6 +11,7 @@ import (
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
+	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/internal/cpumap"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/virt/virterr"
@@ -104,7 +105,15 @@ func (d *Driver) saveTo(ctx context.Context, o *domainObj, p *qemuProcess, path 
 		return err
 	}
 	if xmlOverride != nil && *xmlOverride != "" {
-		xml = *xmlOverride
+		// qemuDomainSaveInternal's xmlin: read as an inactive definition
+		// and written as migratable, with no original CPU of its own.
+		def, err := d.parseDef(ctx, *xmlOverride, domain.ParseInactive)
+		if err != nil {
+			return err
+		}
+		if xml, err = d.migratableXML(ctx, migratableCopyXML(def), nil, true); err != nil {
+			return err
+		}
 	}
 	defer p.beginJob(&asyncJob{operation: jobOperationSave, name: "domain save job", started: time.Now()})()
 	if wasRunning {
@@ -175,6 +184,39 @@ func (d *Driver) saveTo(ctx context.Context, o *domainObj, p *qemuProcess, path 
 		return fail(err)
 	}
 	return p.stop(shutoffSaved, detStoppedSaved, true)
+}
+
+// saveCookieCPU is the CPU of a save image's cookie
+// (qemuDomainSaveCookieParse), nil when the image has none.
+func saveCookieCPU(path string) (*cpumap.CPU, error) {
+	h, xml, _, err := readSaveImage(path)
+	if err != nil || h.cookieOffset == 0 {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data := make([]byte, int(h.dataLen)-int(h.cookieOffset))
+	if int(h.cookieOffset) < len(xml) || len(data) <= 0 {
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to read cookie")
+	}
+	if _, err := f.ReadAt(data, int64(saveHeaderSize)+int64(h.cookieOffset)); err != nil {
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to read cookie")
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		data = data[:i]
+	}
+	root, err := xmltree.ParseRoot(data, "(save cookie)", "cookie")
+	if err != nil {
+		return nil, err
+	}
+	n := root.Child("cpu")
+	if n == nil {
+		return nil, nil
+	}
+	return cpumap.ParseNode(n, cpumap.Guest)
 }
 
 // saveCookie is qemuDomainSaveCookieFormat's document: the live guest
