@@ -380,7 +380,8 @@ func (c *conn) DomainRestoreFlags(ctx context.Context, from string, dxml *string
 		xml = *dxml
 	}
 	d := c.d
-	def, err := d.parseDef(ctx, xml, 0)
+	// qemuSaveImageOpen reads the image's definition as an inactive one.
+	def, err := d.parseDef(ctx, xml, domain.ParseInactive)
 	if err != nil {
 		return err
 	}
@@ -432,7 +433,7 @@ func (d *Driver) managedRestoreOptions(o *domainObj) startOptions {
 	paused := err == nil && h.wasRunning == 0
 	opts := startOptions{incoming: path, paused: paused, runReason: runningRestored, startDetail: detStartedRestored, pausedReason: pausedSave}
 	if err == nil {
-		if def, err := d.parseDef(context.Background(), xml, 0); err == nil {
+		if def, err := d.parseDef(context.Background(), xml, domain.ParseInactive); err == nil {
 			opts.def = def
 		}
 	}
