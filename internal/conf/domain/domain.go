@@ -31,6 +31,11 @@ const (
 	ParseInactive ParseFlags = 1 << iota
 	// ParseStatus reads a daemon's status file, keeping runtime state.
 	ParseStatus
+	// ParseABIUpdate marks a new definition whose guest ABI may still
+	// change (VIR_DOMAIN_DEF_PARSE_ABI_UPDATE): the QEMU driver's define
+	// and create-xml pass it, reloads, restores and the test driver do
+	// not. Parsing itself ignores it; drivers hand it on to post-parse.
+	ParseABIUpdate
 )
 
 // FormatFlags select what is written (libvirt's VIR_DOMAIN_DEF_FORMAT_*).
@@ -438,6 +443,9 @@ type PostParseOptions struct {
 	// DefaultArch names the guest architecture for an os type and domain
 	// type when <os><type> has no arch; nil or "" leaves it unset.
 	DefaultArch func(osType, virtType string) string
+	// ABIUpdate is set for a new definition (ParseABIUpdate): guest NUMA
+	// cells then size <memory> even when it is given.
+	ABIUpdate bool
 }
 
 // PostParse fills in what libvirt's generic post-parse callbacks fill in
@@ -478,11 +486,14 @@ func (d *Def) PostParse(opts PostParseOptions) error {
 	if d.OS != nil && d.OS.Type == "exe" && !d.OS.hasInit() {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "init binary must be specified")
 	}
-	// virDomainDefPostParseMemory: guest NUMA cells and memory devices
-	// size the memory when <memory> does not.
-	// NUMA cells size the memory only when <memory> does not (no ABI
-	// update here); otherwise the memory devices must fit in it.
-	if numaMem := d.numaMemory(); numaMem > 0 && d.Memory.Total == 0 {
+	// virDomainDefPostParseMemory: guest NUMA cells plus the memory
+	// devices size the memory when <memory> is missing or, for a new
+	// definition, always; otherwise the memory devices must fit in it.
+	var numaMem uint64
+	if d.Memory.Total == 0 || opts.ABIUpdate {
+		numaMem = d.numaMemory()
+	}
+	if numaMem > 0 {
 		d.Memory.Total = numaMem + d.hotplugMemory
 	} else if d.hotplugMemory > d.Memory.Total {
 		return virterr.NewFrom(virterr.FromDomain, virterr.XMLError, "%s", "Total size of memory devices exceeds the total memory size")

@@ -446,7 +446,7 @@ func defaultUSBModel(def *domain.Def, c *domain.Device, qc *caps.Caps, o *Option
 			model = "none"
 		}
 	case a == "ppc64" || a == "ppc64le":
-		abi := o.ABIUpdate
+		abi := o.abiUpdate()
 		switch {
 		case abi && qc.Has(caps.DeviceQEMUXHCI):
 			model = "qemu-xhci"

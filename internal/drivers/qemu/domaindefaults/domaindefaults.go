@@ -25,11 +25,9 @@ type Options struct {
 	// test suites run with the aliases stripped from the capabilities,
 	// which has the same effect.
 	KeepMachineAliases bool
-	// Flags are the parse flags.
-	Flags domain.ParseFlags
-	// ABIUpdate is libvirt's VIR_DOMAIN_DEF_PARSE_ABI_UPDATE: a new
+	// Flags are the parse flags; domain.ParseABIUpdate marks a new
 	// definition (define, create) whose guest ABI may still change.
-	ABIUpdate bool
+	Flags domain.ParseFlags
 	// NewUUID, when set, generates the UUIDs libvirt generates at parse
 	// time (an empty <genid/>); libvirt's tests mock the random source
 	// the same way.
@@ -95,9 +93,12 @@ func ParseNode(root *xmltree.Node, o Options) (*domain.Def, error) {
 	if def.Devices != nil {
 		o.parsedControllers = len(def.Devices.Controllers())
 	}
-	if err := def.PostParse(domain.PostParseOptions{DefaultArch: func(osType, virtType string) string {
-		return defaultArch(o.HostArch, osType, virtType)
-	}}); err != nil {
+	if err := def.PostParse(domain.PostParseOptions{
+		DefaultArch: func(osType, virtType string) string {
+			return defaultArch(o.HostArch, osType, virtType)
+		},
+		ABIUpdate: o.abiUpdate(),
+	}); err != nil {
 		return nil, err
 	}
 	for _, fn := range defDefaults {
@@ -112,6 +113,10 @@ func ParseNode(root *xmltree.Node, o Options) (*domain.Def, error) {
 	}
 	return def, nil
 }
+
+// abiUpdate tells whether the definition is new
+// (VIR_DOMAIN_DEF_PARSE_ABI_UPDATE).
+func (o *Options) abiUpdate() bool { return o.Flags&domain.ParseABIUpdate != 0 }
 
 // defaultArch is the guest architecture when <os><type> names none: the
 // host's, as virCapabilitiesDomainDataLookup picks for QEMU.
