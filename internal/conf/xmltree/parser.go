@@ -23,6 +23,9 @@ type parser struct {
 	domain   virterr.Domain
 	entities map[string]string // internal-subset general entities
 	depth    int               // entity expansion depth
+	states   entityStates      // what libxml2 remembers of entities, shared by contexts
+	refs     int               // libxml2's ctxt->nbentities for this context
+	copied   int               // libxml2's ctxt->sizeentcopy for this context
 	open     int               // elements open around the current position
 	lineBias int               // lines libxml2 has counted past its position
 	extDTD   bool              // DOCTYPE names an external subset
@@ -1064,10 +1067,16 @@ func (p *parser) reference(b []byte, inAttr bool) []byte {
 		return append(b, '"')
 	}
 	if v, ok := p.entities[name]; ok {
-		if inAttr && strings.IndexByte(v, '<') >= 0 {
-			p.failf("'<' in entity '%s' is not allowed in attributes values", name)
+		if inAttr {
+			if strings.IndexByte(v, '<') >= 0 {
+				p.failf("'<' in entity '%s' is not allowed in attributes values", name)
+			}
+			return p.attrEntity(b, name, v)
 		}
-		return append(b, v...)
+		p.refs++
+		b = append(b, v...)
+		p.contentEntityDone(name, v, 0)
+		return b
 	}
 	if !p.extDTD {
 		p.failf("Entity '%s' not defined", name)
@@ -1145,10 +1154,14 @@ func (p *parser) markupEntity() (value, name string, ok bool) {
 
 // expandInContent parses an entity's replacement text as content of n.
 func (p *parser) expandInContent(n *Node, name, value string) {
-	if p.depth >= 40 {
-		p.fail("Detected an entity reference loop")
+	if p.depth >= maxEntityDepth {
+		p.loop()
 	}
-	sub := parser{data: []byte(value), domain: p.domain, entities: p.entities, depth: p.depth + 1, open: p.open, lineNo: p.lineAt(p.pos)}
+	p.refs++
+	if p.states == nil {
+		p.states = entityStates{}
+	}
+	sub := parser{data: []byte(value), domain: p.domain, entities: p.entities, states: p.states, depth: p.depth + 1, open: p.open, lineNo: p.lineAt(p.pos)}
 	if strings.Contains(value, "&"+name+";") {
 		sub.pos = strings.Index(value, "&"+name+";") + len(name) + 2
 		sub.fail("Detected an entity reference loop")
@@ -1158,6 +1171,7 @@ func (p *parser) expandInContent(n *Node, name, value string) {
 		// an end tag with no start in the replacement text
 		sub.fail("chunk is not well balanced")
 	}
+	p.contentEntityDone(name, value, sub.refs)
 }
 
 // content reads the content of n up to its end tag (or the end of input).
