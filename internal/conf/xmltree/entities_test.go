@@ -131,3 +131,28 @@ func TestAttributeAfterContentExpansion(t *testing.T) {
 		}
 	}
 }
+
+func TestEntitySeedsAsLibvirt(t *testing.T) {
+	doc, err := os.ReadFile("testdata/entity-nested.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := Parse(doc, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := root.ChildText("name"); got != "nxyxy-xyxy" {
+		t.Errorf("name %q", got)
+	}
+	if got, _ := root.Child("bridge").Attr("stp"); got != "xyxy-xyxy" {
+		t.Errorf("stp %q", got)
+	}
+	doc, err = os.ReadFile("testdata/entity-laughs.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Parse(doc, "(network_definition)")
+	if want := "at line 1: Detected an entity reference loop\n&e1;&e1;&e1;&e1;&e1;&e1;&e1;&e1;&e1;&e1;\n"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v", err)
+	}
+}
