@@ -268,3 +268,32 @@ func TestSaveCookieCPUAndUpdatedCPU(t *testing.T) {
 		t.Error("missing image accepted")
 	}
 }
+
+// TestKVMUpdateCPUXML: dumpxml --update-cpu of a shut-off host-model
+// guest shows the custom CPU the host-model expands to, as libvirt 9.0's
+// did for mig.inactive.xml on the recording host (same <cpu>, byte for
+// byte, there; the features differ from host to host, so only the shape
+// is checked).
+func TestKVMUpdateCPUXML(t *testing.T) {
+	requireKVM(t)
+	ctx := context.Background()
+	d, err := NewDriver(Config{Root: t.TempDir(), Privileged: true, NoAutostart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	h := d.Connect(0).Hypervisor
+	ref, err := h.DomainDefineXML(ctx, hostModelXML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.DomainGetXMLDesc(ctx, ref, 4 /* VIR_DOMAIN_XML_UPDATE_CPU */)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := cpuElement.FindString(got)
+	if !strings.HasPrefix(cpu, "  <cpu mode='custom' match='exact' check='partial'>\n    <model fallback='allow'>") ||
+		!strings.Contains(cpu, "<feature policy='disable' name='arch-capabilities'/>") {
+		t.Errorf("updated CPU:\n%s", cpu)
+	}
+}

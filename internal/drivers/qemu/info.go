@@ -381,12 +381,16 @@ func (c *conn) DomainGetXMLDesc(ctx context.Context, dom driver.DomainRef, flags
 	if flags&xmlSecure != 0 && c.readOnly {
 		return "", virterr.NewFrom(virterr.FromQemu, virterr.OperationDenied, "virDomainGetXMLDesc with secure flag")
 	}
+	// The CPU of a running guest is already updated (qemuDomainGetXMLDesc).
 	var out string
 	var orig *cpumap.CPU
 	err := c.d.read(dom, func(o *domainObj) error {
 		var ff domain.FormatFlags
 		if flags&xmlSecure != 0 {
 			ff |= domain.FormatSecure
+		}
+		if o.active() && flags&xmlInactive == 0 {
+			flags &^= xmlUpdateCPU
 		}
 		// A running transient guest has no other definition than its
 		// live one, which keeps its original CPU.
@@ -396,21 +400,32 @@ func (c *conn) DomainGetXMLDesc(ctx context.Context, dom driver.DomainRef, flags
 		} else if o.proc != nil && o.proc.origCPU != nil {
 			orig = o.proc.origCPU.Copy()
 		}
-		if flags&xmlMigratable != 0 {
+		switch {
+		case flags&xmlMigratable != 0:
 			// formatted here, made migratable below, out of the lock
 			out = migratableCopyXML(def)
-			return nil
+		case flags&xmlUpdateCPU != 0:
+			out = def.Format(domain.FormatInactive | domain.FormatSecure)
+		default:
+			if flags&xmlInactive != 0 {
+				ff |= domain.FormatInactive
+			}
+			out = def.Format(ff)
 		}
-		if flags&xmlInactive != 0 {
-			ff |= domain.FormatInactive
-		}
-		out = def.Format(ff)
 		return nil
 	})
-	if err != nil || flags&xmlMigratable == 0 {
+	if err != nil || flags&(xmlMigratable|xmlUpdateCPU) == 0 {
 		return out, err
 	}
-	return c.d.migratableXML(ctx, out, orig, flags&xmlSecure != 0)
+	if flags&xmlMigratable == 0 {
+		orig = nil
+	}
+	return c.d.formatCopy(ctx, out, orig, copyFlags{
+		secure:     flags&xmlSecure != 0,
+		inactive:   flags&xmlInactive != 0,
+		migratable: flags&xmlMigratable != 0,
+		updateCPU:  flags&xmlUpdateCPU != 0,
+	})
 }
 
 // migratableCopyXML is the first half of virDomainDefCopy with
@@ -430,22 +445,75 @@ func migratableCopyXML(def *domain.Def) string {
 // asked for before QEMU updated it (priv->origCPU; nil when it did not).
 // The result is formatted inactive and migratable; secure adds secrets.
 func (d *Driver) migratableXML(ctx context.Context, copyXML string, origCPU *cpumap.CPU, secure bool) (string, error) {
+	return d.formatCopy(ctx, copyXML, origCPU, copyFlags{secure: secure, inactive: true, migratable: true})
+}
+
+// copyFlags are the VIR_DOMAIN_XML_* flags formatCopy honours.
+type copyFlags struct{ secure, inactive, migratable, updateCPU bool }
+
+// formatCopy is qemuDomainDefFormatBufInternal for the flags that work
+// on a copy of the definition (virDomainDefCopy: copyXML parsed again as
+// an inactive definition): VIR_DOMAIN_XML_UPDATE_CPU updates the guest
+// CPU with the host's migratable host-model CPU (virCPUUpdate), and
+// VIR_DOMAIN_XML_MIGRATABLE is described at migratableXML.
+func (d *Driver) formatCopy(ctx context.Context, copyXML string, origCPU *cpumap.CPU, f copyFlags) (string, error) {
 	def, err := d.parseDef(ctx, copyXML, domain.ParseInactive)
 	if err != nil {
 		return "", err
 	}
-	if def.Devices != nil {
-		d.dropMigrationDefaults(ctx, def)
+	if f.updateCPU && def.CPU != nil && (def.CPU.Mode != "custom" || def.CPU.Model != "") {
+		if err := d.updateCPUForXML(ctx, def); err != nil {
+			return "", err
+		}
 	}
-	if origCPU != nil && def.CPU != nil {
-		fromCPUDef(def.CPU, origCPU)
+	var ff domain.FormatFlags
+	if f.migratable {
+		if def.Devices != nil {
+			d.dropMigrationDefaults(ctx, def)
+		}
+		if origCPU != nil && def.CPU != nil {
+			fromCPUDef(def.CPU, origCPU)
+		}
+		makeCPUMigratable(def.CPU)
+		ff |= domain.FormatInactive | domain.FormatMigratable
 	}
-	makeCPUMigratable(def.CPU)
-	ff := domain.FormatInactive | domain.FormatMigratable
-	if secure {
+	if f.inactive {
+		ff |= domain.FormatInactive
+	}
+	if f.secure {
 		ff |= domain.FormatSecure
 	}
 	return def.Format(ff), nil
+}
+
+// updateCPUForXML is VIR_DOMAIN_XML_UPDATE_CPU's virCPUUpdate.
+func (d *Driver) updateCPUForXML(ctx context.Context, def *domain.Def) error {
+	qc, err := d.caps.Lookup(ctx, d.emulatorOf(copyEmulator(def)))
+	if err != nil {
+		return err
+	}
+	arch := ""
+	if def.OS != nil {
+		arch = def.OS.Arch
+	}
+	host, err := hostModel(qc, caps.AccelFor(def.Type), arch, probedHostCPU(), true)
+	if err != nil {
+		return err
+	}
+	cpu := toCPUDef(def.CPU)
+	if err := cpumap.Update(arch, cpu, host); err != nil {
+		return err
+	}
+	fromCPUDef(def.CPU, cpu)
+	return nil
+}
+
+// copyEmulator is a definition's <emulator> in the form emulatorOf reads.
+func copyEmulator(def *domain.Def) string {
+	if def.Devices == nil || def.Devices.Emulator == "" {
+		return ""
+	}
+	return "<emulator>" + def.Devices.Emulator + "</emulator>"
 }
 
 func (d *Driver) dropMigrationDefaults(ctx context.Context, def *domain.Def) {
