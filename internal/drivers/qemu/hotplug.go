@@ -336,8 +336,14 @@ func (d *Driver) changeConfigDevice(o *domainObj, xml, op string) error {
 	default:
 		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "persistent %s of device '%s' is not supported", op, kind)
 	}
-	// Re-read through the QEMU defaults so addresses are assigned.
-	ndef, err := d.parseDef(context.Background(), def.Format(domain.FormatInactive|domain.FormatSecure), domain.ParseInactive)
+	// Re-read through the QEMU defaults so addresses are assigned; an
+	// attach post-parses as a new definition, as
+	// qemuDomainAttachDeviceConfig does with its ABI-update parse flags.
+	reparse := domain.ParseInactive
+	if op == "attach" {
+		reparse |= domain.ParseABIUpdate
+	}
+	ndef, err := d.parseDef(context.Background(), def.Format(domain.FormatInactive|domain.FormatSecure), reparse)
 	if err != nil {
 		return err
 	}

@@ -134,7 +134,8 @@ func (c *conn) define(ctx context.Context, xml string, flags uint32, function st
 		return driver.DomainRef{}, err
 	}
 	d := c.d
-	def, err := d.parseDef(ctx, xml, domain.ParseInactive)
+	// qemuDomainDefineXMLFlags: a new definition may take ABI updates.
+	def, err := d.parseDef(ctx, xml, domain.ParseInactive|domain.ParseABIUpdate)
 	if err != nil {
 		return driver.DomainRef{}, err
 	}
@@ -296,7 +297,8 @@ func (c *conn) DomainCreateXML(ctx context.Context, xml string, flags uint32) (d
 		return driver.DomainRef{}, err
 	}
 	d := c.d
-	def, err := d.parseDef(ctx, xml, 0)
+	// qemuDomainCreateXML parses as an inactive, new definition.
+	def, err := d.parseDef(ctx, xml, domain.ParseInactive|domain.ParseABIUpdate)
 	if err != nil {
 		return driver.DomainRef{}, err
 	}
