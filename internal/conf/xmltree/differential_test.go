@@ -43,6 +43,16 @@ func differentialSeeds(t *testing.T) map[string][]byte {
 	return seeds
 }
 
+// convertsEncoding tells whether a document declares an encoding other
+// than UTF-8: xmllint, reading a file, converts it, where libvirt's string
+// path reads UTF-8 regardless (TestDeclaredEncodingAsLibvirt covers that).
+func convertsEncoding(doc []byte) bool {
+	m := declaredEncoding.FindSubmatch(doc)
+	return m != nil && !strings.EqualFold(string(m[1]), "UTF-8") && !strings.EqualFold(string(m[1]), "UTF8")
+}
+
+var declaredEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']*)`)
+
 var (
 	tagName  = regexp.MustCompile(`</?[a-zA-Z][\w:.-]*`)
 	attrPair = regexp.MustCompile(`\s[a-zA-Z][\w:.-]*=('[^']*'|"[^"]*")`)
@@ -197,7 +207,7 @@ func TestDifferentialAgainstXmllint(t *testing.T) {
 			for extra := r.Intn(3); extra > 0 && len(doc) > 0; extra-- {
 				doc = mutate(r, doc)
 			}
-			if bytes.IndexByte(doc, 0) >= 0 {
+			if bytes.IndexByte(doc, 0) >= 0 || convertsEncoding(doc) {
 				continue
 			}
 			total++
