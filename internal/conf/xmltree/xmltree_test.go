@@ -99,12 +99,18 @@ func TestAcceptsWhatLibxml2Accepts(t *testing.T) {
 	}
 }
 
-func TestLatin1DeclaredDocumentIsConverted(t *testing.T) {
-	n, err := Parse([]byte("<?xml version='1.0' encoding='ISO-8859-1'?><a b='\xe9'>\xe9t\xe9</a>"), "t")
+// TestLatin1DeclaredDocumentIsNotConverted: libvirt's string path reads
+// UTF-8 whatever the declaration says, so Latin-1 bytes are refused.
+func TestLatin1DeclaredDocumentIsNotConverted(t *testing.T) {
+	_, err := Parse([]byte("<?xml version='1.0' encoding='ISO-8859-1'?><a b='\xe9'>\xe9t\xe9</a>"), "t")
+	if virterr.CodeOf(err) != virterr.XMLDetail || !strings.Contains(err.Error(), "Input is not proper UTF-8, indicate encoding !") {
+		t.Fatalf("got %v", err)
+	}
+	n, err := Parse([]byte("<?xml version='1.0' encoding='ISO-8859-1'?><a b='\u00e9'>\u00e9t\u00e9</a>"), "t")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Text != "été" || n.Prop("b") != "é" {
+	if n.Text != "\u00e9t\u00e9" || n.Prop("b") != "\u00e9" {
 		t.Fatalf("text %q, b %q", n.Text, n.Prop("b"))
 	}
 }
