@@ -261,6 +261,14 @@ func TestSaveCookieCPUAndUpdatedCPU(t *testing.T) {
 	if got, want := cpuElement.FindString(def.Format(domain.FormatInactive)), "  "+strings.TrimPrefix(strings.TrimSuffix(string(cookie), "  <slirpHelper/>\n</cookie>\n"), "<cookie>\n  "); got != want {
 		t.Errorf("restored CPU:\n%s\nwant the cookie's:\n%s", got, want)
 	}
+	d := migratableTestDriver(t)
+	got, err := d.Connect(0).Hypervisor.DomainSaveImageGetXMLDesc(context.Background(), img, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := string(readGuestCPUFile(t, "mig-saved-image-dumpxml.xml")); got != want {
+		t.Errorf("save-image-dumpxml:\n%s\nlibvirt 9.0:\n%s", got, want)
+	}
 	if useUpdatedCPU(def, updated, qc) != nil {
 		t.Error("the same CPU again counts as a change")
 	}

@@ -422,6 +422,32 @@ func (c *conn) DomainRestoreFlags(ctx context.Context, from string, dxml *string
 	return nil
 }
 
+// DomainSaveImageGetXMLDesc is the definition a save image restores
+// (qemuDomainSaveImageGetXMLDesc): read back as an inactive definition,
+// with the driver's defaults, and formatted as such.
+func (c *conn) DomainSaveImageGetXMLDesc(ctx context.Context, file string, flags uint32) (string, error) {
+	const saveImageXMLSecure = 1
+	if c.readOnly && flags&saveImageXMLSecure != 0 {
+		return "", virterr.NewFrom(virterr.FromDomain, virterr.OperationDenied, "virDomainSaveImageGetXMLDesc with secure flag")
+	}
+	if err := unsupportedFlags(flags, saveImageXMLSecure, "qemuDomainSaveImageGetXMLDesc"); err != nil {
+		return "", err
+	}
+	_, xml, _, err := readSaveImage(file)
+	if err != nil {
+		return "", err
+	}
+	def, err := c.d.parseDef(ctx, xml, domain.ParseInactive)
+	if err != nil {
+		return "", err
+	}
+	ff := domain.FormatInactive
+	if flags&saveImageXMLSecure != 0 {
+		ff |= domain.FormatSecure
+	}
+	return def.Format(ff), nil
+}
+
 func (d *Driver) hasManagedSave(o *domainObj) bool {
 	_, err := os.Stat(d.paths.ManagedSaveFile(o.name()))
 	return err == nil
