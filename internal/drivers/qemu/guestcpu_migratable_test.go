@@ -12,6 +12,7 @@ import (
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/internal/cpumap"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // testdata/guestcpu/mig-* were recorded from libvirt 9.0 (the embedded
@@ -303,5 +304,50 @@ func TestKVMUpdateCPUXML(t *testing.T) {
 	if !strings.HasPrefix(cpu, "  <cpu mode='custom' match='exact' check='partial'>\n    <model fallback='allow'>") ||
 		!strings.Contains(cpu, "<feature policy='disable' name='arch-capabilities'/>") {
 		t.Errorf("updated CPU:\n%s", cpu)
+	}
+}
+
+// TestSaveImageDefineXML: a new definition goes into the image's room,
+// migratable, with the cookie and the stream where they were.
+func TestSaveImageDefineXML(t *testing.T) {
+	d := migratableTestDriver(t)
+	h := d.Connect(0).Hypervisor
+	ctx := context.Background()
+	xml := string(readGuestCPUFile(t, "mig-migratable.xml"))
+	cookie := readGuestCPUFile(t, "mig-cookie.xml")
+	data := append([]byte(xml), 0)
+	hdr := saveHeader{version: saveVersion, cookieOffset: uint32(len(data))}
+	data = append(append(data, cookie...), 0)
+	data = append(data, make([]byte, savePad)...)
+	hdr.dataLen = uint32(len(data))
+	img := filepath.Join(t.TempDir(), "img")
+	if err := os.WriteFile(img, append(append(hdr.encode(saveMagic), data...), "QEVM"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(xml, "  <memory ", "  <description>edited</description>\n  <memory ", 1)
+	edited = strings.Replace(edited, "<devices>\n", "<devices>\n    <input type='keyboard' bus='ps2'/>\n", 1)
+	if err := h.DomainSaveImageDefineXML(ctx, img, edited, 1<<1 /* VIR_DOMAIN_SAVE_RUNNING */); err != nil {
+		t.Fatal(err)
+	}
+	got, gotXML, offset, err := readSaveImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.wasRunning != 1 || got.dataLen != hdr.dataLen || offset != int64(saveHeaderSize)+int64(hdr.dataLen) {
+		t.Errorf("header %+v, stream at %d", got, offset)
+	}
+	want := strings.Replace(xml, "  <memory ", "  <description>edited</description>\n  <memory ", 1)
+	if gotXML != want {
+		t.Errorf("image definition:\n%s\nwant:\n%s", gotXML, want)
+	}
+	if c, err := saveImageCookie(img); err != nil || c != string(cookie) {
+		t.Errorf("cookie %q, %v", c, err)
+	}
+	if err := h.DomainSaveImageDefineXML(ctx, img, strings.Replace(xml, "<name>hm</name>", "<name>other</name>", 1), 0); virterr.CodeOf(err) != virterr.ConfigUnsupported {
+		t.Errorf("another domain's definition: %v", err)
+	}
+	huge := strings.Replace(xml, "  <uuid>", "  <description>"+strings.Repeat("x", savePad)+"</description>\n  <uuid>", 1)
+	if err := h.DomainSaveImageDefineXML(ctx, img, huge, 0); virterr.CodeOf(err) != virterr.OperationFailed {
+		t.Errorf("too large a definition: %v", err)
 	}
 }

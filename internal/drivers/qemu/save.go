@@ -186,29 +186,39 @@ func (d *Driver) saveTo(ctx context.Context, o *domainObj, p *qemuProcess, path 
 	return p.stop(shutoffSaved, detStoppedSaved, true)
 }
 
-// saveCookieCPU is the CPU of a save image's cookie
-// (qemuDomainSaveCookieParse), nil when the image has none.
-func saveCookieCPU(path string) (*cpumap.CPU, error) {
+// saveImageCookie is a save image's cookie document, "" when it has
+// none.
+func saveImageCookie(path string) (string, error) {
 	h, xml, _, err := readSaveImage(path)
 	if err != nil || h.cookieOffset == 0 {
-		return nil, err
+		return "", err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	defer f.Close()
-	data := make([]byte, int(h.dataLen)-int(h.cookieOffset))
-	if int(h.cookieOffset) < len(xml) || len(data) <= 0 {
-		return nil, virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to read cookie")
+	if int(h.cookieOffset) <= len(xml) || h.dataLen <= h.cookieOffset {
+		return "", virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to read cookie")
 	}
+	data := make([]byte, h.dataLen-h.cookieOffset)
 	if _, err := f.ReadAt(data, int64(saveHeaderSize)+int64(h.cookieOffset)); err != nil {
-		return nil, virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to read cookie")
+		return "", virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to read cookie")
 	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		data = data[:i]
 	}
-	root, err := xmltree.ParseRoot(data, "(save cookie)", "cookie")
+	return string(data), nil
+}
+
+// saveCookieCPU is the CPU of a save image's cookie
+// (qemuDomainSaveCookieParse), nil when the image has none.
+func saveCookieCPU(path string) (*cpumap.CPU, error) {
+	cookie, err := saveImageCookie(path)
+	if err != nil || cookie == "" {
+		return nil, err
+	}
+	root, err := xmltree.ParseRoot([]byte(cookie), "(save cookie)", "cookie")
 	if err != nil {
 		return nil, err
 	}
@@ -446,6 +456,74 @@ func (c *conn) DomainSaveImageGetXMLDesc(ctx context.Context, file string, flags
 		ff |= domain.FormatSecure
 	}
 	return def.Format(ff), nil
+}
+
+// DomainSaveImageDefineXML replaces the definition a save image
+// restores (qemuDomainSaveImageDefineXML): dxml, read as an inactive
+// definition of the same domain, is written as migratable into the room
+// the image has, the cookie kept; VIR_DOMAIN_SAVE_RUNNING or _PAUSED
+// change the state the guest restores to.
+func (c *conn) DomainSaveImageDefineXML(ctx context.Context, file string, dxml string, flags uint32) error {
+	const saveRunning, savePaused = 1 << 1, 1 << 2
+	if err := c.denyReadOnly("virDomainSaveImageDefineXML"); err != nil {
+		return err
+	}
+	if err := unsupportedFlags(flags, saveRunning|savePaused, "qemuDomainSaveImageDefineXML"); err != nil {
+		return err
+	}
+	h, oldXML, _, err := readSaveImage(file)
+	if err != nil {
+		return err
+	}
+	cookie, err := saveImageCookie(file)
+	if err != nil {
+		return err
+	}
+	d := c.d
+	old, err := d.parseDef(ctx, oldXML, domain.ParseInactive)
+	if err != nil {
+		return err
+	}
+	def, err := d.parseDef(ctx, dxml, domain.ParseInactive)
+	if err != nil {
+		return err
+	}
+	// the parts of virDomainDefCheckABIStability naming the domain
+	if def.Name != old.Name {
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "Target domain name '%s' does not match source '%s'", def.Name, old.Name)
+	}
+	if def.UUID != old.UUID {
+		return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "Target domain uuid %s does not match source %s", def.UUID.String(), old.UUID.String())
+	}
+	xml, err := d.migratableXML(ctx, migratableCopyXML(def), nil, true)
+	if err != nil {
+		return err
+	}
+	switch {
+	case flags&saveRunning != 0:
+		h.wasRunning = 1
+	case flags&savePaused != 0:
+		h.wasRunning = 0
+	}
+	data := append([]byte(xml), 0)
+	h.cookieOffset = 0
+	if cookie != "" {
+		h.cookieOffset = uint32(len(data))
+		data = append(append(data, cookie...), 0)
+	}
+	if uint32(len(data)) > h.dataLen {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "new xml too large to fit in file")
+	}
+	data = append(data, make([]byte, int(h.dataLen)-len(data))...)
+	f, err := os.OpenFile(file, os.O_WRONLY, 0)
+	if err != nil {
+		return virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "Failed to open domain image file '%s': %s", file, errnoText(err))
+	}
+	if _, err := f.WriteAt(append(h.encode(saveMagic), data...), 0); err != nil {
+		f.Close()
+		return virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "failed to write xml to '%s': %s", file, errnoText(err))
+	}
+	return f.Close()
 }
 
 func (d *Driver) hasManagedSave(o *domainObj) bool {
