@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,5 +156,67 @@ func TestEntitySeedsAsLibvirt(t *testing.T) {
 	_, err = Parse(doc, "(network_definition)")
 	if want := "at line 1: Detected an entity reference loop\n&e1;&e1;&e1;&e1;&e1;&e1;&e1;&e1;&e1;&e1;\n"; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestRandomEntityDocumentsAsLibvirt replays testdata/entity-random.txt:
+// documents mixing references to several levels, in content and in
+// attribute values, with libvirt 9.0's verdict on each.
+func TestRandomEntityDocumentsAsLibvirt(t *testing.T) {
+	data, err := os.ReadFile("testdata/entity-random.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := regexp.MustCompile(`\{([a-z])\*(\d+)\}`)
+	expand := func(s string) string {
+		return run.ReplaceAllStringFunc(s, func(m string) string {
+			sub := run.FindStringSubmatch(m)
+			n, _ := strconv.Atoi(sub[2])
+			return strings.Repeat(sub[1], n)
+		})
+	}
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		doc, want, _ := strings.Cut(line, "\t")
+		n++
+		_, err := Parse([]byte(expand(doc)), "(network_definition)")
+		got := "ok"
+		if err != nil {
+			got = "error: " + strings.SplitN(err.Error(), "\n", 2)[0]
+		}
+		if got != want {
+			t.Errorf("document %d: got %q, want %q", n, got, want)
+		}
+	}
+	if n < 600 {
+		t.Fatalf("only %d documents", n)
+	}
+}
+
+// TestRepeatedAttributeReferences: libvirt 9.0 accepts any number of
+// references to the same entity in one attribute value, through an
+// indirection or not.
+func TestRepeatedAttributeReferences(t *testing.T) {
+	for _, indirect := range []bool{false, true} {
+		for _, k := range []int{1, 3, 40} {
+			ents := `<!ENTITY e0 "` + strings.Repeat("a", 50) + `"><!ENTITY e1 "` + strings.Repeat("&e0;", 7) + `"><!ENTITY e2 "` + strings.Repeat("&e1;", 6) + `">`
+			top := "&e2;"
+			if indirect {
+				ents += `<!ENTITY e3 "&e2;">`
+				top = "&e3;"
+			}
+			doc := "<!DOCTYPE network [" + ents + "]><network><name>n</name><bridge name='b" + strings.Repeat(top, k) + "'/></network>"
+			root, err := Parse([]byte(doc), "(network_definition)")
+			if err != nil {
+				t.Errorf("indirect %v, %d references: %v", indirect, k, err)
+				continue
+			}
+			if v, _ := root.Child("bridge").Attr("name"); len(v) != 1+k*2100 {
+				t.Errorf("indirect %v, %d references: %d bytes", indirect, k, len(v))
+			}
+		}
 	}
 }
