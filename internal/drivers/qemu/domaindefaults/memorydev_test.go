@@ -1,0 +1,76 @@
+package domaindefaults
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// pseriesMemoryXML is memory-hotplug-ppc64-nonuma from libvirt's tests
+// with an NVDIMM added: modules of 511 MiB and 512 MiB - 1 KiB.
+const pseriesMemoryXML = `<domain type='kvm'><name>p</name>
+<maxMemory slots='16' unit='KiB'>8388608</maxMemory><memory unit='KiB'>2097152</memory>
+<os><type arch='ppc64' machine='pseries'>hvm</type></os><devices>
+<memory model='dimm'><target><size unit='KiB'>523264</size></target></memory>
+<memory model='dimm'><target><size unit='KiB'>524287</size></target></memory>
+%s
+</devices></domain>`
+
+const pseriesNVDIMM = `<memory model='nvdimm'><source><path>/tmp/nvdimm</path></source><target><size unit='KiB'>550000</size><label><size unit='KiB'>128</size></label></target></memory>`
+
+func parsePseries(t *testing.T, extra string, flags domain.ParseFlags) (string, error) {
+	t.Helper()
+	qc := &caps.Caps{Arch: "ppc64", Binary: "/usr/bin/qemu-system-ppc64"}
+	def, err := Parse([]byte(strings.Replace(pseriesMemoryXML, "%s", extra, 1)), Options{Caps: qc, KeepMachineAliases: true, Flags: flags})
+	if err != nil {
+		return "", err
+	}
+	return def.Format(domain.FormatInactive), nil
+}
+
+func memorySizes(xml string) []string {
+	var sizes []string
+	for _, l := range strings.Split(xml, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "<size unit='KiB'>") {
+			sizes = append(sizes, strings.TrimSuffix(strings.TrimPrefix(l, "<size unit='KiB'>"), "</size>"))
+		}
+	}
+	return sizes
+}
+
+// TestPseriesModulesAlignedWhenNew: qemuDomainMemoryDefPostParse aligns a
+// new pseries definition's modules to 256 MiB (an NVDIMM's guest area
+// down, its label kept); a reloaded definition keeps its sizes.
+func TestPseriesModulesAlignedWhenNew(t *testing.T) {
+	for _, tc := range []struct {
+		flags domain.ParseFlags
+		want  string
+	}{
+		{domain.ParseInactive, "523264 524287 550000 128"},
+		{domain.ParseInactive | domain.ParseABIUpdate, "524288 524288 524416 128"},
+	} {
+		out, err := parsePseries(t, pseriesNVDIMM, tc.flags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(memorySizes(out), " "); got != tc.want {
+			t.Errorf("flags %v: sizes %s, want %s\n%s", tc.flags, got, tc.want, out)
+		}
+	}
+}
+
+func TestPseriesNVDIMMTooSmall(t *testing.T) {
+	small := strings.Replace(pseriesNVDIMM, "550000", "262000", 1)
+	if _, err := parsePseries(t, small, domain.ParseInactive); err != nil {
+		t.Fatalf("reloaded definition refused: %v", err)
+	}
+	_, err := parsePseries(t, small, domain.ParseInactive|domain.ParseABIUpdate)
+	var e *virterr.Error
+	if !errors.As(err, &e) || e.Code != virterr.ConfigUnsupported || e.Message != "unsupported configuration: minimum target size for the NVDIMM must be 256MB plus the label size" {
+		t.Fatalf("got %v", err)
+	}
+}
