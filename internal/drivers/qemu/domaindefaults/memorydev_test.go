@@ -2,6 +2,8 @@ package domaindefaults
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,5 +74,27 @@ func TestPseriesNVDIMMTooSmall(t *testing.T) {
 	var e *virterr.Error
 	if !errors.As(err, &e) || e.Code != virterr.ConfigUnsupported || e.Message != "unsupported configuration: minimum target size for the NVDIMM must be 256MB plus the label size" {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestPseriesNVDIMMABIUpdateAsLibvirt: libvirt's
+// memory-hotplug-nvdimm-ppc64-abi-update parses the input of
+// memory-hotplug-nvdimm-ppc64 with ABI update; its expected output has
+// the NVDIMM at 524416 KiB and <memory> at the NUMA cell plus that.
+func TestPseriesNVDIMMABIUpdateAsLibvirt(t *testing.T) {
+	in, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "..", "shared", "libvirt-tests", "qemuxml2argvdata", "memory-hotplug-nvdimm-ppc64.xml"))
+	if err != nil {
+		t.Skip("libvirt test corpus not available")
+	}
+	qc := &caps.Caps{Arch: "ppc64", Binary: "/usr/bin/qemu-system-ppc64"}
+	def, err := Parse(in, Options{Caps: qc, KeepMachineAliases: true, Flags: domain.ParseInactive | domain.ParseABIUpdate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := def.Format(domain.FormatInactive)
+	for _, want := range []string{"<memory unit='KiB'>1572992</memory>", "<currentMemory unit='KiB'>1267710</currentMemory>", "<size unit='KiB'>524416</size>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %s in\n%s", want, out)
+		}
 	}
 }
