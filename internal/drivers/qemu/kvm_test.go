@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -166,5 +167,43 @@ func TestKVMHotplugStatsManagedSave(t *testing.T) {
 	want := "lifecycle 0/0, lifecycle 2/0, lifecycle 3/0, lifecycle 5/4, lifecycle 2/2, lifecycle 5/1"
 	if got := events.String(); got != want {
 		t.Fatalf("events:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestKVMGuestAgentChannelListens: a guest-agent channel on a unix socket
+// without a path (what virt-install writes) gets a path in the domain's
+// channel directory and QEMU listens there, as libvirt's copy of the
+// definition parsed as inactive makes it do.
+func TestKVMGuestAgentChannelListens(t *testing.T) {
+	requireKVM(t)
+	ctx := context.Background()
+	// A short root: the channel path must fit a unix socket address.
+	root, err := os.MkdirTemp("/tmp", "ga")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	d, err := NewDriver(Config{Root: root, Privileged: true, NoAutostart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := d.Connect(0).Hypervisor
+	xml := strings.Replace(kvmXML, "<memballoon model='none'/>",
+		"<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>\n    <memballoon model='none'/>", 1)
+	ref, err := h.DomainDefineXML(ctx, xml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.DomainCreateWithFlags(ctx, ref, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.DomainDestroy(ctx, ref) })
+	live, _ := h.DomainGetXMLDesc(ctx, ref, 0)
+	m := regexp.MustCompile(`<source mode='bind' path='([^']*/org\.qemu\.guest_agent\.0)'/>`).FindStringSubmatch(live)
+	if m == nil {
+		t.Fatalf("live channel:\n%s", live)
+	}
+	if fi, err := os.Stat(m[1]); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("QEMU does not listen at %s: %v", m[1], err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/drivers/qemu/command"
+	"github.com/govirt/govirt/internal/drivers/qemu/domaindefaults"
 	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -37,9 +38,12 @@ type qemuProcess struct {
 	mon     *qmp.Conn
 	monPath string
 	libDir  string
-	caps    *caps.Caps
-	vcpus   []int // vcpu thread ids
-	logPath string
+	// channelDir is where unix channels without a path get their
+	// sockets (the status file's channelTargetDir).
+	channelDir string
+	caps       *caps.Caps
+	vcpus      []int // vcpu thread ids
+	logPath    string
 
 	mu         sync.Mutex
 	stopping   bool  // the driver is stopping it
@@ -89,6 +93,10 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	if cerr != nil {
 		return cerr
 	}
+	// libvirt starts from a copy parsed as inactive (virDomainDefCopy),
+	// whose post-parse makes path-less unix chardevs listen; this copy
+	// is parsed as status, which keeps no such mode for them.
+	domaindefaults.ListenOnGeneratedPaths(def)
 	if opts.runReason == 0 {
 		opts.runReason, opts.startDetail = runningBooted, detStartedBooted
 	}
@@ -144,6 +152,13 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		}
 		return os.WriteFile(filepath.Join(p.libDir, "master-key.aes"), key, 0o600)
 	}, func() { os.RemoveAll(p.libDir) }); err != nil {
+		return err
+	}
+	p.channelDir = filepath.Join(d.paths.ChannelDir, "domain-"+command.DomainShortName(int(id), def.Name))
+	if err := r.step("channel-dir", func() error {
+		// qemuProcessPrepareHost makes it: QEMU creates the sockets.
+		return os.MkdirAll(p.channelDir, 0o750)
+	}, func() { os.RemoveAll(p.channelDir) }); err != nil {
 		return err
 	}
 	var listener *net.UnixListener
@@ -440,7 +455,7 @@ func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, ni
 		Privileged:       d.privileged,
 		PassEnv:          passEnv(),
 		LibDir:           p.libDir,
-		ChannelTargetDir: filepath.Join(d.paths.ChannelDir, "domain-"+short),
+		ChannelTargetDir: p.channelDir,
 		MemoryBackingDir: filepath.Join(d.paths.LibDir, "ram", short),
 		NVRAMDir:         filepath.Join(d.paths.LibDir, "nvram"),
 		StateDir:         d.paths.StateDir,
@@ -764,6 +779,9 @@ func (d *Driver) processStopped(o *domainObj, p *qemuProcess, reason, detail int
 	os.Remove(d.paths.StatusFile(name))
 	os.Remove(d.paths.PidFile(name))
 	os.RemoveAll(p.libDir)
+	if p.channelDir != "" {
+		os.RemoveAll(p.channelDir)
+	}
 	if f, err := os.OpenFile(p.logPath, os.O_WRONLY|os.O_APPEND, 0); err == nil {
 		fmt.Fprintf(f, "%s: shutting down, reason=%s\n", logTime(time.Now()), shutoffReasonName(reason))
 		f.Close()

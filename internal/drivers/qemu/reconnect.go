@@ -51,7 +51,7 @@ func (d *Driver) reconnect(name string) {
 	qc := caps.New(st.def.Devices.Emulator)
 	qc.Set(st.flags...)
 	p := &qemuProcess{d: d, o: o, pid: st.pid, monPath: st.monPath, libDir: st.libDir,
-		caps: qc, vcpus: st.vcpus, logPath: d.paths.LogFile(name), fakeReboot: st.fakeReboot, origCPU: st.origCPU,
+		caps: qc, vcpus: st.vcpus, logPath: d.paths.LogFile(name), fakeReboot: st.fakeReboot, origCPU: st.origCPU, channelDir: st.channelDir,
 		exited: make(chan struct{}), removed: map[string]chan struct{}{}, nics: st.nics}
 	matchNICs(st.def, p.nics)
 
@@ -61,6 +61,9 @@ func (d *Driver) reconnect(name string) {
 		os.Remove(d.paths.PidFile(name))
 		if st.libDir != "" {
 			os.RemoveAll(st.libDir)
+		}
+		if st.channelDir != "" {
+			os.RemoveAll(st.channelDir)
 		}
 		o.mu.Lock()
 		o.setState(stateShutoff, reason)

@@ -81,9 +81,12 @@ func (d *Driver) formatStatus(o *domainObj) string {
 	b.AddLit("<libDir")
 	b.Attr("path", p.libDir)
 	b.AddLit("/>\n")
-	short := "domain-" + shortNameOf(o)
+	channelDir := p.channelDir
+	if channelDir == "" {
+		channelDir = d.paths.ChannelDir + "/domain-" + shortNameOf(o)
+	}
 	b.AddLit("<channelTargetDir")
-	b.Attr("path", d.paths.ChannelDir+"/"+short)
+	b.Attr("path", channelDir)
 	b.AddLit("/>\n")
 	if p.origCPU != nil {
 		p.origCPU.FormatBuf(b)
@@ -145,6 +148,7 @@ type status struct {
 	flags         []caps.Flag
 	fakeReboot    bool
 	origCPU       *cpumap.CPU
+	channelDir    string
 	nics          []*hostNIC
 	def           *domain.Def
 }
@@ -172,6 +176,9 @@ func parseStatus(data []byte, name string) (*status, error) {
 	}
 	if l := root.Child("libDir"); l != nil {
 		st.libDir = l.Prop("path")
+	}
+	if c := root.Child("channelTargetDir"); c != nil {
+		st.channelDir = c.Prop("path")
 	}
 	if v := root.Child("vcpus"); v != nil {
 		for _, c := range v.ChildrenNamed("vcpu") {

@@ -289,15 +289,7 @@ func devicesPostParse(def *domain.Def, o *Options) error {
 		serialPostParse(def, c)
 	}
 	if o.Flags&domain.ParseInactive != 0 {
-		// a unix chardev without a path gets a generated one, so it is
-		// the listening end (qemuDomainChrDefPostParse)
-		for _, kind := range []string{"serial", "parallel", "console", "channel"} {
-			for _, c := range d.Kind(kind) {
-				if c.Chr != nil && c.Chr.Type == "unix" && c.Chr.Path == "" {
-					c.Chr.Mode = "bind"
-				}
-			}
-		}
+		ListenOnGeneratedPaths(def)
 	}
 	for _, h := range d.Kind("hostdev") {
 		// qemuDomainMdevDefVFIOPCIPostParse: QEMU 2.12 gave vfio-pci a
@@ -689,4 +681,21 @@ func setAttrAfter(n *xmltree.Node, name, value string, after ...string) {
 	n.Attrs = append(n.Attrs, xmltree.Attr{})
 	copy(n.Attrs[at+1:], n.Attrs[at:])
 	n.Attrs[at] = xmltree.Attr{Name: name, Value: value}
+}
+
+// ListenOnGeneratedPaths makes every unix chardev without a path the
+// listening end: it gets a generated path at start, which QEMU must
+// create (qemuDomainChrDefPostParse, run on inactive parses — including
+// the copy of the definition libvirt starts from).
+func ListenOnGeneratedPaths(def *domain.Def) {
+	if def.Devices == nil {
+		return
+	}
+	for _, kind := range []string{"serial", "parallel", "console", "channel"} {
+		for _, c := range def.Devices.Kind(kind) {
+			if c.Chr != nil && c.Chr.Type == "unix" && c.Chr.Path == "" {
+				c.Chr.Mode = "bind"
+			}
+		}
+	}
 }
