@@ -98,3 +98,39 @@ func TestPseriesNVDIMMABIUpdateAsLibvirt(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseABIUpdate checks that a definition parsed as new never panics,
+// that what it writes reloads without ABI update, and that reloading then
+// converges: nothing an ABI update changed is undone or redone on reload.
+func FuzzParseABIUpdate(f *testing.F) {
+	f.Add([]byte(strings.Replace(pseriesMemoryXML, "%s", pseriesNVDIMM, 1)))
+	f.Add([]byte(`<domain type='qemu'><name>n</name><maxMemory slots='4' unit='GiB'>8</maxMemory><memory unit='GiB'>1</memory><vcpu>2</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os><cpu><numa><cell id='0' cpus='0-1' memory='2' unit='GiB'/></numa></cpu><devices><memory model='dimm'><target><size unit='MiB'>511</size><node>0</node></target></memory></devices></domain>`))
+	parse := func(data []byte, flags domain.ParseFlags) (string, error) {
+		qc := defaultsCaps()
+		if strings.Contains(string(data), "ppc64") {
+			qc = &caps.Caps{Arch: "ppc64", Binary: "/usr/bin/qemu-system-ppc64"}
+		}
+		def, err := Parse(data, Options{Caps: qc, KeepMachineAliases: true, Flags: flags})
+		if err != nil {
+			return "", err
+		}
+		return def.Format(domain.FormatInactive | domain.FormatSecure), nil
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		first, err := parse(data, domain.ParseInactive|domain.ParseABIUpdate)
+		if err != nil {
+			return
+		}
+		reloaded, err := parse([]byte(first), domain.ParseInactive)
+		if err != nil {
+			t.Fatalf("reloading own output: %v\n%s", err, first)
+		}
+		again, err := parse([]byte(reloaded), domain.ParseInactive)
+		if err != nil {
+			t.Fatalf("reloading own output: %v\n%s", err, reloaded)
+		}
+		if again != reloaded {
+			t.Fatalf("not a fixed point:\n%s\n---\n%s", reloaded, again)
+		}
+	})
+}
