@@ -293,10 +293,80 @@ func fromCPUDef(c *domain.CPU, cpu *cpumap.CPU) {
 // KVM's CPUID leaf 0x40000001.
 var kvmPVUnhalt = cpumap.X86Item{In: 0x40000001, Eax: 1 << 7}
 
-// verifyGuestCPU is qemuProcessVerifyCPU without its Hyper-V part: with
-// the CPUID data QEMU reports for the running guest (nil: QEMU could
-// not tell), paravirtual spinlocks and an invariant TSC the domain asks
-// for must really be there.
+// hypervCPUID is libvirt's internal table of Hyper-V enlightenments
+// (cpu_x86.c's x86_kvm_features): the CPUID bits of KVM's Hyper-V leaves
+// that tell QEMU gave the guest <hyperv><name state='on'/>.
+var hypervCPUID = map[string]cpumap.X86Item{
+	"runtime":         {In: 0x40000003, Eax: 0x00000001},
+	"synic":           {In: 0x40000003, Eax: 0x00000004},
+	"stimer":          {In: 0x40000003, Eax: 0x00000008},
+	"relaxed":         {In: 0x40000003, Eax: 0x00000020},
+	"vapic":           {In: 0x40000003, Eax: 0x00000030},
+	"vpindex":         {In: 0x40000003, Eax: 0x00000040},
+	"reset":           {In: 0x40000003, Eax: 0x00000080},
+	"frequencies":     {In: 0x40000003, Eax: 0x00000800},
+	"reenlightenment": {In: 0x40000003, Eax: 0x00002000},
+	"tlbflush":        {In: 0x40000004, Eax: 0x00000004},
+	"avic":            {In: 0x40000004, Eax: 0x00000200},
+	"ipi":             {In: 0x40000004, Eax: 0x00000400},
+	"evmcs":           {In: 0x40000004, Eax: 0x00004000},
+}
+
+// hvSTimerDirect is the internal hv-stimer-direct feature.
+var hvSTimerDirect = cpumap.X86Item{In: 0x40000003, Edx: 0x00080000}
+
+// verifyHyperv is qemuProcessVerifyHypervFeatures: every enlightenment
+// the domain turns on must be in what QEMU gave the guest; libvirt only
+// warns about relaxed and vapic. Passthrough mode takes what the host has.
+//
+// libvirt learns the hv-* bits from one qom-get per CPU property, the
+// per-feature round trips govirt avoids; QEMU's feature-words (what
+// fetchGuestCPU reads) do not cover KVM's Hyper-V leaves. So the check
+// runs only when the data has those leaves. Without them nothing is
+// lost: QEMU 7.2 itself refuses to start a guest with an enlightenment
+// the kernel lacks ("kernel doesn't allow setting HyperV VP_INDEX").
+func verifyHyperv(def *domain.Def, enabled cpumap.X86Data) error {
+	if def.Features == nil || def.Features.HyperV == nil || def.Features.HyperV.Mode == "passthrough" {
+		return nil
+	}
+	reported := false
+	for _, it := range enabled.Items() {
+		reported = reported || !it.MSR && (it.In == 0x40000003 || it.In == 0x40000004)
+	}
+	if !reported {
+		return nil
+	}
+	h := def.Features.HyperV
+	has := func(it cpumap.X86Item) bool {
+		want := cpumap.X86Data{}
+		want.Add(it)
+		return containsX86(enabled, want)
+	}
+	// virDomainHyperv's order: the first missing one is reported.
+	for _, name := range []string{"relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer",
+		"reset", "vendor_id", "frequencies", "reenlightenment", "tlbflush", "ipi", "evmcs", "avic"} {
+		it, known := hypervCPUID[name]
+		if !known || h.States[name] != "on" {
+			continue // vendor_id and spinlocks are plain properties
+		}
+		if has(it) {
+			if name == "stimer" && h.STimerDirect == "on" && !has(hvSTimerDirect) {
+				return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "host doesn't support hyperv stimer '%s' feature", "direct")
+			}
+			continue
+		}
+		if name == "relaxed" || name == "vapic" {
+			continue // VIR_WARN only
+		}
+		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "host doesn't support hyperv '%s' feature", name)
+	}
+	return nil
+}
+
+// verifyGuestCPU is qemuProcessVerifyCPU: with the CPUID data QEMU
+// reports for the running guest (nil: QEMU could not tell), paravirtual
+// spinlocks, the Hyper-V enlightenments and an invariant TSC the domain
+// asks for must really be there.
 func verifyGuestCPU(def *domain.Def, enabled cpumap.X86Data) error {
 	if enabled == nil {
 		return nil
@@ -307,6 +377,9 @@ func verifyGuestCPU(def *domain.Def, enabled cpumap.X86Data) error {
 		if !containsX86(enabled, want) {
 			return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "host doesn't support paravirtual spinlocks")
 		}
+	}
+	if err := verifyHyperv(def, enabled); err != nil {
+		return err
 	}
 	dc := def.CPU
 	if dc == nil || (dc.Mode == "custom" && dc.Model == "") {
@@ -375,7 +448,7 @@ func sendGuestCPUQuery(ctx context.Context, mon *qmp.Conn, arch string) *guestCP
 
 // guestCPUNeedsQuery says whether updating and verifying def's live CPU
 // has anything to read from QEMU: a CPU model to update, or paravirtual
-// spinlocks to check. A domain with neither skips the reads.
+// spinlocks to check (Hyper-V: verifyHyperv). A domain with neither skips the reads.
 func guestCPUNeedsQuery(def *domain.Def) bool {
 	if def.Features != nil && def.Features.PVSpinlock == "on" {
 		return true

@@ -507,3 +507,51 @@ func TestGuestCPUArgv(t *testing.T) {
 		t.Errorf("only %d cases", n)
 	}
 }
+
+// TestVerifyHyperv: Hyper-V enlightenments the domain turns on must be in
+// the CPUID data QEMU gave the guest (qemuProcessVerifyHypervFeatures).
+func TestVerifyHyperv(t *testing.T) {
+	with := func(items ...cpumap.X86Item) cpumap.X86Data {
+		d := cpumap.X86Data{}
+		for _, it := range items {
+			d.Add(it)
+		}
+		return d
+	}
+	hv := func(states map[string]string, direct string) *domain.Def {
+		return &domain.Def{Features: &domain.Features{HyperV: &domain.HyperV{Mode: "custom", States: states, STimerDirect: direct}}}
+	}
+	for _, c := range []struct {
+		name    string
+		def     *domain.Def
+		enabled cpumap.X86Data
+		want    string
+	}{
+		{"synic given", hv(map[string]string{"synic": "on"}, ""), with(hypervCPUID["synic"]), ""},
+		{"synic missing", hv(map[string]string{"synic": "on", "relaxed": "on"}, ""), with(hypervCPUID["relaxed"]),
+			"unsupported configuration: host doesn't support hyperv 'synic' feature"},
+		{"relaxed only warns", hv(map[string]string{"relaxed": "on", "vapic": "on"}, ""), with(hypervCPUID["synic"]), ""},
+		{"off is not checked", hv(map[string]string{"ipi": "off"}, ""), with(hypervCPUID["synic"]), ""},
+		{"first in libvirt's order", hv(map[string]string{"evmcs": "on", "vpindex": "on"}, ""), with(hypervCPUID["synic"]),
+			"unsupported configuration: host doesn't support hyperv 'vpindex' feature"},
+		{"stimer direct missing", hv(map[string]string{"stimer": "on"}, "on"), with(hypervCPUID["stimer"]),
+			"unsupported configuration: host doesn't support hyperv stimer 'direct' feature"},
+		{"stimer direct given", hv(map[string]string{"stimer": "on"}, "on"), with(hypervCPUID["stimer"], hvSTimerDirect), ""},
+		{"passthrough", &domain.Def{Features: &domain.Features{HyperV: &domain.HyperV{Mode: "passthrough", States: map[string]string{"synic": "on"}}}}, with(), ""},
+	} {
+		err := verifyGuestCPU(c.def, c.enabled)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+	// Data without KVM's Hyper-V leaves (QEMU 7.2's feature-words) says
+	// nothing about them; QEMU refuses what the kernel lacks itself.
+	basic := with(cpumap.X86Item{In: 1, Edx: 1})
+	if err := verifyGuestCPU(hv(map[string]string{"synic": "on"}, ""), basic); err != nil {
+		t.Errorf("no Hyper-V leaves reported: %v", err)
+	}
+}
