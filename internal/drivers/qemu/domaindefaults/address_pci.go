@@ -26,7 +26,13 @@ func assignAddresses(def *domain.Def, o *Options) error {
 	if err := assignPCIAddresses(def, o.Caps); err != nil {
 		return err
 	}
-	if err := assignUSBAddresses(def); err != nil {
+	// qemuDomainDefAssignAddresses: a new definition is a newDomain,
+	// whose USB devices get their ports now.
+	assignUSB := assignUSBAddresses
+	if o.abiUpdate() {
+		assignUSB = assignUSBAddressesNew
+	}
+	if err := assignUSB(def); err != nil {
 		return err
 	}
 	assignMemorySlots(def)
