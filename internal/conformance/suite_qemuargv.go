@@ -163,14 +163,27 @@ func qemuCases(corpus, dir string, exts ...string) ([]qemuArgvCase, error) {
 // input: an inactive config, QEMU defaults against the recorded
 // capabilities, and the per-test driver settings of qemuxml2argvtest.c.
 func qemuTestOptions(name string, qc *caps.Caps) domaindefaults.Options {
+	flags := domain.ParseInactive
+	if qemuTestABIUpdate[name] {
+		flags |= domain.ParseABIUpdate
+	}
 	return domaindefaults.Options{
 		Caps:               qc,
 		HostArch:           "x86_64",
 		KeepMachineAliases: false,
-		Flags:              domain.ParseInactive,
+		Flags:              flags,
 		Audio:              qemuTestAudioEnv[name],
 		NewUUID:            qemuTestUUID,
 	}
+}
+
+// qemuTestABIUpdate are the inputs qemuxml2argvtest.c and qemuxml2xmltest.c
+// parse with VIR_DOMAIN_DEF_PARSE_ABI_UPDATE (ARG_PARSEFLAGS), as the QEMU
+// driver parses new definitions.
+var qemuTestABIUpdate = map[string]bool{
+	"memory-hotplug-ppc64-nonuma-abi-update": true,
+	"memory-hotplug-nvdimm-ppc64-abi-update": true,
+	"ppc64-usb-controller-qemu-xhci":         true,
 }
 
 // qemuTestUUID is the UUID libvirt's tests generate: their mocked random
