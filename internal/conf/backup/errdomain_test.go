@@ -1,10 +1,10 @@
 package backup
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/govirt/govirt/virt/virterr"
+	"github.com/govirt/govirt/virt/virterr/virterrtest"
 )
 
 // TestParseErrorsAsLibvirt checks code, error domain and wording of parse
@@ -30,13 +30,6 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 		{"disk state", "<domainbackup><disks><disk name='vda'/></disks></domainbackup>", ParseInternal, virterr.XMLError, virterr.FromXML, "XML error: Missing required attribute 'state' in element 'disk'"},
 	} {
 		_, err := Parse([]byte(tc.xml), tc.flags)
-		var e *virterr.Error
-		if !errors.As(err, &e) {
-			t.Errorf("%s: got %v, want %s", tc.name, err, tc.msg)
-			continue
-		}
-		if e.Code != tc.code || e.Domain != tc.from || e.Message != tc.msg {
-			t.Errorf("%s:\n got  %v %v %q\n want %v %v %q", tc.name, e.Code, e.Domain, e.Message, tc.code, tc.from, tc.msg)
-		}
+		virterrtest.Check(t, tc.name, err, tc.code, tc.from, tc.msg)
 	}
 }

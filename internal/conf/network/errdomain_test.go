@@ -1,10 +1,10 @@
 package network
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/govirt/govirt/virt/virterr"
+	"github.com/govirt/govirt/virt/virterr/virterrtest"
 )
 
 // libvirtNetworkErrors are definitions libvirt 9.0 refuses, with the code, error domain
@@ -100,7 +100,7 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 		if err == nil {
 			err = def.CheckKnownValues()
 		}
-		checkLibvirtError(t, tc.name, err, tc.code, tc.from, tc.msg)
+		virterrtest.Check(t, tc.name, err, tc.code, tc.from, tc.msg)
 	}
 }
 
@@ -147,20 +147,6 @@ func TestUpdateErrorsAsLibvirt(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = def.UpdateSection(UpdateCommand(tc.command), UpdateSection(tc.section), -1, []byte(tc.xml))
-		checkLibvirtError(t, tc.name, err, tc.code, tc.from, tc.msg)
-	}
-}
-
-// checkLibvirtError compares err with what libvirt 9.0 reported for the
-// same definition.
-func checkLibvirtError(t *testing.T, name string, err error, code virterr.Code, from virterr.Domain, msg string) {
-	t.Helper()
-	var e *virterr.Error
-	if !errors.As(err, &e) {
-		t.Errorf("%s: got %v, want %s (%v, %v)", name, err, msg, code, from)
-		return
-	}
-	if e.Code != code || e.Domain != from || e.Message != msg {
-		t.Errorf("%s:\n got  %v %v %q\n want %v %v %q", name, e.Code, e.Domain, e.Message, code, from, msg)
+		virterrtest.Check(t, tc.name, err, tc.code, tc.from, tc.msg)
 	}
 }

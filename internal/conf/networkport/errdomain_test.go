@@ -1,11 +1,11 @@
 package networkport
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/govirt/govirt/virt/virterr"
+	"github.com/govirt/govirt/virt/virterr/virterrtest"
 )
 
 // TestParseErrorsAsLibvirt checks code, error domain and wording of parse
@@ -38,13 +38,6 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 		if err == nil {
 			err = def.Validate()
 		}
-		var e *virterr.Error
-		if !errors.As(err, &e) {
-			t.Errorf("%s: got %v, want %s", tc.name, err, tc.msg)
-			continue
-		}
-		if e.Code != tc.code || e.Domain != tc.from || e.Message != tc.msg {
-			t.Errorf("%s:\n got  %v %v %q\n want %v %v %q", tc.name, e.Code, e.Domain, e.Message, tc.code, tc.from, tc.msg)
-		}
+		virterrtest.Check(t, tc.name, err, tc.code, tc.from, tc.msg)
 	}
 }

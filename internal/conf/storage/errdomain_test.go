@@ -1,10 +1,10 @@
 package storage
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/govirt/govirt/virt/virterr"
+	"github.com/govirt/govirt/virt/virterr/virterrtest"
 )
 
 // libvirtPoolErrors are definitions libvirt 9.0 refuses, with the code, error domain
@@ -115,7 +115,7 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 			def.SetDefaults()
 			err = def.Validate()
 		}
-		checkLibvirtError(t, "pool "+tc.name, err, tc.code, tc.from, tc.msg)
+		virterrtest.Check(t, "pool "+tc.name, err, tc.code, tc.from, tc.msg)
 	}
 	pool, err := ParsePool([]byte("<pool type='dir'><name>default-pool</name><target><path>/default-pool</path></target></pool>"))
 	if err != nil {
@@ -127,21 +127,7 @@ func TestParseErrorsAsLibvirt(t *testing.T) {
 			vol.SetDefaults()
 			err = vol.Validate()
 		}
-		checkLibvirtError(t, "volume "+tc.name, err, tc.code, tc.from, tc.msg)
-	}
-}
-
-// checkLibvirtError compares err with what libvirt 9.0 reported for the
-// same definition.
-func checkLibvirtError(t *testing.T, name string, err error, code virterr.Code, from virterr.Domain, msg string) {
-	t.Helper()
-	var e *virterr.Error
-	if !errors.As(err, &e) {
-		t.Errorf("%s: got %v, want %s (%v, %v)", name, err, msg, code, from)
-		return
-	}
-	if e.Code != code || e.Domain != from || e.Message != msg {
-		t.Errorf("%s:\n got  %v %v %q\n want %v %v %q", name, e.Code, e.Domain, e.Message, code, from, msg)
+		virterrtest.Check(t, "volume "+tc.name, err, tc.code, tc.from, tc.msg)
 	}
 }
 
@@ -163,6 +149,6 @@ func TestParsePoolSourceErrorsAsLibvirt(t *testing.T) {
 		{"netfs", `<source><auth type="bogus" username="u"/></source>`, virterr.ConfigUnsupported, virterr.FromStorage, "unsupported configuration: unknown auth type 'bogus'"},
 	} {
 		_, err := ParsePoolSource([]byte(tc.xml), tc.poolType)
-		checkLibvirtError(t, tc.poolType+" "+tc.xml, err, tc.code, tc.from, tc.msg)
+		virterrtest.Check(t, tc.poolType+" "+tc.xml, err, tc.code, tc.from, tc.msg)
 	}
 }
