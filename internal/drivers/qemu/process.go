@@ -73,8 +73,11 @@ type startOptions struct {
 	autodestroy *conn
 	// incoming is a saved state file to restore from; def, when set, is
 	// the definition saved with it, which the restored QEMU must match.
-	incoming     string
-	def          *domain.Def
+	incoming string
+	def      *domain.Def
+	// updatedCPU is the guest CPU a restored guest ran with (the save
+	// image cookie's), which it starts with again (qemuDomainUpdateCPU).
+	updatedCPU   *cpumap.CPU
 	runReason    int32
 	startDetail  int32
 	pausedReason int32
@@ -133,6 +136,9 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	if err := r.step("validate", func() error { return d.validateForStart(def) }, nil); err != nil {
 		return err
 	}
+	// A restore starts from the CPU the guest ran with; the one its
+	// definition asks for is then the original (qemuDomainUpdateCPU).
+	restoredOrig := useUpdatedCPU(def, opts.updatedCPU, qc)
 	if err := r.step("guest-cpu", func() error {
 		return updateGuestCPU(def, qc, hostArch(), probedHostCPU(), opts.incoming == "")
 	}, nil); err != nil {
@@ -290,6 +296,9 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		}
 		orig, err := updateLiveGuestCPU(def, cpuEnabled, cpuDisabled)
 		p.origCPU = orig
+		if restoredOrig != nil {
+			p.origCPU = restoredOrig
+		}
 		return err
 	}, nil); err != nil {
 		return err

@@ -417,6 +417,10 @@ func (c *conn) DomainRestoreFlags(ctx context.Context, from string, dxml *string
 		paused = true
 	}
 	opts := startOptions{incoming: from, def: def, paused: paused, runReason: runningRestored, startDetail: detStartedRestored, pausedReason: pausedSave}
+	opts.updatedCPU, err = saveCookieCPU(from)
+	if err != nil {
+		return err
+	}
 	if err := d.start(ctx, o, opts); err != nil {
 		o.mu.Lock()
 		persistent := o.persistent
@@ -540,6 +544,8 @@ func (d *Driver) managedRestoreOptions(o *domainObj) startOptions {
 		if def, err := d.parseDef(context.Background(), xml, domain.ParseInactive); err == nil {
 			opts.def = def
 		}
+		// An unreadable cookie leaves the CPU as the definition has it.
+		opts.updatedCPU, _ = saveCookieCPU(path)
 	}
 	return opts
 }
