@@ -96,16 +96,6 @@ func (c *conn) ConnectListDefinedNetworks(ctx context.Context, maxnames int32) (
 	return c.names(false, maxnames), nil
 }
 
-func filterPair(flags, yes, no uint32, value bool) bool {
-	if flags&(yes|no) == 0 || flags&(yes|no) == yes|no {
-		return true
-	}
-	if value {
-		return flags&yes != 0
-	}
-	return flags&no != 0
-}
-
 // ConnectListAllNetworks lists the networks the filter flags select.
 func (c *conn) ConnectListAllNetworks(ctx context.Context, needResults int32, flags uint32) (driver.ConnectListAllNetworksRet, error) {
 	const all = listInactive | listActive | listPersistent | listTransient | listAutostart | listNoAutostart
@@ -116,9 +106,9 @@ func (c *conn) ConnectListAllNetworks(ctx context.Context, needResults int32, fl
 	defer c.d.mu.Unlock()
 	var ret driver.ConnectListAllNetworksRet
 	for _, o := range c.d.nets {
-		if !filterPair(flags, listActive, listInactive, o.active) ||
-			!filterPair(flags, listPersistent, listTransient, o.persistent) ||
-			!filterPair(flags, listAutostart, listNoAutostart, o.autostart) {
+		if !driver.MatchesFilterPair(flags, listActive, listInactive, o.active) ||
+			!driver.MatchesFilterPair(flags, listPersistent, listTransient, o.persistent) ||
+			!driver.MatchesFilterPair(flags, listAutostart, listNoAutostart, o.autostart) {
 			continue
 		}
 		if needResults != 0 {

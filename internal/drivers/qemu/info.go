@@ -166,10 +166,7 @@ func (d *Driver) matches(o *domainObj, flags uint32) bool {
 		{listHasCheckpoint, listNoCheckpoint, false},
 	}
 	for _, f := range pairs {
-		if flags&(f.yes|f.no) == 0 {
-			continue
-		}
-		if !(f.has && flags&f.yes != 0 || !f.has && flags&f.no != 0) {
+		if !driver.MatchesFilterPair(flags, f.yes, f.no, f.has) {
 			return false
 		}
 	}

@@ -387,10 +387,7 @@ const (
 
 func matchesList(o *domainObj, flags uint32) bool {
 	for _, f := range listFilters {
-		if flags&(f.yes|f.no) == 0 {
-			continue
-		}
-		if has := f.has(o); !(has && flags&f.yes != 0 || !has && flags&f.no != 0) {
+		if flags&(f.yes|f.no) != 0 && !driver.MatchesFilterPair(flags, f.yes, f.no, f.has(o)) {
 			return false
 		}
 	}

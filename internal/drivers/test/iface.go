@@ -124,7 +124,7 @@ func (d interfaceDriver) ConnectListAllInterfaces(ctx context.Context, needResul
 	defer st.mu.Unlock()
 	var ret driver.ConnectListAllInterfacesRet
 	for _, o := range st.hostObjs.ifaces {
-		if !filterPair(flags, listIfaceActive, listIfaceInactive, o.active) {
+		if !driver.MatchesFilterPair(flags, listIfaceActive, listIfaceInactive, o.active) {
 			continue
 		}
 		if needResults != 0 {

@@ -233,9 +233,9 @@ func (d networkDriver) ConnectListAllNetworks(ctx context.Context, needResults i
 	defer st.mu.Unlock()
 	var ret driver.ConnectListAllNetworksRet
 	for _, o := range st.hostObjs.networks {
-		if !filterPair(flags, listNetActive, listNetInactive, o.active) ||
-			!filterPair(flags, listNetPersistent, listNetTransient, o.persistent) ||
-			!filterPair(flags, listNetAutostart, listNetNoAutostart, o.autostart) {
+		if !driver.MatchesFilterPair(flags, listNetActive, listNetInactive, o.active) ||
+			!driver.MatchesFilterPair(flags, listNetPersistent, listNetTransient, o.persistent) ||
+			!driver.MatchesFilterPair(flags, listNetAutostart, listNetNoAutostart, o.autostart) {
 			continue
 		}
 		if needResults != 0 {
@@ -244,18 +244,6 @@ func (d networkDriver) ConnectListAllNetworks(ctx context.Context, needResults i
 		ret.Ret++
 	}
 	return ret, nil
-}
-
-// filterPair is libvirt's MATCH of a yes/no filter pair: with neither or
-// both flags set every object passes.
-func filterPair(flags, yes, no uint32, value bool) bool {
-	if flags&(yes|no) == 0 || flags&(yes|no) == yes|no {
-		return true
-	}
-	if value {
-		return flags&yes != 0
-	}
-	return flags&no != 0
 }
 
 // NetworkIsActive reports whether the network runs.

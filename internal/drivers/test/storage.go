@@ -353,9 +353,9 @@ func (d storageDriver) ConnectListAllStoragePools(ctx context.Context, needResul
 	defer st.mu.Unlock()
 	var ret driver.ConnectListAllStoragePoolsRet
 	for _, o := range st.hostObjs.pools {
-		if !filterPair(flags, listPoolActive, listPoolInactive, o.active) ||
-			!filterPair(flags, listPoolPersistent, listPoolTransient, o.persistent) ||
-			!filterPair(flags, listPoolAutostart, listPoolNoAutostart, o.autostart) {
+		if !driver.MatchesFilterPair(flags, listPoolActive, listPoolInactive, o.active) ||
+			!driver.MatchesFilterPair(flags, listPoolPersistent, listPoolTransient, o.persistent) ||
+			!driver.MatchesFilterPair(flags, listPoolAutostart, listPoolNoAutostart, o.autostart) {
 			continue
 		}
 		if flags&typeFlags != 0 {
