@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/govirt/govirt/internal/atomicfile"
 	"github.com/govirt/govirt/internal/conf/network"
 	"github.com/govirt/govirt/internal/conf/networkport"
 	"github.com/govirt/govirt/internal/conf/uuid"
@@ -136,32 +137,16 @@ func (d *Driver) emit(o *netObj, event int32) {
 		Payload: &driver.NetworkEventLifecycleMsg{Net: ref, Event: event}})
 }
 
-// writeAtomic replaces path with data through a rename, so a crash
-// never leaves half a file.
+// writeAtomic creates path's directory and replaces path with data
+// (atomicfile), so a crash never leaves half a file.
 func writeAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return netErr(virterr.SystemError, "cannot create directory '%s': %v", filepath.Dir(path), err)
 	}
-	tmp := path + ".new"
-	if err := os.WriteFile(tmp, data, mode); err != nil {
-		return netErr(virterr.SystemError, "cannot write '%s': %v", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return netErr(virterr.SystemError, "cannot rename '%s': %v", tmp, err)
+	if err := atomicfile.Write(path, data, mode); err != nil {
+		return netErr(virterr.SystemError, "cannot write '%s': %v", path, err)
 	}
 	return nil
-}
-
-// configHeader is the warning libvirt puts at the top of saved XML
-// (virXMLSaveFile with virXMLRewriteFile's header).
-func configHeader(name string) string {
-	return "<!--\n" +
-		"WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n" +
-		"OVERWRITTEN AND LOST. Changes to this xml configuration should be made using:\n" +
-		"  virsh net-edit " + name + "\n" +
-		"or other application using the libvirt API.\n" +
-		"-->\n\n"
 }
 
 func (d *Driver) configFile(name string) string { return filepath.Join(d.configDir(), name+".xml") }
@@ -172,7 +157,7 @@ func (d *Driver) statusFile(name string) string { return filepath.Join(d.stateDi
 func (d *Driver) pidFile(name string) string    { return filepath.Join(d.stateDir(), name+".pid") }
 
 func (d *Driver) saveConfig(def *network.Def) error {
-	return writeAtomic(d.configFile(def.Name), []byte(configHeader(def.Name)+def.Format(network.FormatInactive)), 0o600)
+	return writeAtomic(d.configFile(def.Name), []byte(xmlbuf.SaveWarning("net-edit", def.Name)+def.Format(network.FormatInactive)), 0o600)
 }
 
 // formatStatus is the status file (virNetworkObjFormat) with the

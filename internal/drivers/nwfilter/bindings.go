@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/govirt/govirt/internal/atomicfile"
 	conf "github.com/govirt/govirt/internal/conf/nwfilter"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -55,7 +56,7 @@ func parseStatus(data []byte) (*conf.Binding, error) {
 
 func (d *Driver) saveStatus(def *conf.Binding) error {
 	path := d.statusFile(def.PortDev)
-	if err := writeFileAtomic(path, []byte(formatStatus(def))); err != nil {
+	if err := atomicfile.Write(path, []byte(formatStatus(def)), 0o600); err != nil {
 		return nwErr(virterr.SystemError, "cannot save status file '%s': %v", path, err)
 	}
 	return nil

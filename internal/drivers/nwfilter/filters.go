@@ -7,8 +7,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/govirt/govirt/internal/atomicfile"
 	conf "github.com/govirt/govirt/internal/conf/nwfilter"
 	"github.com/govirt/govirt/internal/conf/uuid"
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/drivers/nwfilter/gentech"
 	"github.com/govirt/govirt/internal/drivers/nwfilter/library"
 	"github.com/govirt/govirt/virt/virterr"
@@ -51,20 +53,9 @@ func (d *Driver) configFile(name string) string {
 	return filepath.Join(d.paths.ConfigDir, name+".xml")
 }
 
-// configWarning is the comment libvirt puts on top of a saved filter
-// (virXMLSaveFile with the nwfilter-edit hint).
-func configWarning(name string) string {
-	return "<!--\n" +
-		"WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n" +
-		"OVERWRITTEN AND LOST. Changes to this xml configuration should be made using:\n" +
-		"  virsh nwfilter-edit " + name + "\n" +
-		"or other application using the libvirt API.\n" +
-		"-->\n\n"
-}
-
 func (d *Driver) saveFilter(def *conf.Def) error {
-	data := configWarning(def.Name) + def.Format()
-	if err := writeFileAtomic(d.configFile(def.Name), []byte(data)); err != nil {
+	data := xmlbuf.SaveWarning("nwfilter-edit", def.Name) + def.Format()
+	if err := atomicfile.Write(d.configFile(def.Name), []byte(data), 0o600); err != nil {
 		return nwErr(virterr.SystemError, "cannot save config file '%s': %v", d.configFile(def.Name), err)
 	}
 	return nil

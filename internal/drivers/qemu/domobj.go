@@ -7,8 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/govirt/govirt/internal/atomicfile"
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/uuid"
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/drivers/qemu/domaindefaults"
 	"github.com/govirt/govirt/virt/virterr"
@@ -217,8 +219,8 @@ func copyDef(def *domain.Def) (*domain.Def, error) {
 
 // saveConfig writes a persistent definition atomically.
 func (d *Driver) saveConfig(def *domain.Def) error {
-	data := configWarning(def.Name) + def.Format(domain.FormatInactive|domain.FormatSecure)
-	return writeFileAtomic(d.paths.ConfigFile(def.Name), []byte(data), 0o600)
+	data := xmlbuf.SaveWarning("edit", def.Name) + def.Format(domain.FormatInactive|domain.FormatSecure)
+	return atomicfile.Write(d.paths.ConfigFile(def.Name), []byte(data), 0o600)
 }
 
 // loadConfigs reads every persistent definition (qemuStateInitialize's

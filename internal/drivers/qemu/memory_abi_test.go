@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -80,7 +81,7 @@ func TestDefineResizesMemoryAsLibvirt(t *testing.T) {
 	// (virDomainObjListLoadAllConfigs parses without ABI update).
 	stale := strings.Replace(numaGuestXML("stale", "/usr/bin/qemu-system-x86_64", ""),
 		"<name>stale</name>", "<name>stale</name><uuid>6e3d2c1b-0a9f-4e8d-8c7b-6a5f4e3d2c1b</uuid>", 1)
-	if err := os.WriteFile(filepath.Join(d.paths.ConfigDir, "stale.xml"), []byte(configWarning("stale")+stale), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(d.paths.ConfigDir, "stale.xml"), []byte(xmlbuf.SaveWarning("edit", "stale")+stale), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	d.Close()

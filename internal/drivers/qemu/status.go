@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/govirt/govirt/internal/atomicfile"
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -132,7 +133,7 @@ func (d *Driver) writeStatus(o *domainObj) error {
 	data := d.formatStatus(o)
 	name := o.def.Name
 	o.mu.Unlock()
-	if err := writeFileAtomic(d.paths.StatusFile(name), []byte(data), 0o600); err != nil {
+	if err := atomicfile.Write(d.paths.StatusFile(name), []byte(data), 0o600); err != nil {
 		return virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "cannot write status file %s: %v", d.paths.StatusFile(name), err)
 	}
 	return nil
