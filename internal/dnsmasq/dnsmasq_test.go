@@ -2,7 +2,6 @@ package dnsmasq
 
 import (
 	"errors"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -11,27 +10,9 @@ import (
 
 	"github.com/govirt/govirt/internal/cmdrun"
 	"github.com/govirt/govirt/internal/conf/network"
+	"github.com/govirt/govirt/internal/golden"
 	"github.com/govirt/govirt/virt/virterr"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs:\n--- want\n%s--- got\n%s", path, want, got)
-	}
-}
 
 func parse(t *testing.T, path string) *network.Def {
 	t.Helper()
@@ -61,10 +42,10 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, base+".conf", f.Conf)
+			golden.Check(t, base+".conf", f.Conf)
 			hosts, _ := f.HostsfileText()
-			golden(t, base+".hostsfile", hosts)
-			golden(t, base+".addnhosts", f.AddnhostsText())
+			golden.Check(t, base+".hostsfile", hosts)
+			golden.Check(t, base+".addnhosts", f.AddnhostsText())
 		})
 	}
 }

@@ -2,22 +2,20 @@ package nwfilter
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/govirt/govirt/internal/golden"
 	"github.com/govirt/govirt/virt/virterr"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // golden runs each testdata input through parse and format and compares
 // the result with name.golden: the formatted document, or for an input
 // that must fail, "error CODE: message".
-func golden(t *testing.T, dir string, roundTrip func([]byte) (string, error)) {
+func goldenDir(t *testing.T, dir string, roundTrip func([]byte) (string, error)) {
 	inputs, err := filepath.Glob(filepath.Join(dir, "*.xml"))
 	if err != nil || len(inputs) == 0 {
 		t.Fatalf("no inputs in %s", dir)
@@ -42,25 +40,13 @@ func golden(t *testing.T, dir string, roundTrip func([]byte) (string, error)) {
 				t.Errorf("invalid input %v, but error %v", wantInvalid, err)
 			}
 			goldenFile := strings.TrimSuffix(in, ".xml") + ".golden"
-			if *update {
-				if err := os.WriteFile(goldenFile, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(goldenFile)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("got\n%s\nwant\n%s", got, want)
-			}
+			golden.Check(t, goldenFile, got)
 		})
 	}
 }
 
 func TestGoldenFilters(t *testing.T) {
-	golden(t, "testdata", func(data []byte) (string, error) {
+	goldenDir(t, "testdata", func(data []byte) (string, error) {
 		def, err := Parse(data)
 		if err != nil {
 			return "", err
@@ -87,7 +73,7 @@ func TestGoldenFilters(t *testing.T) {
 }
 
 func TestGoldenBindings(t *testing.T) {
-	golden(t, filepath.Join("testdata", "binding"), func(data []byte) (string, error) {
+	goldenDir(t, filepath.Join("testdata", "binding"), func(data []byte) (string, error) {
 		b, err := ParseBinding(data)
 		if err != nil {
 			return "", err

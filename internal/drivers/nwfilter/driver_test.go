@@ -2,7 +2,6 @@ package nwfilter
 
 import (
 	"context"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,28 +12,9 @@ import (
 	"github.com/govirt/govirt/internal/cmdrun"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/drivers/nwfilter/library"
+	"github.com/govirt/govirt/internal/golden"
 	"github.com/govirt/govirt/virt/virterr"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs; got:\n%s", name, got)
-	}
-}
 
 func readTestdata(t *testing.T, name string) string {
 	t.Helper()
@@ -100,7 +80,7 @@ func TestDefineLookupUndefine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "filter-web.dump.xml", got)
+	golden.Check(t, filepath.Join("testdata", "filter-web.dump.xml"), got)
 
 	// the same name with another UUID, the same UUID with another name
 	_, err = c.NWFilterDefineXML(ctx, strings.Replace(xml, "5c6d49af-b071-6127-b4ec-6f8ed4b55335", "5c6d49af-b071-6127-b4ec-6f8ed4b55336", 1))
@@ -172,12 +152,12 @@ func TestBindingLifecycle(t *testing.T) {
 	if ref != (driver.NWFilterBindingRef{Portdev: "vnet0", Filtername: "clean-traffic"}) {
 		t.Fatalf("ref %+v", ref)
 	}
-	golden(t, "binding-create.args", rec.String())
+	golden.Check(t, filepath.Join("testdata", "binding-create.args"), rec.String())
 	status, err := os.ReadFile(filepath.Join(root, "run/libvirt/nwfilter-binding/vnet0.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "binding-status.xml", string(status))
+	golden.Check(t, filepath.Join("testdata", "binding-status.xml"), string(status))
 	got, err := c.NWFilterBindingGetXMLDesc(ctx, ref, 0)
 	if err != nil || got != bindingXML {
 		t.Fatalf("binding XML (%v):\n%s", err, got)
@@ -207,7 +187,7 @@ func TestBindingLifecycle(t *testing.T) {
 	if err := c.NWFilterBindingDelete(ctx, ref); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "binding-delete.args", rec.String())
+	golden.Check(t, filepath.Join("testdata", "binding-delete.args"), rec.String())
 	if _, err := os.Stat(filepath.Join(root, "run/libvirt/nwfilter-binding/vnet0.xml")); !os.IsNotExist(err) {
 		t.Errorf("status file left: %v", err)
 	}
@@ -251,7 +231,7 @@ func TestFilterChangeReinstantiatesAtomically(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmds := commandsText(rec)
-	golden(t, "filter-change.args", rec.String())
+	golden.Check(t, filepath.Join("testdata", "filter-change.args"), rec.String())
 	// every temporary chain is built before any live one is removed
 	lastNew := strings.LastIndex(cmds, "-N FJ-vnet1")
 	firstTear := strings.Index(cmds, "-X FI-vnet0")
@@ -343,7 +323,7 @@ func TestLearnByDHCP(t *testing.T) {
 	if !d.Learning("vnet0") {
 		t.Fatal("no learner")
 	}
-	golden(t, "learn-dhcp-only.args", rec.String())
+	golden.Check(t, filepath.Join("testdata", "learn-dhcp-only.args"), rec.String())
 
 	// while learning, a change that needs a new variable is refused, one
 	// that does not is accepted
@@ -367,7 +347,7 @@ func TestLearnByDHCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "learned-binding.xml", got)
+	golden.Check(t, filepath.Join("testdata", "learned-binding.xml"), got)
 	cmds := commandsText(rec)
 	for _, want := range []string{"--ip-source 192.0.2.77 -j RETURN", "--ip-source 198.51.100.1 -j DROP", "-E libvirt-J-vnet0 libvirt-I-vnet0"} {
 		if !strings.Contains(cmds, want) {
@@ -393,7 +373,7 @@ func TestLearnerEndsWhenInterfaceVanishes(t *testing.T) {
 	if _, err := c.NWFilterBindingCreateXML(ctx, learningBindingXML, 0); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "learn-basic.args", onlyAfter(rec.String(), "ebtables \\\n--concurrent \\\n-t \\\nnat \\\n-D"))
+	golden.Check(t, filepath.Join("testdata", "learn-basic.args"), onlyAfter(rec.String(), "ebtables \\\n--concurrent \\\n-t \\\nnat \\\n-D"))
 	src := host.source(t, "vnet0")
 	rec.Reset()
 	host.remove("vnet0")

@@ -3,7 +3,6 @@ package netfw
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,10 +12,9 @@ import (
 	"github.com/govirt/govirt/internal/cmdrun"
 	"github.com/govirt/govirt/internal/conf/network"
 	"github.com/govirt/govirt/internal/firewall"
+	"github.com/govirt/govirt/internal/golden"
 	"github.com/govirt/govirt/virt/virterr"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // handleRecorder fakes nft's echoed rule handles, numbering from 1.
 func handleRecorder() *cmdrun.Recorder {
@@ -42,23 +40,6 @@ func parseFile(t *testing.T, path string) *network.Def {
 	return def
 }
 
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs:\n--- want\n%s--- got\n%s", path, want, got)
-	}
-}
-
 // TestGolden applies each testdata network with both backends and checks
 // the commands issued and the removal recorded for them.
 func TestGolden(t *testing.T) {
@@ -80,8 +61,8 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden(t, base+"."+string(b), rec.String())
-				golden(t, base+"."+string(b)+".removal", rm.String())
+				golden.Check(t, base+"."+string(b), rec.String())
+				golden.Check(t, base+"."+string(b)+".removal", rm.String())
 
 				// Removing runs exactly the recorded commands.
 				undo := cmdrun.NewRecorder()

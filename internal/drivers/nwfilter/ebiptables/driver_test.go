@@ -2,8 +2,6 @@ package ebiptables
 
 import (
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,27 +11,8 @@ import (
 	"github.com/govirt/govirt/internal/conf/nwfilter"
 	"github.com/govirt/govirt/internal/drivers/nwfilter/gentech"
 	"github.com/govirt/govirt/internal/drivers/nwfilter/library"
+	"github.com/govirt/govirt/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs; got:\n%s", name, got)
-	}
-}
 
 func cleanTrafficRules(t *testing.T) []*gentech.RuleInst {
 	t.Helper()
@@ -59,19 +38,19 @@ func TestCleanTrafficCommands(t *testing.T) {
 	if err := d.ApplyNewRules(ctx, "vnet7", cleanTrafficRules(t)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "clean-traffic-apply.args", rec.String())
+	golden.Check(t, filepath.Join("testdata", "clean-traffic-apply.args"), rec.String())
 
 	rec.Reset()
 	if err := d.TearOldRules(ctx, "vnet7"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "tear-old.args", rec.String())
+	golden.Check(t, filepath.Join("testdata", "tear-old.args"), rec.String())
 
 	rec.Reset()
 	if err := d.AllTeardown(ctx, "vnet7"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "all-teardown.args", rec.String())
+	golden.Check(t, filepath.Join("testdata", "all-teardown.args"), rec.String())
 }
 
 func TestBasicRules(t *testing.T) {
@@ -82,7 +61,7 @@ func TestBasicRules(t *testing.T) {
 	if err := d.ApplyDHCPOnlyRules(ctx, "vnet7", mac, []string{"192.0.2.1"}, false); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "dhcp-only.args", rec.String())
+	golden.Check(t, filepath.Join("testdata", "dhcp-only.args"), rec.String())
 }
 
 // Sub chains found by listing are removed, recursively, before the

@@ -2,7 +2,6 @@ package nft
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,28 +14,9 @@ import (
 	"github.com/govirt/govirt/internal/conf/nwfilter"
 	"github.com/govirt/govirt/internal/drivers/nwfilter/gentech"
 	"github.com/govirt/govirt/internal/drivers/nwfilter/library"
+	"github.com/govirt/govirt/internal/golden"
 	"github.com/govirt/govirt/virt/virterr"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs; got:\n%s", name, got)
-	}
-}
 
 func planRules(t *testing.T, filter string, extra string) []*gentech.RuleInst {
 	t.Helper()
@@ -75,17 +55,17 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "ssh-only-conntrack.nft", s)
+	golden.Check(t, filepath.Join("testdata", "ssh-only-conntrack.nft"), s)
 	s, err = Script("vnet0", rules, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "ssh-only-stateless.nft", s)
+	golden.Check(t, filepath.Join("testdata", "ssh-only-stateless.nft"), s)
 	s, err = Script("vnet0", nil, []string{"prerouting", "vnet0-ebout", "vnet0-ebout-mac", "vnet1-fwdin"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "teardown.nft", s)
+	golden.Check(t, filepath.Join("testdata", "teardown.nft"), s)
 }
 
 func TestUnsupportedAttributeFailsBeforeRunning(t *testing.T) {
