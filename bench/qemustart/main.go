@@ -90,6 +90,7 @@ func main() {
 	rounds := flag.Int("rounds", 7, "concurrent rounds per target")
 	useLibvirtd := flag.String("libvirtd", "auto", "also measure libvirtd: auto, yes or no")
 	daemonArgv := flag.Bool("daemon-argv", true, "also launch raw QEMU with the command line govirtd built (like for like)")
+	stepwise := flag.Bool("stepwise-raw", true, "also launch raw QEMU negotiating QMP one command at a time (greeting, qmp_capabilities, cont), as the issue's reference figures were measured")
 	compare := flag.String("compare", "", "also measure the govirtd `BINARY` (say, built from another commit), interleaved with this tree's")
 	nice := flag.Int("nice", 0, "run the benchmark, the daemons and every QEMU at this niceness (-20…19), to shield them alike from other load on a shared machine")
 	flag.Parse()
@@ -115,7 +116,10 @@ func main() {
 	defer cleanup()
 	load0 := loadavg()
 
-	targets := []*target{rawTarget("raw QEMU (spawn → cont)", work, minimalArgv)}
+	targets := []*target{rawTarget("raw QEMU (spawn → cont)", work, minimalArgv, false)}
+	if *stepwise {
+		targets = append(targets, rawTarget(stepwiseRawName, work, minimalArgv, true))
+	}
 	gv, err := startGovirtd(work, "govirtd", "")
 	if err != nil {
 		fatal(err)
@@ -144,7 +148,7 @@ func main() {
 		if err != nil {
 			fatal(err)
 		}
-		targets = append(targets, rawTarget("raw QEMU, govirtd's argv", work, daemonArgvBuilder(argv, env)))
+		targets = append(targets, rawTarget("raw QEMU, govirtd's argv", work, daemonArgvBuilder(argv, env), false))
 	}
 	if *useLibvirtd != "no" {
 		lv, err := startLibvirtd(work)
@@ -513,15 +517,23 @@ func shellWords(line string) []string {
 	return words
 }
 
+// stepwiseRawName is the raw target that negotiates QMP one command at a
+// time.
+const stepwiseRawName = "raw QEMU, QMP step by step"
+
 // rawOnce launches QEMU with argv and returns the time from before the
-// monitor socket is created until `cont` has answered.
-func rawOnce(work, name string, build argvBuilder) (time.Duration, func(), error) {
-	d, _, stop, err := rawOnceCPU(work, name, build)
+// monitor socket is created until `cont` has answered. stepwise waits for
+// the greeting, then for qmp_capabilities, then sends cont (as libvirt
+// does, and as ../shared/tools/vbench measured the issue's raw figures);
+// otherwise qmp_capabilities rides with the connection and cont follows
+// the greeting at once, the fewest round trips QMP allows.
+func rawOnce(work, name string, build argvBuilder, stepwise bool) (time.Duration, func(), error) {
+	d, _, stop, err := rawOnceCPU(work, name, build, stepwise)
 	return d, stop, err
 }
 
 // rawOnceCPU is rawOnce that also returns QEMU's CPU time once running.
-func rawOnceCPU(work, name string, build argvBuilder) (time.Duration, time.Duration, func(), error) {
+func rawOnceCPU(work, name string, build argvBuilder, stepwise bool) (time.Duration, time.Duration, func(), error) {
 	dir := filepath.Join(work, "raw-"+name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, 0, nil, err
@@ -552,9 +564,7 @@ func rawOnceCPU(work, name string, build argvBuilder) (time.Duration, time.Durat
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	// The fewest round trips QMP allows, as govirtd uses: qmp_capabilities
-	// sent with the connection, cont as soon as QEMU has greeted.
-	mon, err := qmp.Dial(ctx, sock, qmp.Options{EagerNegotiation: true})
+	mon, err := qmp.Dial(ctx, sock, qmp.Options{EagerNegotiation: !stepwise})
 	if err != nil {
 		kill()
 		return 0, 0, nil, err
@@ -568,10 +578,10 @@ func rawOnceCPU(work, name string, build argvBuilder) (time.Duration, time.Durat
 	return d, qemuCPU(p.Pid()), func() { mon.Close(); kill() }, nil
 }
 
-func rawTarget(name, work string, build argvBuilder) *target {
+func rawTarget(name, work string, build argvBuilder, stepwise bool) *target {
 	t := &target{name: name}
 	t.once = func(guest string) (time.Duration, time.Duration, func() time.Duration, error) {
-		d, cpu, stop, err := rawOnceCPU(work, guest, build)
+		d, cpu, stop, err := rawOnceCPU(work, guest, build, stepwise)
 		if err != nil {
 			return 0, 0, nil, err
 		}
@@ -586,7 +596,7 @@ func rawTarget(name, work string, build argvBuilder) *target {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				_, stops[i], errs[i] = rawOnce(work, names[i], build)
+				_, stops[i], errs[i] = rawOnce(work, names[i], build, stepwise)
 			}(i)
 		}
 		wg.Wait()
@@ -606,7 +616,7 @@ func rawTarget(name, work string, build argvBuilder) *target {
 	}
 	// The first launch maps QEMU's binary and libraries into the page
 	// cache: not counted.
-	if _, stop, err := rawOnce(work, prefix+"rawwarm", build); err == nil {
+	if _, stop, err := rawOnce(work, prefix+"rawwarm", build, stepwise); err == nil {
 		stop()
 	}
 	return t
@@ -877,15 +887,18 @@ func report(targets []*target, n, k int, load0, load1 string) {
 	}
 	fmt.Println()
 	raw := targets[0]
+	var stepwiseRaw *target
+	for _, t := range targets {
+		if t.name == stepwiseRawName {
+			stepwiseRaw = t
+		}
+	}
 	for _, t := range targets[1:] {
 		if t.err != nil || raw.err != nil {
 			continue
 		}
 		// Paired by round: round r of both ran back to back.
-		var ratios []float64
-		for i := 0; i < len(t.concurrent) && i < len(raw.concurrent); i++ {
-			ratios = append(ratios, float64(t.concurrent[i])/float64(raw.concurrent[i]))
-		}
+		ratios := pairedRatios(t.concurrent, raw.concurrent)
 		over := pct(t.start, 0.5) - pct(raw.start, 0.5)
 		line := fmt.Sprintf("%s: start p50 = raw + %s", t.name, ms(over))
 		if len(t.destroy) > 0 {
@@ -896,10 +909,29 @@ func report(targets []*target, n, k int, load0, load1 string) {
 		}
 		fmt.Printf("%s; %d concurrent = %s raw (per-round ratio, median (min–max))\n", line, k, ratioSpread(ratios))
 		// Every round's ratio, for pooling several runs.
-		fmt.Printf("  rounds:")
-		for _, r := range ratios {
-			fmt.Printf(" %.2f", r)
+		printRounds(ratios)
+		if t.daemonPid > 0 && stepwiseRaw != nil && stepwiseRaw.err == nil {
+			ratios := pairedRatios(t.concurrent, stepwiseRaw.concurrent)
+			fmt.Printf("%s: %d concurrent = %s %s (per-round ratio, median (min–max))\n", t.name, k, ratioSpread(ratios), stepwiseRaw.name)
+			printRounds(ratios)
 		}
-		fmt.Println()
 	}
+}
+
+// pairedRatios divides each round's time by the other target's in the
+// same round (they ran back to back).
+func pairedRatios(d, base []time.Duration) []float64 {
+	var r []float64
+	for i := 0; i < len(d) && i < len(base); i++ {
+		r = append(r, float64(d[i])/float64(base[i]))
+	}
+	return r
+}
+
+func printRounds(ratios []float64) {
+	fmt.Printf("  rounds:")
+	for _, r := range ratios {
+		fmt.Printf(" %.2f", r)
+	}
+	fmt.Println()
 }

@@ -52,7 +52,8 @@ func TestSmoke(t *testing.T) {
 	}
 	for _, d := range measured {
 		for _, k := range []string{"libversion_p50_us", "calls_per_s_8conn", "list_all_ms", "define_per_s",
-			"events_lost", "event_after_reply_p99_us", "rss_idle_kib", "rss_bytes_per_domain"} {
+			"events_lost", "event_after_reply_p99_us", "same_conn_events_lost", "same_conn_event_after_reply_p99_us",
+			"rss_idle_kib", "rss_bytes_per_domain"} {
 			if _, ok := res.Summary[d][k]; !ok {
 				t.Errorf("%s: no %s in the results", d, k)
 			}
@@ -61,8 +62,10 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("%s: list saw %v domains, want at least the 20 defined", d, res.Summary[d]["list_domains_seen"])
 		}
 	}
-	if res.Summary["govirtd"]["events_lost"] != 0 {
-		t.Errorf("govirtd lost %v events", res.Summary["govirtd"]["events_lost"])
+	for _, k := range []string{"events_lost", "same_conn_events_lost"} {
+		if res.Summary["govirtd"][k] != 0 {
+			t.Errorf("govirtd: %s = %v", k, res.Summary["govirtd"][k])
+		}
 	}
 	for _, p := range res.Profiles {
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
