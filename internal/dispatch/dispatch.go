@@ -231,21 +231,8 @@ func (r *Remote) serve(c *call) (xdr.Marshaler, error) {
 	return nil, daemon.UnknownProcedure(c.hdr.Proc)
 }
 
-// qemuProgram serves QEMU_PROGRAM: the driver contracts have no monitor
-// passthrough, so every call is answered as a driver without it would.
-type qemuProgram struct{ r *Remote }
-
-var qemuFunctions = map[int32]string{
-	1: "virDomainQemuMonitorCommand", 2: "virDomainQemuAttach", 3: "virDomainQemuAgentCommand",
-	4: "virConnectDomainQemuMonitorEventRegister", 5: "virConnectDomainQemuMonitorEventDeregister",
-	7: "virDomainQemuMonitorCommandWithFiles",
-}
-
-func (q qemuProgram) Call(c *daemon.Client, p *message.Packet) {
-	q.r.foreign(c, p, qemuFunctions)
-}
-
-// lxcProgram serves LXC_PROGRAM, likewise.
+// lxcProgram serves LXC_PROGRAM: the driver contracts have no namespace
+// access, so every call is answered as a driver without it would.
 type lxcProgram struct{ r *Remote }
 
 func (l lxcProgram) Call(c *daemon.Client, p *message.Packet) {
