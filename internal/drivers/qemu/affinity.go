@@ -1,0 +1,249 @@
+package qemu
+
+import (
+	"os"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// CPU affinity of a guest's QEMU process and threads (libvirt's
+// qemuProcessInitCpuAffinity, qemuProcessSetupEmulator and
+// qemuProcessSetupVcpus, without cgroups): the process starts on the
+// emulator's CPUs, and once QEMU has said which threads run the vCPUs each
+// is moved to its own.
+
+// hostCPUCount is how many CPUs the host has (virHostCPUGetCount: the
+// highest present CPU plus one), the width of the CPU maps libvirt hands
+// out.
+func hostCPUCount() int {
+	if set, err := readSysCPUList("/sys/devices/system/cpu/present"); err == nil && len(set) > 0 {
+		return int(set[len(set)-1]) + 1
+	}
+	return runtime.NumCPU()
+}
+
+// hostOnlineCPUs are the CPUs a thread may run on when nothing pins it
+// (virHostCPUGetAvailableCPUsBitmap, qemuProcessGetAllCpuAffinity).
+func hostOnlineCPUs() domain.CPUSet {
+	if set, err := readSysCPUList("/sys/devices/system/cpu/online"); err == nil && len(set) > 0 {
+		return set
+	}
+	set := domain.CPUSet{}
+	for i := 0; i < runtime.NumCPU(); i++ {
+		set = append(set, uint(i))
+	}
+	return set
+}
+
+func readSysCPUList(path string) (domain.CPUSet, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return domain.ParseCPUSet(strings.TrimSpace(string(data)))
+}
+
+// needsPlacementAdvice is virDomainDefNeedsPlacementAdvice: automatic
+// placement asks numad where the guest should run.
+func needsPlacementAdvice(def *domain.Def) bool {
+	if def.VCPU.Placement == "auto" {
+		return true
+	}
+	return def.NumaTune != nil && def.NumaTune.Memory != nil && def.NumaTune.Memory.Placement == "auto"
+}
+
+// errNoNumad is what libvirt built without numad answers for automatic
+// placement (virNumaGetAutoPlacementAdvice); govirt has no numad client.
+func errNoNumad() error {
+	return virterr.NewFrom(virterr.FromNone, virterr.ConfigUnsupported, "numad is not available on this host")
+}
+
+// emulatorCPUs is the CPU set of QEMU's main thread
+// (qemuDomainEvaluateCPUMask for the emulator): <emulatorpin>, else the
+// domain's <vcpu cpuset>; nil means every host CPU.
+func emulatorCPUs(def *domain.Def) domain.CPUSet {
+	if def.CPUTune != nil && len(def.CPUTune.EmulatorPin) > 0 {
+		return def.CPUTune.EmulatorPin
+	}
+	if len(def.VCPU.CPUSet) > 0 {
+		return def.VCPU.CPUSet
+	}
+	return nil
+}
+
+// vcpuCPUs is the CPU set of one vCPU (qemuDomainEvaluateCPUMask for a
+// vCPU): its <vcpupin>, else the domain's <vcpu cpuset>; nil means every
+// host CPU.
+func vcpuCPUs(def *domain.Def, vcpu uint) domain.CPUSet {
+	if def.CPUTune != nil {
+		if set, ok := def.CPUTune.VCPUPins[vcpu]; ok && len(set) > 0 {
+			return set
+		}
+	}
+	if len(def.VCPU.CPUSet) > 0 {
+		return def.VCPU.CPUSet
+	}
+	return nil
+}
+
+// spawnAffinity is the CPU set QEMU's process must start with, so that
+// neither it nor any thread it creates ever runs elsewhere: libvirt sets
+// it between fork and exec (qemuProcessInitCpuAffinity, then
+// qemuProcessSetupEmulator's <emulatorpin>, else <vcpu cpuset>). CPUs at
+// or beyond hostCPUs are dropped, as the kernel ignores them; nil means no
+// pinning applies and QEMU inherits the daemon's affinity.
+//
+// Automatic placement needs numad's advice, which govirt cannot ask for:
+// it answers libvirt's error for a build without numad.
+func spawnAffinity(def *domain.Def, hostCPUs int) (*unix.CPUSet, error) {
+	if needsPlacementAdvice(def) {
+		return nil, errNoNumad()
+	}
+	set := emulatorCPUs(def)
+	if set == nil {
+		return nil, nil
+	}
+	return toUnixCPUSet(set, hostCPUs), nil
+}
+
+// toUnixCPUSet converts a CPU set, keeping the CPUs below hostCPUs (and
+// below the 1024 a unix.CPUSet holds).
+func toUnixCPUSet(set domain.CPUSet, hostCPUs int) *unix.CPUSet {
+	var cs unix.CPUSet
+	for _, c := range set {
+		if int(c) < hostCPUs && int(c) < len(cs)*64 {
+			cs.Set(int(c))
+		}
+	}
+	return &cs
+}
+
+// fromUnixCPUSet lists the CPUs of cs below limit.
+func fromUnixCPUSet(cs *unix.CPUSet, limit int) domain.CPUSet {
+	set := domain.CPUSet{}
+	for i := 0; i < limit && i < len(cs)*64; i++ {
+		if cs.IsSet(i) {
+			set = append(set, uint(i))
+		}
+	}
+	return set
+}
+
+// startPinned runs start (the fork and exec of QEMU) on an OS thread whose
+// affinity is cpus, so the child inherits it before it runs a single
+// instruction of QEMU: Go has no hook between fork and exec. The thread is
+// put back as it was afterwards; if that fails it is discarded, never
+// handed back to the scheduler with the guest's affinity. A nil cpus
+// just runs start.
+func startPinned(cpus *unix.CPUSet, start func() error) error {
+	if cpus == nil {
+		return start()
+	}
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		var saved unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &saved); err != nil {
+			runtime.UnlockOSThread()
+			done <- affinityError("cannot get CPU affinity of process %d", unix.Gettid(), err)
+			return
+		}
+		if err := unix.SchedSetaffinity(0, cpus); err != nil {
+			// A failed set leaves the mask untouched.
+			runtime.UnlockOSThread()
+			done <- affinityError("cannot set CPU affinity on process %d", unix.Gettid(), err)
+			return
+		}
+		err := start()
+		if unix.SchedSetaffinity(0, &saved) == nil {
+			runtime.UnlockOSThread()
+		}
+		// Still locked: the goroutine ends and the runtime retires the
+		// thread with it.
+		done <- err
+	}()
+	return <-done
+}
+
+// affinityError is virReportSystemError's wording for a failed
+// sched_{get,set}affinity.
+func affinityError(format string, pid int, err error) error {
+	return virterr.NewFrom(virterr.FromNone, virterr.SystemError, format+": %s", pid, errnoText(err))
+}
+
+// setThreadAffinity moves one thread of the guest (virProcessSetAffinity).
+// A nil set means every host CPU and, as in libvirt, a failure to widen
+// the mask is then not an error: the daemon may itself be confined.
+func setThreadAffinity(tid int, set domain.CPUSet) error {
+	quiet := set == nil
+	if quiet {
+		set = hostOnlineCPUs()
+	}
+	if err := unix.SchedSetaffinity(tid, toUnixCPUSet(set, hostCPUCount())); err != nil {
+		if quiet {
+			return nil
+		}
+		return affinityError("cannot set CPU affinity on process %d", tid, err)
+	}
+	return nil
+}
+
+// threadAffinity reads a thread's CPU set (virProcessGetAffinity).
+func threadAffinity(tid int) (domain.CPUSet, error) {
+	var cs unix.CPUSet
+	if err := unix.SchedGetaffinity(tid, &cs); err != nil {
+		return nil, affinityError("cannot get CPU affinity of process %d", tid, err)
+	}
+	return fromUnixCPUSet(&cs, len(cs)*64), nil
+}
+
+// pinThreads gives QEMU's main thread and each vCPU thread the CPUs the
+// definition asks for (qemuProcessSetupEmulator, qemuProcessSetupVcpus):
+// it runs once the vCPU threads are known and before the guest runs.
+func (p *qemuProcess) pinThreads(def *domain.Def) error {
+	if needsPlacementAdvice(def) {
+		return errNoNumad()
+	}
+	if err := setThreadAffinity(p.pid, emulatorCPUs(def)); err != nil {
+		return err
+	}
+	for i, tid := range p.vcpus {
+		if tid <= 0 {
+			continue
+		}
+		if err := setThreadAffinity(tid, vcpuCPUs(def, uint(i))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cpumapBytes writes a CPU set as libvirt's cpumap: one bit a CPU, least
+// significant first, maplen bytes (virBitmapToDataBuf).
+func cpumapBytes(set domain.CPUSet, maplen int) []byte {
+	out := make([]byte, maplen)
+	for _, c := range set {
+		if int(c/8) < maplen {
+			out[c/8] |= 1 << (c % 8)
+		}
+	}
+	return out
+}
+
+// cpumapSet reads a cpumap into a CPU set (virBitmapNewData).
+func cpumapSet(cpumap []byte) domain.CPUSet {
+	set := domain.CPUSet{}
+	for i, b := range cpumap {
+		for bit := 0; bit < 8; bit++ {
+			if b&(1<<bit) != 0 {
+				set = append(set, uint(i*8+bit))
+			}
+		}
+	}
+	return set
+}

@@ -1,0 +1,177 @@
+package qemu
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// allowedList reads the kernel's view of a task's CPUs.
+func allowedList(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("no Cpus_allowed_list in %s", path)
+	return ""
+}
+
+func requireTwoCPUs(t *testing.T) {
+	t.Helper()
+	if len(hostOnlineCPUs()) < 2 {
+		t.Skip("needs two online CPUs")
+	}
+}
+
+func parseTestDef(t *testing.T, body string) *domain.Def {
+	t.Helper()
+	def, err := domain.Parse([]byte("<domain type='qemu'><name>a</name><memory>65536</memory>"+body+
+		"<os><type>hvm</type></os></domain>"), domain.ParseInactive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return def
+}
+
+func TestSpawnAffinityPrecedence(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want string // "" for no pinning
+	}{
+		{"<vcpu>2</vcpu>", ""},
+		{"<vcpu cpuset='1'>2</vcpu>", "1"},
+		{"<vcpu cpuset='1'>2</vcpu><cputune><emulatorpin cpuset='0'/></cputune>", "0"},
+		{"<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/></cputune>", ""},
+		{"<vcpu cpuset='0-1,7'>2</vcpu>", "0-1"},
+	} {
+		set, err := spawnAffinity(parseTestDef(t, tc.body), 2)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.body, err)
+		}
+		got := ""
+		if set != nil {
+			got = fromUnixCPUSet(set, 2).String()
+		}
+		if got != tc.want {
+			t.Errorf("%s: spawn affinity %q, want %q", tc.body, got, tc.want)
+		}
+	}
+	_, err := spawnAffinity(parseTestDef(t, "<vcpu placement='auto'>2</vcpu>"), 2)
+	var ve *virterr.Error
+	if !errors.As(err, &ve) || ve.Code != virterr.ConfigUnsupported || ve.Message != "unsupported configuration: numad is not available on this host" {
+		t.Errorf("placement auto: %v", err)
+	}
+}
+
+func TestStartPinnedChildInheritsAffinity(t *testing.T) {
+	requireTwoCPUs(t)
+	var cpus unix.CPUSet
+	cpus.Set(1)
+	var cmd *exec.Cmd
+	err := startPinned(&cpus, func() error {
+		cmd = exec.Command("sleep", "30")
+		return cmd.Start()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if got := allowedList(t, "/proc/"+strconv.Itoa(cmd.Process.Pid)+"/status"); got != "1" {
+		t.Errorf("child Cpus_allowed_list %q, want 1", got)
+	}
+	// The daemon keeps its own CPUs.
+	if got := allowedList(t, "/proc/self/status"); got == "1" {
+		t.Errorf("daemon's affinity changed to %q", got)
+	}
+	// No pinning: the child runs where the daemon does.
+	var plain *exec.Cmd
+	if err := startPinned(nil, func() error {
+		plain = exec.Command("sleep", "30")
+		return plain.Start()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { plain.Process.Kill(); plain.Wait() }()
+	if got, want := allowedList(t, "/proc/"+strconv.Itoa(plain.Process.Pid)+"/status"), allowedList(t, "/proc/self/status"); got != want {
+		t.Errorf("unpinned child %q, daemon %q", got, want)
+	}
+}
+
+func TestStartPinnedReportsBadSet(t *testing.T) {
+	var none unix.CPUSet
+	ran := false
+	err := startPinned(&none, func() error { ran = true; return nil })
+	var ve *virterr.Error
+	if !errors.As(err, &ve) || ve.Code != virterr.SystemError || !strings.Contains(ve.Message, "cannot set CPU affinity on process") {
+		t.Errorf("empty set: %v", err)
+	}
+	if ran {
+		t.Error("start ran despite the failed affinity")
+	}
+}
+
+func TestPinThreads(t *testing.T) {
+	requireTwoCPUs(t)
+	start := func() *exec.Cmd {
+		c := exec.Command("sleep", "30")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+		return c
+	}
+	emu, v0, v1 := start(), start(), start()
+	p := &qemuProcess{pid: emu.Process.Pid, vcpus: []int{v0.Process.Pid, v1.Process.Pid}}
+	def := parseTestDef(t, "<vcpu cpuset='1'>2</vcpu><cputune><vcpupin vcpu='0' cpuset='0'/><emulatorpin cpuset='0'/></cputune>")
+	if err := p.pinThreads(def); err != nil {
+		t.Fatal(err)
+	}
+	status := func(c *exec.Cmd) string { return allowedList(t, "/proc/"+strconv.Itoa(c.Process.Pid)+"/status") }
+	if got := status(emu); got != "0" {
+		t.Errorf("emulator on %q, want 0", got)
+	}
+	if got := status(v0); got != "0" {
+		t.Errorf("vcpu 0 on %q, want 0 (its vcpupin)", got)
+	}
+	if got := status(v1); got != "1" {
+		t.Errorf("vcpu 1 on %q, want 1 (the domain cpuset)", got)
+	}
+	// Nothing pinned: every thread may use every host CPU again.
+	if err := p.pinThreads(parseTestDef(t, "<vcpu>2</vcpu>")); err != nil {
+		t.Fatal(err)
+	}
+	all := hostOnlineCPUs().String()
+	for _, c := range []*exec.Cmd{emu, v0, v1} {
+		if got := status(c); got != all {
+			t.Errorf("unpinned thread on %q, want %q", got, all)
+		}
+	}
+}
+
+func TestCpumapBytes(t *testing.T) {
+	set := domain.CPUSet{0, 3, 9}
+	b := cpumapBytes(set, 2)
+	if b[0] != 0x09 || b[1] != 0x02 {
+		t.Errorf("cpumap % x", b)
+	}
+	if got := cpumapSet(b).String(); got != "0,3,9" {
+		t.Errorf("round trip %q", got)
+	}
+	if got := cpumapBytes(set, 1); len(got) != 1 || got[0] != 0x09 {
+		t.Errorf("short map % x", got)
+	}
+}
