@@ -1,0 +1,555 @@
+package qemu
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/qmp"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+var _ driver.QemuMonitor = (*conn)(nil)
+
+// Taints libvirt records on a domain whose monitor or agent a client
+// drove directly (virDomainTaintFlags).
+const (
+	taintCustomMonitor   = "custom-monitor"
+	taintCustomGACommand = "custom-ga-command"
+)
+
+// taints are the taint flags each running guest picked up through this
+// file's calls (libvirt's vm->taint bits; high-privileges is the status
+// file's own).
+var taints struct {
+	mu sync.Mutex
+	m  map[*qemuProcess][]string
+}
+
+// Taints returns the taint flags set on p by passthrough calls, in the
+// order they were set, for the status file's <taint flag='…'/> lines.
+func (p *qemuProcess) Taints() []string {
+	taints.mu.Lock()
+	defer taints.mu.Unlock()
+	return append([]string(nil), taints.m[p]...)
+}
+
+// taint records flag on the running guest once, and logs it to the
+// domain's log as qemuDomainObjTaint does.
+func (p *qemuProcess) taint(flag string) {
+	taints.mu.Lock()
+	if taints.m == nil {
+		taints.m = map[*qemuProcess][]string{}
+	}
+	for _, f := range taints.m[p] {
+		if f == flag {
+			taints.mu.Unlock()
+			return
+		}
+	}
+	first := len(taints.m[p]) == 0
+	taints.m[p] = append(taints.m[p], flag)
+	taints.mu.Unlock()
+	if first {
+		go func() {
+			<-p.exited
+			taints.mu.Lock()
+			delete(taints.m, p)
+			taints.mu.Unlock()
+		}()
+	}
+	p.o.mu.Lock()
+	id := p.o.id
+	p.o.mu.Unlock()
+	p.d.log.Warn("domain is tainted", "id", id, "name", p.o.name(), "taint", flag)
+	if f, err := os.OpenFile(p.logPath, os.O_WRONLY|os.O_APPEND, 0); err == nil {
+		fmt.Fprintf(f, "%s: Domain id=%d is tainted: %s\n", logTime(time.Now()), id, flag)
+		f.Close()
+	}
+}
+
+// runningProcess takes a query job on dom and returns its QEMU process
+// (virDomainObjBeginJob(VIR_JOB_QUERY) + virDomainObjCheckActive); end
+// releases the job.
+func (c *conn) runningProcess(ctx context.Context, dom driver.DomainRef, api string) (p *qemuProcess, end func(), err error) {
+	o, err := c.d.lookup(dom)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := o.job.acquire(ctx, "query", api); err != nil {
+		return nil, nil, err
+	}
+	o.mu.Lock()
+	p = o.proc
+	o.mu.Unlock()
+	if p == nil || p.mon == nil {
+		o.job.end()
+		return nil, nil, notRunning()
+	}
+	return p, o.job.end, nil
+}
+
+// DomainQemuMonitorCommand is qemuDomainQemuMonitorCommandWithFiles
+// without files: a QMP command passed through as written (libvirt adds
+// the command id and answers QEMU's whole reply, error answers included),
+// or with the HMP flag a human monitor command whose output is the
+// answer. The guest is tainted custom-monitor.
+func (c *conn) DomainQemuMonitorCommand(ctx context.Context, dom driver.DomainRef, cmd string, flags uint32) (string, error) {
+	if err := unsupportedFlags(flags, driver.QemuMonitorCommandHMP, "qemuDomainQemuMonitorCommandWithFiles"); err != nil {
+		return "", err
+	}
+	if err := c.denyReadOnly("virDomainQemuMonitorCommand"); err != nil {
+		return "", err
+	}
+	p, end, err := c.runningProcess(ctx, dom, "remoteDispatchDomainQemuMonitorCommand")
+	if err != nil {
+		return "", err
+	}
+	defer end()
+	p.taint(taintCustomMonitor)
+	if flags&driver.QemuMonitorCommandHMP != 0 {
+		return humanCommand(ctx, p.mon, cmd)
+	}
+	return arbitraryCommand(ctx, p, cmd)
+}
+
+// humanCommand is qemuMonitorJSONHumanCommand.
+func humanCommand(ctx context.Context, mon *qmp.Conn, cmd string) (string, error) {
+	ret, err := mon.Execute(ctx, "human-monitor-command", map[string]string{"command-line": cmd})
+	if qmp.IsClass(err, "CommandNotFound") {
+		return "", virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "Human monitor command is not available to run %s", cmd)
+	}
+	if err != nil {
+		return "", err
+	}
+	var out string
+	if err := json.Unmarshal(ret, &out); err != nil {
+		return "", virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "human monitor command was missing return data")
+	}
+	return out, nil
+}
+
+// monitorIDs numbers the ids this file gives passthrough commands, as
+// libvirt's monitor numbers every command "libvirt-N".
+var monitorIDs struct {
+	mu sync.Mutex
+	m  map[*qemuProcess]int
+}
+
+func (p *qemuProcess) nextPassthroughID() string {
+	monitorIDs.mu.Lock()
+	defer monitorIDs.mu.Unlock()
+	if monitorIDs.m == nil {
+		monitorIDs.m = map[*qemuProcess]int{}
+	}
+	if _, ok := monitorIDs.m[p]; !ok {
+		go func() {
+			<-p.exited
+			monitorIDs.mu.Lock()
+			delete(monitorIDs.m, p)
+			monitorIDs.mu.Unlock()
+		}()
+	}
+	monitorIDs.m[p]++
+	return fmt.Sprintf("libvirt-%d", monitorIDs.m[p])
+}
+
+// arbitraryCommand is qemuMonitorJSONArbitraryCommand: the command's
+// members go to QEMU and its reply comes back as libvirt writes JSON
+// (virJSONValueToString), with the "id" libvirt's monitor adds.
+func arbitraryCommand(ctx context.Context, p *qemuProcess, cmd string) (string, error) {
+	members, err := parseObject(cmd)
+	if err != nil {
+		return "", err
+	}
+	var execute string
+	var args json.RawMessage
+	hasExecute := false
+	for _, m := range members {
+		switch m.key {
+		case "id":
+			if members.has("execute") {
+				return "", virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "Unable to append command 'id' string")
+			}
+		case "execute":
+			hasExecute = true
+			if err := json.Unmarshal(m.value, &execute); err != nil {
+				return qmpErrorReply("", "GenericError", "QMP input member 'execute' must be a string")
+			}
+		case "arguments":
+			args = m.value
+		case "exec-oob", "control":
+		default:
+			return qmpErrorReply("", "GenericError", fmt.Sprintf("QMP input member '%s' is unexpected", m.key))
+		}
+	}
+	if !hasExecute {
+		return qmpErrorReply("", "GenericError", "QMP input lacks member 'execute'")
+	}
+	var argv any
+	if args != nil {
+		if !bytes.HasPrefix(bytes.TrimSpace(args), []byte("{")) {
+			return qmpErrorReply(p.nextPassthroughID(), "GenericError", "QMP input member 'arguments' must be an object")
+		}
+		argv = args
+	}
+	id := p.nextPassthroughID()
+	ret, err := p.mon.Execute(ctx, execute, argv)
+	var ce *qmp.CommandError
+	if errors.As(err, &ce) {
+		return qmpErrorReply(id, ce.Class, ce.Desc)
+	}
+	if err != nil {
+		return "", err
+	}
+	body, err := libvirtJSON(ret)
+	if err != nil {
+		return "", err
+	}
+	return `{"return":` + body + `,"id":` + jsonString(id) + `}`, nil
+}
+
+// qmpErrorReply is QEMU's error answer as libvirt passes it on: QEMU puts
+// the id first.
+func qmpErrorReply(id, class, desc string) (string, error) {
+	var b strings.Builder
+	b.WriteString("{")
+	if id != "" {
+		b.WriteString(`"id":` + jsonString(id) + ",")
+	}
+	b.WriteString(`"error":{"class":` + jsonString(class) + `,"desc":` + jsonString(desc) + "}}")
+	return b.String(), nil
+}
+
+// member is one member of a JSON object, in the order written.
+type member struct {
+	key   string
+	value json.RawMessage
+}
+
+type members []member
+
+func (ms members) has(key string) bool {
+	for _, m := range ms {
+		if m.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// parseObject reads a JSON object keeping its members' order; text that
+// is not JSON is libvirt's virJSONValueFromString failure.
+func parseObject(text string) (members, error) {
+	bad := func(why string) error {
+		return virterr.NewFrom(virterr.FromNone, virterr.InternalError, "cannot parse json %s: %s", text, why)
+	}
+	if !json.Valid([]byte(text)) {
+		var v any
+		err := json.Unmarshal([]byte(text), &v)
+		why := "syntax error"
+		if err != nil {
+			why = err.Error()
+		}
+		return nil, bad(why)
+	}
+	d := json.NewDecoder(strings.NewReader(text))
+	tok, _ := d.Token()
+	if tok != json.Delim('{') {
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "Unable to append command 'id' string")
+	}
+	var ms members
+	for d.More() {
+		k, _ := d.Token()
+		var v json.RawMessage
+		if err := d.Decode(&v); err != nil {
+			return nil, bad(err.Error())
+		}
+		ms = append(ms, member{key: k.(string), value: v})
+	}
+	return ms, nil
+}
+
+// libvirtJSON re-writes JSON text as libvirt's virJSONValueToString(…,
+// false) does (yajl, not beautified): members in their order, numbers as
+// written, strings escaped as yajl escapes them.
+func libvirtJSON(data []byte) (string, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var b strings.Builder
+	if err := writeJSONValue(&b, d); err != nil {
+		return "", virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "cannot parse json %s: %v", data, err)
+	}
+	return b.String(), nil
+}
+
+func writeJSONValue(b *strings.Builder, d *json.Decoder) error {
+	tok, err := d.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			b.WriteByte('{')
+			for i := 0; d.More(); i++ {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				k, err := d.Token()
+				if err != nil {
+					return err
+				}
+				b.WriteString(jsonString(k.(string)))
+				b.WriteByte(':')
+				if err := writeJSONValue(b, d); err != nil {
+					return err
+				}
+			}
+			if _, err := d.Token(); err != nil {
+				return err
+			}
+			b.WriteByte('}')
+		case '[':
+			b.WriteByte('[')
+			for i := 0; d.More(); i++ {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				if err := writeJSONValue(b, d); err != nil {
+					return err
+				}
+			}
+			if _, err := d.Token(); err != nil {
+				return err
+			}
+			b.WriteByte(']')
+		default:
+			return fmt.Errorf("unexpected %v", t)
+		}
+	case string:
+		b.WriteString(jsonString(t))
+	case json.Number:
+		b.WriteString(t.String())
+	case bool:
+		fmt.Fprint(b, t)
+	case nil:
+		b.WriteString("null")
+	}
+	return nil
+}
+
+// jsonString quotes s as yajl_gen_string does: the two-character escapes
+// for quote, backslash and \b \f \n \r \t, \u00XX (upper-case hex) for the
+// other control characters, everything else (the solidus, non-ASCII) as
+// it is.
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		c := s[i]
+		switch {
+		case c == '"':
+			b.WriteString(`\"`)
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c == '\b':
+			b.WriteString(`\b`)
+		case c == '\f':
+			b.WriteString(`\f`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20:
+			fmt.Fprintf(&b, `\u%04X`, c)
+		default:
+			if r == utf8.RuneError && size == 1 {
+				b.WriteByte(c)
+			} else {
+				b.WriteString(s[i : i+size])
+			}
+		}
+		i += size
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// monitorSubscription is one qemu-monitor-event registration
+// (virDomainQemuMonitorEventData with its filter).
+type monitorSubscription struct {
+	id     int32
+	owner  *conn
+	uuid   *driver.UUID
+	event  string
+	any    bool
+	nocase bool
+	regex  *regexp.Regexp
+	cb     func(driver.QemuMonitorEvent)
+}
+
+func (s *monitorSubscription) matches(ref driver.DomainRef, name string) bool {
+	if s.uuid != nil && *s.uuid != ref.UUID {
+		return false
+	}
+	switch {
+	case s.any:
+		return true
+	case s.regex != nil:
+		return s.regex.MatchString(name)
+	case s.nocase:
+		return strings.EqualFold(s.event, name)
+	}
+	return s.event == name
+}
+
+// monitorEventState is a driver's qemu-monitor-event registrations.
+type monitorEventState struct {
+	mu     sync.Mutex
+	nextID int32
+	subs   []*monitorSubscription
+	// delivery keeps events of one driver in order across subscribers.
+	delivery sync.Mutex
+}
+
+var monitorEventStates struct {
+	mu sync.Mutex
+	m  map[*Driver]*monitorEventState
+}
+
+func (d *Driver) monitorEvents() *monitorEventState {
+	monitorEventStates.mu.Lock()
+	defer monitorEventStates.mu.Unlock()
+	if monitorEventStates.m == nil {
+		monitorEventStates.m = map[*Driver]*monitorEventState{}
+	}
+	st := monitorEventStates.m[d]
+	if st == nil {
+		st = &monitorEventState{}
+		monitorEventStates.m[d] = st
+	}
+	return st
+}
+
+// QemuMonitorEventRegister is virDomainQemuMonitorEventStateRegisterID.
+func (c *conn) QemuMonitorEventRegister(ctx context.Context, dom *driver.DomainRef, event *string, flags uint32, cb func(driver.QemuMonitorEvent)) (int32, error) {
+	const known = driver.QemuMonitorEventRegex | driver.QemuMonitorEventNoCase
+	if err := unsupportedFlags(flags, known, "virDomainQemuMonitorEventStateRegisterID"); err != nil {
+		return -1, err
+	}
+	sub := &monitorSubscription{owner: c, cb: cb, nocase: flags&driver.QemuMonitorEventNoCase != 0}
+	if dom != nil {
+		if _, err := c.d.lookup(*dom); err != nil {
+			return -1, err
+		}
+		u := dom.UUID
+		sub.uuid = &u
+	}
+	switch {
+	case event == nil:
+		sub.any = true
+	case flags&driver.QemuMonitorEventRegex != 0:
+		expr := *event
+		if sub.nocase {
+			expr = "(?i)" + expr
+		}
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return -1, virterr.NewFrom(virterr.FromNone, virterr.InvalidArg, "failed to compile regex '%s': %v", *event, err)
+		}
+		sub.regex = re
+	default:
+		sub.event = *event
+	}
+	st := c.d.monitorEvents()
+	st.mu.Lock()
+	first := true
+	for _, s := range st.subs {
+		if s.owner == c {
+			first = false
+		}
+	}
+	sub.id = st.nextID
+	st.nextID++
+	st.subs = append(st.subs, sub)
+	st.mu.Unlock()
+	if first {
+		c.onClose(func() { st.dropOwner(c) })
+	}
+	return sub.id, nil
+}
+
+// QemuMonitorEventDeregister is virObjectEventStateDeregisterID.
+func (c *conn) QemuMonitorEventDeregister(ctx context.Context, callbackID int32) error {
+	st := c.d.monitorEvents()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for i, s := range st.subs {
+		if s.id == callbackID && s.owner == c {
+			st.subs = append(st.subs[:i:i], st.subs[i+1:]...)
+			return nil
+		}
+	}
+	return virterr.NewFrom(virterr.FromNone, virterr.InvalidArg, "could not find event callback %d for deletion", callbackID)
+}
+
+func (st *monitorEventState) dropOwner(c *conn) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	kept := st.subs[:0:0]
+	for _, s := range st.subs {
+		if s.owner != c {
+			kept = append(kept, s)
+		}
+	}
+	st.subs = kept
+}
+
+// relayMonitorEvent hands every QMP event of the guest to the
+// qemu-monitor-event subscribers (qemuProcessHandleEvent): the event's
+// data goes as libvirt writes JSON, or nothing when it has none.
+func (p *qemuProcess) relayMonitorEvent(ev qmp.Event) {
+	st := p.d.monitorEvents()
+	st.mu.Lock()
+	if len(st.subs) == 0 {
+		st.mu.Unlock()
+		return
+	}
+	st.mu.Unlock()
+	p.o.mu.Lock()
+	ref := p.o.ref()
+	p.o.mu.Unlock()
+	msg := driver.QemuMonitorEvent{Dom: ref, Event: ev.Name, Seconds: ev.Timestamp.Seconds, Micros: uint32(ev.Timestamp.Microseconds)}
+	if data := bytes.TrimSpace(ev.Data); len(data) > 0 && !bytes.Equal(data, []byte("null")) {
+		if details, err := libvirtJSON(data); err == nil {
+			msg.Details = &details
+		}
+	}
+	st.delivery.Lock()
+	defer st.delivery.Unlock()
+	st.mu.Lock()
+	var targets []*monitorSubscription
+	for _, s := range st.subs {
+		if s.matches(ref, ev.Name) {
+			targets = append(targets, s)
+		}
+	}
+	st.mu.Unlock()
+	for _, s := range targets {
+		s.cb(msg)
+	}
+}
