@@ -305,24 +305,18 @@ func vcpuCount(def *domain.Def) int {
 	return int(def.VCPU.Max)
 }
 
-// DomainGetInfo reports state, memory, vcpus and CPU time.
+// DomainGetInfo reports state, memory, vcpus and CPU time
+// (qemuDomainGetInfo): the current memory is the balloon's as QEMU last
+// reported it.
 func (c *conn) DomainGetInfo(ctx context.Context, dom driver.DomainRef) (driver.DomainGetInfoRet, error) {
 	var ret driver.DomainGetInfoRet
 	err := c.d.read(dom, func(o *domainObj) error {
 		def := o.current()
-		ret = driver.DomainGetInfoRet{State: uint8(o.state), MaxMem: def.Memory.Total, Memory: def.Memory.Current,
-			NrVirtCPU: uint16(vcpuCount(def))}
-		if ret.Memory == 0 {
-			ret.Memory = ret.MaxMem
-		}
+		ret = driver.DomainGetInfoRet{State: uint8(o.state), MaxMem: def.Memory.Total,
+			Memory: currentMemory(def, o.active()), NrVirtCPU: uint16(vcpuCount(def))}
 		if o.proc != nil {
 			u, s := cpuTime(o.proc.pid)
 			ret.CPUTime = u + s
-		} else {
-			ret.Memory = def.Memory.Current
-			if ret.Memory == 0 {
-				ret.Memory = ret.MaxMem
-			}
 		}
 		return nil
 	})

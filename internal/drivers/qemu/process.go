@@ -285,7 +285,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	var cpuEnabled, cpuDisabled cpumap.X86Data
 	if err := r.step("runtime-state", func() error {
 		var e error
-		cpuEnabled, cpuDisabled, e = p.queryRuntime(ctx, def)
+		cpuEnabled, cpuDisabled, e = p.queryRuntime(ctx, def, opts.incoming == "")
 		return e
 	}, nil); err != nil {
 		return p.startFailure(err)
@@ -579,10 +579,12 @@ func releaseVNCPorts(def *domain.Def) {
 
 // queryRuntime reads what QEMU decided at start: pty paths (asked only
 // when the guest has a pty), vcpu threads and the CPUID bits the guest
-// got (asked only when its CPU needs them: guestCPUNeedsQuery) — one batch, however many
-// devices there are, sent right after the greeting behind the eager
-// qmp_capabilities.
-func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) (cpuEnabled, cpuDisabled cpumap.X86Data, err error) {
+// got (asked only when its CPU needs them: guestCPUNeedsQuery); and sets
+// up what libvirt sets before the guest runs (link states, balloon:
+// startSetup). One batch, however many devices there are, sent right
+// after the greeting behind the eager qmp_capabilities. fresh is a start
+// that is not a restore, whose balloon size is read back.
+func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def, fresh bool) (cpuEnabled, cpuDisabled cpumap.X86Data, err error) {
 	var chardevCall *qmp.Call
 	if hasPTY(def) {
 		chardevCall = p.mon.Send(ctx, "query-chardev", nil)
@@ -596,6 +598,7 @@ func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) (cpuEna
 		}
 		cpuQuery = sendGuestCPUQuery(ctx, p.mon, arch)
 	}
+	setup := sendStartSetup(ctx, p.mon, def, fresh)
 	// Every answer is collected, so none is left pending on an error.
 	var chardevErr error
 	var chardevs []struct {
@@ -607,7 +610,8 @@ func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def) (cpuEna
 	}
 	cpusErr := p.collectVCPUs(ctx, cpusCall)
 	cpuEnabled, cpuDisabled, cpuErr := cpuQuery.wait(ctx)
-	for _, err := range []error{chardevErr, cpusErr, cpuErr} {
+	setupErr := setup.wait(ctx, def)
+	for _, err := range []error{chardevErr, cpusErr, cpuErr, setupErr} {
 		if err != nil {
 			return nil, nil, err
 		}
@@ -906,6 +910,8 @@ func (p *qemuProcess) handleEvent(ev qmp.Event) {
 		ref := o.refLocked()
 		d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDReboot,
 			Payload: &driver.DomainEventRebootMsg{Dom: ref}})
+	case "BALLOON_CHANGE":
+		p.balloonChanged(ev.Data)
 	case "DEVICE_DELETED":
 		var data struct {
 			Device string `json:"device"`
