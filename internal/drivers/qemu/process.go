@@ -23,6 +23,7 @@ import (
 	"github.com/govirt/govirt/internal/drivers/qemu/domaindefaults"
 	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
+	"golang.org/x/sys/unix"
 )
 
 // monitorTimeout bounds how long QEMU may take to answer its greeting.
@@ -220,6 +221,16 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}, func() { logf.Close() }); err != nil {
 		return err
 	}
+	// QEMU starts on the CPUs the definition gives it, from its first
+	// instruction (libvirt sets them between fork and exec).
+	var spawnCPUs *unix.CPUSet
+	if err := r.step("affinity", func() error {
+		var e error
+		spawnCPUs, e = spawnAffinity(def, hostCPUCount())
+		return e
+	}, nil); err != nil {
+		return err
+	}
 	// The pid file is written while QEMU initialises, off the start's
 	// critical path; pidDone is closed once it is (pidErr says how).
 	pidDone := make(chan struct{})
@@ -228,10 +239,18 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		c := cmd.Cmd()
 		c.ExtraFiles = append([]*os.File{listenFile}, nics.files...)
 		c.Stdout, c.Stderr = logf, logf
-		proc, e := d.runner.Start(ctx, c)
+		var proc cmdrun.Process
+		var startErr error
+		e := startPinned(spawnCPUs, func() error {
+			proc, startErr = d.runner.Start(ctx, c)
+			return startErr
+		})
 		if e != nil {
 			close(pidDone)
-			return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "failed to start QEMU: %v", e)
+			if startErr == nil {
+				return e // the CPUs could not be given
+			}
+			return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "failed to start QEMU: %v", startErr)
 		}
 		p.child, p.pid = proc, proc.Pid()
 		go func() {
@@ -301,6 +320,11 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		}
 		return err
 	}, nil); err != nil {
+		return err
+	}
+	// The vCPU threads are known now: each goes to its CPUs before the
+	// guest runs (qemuProcessSetupEmulator, qemuProcessSetupVcpus).
+	if err := r.step("pin-threads", func() error { return p.pinThreads(def) }, nil); err != nil {
 		return err
 	}
 	if opts.incoming != "" {
