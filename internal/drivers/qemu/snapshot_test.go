@@ -1,0 +1,374 @@
+package qemu
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/govirt/govirt/internal/cmdrun"
+	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// imgRecorder records qemu-img and runs everything else (the emulator's
+// capability probe) for real.
+type imgRecorder struct {
+	cmdrun.Exec
+	rec *cmdrun.Recorder
+}
+
+func (r *imgRecorder) Run(ctx context.Context, c *cmdrun.Cmd) (cmdrun.Result, error) {
+	if len(c.Argv) > 0 && filepath.Base(c.Argv[0]) == "qemu-img" {
+		return r.rec.Run(ctx, c)
+	}
+	return r.Exec.Run(ctx, c)
+}
+
+type snapFixture struct {
+	t    *testing.T
+	root string
+	d    *Driver
+	h    driver.Hypervisor
+	rec  *cmdrun.Recorder
+	dom  driver.DomainRef
+	disk string
+}
+
+func snapDomainXML(disk, format string) string {
+	return `<domain type='qemu'><name>snapdom</name><uuid>8f8c6a4e-3c2b-4f5e-9c1d-2a3b4c5d6e7f</uuid>` +
+		`<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>` +
+		`<emulator>/usr/bin/qemu-system-x86_64</emulator>` +
+		`<disk type='file' device='disk'><driver name='qemu' type='` + format + `'/><source file='` + disk + `'/><target dev='vda' bus='virtio'/></disk>` +
+		`<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>` +
+		`</devices></domain>`
+}
+
+func newSnapFixture(t *testing.T, root, format string) *snapFixture {
+	t.Helper()
+	for _, bin := range []string{"qemu-system-x86_64", "qemu-img"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s not installed", bin)
+		}
+	}
+	f := &snapFixture{t: t, root: root, rec: cmdrun.NewRecorder(), disk: filepath.Join(root, "vda.qcow2")}
+	d, err := NewDriver(Config{Root: root, Privileged: true, NoAutostart: true, Runner: &imgRecorder{rec: f.rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	f.d, f.h = d, d.Connect(0).Hypervisor
+	ctx := context.Background()
+	if f.dom, err = f.h.DomainLookupByName(ctx, "snapdom"); err != nil {
+		if f.dom, err = f.h.DomainDefineXML(ctx, snapDomainXML(f.disk, format)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func (f *snapFixture) create(xml string, flags uint32) driver.DomainSnapshotRef {
+	f.t.Helper()
+	ref, err := f.h.DomainSnapshotCreateXML(context.Background(), f.dom, xml, flags)
+	if err != nil {
+		f.t.Fatalf("create snapshot: %v", err)
+	}
+	return ref
+}
+
+func (f *snapFixture) names(flags uint32) string {
+	f.t.Helper()
+	names, err := f.h.DomainSnapshotListNames(context.Background(), f.dom, 100, flags)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return strings.Join(names, " ")
+}
+
+// commands is the recorded argv, one command a line.
+func (f *snapFixture) commands() string {
+	var b strings.Builder
+	for _, c := range f.rec.Commands() {
+		b.WriteString(filepath.Base(c.Argv[0]) + " " + strings.Join(c.Argv[1:], " ") + "\n")
+	}
+	f.rec.Reset()
+	return b.String()
+}
+
+func (f *snapFixture) current() string {
+	f.t.Helper()
+	ref, err := f.h.DomainSnapshotCurrent(context.Background(), f.dom, 0)
+	if err != nil {
+		if errors.Is(err, virterr.NoDomainSnapshot) {
+			return ""
+		}
+		f.t.Fatal(err)
+	}
+	return ref.Name
+}
+
+func (f *snapFixture) metadata(name string) string {
+	f.t.Helper()
+	data, err := os.ReadFile(filepath.Join(f.root, "var", "lib", "libvirt", "qemu", "snapshot", "snapdom", name+".xml"))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return string(data)
+}
+
+// A shut-off domain's internal snapshots are qemu-img snapshot -c/-a/-d
+// on its qcow2 disk; the metadata tree, current snapshot and listing
+// filters follow libvirt's.
+func TestSnapshotInactiveLifecycle(t *testing.T) {
+	ctx := context.Background()
+	f := newSnapFixture(t, t.TempDir(), "qcow2")
+
+	s1 := f.create("<domainsnapshot><name>s1</name><description>first</description></domainsnapshot>", 0)
+	if got, want := f.commands(), "qemu-img snapshot -c s1 "+f.disk+"\n"; got != want {
+		t.Fatalf("create argv:\n%s\nwant:\n%s", got, want)
+	}
+	meta := f.metadata("s1")
+	for _, want := range []string{"  virsh snapshot-edit\n", "<state>shutoff</state>", "<memory snapshot='no'/>",
+		"<disk name='vda' snapshot='internal'/>", "<disk name='hdc' snapshot='no'/>", "<active>1</active>", "<name>snapdom</name>"} {
+		if !strings.Contains(meta, want) {
+			t.Errorf("metadata lacks %q:\n%s", want, meta)
+		}
+	}
+	f.create("<domainsnapshot><name>s2</name></domainsnapshot>", 0)
+	f.commands()
+	if !strings.Contains(f.metadata("s1"), "<active>0</active>") || !strings.Contains(f.metadata("s2"), "<parent>\n    <name>s1</name>") {
+		t.Fatalf("metadata after second snapshot:\n%s\n%s", f.metadata("s1"), f.metadata("s2"))
+	}
+	// s3 is a second child of s1.
+	if err := f.h.DomainRevertToSnapshot(ctx, s1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.commands(), "qemu-img snapshot -a s1 "+f.disk+"\n"; got != want {
+		t.Fatalf("revert argv:\n%s\nwant:\n%s", got, want)
+	}
+	f.create("<domainsnapshot><name>s3</name></domainsnapshot>", 0)
+	f.commands()
+
+	for _, tc := range []struct {
+		flags uint32
+		want  string
+	}{
+		{0, "s1 s2 s3"},
+		{snapListRoots, "s1"},
+		{snapListLeaves, "s2 s3"},
+		{snapListNoLeaves, "s1"},
+		{snapListTopological, "s1 s3 s2"},
+		{snapListInactive, "s1 s2 s3"},
+		{snapListActive, ""},
+		{snapListInternal, "s1 s2 s3"},
+		{snapListExternal, ""},
+		{snapListNoMetadata, ""},
+	} {
+		if got := f.names(tc.flags); got != tc.want {
+			t.Errorf("list flags %#x = %q, want %q", tc.flags, got, tc.want)
+		}
+	}
+	if got := f.current(); got != "s3" {
+		t.Fatalf("current = %q", got)
+	}
+	children, err := f.h.DomainSnapshotListChildrenNames(ctx, s1, 10, 0)
+	if err != nil || strings.Join(children, " ") != "s3 s2" {
+		t.Fatalf("children of s1 = %v, %v", children, err)
+	}
+	parent, err := f.h.DomainSnapshotGetParent(ctx, driver.DomainSnapshotRef{Name: "s3", Dom: f.dom}, 0)
+	if err != nil || parent.Name != "s1" {
+		t.Fatalf("parent of s3 = %v, %v", parent, err)
+	}
+	if _, err := f.h.DomainSnapshotGetParent(ctx, s1, 0); !errors.Is(err, virterr.NoDomainSnapshot) ||
+		err.Error() != "Domain snapshot not found: snapshot 's1' does not have a parent" {
+		t.Fatalf("parent of a root: %v", err)
+	}
+	if _, err := f.h.DomainSnapshotLookupByName(ctx, f.dom, "nope", 0); err == nil ||
+		err.Error() != "Domain snapshot not found: no domain snapshot with matching name 'nope'" {
+		t.Fatalf("lookup of a missing snapshot: %v", err)
+	}
+	xml, err := f.h.DomainSnapshotGetXMLDesc(ctx, s1, 0)
+	if err != nil || strings.Contains(xml, "<active>") || !strings.Contains(xml, "<description>first</description>") {
+		t.Fatalf("dumpxml: %v\n%s", err, xml)
+	}
+
+	// A daemon restart reads the metadata back.
+	f2 := newSnapFixture(t, f.root, "qcow2")
+	if got := f2.names(snapListTopological); got != "s1 s3 s2" {
+		t.Fatalf("after restart: %q", got)
+	}
+	if got := f2.current(); got != "s3" {
+		t.Fatalf("current after restart = %q", got)
+	}
+	f = f2
+
+	// Deleting s1 moves its children to the top and rewrites them.
+	if err := f.h.DomainSnapshotDelete(ctx, driver.DomainSnapshotRef{Name: "s1", Dom: f.dom}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.commands(), "qemu-img snapshot -d s1 "+f.disk+"\n"; got != want {
+		t.Fatalf("delete argv:\n%s\nwant:\n%s", got, want)
+	}
+	if got := f.names(snapListRoots); got != "s2 s3" && got != "s3 s2" {
+		t.Fatalf("roots after delete = %q", got)
+	}
+	if strings.Contains(f.metadata("s2"), "<parent>") {
+		t.Fatalf("s2 keeps its parent:\n%s", f.metadata("s2"))
+	}
+	// METADATA_ONLY leaves the disk alone; the current snapshot's parent
+	// would take over (it has none).
+	if err := f.h.DomainSnapshotDelete(ctx, driver.DomainSnapshotRef{Name: "s3", Dom: f.dom}, snapDeleteMetadataOnly); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.commands(); got != "" {
+		t.Fatalf("metadata-only delete ran %q", got)
+	}
+	if got := f.current(); got != "" {
+		t.Fatalf("current after deleting it = %q", got)
+	}
+
+	// Undefine refuses while snapshot metadata exists.
+	err = f.d.undefineSnapshotMetadata(f.obj(), 0)
+	if err == nil || err.Error() != "Requested operation is not valid: cannot delete inactive domain with 1 snapshots" {
+		t.Fatalf("undefine with snapshots: %v", err)
+	}
+	if err := f.d.undefineSnapshotMetadata(f.obj(), undefineSnapshots); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.names(0); got != "" {
+		t.Fatalf("snapshots after undefine = %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(f.root, "var", "lib", "libvirt", "qemu", "snapshot", "snapdom")); !os.IsNotExist(err) {
+		t.Fatalf("snapshot directory left: %v", err)
+	}
+}
+
+func (f *snapFixture) obj() *domainObj {
+	o, err := f.d.lookup(f.dom)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return o
+}
+
+// Deleting with CHILDREN removes the subtree, the current snapshot moving
+// to the deleted one's parent; CHILDREN_ONLY keeps the snapshot itself,
+// which becomes current.
+func TestSnapshotDeleteChildren(t *testing.T) {
+	ctx := context.Background()
+	f := newSnapFixture(t, t.TempDir(), "qcow2")
+	a := f.create("<domainsnapshot><name>a</name></domainsnapshot>", 0)
+	b := f.create("<domainsnapshot><name>b</name></domainsnapshot>", 0)
+	f.create("<domainsnapshot><name>c</name></domainsnapshot>", 0)
+	f.commands()
+	if err := f.h.DomainSnapshotDelete(ctx, b, snapDeleteChildrenOnly); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.commands(), "qemu-img snapshot -d c "+f.disk+"\n"; got != want {
+		t.Fatalf("children-only argv:\n%s", got)
+	}
+	if got := f.names(0); got != "a b" || f.current() != "b" {
+		t.Fatalf("after children-only: %q current %q", got, f.current())
+	}
+	if !strings.Contains(f.metadata("b"), "<active>1</active>") {
+		t.Fatalf("b not marked current:\n%s", f.metadata("b"))
+	}
+	if err := f.h.DomainSnapshotDelete(ctx, a, snapDeleteChildren); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.commands(), "qemu-img snapshot -d b "+f.disk+"\nqemu-img snapshot -d a "+f.disk+"\n"; got != want {
+		t.Fatalf("children argv:\n%s", got)
+	}
+	if got := f.names(0); got != "" || f.current() != "" {
+		t.Fatalf("after children: %q current %q", got, f.current())
+	}
+}
+
+// Redefinition restores metadata without touching the disks, and keeps
+// the children of a snapshot it replaces.
+func TestSnapshotRedefine(t *testing.T) {
+	ctx := context.Background()
+	f := newSnapFixture(t, t.TempDir(), "qcow2")
+	a := f.create("<domainsnapshot><name>a</name></domainsnapshot>", 0)
+	f.create("<domainsnapshot><name>b</name></domainsnapshot>", 0)
+	f.commands()
+	xml, err := f.h.DomainSnapshotGetXMLDesc(ctx, a, snapXMLSecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(xml, "<name>a</name>", "<name>a</name>\n  <description>edited</description>", 1)
+	if _, err := f.h.DomainSnapshotCreateXML(ctx, f.dom, edited, snapCreateRedefine|snapCreateCurrent); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.commands(); got != "" {
+		t.Fatalf("redefine ran %q", got)
+	}
+	if f.current() != "a" || f.names(snapListTopological) != "a b" {
+		t.Fatalf("after redefine: current %q, %q", f.current(), f.names(snapListTopological))
+	}
+	if !strings.Contains(f.metadata("a"), "<description>edited</description>") || !strings.Contains(f.metadata("b"), "<active>0</active>") {
+		t.Fatalf("metadata after redefine:\n%s", f.metadata("a"))
+	}
+	// A snapshot may not become its own ancestor.
+	cyc := strings.Replace(edited, "<name>a</name>\n", "<name>a</name>\n  <parent>\n    <name>b</name>\n  </parent>\n", 1)
+	if _, err := f.h.DomainSnapshotCreateXML(ctx, f.dom, cyc, snapCreateRedefine); err == nil ||
+		err.Error() != "invalid argument: parent b would create cycle to a" {
+		t.Fatalf("cyclic redefine: %v", err)
+	}
+}
+
+// libvirt's refusals, with its codes and wording.
+func TestSnapshotCreateErrors(t *testing.T) {
+	ctx := context.Background()
+	f := newSnapFixture(t, t.TempDir(), "raw")
+	for _, tc := range []struct {
+		xml   string
+		flags uint32
+		code  virterr.Code
+		msg   string
+	}{
+		{"<domainsnapshot><name>r</name></domainsnapshot>", 0, virterr.ConfigUnsupported,
+			"unsupported configuration: internal snapshot for disk vda unsupported for storage type raw"},
+		{"<domainsnapshot><name>a/b</name></domainsnapshot>", 0, virterr.XMLDetail,
+			"invalid snapshot name 'a/b': name can't contain '/'"},
+		{"<domainsnapshot><name>.a</name></domainsnapshot>", 0, virterr.XMLDetail,
+			"invalid snapshot name '.a': name can't start with '.'"},
+		{"<domainsnapshot><name>x</name><disks><disk name='vda' snapshot='no'/></disks></domainsnapshot>", 0, virterr.ConfigUnsupported,
+			"unsupported configuration: disk 'vda' must use snapshot mode 'internal'"},
+		{"<domainsnapshot/>", snapCreateQuiesce, virterr.InvalidArg,
+			"invalid argument: Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE'"},
+		{"<domainsnapshot/>", snapCreateLive, virterr.OperationUnsupported,
+			"Operation not supported: live snapshot creation is supported only during full system snapshots"},
+		{"<domainsnapshot/>", snapCreateDiskOnly, virterr.NoSupport, ""},
+	} {
+		_, err := f.h.DomainSnapshotCreateXML(ctx, f.dom, tc.xml, tc.flags)
+		if !errors.Is(err, tc.code) || (tc.msg != "" && err.Error() != tc.msg) {
+			t.Errorf("%s flags %#x: got %v, want %q", tc.xml, tc.flags, err, tc.msg)
+		}
+	}
+	if got := f.commands(); got != "" {
+		t.Fatalf("refused snapshots ran %q", got)
+	}
+	if got := f.names(0); got != "" {
+		t.Fatalf("refused snapshots listed: %q", got)
+	}
+}
+
+// A failed qemu-img leaves no metadata behind.
+func TestSnapshotCreateQemuImgFailure(t *testing.T) {
+	ctx := context.Background()
+	f := newSnapFixture(t, t.TempDir(), "qcow2")
+	f.rec.Respond(cmdrun.Response{Match: []string{"qemu-img", "snapshot", "-c"}, ExitCode: 1, Stderr: "qemu-img: Could not open"})
+	if _, err := f.h.DomainSnapshotCreateXML(ctx, f.dom, "<domainsnapshot><name>x</name></domainsnapshot>", 0); !errors.Is(err, virterr.InternalError) {
+		t.Fatalf("create with failing qemu-img: %v", err)
+	}
+	if got := f.names(0); got != "" {
+		t.Fatalf("listed after failure: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(f.root, "var", "lib", "libvirt", "qemu", "snapshot", "snapdom", "x.xml")); !os.IsNotExist(err) {
+		t.Fatalf("metadata written for a failed snapshot: %v", err)
+	}
+}
