@@ -1,13 +1,18 @@
 package qemu
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -246,4 +251,120 @@ func cpumapSet(cpumap []byte) domain.CPUSet {
 		}
 	}
 	return set
+}
+
+// NodeGetInfo describes the host (qemuNodeGetInfo over
+// virCapabilitiesGetNodeInfo): virsh asks it first to size the CPU maps
+// of vcpuinfo, vcpupin and emulatorpin.
+func (c *conn) NodeGetInfo(ctx context.Context) (driver.NodeGetInfoRet, error) {
+	var ret driver.NodeGetInfoRet
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err == nil {
+		machine := unix.ByteSliceToString(uts.Machine[:])
+		for i := 0; i < len(machine) && i < len(ret.Model)-1; i++ {
+			ret.Model[i] = int8(machine[i])
+		}
+	}
+	ret.Memory = hostMemoryKiB()
+	ret.Mhz = hostCPUMHz()
+	online := hostOnlineCPUs()
+	ret.Cpus = int32(len(online))
+	ret.Nodes, ret.Sockets, ret.Cores, ret.Threads = hostTopology(online)
+	return ret, nil
+}
+
+// hostMemoryKiB is the memory of the host's NUMA nodes together
+// (virHostMemGetInfo), else what /proc/meminfo says.
+func hostMemoryKiB() uint64 {
+	nodes, _ := filepath.Glob("/sys/devices/system/node/node[0-9]*/meminfo")
+	total := uint64(0)
+	for _, f := range nodes {
+		total += meminfoTotal(f)
+	}
+	if total > 0 {
+		return total
+	}
+	return meminfoTotal("/proc/meminfo")
+}
+
+func meminfoTotal(path string) uint64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		for i, w := range f {
+			if w == "MemTotal:" && i+1 < len(f) {
+				v, _ := strconv.ParseUint(f[i+1], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+// hostCPUMHz is the first CPU's clock as /proc/cpuinfo gives it, truncated.
+func hostCPUMHz() int32 {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "cpu MHz" {
+			mhz, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int32(mhz)
+		}
+	}
+	return 0
+}
+
+// hostTopology counts NUMA nodes, sockets per node, cores per socket and
+// threads per core from sysfs (virHostCPUGetInfoPopulateLinux); a topology
+// that does not multiply out to the online CPUs is reported flat, as
+// libvirt does.
+func hostTopology(online domain.CPUSet) (nodes, sockets, cores, threads int32) {
+	nodeDirs, _ := filepath.Glob("/sys/devices/system/node/node[0-9]*")
+	nodes = int32(len(nodeDirs))
+	if nodes == 0 {
+		nodes = 1
+	}
+	type coreKey struct{ pkg, core int }
+	perCore := map[coreKey]int32{}
+	coresPerPkg := map[int]map[int]bool{}
+	for _, cpu := range online {
+		base := fmt.Sprintf("/sys/devices/system/cpu/cpu%d/topology/", cpu)
+		pkg, err1 := readSysInt(base + "physical_package_id")
+		core, err2 := readSysInt(base + "core_id")
+		if err1 != nil || err2 != nil {
+			return 1, 1, int32(len(online)), 1
+		}
+		perCore[coreKey{pkg, core}]++
+		if coresPerPkg[pkg] == nil {
+			coresPerPkg[pkg] = map[int]bool{}
+		}
+		coresPerPkg[pkg][core] = true
+	}
+	for _, n := range perCore {
+		threads = max(threads, n)
+	}
+	for _, cs := range coresPerPkg {
+		cores = max(cores, int32(len(cs)))
+	}
+	sockets = int32(len(coresPerPkg)) / nodes
+	if sockets == 0 {
+		sockets = 1
+	}
+	if nodes*sockets*cores*threads != int32(len(online)) {
+		return 1, 1, int32(len(online)), 1
+	}
+	return nodes, sockets, cores, threads
+}
+
+func readSysInt(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(data)))
 }

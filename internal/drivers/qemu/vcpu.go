@@ -1,0 +1,626 @@
+package qemu
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// vCPU information, pinning and counts (qemu_driver.c's
+// qemuDomainGetVcpus, qemuDomainPinVcpuFlags, qemuDomainPinEmulator, their
+// Get…PinInfo and qemuDomainSetVcpusFlags).
+
+// VIR_DOMAIN_VCPU_* flags of virDomainSetVcpusFlags.
+const (
+	vcpuFlagMaximum      uint32 = 1 << 2
+	vcpuFlagGuest        uint32 = 1 << 3
+	vcpuFlagHotpluggable uint32 = 1 << 4
+)
+
+// eventIDTunable is VIR_DOMAIN_EVENT_ID_TUNABLE.
+const eventIDTunable int32 = 17
+
+// vcpuRunning is VIR_VCPU_RUNNING.
+const vcpuRunning int32 = 1
+
+func domainConfErr(code virterr.Code, format string, args ...any) error {
+	return virterr.NewFrom(virterr.FromDomain, code, format, args...)
+}
+
+// affectedDefs resolves VIR_DOMAIN_AFFECT_* against the domain's state
+// (virDomainObjGetDefs / virDomainObjUpdateModificationImpact): whether
+// the live definition, the persistent one, or both are changed. o.mu must
+// be held.
+func affectedDefs(o *domainObj, flags uint32) (live, config bool, err error) {
+	flags &= affectLive | affectConfig
+	if flags == 0 {
+		if o.active() {
+			flags = affectLive
+		} else {
+			flags = affectConfig
+		}
+	}
+	if flags&affectLive != 0 && !o.active() {
+		return false, false, domainConfErr(virterr.OperationInvalid, "domain is not running")
+	}
+	if flags&affectConfig != 0 && !o.persistent {
+		return false, false, domainConfErr(virterr.OperationInvalid, "transient domains do not have any persistent config")
+	}
+	return flags&affectLive != 0, flags&affectConfig != 0, nil
+}
+
+// oneAffectedDef is virDomainObjGetOneDefState: the single definition the
+// flags select, and whether it is the live one. o.mu must be held.
+func oneAffectedDef(o *domainObj, flags uint32) (*domain.Def, bool, error) {
+	if flags&affectLive != 0 && flags&affectConfig != 0 {
+		return nil, false, domainConfErr(virterr.InvalidArg, "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive")
+	}
+	live, _, err := affectedDefs(o, flags)
+	if err != nil {
+		return nil, false, err
+	}
+	if live {
+		return o.live, true, nil
+	}
+	return o.inactiveDef(), false, nil
+}
+
+// vcpuOnline says whether vCPU id is plugged in.
+func vcpuOnline(def *domain.Def, id uint) bool {
+	if id < uint(len(def.VCPU.Individual)) {
+		return def.VCPU.Individual[id].Enabled
+	}
+	return id < uint(vcpuCount(def))
+}
+
+// vcpuThreadIDs maps each online vCPU to its thread: QEMU lists the
+// threads of the plugged vCPUs in cpu-index order.
+func vcpuThreadIDs(def *domain.Def, threads []int) map[uint]int {
+	m := map[uint]int{}
+	k := 0
+	for id := uint(0); id < def.VCPU.Max && k < len(threads); id++ {
+		if vcpuOnline(def, id) {
+			m[id] = threads[k]
+			k++
+		}
+	}
+	return m
+}
+
+// threadStat reads a thread's CPU time (ns) and the CPU it last ran on
+// (qemuGetProcessInfo).
+func threadStat(pid, tid int) (cpuTime uint64, cpu int32, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/stat", pid, tid))
+	if err != nil {
+		return 0, 0, err
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, 0, fmt.Errorf("malformed stat of thread %d", tid)
+	}
+	// Fields after the command, from the state (field 3 of proc(5)).
+	f := strings.Fields(s[i+1:])
+	if len(f) < 37 {
+		return 0, 0, fmt.Errorf("malformed stat of thread %d", tid)
+	}
+	u, _ := strconv.ParseUint(f[11], 10, 64)
+	sy, _ := strconv.ParseUint(f[12], 10, 64)
+	proc, _ := strconv.ParseInt(f[36], 10, 32)
+	return (u + sy) * uint64(time.Second/100), int32(proc), nil
+}
+
+// DomainGetVcpus reports each online vCPU's state, CPU time, the host CPU
+// it last ran on and its affinity (qemuDomainGetVcpus).
+func (c *conn) DomainGetVcpus(ctx context.Context, dom driver.DomainRef, maxinfo int32, maplen int32) (driver.DomainGetVCPUsRet, error) {
+	var ret driver.DomainGetVCPUsRet
+	if maxinfo < 0 || maplen < 0 {
+		return ret, virterr.InvalidArgument(virterr.FromNone, "virDomainGetVcpus", "maxinfo", "maxinfo in virDomainGetVcpus must be greater than zero")
+	}
+	err := c.d.read(dom, func(o *domainObj) error {
+		if !o.active() {
+			return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "cannot retrieve vcpu information for inactive domain")
+		}
+		p, def := o.proc, o.live
+		if len(p.vcpus) == 0 {
+			return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "cpu affinity is not supported")
+		}
+		threads := vcpuThreadIDs(def, p.vcpus)
+		ret.Cpumaps = make([]byte, int(maxinfo)*int(maplen))
+		n := 0
+		for id := uint(0); id < def.VCPU.Max && n < int(maxinfo); id++ {
+			tid, ok := threads[id]
+			if !ok {
+				continue
+			}
+			t, cpu, err := threadStat(p.pid, tid)
+			if err != nil {
+				return virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "cannot get vCPU placement & pCPU time: %s", errnoText(err))
+			}
+			ret.Info = append(ret.Info, driver.VCPUInfo{Number: uint32(id), State: vcpuRunning, CPUTime: t, CPU: cpu})
+			if maplen > 0 {
+				set, err := threadAffinity(tid)
+				if err != nil {
+					return err
+				}
+				copy(ret.Cpumaps[n*int(maplen):], cpumapBytes(set, int(maplen)))
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return driver.DomainGetVCPUsRet{}, err
+	}
+	return ret, nil
+}
+
+// DomainGetVcpuPinInfo reports each vCPU's configured CPUs
+// (virDomainDefGetVcpuPinInfoHelper): its <vcpupin>, else the domain's
+// cpuset, else every online host CPU.
+func (c *conn) DomainGetVcpuPinInfo(ctx context.Context, dom driver.DomainRef, ncpumaps int32, maplen int32, flags uint32) (driver.DomainGetVCPUPinInfoRet, error) {
+	var ret driver.DomainGetVCPUPinInfoRet
+	if err := unsupportedFlags(flags, affectLive|affectConfig, "qemuDomainGetVcpuPinInfo"); err != nil {
+		return ret, err
+	}
+	err := c.d.read(dom, func(o *domainObj) error {
+		def, _, err := oneAffectedDef(o, flags)
+		if err != nil {
+			return err
+		}
+		host := hostOnlineCPUs()
+		ret.Cpumaps = make([]byte, int(ncpumaps)*int(maplen))
+		i := 0
+		for ; uint(i) < def.VCPU.Max && i < int(ncpumaps); i++ {
+			set := vcpuCPUs(def, uint(i))
+			if set == nil {
+				set = host
+			}
+			copy(ret.Cpumaps[i*int(maplen):], cpumapBytes(set, int(maplen)))
+		}
+		ret.Num = int32(i)
+		return nil
+	})
+	if err != nil {
+		return driver.DomainGetVCPUPinInfoRet{}, err
+	}
+	return ret, nil
+}
+
+// DomainGetEmulatorPinInfo reports the emulator threads' configured CPUs:
+// <emulatorpin>, else the domain's cpuset, else every host CPU.
+func (c *conn) DomainGetEmulatorPinInfo(ctx context.Context, dom driver.DomainRef, maplen int32, flags uint32) (driver.DomainGetEmulatorPinInfoRet, error) {
+	var ret driver.DomainGetEmulatorPinInfoRet
+	if err := unsupportedFlags(flags, affectLive|affectConfig, "qemuDomainGetEmulatorPinInfo"); err != nil {
+		return ret, err
+	}
+	err := c.d.read(dom, func(o *domainObj) error {
+		def, _, err := oneAffectedDef(o, flags)
+		if err != nil {
+			return err
+		}
+		set := emulatorCPUs(def)
+		if set == nil {
+			set = hostOnlineCPUs()
+		}
+		ret.Cpumaps = cpumapBytes(set, int(maplen))
+		ret.Ret = 1
+		return nil
+	})
+	if err != nil {
+		return driver.DomainGetEmulatorPinInfoRet{}, err
+	}
+	return ret, nil
+}
+
+// DomainGetMaxVcpus is the live domain's maximum vCPU count.
+func (c *conn) DomainGetMaxVcpus(ctx context.Context, dom driver.DomainRef) (int32, error) {
+	return c.DomainGetVcpusFlags(ctx, dom, affectLive|vcpuFlagMaximum)
+}
+
+// DomainPinVcpu pins a vCPU of the running domain.
+func (c *conn) DomainPinVcpu(ctx context.Context, dom driver.DomainRef, vcpu uint32, cpumap []byte) error {
+	return c.pinVcpu(ctx, dom, vcpu, cpumap, affectLive, "virDomainPinVcpu")
+}
+
+// DomainPinVcpuFlags pins a vCPU live (sched_setaffinity of its thread)
+// and/or in the persistent definition (<cputune><vcpupin>).
+func (c *conn) DomainPinVcpuFlags(ctx context.Context, dom driver.DomainRef, vcpu uint32, cpumap []byte, flags uint32) error {
+	return c.pinVcpu(ctx, dom, vcpu, cpumap, flags, "virDomainPinVcpuFlags")
+}
+
+func (c *conn) pinVcpu(ctx context.Context, dom driver.DomainRef, vcpu uint32, cpumap []byte, flags uint32, function string) error {
+	if err := c.denyReadOnly(function); err != nil {
+		return err
+	}
+	if len(cpumap) == 0 {
+		return virterr.InvalidArgument(virterr.FromNone, function, "maplen", "maplen in %s must be greater than zero", function)
+	}
+	if err := unsupportedFlags(flags, affectLive|affectConfig, "qemuDomainPinVcpuFlags"); err != nil {
+		return err
+	}
+	d := c.d
+	o, err := d.lookup(dom)
+	if err != nil {
+		return err
+	}
+	if err := o.job.acquire(ctx, "modify", "remoteDispatchDomainPinVcpuFlags"); err != nil {
+		return err
+	}
+	defer o.job.end()
+	o.mu.Lock()
+	live, config, err := affectedDefs(o, flags)
+	var persistent *domain.Def
+	if err == nil && config {
+		persistent = o.inactiveDef()
+	}
+	o.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if persistent != nil && uint(vcpu) >= persistent.VCPU.Max {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "vcpu %d is out of range of persistent cpu count %d", vcpu, vcpuCount(persistent))
+	}
+	set := cpumapSet(cpumap)
+	if len(set) == 0 {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "Empty cpu list for pinning")
+	}
+	if live {
+		if err := c.pinVcpuLive(o, uint(vcpu), set); err != nil {
+			return err
+		}
+	}
+	if config {
+		return d.editConfig(o, func(def *domain.Def) error {
+			tuneOf(def).VCPUPins[uint(vcpu)] = set
+			return nil
+		})
+	}
+	return nil
+}
+
+// tuneOf returns def's <cputune>, creating it.
+func tuneOf(def *domain.Def) *domain.CPUTune {
+	if def.CPUTune == nil {
+		def.CPUTune = &domain.CPUTune{}
+	}
+	t := def.CPUTune
+	if t.Scalars == nil {
+		t.Scalars = map[string]int64{}
+	}
+	if t.VCPUPins == nil {
+		t.VCPUPins = map[uint]domain.CPUSet{}
+	}
+	if t.IOThreadPins == nil {
+		t.IOThreadPins = map[uint]domain.CPUSet{}
+	}
+	if t.VCPUSched == nil {
+		t.VCPUSched = map[uint]domain.Sched{}
+	}
+	if t.IOThreadSched == nil {
+		t.IOThreadSched = map[uint]domain.Sched{}
+	}
+	return t
+}
+
+// pinVcpuLive is qemuDomainPinVcpuLive: an online vCPU's thread moves at
+// once, an offline one keeps the pinning for when it is plugged.
+func (c *conn) pinVcpuLive(o *domainObj, vcpu uint, set domain.CPUSet) error {
+	d := c.d
+	o.mu.Lock()
+	p, def := o.proc, o.live
+	if p == nil || def == nil {
+		o.mu.Unlock()
+		return notRunning()
+	}
+	if len(p.vcpus) == 0 {
+		o.mu.Unlock()
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "cpu affinity is not supported")
+	}
+	if vcpu >= def.VCPU.Max {
+		o.mu.Unlock()
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "vcpu %d is out of range of live cpu count %d", vcpu, def.VCPU.Max)
+	}
+	if tid, ok := vcpuThreadIDs(def, p.vcpus)[vcpu]; ok {
+		if err := setThreadAffinity(tid, set); err != nil {
+			o.mu.Unlock()
+			return err
+		}
+	}
+	tuneOf(def).VCPUPins[vcpu] = set
+	ref := o.refLocked()
+	o.mu.Unlock()
+	if err := d.writeStatus(o); err != nil {
+		return err
+	}
+	d.emitTunable(ref, fmt.Sprintf("cputune.vcpupin%d", vcpu), set.String())
+	return nil
+}
+
+// emitTunable announces a changed tunable (VIR_DOMAIN_EVENT_ID_TUNABLE).
+func (d *Driver) emitTunable(ref driver.DomainRef, field, value string) {
+	d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDTunable,
+		Payload: &driver.DomainEventCallbackTunableMsg{Dom: ref, Params: []driver.TypedParam{
+			{Field: field, Value: driver.TypedParamValue{Type: driver.ParamString, S: value}},
+		}}})
+}
+
+// DomainPinEmulator pins QEMU's emulator thread live and/or in the
+// persistent definition (<cputune><emulatorpin>).
+func (c *conn) DomainPinEmulator(ctx context.Context, dom driver.DomainRef, cpumap []byte, flags uint32) error {
+	if err := c.denyReadOnly("virDomainPinEmulator"); err != nil {
+		return err
+	}
+	if len(cpumap) == 0 {
+		return virterr.InvalidArgument(virterr.FromNone, "virDomainPinEmulator", "maplen", "maplen in virDomainPinEmulator must be greater than zero")
+	}
+	if err := unsupportedFlags(flags, affectLive|affectConfig, "qemuDomainPinEmulator"); err != nil {
+		return err
+	}
+	d := c.d
+	o, err := d.lookup(dom)
+	if err != nil {
+		return err
+	}
+	if err := o.job.acquire(ctx, "modify", "remoteDispatchDomainPinEmulator"); err != nil {
+		return err
+	}
+	defer o.job.end()
+	o.mu.Lock()
+	live, config, err := affectedDefs(o, flags)
+	o.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	set := cpumapSet(cpumap)
+	if len(set) == 0 {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "Empty cpu list for pinning")
+	}
+	if live {
+		o.mu.Lock()
+		p, def := o.proc, o.live
+		if p == nil || def == nil {
+			o.mu.Unlock()
+			return notRunning()
+		}
+		if err := setThreadAffinity(p.pid, set); err != nil {
+			o.mu.Unlock()
+			return err
+		}
+		tuneOf(def).EmulatorPin = set
+		ref := o.refLocked()
+		o.mu.Unlock()
+		if err := d.writeStatus(o); err != nil {
+			return err
+		}
+		d.emitTunable(ref, "cputune.emulatorpin", set.String())
+	}
+	if config {
+		return d.editConfig(o, func(def *domain.Def) error {
+			tuneOf(def).EmulatorPin = set
+			return nil
+		})
+	}
+	return nil
+}
+
+// DomainSetVcpus sets the running domain's vCPU count.
+func (c *conn) DomainSetVcpus(ctx context.Context, dom driver.DomainRef, nvcpus uint32) error {
+	return c.setVcpus(ctx, dom, nvcpus, affectLive, "virDomainSetVcpus")
+}
+
+// DomainSetVcpusFlags sets the vCPU count, or the maximum, of the live
+// and/or persistent definition (qemuDomainSetVcpusFlags).
+func (c *conn) DomainSetVcpusFlags(ctx context.Context, dom driver.DomainRef, nvcpus uint32, flags uint32) error {
+	return c.setVcpus(ctx, dom, nvcpus, flags, "virDomainSetVcpusFlags")
+}
+
+func (c *conn) setVcpus(ctx context.Context, dom driver.DomainRef, nvcpus, flags uint32, function string) error {
+	if err := c.denyReadOnly(function); err != nil {
+		return err
+	}
+	// virDomainSetVcpusFlags' own checks.
+	if nvcpus == 0 {
+		return virterr.InvalidArgument(virterr.FromNone, function, "nvcpus", "nvcpus in %s must not be zero", function)
+	}
+	if uint32(uint16(nvcpus)) != nvcpus {
+		return virterr.NewFrom(virterr.FromNone, virterr.Overflow, "input too large: %d", nvcpus)
+	}
+	if flags&vcpuFlagGuest != 0 && flags&affectConfig != 0 {
+		return virterr.InvalidArgument(virterr.FromNone, function, "flags",
+			"Flags 'VIR_DOMAIN_VCPU_GUEST' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive")
+	}
+	if err := unsupportedFlags(flags, affectLive|affectConfig|vcpuFlagMaximum|vcpuFlagGuest|vcpuFlagHotpluggable, "qemuDomainSetVcpusFlags"); err != nil {
+		return err
+	}
+	d := c.d
+	o, err := d.lookup(dom)
+	if err != nil {
+		return err
+	}
+	if err := o.job.acquire(ctx, "modify", "remoteDispatchDomainSetVcpusFlags"); err != nil {
+		return err
+	}
+	defer o.job.end()
+	o.mu.Lock()
+	live, config, err := affectedDefs(o, flags)
+	liveDef, persistent := o.live, o.inactiveDef()
+	o.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	switch {
+	case flags&vcpuFlagGuest != 0:
+		// govirt has no guest agent client (qemuDomainAgentAvailable).
+		return virterr.NewFrom(virterr.FromQemu, virterr.ArgumentUnsupported, "QEMU guest agent is not configured")
+	case flags&vcpuFlagMaximum != 0:
+		if live {
+			return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "maximum vcpu count of a live domain can't be modified")
+		}
+		if err := checkMaxVcpus(persistent, uint(nvcpus)); err != nil {
+			return err
+		}
+		return d.editConfig(o, func(def *domain.Def) error {
+			setVcpusMax(def, uint(nvcpus))
+			return nil
+		})
+	}
+	if live && uint(nvcpus) > liveDef.VCPU.Max {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg,
+			"requested vcpus is greater than max allowable vcpus for the live domain: %d > %d", nvcpus, liveDef.VCPU.Max)
+	}
+	if config && uint(nvcpus) > persistent.VCPU.Max {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg,
+			"requested vcpus is greater than max allowable vcpus for the persistent domain: %d > %d", nvcpus, persistent.VCPU.Max)
+	}
+	if live {
+		if err := c.setVcpusLive(ctx, o, uint(nvcpus), flags&vcpuFlagHotpluggable != 0); err != nil {
+			return err
+		}
+	}
+	if config {
+		return d.editConfig(o, func(def *domain.Def) error {
+			setVcpusConfig(def, uint(nvcpus), flags&vcpuFlagHotpluggable != 0)
+			return nil
+		})
+	}
+	return nil
+}
+
+// checkMaxVcpus is qemuDomainSetVcpusMax's checks of a new maximum.
+func checkMaxVcpus(def *domain.Def, n uint) error {
+	if def.CPU != nil && def.CPU.NUMA != nil {
+		total := uint(0)
+		for _, cell := range def.CPU.NUMA.Cells {
+			total += uint(len(cell.CPUs))
+		}
+		if total > n {
+			return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "Number of CPUs in <numa> exceeds the desired maximum vcpu count")
+		}
+	}
+	if topo := topologyCPUs(def); topo != 0 && topo != n {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "CPU topology doesn't match the desired vcpu count")
+	}
+	return nil
+}
+
+// topologyCPUs is the vCPU count <cpu><topology> describes, 0 without one
+// (virDomainDefGetVcpusTopology).
+func topologyCPUs(def *domain.Def) uint {
+	if def.CPU == nil || def.CPU.Topology == nil {
+		return 0
+	}
+	t := def.CPU.Topology
+	n := uint(1)
+	for _, v := range []uint{t.Sockets, t.Dies, t.Cores, t.Threads} {
+		if v > 0 {
+			n *= v
+		}
+	}
+	return n
+}
+
+// setVcpusMax changes the maximum (virDomainDefSetVcpusMax after
+// virDomainDefVcpuOrderClear): new vCPUs start unplugged, removed ones
+// take their online state with them.
+func setVcpusMax(def *domain.Def, n uint) {
+	v := &def.VCPU
+	cur := uint(vcpuCount(def))
+	if v.Individual != nil {
+		ind := make([]domain.VCPUInfo, n)
+		copy(ind, v.Individual)
+		for i := range ind {
+			ind[i].Order = 0
+		}
+		v.Individual = ind
+		cur = 0
+		for _, i := range ind {
+			if i.Enabled {
+				cur++
+			}
+		}
+	}
+	if cur > n {
+		cur = n
+	}
+	v.Max = n
+	v.Current = cur
+}
+
+// setVcpusConfig is qemuDomainSetVcpusConfig: plug the lowest unplugged
+// vCPUs or unplug the highest plugged ones.
+func setVcpusConfig(def *domain.Def, n uint, hotpluggable bool) {
+	v := &def.VCPU
+	for i := range v.Individual {
+		v.Individual[i].Order = 0
+	}
+	cur := uint(vcpuCount(def))
+	if cur == n {
+		return
+	}
+	if v.Individual == nil && hotpluggable {
+		v.Individual = make([]domain.VCPUInfo, v.Max)
+		// Plugged vCPUs are not hotpluggable unless said so
+		// (virDomainVcpuDefPostParse); unplugged ones say nothing.
+		for i := uint(0); i < cur && i < v.Max; i++ {
+			v.Individual[i] = domain.VCPUInfo{Enabled: true, Hotpluggable: "no"}
+		}
+	}
+	if v.Individual == nil {
+		v.Current = n
+		return
+	}
+	if cur < n {
+		for i := range v.Individual {
+			vc := &v.Individual[i]
+			if vc.Enabled {
+				if vc.Hotpluggable == "yes" {
+					hotpluggable = true
+				}
+				continue
+			}
+			vc.Enabled = true
+			if hotpluggable {
+				vc.Hotpluggable = "yes"
+			} else {
+				vc.Hotpluggable = "no"
+			}
+			cur++
+			if cur == n {
+				break
+			}
+		}
+	} else {
+		for i := len(v.Individual) - 1; i >= 0; i-- {
+			vc := &v.Individual[i]
+			if !vc.Enabled {
+				continue
+			}
+			vc.Enabled = false
+			vc.Hotpluggable = "yes"
+			cur--
+			if cur == n {
+				break
+			}
+		}
+	}
+	v.Current = cur
+}
+
+// setVcpusLive changes the number of plugged vCPUs of the running guest.
+func (c *conn) setVcpusLive(ctx context.Context, o *domainObj, n uint, hotpluggable bool) error {
+	o.mu.Lock()
+	def := o.live
+	o.mu.Unlock()
+	if uint(vcpuCount(def)) == n {
+		return nil
+	}
+	return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "live vCPU hotplug is not supported by govirt")
+}
