@@ -2,12 +2,15 @@ package qemu
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"sync"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/qga"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -210,7 +213,256 @@ func agentExecute(ctx context.Context, a *qga.Conn, cmd string, args any, out an
 		return nil
 	}
 	if err := json.Unmarshal(ret, out); err != nil {
-		return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "malformed return value of '%s'", cmd)
+		return malformedReturn()
 	}
 	return nil
+}
+
+// agentJob runs fn with the agent of a running guest after checking
+// flags, as the agent APIs of qemu_driver.c do (virCheckFlags, the agent
+// job, virDomainObjCheckActive, qemuDomainAgentAvailable).
+func (c *conn) agentJob(ctx context.Context, dom driver.DomainRef, flags, known uint32, function string, fn func(p *qemuProcess, a *qga.Conn) error) error {
+	if err := unsupportedFlags(flags, known, function); err != nil {
+		return err
+	}
+	return c.withAgent(ctx, dom, fn)
+}
+
+func malformedReturn() error {
+	return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "malformed return value")
+}
+
+// DomainGetTime is qemuDomainGetTime: guest-get-time, in nanoseconds.
+func (c *conn) DomainGetTime(ctx context.Context, dom driver.DomainRef, flags uint32) (driver.DomainGetTimeRet, error) {
+	var ret driver.DomainGetTimeRet
+	err := c.agentJob(ctx, dom, flags, 0, "qemuDomainGetTime", func(p *qemuProcess, a *qga.Conn) error {
+		raw, err := a.Execute(ctx, "guest-get-time", nil, qga.TimeoutDefault)
+		if err != nil {
+			return err
+		}
+		var ns uint64
+		if json.Unmarshal(raw, &ns) != nil {
+			return malformedReturn()
+		}
+		ret.Seconds, ret.Nseconds = int64(ns/1e9), uint32(ns%1e9)
+		return nil
+	})
+	return ret, err
+}
+
+// timeSync is VIR_DOMAIN_TIME_SYNC.
+const timeSync uint32 = 1 << 0
+
+// DomainSetTime is qemuDomainSetTime: guest-set-time with the time in
+// nanoseconds (none with the sync flag: the guest reads its RTC), then
+// rtc-reset-reinjection, without which an x86 guest's time is not set.
+func (c *conn) DomainSetTime(ctx context.Context, dom driver.DomainRef, seconds int64, nseconds uint32, flags uint32) error {
+	if err := unsupportedFlags(flags, timeSync, "qemuDomainSetTime"); err != nil {
+		return err
+	}
+	if err := c.denyReadOnly("virDomainSetTime"); err != nil {
+		return err
+	}
+	o, err := c.d.lookup(dom)
+	if err != nil {
+		return err
+	}
+	if err := o.job.acquire(ctx, "modify", "remoteDispatchDomainSetTime"); err != nil {
+		return err
+	}
+	defer o.job.end()
+	o.mu.Lock()
+	p, def := o.proc, o.current()
+	o.mu.Unlock()
+	if p == nil {
+		return notRunning()
+	}
+	reinject := p.caps != nil && p.caps.Has(caps.RTCResetReinjection)
+	if def.OS != nil && (def.OS.Arch == "x86_64" || def.OS.Arch == "i686") && !reinject {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "cannot set time: qemu doesn't support rtc-reset-reinjection command")
+	}
+	return c.withAgent(ctx, dom, func(p *qemuProcess, a *qga.Conn) error {
+		var args any
+		if flags&timeSync == 0 {
+			const maxSeconds = math.MaxInt64 / int64(1e9)
+			if seconds > maxSeconds {
+				return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "Time '%d' is too big for guest agent", seconds)
+			}
+			args = map[string]int64{"time": seconds*1e9 + int64(nseconds)}
+		}
+		if err := agentExecute(ctx, a, "guest-set-time", args, nil); err != nil {
+			return err
+		}
+		if reinject {
+			if _, err := p.mon.Execute(ctx, "rtc-reset-reinjection", nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DomainFSFreeze is qemuDomainFSFreeze: guest-fsfreeze-freeze, or
+// guest-fsfreeze-freeze-list for the given mount points; the answer is
+// how many filesystems froze.
+func (c *conn) DomainFSFreeze(ctx context.Context, dom driver.DomainRef, mountpoints []string, flags uint32) (int32, error) {
+	if err := c.denyReadOnly("virDomainFSFreeze"); err != nil {
+		return -1, err
+	}
+	var n int32
+	err := c.agentJob(ctx, dom, flags, 0, "qemuDomainFSFreeze", func(p *qemuProcess, a *qga.Conn) error {
+		cmd, args := "guest-fsfreeze-freeze", any(nil)
+		if len(mountpoints) > 0 {
+			cmd, args = "guest-fsfreeze-freeze-list", map[string][]string{"mountpoints": mountpoints}
+		}
+		return agentCount(ctx, a, cmd, args, &n)
+	})
+	return n, err
+}
+
+// DomainFSThaw is qemuDomainFSThaw: guest-fsfreeze-thaw, which thaws
+// everything (mount points cannot be named).
+func (c *conn) DomainFSThaw(ctx context.Context, dom driver.DomainRef, mountpoints []string, flags uint32) (int32, error) {
+	if err := c.denyReadOnly("virDomainFSThaw"); err != nil {
+		return -1, err
+	}
+	if len(mountpoints) > 0 {
+		return -1, virterr.NewFrom(virterr.FromQemu, virterr.ArgumentUnsupported, "specifying mountpoints is not supported")
+	}
+	var n int32
+	err := c.agentJob(ctx, dom, flags, 0, "qemuDomainFSThaw", func(p *qemuProcess, a *qga.Conn) error {
+		return agentCount(ctx, a, "guest-fsfreeze-thaw", nil, &n)
+	})
+	return n, err
+}
+
+// agentCount runs a command whose answer is a count.
+func agentCount(ctx context.Context, a *qga.Conn, cmd string, args any, n *int32) error {
+	ret, err := a.Execute(ctx, cmd, args, qga.TimeoutDefault)
+	if err != nil {
+		return err
+	}
+	if json.Unmarshal(ret, n) != nil {
+		return malformedReturn()
+	}
+	return nil
+}
+
+// DomainFSTrim is qemuDomainFSTrim: guest-fstrim of every filesystem.
+func (c *conn) DomainFSTrim(ctx context.Context, dom driver.DomainRef, mountPoint *string, minimum uint64, flags uint32) error {
+	if err := unsupportedFlags(flags, 0, "qemuDomainFSTrim"); err != nil {
+		return err
+	}
+	if err := c.denyReadOnly("virDomainFSTrim"); err != nil {
+		return err
+	}
+	if mountPoint != nil {
+		return virterr.NewFrom(virterr.FromQemu, virterr.ArgumentUnsupported, "Specifying mount point is not supported for now")
+	}
+	return c.withAgent(ctx, dom, func(p *qemuProcess, a *qga.Conn) error {
+		return agentExecute(ctx, a, "guest-fstrim", map[string]uint64{"minimum": minimum}, nil)
+	})
+}
+
+// passwordEncrypted is VIR_DOMAIN_PASSWORD_ENCRYPTED.
+const passwordEncrypted uint32 = 1 << 0
+
+// DomainSetUserPassword is qemuDomainSetUserPassword:
+// guest-set-user-password with the password in base64.
+func (c *conn) DomainSetUserPassword(ctx context.Context, dom driver.DomainRef, user *string, password *string, flags uint32) error {
+	if err := c.denyReadOnly("virDomainSetUserPassword"); err != nil {
+		return err
+	}
+	return c.agentJob(ctx, dom, flags, passwordEncrypted, "qemuDomainSetUserPassword", func(p *qemuProcess, a *qga.Conn) error {
+		var u, pw string
+		if user != nil {
+			u = *user
+		}
+		if password != nil {
+			pw = *password
+		}
+		args := struct {
+			Crypted  bool   `json:"crypted"`
+			Username string `json:"username"`
+			Password string `json:"password"`
+		}{flags&passwordEncrypted != 0, u, base64.StdEncoding.EncodeToString([]byte(pw))}
+		return agentExecute(ctx, a, "guest-set-user-password", args, nil)
+	})
+}
+
+// Sources of virDomainGetHostname.
+const (
+	hostnameLease uint32 = 1 << 0 // VIR_DOMAIN_GET_HOSTNAME_LEASE
+	hostnameAgent uint32 = 1 << 1 // VIR_DOMAIN_GET_HOSTNAME_AGENT
+)
+
+// DomainGetHostname is qemuDomainGetHostname: the agent's
+// guest-get-host-name, or with the lease flag the first hostname a DHCP
+// lease of the guest's network interfaces carries.
+func (c *conn) DomainGetHostname(ctx context.Context, dom driver.DomainRef, flags uint32) (string, error) {
+	if err := unsupportedFlags(flags, hostnameLease|hostnameAgent, "qemuDomainGetHostname"); err != nil {
+		return "", err
+	}
+	if flags&hostnameLease != 0 && flags&hostnameAgent != 0 {
+		return "", virterr.InvalidArgument(virterr.FromQemu, "qemuDomainGetHostname", "flags",
+			"Flags '%s' and '%s' are mutually exclusive", "VIR_DOMAIN_GET_HOSTNAME_LEASE", "VIR_DOMAIN_GET_HOSTNAME_AGENT")
+	}
+	if err := c.denyReadOnly("virDomainGetHostname"); err != nil {
+		return "", err
+	}
+	if flags&hostnameLease == 0 {
+		var host string
+		err := c.withAgent(ctx, dom, func(p *qemuProcess, a *qga.Conn) error {
+			ret, err := a.Execute(ctx, "guest-get-host-name", nil, qga.TimeoutDefault)
+			if err != nil {
+				return err
+			}
+			var r struct {
+				Name *string `json:"host-name"`
+			}
+			if json.Unmarshal(ret, &r) != nil {
+				return malformedReturn()
+			}
+			if r.Name == nil {
+				return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "'host-name' missing in guest-get-host-name reply")
+			}
+			host = *r.Name
+			return nil
+		})
+		return host, err
+	}
+	o, err := c.d.lookup(dom)
+	if err != nil {
+		return "", err
+	}
+	if err := o.job.acquire(ctx, "query", "remoteDispatchDomainGetHostname"); err != nil {
+		return "", err
+	}
+	defer o.job.end()
+	o.mu.Lock()
+	active, def, name := o.active(), o.current(), o.name()
+	o.mu.Unlock()
+	if !active {
+		return "", notRunning()
+	}
+	netConn, err := c.d.openDriver(ctx, networkURI, "network")
+	if err != nil {
+		return "", err
+	}
+	defer closeConn(netConn)
+	for _, g := range guestNICs(def) {
+		if g.network == "" {
+			continue
+		}
+		leases, err := networkLeases(ctx, netConn, g.network, g.mac)
+		if err != nil {
+			return "", err
+		}
+		for _, l := range leases {
+			if l.Hostname != nil && *l.Hostname != "" {
+				return *l.Hostname, nil
+			}
+		}
+	}
+	return "", virterr.NewFrom(virterr.FromQemu, virterr.NoHostname, "no hostname found for domain %s", name)
 }
