@@ -1,0 +1,163 @@
+package qemu_test
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/govirt/govirt/internal/testguest"
+)
+
+func balloonGuestXML(name, kernel, initrd string) string {
+	return fmt.Sprintf(`<domain type='qemu'>
+  <name>%s</name>
+  <memory unit='MiB'>128</memory>
+  <currentMemory unit='MiB'>112</currentMemory>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>%s</kernel>
+    <initrd>%s</initrd>
+    <cmdline>console=ttyS0</cmdline>
+  </os>
+  <features><acpi/></features>
+  <devices>
+    <controller type='pci' index='1' model='pcie-root-port'/>
+    <controller type='pci' index='2' model='pcie-root-port'/>
+    <controller type='pci' index='3' model='pcie-root-port'/>
+    <interface type='user'>
+      <mac address='52:54:00:5a:11:01'/>
+      <model type='virtio'/>
+      <link state='down'/>
+    </interface>
+    <serial type='pty'><target type='isa-serial' port='0'><model name='isa-serial'/></target></serial>
+    <console type='pty'><target type='serial' port='0'/></console>
+    <memballoon model='virtio'><stats period='2'/></memballoon>
+  </devices>
+</domain>
+`, name, kernel, initrd)
+}
+
+// usedMemory is dominfo's "Used memory" line.
+func (d *daemon) usedMemory(name string) string {
+	for _, line := range strings.Split(d.virsh("dominfo", name), "\n") {
+		if v, ok := strings.CutPrefix(line, "Used memory:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+func (d *daemon) waitUsedMemory(name, want string, timeout time.Duration) {
+	d.t.Helper()
+	deadline := time.Now().Add(timeout)
+	got := ""
+	for time.Now().Before(deadline) {
+		if got = d.usedMemory(name); got == want {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	d.t.Fatalf("dominfo %s: used memory %q, want %q", name, got, want)
+}
+
+// A guest started with <currentMemory> below <memory> is ballooned down
+// by its driver; setmem moves it again, the balloon-change event and
+// dominfo follow, and the memory APIs refuse what libvirt refuses.
+func TestE2EBalloon(t *testing.T) {
+	requireE2E(t)
+	kernel, initrd := testguest.Build(t)
+	bin := buildGovirtd(t)
+	root := t.TempDir()
+	d := startDaemon(t, bin, root)
+	dir := t.TempDir()
+
+	d.virsh("define", writeFile(t, filepath.Join(dir, "bg.xml"), balloonGuestXML("bg", kernel, initrd)))
+	d.virsh("start", "bg")
+	if got := d.virsh("domstate", "--reason", "bg"); got != "running (booted)" {
+		t.Fatalf("state after start = %q", got)
+	}
+	con := d.openConsole("bg")
+	con.waitCount(t, testguest.ReadyMarker, 1, 90*time.Second)
+	d.waitUsedMemory("bg", "114688 KiB", 60*time.Second)
+
+	// Balloon changes reach event listeners.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ev := exec.CommandContext(ctx, "virsh", "-c", d.uri, "event", "bg", "--event", "balloon-change", "--loop")
+	var evOut lockedBuffer
+	ev.Stdout, ev.Stderr = &evOut, &evOut
+	ev.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := ev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		syscall.Kill(-ev.Process.Pid, syscall.SIGKILL)
+		ev.Wait()
+	}()
+	d.virsh("setmem", "bg", "98304")
+	d.waitUsedMemory("bg", "98304 KiB", 60*time.Second)
+	// The listener has long registered by the second change (virsh
+	// event says nothing when it has).
+	d.virsh("setmem", "bg", "90112")
+	d.waitUsedMemory("bg", "90112 KiB", 60*time.Second)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(evOut.String(), "90112KiB") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(evOut.String(), "event 'balloon-change' for domain 'bg': 90112KiB") {
+		t.Errorf("virsh event output:\n%s", evOut.String())
+	}
+	if xml := d.virsh("dumpxml", "bg"); !strings.Contains(xml, "<currentMemory unit='KiB'>90112</currentMemory>") || !strings.Contains(xml, "<stats period='2'/>") || !strings.Contains(xml, "<link state='down'/>") {
+		t.Errorf("live XML:\n%s", xml)
+	}
+	if out := d.virsh("dommemstat", "bg"); !strings.Contains(out, "actual 90112") {
+		t.Errorf("dommemstat:\n%s", out)
+	}
+
+	d.virsh("dommemstat", "bg", "--period", "5", "--live")
+	if xml := d.virsh("dumpxml", "bg"); !strings.Contains(xml, "<stats period='5'/>") {
+		t.Errorf("live XML after dommemstat --period 5:\n%s", xml)
+	}
+	if xml := d.virsh("dumpxml", "--inactive", "bg"); !strings.Contains(xml, "<stats period='2'/>") {
+		t.Errorf("a live period change reached the config:\n%s", xml)
+	}
+
+	if out, err := d.virshErr("setmem", "bg", "262144"); err == nil || !strings.Contains(out, "cannot set memory higher than max memory") {
+		t.Errorf("setmem above the maximum: %v %s", err, out)
+	}
+	if out, err := d.virshErr("setmaxmem", "bg", "262144"); err == nil || !strings.Contains(out, "cannot resize the maximum memory on an active domain") {
+		t.Errorf("setmaxmem of a running guest: %v %s", err, out)
+	}
+	d.virsh("setmaxmem", "bg", "262144", "--config")
+	d.virsh("setmem", "bg", "131072", "--config")
+	xml := d.virsh("dumpxml", "--inactive", "bg")
+	if !strings.Contains(xml, "<memory unit='KiB'>262144</memory>") || !strings.Contains(xml, "<currentMemory unit='KiB'>131072</currentMemory>") {
+		t.Errorf("config after setmaxmem/setmem --config:\n%s", xml)
+	}
+	if got := d.virsh("dominfo", "bg"); !strings.Contains(got, "Max memory:     131072 KiB") {
+		t.Errorf("a config change reached the running guest:\n%s", got)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
