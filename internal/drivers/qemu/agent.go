@@ -147,7 +147,7 @@ func (c *conn) withAgent(ctx context.Context, dom driver.DomainRef, fn func(p *q
 // agent's channel (the chardev's frontend-open, which libvirt follows
 // through VSERPORT_CHANGE events). A QEMU that cannot say counts as open.
 func (p *qemuProcess) agentPortOpen(ctx context.Context, ch *domain.Device) bool {
-	if ch.Info.Alias == "" {
+	if ch.Info.Alias == "" || p.mon == nil {
 		return true
 	}
 	var devs []struct {

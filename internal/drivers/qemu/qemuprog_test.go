@@ -1,0 +1,339 @@
+package qemu
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/qmp"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+func TestLibvirtJSON(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"return": {"status": "running", "singlestep": false, "running": true}, "id": "libvirt-7"}`: `{"return":{"status":"running","singlestep":false,"running":true},"id":"libvirt-7"}`,
+		`[1.50, -0, 1e3, null, "a/b\u00e9\u0001\r\n\t\"\\"]`:                                        "[1.50,-0,1e3,null,\"a/b\u00e9\\u0001\\r\\n\\t\\\"\\\\\"]",
+		`{}`: `{}`,
+		`"VM status: running\r\n"`: `"VM status: running\r\n"`,
+	} {
+		got, err := libvirtJSON([]byte(in))
+		if err != nil || got != want {
+			t.Errorf("libvirtJSON(%s) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+}
+
+func TestArbitraryCommandRefusals(t *testing.T) {
+	p := &qemuProcess{exited: make(chan struct{})}
+	for cmd, want := range map[string]string{
+		`{"arguments":{}}`: `{"error":{"class":"GenericError","desc":"QMP input lacks member 'execute'"}}`,
+		`{"execute":"x","bogus":1}`: `{"error":{"class":"GenericError","desc":"QMP input member 'bogus' is unexpected"}}`,
+	} {
+		got, err := arbitraryCommand(context.Background(), p, cmd)
+		if err != nil || got != want {
+			t.Errorf("%s: got %s, %v; want %s", cmd, got, err, want)
+		}
+	}
+	for cmd, want := range map[string]virterr.Code{
+		`{"execute":"x","id":"mine"}`: virterr.InternalError,
+		`not json`:                    virterr.InternalError,
+		`[1]`:                         virterr.InternalError,
+	} {
+		if _, err := arbitraryCommand(context.Background(), p, cmd); virterr.CodeOf(err) != want {
+			t.Errorf("%s: got %v", cmd, err)
+		}
+	}
+}
+
+// testDomain is a running guest without QEMU: enough for the calls that
+// only need the definition and the agent.
+func testDomain(t *testing.T, devices string) (*conn, *domainObj) {
+	t.Helper()
+	xml := `<domain type='qemu'><name>ga</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>
+<memory>131072</memory><os><type arch='x86_64'>hvm</type></os><devices>` + devices + `</devices></domain>`
+	def, err := domain.Parse([]byte(xml), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Driver{log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), closeHooks: map[any][]func(){}}
+	o := &domainObj{def: def, live: def, id: 3, state: stateRunning, reason: runningBooted}
+	p := &qemuProcess{d: d, o: o, exited: make(chan struct{}), logPath: filepath.Join(t.TempDir(), "ga.log")}
+	o.proc = p
+	d.domains = []*domainObj{o}
+	t.Cleanup(func() { close(p.exited) })
+	return &conn{d: d}, o
+}
+
+// scriptedAgent is qemu-ga on the guest end of a channel: it answers the
+// handshake and then each command from answers.
+func scriptedAgent(t *testing.T, answers map[string]string) (path string, seen func() []string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "org.qemu.guest_agent.0")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var mu sync.Mutex
+	var got []string
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					line = strings.TrimLeft(line, "\xff")
+					var cmd struct {
+						Execute   string          `json:"execute"`
+						Arguments json.RawMessage `json:"arguments"`
+					}
+					if json.Unmarshal([]byte(line), &cmd) != nil {
+						continue
+					}
+					if cmd.Execute == "guest-sync-delimited" {
+						var a struct{ ID json.Number }
+						json.Unmarshal(cmd.Arguments, &a)
+						c.Write([]byte("\xff{\"return\": " + a.ID.String() + "}\n"))
+						continue
+					}
+					mu.Lock()
+					got = append(got, strings.TrimSpace(line))
+					mu.Unlock()
+					ans, ok := answers[cmd.Execute]
+					if !ok {
+						ans = `{"error": {"class": "CommandNotFound", "desc": "The command ` + cmd.Execute + ` has not been found"}}`
+					}
+					c.Write([]byte(ans + "\n"))
+				}
+			}()
+		}
+	}()
+	return path, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
+	}
+}
+
+func agentDevice(path string) string {
+	return `<channel type='unix'><source mode='bind' path='` + path + `'/><target type='virtio' name='org.qemu.guest_agent.0'/><alias name='channel0'/></channel>`
+}
+
+func wantCode(t *testing.T, err error, code virterr.Code, msg string) {
+	t.Helper()
+	e := virterr.As(err)
+	if e == nil || e.Code != code || (msg != "" && e.Message != msg) {
+		t.Fatalf("got %v, want %v %q", err, code, msg)
+	}
+}
+
+func TestAgentNotConfigured(t *testing.T) {
+	c, o := testDomain(t, "")
+	ctx := context.Background()
+	_, err := c.DomainQemuAgentCommand(ctx, o.ref(), `{"execute":"guest-ping"}`, -1, 0)
+	wantCode(t, err, virterr.ArgumentUnsupported, "argument unsupported: QEMU guest agent is not configured")
+	_, err = c.DomainGetTime(ctx, o.ref(), 0)
+	wantCode(t, err, virterr.ArgumentUnsupported, "")
+	o.state = statePaused
+	_, err = c.DomainGetTime(ctx, o.ref(), 0)
+	wantCode(t, err, virterr.OperationInvalid, "Requested operation is not valid: domain is not running")
+	_, err = c.DomainQemuAgentCommand(ctx, o.ref(), `{}`, -1, 1)
+	wantCode(t, err, virterr.InvalidArg, "unsupported flags (0x1) in function qemuDomainQemuAgentCommand")
+}
+
+func TestAgentCommands(t *testing.T) {
+	path, seen := scriptedAgent(t, map[string]string{
+		"guest-info":                   `{"return": {"version": "7.2.0", "supported_commands": []}}`,
+		"guest-get-time":               `{"return": 1700000000123456789}`,
+		"guest-set-time":               `{"return": {}}`,
+		"guest-fsfreeze-freeze":        `{"return": 2}`,
+		"guest-fsfreeze-freeze-list":   `{"return": 1}`,
+		"guest-fsfreeze-thaw":          `{"return": 2}`,
+		"guest-fstrim":                 `{"return": {"paths": []}}`,
+		"guest-set-user-password":      `{"return": {}}`,
+		"guest-get-host-name":          `{"return": {"host-name": "guest.example"}}`,
+		"guest-network-get-interfaces": `{"return": [{"name": "lo", "ip-addresses": [{"ip-address-type": "ipv4", "ip-address": "127.0.0.1", "prefix": 8}], "hardware-address": "00:00:00:00:00:00"}, {"name": "eth0", "hardware-address": "52:54:00:aa:bb:cc", "ip-addresses": [{"ip-address-type": "ipv4", "ip-address": "192.168.122.5", "prefix": 24}]}, {"name": "eth0:1", "ip-addresses": [{"ip-address-type": "ipv6", "ip-address": "fe80::1", "prefix": 64}]}]}`,
+	})
+	c, o := testDomain(t, agentDevice(path))
+	ctx := context.Background()
+	dom := o.ref()
+
+	out, err := c.DomainQemuAgentCommand(ctx, dom, `{"execute": "guest-info"}`, -1, 0)
+	if err != nil || out != `{"return":{"version":"7.2.0","supported_commands":[]}}` {
+		t.Fatalf("agent command: %q %v", out, err)
+	}
+	_, err = c.DomainQemuAgentCommand(ctx, dom, `{"execute":"guest-nope"}`, -1, 0)
+	wantCode(t, err, virterr.InternalError, "internal error: unable to execute QEMU agent command 'guest-nope': The command guest-nope has not been found")
+	_, err = c.DomainQemuAgentCommand(ctx, dom, `{"execute":"guest-info"}`, -3, 0)
+	wantCode(t, err, virterr.InvalidArg, "invalid argument: guest agent timeout '-3' is less than the minimum '-2'")
+	if got := o.proc.Taints(); len(got) != 1 || got[0] != taintCustomGACommand {
+		t.Errorf("taints %v", got)
+	}
+
+	tm, err := c.DomainGetTime(ctx, dom, 0)
+	if err != nil || tm.Seconds != 1700000000 || tm.Nseconds != 123456789 {
+		t.Fatalf("get time: %+v %v", tm, err)
+	}
+	if n, err := c.DomainFSFreeze(ctx, dom, nil, 0); err != nil || n != 2 {
+		t.Fatalf("freeze: %d %v", n, err)
+	}
+	if n, err := c.DomainFSFreeze(ctx, dom, []string{"/"}, 0); err != nil || n != 1 {
+		t.Fatalf("freeze list: %d %v", n, err)
+	}
+	if n, err := c.DomainFSThaw(ctx, dom, nil, 0); err != nil || n != 2 {
+		t.Fatalf("thaw: %d %v", n, err)
+	}
+	_, err = c.DomainFSThaw(ctx, dom, []string{"/"}, 0)
+	wantCode(t, err, virterr.ArgumentUnsupported, "")
+	if err := c.DomainFSTrim(ctx, dom, nil, 4096, 0); err != nil {
+		t.Fatal(err)
+	}
+	user, pw := "root", "secret"
+	if err := c.DomainSetUserPassword(ctx, dom, &user, &pw, 0); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := c.DomainGetHostname(ctx, dom, 0); err != nil || h != "guest.example" {
+		t.Fatalf("hostname: %q %v", h, err)
+	}
+	_, err = c.DomainGetHostname(ctx, dom, hostnameAgent|hostnameLease)
+	wantCode(t, err, virterr.InvalidArg, "Flags 'VIR_DOMAIN_GET_HOSTNAME_LEASE' and 'VIR_DOMAIN_GET_HOSTNAME_AGENT' are mutually exclusive")
+
+	ifaces, err := c.DomainInterfaceAddresses(ctx, dom, ifaddrSourceAgent, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(ifaces)
+	const wantIfaces = `[{"Name":"lo","Hwaddr":"00:00:00:00:00:00","Addrs":[{"Type":0,"Addr":"127.0.0.1","Prefix":8}]},{"Name":"eth0","Hwaddr":"52:54:00:aa:bb:cc","Addrs":[{"Type":0,"Addr":"192.168.122.5","Prefix":24},{"Type":1,"Addr":"fe80::1","Prefix":64}]}]`
+	if string(b) != wantIfaces {
+		t.Errorf("agent interfaces\n got %s\nwant %s", b, wantIfaces)
+	}
+
+	want := []string{
+		`{"execute": "guest-info"}`,
+		`{"execute":"guest-nope"}`,
+		`{"execute":"guest-get-time"}`,
+		`{"execute":"guest-fsfreeze-freeze"}`,
+		`{"arguments":{"mountpoints":["/"]},"execute":"guest-fsfreeze-freeze-list"}`,
+		`{"execute":"guest-fsfreeze-thaw"}`,
+		`{"arguments":{"minimum":4096},"execute":"guest-fstrim"}`,
+		`{"arguments":{"crypted":false,"username":"root","password":"c2VjcmV0"},"execute":"guest-set-user-password"}`,
+		`{"execute":"guest-get-host-name"}`,
+		`{"execute":"guest-network-get-interfaces"}`,
+	}
+	if got := seen(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("agent saw\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestARPInterfaces(t *testing.T) {
+	table := filepath.Join(t.TempDir(), "arp")
+	os.WriteFile(table, []byte(`IP address       HW type     Flags       HW address            Mask     Device
+192.168.122.5    0x1         0x2         52:54:00:aa:bb:cc     *        virbr0
+192.168.122.9    0x1         0x0         00:00:00:00:00:00     *        virbr0
+10.0.0.7         0x1         0x2         52:54:00:AA:BB:CC     *        br1
+`), 0o644)
+	old := arpTable
+	arpTable = table
+	defer func() { arpTable = old }()
+	c, o := testDomain(t, `<interface type='bridge'><mac address='52:54:00:AA:BB:CC'/><source bridge='virbr0'/><target dev='vnet3'/></interface>
+<interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='virbr0'/></interface>`)
+	ifaces, err := c.DomainInterfaceAddresses(context.Background(), o.ref(), ifaddrSourceARP, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(ifaces)
+	const want = `[{"Name":"vnet3","Hwaddr":"52:54:00:aa:bb:cc","Addrs":[{"Type":0,"Addr":"192.168.122.5","Prefix":0}]},{"Name":"vnet3","Hwaddr":"52:54:00:aa:bb:cc","Addrs":[{"Type":0,"Addr":"10.0.0.7","Prefix":0}]}]`
+	if string(b) != want {
+		t.Errorf("arp interfaces\n got %s\nwant %s", b, want)
+	}
+	_, err = c.DomainInterfaceAddresses(context.Background(), o.ref(), 7, 0)
+	wantCode(t, err, virterr.ArgumentUnsupported, "argument unsupported: Unknown IP address data source 7")
+	o.proc, o.state = nil, stateShutoff
+	_, err = c.DomainInterfaceAddresses(context.Background(), o.ref(), ifaddrSourceARP, 0)
+	wantCode(t, err, virterr.OperationInvalid, "")
+}
+
+func TestMonitorEventFilters(t *testing.T) {
+	c, o := testDomain(t, "")
+	ctx := context.Background()
+	var mu sync.Mutex
+	got := map[string][]string{}
+	sub := func(tag string) func(driver.QemuMonitorEvent) {
+		return func(ev driver.QemuMonitorEvent) {
+			mu.Lock()
+			defer mu.Unlock()
+			d := ""
+			if ev.Details != nil {
+				d = *ev.Details
+			}
+			got[tag] = append(got[tag], ev.Event+d)
+		}
+	}
+	str := func(s string) *string { return &s }
+	ref := o.ref()
+	other := driver.DomainRef{Name: "other"}
+	for _, r := range []struct {
+		tag   string
+		dom   *driver.DomainRef
+		event *string
+		flags uint32
+	}{
+		{"all", nil, nil, 0},
+		{"exact", &ref, str("STOP"), 0},
+		{"nocase", nil, str("stop"), driver.QemuMonitorEventNoCase},
+		{"regex", nil, str("^RE"), driver.QemuMonitorEventRegex},
+		{"regexnocase", nil, str("^re"), driver.QemuMonitorEventRegex | driver.QemuMonitorEventNoCase},
+	} {
+		if _, err := c.QemuMonitorEventRegister(ctx, r.dom, r.event, r.flags, sub(r.tag)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.QemuMonitorEventRegister(ctx, &other, nil, 0, sub("x")); virterr.CodeOf(err) != virterr.NoDomain {
+		t.Fatalf("unknown domain: %v", err)
+	}
+	if _, err := c.QemuMonitorEventRegister(ctx, nil, str("("), driver.QemuMonitorEventRegex, sub("x")); virterr.CodeOf(err) != virterr.InvalidArg {
+		t.Fatalf("bad regex: %v", err)
+	}
+	p := o.proc
+	for _, ev := range []string{`{"event": "STOP", "timestamp": {"seconds": 1, "microseconds": 2}}`,
+		`{"event": "RESUME", "data": {"a": [1, "x"]}, "timestamp": {"seconds": 1, "microseconds": 3}}`} {
+		var e qmp.Event
+		json.Unmarshal([]byte(ev), &e)
+		p.relayMonitorEvent(e)
+	}
+	want := map[string][]string{
+		"all":         {"STOP", `RESUME{"a":[1,"x"]}`},
+		"exact":       {"STOP"},
+		"nocase":      {"STOP"},
+		"regex":       {`RESUME{"a":[1,"x"]}`},
+		"regexnocase": {`RESUME{"a":[1,"x"]}`},
+	}
+	b1, _ := json.Marshal(got)
+	b2, _ := json.Marshal(want)
+	if string(b1) != string(b2) {
+		t.Errorf("delivered %s\nwant %s", b1, b2)
+	}
+	if err := c.QemuMonitorEventDeregister(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.QemuMonitorEventDeregister(ctx, 0); virterr.CodeOf(err) != virterr.InvalidArg {
+		t.Fatalf("second deregister: %v", err)
+	}
+}
