@@ -21,8 +21,8 @@ import (
 func TestLibvirtJSON(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"return": {"status": "running", "singlestep": false, "running": true}, "id": "libvirt-7"}`: `{"return":{"status":"running","singlestep":false,"running":true},"id":"libvirt-7"}`,
-		`[1.50, -0, 1e3, null, "a/b\u00e9\u0001\r\n\t\"\\"]`:                                        "[1.50,-0,1e3,null,\"a/b\u00e9\\u0001\\r\\n\\t\\\"\\\\\"]",
-		`{}`: `{}`,
+		`[1.50, -0, 1e3, null, "a/b\u00e9\u0001\r\n\t\"\\"]`:                                         "[1.50,-0,1e3,null,\"a/b\u00e9\\u0001\\r\\n\\t\\\"\\\\\"]",
+		`{}`:                       `{}`,
 		`"VM status: running\r\n"`: `"VM status: running\r\n"`,
 	} {
 		got, err := libvirtJSON([]byte(in))
@@ -35,7 +35,7 @@ func TestLibvirtJSON(t *testing.T) {
 func TestArbitraryCommandRefusals(t *testing.T) {
 	p := &qemuProcess{exited: make(chan struct{})}
 	for cmd, want := range map[string]string{
-		`{"arguments":{}}`: `{"error":{"class":"GenericError","desc":"QMP input lacks member 'execute'"}}`,
+		`{"arguments":{}}`:          `{"error":{"class":"GenericError","desc":"QMP input lacks member 'execute'"}}`,
 		`{"execute":"x","bogus":1}`: `{"error":{"class":"GenericError","desc":"QMP input member 'bogus' is unexpected"}}`,
 	} {
 		got, err := arbitraryCommand(context.Background(), p, cmd)
