@@ -461,3 +461,98 @@ func (d *Driver) editConfig(o *domainObj, edit func(def *domain.Def) error) erro
 	}
 	return nil
 }
+
+// Memory statistic tags (virDomainMemoryStatTags) the balloon reports.
+const (
+	memStatSwapIn         int32 = 0
+	memStatSwapOut        int32 = 1
+	memStatMajorFault     int32 = 2
+	memStatMinorFault     int32 = 3
+	memStatUnused         int32 = 4
+	memStatAvailable      int32 = 5
+	memStatUsable         int32 = 8
+	memStatLastUpdate     int32 = 9
+	memStatDiskCaches     int32 = 10
+	memStatHugetlbPgalloc int32 = 11
+	memStatHugetlbPgfail  int32 = 12
+)
+
+// guestStatFields are the balloon's guest-stats in libvirt's order, with
+// the divisor that makes bytes KiB (GET_BALLOON_STATS).
+var guestStatFields = []struct {
+	name    string
+	tag     int32
+	divisor uint64
+}{
+	{"stat-swap-in", memStatSwapIn, 1024},
+	{"stat-swap-out", memStatSwapOut, 1024},
+	{"stat-major-faults", memStatMajorFault, 1},
+	{"stat-minor-faults", memStatMinorFault, 1},
+	{"stat-free-memory", memStatUnused, 1024},
+	{"stat-total-memory", memStatAvailable, 1024},
+	{"stat-available-memory", memStatUsable, 1024},
+	{"last-update", memStatLastUpdate, 1},
+	{"stat-disk-caches", memStatDiskCaches, 1024},
+	{"stat-htlb-pgalloc", memStatHugetlbPgalloc, 1},
+	{"stat-htlb-pgfail", memStatHugetlbPgfail, 1},
+}
+
+// balloonStats is what the balloon tells of the guest's memory
+// (qemuMonitorJSONGetMemoryStats): its size, then the statistics the
+// guest driver last reported — none it does not collect (QEMU's -1), and
+// last_update 0 while no period is set. The process's RSS, which
+// libvirt's dommemstat adds, is not among them. Both questions go in one
+// round trip.
+func (p *qemuProcess) balloonStats(ctx context.Context, def *domain.Def) ([]driver.DomainMemoryStat, error) {
+	m := memballoon(def)
+	if m == nil {
+		return nil, nil
+	}
+	sizeCall := p.mon.Send(ctx, "query-balloon", nil)
+	statsCall := p.mon.Send(ctx, "qom-get", map[string]any{"path": balloonQOMPath(m), "property": "guest-stats"})
+	var size struct {
+		Actual *uint64 `json:"actual"`
+	}
+	sizeErr := sizeCall.WaitInto(ctx, &size)
+	var guest struct {
+		LastUpdate *json.Number            `json:"last-update"`
+		Stats      map[string]*json.Number `json:"stats"`
+	}
+	statsErr := statsCall.WaitInto(ctx, &guest)
+	var out []driver.DomainMemoryStat
+	switch {
+	case sizeErr == nil && size.Actual != nil:
+		out = append(out, driver.DomainMemoryStat{Tag: memStatActualBalloon, Val: *size.Actual / 1024})
+	case sizeErr == nil:
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "info balloon reply was missing balloon data")
+	case !balloonSoftFailure(sizeErr):
+		return nil, sizeErr
+	}
+	var ce *qmp.CommandError
+	switch {
+	case errors.As(statsErr, &ce) && ce.Class == "GenericError" && ce.Desc == "guest hasn't updated any stats yet":
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "the guest hasn't updated any stats yet")
+	case errors.As(statsErr, &ce):
+		// A balloon without the property: libvirt finds no path to ask.
+		return out, nil
+	case statsErr != nil:
+		return nil, statsErr
+	case guest.Stats == nil:
+		return out, nil
+	}
+	for _, f := range guestStatFields {
+		v := guest.Stats[f.name]
+		if f.name == "last-update" {
+			v = guest.LastUpdate
+		}
+		if v == nil {
+			continue
+		}
+		n, err := strconv.ParseUint(v.String(), 10, 64)
+		if err != nil || n == math.MaxUint64 {
+			continue
+		}
+		out = append(out, driver.DomainMemoryStat{Tag: f.tag, Val: n / f.divisor})
+	}
+	return out, nil
+}

@@ -489,3 +489,72 @@ func TestBalloonChangeEvent(t *testing.T) {
 		t.Errorf("an event without actual was handled")
 	}
 }
+
+// balloonStats reads the balloon's size and the guest's statistics in one
+// round trip; statistics QEMU does not have (-1) are left out, and
+// last_update is there even before the guest reported (QEMU 7.2's
+// answers, recorded).
+func TestBalloonStats(t *testing.T) {
+	ctx := context.Background()
+	def := memoryTestDef(t, periodBalloon)
+	answer := func(guestStats string) func(string, map[string]any) (any, *qmpFailure) {
+		return func(execute string, args map[string]any) (any, *qmpFailure) {
+			if execute == "qom-get" {
+				return json.RawMessage(guestStats), nil
+			}
+			return answerQEMU(execute, args)
+		}
+	}
+	unset := `{"stats": {"stat-htlb-pgalloc": 18446744073709551615, "stat-swap-out": 18446744073709551615, "stat-available-memory": 18446744073709551615, "stat-htlb-pgfail": 18446744073709551615, "stat-free-memory": 18446744073709551615, "stat-minor-faults": 18446744073709551615, "stat-major-faults": 18446744073709551615, "stat-total-memory": 18446744073709551615, "stat-swap-in": 18446744073709551615, "stat-disk-caches": 18446744073709551615}, "last-update": 0}`
+	mon, sm := newScriptedMonitor(t, 2, answer(unset))
+	p := &qemuProcess{mon: mon}
+	got, err := p.balloonStats(ctx, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []driver.DomainMemoryStat{{Tag: memStatActualBalloon, Val: 131072}, {Tag: memStatLastUpdate, Val: 0}}; !equalStats(got, want) {
+		t.Errorf("stats before the guest reported: %v, want %v", got, want)
+	}
+	sameCommands(t, "dommemstat", sm.commands(), []string{`query-balloon {}`, `qom-get {"path":"/machine/peripheral/balloon0","property":"guest-stats"}`})
+
+	reported := `{"stats": {"stat-htlb-pgalloc": 0, "stat-swap-out": 0, "stat-available-memory": 52428800, "stat-htlb-pgfail": 0, "stat-free-memory": 41943040, "stat-minor-faults": 1200, "stat-major-faults": 3, "stat-total-memory": 100663296, "stat-swap-in": 0, "stat-disk-caches": 1048576}, "last-update": 1795379109}`
+	mon, _ = newScriptedMonitor(t, 0, answer(reported))
+	got, err = (&qemuProcess{mon: mon}).balloonStats(ctx, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []driver.DomainMemoryStat{
+		{Tag: memStatActualBalloon, Val: 131072}, {Tag: memStatSwapIn, Val: 0}, {Tag: memStatSwapOut, Val: 0},
+		{Tag: memStatMajorFault, Val: 3}, {Tag: memStatMinorFault, Val: 1200}, {Tag: memStatUnused, Val: 40960},
+		{Tag: memStatAvailable, Val: 98304}, {Tag: memStatUsable, Val: 51200}, {Tag: memStatLastUpdate, Val: 1795379109},
+		{Tag: memStatDiskCaches, Val: 1024}, {Tag: memStatHugetlbPgalloc, Val: 0}, {Tag: memStatHugetlbPgfail, Val: 0},
+	}
+	if !equalStats(got, want) {
+		t.Errorf("reported stats: %v\nwant %v", got, want)
+	}
+
+	mon, _ = newScriptedMonitor(t, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+		if execute == "qom-get" {
+			return nil, &qmpFailure{"GenericError", "guest hasn't updated any stats yet"}
+		}
+		return answerQEMU(execute, args)
+	})
+	_, err = (&qemuProcess{mon: mon}).balloonStats(ctx, def)
+	checkErr(t, err, virterr.OperationUnsupported, "Operation not supported: the guest hasn't updated any stats yet")
+
+	if got, err := (&qemuProcess{}).balloonStats(ctx, memoryTestDef(t, `<memballoon model='none'/>`)); got != nil || err != nil {
+		t.Errorf("no balloon: %v %v", got, err)
+	}
+}
+
+func equalStats(a, b []driver.DomainMemoryStat) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
