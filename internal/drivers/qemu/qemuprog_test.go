@@ -337,3 +337,70 @@ func TestMonitorEventFilters(t *testing.T) {
 		t.Fatalf("second deregister: %v", err)
 	}
 }
+
+// leaseNetwork is a network driver whose network "default" has leases.
+type leaseNetwork struct {
+	driver.UnsupportedNetwork
+	asked []string
+}
+
+func (n *leaseNetwork) NetworkLookupByName(ctx context.Context, name string) (driver.NetworkRef, error) {
+	if name != "default" {
+		return driver.NetworkRef{}, virterr.NewFrom(virterr.FromNetwork, virterr.NoNetwork, "network not found: no network with matching name '%s'", name)
+	}
+	return driver.NetworkRef{Name: name}, nil
+}
+
+func (n *leaseNetwork) NetworkGetDHCPLeases(ctx context.Context, net driver.NetworkRef, mac *string, need int32, flags uint32) (driver.NetworkGetDHCPLeasesRet, error) {
+	n.asked = append(n.asked, *mac)
+	host := "guest1"
+	all := []driver.NetworkDHCPLease{
+		{Iface: "virbr0", Type: 0, MAC: str("52:54:00:aa:bb:cc"), Ipaddr: "192.168.122.5", Prefix: 24},
+		{Iface: "virbr0", Type: 1, MAC: str("52:54:00:aa:bb:cc"), Ipaddr: "fd00::5", Prefix: 64, Hostname: &host},
+		{Iface: "virbr0", Type: 0, MAC: str("52:54:00:00:00:09"), Ipaddr: "192.168.122.9", Prefix: 24},
+	}
+	var ret driver.NetworkGetDHCPLeasesRet
+	for _, l := range all {
+		if *l.MAC == *mac {
+			ret.Leases = append(ret.Leases, l)
+		}
+	}
+	ret.Ret = uint32(len(ret.Leases))
+	return ret, nil
+}
+
+func str(s string) *string { return &s }
+
+func TestLeaseSources(t *testing.T) {
+	c, o := testDomain(t, `<interface type='network'><mac address='52:54:00:AA:BB:CC'/><source network='default'/><target dev='vnet0'/></interface>
+<interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/><target dev='vnet1'/></interface>
+<interface type='network'><mac address='52:54:00:00:00:02'/><source network='gone'/><target dev='vnet2'/></interface>
+<interface type='bridge'><mac address='52:54:00:00:00:09'/><source bridge='br0'/><target dev='vnet3'/></interface>`)
+	netDrv := &leaseNetwork{}
+	c.d.opener = func(ctx context.Context, uri string) (*driver.Connection, error) {
+		if uri != "network:///system" {
+			t.Errorf("opened %s", uri)
+		}
+		return &driver.Connection{Network: netDrv}, nil
+	}
+	ctx := context.Background()
+	ifaces, err := c.DomainInterfaceAddresses(ctx, o.ref(), ifaddrSourceLease, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(ifaces)
+	const want = `[{"Name":"vnet0","Hwaddr":"52:54:00:aa:bb:cc","Addrs":[{"Type":0,"Addr":"192.168.122.5","Prefix":24},{"Type":1,"Addr":"fd00::5","Prefix":64}]}]`
+	if string(b) != want {
+		t.Errorf("lease interfaces\n got %s\nwant %s", b, want)
+	}
+	if got := strings.Join(netDrv.asked, " "); got != "52:54:00:aa:bb:cc 52:54:00:00:00:01" {
+		t.Errorf("leases asked for %s", got)
+	}
+	if h, err := c.DomainGetHostname(ctx, o.ref(), hostnameLease); err != nil || h != "guest1" {
+		t.Errorf("lease hostname: %q %v", h, err)
+	}
+	c2, o2 := testDomain(t, `<interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/></interface>`)
+	c2.d.opener = c.d.opener
+	_, err = c2.DomainGetHostname(ctx, o2.ref(), hostnameLease)
+	wantCode(t, err, virterr.NoHostname, "no hostname found: no hostname found for domain ga")
+}
