@@ -1343,11 +1343,12 @@ func cookieCPU(def *snapshot.Def) *cpumap.CPU {
 }
 
 // DomainRevertToSnapshot returns the domain to a snapshot
-// (qemuSnapshotRevert). The transitions and their events:
-// inactive → inactive: none; inactive → running: STARTED; inactive →
-// paused: STARTED, SUSPENDED; running → inactive: STOPPED; running →
-// running: none; running → paused: SUSPENDED; paused → inactive: STOPPED;
-// paused → running: RESUMED; paused → paused: none.
+// (qemuSnapshotRevert). As libvirt 9.0 does, an active domain is always
+// stopped (STOPPED from snapshot) and, for a snapshot with memory, a new
+// QEMU loads it (STARTED from snapshot, then RESUMED unless it is to stay
+// paused); a snapshot without memory reverts the disks with qemu-img and
+// starts the domain only with RUNNING or PAUSED. A persistent domain's
+// definition becomes the snapshot's (DEFINED from snapshot).
 func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) error {
 	if err := c.denyReadOnly("virDomainRevertToSnapshot"); err != nil {
 		return err
@@ -1389,9 +1390,6 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 		if sdef.Domain == nil {
 			return snapErr(virterr.SnapshotRevertRisky, "snapshot '%s' lacks domain '%s' rollback info", sdef.Name, domName)
 		}
-		if active && !snapOnline(sdef) && runOrPause {
-			return snapErr(virterr.SnapshotRevertRisky, "must respawn qemu to start inactive snapshot")
-		}
 		if d.hasManagedSave(o) && !snapOnline(sdef) {
 			return snapErr(virterr.SnapshotRevertRisky, "snapshot without memory state, removal of existing managed saved state strongly recommended to avoid corruption")
 		}
@@ -1429,68 +1427,62 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 		o.mu.Unlock()
 		defined = true
 	}
+	// stopForRevert ends the running QEMU: libvirt 9.0 reverts an active
+	// domain by starting a new one, whatever the snapshot's state.
+	stopForRevert := func() error {
+		if !active {
+			return nil
+		}
+		if err := p.stop(shutoffFromSnapshot, detStoppedFromSnapshot, true); err != nil {
+			return err
+		}
+		if !persistent {
+			// A transient domain leaves the list when it stops; the
+			// revert starts it again below.
+			d.mu.Lock()
+			d.domains = append(d.domains, o)
+			d.mu.Unlock()
+		}
+		return nil
+	}
+	startFailed := func(err error) error {
+		if !persistent {
+			d.removeObj(o)
+		}
+		return err
+	}
 	switch sdef.State {
 	case "running", "paused":
 		wantPaused := flags&snapRevertRunning == 0 && (sdef.State == "paused" || flags&snapRevertPaused != 0)
-		if active {
-			o.mu.Lock()
-			running := o.state == stateRunning
-			o.mu.Unlock()
-			if running {
-				if err := d.pauseFor(ctx, o, p, pausedFromSnapshot, detSuspendedFromSnapshot); err != nil {
-					return err
-				}
-			}
-			if err := p.loadvm(ctx, sdef.Name); err != nil {
-				return err
-			}
-			assignInactive()
-		} else {
-			assignInactive()
-			opts := startOptions{paused: true, def: config, updatedCPU: cookieCPU(sdef),
-				startDetail: detStartedFromSnapshot, pausedReason: pausedFromSnapshot, runReason: runningFromSnapshot}
-			if err := d.start(ctx, o, opts); err != nil {
-				return err
-			}
-			o.mu.Lock()
-			p = o.proc
-			o.mu.Unlock()
-			if p == nil {
-				return snapErr(virterr.InternalError, "guest unexpectedly quit")
-			}
-			if err := p.loadvm(ctx, sdef.Name); err != nil {
-				return err
-			}
+		if err := stopForRevert(); err != nil {
+			return err
 		}
-		if wantPaused {
-			o.mu.Lock()
-			o.setState(statePaused, pausedFromSnapshot)
-			o.mu.Unlock()
-			_ = d.writeStatus(o)
-		} else {
-			o.mu.Lock()
-			p = o.proc
-			o.mu.Unlock()
-			if p == nil {
-				return snapErr(virterr.InternalError, "guest unexpectedly quit")
-			}
+		assignInactive()
+		// libvirt starts QEMU with -loadvm; loadvm before the first cont
+		// is the same.
+		opts := startOptions{paused: true, def: config, updatedCPU: cookieCPU(sdef),
+			startDetail: detStartedFromSnapshot, pausedReason: pausedFromSnapshot, runReason: runningFromSnapshot}
+		if err := d.start(ctx, o, opts); err != nil {
+			return startFailed(err)
+		}
+		o.mu.Lock()
+		p = o.proc
+		o.mu.Unlock()
+		if p == nil {
+			return snapErr(virterr.InternalError, "guest unexpectedly quit")
+		}
+		if err := p.loadvm(ctx, sdef.Name); err != nil {
+			_ = p.stop(shutoffFailed, detStoppedFailed, true)
+			return err
+		}
+		if !wantPaused {
 			if err := d.resumeFor(ctx, o, p, runningFromSnapshot, detResumedFromSnapshot); err != nil {
 				return err
 			}
 		}
 	case "shutdown", "shutoff", "crashed":
-		if active {
-			if err := p.stop(shutoffFromSnapshot, detStoppedFromSnapshot, true); err != nil {
-				return err
-			}
-			if !persistent {
-				// A transient domain leaves the list when it stops; the
-				// revert starts it again below (RUNNING or PAUSED is
-				// required for it).
-				d.mu.Lock()
-				d.domains = append(d.domains, o)
-				d.mu.Unlock()
-			}
+		if err := stopForRevert(); err != nil {
+			return err
 		}
 		disksDef := sdef.Domain
 		if disksDef == nil {
@@ -1502,19 +1494,15 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 			if err == nil {
 				err = snapErr(virterr.OperationFailed, "failed to revert disks of snapshot '%s'", sdef.Name)
 			}
-			if !persistent {
-				d.removeObj(o)
-			}
-			return err
+			return startFailed(err)
 		}
 		assignInactive()
 		if runOrPause {
-			opts := startOptions{paused: flags&snapRevertPaused != 0, startDetail: detStartedFromSnapshot, pausedReason: pausedFromSnapshot}
+			// A plain start: libvirt 9.0 leaves it "paused (user)".
+			opts := startOptions{paused: flags&snapRevertPaused != 0, runReason: runningBooted,
+				startDetail: detStartedFromSnapshot, pausedReason: pausedUser}
 			if err := d.start(ctx, o, opts); err != nil {
-				if !persistent {
-					d.removeObj(o)
-				}
-				return err
+				return startFailed(err)
 			}
 		}
 	case "pmsuspended":
