@@ -3,6 +3,7 @@ package qemu
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1011,6 +1012,13 @@ func (d *Driver) snapshotDomainCopy(ctx context.Context, o *domainObj) (*domain.
 	return dom, inactive, nil
 }
 
+// flagArgError is virReportInvalidArg's error (VIR_REQUIRE_FLAG_RET,
+// VIR_EXCLUSIVE_FLAGS_RET): VIR_ERR_INVALID_ARG with the bare message.
+func flagArgError(format string, args ...any) error {
+	return &virterr.Error{Code: virterr.InvalidArg, Domain: virterr.FromQemu, Message: fmt.Sprintf(format, args...),
+		Level: virterr.LevelError, Int1: -1, Int2: -1}
+}
+
 // DomainSnapshotCreateXML takes an internal snapshot, or with REDEFINE
 // restores one's metadata (qemuSnapshotCreateXML).
 func (c *conn) DomainSnapshotCreateXML(ctx context.Context, dom driver.DomainRef, xmlDesc string, flags uint32) (driver.DomainSnapshotRef, error) {
@@ -1024,10 +1032,10 @@ func (c *conn) DomainSnapshotCreateXML(ctx context.Context, dom driver.DomainRef
 		return none, err
 	}
 	if flags&snapCreateQuiesce != 0 && flags&snapCreateDiskOnly == 0 {
-		return none, invalidArg("Flag '%s' is required by flag '%s'", "VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY", "VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE")
+		return none, flagArgError("Flag '%s' is required by flag '%s'", "VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY", "VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE")
 	}
 	if flags&snapCreateLive != 0 && flags&snapCreateRedefine != 0 {
-		return none, invalidArg("Flags '%s' and '%s' are mutually exclusive", "VIR_DOMAIN_SNAPSHOT_CREATE_LIVE", "VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE")
+		return none, flagArgError("Flags '%s' and '%s' are mutually exclusive", "VIR_DOMAIN_SNAPSHOT_CREATE_LIVE", "VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE")
 	}
 	d := c.d
 	o, err := d.lookup(dom)
