@@ -188,8 +188,8 @@ func (c *conn) DomainQemuAgentCommand(ctx context.Context, dom driver.DomainRef,
 		}
 		name := "unknown"
 		for _, m := range members {
-			if m.key == "execute" {
-				_ = json.Unmarshal(m.value, &name)
+			if m.Key == "execute" {
+				_ = json.Unmarshal(m.Value, &name)
 			}
 		}
 		reply, err := a.Raw(ctx, name, []byte(cmd), int(timeout))

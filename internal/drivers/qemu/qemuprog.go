@@ -11,10 +11,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/qmp"
+	"github.com/govirt/govirt/internal/virjson"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -175,21 +175,21 @@ func arbitraryCommand(ctx context.Context, p *qemuProcess, cmd string) (string, 
 	var args json.RawMessage
 	hasExecute := false
 	for _, m := range members {
-		switch m.key {
+		switch m.Key {
 		case "id":
-			if members.has("execute") {
+			if hasMember(members, "execute") {
 				return "", virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "Unable to append command 'id' string")
 			}
 		case "execute":
 			hasExecute = true
-			if err := json.Unmarshal(m.value, &execute); err != nil {
+			if err := json.Unmarshal(m.Value, &execute); err != nil {
 				return qmpErrorReply("", "GenericError", "QMP input member 'execute' must be a string")
 			}
 		case "arguments":
-			args = m.value
+			args = m.Value
 		case "exec-oob", "control":
 		default:
-			return qmpErrorReply("", "GenericError", fmt.Sprintf("QMP input member '%s' is unexpected", m.key))
+			return qmpErrorReply("", "GenericError", fmt.Sprintf("QMP input member '%s' is unexpected", m.Key))
 		}
 	}
 	if !hasExecute {
@@ -215,7 +215,7 @@ func arbitraryCommand(ctx context.Context, p *qemuProcess, cmd string) (string, 
 	if err != nil {
 		return "", err
 	}
-	return `{"return":` + body + `,"id":` + jsonString(id) + `}`, nil
+	return `{"return":` + body + `,"id":` + virjson.Quote(id) + `}`, nil
 }
 
 // qmpErrorReply is QEMU's error answer as libvirt passes it on: QEMU puts
@@ -224,169 +224,43 @@ func qmpErrorReply(id, class, desc string) (string, error) {
 	var b strings.Builder
 	b.WriteString("{")
 	if id != "" {
-		b.WriteString(`"id":` + jsonString(id) + ",")
+		b.WriteString(`"id":` + virjson.Quote(id) + ",")
 	}
-	b.WriteString(`"error":{"class":` + jsonString(class) + `,"desc":` + jsonString(desc) + "}}")
+	b.WriteString(`"error":{"class":` + virjson.Quote(class) + `,"desc":` + virjson.Quote(desc) + "}}")
 	return b.String(), nil
 }
 
-// member is one member of a JSON object, in the order written.
-type member struct {
-	key   string
-	value json.RawMessage
+// parseObject reads the command a client passes through; text that is
+// not JSON is libvirt's virJSONValueFromString failure, and JSON that is
+// not an object cannot take the id libvirt's monitor adds.
+func parseObject(text string) ([]virjson.Member, error) {
+	members, ok, err := virjson.Members(text)
+	if err != nil {
+		return nil, virterr.NewFrom(virterr.FromNone, virterr.InternalError, "cannot parse json %s: %v", text, err)
+	}
+	if !ok {
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "Unable to append command 'id' string")
+	}
+	return members, nil
 }
 
-type members []member
-
-func (ms members) has(key string) bool {
-	for _, m := range ms {
-		if m.key == key {
+func hasMember(members []virjson.Member, key string) bool {
+	for _, m := range members {
+		if m.Key == key {
 			return true
 		}
 	}
 	return false
 }
 
-// parseObject reads a JSON object keeping its members' order; text that
-// is not JSON is libvirt's virJSONValueFromString failure.
-func parseObject(text string) (members, error) {
-	bad := func(why string) error {
-		return virterr.NewFrom(virterr.FromNone, virterr.InternalError, "cannot parse json %s: %s", text, why)
-	}
-	if !json.Valid([]byte(text)) {
-		var v any
-		err := json.Unmarshal([]byte(text), &v)
-		why := "syntax error"
-		if err != nil {
-			why = err.Error()
-		}
-		return nil, bad(why)
-	}
-	d := json.NewDecoder(strings.NewReader(text))
-	tok, _ := d.Token()
-	if tok != json.Delim('{') {
-		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "Unable to append command 'id' string")
-	}
-	var ms members
-	for d.More() {
-		k, _ := d.Token()
-		var v json.RawMessage
-		if err := d.Decode(&v); err != nil {
-			return nil, bad(err.Error())
-		}
-		ms = append(ms, member{key: k.(string), value: v})
-	}
-	return ms, nil
-}
-
 // libvirtJSON re-writes JSON text as libvirt's virJSONValueToString(…,
-// false) does (yajl, not beautified): members in their order, numbers as
-// written, strings escaped as yajl escapes them.
+// false) does.
 func libvirtJSON(data []byte) (string, error) {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var b strings.Builder
-	if err := writeJSONValue(&b, d); err != nil {
+	out, err := virjson.Reformat(data, false)
+	if err != nil {
 		return "", virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "cannot parse json %s: %v", data, err)
 	}
-	return b.String(), nil
-}
-
-func writeJSONValue(b *strings.Builder, d *json.Decoder) error {
-	tok, err := d.Token()
-	if err != nil {
-		return err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			b.WriteByte('{')
-			for i := 0; d.More(); i++ {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				k, err := d.Token()
-				if err != nil {
-					return err
-				}
-				b.WriteString(jsonString(k.(string)))
-				b.WriteByte(':')
-				if err := writeJSONValue(b, d); err != nil {
-					return err
-				}
-			}
-			if _, err := d.Token(); err != nil {
-				return err
-			}
-			b.WriteByte('}')
-		case '[':
-			b.WriteByte('[')
-			for i := 0; d.More(); i++ {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				if err := writeJSONValue(b, d); err != nil {
-					return err
-				}
-			}
-			if _, err := d.Token(); err != nil {
-				return err
-			}
-			b.WriteByte(']')
-		default:
-			return fmt.Errorf("unexpected %v", t)
-		}
-	case string:
-		b.WriteString(jsonString(t))
-	case json.Number:
-		b.WriteString(t.String())
-	case bool:
-		fmt.Fprint(b, t)
-	case nil:
-		b.WriteString("null")
-	}
-	return nil
-}
-
-// jsonString quotes s as yajl_gen_string does: the two-character escapes
-// for quote, backslash and \b \f \n \r \t, \u00XX (upper-case hex) for the
-// other control characters, everything else (the solidus, non-ASCII) as
-// it is.
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		c := s[i]
-		switch {
-		case c == '"':
-			b.WriteString(`\"`)
-		case c == '\\':
-			b.WriteString(`\\`)
-		case c == '\b':
-			b.WriteString(`\b`)
-		case c == '\f':
-			b.WriteString(`\f`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20:
-			fmt.Fprintf(&b, `\u%04X`, c)
-		default:
-			if r == utf8.RuneError && size == 1 {
-				b.WriteByte(c)
-			} else {
-				b.WriteString(s[i : i+size])
-			}
-		}
-		i += size
-	}
-	b.WriteByte('"')
-	return b.String()
+	return out, nil
 }
 
 // monitorSubscription is one qemu-monitor-event registration
