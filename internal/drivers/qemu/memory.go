@@ -119,7 +119,9 @@ func sendStartSetup(ctx context.Context, mon *qmp.Conn, def *domain.Def, refresh
 	}
 	m := memballoon(def)
 	if m == nil {
-		s.fullSize = refresh
+		// What qemuDomainUpdateCurrentMemorySize makes of it whenever the
+		// size is read, after a restore too.
+		s.fullSize = true
 		return s
 	}
 	if period := balloonStatsPeriod(m); period > 0 {
