@@ -3,8 +3,11 @@ package qemu_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/govirt/govirt/internal/testguest"
+	"golang.org/x/sys/unix"
 )
 
 func balloonGuestXML(name, kernel, initrd string) string {
@@ -160,4 +164,55 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// The start path gives QEMU its CPUs before it runs and each vCPU thread
+// its own once QEMU names them (affinity.go's steps, wired in process.go).
+func TestE2EStartPinsThreads(t *testing.T) {
+	requireE2E(t)
+	if runtime.NumCPU() < 2 {
+		t.Skip("needs two host CPUs")
+	}
+	kernel, initrd := testguest.Build(t)
+	bin := buildGovirtd(t)
+	root := t.TempDir()
+	d := startDaemon(t, bin, root)
+	xml := strings.Replace(guestXML("pg", kernel, initrd, ""), "<memory unit='MiB'>128</memory>",
+		"<memory unit='MiB'>128</memory>\n  <vcpu cpuset='1'>2</vcpu>\n  <cputune><vcpupin vcpu='0' cpuset='0'/></cputune>", 1)
+	d.virsh("define", writeFile(t, filepath.Join(t.TempDir(), "pg.xml"), xml))
+	d.virsh("start", "pg", "--paused")
+	data, err := os.ReadFile(filepath.Join(root, "run", "libvirt", "qemu", "pg.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	got := map[string]string{}
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(filepath.Base(task))
+		comm, _ := os.ReadFile(filepath.Join(task, "comm"))
+		var set unix.CPUSet
+		if unix.SchedGetaffinity(tid, &set) != nil {
+			continue
+		}
+		var cpus []string
+		for c := 0; c < runtime.NumCPU(); c++ {
+			if set.IsSet(c) {
+				cpus = append(cpus, strconv.Itoa(c))
+			}
+		}
+		got[strings.TrimSpace(string(comm))] = strings.Join(cpus, ",")
+	}
+	for thread, want := range map[string]string{"qemu-system-x86": "1", "CPU 0/TCG": "0", "CPU 1/TCG": "1"} {
+		if got[thread] != want {
+			t.Errorf("thread %q runs on CPUs %q, want %q (all: %v)", thread, got[thread], want, got)
+		}
+	}
+	// The threads QEMU made before anyone could move them (call_rcu …)
+	// have the emulator's CPUs: QEMU was born with them.
+	for thread, cpus := range got {
+		if !strings.HasPrefix(thread, "CPU ") && cpus != "1" {
+			t.Errorf("thread %q runs on CPUs %q, want the emulator's 1", thread, cpus)
+		}
+	}
 }
