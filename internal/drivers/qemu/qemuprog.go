@@ -171,38 +171,37 @@ func arbitraryCommand(ctx context.Context, p *qemuProcess, cmd string) (string, 
 	if err != nil {
 		return "", err
 	}
+	// libvirt's monitor numbers every command that has "execute"; QEMU
+	// echoes the id even when it refuses the command.
+	hasExecute := hasMember(members, "execute")
+	id := ""
+	if hasExecute {
+		if hasMember(members, "id") {
+			return "", virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "Unable to append command 'id' string")
+		}
+		id = p.nextPassthroughID()
+	}
 	var execute string
-	var args json.RawMessage
-	hasExecute := false
+	var argv any
 	for _, m := range members {
 		switch m.Key {
-		case "id":
-			if hasMember(members, "execute") {
-				return "", virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "Unable to append command 'id' string")
-			}
 		case "execute":
-			hasExecute = true
 			if err := json.Unmarshal(m.Value, &execute); err != nil {
-				return qmpErrorReply("", "GenericError", "QMP input member 'execute' must be a string")
+				return qmpErrorReply(id, "GenericError", "QMP input member 'execute' must be a string")
 			}
 		case "arguments":
-			args = m.Value
-		case "exec-oob", "control":
+			if !bytes.HasPrefix(bytes.TrimSpace(m.Value), []byte("{")) {
+				return qmpErrorReply(id, "GenericError", "QMP input member 'arguments' must be an object")
+			}
+			argv = m.Value
+		case "id", "exec-oob", "control":
 		default:
-			return qmpErrorReply("", "GenericError", fmt.Sprintf("QMP input member '%s' is unexpected", m.Key))
+			return qmpErrorReply(id, "GenericError", fmt.Sprintf("QMP input member '%s' is unexpected", m.Key))
 		}
 	}
 	if !hasExecute {
-		return qmpErrorReply("", "GenericError", "QMP input lacks member 'execute'")
+		return qmpErrorReply(id, "GenericError", "QMP input lacks member 'execute'")
 	}
-	var argv any
-	if args != nil {
-		if !bytes.HasPrefix(bytes.TrimSpace(args), []byte("{")) {
-			return qmpErrorReply(p.nextPassthroughID(), "GenericError", "QMP input member 'arguments' must be an object")
-		}
-		argv = args
-	}
-	id := p.nextPassthroughID()
 	ret, err := p.mon.Execute(ctx, execute, argv)
 	var ce *qmp.CommandError
 	if errors.As(err, &ce) {

@@ -36,7 +36,7 @@ func TestArbitraryCommandRefusals(t *testing.T) {
 	p := &qemuProcess{exited: make(chan struct{})}
 	for cmd, want := range map[string]string{
 		`{"arguments":{}}`:          `{"error":{"class":"GenericError","desc":"QMP input lacks member 'execute'"}}`,
-		`{"execute":"x","bogus":1}`: `{"error":{"class":"GenericError","desc":"QMP input member 'bogus' is unexpected"}}`,
+		`{"execute":"x","bogus":1}`: `{"id":"libvirt-1","error":{"class":"GenericError","desc":"QMP input member 'bogus' is unexpected"}}`,
 	} {
 		got, err := arbitraryCommand(context.Background(), p, cmd)
 		if err != nil || got != want {
