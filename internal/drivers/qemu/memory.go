@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/units"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
@@ -37,6 +38,37 @@ func memballoon(def *domain.Def) *domain.Device {
 		}
 	}
 	return nil
+}
+
+// virtioMemKiB sums a <target> size (size or current) of the guest's
+// virtio-mem devices: memory the balloon neither sees nor moves.
+func virtioMemKiB(def *domain.Def, size string) uint64 {
+	if def == nil || def.Devices == nil {
+		return 0
+	}
+	var sum uint64
+	for _, dev := range def.Devices.Kind("memory") {
+		if dev.Attr("model") != "virtio-mem" {
+			continue
+		}
+		if t := dev.Child("target"); t != nil {
+			if n := t.Child(size); n != nil {
+				if b, err := units.ParseScaled(n.Text, n.Prop("unit"), 1024, 0); err == nil {
+					sum += b / 1024
+				}
+			}
+		}
+	}
+	return sum
+}
+
+// balloonableKiB is the memory setmem may give the guest: all of it but
+// the virtio-mem devices'.
+func balloonableKiB(def *domain.Def) uint64 {
+	if v := virtioMemKiB(def, "size"); v < def.Memory.Total {
+		return def.Memory.Total - v
+	}
+	return 0
 }
 
 // balloonStatsPeriod is <memballoon><stats period>, 0 when unset.
@@ -172,7 +204,7 @@ func (s *startSetup) wait(ctx context.Context, def *domain.Def) error {
 		case err == nil && b.Actual == nil:
 			errs = append(errs, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "info balloon reply was missing balloon data"))
 		case err == nil:
-			def.Memory.Current = *b.Actual / 1024
+			def.Memory.Current = *b.Actual/1024 + virtioMemKiB(def, "current")
 		}
 	}
 	if s.fullSize {
@@ -203,7 +235,9 @@ func (p *qemuProcess) balloonChanged(data json.RawMessage) {
 		o.mu.Unlock()
 		return
 	}
-	o.live.Memory.Current = kib
+	// The event tells the balloon's size; the definition's counts the
+	// virtio-mem memory too.
+	o.live.Memory.Current = kib + virtioMemKiB(o.live, "current")
 	ref := o.ref()
 	o.mu.Unlock()
 	_ = p.d.writeStatus(o)
@@ -268,11 +302,11 @@ func (c *conn) setMemory(ctx context.Context, dom driver.DomainRef, memory uint6
 	var configDef *domain.Def
 	if err == nil {
 		if live {
-			liveTotal = o.live.Memory.Total
+			liveTotal = balloonableKiB(o.live)
 		}
 		if config {
 			configDef = o.inactiveDef()
-			configTotal = configDef.Memory.Total
+			configTotal = balloonableKiB(configDef)
 		}
 	}
 	o.mu.Unlock()

@@ -558,3 +558,42 @@ func equalStats(a, b []driver.DomainMemoryStat) bool {
 	}
 	return true
 }
+
+// virtio-mem memory is outside the balloon: setmem cannot reach it, and
+// the balloon sizes QEMU reports are topped up with its current size.
+func TestVirtioMemAccounting(t *testing.T) {
+	ctx := context.Background()
+	xml := strings.Replace(strings.Replace(memoryTestXML, "<memory unit='KiB'>131072</memory>",
+		"<maxMemory slots='4' unit='KiB'>4194304</maxMemory>\n  <memory unit='KiB'>2097152</memory>", 1),
+		"%BALLOON%", periodBalloon+`
+    <memory model='virtio-mem'>
+      <target><size unit='KiB'>1048576</size><node>0</node><block unit='KiB'>2048</block><requested unit='KiB'>524288</requested><current unit='KiB'>524288</current></target>
+      <alias name='virtiomem0'/>
+    </memory>`, 1)
+	xml = strings.Replace(xml, "<vcpu>1</vcpu>", "<vcpu>1</vcpu>\n  <cpu><numa><cell id='0' cpus='0' memory='1048576' unit='KiB'/></numa></cpu>", 1)
+	def, err := domain.Parse([]byte(xml), domain.ParseStatus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := virtioMemKiB(def, "size"); got != 1048576 {
+		t.Fatalf("virtio-mem size = %d", got)
+	}
+	mon, _ := newScriptedMonitor(t, 0, answerQEMU)
+	if err := sendStartSetup(ctx, mon, def, true).wait(ctx, def); err != nil {
+		t.Fatal(err)
+	}
+	if def.Memory.Current != 131072+524288 {
+		t.Errorf("current memory after start = %d, want the balloon's 131072 + virtio-mem's 524288", def.Memory.Current)
+	}
+	c, o := memoryTestDriver(t, def, mon, true)
+	checkErr(t, c.DomainSetMemory(ctx, o.ref(), 1048577), virterr.InvalidArg, "invalid argument: cannot set memory higher than max memory")
+	if err := c.DomainSetMemory(ctx, o.ref(), 1048576); err != nil {
+		t.Fatal(err)
+	}
+	var got []driver.Event
+	c.d.events.Register(c, driver.EventDomain, eventIDBalloonChange, nil, func(ev driver.Event) { got = append(got, ev) })
+	o.proc.handleEvent(qmp.Event{Name: "BALLOON_CHANGE", Data: json.RawMessage(`{"actual": 1073741824}`)})
+	if o.live.Memory.Current != 1048576+524288 || len(got) != 1 || got[0].Payload.(*driver.DomainEventBalloonChangeMsg).Actual != 1048576 {
+		t.Errorf("after BALLOON_CHANGE: current %d, events %v", o.live.Memory.Current, got)
+	}
+}
