@@ -40,9 +40,9 @@ func memballoon(def *domain.Def) *domain.Device {
 	return nil
 }
 
-// virtioMemKiB sums a <target> size (size or current) of the guest's
-// virtio-mem devices: memory the balloon neither sees nor moves.
-func virtioMemKiB(def *domain.Def, size string) uint64 {
+// virtioMemKiB sums one <target> size (elem: size or current) of the
+// guest's virtio-mem devices: memory the balloon neither sees nor moves.
+func virtioMemKiB(def *domain.Def, elem string) uint64 {
 	if def == nil || def.Devices == nil {
 		return 0
 	}
@@ -52,7 +52,7 @@ func virtioMemKiB(def *domain.Def, size string) uint64 {
 			continue
 		}
 		if t := dev.Child("target"); t != nil {
-			if n := t.Child(size); n != nil {
+			if n := t.Child(elem); n != nil {
 				if b, err := units.ParseScaled(n.Text, n.Prop("unit"), 1024, 0); err == nil {
 					sum += b / 1024
 				}
