@@ -3,6 +3,7 @@ package virt
 import (
 	"context"
 
+	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -467,35 +468,100 @@ func (d *Domain) FDAssociate(ctx context.Context, name string, flags DomainFDAss
 	return d.h().DomainFDAssociate(ctx, d.ref, name, uint32(flags))
 }
 
-// QemuMonitorCommand sends a command to the QEMU monitor. govirt's
-// driver contract carries no QEMU program yet, so every driver refuses.
+// qemuMonitor is the connection's QEMU program, when its driver has one.
+func (c *Conn) qemuMonitor(function string) (driver.QemuMonitor, error) {
+	if m, ok := c.c.Hypervisor.(driver.QemuMonitor); ok {
+		return m, nil
+	}
+	return nil, virterr.NoSupportFrom(virterr.FromDomain, function)
+}
+
+// QemuMonitorCommand sends a command to the QEMU monitor: QMP JSON, or
+// with flags 1 (VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) a human monitor
+// command, and returns QEMU's answer.
 //
 // libvirt: virDomainQemuMonitorCommand
 func (d *Domain) QemuMonitorCommand(ctx context.Context, cmd string, flags uint32) (string, error) {
-	return "", virterr.NoSupportFor("virDomainQemuMonitorCommand")
+	if err := d.conn.denyReadOnly("virDomainQemuMonitorCommand"); err != nil {
+		return "", err
+	}
+	m, err := d.conn.qemuMonitor("virDomainQemuMonitorCommand")
+	if err != nil {
+		return "", err
+	}
+	return m.DomainQemuMonitorCommand(ctx, d.ref, cmd, flags)
 }
 
-// QemuAgentCommand sends a raw command to the guest agent (refused, as
-// QemuMonitorCommand).
+// QemuAgentCommand sends a raw command to the guest agent; timeout is in
+// seconds, or -2 (block), -1 (default), 0 (no wait).
 //
 // libvirt: virDomainQemuAgentCommand
 func (d *Domain) QemuAgentCommand(ctx context.Context, cmd string, timeout int, flags uint32) (string, error) {
-	return "", virterr.NoSupportFor("virDomainQemuAgentCommand")
+	if err := d.conn.denyReadOnly("virDomainQemuAgentCommand"); err != nil {
+		return "", err
+	}
+	m, err := d.conn.qemuMonitor("virDomainQemuAgentCommand")
+	if err != nil {
+		return "", err
+	}
+	return m.DomainQemuAgentCommand(ctx, d.ref, cmd, int32(timeout), flags)
 }
 
-// QemuAttach adopts a QEMU process (refused, as QemuMonitorCommand).
+// QemuAttach adopts a QEMU process; libvirt 9.0's QEMU driver no longer
+// can, and neither can govirt's.
 //
 // libvirt: virDomainQemuAttach
 func (c *Conn) QemuAttach(ctx context.Context, pid uint, flags uint32) (*Domain, error) {
-	return nil, virterr.NoSupportFor("virDomainQemuAttach")
+	if pid == 0 {
+		return nil, virterr.InvalidArgument(virterr.FromDomain, "virDomainQemuAttach", "pid_value",
+			"pid_value in virDomainQemuAttach must not be zero")
+	}
+	if err := c.denyReadOnly("virDomainQemuAttach"); err != nil {
+		return nil, err
+	}
+	return nil, virterr.NoSupportFrom(virterr.FromDomain, "virDomainQemuAttach")
 }
 
-// QemuMonitorEventRegister watches QEMU monitor events (refused, as
-// QemuMonitorCommand).
+// QemuMonitorEventRegister calls cb with every QMP event of dom (nil:
+// of every domain) named event ("": every event; flags select a regular
+// expression or a case-insensitive match). details is the event's data
+// as JSON, "" when it has none.
 //
 // libvirt: virConnectDomainQemuMonitorEventRegister
 func (c *Conn) QemuMonitorEventRegister(ctx context.Context, dom *Domain, event string, cb func(*Conn, *Domain, string, int64, uint, string), flags uint32) (int, error) {
-	return 0, virterr.NoSupportFor("virConnectDomainQemuMonitorEventRegister")
+	m, err := c.qemuMonitor("virConnectDomainQemuMonitorEventRegister")
+	if err != nil {
+		return -1, err
+	}
+	var ref *driver.DomainRef
+	if dom != nil {
+		r := dom.ref
+		ref = &r
+	}
+	var name *string
+	if event != "" {
+		name = &event
+	}
+	c.events.start(c)
+	id, err := m.QemuMonitorEventRegister(ctx, ref, name, flags, func(ev driver.QemuMonitorEvent) {
+		details := ""
+		if ev.Details != nil {
+			details = *ev.Details
+		}
+		c.events.push(func() { cb(c, c.domain(ev.Dom), ev.Event, ev.Seconds, uint(ev.Micros), details) })
+	})
+	return int(id), err
+}
+
+// QemuMonitorEventDeregister ends a QemuMonitorEventRegister.
+//
+// libvirt: virConnectDomainQemuMonitorEventDeregister
+func (c *Conn) QemuMonitorEventDeregister(ctx context.Context, callbackID int) error {
+	m, err := c.qemuMonitor("virConnectDomainQemuMonitorEventDeregister")
+	if err != nil {
+		return err
+	}
+	return m.QemuMonitorEventDeregister(ctx, int32(callbackID))
 }
 
 // LxcOpenNamespace opens a container's namespaces (refused: govirt has

@@ -747,32 +747,6 @@ func cmdDomxmlFromNative(c *ctl, cmd *parsedCmd) bool {
 	return true
 }
 
-func cmdQemuMonitorCommand(c *ctl, cmd *parsedCmd) bool {
-	dom, _ := c.domain(cmd)
-	if dom == nil {
-		return false
-	}
-	out, err := dom.QemuMonitorCommand(c.ctx, strings.Join(cmd.args("cmd"), " "), 0)
-	if err != nil {
-		return c.fail(err)
-	}
-	c.print("%s\n", out)
-	return true
-}
-
-func cmdQemuAgentCommand(c *ctl, cmd *parsedCmd) bool {
-	dom, _ := c.domain(cmd)
-	if dom == nil {
-		return false
-	}
-	out, err := dom.QemuAgentCommand(c.ctx, strings.Join(cmd.args("cmd"), " "), -2, 0)
-	if err != nil {
-		return c.fail(err)
-	}
-	c.print("%s\n", out)
-	return true
-}
-
 func cmdQemuAttach(c *ctl, cmd *parsedCmd) bool {
 	pid, _, ok := c.optUInt(cmd, "pid")
 	if !ok {
@@ -785,27 +759,6 @@ func cmdQemuAttach(c *ctl, cmd *parsedCmd) bool {
 	}
 	c.printExtra("Domain '%s' attached to pid %d\n", dom.Name(), pid)
 	return true
-}
-
-func cmdQemuMonitorEvent(c *ctl, cmd *parsedCmd) bool {
-	timeout, ok := c.timeoutOpt(cmd)
-	if !ok {
-		return false
-	}
-	var dom *virt.Domain
-	if cmd.has("domain") {
-		if dom, _ = c.domain(cmd); dom == nil {
-			return false
-		}
-	}
-	event, _ := cmd.str("event")
-	w := c.newEventWait(cmd.bool("loop"), cmd.bool("timestamp"))
-	if _, err := c.conn.QemuMonitorEventRegister(c.ctx, dom, event, func(_ *virt.Conn, d *virt.Domain, ev string, secs int64, micros uint, details string) {
-		w.emit("event %s at %d.%06d for domain '%s': %s\n", ev, secs, micros, d.Name(), details)
-	}, 0); err != nil {
-		return c.fail(err)
-	}
-	return w.wait(timeout)
 }
 
 func cmdLxcEnterNamespace(c *ctl, cmd *parsedCmd) bool {

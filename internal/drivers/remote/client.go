@@ -296,8 +296,11 @@ func (c *Client) dispatch(p *message.Packet) {
 		}
 		pc.done <- p
 	case netproto.Message:
-		if p.Prog == remote.Program {
+		switch p.Prog {
+		case remote.Program:
 			c.dispatchEvent(p)
+		case remote.QemuProgram:
+			c.dispatchQemuEvent(p)
 		}
 	case netproto.Stream, netproto.MessageTypeStreamHole:
 		c.mu.Lock()
