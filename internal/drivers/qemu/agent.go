@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math"
 	"path/filepath"
 	"sync"
@@ -465,4 +466,159 @@ func (c *conn) DomainGetHostname(ctx context.Context, dom driver.DomainRef, flag
 		}
 	}
 	return "", virterr.NewFrom(virterr.FromQemu, virterr.NoHostname, "no hostname found for domain %s", name)
+}
+
+// agentDiskAddress is one disk of a guest filesystem as the agent knows
+// it (qemuAgentDiskAddress).
+type agentDiskAddress struct {
+	bus, target, unit uint64
+	pci               domain.Address
+}
+
+// agentFS is one filesystem of guest-get-fsinfo (qemuAgentFSInfo).
+type agentFS struct {
+	mountpoint, name, fstype string
+	disks                    []agentDiskAddress
+}
+
+// agentFSInfo is qemuAgentGetFSInfo: the guest's filesystems in mount
+// order (the agent lists them the other way round).
+func agentFSInfo(ctx context.Context, a *qga.Conn) ([]agentFS, error) {
+	ret, err := a.Execute(ctx, "guest-get-fsinfo", nil, qga.TimeoutDefault)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(format string, args ...any) error {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, format, args...)
+	}
+	var entries []map[string]json.RawMessage
+	if json.Unmarshal(ret, &entries) != nil {
+		return nil, fail("Malformed guest-get-fsinfo data array")
+	}
+	str := func(obj map[string]json.RawMessage, key string) (string, bool) {
+		var s string
+		raw, ok := obj[key]
+		return s, ok && json.Unmarshal(raw, &s) == nil
+	}
+	num := func(obj map[string]json.RawMessage, key string) (uint64, error) {
+		var n uint64
+		raw, ok := obj[key]
+		if !ok || json.Unmarshal(raw, &n) != nil {
+			return 0, fail("'%s' missing in guest-get-fsinfo 'disk' data", key)
+		}
+		return n, nil
+	}
+	out := make([]agentFS, 0, len(entries))
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		var fs agentFS
+		var ok bool
+		if fs.mountpoint, ok = str(e, "mountpoint"); !ok {
+			return nil, fail("'mountpoint' missing in reply of guest-get-fsinfo")
+		}
+		if fs.name, ok = str(e, "name"); !ok {
+			return nil, fail("'name' missing in reply of guest-get-fsinfo")
+		}
+		if fs.fstype, ok = str(e, "type"); !ok {
+			return nil, fail("'type' missing in reply of guest-get-fsinfo")
+		}
+		var disks []map[string]json.RawMessage
+		if raw, ok := e["disk"]; !ok || json.Unmarshal(raw, &disks) != nil {
+			return nil, fail("'disk' missing in reply of guest-get-fsinfo")
+		}
+		for _, d := range disks {
+			var da agentDiskAddress
+			var err error
+			if da.bus, err = num(d, "bus"); err != nil {
+				return nil, err
+			}
+			if da.target, err = num(d, "target"); err != nil {
+				return nil, err
+			}
+			if da.unit, err = num(d, "unit"); err != nil {
+				return nil, err
+			}
+			if _, ok := str(d, "bus-type"); !ok {
+				return nil, fail("'bus-type' missing in guest-get-fsinfo 'disk' data")
+			}
+			var pci map[string]json.RawMessage
+			if raw, ok := d["pci-controller"]; !ok || json.Unmarshal(raw, &pci) != nil {
+				return nil, fail("'pci-controller' missing in guest-get-fsinfo 'disk' data")
+			}
+			da.pci.Type = "pci"
+			for _, f := range []struct {
+				key string
+				v   *uint64
+			}{{"domain", &da.pci.Domain}, {"bus", &da.pci.Bus}, {"slot", &da.pci.Slot}, {"function", &da.pci.Function}} {
+				if *f.v, err = num(pci, f.key); err != nil {
+					return nil, err
+				}
+			}
+			fs.disks = append(fs.disks, da)
+		}
+		out = append(out, fs)
+	}
+	return out, nil
+}
+
+// diskByAddress is virDomainDiskByAddress: the disk at the agent's PCI
+// address, or the drive at bus/target/unit of the controller there.
+func diskByAddress(def *domain.Def, a agentDiskAddress) *domain.Disk {
+	if def == nil || def.Devices == nil {
+		return nil
+	}
+	samePCI := func(x *domain.Address) bool {
+		return x != nil && x.Type == "pci" && x.Domain == a.pci.Domain && x.Bus == a.pci.Bus && x.Slot == a.pci.Slot && x.Function == a.pci.Function
+	}
+	controllerIndex := ""
+	for _, c := range def.Devices.Controllers() {
+		if samePCI(c.Info.Address) {
+			controllerIndex = c.Attr("index")
+			break
+		}
+	}
+	for _, d := range def.Devices.Disks {
+		addr := d.Info.Address
+		if samePCI(addr) {
+			return d
+		}
+		if addr != nil && addr.Type == "drive" && controllerIndex != "" && fmt.Sprint(addr.Controller) == controllerIndex &&
+			addr.Bus == a.bus && addr.Target == a.target && addr.Unit == a.unit {
+			return d
+		}
+	}
+	return nil
+}
+
+// DomainGetFSInfo is qemuDomainGetFSInfo: the agent's filesystems, each
+// with the targets of the guest's disks it lives on.
+func (c *conn) DomainGetFSInfo(ctx context.Context, dom driver.DomainRef, flags uint32) (driver.DomainGetFsinfoRet, error) {
+	var ret driver.DomainGetFsinfoRet
+	if err := c.denyReadOnly("virDomainGetFSInfo"); err != nil {
+		return ret, err
+	}
+	var fss []agentFS
+	var def *domain.Def
+	err := c.agentJob(ctx, dom, flags, 0, "qemuDomainGetFSInfo", func(p *qemuProcess, a *qga.Conn) error {
+		var err error
+		fss, err = agentFSInfo(ctx, a)
+		p.o.mu.Lock()
+		def = p.o.current()
+		p.o.mu.Unlock()
+		return err
+	})
+	if err != nil {
+		return ret, err
+	}
+	for _, fs := range fss {
+		info := driver.DomainFsinfo{Mountpoint: fs.mountpoint, Name: fs.name, Fstype: fs.fstype, DevAliases: []string{}}
+		for _, da := range fs.disks {
+			if d := diskByAddress(def, da); d != nil {
+				info.DevAliases = append(info.DevAliases, d.Dst())
+			}
+		}
+		ret.Info = append(ret.Info, info)
+	}
+	ret.Ret = uint32(len(ret.Info))
+	return ret, nil
 }

@@ -120,7 +120,7 @@ func scriptedAgent(t *testing.T, answers map[string]string) (path string, seen f
 					if !ok {
 						ans = `{"error": {"class": "CommandNotFound", "desc": "The command ` + cmd.Execute + ` has not been found"}}`
 					}
-					c.Write([]byte(ans + "\n"))
+					c.Write([]byte(strings.ReplaceAll(ans, "\n", "") + "\n"))
 				}
 			}()
 		}
@@ -403,4 +403,26 @@ func TestLeaseSources(t *testing.T) {
 	c2.d.opener = c.d.opener
 	_, err = c2.DomainGetHostname(ctx, o2.ref(), hostnameLease)
 	wantCode(t, err, virterr.NoHostname, "no hostname found: no hostname found for domain ga")
+}
+
+func TestFSInfo(t *testing.T) {
+	path, _ := scriptedAgent(t, map[string]string{
+		"guest-get-fsinfo": `{"return": [
+ {"name": "sdb1", "mountpoint": "/data", "type": "xfs", "disk": [{"bus-type": "scsi", "bus": 0, "target": 0, "unit": 1, "pci-controller": {"domain": 0, "bus": 1, "slot": 0, "function": 0}, "dev": "/dev/sdb1"}]},
+ {"name": "vda1", "mountpoint": "/", "type": "ext4", "used-bytes": 1, "total-bytes": 2, "disk": [{"bus-type": "virtio", "bus": 0, "target": 0, "unit": 0, "pci-controller": {"domain": 0, "bus": 4, "slot": 0, "function": 0}}]},
+ {"name": "tmpfs", "mountpoint": "/tmp", "type": "tmpfs", "disk": []}]}`,
+	})
+	c, o := testDomain(t, agentDevice(path)+`
+<disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/><address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/></disk>
+<disk type='file' device='disk'><source file='/y.img'/><target dev='sdb' bus='scsi'/><address type='drive' controller='0' bus='0' target='0' unit='1'/></disk>
+<controller type='scsi' index='0' model='virtio-scsi'><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></controller>`)
+	ret, err := c.DomainGetFSInfo(context.Background(), o.ref(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(ret)
+	const want = `{"Info":[{"Mountpoint":"/tmp","Name":"tmpfs","Fstype":"tmpfs","DevAliases":[]},{"Mountpoint":"/","Name":"vda1","Fstype":"ext4","DevAliases":["vda"]},{"Mountpoint":"/data","Name":"sdb1","Fstype":"xfs","DevAliases":["sdb"]}],"Ret":3}`
+	if string(b) != want {
+		t.Errorf("fsinfo\n got %s\nwant %s", b, want)
+	}
 }
