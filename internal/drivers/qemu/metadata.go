@@ -93,7 +93,7 @@ func (c *conn) DomainSetMetadata(ctx context.Context, dom driver.DomainRef, typ 
 		}
 	}
 	o.mu.Lock()
-	ref := o.refLocked()
+	ref := o.ref()
 	o.mu.Unlock()
 	var evURI *string
 	if typ == metadataElement && uri != nil {

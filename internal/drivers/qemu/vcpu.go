@@ -2,8 +2,10 @@ package qemu
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -335,7 +337,7 @@ func (c *conn) pinVcpuLive(o *domainObj, vcpu uint, set domain.CPUSet) error {
 		}
 	}
 	tuneOf(def).VCPUPins[vcpu] = set
-	ref := o.refLocked()
+	ref := o.ref()
 	o.mu.Unlock()
 	if err := d.writeStatus(o); err != nil {
 		return err
@@ -395,7 +397,7 @@ func (c *conn) DomainPinEmulator(ctx context.Context, dom driver.DomainRef, cpum
 			return err
 		}
 		tuneOf(def).EmulatorPin = set
-		ref := o.refLocked()
+		ref := o.ref()
 		o.mu.Unlock()
 		if err := d.writeStatus(o); err != nil {
 			return err
@@ -614,13 +616,268 @@ func setVcpusConfig(def *domain.Def, n uint, hotpluggable bool) {
 	v.Current = cur
 }
 
-// setVcpusLive changes the number of plugged vCPUs of the running guest.
+// hotpluggableCPU is one entry of QMP query-hotpluggable-cpus: a unit of
+// vCPUs QEMU can plug or unplug, at its place in the topology.
+type hotpluggableCPU struct {
+	Type       string           `json:"type"`
+	VCPUsCount int              `json:"vcpus-count"`
+	QOMPath    string           `json:"qom-path"`
+	Props      map[string]int64 `json:"props"`
+}
+
+// vcpuEntities maps each hotpluggable unit to the id of its first vCPU:
+// units sorted by socket, die, core and thread, numbered by their vCPU
+// counts (qemuMonitorGetCPUInfoHotplug).
+func (p *qemuProcess) vcpuEntities(ctx context.Context) (map[uint]hotpluggableCPU, error) {
+	var list []hotpluggableCPU
+	raw, err := p.mon.Execute(ctx, "query-hotpluggable-cpus", nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "query-hotpluggable-cpus reply data was not an array")
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		for _, k := range []string{"socket-id", "die-id", "core-id", "thread-id"} {
+			if list[i].Props[k] != list[j].Props[k] {
+				return list[i].Props[k] < list[j].Props[k]
+			}
+		}
+		return false
+	})
+	m := map[uint]hotpluggableCPU{}
+	id := uint(0)
+	for _, e := range list {
+		if e.VCPUsCount < 1 {
+			e.VCPUsCount = 1
+		}
+		m[id] = e
+		id += uint(e.VCPUsCount)
+	}
+	return m, nil
+}
+
+// vcpuAlias is the device id of a hot-plugged vCPU.
+func vcpuAlias(id uint) string { return fmt.Sprintf("vcpu%d", id) }
+
+// refreshVcpuThreads asks QEMU for the vCPU threads again, in cpu-index
+// order (qemuDomainRefreshVcpuInfo).
+func (p *qemuProcess) refreshVcpuThreads(ctx context.Context) ([]int, error) {
+	var cpus []struct {
+		Index  int `json:"cpu-index"`
+		Thread int `json:"thread-id"`
+	}
+	raw, err := p.mon.Execute(ctx, "query-cpus-fast", nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raw, &cpus); err != nil {
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "query-cpus-fast reply data was not an array")
+	}
+	sort.SliceStable(cpus, func(i, j int) bool { return cpus[i].Index < cpus[j].Index })
+	threads := make([]int, len(cpus))
+	for i, c := range cpus {
+		threads[i] = c.Thread
+	}
+	return threads, nil
+}
+
+// individualVcpus makes def's <vcpus> list explicit: plugged vCPUs
+// without a say are not hotpluggable (virDomainVcpuDefPostParse).
+func individualVcpus(def *domain.Def) []domain.VCPUInfo {
+	v := &def.VCPU
+	if v.Individual == nil {
+		v.Individual = make([]domain.VCPUInfo, v.Max)
+		for i := uint(0); i < uint(vcpuCount(def)) && i < v.Max; i++ {
+			v.Individual[i] = domain.VCPUInfo{Enabled: true, Hotpluggable: "no"}
+		}
+	}
+	return v.Individual
+}
+
+// persistVcpuOrder numbers the plugged vCPUs in the order they run
+// (qemuDomainVcpuPersistOrder) and recounts them.
+func persistVcpuOrder(def *domain.Def) {
+	seq, cur := uint(0), uint(0)
+	for i := range def.VCPU.Individual {
+		vc := &def.VCPU.Individual[i]
+		vc.Order = 0
+		if vc.Enabled {
+			seq++
+			cur++
+			vc.Order = seq
+		}
+	}
+	def.VCPU.Current = cur
+}
+
+// plugVcpu hot-plugs the unit whose first vCPU is id (qemuDomainHotplugAddVcpu).
+func (p *qemuProcess) plugVcpu(ctx context.Context, id uint, e hotpluggableCPU) error {
+	args := map[string]any{"driver": e.Type, "id": vcpuAlias(id)}
+	for k, v := range e.Props {
+		args[k] = v
+	}
+	_, err := p.mon.Execute(ctx, "device_add", args)
+	return err
+}
+
+// unplugVcpu asks the guest to give the vCPU back and waits for QEMU to
+// say it has (qemuDomainHotplugDelVcpu).
+func (p *qemuProcess) unplugVcpu(ctx context.Context, id uint) error {
+	alias := vcpuAlias(id)
+	ch := make(chan struct{})
+	p.mu.Lock()
+	p.removed[alias] = ch
+	p.mu.Unlock()
+	drop := func() {
+		p.mu.Lock()
+		delete(p.removed, alias)
+		p.mu.Unlock()
+	}
+	if _, err := p.mon.Execute(ctx, "device_del", map[string]any{"id": alias}); err != nil {
+		drop()
+		return err
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-time.After(detachWait):
+	case <-ctx.Done():
+	}
+	drop()
+	return virterr.NewFrom(virterr.FromQemu, virterr.OperationTimeout, "vcpu unplug request timed out. Unplug result must be manually inspected in the domain")
+}
+
+// setVcpusLive plugs or unplugs vCPUs of the running guest until n are
+// online (qemuDomainSetVcpusLive): the lowest unplugged ones are added,
+// the highest hot-plugged ones removed; the vCPUs the guest booted with
+// stay.
 func (c *conn) setVcpusLive(ctx context.Context, o *domainObj, n uint, hotpluggable bool) error {
+	d := c.d
 	o.mu.Lock()
-	def := o.live
+	p, def := o.proc, o.live
 	o.mu.Unlock()
-	if uint(vcpuCount(def)) == n {
+	if p == nil || def == nil {
+		return notRunning()
+	}
+	ents, err := p.vcpuEntities(ctx)
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	cur := uint(vcpuCount(def))
+	var selected []uint
+	enable := n > cur
+	granularity := virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "target vm vcpu granularity does not allow the desired vcpu count")
+	if enable {
+		for id := uint(0); id < def.VCPU.Max && cur < n; id++ {
+			e, ok := ents[id]
+			if vcpuOnline(def, id) || !ok {
+				continue
+			}
+			cur += uint(e.VCPUsCount)
+			if cur > n {
+				o.mu.Unlock()
+				return granularity
+			}
+			selected = append(selected, id)
+		}
+	} else {
+		for id := def.VCPU.Max - 1; id >= 1 && cur > n; id-- {
+			e, ok := ents[id]
+			if !vcpuOnline(def, id) || !ok || id >= uint(len(def.VCPU.Individual)) || def.VCPU.Individual[id].Hotpluggable != "yes" {
+				continue
+			}
+			if cur < uint(e.VCPUsCount)+n {
+				o.mu.Unlock()
+				return granularity
+			}
+			cur -= uint(e.VCPUsCount)
+			selected = append(selected, id)
+		}
+	}
+	o.mu.Unlock()
+	if cur != n {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "failed to find appropriate hotpluggable vcpus to reach the desired target vcpu count")
+	}
+	var opErr error
+	for _, id := range selected {
+		if enable {
+			opErr = p.plugVcpu(ctx, id, ents[id])
+		} else {
+			opErr = p.unplugVcpu(ctx, id)
+		}
+		if opErr != nil {
+			break
+		}
+		o.mu.Lock()
+		ind := individualVcpus(def)
+		for k := id; k < id+uint(ents[id].VCPUsCount) && k < uint(len(ind)); k++ {
+			ind[k].Enabled = enable
+			ind[k].Hotpluggable = "yes"
+		}
+		persistVcpuOrder(def)
+		o.mu.Unlock()
+	}
+	// Whatever happened, the threads are asked again and the new ones
+	// placed where the definition says.
+	threads, err := p.refreshVcpuThreads(ctx)
+	if err == nil {
+		o.mu.Lock()
+		p.vcpus = threads
+		ids := vcpuThreadIDs(def, threads)
+		for _, id := range selected {
+			if tid, ok := ids[id]; ok && enable {
+				if perr := setThreadAffinity(tid, vcpuCPUs(def, id)); perr != nil && opErr == nil {
+					opErr = perr
+				}
+			}
+		}
+		o.mu.Unlock()
+	} else if opErr == nil {
+		opErr = err
+	}
+	if werr := d.writeStatus(o); werr != nil && opErr == nil {
+		opErr = werr
+	}
+	return opErr
+}
+
+// plugStartupVcpus plugs the vCPUs a definition wants online but
+// hotpluggable, which QEMU's command line cannot start with
+// (qemuProcessSetupHotpluggableVcpus), in their order, and asks QEMU for
+// the vCPU threads again. It runs once the monitor answers, before the
+// threads are pinned.
+func (p *qemuProcess) plugStartupVcpus(ctx context.Context, def *domain.Def) error {
+	var want []uint
+	for id, vc := range def.VCPU.Individual {
+		if vc.Enabled && vc.Hotpluggable == "yes" {
+			want = append(want, uint(id))
+		}
+	}
+	if len(want) == 0 {
 		return nil
 	}
-	return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "live vCPU hotplug is not supported by govirt")
+	sort.SliceStable(want, func(i, j int) bool {
+		return def.VCPU.Individual[want[i]].Order < def.VCPU.Individual[want[j]].Order
+	})
+	ents, err := p.vcpuEntities(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range want {
+		e, ok := ents[id]
+		if !ok {
+			continue
+		}
+		if err := p.plugVcpu(ctx, id, e); err != nil {
+			return err
+		}
+	}
+	threads, err := p.refreshVcpuThreads(ctx)
+	if err != nil {
+		return err
+	}
+	p.vcpus = threads
+	return nil
 }
