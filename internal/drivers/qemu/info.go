@@ -162,7 +162,7 @@ func (d *Driver) matches(o *domainObj, flags uint32) bool {
 		{listPersistent, listTransient, o.persistent},
 		{listManagedSave, listNoManagedSave, flags&(listManagedSave|listNoManagedSave) != 0 && d.hasManagedSave(o)},
 		{listAutostart, listNoAutostart, o.autostart},
-		{listHasSnapshot, listNoSnapshot, false},
+		{listHasSnapshot, listNoSnapshot, flags&(listHasSnapshot|listNoSnapshot) != 0 && d.snapshotCountLocked(o) > 0},
 		{listHasCheckpoint, listNoCheckpoint, false},
 	}
 	for _, f := range pairs {

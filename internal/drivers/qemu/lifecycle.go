@@ -204,6 +204,9 @@ func (c *conn) undefine(ctx context.Context, dom driver.DomainRef, flags uint32,
 	}
 	name := o.def.Name
 	o.mu.Unlock()
+	if err := d.undefineSnapshotMetadata(o, flags); err != nil {
+		return err
+	}
 	if d.hasManagedSave(o) {
 		if flags&undefineManagedSave == 0 {
 			return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "Refusing to undefine while domain managed save image exists")

@@ -829,9 +829,12 @@ func (d *Driver) processStopped(o *domainObj, p *qemuProcess, reason, detail int
 		o.def, o.newDef = o.newDef, nil
 	}
 	o.setState(stateShutoff, reason)
-	transient := !o.persistent
+	// A transient domain leaves the list, with its snapshots, when it
+	// stops — unless a snapshot revert stopped it to start it again.
+	transient := !o.persistent && reason != shutoffFromSnapshot
 	o.mu.Unlock()
 	if transient {
+		d.discardAllSnapshotMetadata(o)
 		d.removeObj(o)
 	}
 	d.emit(ref, evStopped, detail)

@@ -1067,20 +1067,13 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 		if !active {
 			return nil
 		}
-		if err := p.stop(shutoffFromSnapshot, detStoppedFromSnapshot, true); err != nil {
-			return err
-		}
-		if !persistent {
-			// A transient domain leaves the list when it stops; the
-			// revert starts it again below.
-			d.mu.Lock()
-			d.domains = append(d.domains, o)
-			d.mu.Unlock()
-		}
-		return nil
+		// A transient domain stopped for a revert stays listed
+		// (processStopped), to be started again below.
+		return p.stop(shutoffFromSnapshot, detStoppedFromSnapshot, true)
 	}
 	startFailed := func(err error) error {
 		if !persistent {
+			d.discardAllSnapshotMetadata(o)
 			d.removeObj(o)
 		}
 		return err

@@ -232,16 +232,23 @@ func TestSnapshotInactiveLifecycle(t *testing.T) {
 		t.Fatalf("current after deleting it = %q", got)
 	}
 
+	// The listing filters see the snapshot.
+	for flags, want := range map[uint32]uint32{listHasSnapshot: 1, listNoSnapshot: 0} {
+		got, err := f.h.ConnectListAllDomains(ctx, 0, flags)
+		if err != nil || got.Ret != want {
+			t.Fatalf("list with flags %#x: %v, %v; want %d", flags, got.Ret, err, want)
+		}
+	}
 	// Undefine refuses while snapshot metadata exists.
-	err = f.d.undefineSnapshotMetadata(f.obj(), 0)
+	err = f.h.DomainUndefineFlags(ctx, f.dom, 0)
 	if err == nil || err.Error() != "Requested operation is not valid: cannot delete inactive domain with 1 snapshots" {
 		t.Fatalf("undefine with snapshots: %v", err)
 	}
-	if err := f.d.undefineSnapshotMetadata(f.obj(), undefineSnapshots); err != nil {
+	if err := f.h.DomainUndefineFlags(ctx, f.dom, undefineSnapshots); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.names(0); got != "" {
-		t.Fatalf("snapshots after undefine = %q", got)
+	if _, err := f.h.DomainLookupByName(ctx, "snapdom"); !errors.Is(err, virterr.NoDomain) {
+		t.Fatalf("domain after undefine: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(f.root, "var", "lib", "libvirt", "qemu", "snapshot", "snapdom")); !os.IsNotExist(err) {
 		t.Fatalf("snapshot directory left: %v", err)
