@@ -1,0 +1,121 @@
+package qemu
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// vcpuXML formats just the <vcpu> and <vcpus> lines of def.
+func vcpuXML(t *testing.T, def *domain.Def) string {
+	t.Helper()
+	var lines []string
+	for _, l := range strings.Split(def.Format(domain.FormatInactive), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "<vcpu") || strings.HasPrefix(l, "</vcpus") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// The expectations are what libvirtd 9.0 writes for the same calls
+// (virsh setvcpus … --config [--hotpluggable] / --maximum --config).
+func TestSetVcpusConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		edit       func(def *domain.Def)
+		want       string
+	}{
+		{"plug", "<vcpu current='1'>3</vcpu>", func(d *domain.Def) { setVcpusConfig(d, 2, false) },
+			"<vcpu placement='static' current='2'>3</vcpu>"},
+		{"plug all", "<vcpu current='1'>3</vcpu>", func(d *domain.Def) { setVcpusConfig(d, 3, false) },
+			"<vcpu placement='static'>3</vcpu>"},
+		{"plug hotpluggable", "<vcpu cpuset='1' current='1'>3</vcpu>", func(d *domain.Def) { setVcpusConfig(d, 2, true) },
+			"<vcpu placement='static' cpuset='1' current='2'>3</vcpu>\n<vcpus>\n" +
+				"<vcpu id='0' enabled='yes' hotpluggable='no'/>\n<vcpu id='1' enabled='yes' hotpluggable='yes'/>\n" +
+				"<vcpu id='2' enabled='no'/>\n</vcpus>"},
+		{"unplug with list", "<vcpu current='3'>3</vcpu><vcpus><vcpu id='0' enabled='yes' hotpluggable='no' order='1'/>" +
+			"<vcpu id='1' enabled='yes' hotpluggable='yes' order='3'/><vcpu id='2' enabled='yes' hotpluggable='yes' order='2'/></vcpus>",
+			func(d *domain.Def) { setVcpusConfig(d, 1, false) },
+			"<vcpu placement='static' current='1'>3</vcpu>\n<vcpus>\n" +
+				"<vcpu id='0' enabled='yes' hotpluggable='no'/>\n<vcpu id='1' enabled='no' hotpluggable='yes'/>\n" +
+				"<vcpu id='2' enabled='no' hotpluggable='yes'/>\n</vcpus>"},
+		{"raise maximum", "<vcpu current='1'>2</vcpu>", func(d *domain.Def) { setVcpusMax(d, 3) },
+			"<vcpu placement='static' current='1'>3</vcpu>"},
+		{"raise maximum of a full guest", "<vcpu>2</vcpu>", func(d *domain.Def) { setVcpusMax(d, 4) },
+			"<vcpu placement='static' current='2'>4</vcpu>"},
+		{"lower maximum", "<vcpu current='3'>4</vcpu>", func(d *domain.Def) { setVcpusMax(d, 2) },
+			"<vcpu placement='static'>2</vcpu>"},
+	} {
+		def := parseTestDef(t, tc.body)
+		tc.edit(def)
+		if got := vcpuXML(t, def); got != tc.want {
+			t.Errorf("%s:\n%s\nwant\n%s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestCheckMaxVcpus(t *testing.T) {
+	def := parseTestDef(t, "<vcpu>4</vcpu><cpu><topology sockets='1' dies='1' cores='2' threads='2'/></cpu>")
+	if err := checkMaxVcpus(def, 4); err != nil {
+		t.Errorf("matching topology: %v", err)
+	}
+	err := checkMaxVcpus(def, 3)
+	var ve *virterr.Error
+	if !errors.As(err, &ve) || ve.Code != virterr.InvalidArg || ve.Message != "invalid argument: CPU topology doesn't match the desired vcpu count" {
+		t.Errorf("topology mismatch: %v", err)
+	}
+}
+
+func TestVcpuThreadIDs(t *testing.T) {
+	def := parseTestDef(t, "<vcpu current='2'>4</vcpu><vcpus><vcpu id='0' enabled='yes' hotpluggable='no'/>"+
+		"<vcpu id='1' enabled='no' hotpluggable='yes'/><vcpu id='2' enabled='yes' hotpluggable='yes'/><vcpu id='3' enabled='no' hotpluggable='yes'/></vcpus>")
+	got := vcpuThreadIDs(def, []int{100, 102})
+	if len(got) != 2 || got[0] != 100 || got[2] != 102 {
+		t.Errorf("threads %v", got)
+	}
+}
+
+func TestAffectedDefs(t *testing.T) {
+	def := parseTestDef(t, "<vcpu>1</vcpu>")
+	inactive := &domainObj{def: def, persistent: true}
+	if live, config, err := affectedDefs(inactive, 0); err != nil || live || !config {
+		t.Errorf("current on inactive: %v %v %v", live, config, err)
+	}
+	_, _, err := affectedDefs(inactive, affectLive)
+	if virterr.CodeOf(err) != virterr.OperationInvalid || err.Error() != "Requested operation is not valid: domain is not running" {
+		t.Errorf("live on inactive: %v", err)
+	}
+	transient := &domainObj{def: def, live: def, proc: &qemuProcess{}}
+	_, _, err = affectedDefs(transient, affectConfig)
+	if err == nil || err.Error() != "Requested operation is not valid: transient domains do not have any persistent config" {
+		t.Errorf("config on transient: %v", err)
+	}
+	_, _, err = oneAffectedDef(transient, affectLive|affectConfig)
+	if virterr.CodeOf(err) != virterr.InvalidArg {
+		t.Errorf("both flags: %v", err)
+	}
+}
+
+func TestThreadStatOfSelf(t *testing.T) {
+	pid := os.Getpid()
+	tasks, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "task"))
+	if err != nil || len(tasks) == 0 {
+		t.Skip("no /proc")
+	}
+	tid, _ := strconv.Atoi(tasks[0].Name())
+	_, cpu, err := threadStat(pid, tid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cpu < 0 || int(cpu) >= hostCPUCount() {
+		t.Errorf("last CPU %d out of the host's %d", cpu, hostCPUCount())
+	}
+}
