@@ -471,6 +471,7 @@ func (c *conn) DomainGetHostname(ctx context.Context, dom driver.DomainRef, flag
 // agentDiskAddress is one disk of a guest filesystem as the agent knows
 // it (qemuAgentDiskAddress).
 type agentDiskAddress struct {
+	serial, dev       string
 	bus, target, unit uint64
 	pci               domain.Address
 }
@@ -478,7 +479,9 @@ type agentDiskAddress struct {
 // agentFS is one filesystem of guest-get-fsinfo (qemuAgentFSInfo).
 type agentFS struct {
 	mountpoint, name, fstype string
-	disks                    []agentDiskAddress
+	// usedBytes and totalBytes are nil from agents older than 3.0.
+	usedBytes, totalBytes *uint64
+	disks                 []agentDiskAddress
 }
 
 // agentFSInfo is qemuAgentGetFSInfo: the guest's filesystems in mount
@@ -500,14 +503,6 @@ func agentFSInfo(ctx context.Context, a *qga.Conn) ([]agentFS, error) {
 		raw, ok := obj[key]
 		return s, ok && json.Unmarshal(raw, &s) == nil
 	}
-	num := func(obj map[string]json.RawMessage, key string) (uint64, error) {
-		var n uint64
-		raw, ok := obj[key]
-		if !ok || json.Unmarshal(raw, &n) != nil {
-			return 0, fail("'%s' missing in guest-get-fsinfo 'disk' data", key)
-		}
-		return n, nil
-	}
 	out := make([]agentFS, 0, len(entries))
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
@@ -522,43 +517,75 @@ func agentFSInfo(ctx context.Context, a *qga.Conn) ([]agentFS, error) {
 		if fs.fstype, ok = str(e, "type"); !ok {
 			return nil, fail("'type' missing in reply of guest-get-fsinfo")
 		}
+		for _, f := range []struct {
+			key string
+			v   **uint64
+		}{{"used-bytes", &fs.usedBytes}, {"total-bytes", &fs.totalBytes}} {
+			if raw, ok := e[f.key]; ok {
+				var n uint64
+				if json.Unmarshal(raw, &n) != nil {
+					return nil, fail("Error getting '%s' in reply of guest-get-fsinfo", f.key)
+				}
+				*f.v = &n
+			}
+		}
 		var disks []map[string]json.RawMessage
 		if raw, ok := e["disk"]; !ok || json.Unmarshal(raw, &disks) != nil {
 			return nil, fail("'disk' missing in reply of guest-get-fsinfo")
 		}
 		for _, d := range disks {
-			var da agentDiskAddress
-			var err error
-			if da.bus, err = num(d, "bus"); err != nil {
+			da, err := parseAgentDisk(d)
+			if err != nil {
 				return nil, err
-			}
-			if da.target, err = num(d, "target"); err != nil {
-				return nil, err
-			}
-			if da.unit, err = num(d, "unit"); err != nil {
-				return nil, err
-			}
-			if _, ok := str(d, "bus-type"); !ok {
-				return nil, fail("'bus-type' missing in guest-get-fsinfo 'disk' data")
-			}
-			var pci map[string]json.RawMessage
-			if raw, ok := d["pci-controller"]; !ok || json.Unmarshal(raw, &pci) != nil {
-				return nil, fail("'pci-controller' missing in guest-get-fsinfo 'disk' data")
-			}
-			da.pci.Type = "pci"
-			for _, f := range []struct {
-				key string
-				v   *uint64
-			}{{"domain", &da.pci.Domain}, {"bus", &da.pci.Bus}, {"slot", &da.pci.Slot}, {"function", &da.pci.Function}} {
-				if *f.v, err = num(pci, f.key); err != nil {
-					return nil, err
-				}
 			}
 			fs.disks = append(fs.disks, da)
 		}
 		out = append(out, fs)
 	}
 	return out, nil
+}
+
+// parseAgentDisk is qemuAgentGetDiskAddress.
+func parseAgentDisk(d map[string]json.RawMessage) (agentDiskAddress, error) {
+	var da agentDiskAddress
+	str := func(obj map[string]json.RawMessage, key string) (string, bool) {
+		var s string
+		raw, ok := obj[key]
+		return s, ok && json.Unmarshal(raw, &s) == nil
+	}
+	num := func(obj map[string]json.RawMessage, key string, v *uint64) error {
+		if raw, ok := obj[key]; !ok || json.Unmarshal(raw, v) != nil {
+			return agentErr("'%s' missing in guest-get-fsinfo 'disk' data", key)
+		}
+		return nil
+	}
+	da.serial, _ = str(d, "serial")
+	da.dev, _ = str(d, "dev")
+	for _, f := range []struct {
+		key string
+		v   *uint64
+	}{{"bus", &da.bus}, {"target", &da.target}, {"unit", &da.unit}} {
+		if err := num(d, f.key, f.v); err != nil {
+			return da, err
+		}
+	}
+	if _, ok := str(d, "bus-type"); !ok {
+		return da, agentErr("'bus-type' missing in guest-get-fsinfo 'disk' data")
+	}
+	var pci map[string]json.RawMessage
+	if raw, ok := d["pci-controller"]; !ok || json.Unmarshal(raw, &pci) != nil {
+		return da, agentErr("'pci-controller' missing in guest-get-fsinfo 'disk' data")
+	}
+	da.pci.Type = "pci"
+	for _, f := range []struct {
+		key string
+		v   *uint64
+	}{{"domain", &da.pci.Domain}, {"bus", &da.pci.Bus}, {"slot", &da.pci.Slot}, {"function", &da.pci.Function}} {
+		if err := num(pci, f.key, f.v); err != nil {
+			return da, err
+		}
+	}
+	return da, nil
 }
 
 // diskByAddress is virDomainDiskByAddress: the disk at the agent's PCI
@@ -621,4 +648,306 @@ func (c *conn) DomainGetFSInfo(ctx context.Context, dom driver.DomainRef, flags 
 	}
 	ret.Ret = uint32(len(ret.Info))
 	return ret, nil
+}
+
+// Guest information types (virDomainGuestInfoTypes).
+const (
+	guestInfoUsers      uint32 = 1 << 0
+	guestInfoOS         uint32 = 1 << 1
+	guestInfoTimezone   uint32 = 1 << 2
+	guestInfoHostname   uint32 = 1 << 3
+	guestInfoFilesystem uint32 = 1 << 4
+	guestInfoDisks      uint32 = 1 << 5
+	guestInfoInterfaces uint32 = 1 << 6
+	guestInfoAll               = guestInfoUsers | guestInfoOS | guestInfoTimezone | guestInfoHostname |
+		guestInfoFilesystem | guestInfoDisks | guestInfoInterfaces
+)
+
+func boolParam(name string, v bool) driver.TypedParam {
+	b := int32(0)
+	if v {
+		b = 1
+	}
+	return driver.TypedParam{Field: name, Value: driver.TypedParamValue{Type: driver.ParamBoolean, B: b}}
+}
+
+// guestInfo collects the typed parameters of qemuDomainGetGuestInfo.
+// Asked for nothing in particular, it gathers what the agent has and
+// passes over the commands it lacks; asked for a type, a missing
+// command is an error.
+type guestInfo struct {
+	ctx         context.Context
+	a           *qga.Conn
+	strict      bool
+	params      []driver.TypedParam
+	unsupported bool // the last command was unknown to the agent
+}
+
+// run executes one agent command and decodes its return into out; it
+// reports false when the agent lacks the command and that is to be
+// passed over.
+func (g *guestInfo) run(cmd string, out any, missing string) (bool, error) {
+	ret, err := g.a.Execute(g.ctx, cmd, nil, qga.TimeoutDefault)
+	if err != nil {
+		if !g.strict && qga.Unsupported(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	if json.Unmarshal(ret, out) != nil {
+		return false, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "%s", missing)
+	}
+	return true, nil
+}
+
+func (g *guestInfo) add(p ...driver.TypedParam) { g.params = append(g.params, p...) }
+
+func agentErr(format string, args ...any) error {
+	return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, format, args...)
+}
+
+// users is qemuAgentGetUsers.
+func (g *guestInfo) users() error {
+	var users []map[string]json.RawMessage
+	if ok, err := g.run("guest-get-users", &users, "guest-get-users reply was missing return data"); !ok {
+		return err
+	}
+	g.add(uintParam("user.count", uint32(len(users))))
+	for i, u := range users {
+		var name, dom string
+		if json.Unmarshal(u["user"], &name) != nil {
+			return agentErr("'user' missing in reply of guest-get-users")
+		}
+		g.add(strParam(fmt.Sprintf("user.%d.name", i), name))
+		if raw, ok := u["domain"]; ok && json.Unmarshal(raw, &dom) == nil {
+			g.add(strParam(fmt.Sprintf("user.%d.domain", i), dom))
+		}
+		var login float64
+		if json.Unmarshal(u["login-time"], &login) != nil {
+			return agentErr("'login-time' missing in reply of guest-get-users")
+		}
+		g.add(ullong(fmt.Sprintf("user.%d.login-time", i), uint64(login*1000)))
+	}
+	return nil
+}
+
+// osInfo is qemuAgentGetOSInfo.
+func (g *guestInfo) osInfo() error {
+	var info map[string]json.RawMessage
+	if ok, err := g.run("guest-get-osinfo", &info, "guest-get-osinfo reply was missing return data"); !ok {
+		return err
+	}
+	for _, f := range []string{"id", "name", "pretty-name", "version", "version-id", "machine", "variant", "variant-id", "kernel-release", "kernel-version"} {
+		var s string
+		if raw, ok := info[f]; ok && json.Unmarshal(raw, &s) == nil {
+			g.add(strParam("os."+f, s))
+		}
+	}
+	return nil
+}
+
+// timezone is qemuAgentGetTimezone.
+func (g *guestInfo) timezone() error {
+	var tz map[string]json.RawMessage
+	if ok, err := g.run("guest-get-timezone", &tz, "guest-get-timezone reply was missing return data"); !ok {
+		return err
+	}
+	var zone string
+	if raw, ok := tz["zone"]; ok && json.Unmarshal(raw, &zone) == nil {
+		g.add(strParam("timezone.name", zone))
+	}
+	var offset int32
+	if json.Unmarshal(tz["offset"], &offset) != nil {
+		return agentErr("'offset' missing in reply of guest-get-timezone")
+	}
+	g.add(intParam("timezone.offset", offset))
+	return nil
+}
+
+// hostname is qemuAgentGetHostname.
+func (g *guestInfo) hostname() error {
+	var r struct {
+		Name *string `json:"host-name"`
+	}
+	if ok, err := g.run("guest-get-host-name", &r, "malformed return value"); !ok {
+		return err
+	}
+	if r.Name == nil {
+		return agentErr("'host-name' missing in guest-get-host-name reply")
+	}
+	g.add(strParam("hostname", *r.Name))
+	return nil
+}
+
+// filesystems is qemuAgentGetFSInfo with qemuAgentFSInfoFormatParams.
+func (g *guestInfo) filesystems(def *domain.Def) error {
+	fss, err := agentFSInfo(g.ctx, g.a)
+	if err != nil {
+		if !g.strict && qga.Unsupported(err) {
+			return nil
+		}
+		return err
+	}
+	if len(fss) == 0 {
+		return nil
+	}
+	g.add(uintParam("fs.count", uint32(len(fss))))
+	for i, fs := range fss {
+		pfx := fmt.Sprintf("fs.%d.", i)
+		g.add(strParam(pfx+"name", fs.name), strParam(pfx+"mountpoint", fs.mountpoint), strParam(pfx+"fstype", fs.fstype))
+		if fs.totalBytes != nil {
+			g.add(ullong(pfx+"total-bytes", *fs.totalBytes))
+		}
+		if fs.usedBytes != nil {
+			g.add(ullong(pfx+"used-bytes", *fs.usedBytes))
+		}
+		g.add(uintParam(pfx+"disk.count", uint32(len(fs.disks))))
+		for j, da := range fs.disks {
+			dpfx := fmt.Sprintf("%sdisk.%d.", pfx, j)
+			if d := diskByAddress(def, da); d != nil {
+				g.add(strParam(dpfx+"alias", d.Dst()))
+			}
+			if da.serial != "" {
+				g.add(strParam(dpfx+"serial", da.serial))
+			}
+			if da.dev != "" {
+				g.add(strParam(dpfx+"device", da.dev))
+			}
+		}
+	}
+	return nil
+}
+
+// disks is qemuAgentGetDisks with qemuAgentDiskInfoFormatParams.
+func (g *guestInfo) disks(def *domain.Def) error {
+	var disks []map[string]json.RawMessage
+	if ok, err := g.run("guest-get-disks", &disks, "qemu agent didn't return an array of disks"); !ok {
+		return err
+	}
+	if len(disks) == 0 {
+		return nil
+	}
+	g.add(uintParam("disk.count", uint32(len(disks))))
+	for i, d := range disks {
+		pfx := fmt.Sprintf("disk.%d.", i)
+		var name string
+		if json.Unmarshal(d["name"], &name) != nil {
+			return agentErr("'name' missing in reply of guest-get-disks")
+		}
+		var partition bool
+		if json.Unmarshal(d["partition"], &partition) != nil {
+			return agentErr("'partition' missing in reply of guest-get-disks")
+		}
+		g.add(strParam(pfx+"name", name), boolParam(pfx+"partition", partition))
+		if raw, ok := d["dependencies"]; ok {
+			var deps []string
+			if json.Unmarshal(raw, &deps) != nil {
+				return agentErr("'dependencies' malformed in reply of guest-get-disks")
+			}
+			g.add(uintParam(pfx+"dependency.count", uint32(len(deps))))
+			for j, dep := range deps {
+				g.add(strParam(fmt.Sprintf("%sdependency.%d.name", pfx, j), dep))
+			}
+		}
+		if raw, ok := d["address"]; ok {
+			var addr map[string]json.RawMessage
+			if json.Unmarshal(raw, &addr) != nil {
+				return agentErr("'address' malformed in reply of guest-get-disks")
+			}
+			da, err := parseAgentDisk(addr)
+			if err != nil {
+				return err
+			}
+			if da.serial != "" {
+				g.add(strParam(pfx+"serial", da.serial))
+			}
+			if dd := diskByAddress(def, da); dd != nil {
+				g.add(strParam(pfx+"alias", dd.Dst()))
+			}
+		}
+		var alias string
+		if raw, ok := d["alias"]; ok && json.Unmarshal(raw, &alias) == nil {
+			g.add(strParam(pfx+"guest_alias", alias))
+		}
+	}
+	return nil
+}
+
+// interfaces is qemuAgentGetInterfaces with
+// virDomainInterfaceFormatParams.
+func (g *guestInfo) interfaces() error {
+	ifaces, err := agentInterfaces(g.ctx, g.a)
+	if err != nil {
+		if !g.strict && qga.Unsupported(err) {
+			return nil
+		}
+		return err
+	}
+	if len(ifaces) == 0 {
+		return nil
+	}
+	g.add(uintParam("if.count", uint32(len(ifaces))))
+	for i, iface := range ifaces {
+		pfx := fmt.Sprintf("if.%d.", i)
+		g.add(strParam(pfx+"name", iface.Name))
+		if iface.Hwaddr != nil {
+			g.add(strParam(pfx+"hwaddr", *iface.Hwaddr))
+		}
+		g.add(uintParam(pfx+"addr.count", uint32(len(iface.Addrs))))
+		for j, a := range iface.Addrs {
+			apfx := fmt.Sprintf("%saddr.%d.", pfx, j)
+			typ := "ipv4"
+			if a.Type == ipAddrIPv6 {
+				typ = "ipv6"
+			}
+			g.add(strParam(apfx+"type", typ), strParam(apfx+"addr", a.Addr), uintParam(apfx+"prefix", a.Prefix))
+		}
+	}
+	return nil
+}
+
+// DomainGetGuestInfo is qemuDomainGetGuestInfo.
+func (c *conn) DomainGetGuestInfo(ctx context.Context, dom driver.DomainRef, types uint32, flags uint32) ([]driver.TypedParam, error) {
+	if err := unsupportedFlags(flags, 0, "qemuDomainGetGuestInfo"); err != nil {
+		return nil, err
+	}
+	if types&^guestInfoAll != 0 {
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "Unsupported guest information types '0x%x'", types&^guestInfoAll)
+	}
+	if err := c.denyReadOnly("virDomainGetGuestInfo"); err != nil {
+		return nil, err
+	}
+	strict := types != 0
+	if types == 0 {
+		types = guestInfoAll
+	}
+	var params []driver.TypedParam
+	err := c.withAgent(ctx, dom, func(p *qemuProcess, a *qga.Conn) error {
+		p.o.mu.Lock()
+		def := p.o.current()
+		p.o.mu.Unlock()
+		g := &guestInfo{ctx: ctx, a: a, strict: strict}
+		for _, step := range []struct {
+			typ uint32
+			run func() error
+		}{
+			{guestInfoUsers, g.users},
+			{guestInfoOS, g.osInfo},
+			{guestInfoTimezone, g.timezone},
+			{guestInfoHostname, g.hostname},
+			{guestInfoFilesystem, func() error { return g.filesystems(def) }},
+			{guestInfoDisks, func() error { return g.disks(def) }},
+			{guestInfoInterfaces, g.interfaces},
+		} {
+			if types&step.typ == 0 {
+				continue
+			}
+			if err := step.run(); err != nil {
+				return err
+			}
+		}
+		params = g.params
+		return nil
+	})
+	return params, err
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -424,5 +425,90 @@ func TestFSInfo(t *testing.T) {
 	const want = `{"Info":[{"Mountpoint":"/tmp","Name":"tmpfs","Fstype":"tmpfs","DevAliases":[]},{"Mountpoint":"/","Name":"vda1","Fstype":"ext4","DevAliases":["vda"]},{"Mountpoint":"/data","Name":"sdb1","Fstype":"xfs","DevAliases":["sdb"]}],"Ret":3}`
 	if string(b) != want {
 		t.Errorf("fsinfo\n got %s\nwant %s", b, want)
+	}
+}
+
+func paramText(params []driver.TypedParam) string {
+	var b strings.Builder
+	for _, p := range params {
+		v := p.Value
+		switch v.Type {
+		case driver.ParamString:
+			fmt.Fprintf(&b, "%s=%s\n", p.Field, v.S)
+		case driver.ParamUInt:
+			fmt.Fprintf(&b, "%s=%d\n", p.Field, v.UI)
+		case driver.ParamInt:
+			fmt.Fprintf(&b, "%s=%d\n", p.Field, v.I)
+		case driver.ParamULLong:
+			fmt.Fprintf(&b, "%s=%d\n", p.Field, v.UL)
+		case driver.ParamBoolean:
+			fmt.Fprintf(&b, "%s=%v\n", p.Field, v.B != 0)
+		default:
+			fmt.Fprintf(&b, "%s=?%d\n", p.Field, v.Type)
+		}
+	}
+	return b.String()
+}
+
+func TestGuestInfo(t *testing.T) {
+	path, _ := scriptedAgent(t, map[string]string{
+		"guest-get-users":     `{"return": [{"user": "root", "login-time": 1700000000.25}]}`,
+		"guest-get-osinfo":    `{"return": {"name": "Debian GNU/Linux", "kernel-release": "6.1.0", "id": "debian", "machine": "x86_64"}}`,
+		"guest-get-timezone":  `{"return": {"zone": "UTC", "offset": 0}}`,
+		"guest-get-host-name": `{"return": {"host-name": "g1"}}`,
+		"guest-get-fsinfo":    `{"return": [{"name": "vda1", "mountpoint": "/", "type": "ext4", "used-bytes": 10, "total-bytes": 20, "disk": [{"serial": "S1", "dev": "/dev/vda1", "bus-type": "virtio", "bus": 0, "target": 0, "unit": 0, "pci-controller": {"domain": 0, "bus": 4, "slot": 0, "function": 0}}]}]}`,
+		"guest-get-disks":     `{"return": [{"name": "/dev/vda", "partition": false, "address": {"serial": "S1", "bus-type": "virtio", "bus": 0, "target": 0, "unit": 0, "pci-controller": {"domain": 0, "bus": 4, "slot": 0, "function": 0}}}, {"name": "/dev/vda1", "partition": true, "dependencies": ["/dev/vda"], "alias": "root"}]}`,
+	})
+	c, o := testDomain(t, agentDevice(path)+`
+<disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/><address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/></disk>`)
+	ctx := context.Background()
+	// Every type: the agent lacks guest-network-get-interfaces, which is
+	// passed over.
+	params, err := c.DomainGetGuestInfo(ctx, o.ref(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `user.count=1
+user.0.name=root
+user.0.login-time=1700000000250
+os.id=debian
+os.name=Debian GNU/Linux
+os.machine=x86_64
+os.kernel-release=6.1.0
+timezone.name=UTC
+timezone.offset=0
+hostname=g1
+fs.count=1
+fs.0.name=vda1
+fs.0.mountpoint=/
+fs.0.fstype=ext4
+fs.0.total-bytes=20
+fs.0.used-bytes=10
+fs.0.disk.count=1
+fs.0.disk.0.alias=vda
+fs.0.disk.0.serial=S1
+fs.0.disk.0.device=/dev/vda1
+disk.count=2
+disk.0.name=/dev/vda
+disk.0.partition=false
+disk.0.serial=S1
+disk.0.alias=vda
+disk.1.name=/dev/vda1
+disk.1.partition=true
+disk.1.dependency.count=1
+disk.1.dependency.0.name=/dev/vda
+disk.1.guest_alias=root
+`
+	if got := paramText(params); got != want {
+		t.Errorf("guest info\n got:\n%s\nwant:\n%s", got, want)
+	}
+	// Asked for by name, a command the agent lacks is an error.
+	_, err = c.DomainGetGuestInfo(ctx, o.ref(), guestInfoInterfaces, 0)
+	wantCode(t, err, virterr.InternalError, "internal error: unable to execute QEMU agent command 'guest-network-get-interfaces': The command guest-network-get-interfaces has not been found")
+	_, err = c.DomainGetGuestInfo(ctx, o.ref(), 1<<9, 0)
+	wantCode(t, err, virterr.InvalidArg, "invalid argument: Unsupported guest information types '0x200'")
+	params, err = c.DomainGetGuestInfo(ctx, o.ref(), guestInfoHostname|guestInfoTimezone, 0)
+	if err != nil || paramText(params) != "timezone.name=UTC\ntimezone.offset=0\nhostname=g1\n" {
+		t.Errorf("hostname+timezone: %v\n%s", err, paramText(params))
 	}
 }
