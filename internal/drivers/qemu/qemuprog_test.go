@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/driver"
@@ -510,5 +512,54 @@ disk.1.guest_alias=root
 	params, err = c.DomainGetGuestInfo(ctx, o.ref(), guestInfoHostname|guestInfoTimezone, 0)
 	if err != nil || paramText(params) != "timezone.name=UTC\ntimezone.offset=0\nhostname=g1\n" {
 		t.Errorf("hostname+timezone: %v\n%s", err, paramText(params))
+	}
+}
+
+// TestAgentAPIsWithRealAgent runs the agent APIs against the host's
+// qemu-ga listening where the guest's channel would be.
+func TestAgentAPIsWithRealAgent(t *testing.T) {
+	bin, err := exec.LookPath("qemu-ga")
+	if err != nil {
+		t.Skip("qemu-ga not installed")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "org.qemu.guest_agent.0")
+	cmd := exec.Command(bin, "-m", "unix-listen", "-p", sock, "-t", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	for i := 0; i < 500; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c, o := testDomain(t, agentDevice(sock))
+	ctx := context.Background()
+	dom := o.ref()
+	if out, err := c.DomainQemuAgentCommand(ctx, dom, `{"execute":"guest-ping"}`, -1, 0); err != nil || out != `{"return":{}}` {
+		t.Fatalf("guest-ping: %q %v", out, err)
+	}
+	if tm, err := c.DomainGetTime(ctx, dom, 0); err != nil || tm.Seconds < time.Now().Add(-time.Hour).Unix() {
+		t.Fatalf("domtime: %+v %v", tm, err)
+	}
+	host, _ := os.Hostname()
+	if h, err := c.DomainGetHostname(ctx, dom, 0); err != nil || h != host {
+		t.Fatalf("hostname %q, want %q: %v", h, host, err)
+	}
+	ifaces, err := c.DomainInterfaceAddresses(ctx, dom, ifaddrSourceAgent, 0)
+	if err != nil || len(ifaces) == 0 || ifaces[0].Name != "lo" {
+		t.Fatalf("interfaces: %+v %v", ifaces, err)
+	}
+	params, err := c.DomainGetGuestInfo(ctx, dom, 0, 0)
+	if err != nil || !strings.Contains(paramText(params), "hostname="+host+"\n") || !strings.Contains(paramText(params), "if.0.name=lo\n") {
+		t.Fatalf("guestinfo: %v\n%s", err, paramText(params))
+	}
+	if _, err := c.DomainGetFSInfo(ctx, dom, 0); err != nil {
+		t.Fatalf("fsinfo: %v", err)
 	}
 }
