@@ -141,7 +141,51 @@ func (c *conn) withAgent(ctx context.Context, dom driver.DomainRef, fn func(p *q
 		}
 		l.conn = a
 	}
+	l.conn.Timeout = int(o.agentTimeout())
 	return fn(p, l.conn)
+}
+
+// agentTimeouts are the agent response timeouts set on domains
+// (priv->agentTimeout); a domain without one blocks.
+var agentTimeouts struct {
+	mu sync.Mutex
+	m  map[*domainObj]int32
+}
+
+func (o *domainObj) agentTimeout() int32 {
+	agentTimeouts.mu.Lock()
+	defer agentTimeouts.mu.Unlock()
+	if t, ok := agentTimeouts.m[o]; ok {
+		return t
+	}
+	return qga.TimeoutBlock
+}
+
+// DomainAgentSetResponseTimeout is qemuDomainAgentSetResponseTimeout:
+// the timeout every later agent command of the domain waits (seconds, or
+// -2 block, -1 default, 0 no wait).
+func (c *conn) DomainAgentSetResponseTimeout(ctx context.Context, dom driver.DomainRef, timeout int32, flags uint32) (int32, error) {
+	if err := unsupportedFlags(flags, 0, "qemuDomainAgentSetResponseTimeout"); err != nil {
+		return -1, err
+	}
+	if timeout < driver.QemuAgentCommandMin {
+		return -1, virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg,
+			"guest agent timeout '%d' is less than the minimum '%d'", timeout, driver.QemuAgentCommandMin)
+	}
+	if err := c.denyReadOnly("virDomainAgentSetResponseTimeout"); err != nil {
+		return -1, err
+	}
+	o, err := c.d.lookup(dom)
+	if err != nil {
+		return -1, err
+	}
+	agentTimeouts.mu.Lock()
+	if agentTimeouts.m == nil {
+		agentTimeouts.m = map[*domainObj]int32{}
+	}
+	agentTimeouts.m[o] = timeout
+	agentTimeouts.mu.Unlock()
+	return 0, nil
 }
 
 // agentPortOpen reports whether the guest has opened its end of the

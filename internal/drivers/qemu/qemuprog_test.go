@@ -563,3 +563,17 @@ func TestAgentAPIsWithRealAgent(t *testing.T) {
 		t.Fatalf("fsinfo: %v", err)
 	}
 }
+
+// A domain's agent response timeout bounds the agent's answer.
+func TestAgentResponseTimeout(t *testing.T) {
+	path, _ := scriptedAgent(t, map[string]string{"guest-get-time": " "})
+	c, o := testDomain(t, agentDevice(path))
+	ctx := context.Background()
+	_, err := c.DomainAgentSetResponseTimeout(ctx, o.ref(), -3, 0)
+	wantCode(t, err, virterr.InvalidArg, "invalid argument: guest agent timeout '-3' is less than the minimum '-2'")
+	if r, err := c.DomainAgentSetResponseTimeout(ctx, o.ref(), 1, 0); err != nil || r != 0 {
+		t.Fatal(r, err)
+	}
+	_, err = c.DomainGetTime(ctx, o.ref(), 0)
+	wantCode(t, err, virterr.AgentUnresponsive, "Guest agent is not responding: Guest agent not available for now")
+}
