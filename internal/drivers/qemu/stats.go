@@ -222,52 +222,143 @@ const (
 	memStatRSS           int32 = 7
 )
 
-// rssKiB reads a process's resident set size.
-func rssKiB(pid int) uint64 {
+// rssKiB is a process's resident set size, as qemuGetProcessInfo reads
+// it; ok is false when the process cannot be read.
+func rssKiB(pid int) (kib uint64, ok bool) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(v)
-			if len(f) > 0 {
-				n, _ := strconv.ParseUint(f[0], 10, 64)
-				return n
-			}
-		}
-	}
-	return 0
-}
-
-// balloonKiB is the guest's current memory per the balloon (query-balloon).
-func (p *qemuProcess) balloonKiB(ctx context.Context) (uint64, bool) {
-	var b struct {
-		Actual uint64 `json:"actual"`
-	}
-	if err := p.mon.ExecuteInto(ctx, "query-balloon", nil, &b); err != nil {
 		return 0, false
 	}
-	return b.Actual / 1024, true
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, found := strings.CutPrefix(line, "VmRSS:"); found {
+			f := strings.Fields(v)
+			if len(f) == 0 {
+				return 0, false
+			}
+			n, err := strconv.ParseUint(f[0], 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }
 
-// DomainMemoryStats reports the balloon size and QEMU's RSS.
-func (c *conn) DomainMemoryStats(ctx context.Context, dom driver.DomainRef, maxStats uint32, flags uint32) ([]driver.DomainMemoryStat, error) {
-	o, p, err := c.d.running(dom)
+// balloonOnly is a definition holding def's balloon alone, taken under
+// the domain's lock so that the monitor round trips that follow read
+// nothing a hotplug may change meanwhile.
+func balloonOnly(def *domain.Def) *domain.Def {
+	out := &domain.Def{Devices: &domain.Devices{ByKind: map[string][]*domain.Device{}}}
+	if m := memballoon(def); m != nil {
+		out.Devices.ByKind["memballoon"] = []*domain.Device{m}
+	}
+	return out
+}
+
+// memoryStats is qemuDomainMemoryStatsInternal: what the balloon tells
+// (its size and the guest's statistics), then QEMU's RSS, at most max of
+// them in that order. A guest without a balloon has its RSS alone.
+// balloon is balloonOnly's copy of the running definition.
+func (p *qemuProcess) memoryStats(ctx context.Context, balloon *domain.Def, max int) ([]driver.DomainMemoryStat, error) {
+	out, err := p.balloonStats(ctx, balloon)
 	if err != nil {
 		return nil, err
 	}
-	o.mu.Lock()
-	cur := o.live.Memory.Current
-	o.mu.Unlock()
-	if b, ok := p.balloonKiB(ctx); ok {
-		cur = b
+	if len(out) >= max {
+		return out[:max], nil
 	}
-	out := []driver.DomainMemoryStat{{Tag: memStatActualBalloon, Val: cur}, {Tag: memStatRSS, Val: rssKiB(p.pid)}}
-	if int(maxStats) < len(out) {
-		out = out[:maxStats]
+	// libvirt goes on without the RSS when /proc cannot tell it.
+	if rss, ok := rssKiB(p.pid); ok {
+		out = append(out, driver.DomainMemoryStat{Tag: memStatRSS, Val: rss})
 	}
 	return out, nil
+}
+
+// memStatNR is VIR_DOMAIN_MEMORY_STAT_NR of libvirt 9.0: how many
+// statistics there are, and so the most one call reports.
+const memStatNR = 13
+
+// DomainMemoryStats reports the guest's memory statistics
+// (qemuDomainMemoryStats), under a query job.
+func (c *conn) DomainMemoryStats(ctx context.Context, dom driver.DomainRef, maxStats uint32, flags uint32) ([]driver.DomainMemoryStat, error) {
+	if err := unsupportedFlags(flags, 0, "qemuDomainMemoryStats"); err != nil {
+		return nil, err
+	}
+	o, err := c.d.lookup(dom)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.job.acquire(ctx, "query", "remoteDispatchDomainMemoryStats"); err != nil {
+		return nil, err
+	}
+	defer o.job.end()
+	o.mu.Lock()
+	p := o.proc
+	var balloon *domain.Def
+	if p != nil {
+		balloon = balloonOnly(o.live)
+	}
+	o.mu.Unlock()
+	if p == nil {
+		return nil, notRunning()
+	}
+	return p.memoryStats(ctx, balloon, int(min(maxStats, memStatNR)))
+}
+
+// balloonStatNames are the domstats names of the memory statistics
+// (qemuDomainGetStatsBalloon's STORE_MEM_RECORD): the balloon's size is
+// not among them, balloon.current tells it.
+var balloonStatNames = map[int32]string{
+	memStatSwapIn:         "swap_in",
+	memStatSwapOut:        "swap_out",
+	memStatMajorFault:     "major_fault",
+	memStatMinorFault:     "minor_fault",
+	memStatUnused:         "unused",
+	memStatAvailable:      "available",
+	memStatRSS:            "rss",
+	memStatLastUpdate:     "last-update",
+	memStatUsable:         "usable",
+	memStatDiskCaches:     "disk_caches",
+	memStatHugetlbPgalloc: "hugetlb_pgalloc",
+	memStatHugetlbPgfail:  "hugetlb_pgfail",
+}
+
+// balloonGroup is domstats' balloon group (qemuDomainGetStatsBalloon):
+// the recorded balloon size, which BALLOON_CHANGE keeps current, and the
+// maximum — for an inactive domain too — then, for a running one, the
+// memory statistics in dommemstat's order. A guest whose statistics
+// cannot be read has the first two alone.
+type balloonGroup struct {
+	current, maximum uint64
+	balloon          *domain.Def // balloonOnly's, for a running domain
+}
+
+// newBalloonGroup reads what the group needs of def; the caller holds
+// the domain's lock.
+func newBalloonGroup(def *domain.Def, active bool) balloonGroup {
+	g := balloonGroup{current: def.Memory.Current, maximum: def.Memory.Total}
+	if memballoon(def) == nil || g.current == 0 {
+		g.current = def.Memory.Total
+	}
+	if active {
+		g.balloon = balloonOnly(def)
+	}
+	return g
+}
+
+func (g balloonGroup) params(ctx context.Context, p *qemuProcess) []driver.TypedParam {
+	ps := []driver.TypedParam{ullong("balloon.current", g.current), ullong("balloon.maximum", g.maximum)}
+	if p == nil || g.balloon == nil {
+		return ps
+	}
+	stats, err := p.memoryStats(ctx, g.balloon, memStatNR)
+	if err != nil {
+		return ps
+	}
+	for _, st := range stats {
+		if name, ok := balloonStatNames[st.Tag]; ok {
+			ps = append(ps, ullong("balloon."+name, st.Val))
+		}
+	}
+	return ps
 }
 
 // Stats groups of virConnectGetAllDomainStats.
@@ -322,7 +413,7 @@ func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32) []
 	p := o.proc
 	state, reason := o.state, o.reason
 	def := o.current()
-	maxMem, curMem := def.Memory.Total, def.Memory.Current
+	balloon := newBalloonGroup(def, p != nil)
 	vcpus, maxVcpus := vcpuCount(def), int(def.VCPU.Max)
 	var disks []*domain.Disk
 	var nics []*domain.Device
@@ -335,19 +426,15 @@ func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32) []
 	if stats&statsState != 0 {
 		ps = append(ps, intParam("state.state", state), intParam("state.reason", reason))
 	}
-	if p == nil {
-		return ps
-	}
-	if stats&statsCPU != 0 {
+	if stats&statsCPU != 0 && p != nil {
 		u, s := cpuTime(p.pid)
 		ps = append(ps, ullong("cpu.time", u+s), ullong("cpu.user", u), ullong("cpu.system", s))
 	}
 	if stats&statsBalloon != 0 {
-		cur := curMem
-		if b, ok := p.balloonKiB(ctx); ok {
-			cur = b
-		}
-		ps = append(ps, ullong("balloon.current", cur), ullong("balloon.maximum", maxMem), ullong("balloon.rss", rssKiB(p.pid)))
+		ps = append(ps, balloon.params(ctx, p)...)
+	}
+	if p == nil {
+		return ps
 	}
 	if stats&statsVCPU != 0 {
 		ps = append(ps, uintParam("vcpu.current", uint32(vcpus)), uintParam("vcpu.maximum", uint32(maxVcpus)))
