@@ -10,9 +10,11 @@ import (
 	"sync"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/qga"
+	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -994,4 +996,109 @@ func (c *conn) DomainGetGuestInfo(ctx context.Context, dom driver.DomainRef, typ
 		return nil
 	})
 	return params, err
+}
+
+// Agent lifecycle events (VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE).
+const (
+	eventIDAgentLifecycle int32 = 18
+
+	agentConnected     int32 = 1 // VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED
+	agentDisconnected  int32 = 2 // …_STATE_DISCONNECTED
+	agentReasonChannel int32 = 2 // VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL
+)
+
+// observeEvent is the hook the QMP event handler calls for every event of
+// the guest before handling it: qemu-monitor-event subscribers see it,
+// and a virtio port opening or closing is tracked.
+func (p *qemuProcess) observeEvent(ev qmp.Event) {
+	p.relayMonitorEvent(ev)
+	if ev.Name == "VSERPORT_CHANGE" {
+		var data struct {
+			ID   string `json:"id"`
+			Open bool   `json:"open"`
+		}
+		if json.Unmarshal(ev.Data, &data) == nil && data.ID != "" {
+			// Off the event goroutine: the job may be held by a call
+			// waiting for this very monitor.
+			go p.serialPortChanged(data.ID, data.Open)
+		}
+	}
+}
+
+// setChannelState records a virtio channel's state in def (the target's
+// state attribute, printed for live definitions); it reports the channel
+// found, nil when alias names none.
+func setChannelState(def *domain.Def, alias string, connected bool) *domain.Device {
+	if def == nil || def.Devices == nil {
+		return nil
+	}
+	state := "disconnected"
+	if connected {
+		state = "connected"
+	}
+	for _, ch := range def.Devices.Channels() {
+		t := ch.Child("target")
+		if ch.Info.Alias != alias || t == nil || t.Prop("type") != "virtio" {
+			continue
+		}
+		nt := &xmltree.Node{Name: t.Name, Line: t.Line}
+		for _, a := range t.Attrs {
+			if a.Name != "state" {
+				nt.Attrs = append(nt.Attrs, a)
+			}
+		}
+		nt.Attrs = append(nt.Attrs, xmltree.Attr{Name: "state", Value: state})
+		ch.SetChild(nt)
+		return ch
+	}
+	return nil
+}
+
+// SetChannelStates is qemuProcessRefreshChannelVirtioState for a start or
+// a reconnect: open maps chardev labels ("charchannel0") to query-chardev's
+// frontend-open.
+func SetChannelStates(def *domain.Def, open map[string]bool) {
+	if def == nil || def.Devices == nil {
+		return
+	}
+	for _, ch := range def.Devices.Channels() {
+		if o, ok := open["char"+ch.Info.Alias]; ok && ch.Info.Alias != "" {
+			setChannelState(def, ch.Info.Alias, o)
+		}
+	}
+}
+
+// serialPortChanged is processSerialChangedEvent: the live definition
+// keeps the port's state, and for the agent's port the connection is
+// dropped when the guest closes it and an agent lifecycle event goes out.
+func (p *qemuProcess) serialPortChanged(alias string, open bool) {
+	o, d := p.o, p.d
+	if !open {
+		p.CloseAgent()
+	}
+	if err := o.job.acquire(context.Background(), "modify", "processSerialChangedEvent"); err != nil {
+		return
+	}
+	defer o.job.end()
+	o.mu.Lock()
+	if o.proc != p {
+		o.mu.Unlock()
+		return
+	}
+	ch := setChannelState(o.live, alias, open)
+	ref := o.ref()
+	o.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	_ = d.writeStatus(o)
+	if t := ch.Child("target"); t == nil || t.Prop("name") != agentChannelName {
+		return
+	}
+	state := agentDisconnected
+	if open {
+		state = agentConnected
+	}
+	d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDAgentLifecycle,
+		Payload: &driver.DomainEventCallbackAgentLifecycleMsg{Dom: ref, State: state, Reason: agentReasonChannel}})
 }

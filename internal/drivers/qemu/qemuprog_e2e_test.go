@@ -103,7 +103,7 @@ func TestE2EQemuProgram(t *testing.T) {
 	ev.Wait()
 	got := seen()
 	if got == "" {
-		t.Skip("no monitor event reached virsh: the process's QMP event handler does not call relayMonitorEvent yet")
+		t.Skip("no monitor event reached virsh: the process's QMP event handler does not call observeEvent yet")
 	}
 	if !regexp.MustCompile(`(?m)^event STOP at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) ||
 		!regexp.MustCompile(`(?m)^event RESUME at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -576,4 +577,44 @@ func TestAgentResponseTimeout(t *testing.T) {
 	}
 	_, err = c.DomainGetTime(ctx, o.ref(), 0)
 	wantCode(t, err, virterr.AgentUnresponsive, "Guest agent is not responding: Guest agent not available for now")
+}
+
+// The guest opening and closing the agent's port shows in the live
+// definition and as agent lifecycle events.
+func TestSerialPortChanged(t *testing.T) {
+	c, o := testDomain(t, `<channel type='unix'><source mode='bind' path='/nonexistent/agent'/><target type='virtio' name='org.qemu.guest_agent.0'/><alias name='channel0'/></channel>`)
+	c.d.paths = NewPaths(t.TempDir(), true)
+	if err := c.d.paths.mkdirs(); err != nil {
+		t.Fatal(err)
+	}
+	o.proc.caps = caps.New("/usr/bin/qemu-system-x86_64")
+	events := make(chan *driver.DomainEventCallbackAgentLifecycleMsg, 4)
+	if _, err := c.EventRegister(context.Background(), driver.EventDomain, eventIDAgentLifecycle, nil, func(ev driver.Event) {
+		events <- ev.Payload.(*driver.DomainEventCallbackAgentLifecycleMsg)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, open := range []bool{true, false} {
+		data, _ := json.Marshal(map[string]any{"id": "channel0", "open": open})
+		o.proc.observeEvent(qmp.Event{Name: "VSERPORT_CHANGE", Data: data})
+		var ev *driver.DomainEventCallbackAgentLifecycleMsg
+		select {
+		case ev = <-events:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no agent lifecycle event")
+		}
+		want, state := agentConnected, "connected"
+		if !open {
+			want, state = agentDisconnected, "disconnected"
+		}
+		if ev.State != want || ev.Reason != agentReasonChannel || ev.Dom.Name != "ga" {
+			t.Errorf("event %+v", ev)
+		}
+		o.mu.Lock()
+		xml := o.live.Format(0)
+		o.mu.Unlock()
+		if !strings.Contains(xml, "<target type='virtio' name='org.qemu.guest_agent.0' state='"+state+"'/>") {
+			t.Errorf("live XML after open=%v:\n%s", open, xml)
+		}
+	}
 }
