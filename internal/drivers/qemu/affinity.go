@@ -62,10 +62,11 @@ func needsPlacementAdvice(def *domain.Def) bool {
 	return def.NumaTune != nil && def.NumaTune.Memory != nil && def.NumaTune.Memory.Placement == "auto"
 }
 
-// errNoNumad is what libvirt built without numad answers for automatic
-// placement (virNumaGetAutoPlacementAdvice); govirt has no numad client.
+// errNoNumad is what Debian's libvirt 9.0 (built with numad support)
+// answers for automatic placement when it cannot get numad's advice
+// (virNumaGetAutoPlacementAdvice); govirt has no numad client.
 func errNoNumad() error {
-	return virterr.NewFrom(virterr.FromNone, virterr.ConfigUnsupported, "numad is not available on this host")
+	return virterr.NewFrom(virterr.FromNone, virterr.OperationFailed, "Failed to query numad for the advisory nodeset")
 }
 
 // emulatorCPUs is the CPU set of QEMU's main thread
@@ -104,7 +105,7 @@ func vcpuCPUs(def *domain.Def, vcpu uint) domain.CPUSet {
 // pinning applies and QEMU inherits the daemon's affinity.
 //
 // Automatic placement needs numad's advice, which govirt cannot ask for:
-// it answers libvirt's error for a build without numad.
+// it answers libvirt's error for numad not answering.
 func spawnAffinity(def *domain.Def, hostCPUs int) (*unix.CPUSet, error) {
 	if needsPlacementAdvice(def) {
 		return nil, errNoNumad()

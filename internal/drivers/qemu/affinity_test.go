@@ -72,7 +72,7 @@ func TestSpawnAffinityPrecedence(t *testing.T) {
 	}
 	_, err := spawnAffinity(parseTestDef(t, "<vcpu placement='auto'>2</vcpu>"), 2)
 	var ve *virterr.Error
-	if !errors.As(err, &ve) || ve.Code != virterr.ConfigUnsupported || ve.Message != "unsupported configuration: numad is not available on this host" {
+	if !errors.As(err, &ve) || ve.Code != virterr.OperationFailed || ve.Message != "operation failed: Failed to query numad for the advisory nodeset" {
 		t.Errorf("placement auto: %v", err)
 	}
 }

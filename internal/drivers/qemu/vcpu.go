@@ -845,39 +845,43 @@ func (c *conn) setVcpusLive(ctx context.Context, o *domainObj, n uint, hotplugga
 
 // plugStartupVcpus plugs the vCPUs a definition wants online but
 // hotpluggable, which QEMU's command line cannot start with
-// (qemuProcessSetupHotpluggableVcpus), in their order, and asks QEMU for
-// the vCPU threads again. It runs once the monitor answers, before the
-// threads are pinned.
+// (qemuProcessSetupHotpluggableVcpus), in their order, asks QEMU for the
+// vCPU threads again and numbers the plugged vCPUs
+// (qemuDomainVcpuPersistOrder). It runs once the monitor answers and the
+// vCPU threads are known, before they are pinned.
 func (p *qemuProcess) plugStartupVcpus(ctx context.Context, def *domain.Def) error {
+	if def.VCPU.Individual == nil {
+		return nil
+	}
 	var want []uint
 	for id, vc := range def.VCPU.Individual {
 		if vc.Enabled && vc.Hotpluggable == "yes" {
 			want = append(want, uint(id))
 		}
 	}
-	if len(want) == 0 {
-		return nil
-	}
-	sort.SliceStable(want, func(i, j int) bool {
-		return def.VCPU.Individual[want[i]].Order < def.VCPU.Individual[want[j]].Order
-	})
-	ents, err := p.vcpuEntities(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range want {
-		e, ok := ents[id]
-		if !ok {
-			continue
-		}
-		if err := p.plugVcpu(ctx, id, e); err != nil {
+	if len(want) > 0 {
+		sort.SliceStable(want, func(i, j int) bool {
+			return def.VCPU.Individual[want[i]].Order < def.VCPU.Individual[want[j]].Order
+		})
+		ents, err := p.vcpuEntities(ctx)
+		if err != nil {
 			return err
 		}
+		for _, id := range want {
+			e, ok := ents[id]
+			if !ok {
+				continue
+			}
+			if err := p.plugVcpu(ctx, id, e); err != nil {
+				return err
+			}
+		}
+		threads, err := p.refreshVcpuThreads(ctx)
+		if err != nil {
+			return err
+		}
+		p.vcpus = threads
 	}
-	threads, err := p.refreshVcpuThreads(ctx)
-	if err != nil {
-		return err
-	}
-	p.vcpus = threads
+	persistVcpuOrder(def)
 	return nil
 }

@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -117,5 +118,52 @@ func TestThreadStatOfSelf(t *testing.T) {
 	}
 	if cpu < 0 || int(cpu) >= hostCPUCount() {
 		t.Errorf("last CPU %d out of the host's %d", cpu, hostCPUCount())
+	}
+}
+
+// TestPlugStartupVcpus: vCPUs online but hotpluggable are plugged after
+// QEMU starts, as libvirtd 9.0 does (its live XML then numbers them).
+func TestPlugStartupVcpus(t *testing.T) {
+	if os.Geteuid() != 0 || testing.Short() {
+		t.Skip("starts QEMU as root")
+	}
+	d, h := abiTestDriver(t, t.TempDir())
+	ctx := context.Background()
+	xml := "<domain type='qemu'><name>hp</name><memory unit='MiB'>64</memory>" +
+		"<vcpu placement='static' current='2'>3</vcpu><vcpus><vcpu id='0' enabled='yes' hotpluggable='no'/>" +
+		"<vcpu id='1' enabled='no' hotpluggable='yes'/><vcpu id='2' enabled='yes' hotpluggable='yes'/></vcpus>" +
+		"<os><type arch='x86_64' machine='pc'>hvm</type></os><devices><memballoon model='none'/></devices></domain>"
+	ref, err := h.DomainCreateXML(ctx, xml, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.DomainDestroy(ctx, ref)
+	o, p, err := d.running(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.mu.Lock()
+	def := o.live
+	o.mu.Unlock()
+	// Until the start path calls it, QEMU runs the boot vCPU only.
+	if len(p.vcpus) < 2 {
+		if err := p.plugStartupVcpus(ctx, def); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(p.vcpus) != 2 {
+		t.Errorf("vCPU threads after plugging: %v", p.vcpus)
+	}
+	want := "<vcpu placement='static' current='2'>3</vcpu>\n<vcpus>\n<vcpu id='0' enabled='yes' hotpluggable='no' order='1'/>\n" +
+		"<vcpu id='1' enabled='no' hotpluggable='yes'/>\n<vcpu id='2' enabled='yes' hotpluggable='yes' order='2'/>\n</vcpus>"
+	if got := vcpuXML(t, def); got != want {
+		t.Errorf("live vCPUs:\n%s\nwant\n%s", got, want)
+	}
+	info, err := h.DomainGetVcpus(ctx, ref, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Info) != 2 || info.Info[1].Number != 2 || len(info.Cpumaps) != 3 {
+		t.Errorf("vcpuinfo %+v", info)
 	}
 }
