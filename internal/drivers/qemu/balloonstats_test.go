@@ -3,6 +3,12 @@ package qemu
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -176,4 +182,189 @@ func TestDomainStatsBalloon(t *testing.T) {
 	if err != nil || len(recs) != 1 || recs[0].Params[0].Value.UL != 131072 {
 		t.Errorf("no balloon: %v %v", recs, err)
 	}
+}
+
+// serveScriptedQMP answers QMP on a unix socket at path as
+// newScriptedMonitor's peer does (batch: nothing is answered before that
+// many commands arrived), for code that dials the monitor itself.
+func serveScriptedQMP(t *testing.T, path string, batch int, answer func(string, map[string]any) (any, *qmpFailure)) *scriptedMonitor {
+	t.Helper()
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	sm := &scriptedMonitor{}
+	go func() {
+		server, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer server.Close()
+		enc := json.NewEncoder(server)
+		enc.Encode(map[string]any{"QMP": map[string]any{"version": map[string]any{"qemu": map[string]int{"major": 7, "minor": 2, "micro": 0}}, "capabilities": []string{}}})
+		dec := json.NewDecoder(server)
+		dec.UseNumber()
+		var held []map[string]any
+		for {
+			var cmd struct {
+				Execute   string          `json:"execute"`
+				Arguments map[string]any  `json:"arguments"`
+				ID        json.RawMessage `json:"id"`
+			}
+			if dec.Decode(&cmd) != nil {
+				return
+			}
+			reply := map[string]any{"id": cmd.ID, "return": map[string]any{}}
+			held = append(held, reply)
+			if cmd.Execute != "qmp_capabilities" {
+				args, _ := json.Marshal(cmd.Arguments)
+				if cmd.Arguments == nil {
+					args = []byte("{}")
+				}
+				sm.mu.Lock()
+				sm.cmds = append(sm.cmds, cmd.Execute+" "+string(args))
+				sm.mu.Unlock()
+				if ret, fail := answer(cmd.Execute, cmd.Arguments); fail != nil {
+					delete(reply, "return")
+					reply["error"] = map[string]string{"class": fail.class, "desc": fail.desc}
+				} else if ret != nil {
+					reply["return"] = ret
+				}
+				if len(held) < batch {
+					continue
+				}
+				batch = 0
+			}
+			for _, r := range held {
+				if enc.Encode(r) != nil {
+					return
+				}
+			}
+			held = nil
+		}
+	}()
+	return sm
+}
+
+// reconnectFixture leaves a status file for a running "mem" guest whose
+// recorded balloon size is 65536 KiB, its QEMU played by a sleeping
+// process and a scripted monitor, as a killed daemon would, and returns
+// the driver that will reconnect to it.
+func reconnectFixture(t *testing.T, balloon string, batch int, answer func(string, map[string]any) (any, *qmpFailure)) (*Driver, *domainObj, *scriptedMonitor, *exec.Cmd) {
+	t.Helper()
+	qemu := exec.Command("sleep", "300")
+	if err := qemu.Start(); err != nil {
+		t.Skip("no sleep:", err)
+	}
+	reaped := make(chan struct{})
+	go func() { qemu.Wait(); close(reaped) }()
+	t.Cleanup(func() {
+		qemu.Process.Kill()
+		<-reaped
+	})
+	c, o := memoryTestDriver(t, memoryTestDef(t, balloon), nil, true)
+	d := c.d
+	d.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	monPath := filepath.Join(t.TempDir(), "monitor.sock")
+	sm := serveScriptedQMP(t, monPath, batch, answer)
+	live, err := copyDef(o.def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.ID = 1
+	o.live, o.id, o.state, o.reason = live, 1, stateRunning, runningBooted
+	o.proc = &qemuProcess{d: d, o: o, pid: qemu.Process.Pid, monPath: monPath, exited: make(chan struct{}), removed: map[string]chan struct{}{}}
+	if err := d.writeStatus(o); err != nil {
+		t.Fatal(err)
+	}
+	// The new daemon knows the persistent definition alone.
+	o.live, o.proc, o.id, o.state, o.reason = nil, nil, -1, stateShutoff, 0
+	t.Cleanup(func() {
+		o.mu.Lock()
+		p := o.proc
+		o.mu.Unlock()
+		if p != nil {
+			p.mu.Lock()
+			p.detached = true
+			p.mu.Unlock()
+			p.mon.Close()
+		}
+	})
+	return d, o, sm, qemu
+}
+
+// After a daemon restart the balloon size is QEMU's, not the status
+// file's, asked in the same round trip as the run state; the status file
+// keeps the new size.
+func TestReconnectRefreshesBalloon(t *testing.T) {
+	d, o, sm, _ := reconnectFixture(t, periodBalloon, 2, func(execute string, args map[string]any) (any, *qmpFailure) {
+		if execute == "query-status" {
+			return map[string]any{"running": true, "status": "running"}, nil
+		}
+		return answerQEMU(execute, args)
+	})
+	d.reconnect("mem")
+	o.mu.Lock()
+	active, cur, state := o.proc != nil, o.live.Memory.Current, o.state
+	o.mu.Unlock()
+	if !active || state != stateRunning {
+		t.Fatalf("not reconnected: active %v state %d", active, state)
+	}
+	if cur != 131072 {
+		t.Errorf("current memory after reconnect = %d, want QEMU's 131072", cur)
+	}
+	sameCommands(t, "reconnect", sm.commands(), []string{`query-status {}`, `query-balloon {}`})
+	status, err := os.ReadFile(d.paths.StatusFile("mem"))
+	if err != nil || !strings.Contains(string(status), "<currentMemory unit='KiB'>131072</currentMemory>") {
+		t.Errorf("status file after reconnect: %v\n%s", err, status)
+	}
+}
+
+func TestReconnectBalloonVariants(t *testing.T) {
+	running := func(execute string, args map[string]any) (any, *qmpFailure) {
+		if execute == "query-status" {
+			return map[string]any{"running": true, "status": "running"}, nil
+		}
+		return answerQEMU(execute, args)
+	}
+	t.Run("no balloon", func(t *testing.T) {
+		d, o, sm, _ := reconnectFixture(t, `<memballoon model='none'/>`, 0, running)
+		d.reconnect("mem")
+		if o.live == nil || o.live.Memory.Current != o.live.Memory.Total {
+			t.Errorf("a guest without a balloon has all its memory: %+v", o.live)
+		}
+		sameCommands(t, "reconnect", sm.commands(), []string{`query-status {}`})
+	})
+	t.Run("balloon not active", func(t *testing.T) {
+		d, o, _, _ := reconnectFixture(t, periodBalloon, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+			if execute == "query-balloon" {
+				return nil, &qmpFailure{"DeviceNotActive", "No balloon device has been activated"}
+			}
+			return running(execute, args)
+		})
+		d.reconnect("mem")
+		if o.proc == nil || o.live.Memory.Current != 65536 {
+			t.Errorf("a soft failure keeps the recorded size: proc %v", o.proc)
+		}
+	})
+	t.Run("broken answer", func(t *testing.T) {
+		// libvirt stops a guest it could not fully reconnect to.
+		d, o, _, qemu := reconnectFixture(t, periodBalloon, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+			if execute == "query-balloon" {
+				return map[string]any{}, nil
+			}
+			return running(execute, args)
+		})
+		d.reconnect("mem")
+		if o.proc != nil || o.state != stateShutoff || o.reason != shutoffDaemon {
+			t.Errorf("state %d reason %d, proc %v", o.state, o.reason, o.proc)
+		}
+		if pidAlive(qemu.Process.Pid) {
+			t.Errorf("QEMU left running")
+		}
+		if _, err := os.Stat(d.paths.StatusFile("mem")); !os.IsNotExist(err) {
+			t.Errorf("status file left: %v", err)
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/qmp"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // reconnectAll picks up every guest a previous daemon left running, from
@@ -93,13 +94,26 @@ func (d *Driver) reconnect(name string) {
 		return
 	}
 	p.mon = mon
-	// The guest may have changed state while nobody listened.
+	// The guest may have changed state, and its balloon size, while
+	// nobody listened: both questions go in one round trip.
+	statusCall := mon.Send(ctx, "query-status", nil)
+	balloon := sendBalloonRefresh(ctx, mon, st.def)
 	var qs struct {
 		Running bool   `json:"running"`
 		Status  string `json:"status"`
 	}
 	state, reason := st.state, st.reason
-	if err := mon.ExecuteInto(ctx, "query-status", nil, &qs); err == nil {
+	statusErr := statusCall.WaitInto(ctx, &qs)
+	if err := balloon.wait(ctx, st.def); err != nil {
+		// libvirt cannot vouch for a guest it failed to reconnect to,
+		// and stops it rather than risk it running twice.
+		d.log.Warn("cannot refresh the balloon size after reconnecting; killing QEMU", "domain", name, "err", err)
+		mon.Close()
+		p.kill(true)
+		cleanup(shutoffDaemon)
+		return
+	}
+	if statusErr == nil {
 		switch {
 		case qs.Running && state == statePaused:
 			state, reason = stateRunning, runningUnpaused
@@ -125,6 +139,47 @@ func (d *Driver) reconnect(name string) {
 			p.kill(true)
 		}()
 	}
+}
+
+// balloonRefresh is qemuProcessRefreshBalloonState on reconnect: the
+// balloon size is read from QEMU instead of trusted from the status
+// file, for the guest may have moved it while no daemon listened.
+type balloonRefresh struct {
+	query *qmp.Call
+	// fullSize: the guest has no balloon, so its current memory is all
+	// of it.
+	fullSize bool
+}
+
+func sendBalloonRefresh(ctx context.Context, mon *qmp.Conn, def *domain.Def) *balloonRefresh {
+	if memballoon(def) == nil {
+		return &balloonRefresh{fullSize: true}
+	}
+	return &balloonRefresh{query: mon.Send(ctx, "query-balloon", nil)}
+}
+
+// wait records the size QEMU reports in def, topped up with the
+// virtio-mem devices' current size as at start. A balloon QEMU calls
+// inactive leaves the recorded size as it was.
+func (r *balloonRefresh) wait(ctx context.Context, def *domain.Def) error {
+	if r.fullSize {
+		def.Memory.Current = def.Memory.Total
+		return nil
+	}
+	var b struct {
+		Actual *uint64 `json:"actual"`
+	}
+	err := r.query.WaitInto(ctx, &b)
+	switch {
+	case err != nil && balloonSoftFailure(err):
+		return nil
+	case err != nil:
+		return err
+	case b.Actual == nil:
+		return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "info balloon reply was missing balloon data")
+	}
+	def.Memory.Current = *b.Actual/1024 + virtioMemKiB(def, "current")
+	return nil
 }
 
 // autostartAll starts the inactive domains marked for autostart
