@@ -591,6 +591,16 @@ func (p *qemuProcess) attachNIC(ctx context.Context, nic *domain.Device) (err er
 		_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
 		return err
 	}
+	// QEMU plugs a NIC in with its link up; one defined down is taken
+	// down once it is there.
+	if childProp(nic, "link", "state") == "down" {
+		if _, err := p.mon.Execute(ctx, "set_link", map[string]any{"name": alias, "up": false}); err != nil {
+			// libvirt's try_remove takes the backend away and leaves the
+			// device to the guest.
+			_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
+			return err
+		}
+	}
 	nic.Info.Address = &domain.Address{Type: "pci", Bus: uint64(bus)}
 	o.mu.Lock()
 	if o.live.Devices.ByKind == nil {
