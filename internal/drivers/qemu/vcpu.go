@@ -74,6 +74,25 @@ func oneAffectedDef(o *domainObj, flags uint32) (*domain.Def, bool, error) {
 	return o.inactiveDef(), false, nil
 }
 
+// The RPC protocol's bounds on CPU maps (remote_protocol.x).
+const (
+	remoteVcpuInfoMax = 16384
+	remoteCPUMapsMax  = 8388608
+)
+
+// checkCPUMapsSize is the daemon's check of a request for n CPU maps of
+// maplen bytes (remoteDispatchDomainGetVcpus / …GetVcpuPinInfo), made
+// before anything is allocated for them.
+func checkCPUMapsSize(what string, n, maplen int32) error {
+	if n > remoteVcpuInfoMax {
+		return virterr.NewFrom(virterr.FromRPC, virterr.RPC, "%s > REMOTE_VCPUINFO_MAX", what)
+	}
+	if n > 0 && maplen > 0 && int64(n)*int64(maplen) > remoteCPUMapsMax {
+		return virterr.NewFrom(virterr.FromRPC, virterr.RPC, "maxinfo * maplen > REMOTE_CPUMAPS_MAX")
+	}
+	return nil
+}
+
 // vcpuOnline says whether vCPU id is plugged in.
 func vcpuOnline(def *domain.Def, id uint) bool {
 	if id < uint(len(def.VCPU.Individual)) {
@@ -123,8 +142,14 @@ func threadStat(pid, tid int) (cpuTime uint64, cpu int32, err error) {
 // it last ran on and its affinity (qemuDomainGetVcpus).
 func (c *conn) DomainGetVcpus(ctx context.Context, dom driver.DomainRef, maxinfo int32, maplen int32) (driver.DomainGetVCPUsRet, error) {
 	var ret driver.DomainGetVCPUsRet
-	if maxinfo < 0 || maplen < 0 {
-		return ret, virterr.InvalidArgument(virterr.FromNone, "virDomainGetVcpus", "maxinfo", "maxinfo in virDomainGetVcpus must be greater than zero")
+	if err := checkCPUMapsSize("maxinfo", maxinfo, maplen); err != nil {
+		return ret, err
+	}
+	if maxinfo < 1 {
+		return ret, virterr.InvalidArgument(virterr.FromDomain, "virDomainGetVcpus", "maxinfo", "maxinfo in virDomainGetVcpus must be greater than zero")
+	}
+	if maplen < 0 {
+		return ret, virterr.InvalidArgument(virterr.FromDomain, "virDomainGetVcpus", "maplen", "maplen in virDomainGetVcpus must be greater than zero")
 	}
 	err := c.d.read(dom, func(o *domainObj) error {
 		if !o.active() {
@@ -169,6 +194,17 @@ func (c *conn) DomainGetVcpus(ctx context.Context, dom driver.DomainRef, maxinfo
 // cpuset, else every online host CPU.
 func (c *conn) DomainGetVcpuPinInfo(ctx context.Context, dom driver.DomainRef, ncpumaps int32, maplen int32, flags uint32) (driver.DomainGetVCPUPinInfoRet, error) {
 	var ret driver.DomainGetVCPUPinInfoRet
+	if err := checkCPUMapsSize("ncpumaps", ncpumaps, maplen); err != nil {
+		return ret, err
+	}
+	for _, a := range []struct {
+		name string
+		v    int32
+	}{{"ncpumaps", ncpumaps}, {"maplen", maplen}} {
+		if a.v < 1 {
+			return ret, virterr.InvalidArgument(virterr.FromDomain, "virDomainGetVcpuPinInfo", a.name, "%s in virDomainGetVcpuPinInfo must be greater than zero", a.name)
+		}
+	}
 	if err := unsupportedFlags(flags, affectLive|affectConfig, "qemuDomainGetVcpuPinInfo"); err != nil {
 		return ret, err
 	}
@@ -200,6 +236,12 @@ func (c *conn) DomainGetVcpuPinInfo(ctx context.Context, dom driver.DomainRef, n
 // <emulatorpin>, else the domain's cpuset, else every host CPU.
 func (c *conn) DomainGetEmulatorPinInfo(ctx context.Context, dom driver.DomainRef, maplen int32, flags uint32) (driver.DomainGetEmulatorPinInfoRet, error) {
 	var ret driver.DomainGetEmulatorPinInfoRet
+	if maplen > remoteCPUMapsMax {
+		return ret, virterr.NewFrom(virterr.FromRPC, virterr.RPC, "maplen > REMOTE_CPUMAPS_MAX")
+	}
+	if maplen < 1 {
+		return ret, virterr.InvalidArgument(virterr.FromDomain, "virDomainGetEmulatorPinInfo", "maplen", "maplen in virDomainGetEmulatorPinInfo must be greater than zero")
+	}
 	if err := unsupportedFlags(flags, affectLive|affectConfig, "qemuDomainGetEmulatorPinInfo"); err != nil {
 		return ret, err
 	}

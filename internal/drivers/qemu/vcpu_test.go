@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -165,5 +166,22 @@ func TestPlugStartupVcpus(t *testing.T) {
 	}
 	if len(info.Info) != 2 || info.Info[1].Number != 2 || len(info.Cpumaps) != 3 {
 		t.Errorf("vcpuinfo %+v", info)
+	}
+}
+
+func TestCPUMapsBounds(t *testing.T) {
+	c := &conn{d: &Driver{}}
+	ctx := context.Background()
+	_, err := c.DomainGetVcpus(ctx, driver.DomainRef{}, 1<<20, 1)
+	if virterr.CodeOf(err) != virterr.RPC || !strings.HasSuffix(err.Error(), "maxinfo > REMOTE_VCPUINFO_MAX") {
+		t.Errorf("huge maxinfo: %v", err)
+	}
+	_, err = c.DomainGetVcpuPinInfo(ctx, driver.DomainRef{}, 16384, 1<<20, 0)
+	if virterr.CodeOf(err) != virterr.RPC {
+		t.Errorf("huge maps: %v", err)
+	}
+	_, err = c.DomainGetEmulatorPinInfo(ctx, driver.DomainRef{}, 0, 0)
+	if virterr.CodeOf(err) != virterr.InvalidArg {
+		t.Errorf("zero maplen: %v", err)
 	}
 }
