@@ -94,7 +94,8 @@ func cmdQemuMonitorCommand(c *ctl, cmd *parsedCmd) bool {
 	if err != nil {
 		return c.fail(virterr.New(virterr.InternalError, "cannot parse json %s: %v", text, err))
 	}
-	c.print("%s", formatted)
+	// virsh prints the answer without the layout's final newline.
+	c.print("%s", strings.TrimRight(formatted, "\n"))
 	return true
 }
 

@@ -2,7 +2,7 @@
 // (virJSONValueToString over yajl): members in the order they were read,
 // numbers exactly as written, yajl's string escapes, and yajl's
 // beautified layout (two-space indent, empty containers opened and closed
-// on their own lines, no final newline) when pretty. The daemon passes
+// on their own lines, a final newline) when pretty. The daemon passes
 // QEMU's and the guest agent's answers on in this form, and virsh prints
 // them with it.
 package virjson
@@ -25,6 +25,9 @@ func Reformat(data []byte, pretty bool) (string, error) {
 	}
 	if _, err := d.Token(); err == nil {
 		return "", fmt.Errorf("trailing data after the JSON value")
+	}
+	if pretty {
+		w.b.WriteByte('\n')
 	}
 	return w.b.String(), nil
 }

@@ -11,9 +11,9 @@ func TestReformat(t *testing.T) {
 		{`{"return": {"status": "running", "singlestep": false, "running": true}, "id": "libvirt-7"}`, false,
 			`{"return":{"status":"running","singlestep":false,"running":true},"id":"libvirt-7"}`},
 		{`[1.50, -0, 1e3, null, "a/b\u00e9\u0001\r\n\t\"\\"]`, false, "[1.50,-0,1e3,null,\"a/b\u00e9\\u0001\\r\\n\\t\\\"\\\\\"]"},
-		{`{"return": {}, "id": "libvirt-1"}`, true, "{\n  \"return\": {\n  },\n  \"id\": \"libvirt-1\"\n}"},
-		{`{"a": [1, {"b": []}], "c": "x"}`, true, "{\n  \"a\": [\n    1,\n    {\n      \"b\": [\n      ]\n    }\n  ],\n  \"c\": \"x\"\n}"},
-		{`"VM status: running\r\n"`, true, "\"VM status: running\\r\\n\""},
+		{`{"return": {}, "id": "libvirt-1"}`, true, "{\n  \"return\": {\n  },\n  \"id\": \"libvirt-1\"\n}\n"},
+		{`{"a": [1, {"b": []}], "c": "x"}`, true, "{\n  \"a\": [\n    1,\n    {\n      \"b\": [\n      ]\n    }\n  ],\n  \"c\": \"x\"\n}\n"},
+		{`"VM status: running\r\n"`, true, "\"VM status: running\\r\\n\"\n"},
 	} {
 		got, err := Reformat([]byte(c.in), c.pretty)
 		if err != nil || got != c.want {
