@@ -199,6 +199,29 @@ func setThreadAffinity(tid int, set domain.CPUSet) error {
 	return nil
 }
 
+// setEmulatorAffinity moves QEMU's threads other than the vCPUs': libvirt
+// moves them together through the emulator's cpuset cgroup, govirt thread
+// by thread. The main thread decides: a failure on a thread that has
+// gone meanwhile is not one.
+func setEmulatorAffinity(pid int, vcpus []int, set domain.CPUSet) error {
+	if err := setThreadAffinity(pid, set); err != nil {
+		return err
+	}
+	isVcpu := map[int]bool{}
+	for _, tid := range vcpus {
+		isVcpu[tid] = true
+	}
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, task := range tasks {
+		tid, err := strconv.Atoi(task.Name())
+		if err != nil || tid == pid || isVcpu[tid] {
+			continue
+		}
+		_ = setThreadAffinity(tid, set)
+	}
+	return nil
+}
+
 // threadAffinity reads a thread's CPU set (virProcessGetAffinity).
 func threadAffinity(tid int) (domain.CPUSet, error) {
 	var cs unix.CPUSet
@@ -215,7 +238,7 @@ func (p *qemuProcess) pinThreads(def *domain.Def) error {
 	if needsPlacementAdvice(def) {
 		return errNoNumad()
 	}
-	if err := setThreadAffinity(p.pid, emulatorCPUs(def)); err != nil {
+	if err := setEmulatorAffinity(p.pid, p.vcpus, emulatorCPUs(def)); err != nil {
 		return err
 	}
 	for i, tid := range p.vcpus {

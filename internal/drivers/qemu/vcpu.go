@@ -434,7 +434,7 @@ func (c *conn) DomainPinEmulator(ctx context.Context, dom driver.DomainRef, cpum
 			o.mu.Unlock()
 			return notRunning()
 		}
-		if err := setThreadAffinity(p.pid, set); err != nil {
+		if err := setEmulatorAffinity(p.pid, p.vcpus, set); err != nil {
 			o.mu.Unlock()
 			return err
 		}

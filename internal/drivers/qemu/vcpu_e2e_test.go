@@ -83,12 +83,21 @@ func TestE2EVcpuPinningMetadataKeys(t *testing.T) {
 	expect("0   1\n 1   1", "vcpupin", "pin")
 	expect("1", "emulatorpin", "pin")
 
+	d.virsh("emulatorpin", "pin", "0")
+	// Every thread but the vCPUs' follows, as libvirt's emulator cgroup does.
+	tasks, _ = filepath.Glob("/proc/" + pid + "/task/*")
+	for _, task := range tasks {
+		comm, _ := os.ReadFile(filepath.Join(task, "comm"))
+		want := "0"
+		if strings.HasPrefix(string(comm), "CPU ") {
+			want = "1"
+		}
+		if got := cpusAllowed(t, filepath.Join(task, "status")); got != want {
+			t.Errorf("thread %s (%s) on %q after emulatorpin, want %s", task, strings.TrimSpace(string(comm)), got, want)
+		}
+	}
 	d.virsh("vcpupin", "pin", "0", "0")
 	d.virsh("vcpupin", "pin", "1", "0")
-	d.virsh("emulatorpin", "pin", "0")
-	if got := cpusAllowed(t, "/proc/"+pid+"/status"); got != "0" {
-		t.Errorf("emulator thread on %q after emulatorpin, want 0", got)
-	}
 	expectErr("error: invalid argument: vcpu 5 is out of range of live cpu count 2", "vcpupin", "pin", "5", "0")
 	info := d.virsh("vcpuinfo", "pin")
 	if !strings.Contains(info, "VCPU:           0") || !strings.Contains(info, "CPU Affinity:   y-") || strings.Contains(info, "VCPU:           1") {
