@@ -12,6 +12,7 @@ import (
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/qga"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -502,8 +503,10 @@ func (c *conn) setVcpus(ctx context.Context, dom driver.DomainRef, nvcpus, flags
 	}
 	switch {
 	case flags&vcpuFlagGuest != 0:
-		// govirt has no guest agent client (qemuDomainAgentAvailable).
-		return virterr.NewFrom(virterr.FromQemu, virterr.ArgumentUnsupported, "QEMU guest agent is not configured")
+		if liveDef == nil {
+			return notRunning()
+		}
+		return c.setVcpusGuest(ctx, dom, uint(nvcpus), uint(vcpuCount(liveDef)))
 	case flags&vcpuFlagMaximum != 0:
 		if live {
 			return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "maximum vcpu count of a live domain can't be modified")
@@ -926,4 +929,108 @@ func (p *qemuProcess) plugStartupVcpus(ctx context.Context, def *domain.Def) err
 	}
 	persistVcpuOrder(def)
 	return nil
+}
+
+// agentCPU is one entry of the agent's guest-get-vcpus.
+type agentCPU struct {
+	ID          int  `json:"logical-id"`
+	Online      bool `json:"online"`
+	Offlinable  bool `json:"can-offline"`
+	modified   bool
+}
+
+// setVcpusGuest onlines or offlines vCPUs inside the guest through its
+// agent (qemuDomainSetVcpusAgent).
+func (c *conn) setVcpusGuest(ctx context.Context, dom driver.DomainRef, n, enabled uint) error {
+	return c.withAgent(ctx, dom, func(p *qemuProcess, a *qga.Conn) error {
+		if n > enabled {
+			return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg,
+				"requested vcpu count is greater than the count of enabled vcpus in the domain: %d > %d", n, enabled)
+		}
+		var cpus []agentCPU
+		if err := agentExecute(ctx, a, "guest-get-vcpus", nil, &cpus); err != nil {
+			return err
+		}
+		if err := updateAgentCPUs(n, cpus); err != nil {
+			return err
+		}
+		return setAgentCPUs(ctx, a, cpus)
+	})
+}
+
+// updateAgentCPUs marks which guest CPUs to switch so n are online
+// (qemuAgentUpdateCPUInfo); CPU 0 is kept online when every other one
+// could go.
+func updateAgentCPUs(n uint, cpus []agentCPU) error {
+	online, offlinable, cpu0 := 0, 0, -1
+	for i, c := range cpus {
+		if c.ID == 0 {
+			cpu0 = i
+		}
+		if c.Online {
+			online++
+			if c.Offlinable {
+				offlinable++
+			}
+		}
+		if !c.Online && !c.Offlinable {
+			return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "Invalid data provided by guest agent")
+		}
+	}
+	if offlinable == online && cpu0 >= 0 && cpus[cpu0].Online {
+		cpus[cpu0].Offlinable = false
+		offlinable--
+	}
+	if int(n) > len(cpus) {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "guest agent reports less cpu than requested")
+	}
+	if int(n) < online-offlinable {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "Cannot offline enough CPUs")
+	}
+	for i := range cpus {
+		c := &cpus[i]
+		switch {
+		case int(n) < online:
+			if c.Offlinable && c.Online {
+				c.Online, c.modified = false, true
+				online--
+			}
+		case int(n) > online:
+			if !c.Online {
+				c.Online, c.modified = true, true
+				online++
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// setAgentCPUs sends the changed CPUs with guest-set-vcpus until the
+// agent has handled them all (qemuAgentSetVCPUs).
+func setAgentCPUs(ctx context.Context, a *qga.Conn, cpus []agentCPU) error {
+	for {
+		var list []map[string]any
+		var idx []int
+		for i, c := range cpus {
+			if c.modified {
+				list = append(list, map[string]any{"logical-id": c.ID, "online": c.Online})
+				idx = append(idx, i)
+			}
+		}
+		if len(list) == 0 {
+			return nil
+		}
+		var done int
+		if err := agentExecute(ctx, a, "guest-set-vcpus", map[string]any{"vcpus": list}, &done); err != nil {
+			return err
+		}
+		if done <= 0 || done > len(list) {
+			return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "guest agent returned malformed or invalid return value")
+		}
+		for _, i := range idx[:done] {
+			cpus[i].modified = false
+		}
+	}
 }

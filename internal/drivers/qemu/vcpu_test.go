@@ -185,3 +185,35 @@ func TestCPUMapsBounds(t *testing.T) {
 		t.Errorf("zero maplen: %v", err)
 	}
 }
+
+func TestUpdateAgentCPUs(t *testing.T) {
+	cpus := func() []agentCPU {
+		return []agentCPU{{ID: 0, Online: true, Offlinable: true}, {ID: 1, Online: true, Offlinable: true},
+			{ID: 2, Online: false, Offlinable: true}, {ID: 3, Online: true, Offlinable: true}}
+	}
+	changed := func(c []agentCPU) string {
+		var s []string
+		for _, x := range c {
+			if x.modified {
+				s = append(s, strconv.Itoa(x.ID)+"="+strconv.FormatBool(x.Online))
+			}
+		}
+		return strings.Join(s, ",")
+	}
+	c := cpus()
+	if err := updateAgentCPUs(1, c); err != nil || changed(c) != "1=false,3=false" {
+		t.Errorf("down to 1: %v %s", err, changed(c))
+	}
+	c = cpus()
+	if err := updateAgentCPUs(4, c); err != nil || changed(c) != "2=true" {
+		t.Errorf("up to 4: %v %s", err, changed(c))
+	}
+	c = cpus()
+	c[1].Offlinable, c[3].Offlinable = false, false
+	if err := updateAgentCPUs(1, c); virterr.CodeOf(err) != virterr.InvalidArg {
+		t.Errorf("cannot offline: %v", err)
+	}
+	if err := updateAgentCPUs(5, cpus()); virterr.CodeOf(err) != virterr.InternalError {
+		t.Errorf("more than the agent knows: %v", err)
+	}
+}
