@@ -933,9 +933,9 @@ func (p *qemuProcess) plugStartupVcpus(ctx context.Context, def *domain.Def) err
 
 // agentCPU is one entry of the agent's guest-get-vcpus.
 type agentCPU struct {
-	ID          int  `json:"logical-id"`
-	Online      bool `json:"online"`
-	Offlinable  bool `json:"can-offline"`
+	ID         int  `json:"logical-id"`
+	Online     bool `json:"online"`
+	Offlinable bool `json:"can-offline"`
 	modified   bool
 }
 
