@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -241,13 +242,58 @@ func (p *qemuProcess) pinThreads(def *domain.Def) error {
 	if err := setEmulatorAffinity(p.pid, p.vcpus, emulatorCPUs(def)); err != nil {
 		return err
 	}
-	for i, tid := range p.vcpus {
-		if tid <= 0 {
-			continue
-		}
-		if err := setThreadAffinity(tid, vcpuCPUs(def, uint(i))); err != nil {
+	for id, tid := range vcpuThreadIDs(def, p.vcpus) {
+		if err := setupVcpuThread(def, id, tid); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// setupVcpuThread places one vCPU's thread (qemuProcessSetupVcpu without
+// cgroups): its CPUs, then its real-time scheduler (<vcpusched>).
+func setupVcpuThread(def *domain.Def, id uint, tid int) error {
+	if tid <= 0 {
+		return nil
+	}
+	if err := setThreadAffinity(tid, vcpuCPUs(def, id)); err != nil {
+		return err
+	}
+	if def.CPUTune != nil {
+		if sched, ok := def.CPUTune.VCPUSched[id]; ok {
+			return setThreadScheduler(tid, sched)
+		}
+	}
+	return nil
+}
+
+// Linux scheduling policies (sched.h).
+var schedPolicies = map[string]int{"other": 0, "fifo": 1, "rr": 2, "batch": 3, "idle": 5}
+
+// setThreadScheduler is virProcessSetScheduler: real-time policies take
+// a priority within the kernel's range.
+func setThreadScheduler(tid int, sched domain.Sched) error {
+	policy, ok := schedPolicies[sched.Scheduler]
+	if !ok {
+		return virterr.NewFrom(virterr.FromNone, virterr.ConfigUnsupported, "Scheduler '%s' is not supported on this platform", sched.Scheduler)
+	}
+	if sched.Scheduler == "other" {
+		return nil
+	}
+	var param struct{ priority int32 }
+	if policy == 1 || policy == 2 {
+		prio := 0
+		if sched.Priority != nil {
+			prio = *sched.Priority
+		}
+		// SCHED_FIFO and SCHED_RR share Linux's 1..99.
+		if prio < 1 || prio > 99 {
+			return virterr.NewFrom(virterr.FromNone, virterr.ConfigUnsupported, "Scheduler priority %d out of range [%d, %d]", prio, 1, 99)
+		}
+		param.priority = int32(prio)
+	}
+	if _, _, e := unix.Syscall(unix.SYS_SCHED_SETSCHEDULER, uintptr(tid), uintptr(policy), uintptr(unsafe.Pointer(&param))); e != 0 {
+		return virterr.NewFrom(virterr.FromNone, virterr.SystemError, "Cannot set scheduler parameters for pid %d: %s", tid, errnoText(e))
 	}
 	return nil
 }

@@ -175,3 +175,34 @@ func TestCpumapBytes(t *testing.T) {
 		t.Errorf("short map % x", got)
 	}
 }
+
+func TestVcpuSchedulerApplied(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("real-time scheduling needs root")
+	}
+	c := exec.Command("sleep", "30")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c.Process.Kill(); c.Wait() }()
+	def := parseTestDef(t, "<vcpu>1</vcpu><cputune><vcpusched vcpus='0' scheduler='fifo' priority='3'/></cputune>")
+	p := &qemuProcess{pid: c.Process.Pid, vcpus: []int{c.Process.Pid}}
+	if err := p.pinThreads(def); err != nil {
+		t.Fatal(err)
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(c.Process.Pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+2:])
+	// rt_priority and policy are fields 40 and 41 of proc(5).
+	if f[37] != "3" || f[38] != "1" {
+		t.Errorf("rt_priority %s policy %s, want 3 and SCHED_FIFO", f[37], f[38])
+	}
+	bad := parseTestDef(t, "<vcpu>1</vcpu><cputune><vcpusched vcpus='0' scheduler='rr' priority='100'/></cputune>")
+	err = p.pinThreads(bad)
+	var ve *virterr.Error
+	if !errors.As(err, &ve) || ve.Code != virterr.ConfigUnsupported || ve.Message != "unsupported configuration: Scheduler priority 100 out of range [1, 99]" {
+		t.Errorf("out of range priority: %v", err)
+	}
+}

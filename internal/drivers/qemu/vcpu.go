@@ -873,7 +873,7 @@ func (c *conn) setVcpusLive(ctx context.Context, o *domainObj, n uint, hotplugga
 		ids := vcpuThreadIDs(def, threads)
 		for _, id := range selected {
 			if tid, ok := ids[id]; ok && enable {
-				if perr := setThreadAffinity(tid, vcpuCPUs(def, id)); perr != nil && opErr == nil {
+				if perr := setupVcpuThread(def, id, tid); perr != nil && opErr == nil {
 					opErr = perr
 				}
 			}
