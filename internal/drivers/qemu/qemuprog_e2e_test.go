@@ -110,3 +110,55 @@ func TestE2EQemuProgram(t *testing.T) {
 		t.Errorf("qemu-monitor-event printed:\n%s", got)
 	}
 }
+
+// TestE2EDomifaddrLeaseARP: a guest on a NAT network gets a DHCP lease;
+// the stock virsh finds its address through the lease and the host's
+// ARP table.
+func TestE2EDomifaddrLeaseARP(t *testing.T) {
+	_, child := netE2EParent(t)
+	if !child {
+		return
+	}
+	kernel, initrd := testguest.Build(t)
+	bin := buildGovirtd(t)
+	if out, err := exec.Command("go", "build", "-o", filepath.Dir(bin), "../../../cmd/govirt-leaseshelper").CombinedOutput(); err != nil {
+		t.Fatalf("building the lease helper: %v\n%s", err, out)
+	}
+	run(t, "ip", "link", "set", "lo", "up")
+	d := startDaemon(t, bin, t.TempDir())
+	dir := t.TempDir()
+	d.virsh("net-define", writeFile(t, filepath.Join(dir, "net.xml"), natNetwork))
+	d.virsh("net-start", "gvqnat")
+	con := filepath.Join(dir, "console.log")
+	const mac = "52:54:00:77:00:21"
+	d.virsh("create", writeFile(t, filepath.Join(dir, "g.xml"), netGuestXML("ifg", kernel, initrd, mac, "", con, "")))
+	ip := guestIP(t, con, 120*time.Second)
+	wantRow := regexp.MustCompile(`(?m)^\s*vnet\d+ +` + mac + ` +ipv4 +` + regexp.QuoteMeta(ip) + `/24$`)
+	var out string
+	for i := 0; i < 100; i++ {
+		if out = d.virsh("domifaddr", "ifg", "--source", "lease"); wantRow.MatchString(out) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !wantRow.MatchString(out) {
+		t.Fatalf("domifaddr --source lease:\n%s", out)
+	}
+	if def := d.virsh("domifaddr", "ifg"); def != out {
+		t.Errorf("domifaddr without a source differs from the lease source:\n%s", def)
+	}
+	// The host learnt the guest's MAC when it answered its DHCP.
+	arpRow := regexp.MustCompile(`(?m)^\s*vnet\d+ +` + mac + ` +ipv4 +` + regexp.QuoteMeta(ip) + `/0$`)
+	for i := 0; i < 50; i++ {
+		if out = d.virsh("domifaddr", "ifg", "--source", "arp"); arpRow.MatchString(out) {
+			break
+		}
+		try("ping", "-c", "1", "-W", "1", ip)
+	}
+	if !arpRow.MatchString(out) {
+		t.Errorf("domifaddr --source arp:\n%s", out)
+	}
+	if out, err := d.virshErr("domhostname", "ifg", "--source", "lease"); err == nil || !strings.Contains(out, "error: no hostname found: no hostname found for domain ifg") {
+		t.Errorf("domhostname --source lease: %v %q", err, out)
+	}
+}
