@@ -1034,3 +1034,40 @@ func setAgentCPUs(ctx context.Context, a *qga.Conn, cpus []agentCPU) error {
 		}
 	}
 }
+
+// vcpuRemoved handles DEVICE_DELETED for a hot-plugged vCPU, also one
+// whose unplug timed out (qemuDomainRemoveVcpuAlias): it goes offline in
+// the live definition once QEMU no longer lists its thread. It says
+// whether alias named a vCPU; the work runs apart from the event.
+func (p *qemuProcess) vcpuRemoved(alias string) bool {
+	n, ok := strings.CutPrefix(alias, "vcpu")
+	if !ok {
+		return false
+	}
+	id, err := strconv.ParseUint(n, 10, 32)
+	if err != nil || vcpuAlias(uint(id)) != alias {
+		return false
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		threads, err := p.refreshVcpuThreads(ctx)
+		if err != nil {
+			return
+		}
+		o := p.o
+		o.mu.Lock()
+		def := o.live
+		if o.proc != p || def == nil || uint(id) >= uint(len(def.VCPU.Individual)) || !def.VCPU.Individual[id].Enabled {
+			o.mu.Unlock()
+			return
+		}
+		def.VCPU.Individual[id].Enabled = false
+		def.VCPU.Individual[id].Hotpluggable = "yes"
+		persistVcpuOrder(def)
+		p.vcpus = threads
+		o.mu.Unlock()
+		_ = p.d.writeStatus(o)
+	}()
+	return true
+}

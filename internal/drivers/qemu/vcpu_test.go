@@ -217,3 +217,12 @@ func TestUpdateAgentCPUs(t *testing.T) {
 		t.Errorf("more than the agent knows: %v", err)
 	}
 }
+
+func TestVcpuRemovedOnlyTakesVcpuAliases(t *testing.T) {
+	p := &qemuProcess{}
+	for _, alias := range []string{"net0", "vcpu", "vcpu01", "vcpux", "ua-vcpu1"} {
+		if p.vcpuRemoved(alias) {
+			t.Errorf("%q taken for a vCPU", alias)
+		}
+	}
+}
