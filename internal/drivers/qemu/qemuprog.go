@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
 	"time"
@@ -325,10 +326,8 @@ func (c *conn) QemuMonitorEventRegister(ctx context.Context, dom *driver.DomainR
 		return -1, err
 	}
 	sub := &monitorSubscription{owner: c, cb: cb, nocase: flags&driver.QemuMonitorEventNoCase != 0}
+	// Like libvirt, the domain only filters: it need not exist (yet).
 	if dom != nil {
-		if _, err := c.d.lookup(*dom); err != nil {
-			return -1, err
-		}
 		u := dom.UUID
 		sub.uuid = &u
 	}
@@ -342,7 +341,7 @@ func (c *conn) QemuMonitorEventRegister(ctx context.Context, dom *driver.DomainR
 		}
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return -1, virterr.NewFrom(virterr.FromNone, virterr.InvalidArg, "failed to compile regex '%s': %v", *event, err)
+			return -1, virterr.NewFrom(virterr.FromNone, virterr.InvalidArg, "failed to compile regex '%s': %s", *event, regerror(err))
 		}
 		sub.regex = re
 	default:
@@ -364,6 +363,32 @@ func (c *conn) QemuMonitorEventRegister(ctx context.Context, dom *driver.DomainR
 		c.onClose(func() { st.dropOwner(c) })
 	}
 	return sub.id, nil
+}
+
+// regerror words a regular expression's error as glibc's regerror does
+// for the mistakes it shares with Go's syntax.
+func regerror(err error) string {
+	var se *syntax.Error
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	switch se.Code {
+	case syntax.ErrMissingParen:
+		return `Unmatched ( or \(`
+	case syntax.ErrUnexpectedParen:
+		return `Unmatched ) or \)`
+	case syntax.ErrMissingBracket:
+		return "Unmatched [, [^, [:, [., or [="
+	case syntax.ErrTrailingBackslash:
+		return "Trailing backslash"
+	case syntax.ErrInvalidCharRange:
+		return "Invalid range end"
+	case syntax.ErrMissingRepeatArgument:
+		return "Invalid preceding regular expression"
+	case syntax.ErrInvalidRepeatSize:
+		return `Invalid content of \{\}`
+	}
+	return err.Error()
 }
 
 // QemuMonitorEventDeregister is virObjectEventStateDeregisterID.
