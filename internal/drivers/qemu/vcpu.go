@@ -1071,3 +1071,54 @@ func (p *qemuProcess) vcpuRemoved(alias string) bool {
 	}()
 	return true
 }
+
+// getVcpusFlags is qemuDomainGetVcpusFlags: the current or maximum vCPU
+// count of the live or persistent definition, or, with
+// VIR_DOMAIN_VCPU_GUEST, what the guest agent reports. info.go's
+// DomainGetVcpusFlags is to return it.
+func (c *conn) getVcpusFlags(ctx context.Context, dom driver.DomainRef, flags uint32) (int32, error) {
+	if err := unsupportedFlags(flags, affectLive|affectConfig|vcpuFlagMaximum|vcpuFlagGuest, "qemuDomainGetVcpusFlags"); err != nil {
+		return -1, err
+	}
+	var n int32
+	var active bool
+	err := c.d.read(dom, func(o *domainObj) error {
+		def, _, err := oneAffectedDef(o, flags)
+		if err != nil {
+			return err
+		}
+		active = o.active()
+		if flags&vcpuFlagMaximum != 0 {
+			n = int32(def.VCPU.Max)
+		} else {
+			n = int32(vcpuCount(def))
+		}
+		return nil
+	})
+	if err != nil || flags&vcpuFlagGuest == 0 {
+		return n, err
+	}
+	if !active {
+		return -1, virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "vCPU count provided by the guest agent can only be requested for live domains")
+	}
+	err = c.withAgent(ctx, dom, func(p *qemuProcess, a *qga.Conn) error {
+		var cpus []agentCPU
+		if err := agentExecute(ctx, a, "guest-get-vcpus", nil, &cpus); err != nil {
+			return err
+		}
+		n = int32(len(cpus))
+		if flags&vcpuFlagMaximum == 0 {
+			n = 0
+			for _, c := range cpus {
+				if c.Online {
+					n++
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return -1, err
+	}
+	return n, nil
+}

@@ -226,3 +226,28 @@ func TestVcpuRemovedOnlyTakesVcpuAliases(t *testing.T) {
 		}
 	}
 }
+
+func TestGetVcpusFlags(t *testing.T) {
+	d := &Driver{}
+	def := parseTestDef(t, "<vcpu current='1'>3</vcpu>")
+	o := &domainObj{def: def, persistent: true}
+	d.domains = []*domainObj{o}
+	c := &conn{d: d}
+	ctx := context.Background()
+	ref := driver.DomainRef{Name: "a", UUID: driver.UUID(def.UUID)}
+	if n, err := c.getVcpusFlags(ctx, ref, 0); err != nil || n != 1 {
+		t.Errorf("current: %d %v", n, err)
+	}
+	if n, err := c.getVcpusFlags(ctx, ref, affectConfig|vcpuFlagMaximum); err != nil || n != 3 {
+		t.Errorf("maximum: %d %v", n, err)
+	}
+	if _, err := c.getVcpusFlags(ctx, ref, affectLive); err == nil || err.Error() != "Requested operation is not valid: domain is not running" {
+		t.Errorf("live of inactive: %v", err)
+	}
+	if _, err := c.getVcpusFlags(ctx, ref, vcpuFlagGuest); err == nil || err.Error() != "invalid argument: vCPU count provided by the guest agent can only be requested for live domains" {
+		t.Errorf("guest of inactive: %v", err)
+	}
+	if _, err := c.getVcpusFlags(ctx, ref, 1<<7); virterr.CodeOf(err) != virterr.InvalidArg {
+		t.Errorf("unknown flag: %v", err)
+	}
+}
