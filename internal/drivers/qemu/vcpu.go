@@ -599,6 +599,19 @@ func setVcpusMax(def *domain.Def, n uint) {
 	}
 	v.Max = n
 	v.Current = cur
+	// A removed vCPU takes its pinning and scheduler with it.
+	if t := def.CPUTune; t != nil {
+		for id := range t.VCPUPins {
+			if id >= n {
+				delete(t.VCPUPins, id)
+			}
+		}
+		for id := range t.VCPUSched {
+			if id >= n {
+				delete(t.VCPUSched, id)
+			}
+		}
+	}
 }
 
 // setVcpusConfig is qemuDomainSetVcpusConfig: plug the lowest unplugged

@@ -55,6 +55,9 @@ func TestSetVcpusConfig(t *testing.T) {
 			"<vcpu placement='static' current='2'>4</vcpu>"},
 		{"lower maximum", "<vcpu current='3'>4</vcpu>", func(d *domain.Def) { setVcpusMax(d, 2) },
 			"<vcpu placement='static'>2</vcpu>"},
+		{"lower maximum drops pins", "<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/><vcpupin vcpu='1' cpuset='0'/></cputune>",
+			func(d *domain.Def) { setVcpusMax(d, 1) },
+			"<vcpu placement='static'>1</vcpu>\n<vcpupin vcpu='0' cpuset='1'/>"},
 	} {
 		def := parseTestDef(t, tc.body)
 		tc.edit(def)
