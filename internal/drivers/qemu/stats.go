@@ -3,21 +3,27 @@ package qemu
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/macaddr"
 	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
 // blockStat is one entry of query-blockstats.
 type blockStat struct {
-	Device string `json:"device"`
-	QDev   string `json:"qdev"`
-	Stats  struct {
+	Device   string `json:"device"`
+	QDev     string `json:"qdev"`
+	NodeName string `json:"node-name"`
+	Stats    struct {
 		RdBytes    int64 `json:"rd_bytes"`
 		WrBytes    int64 `json:"wr_bytes"`
 		RdOps      int64 `json:"rd_operations"`
@@ -29,6 +35,8 @@ type blockStat struct {
 		FailedRd   int64 `json:"failed_rd_operations"`
 		FailedWr   int64 `json:"failed_wr_operations"`
 		FailedFlsh int64 `json:"failed_flush_operations"`
+		// WrHighestOffset is the image's allocation as libvirt reports it.
+		WrHighestOffset uint64 `json:"wr_highest_offset"`
 	} `json:"stats"`
 }
 
@@ -40,15 +48,19 @@ func (p *qemuProcess) blockStats(ctx context.Context) (map[string]blockStat, err
 	}
 	out := map[string]blockStat{}
 	for _, s := range list {
-		key := s.Device
-		if s.QDev != "" {
-			// /machine/peripheral/virtio-disk0/virtio-backend
-			parts := strings.Split(strings.TrimPrefix(s.QDev, "/machine/peripheral/"), "/")
-			key = parts[0]
-		}
-		out[key] = s
+		out[blockStatKey(s)] = s
 	}
 	return out, nil
+}
+
+// blockStatKey is the alias of the device a query-blockstats entry is
+// for.
+func blockStatKey(s blockStat) string {
+	if s.QDev != "" {
+		// /machine/peripheral/virtio-disk0/virtio-backend
+		return strings.Split(strings.TrimPrefix(s.QDev, "/machine/peripheral/"), "/")[0]
+	}
+	return s.Device
 }
 
 // findDisk resolves a disk by target or source path (virDomainDiskByName).
@@ -135,9 +147,10 @@ func (c *conn) DomainBlockStatsFlags(ctx context.Context, dom driver.DomainRef, 
 	return driver.DomainBlockStatsFlagsRet{Params: params, Nparams: int32(len(params))}, nil
 }
 
-// netDevStats reads a host interface's counters from /proc/net/dev; the
-// guest's rx is the host tap's tx (libvirt swaps them for taps).
-func netDevStats(dev string) (driver.DomainInterfaceStatsRet, bool) {
+// netDevStats reads a host interface's counters from /proc/net/dev
+// (virNetDevTapInterfaceStats). swapped tells the guest's view of a tap,
+// whose rx is the host side's tx.
+func netDevStats(dev string, swapped bool) (driver.DomainInterfaceStatsRet, bool) {
 	f, err := os.Open("/proc/net/dev")
 	if err != nil {
 		return driver.DomainInterfaceStatsRet{}, false
@@ -154,35 +167,62 @@ func netDevStats(dev string) (driver.DomainInterfaceStatsRet, bool) {
 			return driver.DomainInterfaceStatsRet{}, false
 		}
 		n := func(i int) int64 { v, _ := strconv.ParseInt(fs[i], 10, 64); return v }
+		rx, tx := 0, 8
+		if swapped {
+			rx, tx = 8, 0
+		}
 		return driver.DomainInterfaceStatsRet{
-			RxBytes: n(8), RxPackets: n(9), RxErrs: n(10), RxDrop: n(11),
-			TxBytes: n(0), TxPackets: n(1), TxErrs: n(2), TxDrop: n(3),
+			RxBytes: n(rx), RxPackets: n(rx + 1), RxErrs: n(rx + 2), RxDrop: n(rx + 3),
+			TxBytes: n(tx), TxPackets: n(tx + 1), TxErrs: n(tx + 2), TxDrop: n(tx + 3),
 		}, true
 	}
 	return driver.DomainInterfaceStatsRet{}, false
 }
 
-// DomainInterfaceStats reports a NIC's traffic counters.
+// findNIC is virDomainNetFind: device is a MAC address or the name of
+// the host interface.
+func findNIC(def *domain.Def, device string) (*domain.Device, error) {
+	if def.Devices != nil {
+		mac, macErr := macaddr.Parse(device)
+		for _, nic := range def.Devices.Interfaces() {
+			if macErr == nil {
+				if m, err := macaddr.Parse(macOf(nic)); err == nil && m == mac {
+					return nic, nil
+				}
+			} else if t := childProp(nic, "target", "dev"); t != "" && t == device {
+				return nic, nil
+			}
+		}
+	}
+	return nil, virterr.NewFrom(virterr.FromDomain, virterr.InvalidArg, "'%s' is not a known interface", device)
+}
+
+// DomainInterfaceStats reports a NIC's traffic counters
+// (qemuDomainInterfaceStats).
 func (c *conn) DomainInterfaceStats(ctx context.Context, dom driver.DomainRef, device string) (driver.DomainInterfaceStatsRet, error) {
-	o, _, err := c.d.running(dom)
+	o, p, err := c.d.running(dom)
 	if err != nil {
 		return driver.DomainInterfaceStatsRet{}, err
 	}
 	o.mu.Lock()
-	var target string
-	for _, nic := range o.live.Devices.Interfaces() {
-		t := childProp(nic, "target", "dev")
-		if t == device || strings.EqualFold(macOf(nic), device) || nic.Info.Alias == device {
-			target = t
+	nic, err := findNIC(o.live, device)
+	var n statNIC
+	if err == nil {
+		n = statNIC{ifname: childProp(nic, "target", "dev"), actual: nic.Attr("type")}
+		if h := p.nicByDevice(nic); h != nil && h.Actual != "" {
+			n.actual = h.Actual
 		}
 	}
 	o.mu.Unlock()
-	if target == "" {
-		return driver.DomainInterfaceStatsRet{}, virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "invalid path, '%s' is not a known interface", device)
+	if err != nil {
+		return driver.DomainInterfaceStatsRet{}, err
 	}
-	st, ok := netDevStats(target)
+	if n.ifname == "" {
+		return driver.DomainInterfaceStatsRet{}, virterr.NewFrom(virterr.FromNone, virterr.InternalError, "Interface name not provided")
+	}
+	st, ok := netDevStats(n.ifname, !n.sharesHostView())
 	if !ok {
-		return driver.DomainInterfaceStatsRet{}, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "/proc/net/dev: Interface not found")
+		return driver.DomainInterfaceStatsRet{}, virterr.NewFrom(virterr.FromNone, virterr.InternalError, "/proc/net/dev: Interface not found")
 	}
 	return st, nil
 }
@@ -408,6 +448,8 @@ func (c *conn) ConnectGetAllDomainStats(ctx context.Context, doms []driver.Domai
 	return out, nil
 }
 
+// domainStats is qemuDomainGetStats: the groups asked for, in libvirt's
+// order, for a running domain or (fewer of them) an inactive one.
 func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32) []driver.TypedParam {
 	o.mu.Lock()
 	p := o.proc
@@ -415,66 +457,399 @@ func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32) []
 	def := o.current()
 	balloon := newBalloonGroup(def, p != nil)
 	vcpus, maxVcpus := vcpuCount(def), int(def.VCPU.Max)
-	var disks []*domain.Disk
-	var nics []*domain.Device
+	var disks []statDisk
+	var nics []statNIC
 	if def.Devices != nil {
-		disks = append(disks, def.Devices.Disks...)
-		nics = append(nics, def.Devices.Interfaces()...)
+		for _, disk := range def.Devices.Disks {
+			disks = append(disks, newStatDisk(disk))
+		}
+		for _, nic := range def.Devices.Interfaces() {
+			n := statNIC{ifname: childProp(nic, "target", "dev"), actual: nic.Attr("type")}
+			if p != nil {
+				if h := p.nicByDevice(nic); h != nil && h.Actual != "" {
+					n.actual = h.Actual
+				}
+			}
+			nics = append(nics, n)
+		}
 	}
 	o.mu.Unlock()
 	var ps []driver.TypedParam
 	if stats&statsState != 0 {
 		ps = append(ps, intParam("state.state", state), intParam("state.reason", reason))
 	}
-	if stats&statsCPU != 0 && p != nil {
-		u, s := cpuTime(p.pid)
-		ps = append(ps, ullong("cpu.time", u+s), ullong("cpu.user", u), ullong("cpu.system", s))
+	if stats&statsCPU != 0 {
+		ps = append(ps, cpuGroup(ctx, p)...)
 	}
 	if stats&statsBalloon != 0 {
 		ps = append(ps, balloon.params(ctx, p)...)
 	}
+	if stats&statsVCPU != 0 {
+		ps = append(ps, vcpuGroup(p, vcpus, maxVcpus)...)
+	}
+	if stats&statsInterface != 0 && p != nil {
+		ps = append(ps, interfaceGroup(nics)...)
+	}
+	if stats&statsBlock != 0 {
+		ps = append(ps, blockGroup(ctx, p, disks)...)
+	}
+	return ps
+}
+
+// cpuGroup is qemuDomainGetStatsCpu without cgroups: QEMU's CPU time from
+// /proc, the cache monitors (none) and the halt-polling times KVM keeps.
+// For an inactive domain libvirt reads the pid 0 it has, which
+// virProcessGetStat takes for itself: the daemon's own CPU time.
+func cpuGroup(ctx context.Context, p *qemuProcess) []driver.TypedParam {
+	pid := os.Getpid()
+	if p != nil {
+		pid = p.pid
+	}
+	u, s := cpuTime(pid)
+	ps := []driver.TypedParam{ullong("cpu.time", u+s), ullong("cpu.user", u), ullong("cpu.system", s)}
 	if p == nil {
 		return ps
 	}
-	if stats&statsVCPU != 0 {
-		ps = append(ps, uintParam("vcpu.current", uint32(vcpus)), uintParam("vcpu.maximum", uint32(maxVcpus)))
-		for i := 0; i < vcpus; i++ {
-			ps = append(ps, intParam(fmt.Sprintf("vcpu.%d.state", i), 1))
-			if i < len(p.vcpus) {
-				ps = append(ps, ullong(fmt.Sprintf("vcpu.%d.time", i), threadCPUTime(p.pid, p.vcpus[i])))
+	ps = append(ps, uintParam("cpu.cache.monitor.count", 0))
+	if success, fail, ok := p.haltPollTimes(ctx); ok {
+		ps = append(ps, ullong("cpu.haltpoll.success.time", success), ullong("cpu.haltpoll.fail.time", fail))
+	}
+	return ps
+}
+
+// haltPollTimes sums KVM's halt-polling times over the vCPUs
+// (qemuDomainGetStatsCpuHaltPollTimeFromStats): a guest KVM does not run
+// has no vCPU statistics and so zero. ok is false when QEMU cannot tell;
+// libvirt then looks in debugfs, which a host rarely mounts for it.
+func (p *qemuProcess) haltPollTimes(ctx context.Context) (success, fail uint64, ok bool) {
+	if p.caps == nil || !p.caps.Has(caps.QueryStats) || p.mon == nil {
+		return 0, 0, false
+	}
+	var answer []struct {
+		Stats []struct {
+			Name  string          `json:"name"`
+			Value json.RawMessage `json:"value"`
+		} `json:"stats"`
+	}
+	args := map[string]any{"target": "vcpu", "providers": []map[string]any{{"provider": "kvm", "names": []string{"halt_poll_success_ns", "halt_poll_fail_ns"}}}}
+	if err := p.mon.ExecuteInto(ctx, "query-stats", args, &answer); err != nil {
+		return 0, 0, false
+	}
+	for _, vcpu := range answer {
+		var s, f *uint64
+		for _, st := range vcpu.Stats {
+			var v uint64
+			if json.Unmarshal(st.Value, &v) != nil {
+				continue
+			}
+			switch st.Name {
+			case "halt_poll_success_ns":
+				s = &v
+			case "halt_poll_fail_ns":
+				f = &v
 			}
 		}
+		if s == nil || f == nil {
+			return 0, 0, false
+		}
+		success += *s
+		fail += *f
 	}
-	if stats&statsInterface != 0 {
-		ps = append(ps, uintParam("net.count", uint32(len(nics))))
-		for i, nic := range nics {
-			pre := fmt.Sprintf("net.%d.", i)
-			t := childProp(nic, "target", "dev")
-			ps = append(ps, strParam(pre+"name", t))
-			if st, ok := netDevStats(t); ok {
-				ps = append(ps, ullong(pre+"rx.bytes", uint64(st.RxBytes)), ullong(pre+"rx.pkts", uint64(st.RxPackets)),
-					ullong(pre+"rx.errs", uint64(st.RxErrs)), ullong(pre+"rx.drop", uint64(st.RxDrop)),
-					ullong(pre+"tx.bytes", uint64(st.TxBytes)), ullong(pre+"tx.pkts", uint64(st.TxPackets)),
-					ullong(pre+"tx.errs", uint64(st.TxErrs)), ullong(pre+"tx.drop", uint64(st.TxDrop)))
-			}
+	return success, fail, true
+}
+
+// vcpuGroup is qemuDomainGetStatsVcpu: the counts, then for a running
+// guest whose vCPU threads are known each one's state, CPU time, time
+// waiting for a host CPU (schedstats' wait_sum) and scheduling delay.
+func vcpuGroup(p *qemuProcess, vcpus, maxVcpus int) []driver.TypedParam {
+	ps := []driver.TypedParam{uintParam("vcpu.current", uint32(vcpus)), uintParam("vcpu.maximum", uint32(maxVcpus))}
+	if p == nil || len(p.vcpus) < vcpus {
+		return ps
+	}
+	for i := 0; i < vcpus; i++ {
+		tid := p.vcpus[i]
+		ps = append(ps, intParam(fmt.Sprintf("vcpu.%d.state", i), 1),
+			ullong(fmt.Sprintf("vcpu.%d.time", i), threadCPUTime(p.pid, tid)),
+			ullong(fmt.Sprintf("vcpu.%d.wait", i), schedWait(p.pid, tid)),
+			ullong(fmt.Sprintf("vcpu.%d.delay", i), schedDelay(p.pid, tid)))
+	}
+	return ps
+}
+
+// schedWait is a thread's time spent runnable but waiting, in ns, from
+// the scheduler's debug file (qemuGetSchedInfo); 0 when the kernel keeps
+// no such statistics.
+func schedWait(pid, tid int) uint64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/sched", pid, tid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.HasPrefix(line, "se.statistics.wait_sum") && !strings.HasPrefix(line, "se.wait_sum") {
+			continue
+		}
+		_, v, ok := strings.Cut(line, ":")
+		if !ok {
+			return 0
+		}
+		ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return 0
+		}
+		return uint64(ms * 1000000)
+	}
+	return 0
+}
+
+// schedDelay is a thread's run delay in ns, schedstat's second field
+// (qemuGetSchedstatDelay).
+func schedDelay(pid, tid int) uint64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/schedstat", pid, tid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.ParseUint(f[1], 10, 64)
+	return n
+}
+
+// statNIC is what the interface group needs of a NIC.
+type statNIC struct {
+	ifname string
+	actual string // the type it was plugged in as
+}
+
+// sharesHostView is virDomainNetTypeSharesHostView: a macvtap or an
+// ethernet tap counts traffic as the guest does, other taps the other
+// way round.
+func (n statNIC) sharesHostView() bool {
+	return n.actual == "direct" || n.actual == "ethernet"
+}
+
+// interfaceGroup is qemuDomainGetStatsInterface: every NIC counts, those
+// with a host interface are named and, when the host can tell, their
+// traffic follows.
+func interfaceGroup(nics []statNIC) []driver.TypedParam {
+	ps := []driver.TypedParam{uintParam("net.count", uint32(len(nics)))}
+	for i, nic := range nics {
+		if nic.ifname == "" {
+			continue
+		}
+		pre := fmt.Sprintf("net.%d.", i)
+		ps = append(ps, strParam(pre+"name", nic.ifname))
+		st, ok := netDevStats(nic.ifname, !nic.sharesHostView())
+		if !ok {
+			continue
+		}
+		ps = append(ps, ullong(pre+"rx.bytes", uint64(st.RxBytes)), ullong(pre+"rx.pkts", uint64(st.RxPackets)),
+			ullong(pre+"rx.errs", uint64(st.RxErrs)), ullong(pre+"rx.drop", uint64(st.RxDrop)),
+			ullong(pre+"tx.bytes", uint64(st.TxBytes)), ullong(pre+"tx.pkts", uint64(st.TxPackets)),
+			ullong(pre+"tx.errs", uint64(st.TxErrs)), ullong(pre+"tx.drop", uint64(st.TxDrop)))
+	}
+	return ps
+}
+
+// statDisk is what the block group needs of a disk.
+type statDisk struct {
+	name, alias string
+	// path is the source of local storage (file, block, dir), which
+	// libvirt names and can measure itself.
+	path   string
+	typ    string
+	format string
+}
+
+func newStatDisk(disk *domain.Disk) statDisk {
+	d := statDisk{name: disk.Dst(), alias: disk.Info.Alias}
+	if src := disk.Source; src != nil {
+		d.typ, d.format = src.Type, src.Format
+		switch src.Type {
+		case "file", "block", "dir":
+			d.path = src.Path()
 		}
 	}
-	if stats&statsBlock != 0 {
-		bs, _ := p.blockStats(ctx)
-		ps = append(ps, uintParam("block.count", uint32(len(disks))))
-		for i, disk := range disks {
-			pre := fmt.Sprintf("block.%d.", i)
-			ps = append(ps, strParam(pre+"name", disk.Dst()))
-			if disk.Source != nil && disk.Source.Path() != "" {
-				ps = append(ps, strParam(pre+"path", disk.Source.Path()))
+	if v, ok := disk.DriverAttr("type"); ok && v != "" {
+		d.format = v
+	}
+	return d
+}
+
+// blockNodeInfo is one entry of query-named-block-nodes.
+type blockNodeInfo struct {
+	NodeName string `json:"node-name"`
+	Image    struct {
+		VirtualSize uint64  `json:"virtual-size"`
+		ActualSize  *uint64 `json:"actual-size"`
+	} `json:"image"`
+}
+
+// blockStatsAndNodes asks QEMU for every device's counters and every
+// node's sizes in one round trip. Either may be missing: libvirt reports
+// what it has.
+func (p *qemuProcess) blockStatsAndNodes(ctx context.Context) (map[string]blockStat, map[string]blockNodeInfo) {
+	statsCall := p.mon.Send(ctx, "query-blockstats", nil)
+	nodesCall := p.mon.Send(ctx, "query-named-block-nodes", map[string]any{"flat": true})
+	var list []blockStat
+	devs := map[string]blockStat{}
+	if statsCall.WaitInto(ctx, &list) == nil {
+		for _, s := range list {
+			devs[blockStatKey(s)] = s
+		}
+	}
+	var nodeList []blockNodeInfo
+	nodes := map[string]blockNodeInfo{}
+	if nodesCall.WaitInto(ctx, &nodeList) == nil {
+		for _, n := range nodeList {
+			nodes[n.NodeName] = n
+		}
+	}
+	return devs, nodes
+}
+
+// backingIndex is the index libvirt gives a source, which its node names
+// carry (libvirt-N-format); 0 for nodes named otherwise.
+func backingIndex(nodeName string) uint32 {
+	v, ok := strings.CutPrefix(nodeName, "libvirt-")
+	if !ok {
+		return 0
+	}
+	v, ok = strings.CutSuffix(v, "-format")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil {
+		return 0
+	}
+	return uint32(n)
+}
+
+// blockGroup is qemuDomainGetStatsBlock for the top of each disk's chain:
+// name, path and index, the device's counters, then the image's
+// allocation (the highest offset written), capacity and physical size —
+// QEMU's for a running guest, read from the image by the daemon for an
+// inactive one.
+func blockGroup(ctx context.Context, p *qemuProcess, disks []statDisk) []driver.TypedParam {
+	ps := []driver.TypedParam{uintParam("block.count", uint32(len(disks)))}
+	var devs map[string]blockStat
+	var nodes map[string]blockNodeInfo
+	if p != nil {
+		devs, nodes = p.blockStatsAndNodes(ctx)
+	}
+	for i, disk := range disks {
+		pre := fmt.Sprintf("block.%d.", i)
+		ps = append(ps, strParam(pre+"name", disk.name))
+		if disk.path != "" {
+			ps = append(ps, strParam(pre+"path", disk.path))
+		}
+		if p == nil {
+			if alloc, capacity, physical, ok := disk.offlineSizes(); ok {
+				for _, f := range []struct {
+					name string
+					v    uint64
+				}{{"allocation", alloc}, {"capacity", capacity}, {"physical", physical}} {
+					if f.v != 0 {
+						ps = append(ps, ullong(pre+f.name, f.v))
+					}
+				}
 			}
-			if s, ok := bs[disk.Info.Alias]; ok {
-				ps = append(ps, ullong(pre+"rd.reqs", uint64(s.Stats.RdOps)), ullong(pre+"rd.bytes", uint64(s.Stats.RdBytes)),
-					ullong(pre+"rd.times", uint64(s.Stats.RdTimeNs)), ullong(pre+"wr.reqs", uint64(s.Stats.WrOps)),
-					ullong(pre+"wr.bytes", uint64(s.Stats.WrBytes)), ullong(pre+"wr.times", uint64(s.Stats.WrTimeNs)),
-					ullong(pre+"fl.reqs", uint64(s.Stats.FlushOps)), ullong(pre+"fl.times", uint64(s.Stats.FlushTime)))
+			continue
+		}
+		s, ok := devs[disk.alias]
+		if !ok {
+			continue
+		}
+		if n := backingIndex(s.NodeName); n != 0 {
+			ps = append(ps, uintParam(pre+"backingIndex", n))
+		}
+		ps = append(ps, ullong(pre+"rd.reqs", uint64(s.Stats.RdOps)), ullong(pre+"rd.bytes", uint64(s.Stats.RdBytes)),
+			ullong(pre+"rd.times", uint64(s.Stats.RdTimeNs)), ullong(pre+"wr.reqs", uint64(s.Stats.WrOps)),
+			ullong(pre+"wr.bytes", uint64(s.Stats.WrBytes)), ullong(pre+"wr.times", uint64(s.Stats.WrTimeNs)),
+			ullong(pre+"fl.reqs", uint64(s.Stats.FlushOps)), ullong(pre+"fl.times", uint64(s.Stats.FlushTime)))
+		if s.NodeName == "" {
+			continue
+		}
+		ps = append(ps, ullong(pre+"allocation", s.Stats.WrHighestOffset))
+		node := nodes[s.NodeName]
+		if node.Image.VirtualSize != 0 {
+			ps = append(ps, ullong(pre+"capacity", node.Image.VirtualSize))
+		}
+		// Without actual-size the image is not thin provisioned.
+		physical := node.Image.VirtualSize
+		if node.Image.ActualSize != nil {
+			physical = *node.Image.ActualSize
+		}
+		if physical == 0 && disk.path != "" {
+			if fi, err := os.Stat(disk.path); err == nil {
+				physical = uint64(fi.Size())
 			}
+		}
+		if physical != 0 {
+			ps = append(ps, ullong(pre+"physical", physical))
 		}
 	}
 	return ps
+}
+
+// offlineSizes measures a local image as qemuStorageLimitsRefresh does:
+// a file's allocation is its blocks and its physical size its length, a
+// block device's are its size; the capacity is the physical size of a
+// raw image and what the header says for qcow2 and qed. ok is false when
+// the image cannot be read; a capacity of 0 is one this reader cannot
+// tell (another format).
+func (d statDisk) offlineSizes() (alloc, capacity, physical uint64, ok bool) {
+	if d.path == "" {
+		return 0, 0, 0, false
+	}
+	f, err := os.Open(d.path)
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	switch {
+	case fi.IsDir():
+		return 0, 0, 0, true
+	case fi.Mode().IsRegular():
+		physical = uint64(fi.Size())
+		alloc = physical
+		if bs := statBlocks(fi); bs >= 0 {
+			alloc = uint64(bs) * 512
+		}
+	default:
+		end, err := f.Seek(0, io.SeekEnd)
+		if err != nil {
+			return 0, 0, 0, false
+		}
+		physical, alloc = uint64(end), uint64(end)
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return 0, 0, 0, false
+		}
+	}
+	header := make([]byte, 512)
+	n, _ := io.ReadFull(f, header)
+	header = header[:n]
+	switch d.format {
+	case "", "raw":
+		capacity = physical
+	case "qcow2", "qcow":
+		if len(header) >= 32 && string(header[:4]) == "QFI\xfb" {
+			capacity = binary.BigEndian.Uint64(header[24:32])
+		}
+	case "qed":
+		if len(header) >= 56 && string(header[:4]) == "QED\x00" {
+			capacity = binary.LittleEndian.Uint64(header[48:56])
+		}
+	}
+	if capacity == 0 && (d.format == "qcow2" || d.format == "qcow" || d.format == "qed") {
+		// A header without a size: libvirt falls back to the file's.
+		capacity = physical
+	}
+	return alloc, capacity, physical, true
 }
