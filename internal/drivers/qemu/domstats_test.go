@@ -1,0 +1,216 @@
+package qemu
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/govirt/govirt/internal/driver"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+func paramValues(ps []driver.TypedParam) map[string]driver.TypedParamValue {
+	m := map[string]driver.TypedParamValue{}
+	for _, p := range ps {
+		m[p.Field] = p.Value
+	}
+	return m
+}
+
+// QEMU 7.2's answers for a running guest with one qcow2 disk (recorded,
+// counters trimmed).
+const (
+	recordedBlockstats = `[{"device": "", "node-name": "libvirt-1-format", "qdev": "/machine/peripheral/virtio-disk0/virtio-backend",
+  "stats": {"rd_bytes": 4608, "wr_bytes": 512, "rd_operations": 2, "wr_operations": 1, "flush_operations": 1,
+    "rd_total_time_ns": 134059, "wr_total_time_ns": 1000, "flush_total_time_ns": 20, "wr_highest_offset": 327680},
+  "parent": {"node-name": "libvirt-1-storage", "stats": {"wr_highest_offset": 393216}}}]`
+	recordedNamedNodes = `[{"node-name": "libvirt-1-format", "image": {"virtual-size": 67108864, "actual-size": 200704, "format": "qcow2"}},
+  {"node-name": "libvirt-1-storage", "image": {"virtual-size": 197120, "actual-size": 200704, "format": "file"}}]`
+)
+
+const statsDiskXML = `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/images/a.qcow2'/><target dev='vda' bus='virtio'/><alias name='virtio-disk0'/></disk>
+    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><target dev='sda' bus='sata'/><readonly/><alias name='sata0-0-0'/></disk>
+    `
+
+// The block group of a running guest: the header, the device's
+// counters, then allocation (highest offset written), capacity and
+// physical size of the top image, asked in one round trip; an empty
+// cdrom has its name alone.
+func TestDomainStatsBlockRunning(t *testing.T) {
+	ctx := context.Background()
+	mon, sm := newScriptedMonitor(t, 2, func(execute string, args map[string]any) (any, *qmpFailure) {
+		switch execute {
+		case "query-blockstats":
+			return json.RawMessage(recordedBlockstats), nil
+		case "query-named-block-nodes":
+			return json.RawMessage(recordedNamedNodes), nil
+		}
+		return answerQEMU(execute, args)
+	})
+	c, o := memoryTestDriver(t, memoryTestDef(t, statsDiskXML+periodBalloon), mon, true)
+	recs, err := c.ConnectGetAllDomainStats(ctx, []driver.DomainRef{o.ref()}, statsBlock, 0)
+	if err != nil || len(recs) != 1 {
+		t.Fatal(recs, err)
+	}
+	want := "block.count block.0.name block.0.path block.0.backingIndex block.0.rd.reqs block.0.rd.bytes block.0.rd.times " +
+		"block.0.wr.reqs block.0.wr.bytes block.0.wr.times block.0.fl.reqs block.0.fl.times " +
+		"block.0.allocation block.0.capacity block.0.physical block.1.name"
+	if got := paramNames(recs[0].Params); got != want {
+		t.Fatalf("fields:\n%s\nwant\n%s", got, want)
+	}
+	v := paramValues(recs[0].Params)
+	if v["block.count"].UI != 2 || v["block.0.backingIndex"].UI != 1 || v["block.0.allocation"].UL != 327680 ||
+		v["block.0.capacity"].UL != 67108864 || v["block.0.physical"].UL != 200704 || v["block.0.rd.times"].UL != 134059 {
+		t.Errorf("values %+v", v)
+	}
+	sameCommands(t, "domstats --block", sm.commands(), []string{`query-blockstats {}`, `query-named-block-nodes {"flat":true}`})
+}
+
+func TestBackingIndex(t *testing.T) {
+	for name, want := range map[string]uint32{"libvirt-1-format": 1, "libvirt-12-format": 12, "libvirt-1-storage": 0,
+		"libvirt-virtio-disk1-format": 0, "libvirt-CoR-vda": 0, "": 0} {
+		if got := backingIndex(name); got != want {
+			t.Errorf("backingIndex(%q) = %d, want %d", name, got, want)
+		}
+	}
+}
+
+// An inactive domain's images are measured by the daemon: a file's
+// allocation is its blocks, its physical size its length, its capacity
+// the header's (qcow2, qed) or the length (raw).
+func TestOfflineSizes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	qcow2 := make([]byte, 4096)
+	copy(qcow2, "QFI\xfb")
+	binary.BigEndian.PutUint32(qcow2[4:], 3)
+	binary.BigEndian.PutUint64(qcow2[24:], 64<<20)
+	qed := make([]byte, 4096)
+	copy(qed, "QED\x00")
+	binary.LittleEndian.PutUint64(qed[48:], 32<<20)
+	for _, tc := range []struct {
+		disk     statDisk
+		capacity uint64
+	}{
+		{statDisk{path: write("a.qcow2", qcow2), format: "qcow2"}, 64 << 20},
+		{statDisk{path: write("a.qed", qed), format: "qed"}, 32 << 20},
+		{statDisk{path: write("a.raw", make([]byte, 8192)), format: "raw"}, 8192},
+		{statDisk{path: write("b.raw", make([]byte, 1000))}, 1000},
+		{statDisk{path: write("bad.qcow2", make([]byte, 100)), format: "qcow2"}, 100},
+		{statDisk{path: write("a.vmdk", make([]byte, 100)), format: "vmdk"}, 0},
+	} {
+		alloc, capacity, physical, ok := tc.disk.offlineSizes()
+		fi, _ := os.Stat(tc.disk.path)
+		if !ok || capacity != tc.capacity || physical != uint64(fi.Size()) || alloc != uint64(statBlocks(fi))*512 {
+			t.Errorf("%s: alloc %d capacity %d physical %d ok %v, want capacity %d", filepath.Base(tc.disk.path), alloc, capacity, physical, ok, tc.capacity)
+		}
+	}
+	if _, _, _, ok := (statDisk{path: filepath.Join(dir, "missing")}).offlineSizes(); ok {
+		t.Error("a missing image was measured")
+	}
+	if _, _, _, ok := (statDisk{}).offlineSizes(); ok {
+		t.Error("an empty source was measured")
+	}
+}
+
+func TestDomainStatsInactive(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "a.raw")
+	if err := os.WriteFile(img, make([]byte, 65536), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	xml := strings.Replace(statsDiskXML, "<driver name='qemu' type='qcow2'/><source file='/var/lib/images/a.qcow2'/>",
+		"<driver name='qemu' type='raw'/><source file='"+img+"'/>", 1)
+	c, _ := memoryTestDriver(t, memoryTestDef(t, xml+periodBalloon), nil, true)
+	recs, err := c.ConnectGetAllDomainStats(context.Background(), nil, 0, 0)
+	if err != nil || len(recs) != 1 {
+		t.Fatal(recs, err)
+	}
+	want := "state.state state.reason cpu.time cpu.user cpu.system balloon.current balloon.maximum vcpu.current vcpu.maximum " +
+		"block.count block.0.name block.0.path block.0.allocation block.0.capacity block.0.physical block.1.name"
+	if got := paramNames(recs[0].Params); got != want {
+		t.Errorf("fields:\n%s\nwant\n%s", got, want)
+	}
+	if v := paramValues(recs[0].Params); v["block.0.capacity"].UL != 65536 || v["block.0.physical"].UL != 65536 {
+		t.Errorf("values %+v", v)
+	}
+}
+
+// vCPU statistics need the vCPU threads; interfaces without a host
+// interface count but are not named.
+func TestDomainStatsVcpuInterface(t *testing.T) {
+	mon, _ := newScriptedMonitor(t, 0, answerQEMU)
+	c, o := memoryTestDriver(t, memoryTestDef(t, periodBalloon), mon, true)
+	ctx := context.Background()
+	recs, err := c.ConnectGetAllDomainStats(ctx, []driver.DomainRef{o.ref()}, statsVCPU|statsInterface, 0)
+	if err != nil || paramNames(recs[0].Params) != "vcpu.current vcpu.maximum net.count" {
+		t.Errorf("without vCPU threads: %v %v", recs, err)
+	}
+	o.proc.vcpus = []int{os.Getpid()}
+	recs, _ = c.ConnectGetAllDomainStats(ctx, []driver.DomainRef{o.ref()}, statsVCPU, 0)
+	if got := paramNames(recs[0].Params); got != "vcpu.current vcpu.maximum vcpu.0.state vcpu.0.time vcpu.0.wait vcpu.0.delay" {
+		t.Errorf("with vCPU threads: %s", got)
+	}
+	if v := paramValues(recs[0].Params); v["vcpu.0.state"].I != 1 || v["vcpu.current"].UI != 1 {
+		t.Errorf("values %+v", v)
+	}
+	nics := interfaceGroup([]statNIC{{actual: "user"}, {ifname: "lo", actual: "ethernet"}})
+	if got := paramNames(nics); got != "net.count net.1.name net.1.rx.bytes net.1.rx.pkts net.1.rx.errs net.1.rx.drop net.1.tx.bytes net.1.tx.pkts net.1.tx.errs net.1.tx.drop" {
+		t.Errorf("interface group: %s", got)
+	}
+}
+
+// KVM's halt-polling times come from query-stats when QEMU has it: a TCG
+// guest has no vCPU statistics and so zeros; vCPUs are summed; an answer
+// without them leaves the fields out.
+func TestHaltPollTimes(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		answer        string
+		success, fail uint64
+		ok            bool
+	}{
+		{`[]`, 0, 0, true},
+		{`[{"provider": "kvm", "qom-path": "/machine/unattached/device[0]", "stats": [{"name": "halt_poll_success_ns", "value": 100}, {"name": "halt_poll_fail_ns", "value": 7}]},
+		   {"provider": "kvm", "qom-path": "/machine/unattached/device[1]", "stats": [{"name": "halt_poll_fail_ns", "value": 3}, {"name": "halt_poll_success_ns", "value": 20}]}]`, 120, 10, true},
+		{`[{"provider": "kvm", "qom-path": "/machine/unattached/device[0]", "stats": [{"name": "halt_poll_success_ns", "value": 100}]}]`, 0, 0, false},
+	} {
+		mon, sm := newScriptedMonitor(t, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+			return json.RawMessage(tc.answer), nil
+		})
+		qc := caps.New("qemu-system-x86_64")
+		qc.Set(caps.QueryStats)
+		p := &qemuProcess{mon: mon, caps: qc}
+		s, f, ok := p.haltPollTimes(ctx)
+		if s != tc.success || f != tc.fail || ok != tc.ok {
+			t.Errorf("%s: %d %d %v", tc.answer, s, f, ok)
+		}
+		sameCommands(t, "query-stats", sm.commands(), []string{`query-stats {"providers":[{"names":["halt_poll_success_ns","halt_poll_fail_ns"],"provider":"kvm"}],"target":"vcpu"}`})
+	}
+	if _, _, ok := (&qemuProcess{caps: caps.New("qemu-system-x86_64")}).haltPollTimes(ctx); ok {
+		t.Error("asked a QEMU without query-stats")
+	}
+}
+
+// domifstat finds a NIC by MAC or host interface name (not by alias),
+// and one without a host interface has no counters.
+func TestDomainInterfaceStatsLookup(t *testing.T) {
+	mon, _ := newScriptedMonitor(t, 0, answerQEMU)
+	c, o := memoryTestDriver(t, memoryTestDef(t, periodBalloon), mon, true)
+	ctx := context.Background()
+	_, err := c.DomainInterfaceStats(ctx, o.ref(), "net0")
+	checkErr(t, err, virterr.InvalidArg, "invalid argument: 'net0' is not a known interface")
+	_, err = c.DomainInterfaceStats(ctx, o.ref(), "52:54:00:00:00:01")
+	checkErr(t, err, virterr.InternalError, "internal error: Interface name not provided")
+}
