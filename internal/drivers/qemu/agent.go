@@ -537,6 +537,11 @@ func agentFSInfo(ctx context.Context, a *qga.Conn) ([]agentFS, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseAgentFSInfo(ret)
+}
+
+// parseAgentFSInfo reads guest-get-fsinfo's return value.
+func parseAgentFSInfo(ret json.RawMessage) ([]agentFS, error) {
 	fail := func(format string, args ...any) error {
 		return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, format, args...)
 	}

@@ -187,6 +187,11 @@ func agentInterfaces(ctx context.Context, a *qga.Conn) ([]driver.DomainInterface
 	if err != nil {
 		return nil, err
 	}
+	return parseAgentInterfaces(ret)
+}
+
+// parseAgentInterfaces reads guest-network-get-interfaces' return value.
+func parseAgentInterfaces(ret json.RawMessage) ([]driver.DomainInterface, error) {
 	agentErr := func(format string, args ...any) error {
 		return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, format, args...)
 	}

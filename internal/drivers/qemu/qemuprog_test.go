@@ -618,3 +618,25 @@ func TestSerialPortChanged(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAgentReplies: whatever a guest's agent answers, the parsers fail
+// with an error, never a panic, and the passthrough JSON writer keeps
+// its output a fixed point.
+func FuzzAgentReplies(f *testing.F) {
+	for _, s := range []string{
+		`[{"name": "eth0:1", "hardware-address": "52:54:00:aa:bb:cc", "ip-addresses": [{"ip-address-type": "ipv4", "ip-address": "10.0.0.1", "prefix": 8}]}]`,
+		`[{"name": "vda1", "mountpoint": "/", "type": "ext4", "used-bytes": 1, "disk": [{"bus-type": "virtio", "bus": 0, "target": 0, "unit": 0, "pci-controller": {"domain": 0, "bus": 4, "slot": 0, "function": 0}}]}]`,
+		`{"return": 1}`, `[]`, `[{}]`, `[{"name": 1}]`, `null`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		parseAgentInterfaces(json.RawMessage(s))
+		parseAgentFSInfo(json.RawMessage(s))
+		if out, err := libvirtJSON([]byte(s)); err == nil {
+			if again, err := libvirtJSON([]byte(out)); err != nil || again != out {
+				t.Fatalf("%q -> %q -> %q %v", s, out, again, err)
+			}
+		}
+	})
+}
