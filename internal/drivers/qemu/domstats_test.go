@@ -110,16 +110,16 @@ func TestOfflineSizes(t *testing.T) {
 		{statDisk{path: write("bad.qcow2", make([]byte, 100)), format: "qcow2"}, 100},
 		{statDisk{path: write("a.vmdk", make([]byte, 100)), format: "vmdk"}, 0},
 	} {
-		alloc, capacity, physical, ok := tc.disk.offlineSizes()
+		alloc, capacity, physical, err := tc.disk.offlineSizes()
 		fi, _ := os.Stat(tc.disk.path)
-		if !ok || capacity != tc.capacity || physical != uint64(fi.Size()) || alloc != uint64(statBlocks(fi))*512 {
-			t.Errorf("%s: alloc %d capacity %d physical %d ok %v, want capacity %d", filepath.Base(tc.disk.path), alloc, capacity, physical, ok, tc.capacity)
+		if err != nil || capacity != tc.capacity || physical != uint64(fi.Size()) || alloc != uint64(statBlocks(fi))*512 {
+			t.Errorf("%s: alloc %d capacity %d physical %d %v, want capacity %d", filepath.Base(tc.disk.path), alloc, capacity, physical, err, tc.capacity)
 		}
 	}
-	if _, _, _, ok := (statDisk{path: filepath.Join(dir, "missing")}).offlineSizes(); ok {
-		t.Error("a missing image was measured")
-	}
-	if _, _, _, ok := (statDisk{}).offlineSizes(); ok {
+	missing := filepath.Join(dir, "missing")
+	_, _, _, err := (statDisk{path: missing}).offlineSizes()
+	checkErr(t, err, virterr.SystemError, "Failed to open file '"+missing+"': No such file or directory")
+	if _, _, _, err := (statDisk{}).offlineSizes(); err == nil {
 		t.Error("an empty source was measured")
 	}
 }
@@ -213,4 +213,53 @@ func TestDomainInterfaceStatsLookup(t *testing.T) {
 	checkErr(t, err, virterr.InvalidArg, "invalid argument: 'net0' is not a known interface")
 	_, err = c.DomainInterfaceStats(ctx, o.ref(), "52:54:00:00:00:01")
 	checkErr(t, err, virterr.InternalError, "internal error: Interface name not provided")
+}
+
+// domblkinfo of a running guest: a qcow2 file holds its size on disk and
+// its physical size is the file's length; domblkstat without a disk sums
+// every device.
+func TestBlockInfoAndTotals(t *testing.T) {
+	ctx := context.Background()
+	img := filepath.Join(t.TempDir(), "a.qcow2")
+	if err := os.WriteFile(img, make([]byte, 196616), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	blockstats := strings.Replace(recordedBlockstats, "]", `, {"device": "", "qdev": "/machine/peripheral/sata0-0-0", "stats": {"rd_operations": 5, "rd_bytes": 100}}]`, 1)
+	mon, _ := newScriptedMonitor(t, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+		switch execute {
+		case "query-blockstats":
+			return json.RawMessage(blockstats), nil
+		case "query-named-block-nodes":
+			return json.RawMessage(recordedNamedNodes), nil
+		}
+		return answerQEMU(execute, args)
+	})
+	xml := strings.Replace(statsDiskXML, "/var/lib/images/a.qcow2", img, 1)
+	c, o := memoryTestDriver(t, memoryTestDef(t, xml+periodBalloon), mon, true)
+	info, err := c.DomainGetBlockInfo(ctx, o.ref(), "vda", 0)
+	if err != nil || info.Capacity != 67108864 || info.Allocation != 200704 || info.Physical != 196616 {
+		t.Errorf("domblkinfo: %+v %v", info, err)
+	}
+	_, err = c.DomainGetBlockInfo(ctx, o.ref(), "sda", 0)
+	checkErr(t, err, virterr.OperationInvalid, "Requested operation is not valid: disk 'sda' does not currently have a source assigned")
+	_, err = c.DomainGetBlockInfo(ctx, o.ref(), "vdz", 0)
+	checkErr(t, err, virterr.InvalidArg, "invalid argument: invalid path vdz not assigned to domain")
+
+	st, err := c.DomainBlockStats(ctx, o.ref(), "")
+	if err != nil || st.RdReq != 7 || st.RdBytes != 4708 || st.WrReq != 1 || st.Errs != -1 {
+		t.Errorf("totals: %+v %v", st, err)
+	}
+	if st, err := c.DomainBlockStats(ctx, o.ref(), img); err != nil || st.RdReq != 2 {
+		t.Errorf("by source path: %+v %v", st, err)
+	}
+	_, err = c.DomainBlockStats(ctx, o.ref(), "vdz")
+	checkErr(t, err, virterr.InvalidArg, "invalid argument: invalid path: vdz")
+	ret, err := c.DomainBlockStatsFlags(ctx, o.ref(), "vda", 0, typedParamStringOkay)
+	if err != nil || ret.Nparams != 8 || len(ret.Params) != 0 {
+		t.Errorf("nparams 0: %+v %v", ret, err)
+	}
+	ret, err = c.DomainBlockStatsFlags(ctx, o.ref(), "vda", 8, 0)
+	if err != nil || paramNames(ret.Params) != "wr_bytes wr_operations rd_bytes rd_operations flush_operations wr_total_times rd_total_times flush_total_times" {
+		t.Errorf("block stats flags: %+v %v", ret, err)
+	}
 }

@@ -24,33 +24,35 @@ type blockStat struct {
 	QDev     string `json:"qdev"`
 	NodeName string `json:"node-name"`
 	Stats    struct {
-		RdBytes    int64 `json:"rd_bytes"`
-		WrBytes    int64 `json:"wr_bytes"`
-		RdOps      int64 `json:"rd_operations"`
-		WrOps      int64 `json:"wr_operations"`
-		FlushOps   int64 `json:"flush_operations"`
-		RdTimeNs   int64 `json:"rd_total_time_ns"`
-		WrTimeNs   int64 `json:"wr_total_time_ns"`
-		FlushTime  int64 `json:"flush_total_time_ns"`
-		FailedRd   int64 `json:"failed_rd_operations"`
-		FailedWr   int64 `json:"failed_wr_operations"`
-		FailedFlsh int64 `json:"failed_flush_operations"`
+		blockCounters
 		// WrHighestOffset is the image's allocation as libvirt reports it.
 		WrHighestOffset uint64 `json:"wr_highest_offset"`
 	} `json:"stats"`
 }
 
-// blockStats queries every disk's counters in one call, keyed by alias.
-func (p *qemuProcess) blockStats(ctx context.Context) (map[string]blockStat, error) {
-	var list []blockStat
-	if err := p.mon.ExecuteInto(ctx, "query-blockstats", nil, &list); err != nil {
-		return nil, err
+// blockCounters are a device's I/O counters.
+type blockCounters struct {
+	RdBytes   int64 `json:"rd_bytes"`
+	WrBytes   int64 `json:"wr_bytes"`
+	RdOps     int64 `json:"rd_operations"`
+	WrOps     int64 `json:"wr_operations"`
+	FlushOps  int64 `json:"flush_operations"`
+	RdTimeNs  int64 `json:"rd_total_time_ns"`
+	WrTimeNs  int64 `json:"wr_total_time_ns"`
+	FlushTime int64 `json:"flush_total_time_ns"`
+}
+
+// add sums the counters libvirt totals (qemuDomainBlockStatsGatherTotals:
+// positive ones).
+func (b *blockCounters) add(o blockCounters) {
+	for _, f := range []struct{ sum, v *int64 }{
+		{&b.RdBytes, &o.RdBytes}, {&b.WrBytes, &o.WrBytes}, {&b.RdOps, &o.RdOps}, {&b.WrOps, &o.WrOps},
+		{&b.FlushOps, &o.FlushOps}, {&b.RdTimeNs, &o.RdTimeNs}, {&b.WrTimeNs, &o.WrTimeNs}, {&b.FlushTime, &o.FlushTime},
+	} {
+		if *f.v > 0 {
+			*f.sum += *f.v
+		}
 	}
-	out := map[string]blockStat{}
-	for _, s := range list {
-		out[blockStatKey(s)] = s
-	}
-	return out, nil
 }
 
 // blockStatKey is the alias of the device a query-blockstats entry is
@@ -73,27 +75,64 @@ func findDisk(def *domain.Def, path string) *domain.Disk {
 	return nil
 }
 
-// DomainBlockStats reports a disk's I/O counters.
-func (c *conn) DomainBlockStats(ctx context.Context, dom driver.DomainRef, path string) (driver.DomainBlockStatsRet, error) {
-	o, p, err := c.d.running(dom)
+// blockStatsGather is qemuDomainBlocksStatsGather under a query job:
+// the counters of the disk path names (its target or source), or with an
+// empty path their sum over every device.
+func (c *conn) blockStatsGather(ctx context.Context, dom driver.DomainRef, path, api string) (blockCounters, error) {
+	o, err := c.d.lookup(dom)
 	if err != nil {
-		return driver.DomainBlockStatsRet{}, err
+		return blockCounters{}, err
 	}
+	if err := o.job.acquire(ctx, "query", api); err != nil {
+		return blockCounters{}, err
+	}
+	defer o.job.end()
 	o.mu.Lock()
-	disk := findDisk(o.live, path)
-	o.mu.Unlock()
-	if disk == nil {
-		return driver.DomainBlockStatsRet{}, virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "invalid path: %s", path)
+	p := o.proc
+	var disk *domain.Disk
+	var alias string
+	if p != nil && path != "" {
+		if disk = findDisk(o.live, path); disk != nil {
+			alias = disk.Info.Alias
+		}
 	}
-	stats, err := p.blockStats(ctx)
+	o.mu.Unlock()
+	if p == nil {
+		return blockCounters{}, notRunning()
+	}
+	if path != "" && disk == nil {
+		return blockCounters{}, virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "invalid path: %s", path)
+	}
+	if path != "" && alias == "" {
+		return blockCounters{}, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "missing disk device alias name for %s", disk.Dst())
+	}
+	var list []blockStat
+	if err := p.mon.ExecuteInto(ctx, "query-blockstats", nil, &list); err != nil {
+		return blockCounters{}, err
+	}
+	if path != "" {
+		for _, s := range list {
+			if blockStatKey(s) == alias {
+				return s.Stats.blockCounters, nil
+			}
+		}
+		return blockCounters{}, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "cannot find statistics for device '%s'", alias)
+	}
+	var total blockCounters
+	for _, s := range list {
+		total.add(s.Stats.blockCounters)
+	}
+	return total, nil
+}
+
+// DomainBlockStats reports a disk's I/O counters (qemuDomainBlockStats);
+// QEMU counts no errors.
+func (c *conn) DomainBlockStats(ctx context.Context, dom driver.DomainRef, path string) (driver.DomainBlockStatsRet, error) {
+	s, err := c.blockStatsGather(ctx, dom, path, "remoteDispatchDomainBlockStats")
 	if err != nil {
 		return driver.DomainBlockStatsRet{}, err
 	}
-	s, ok := stats[disk.Info.Alias]
-	if !ok {
-		return driver.DomainBlockStatsRet{}, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "cannot find statistics for device '%s'", disk.Info.Alias)
-	}
-	return driver.DomainBlockStatsRet{RdReq: s.Stats.RdOps, RdBytes: s.Stats.RdBytes, WrReq: s.Stats.WrOps, WrBytes: s.Stats.WrBytes, Errs: -1}, nil
+	return driver.DomainBlockStatsRet{RdReq: s.RdOps, RdBytes: s.RdBytes, WrReq: s.WrOps, WrBytes: s.WrBytes, Errs: -1}, nil
 }
 
 func llong(name string, v int64) driver.TypedParam {
@@ -116,23 +155,20 @@ func strParam(name, v string) driver.TypedParam {
 	return driver.TypedParam{Field: name, Value: driver.TypedParamValue{Type: driver.ParamString, S: v}}
 }
 
-// DomainBlockStatsFlags reports a disk's counters as typed parameters.
+// typedParamStringOkay is VIR_TYPED_PARAM_STRING_OKAY, which callers of
+// the typed-parameter APIs may always pass.
+const typedParamStringOkay uint32 = 1 << 2
+
+// DomainBlockStatsFlags reports a disk's counters as typed parameters
+// (qemuDomainBlockStatsFlags); nparams 0 asks how many there are.
 func (c *conn) DomainBlockStatsFlags(ctx context.Context, dom driver.DomainRef, path string, nparams int32, flags uint32) (driver.DomainBlockStatsFlagsRet, error) {
-	o, p, err := c.d.running(dom)
+	if err := unsupportedFlags(flags, typedParamStringOkay, "qemuDomainBlockStatsFlags"); err != nil {
+		return driver.DomainBlockStatsFlagsRet{}, err
+	}
+	s, err := c.blockStatsGather(ctx, dom, path, "remoteDispatchDomainBlockStatsFlags")
 	if err != nil {
 		return driver.DomainBlockStatsFlagsRet{}, err
 	}
-	o.mu.Lock()
-	disk := findDisk(o.live, path)
-	o.mu.Unlock()
-	if disk == nil {
-		return driver.DomainBlockStatsFlagsRet{}, virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "invalid path: %s", path)
-	}
-	stats, err := p.blockStats(ctx)
-	if err != nil {
-		return driver.DomainBlockStatsFlagsRet{}, err
-	}
-	s := stats[disk.Info.Alias].Stats
 	params := []driver.TypedParam{
 		llong("wr_bytes", s.WrBytes), llong("wr_operations", s.WrOps), llong("rd_bytes", s.RdBytes),
 		llong("rd_operations", s.RdOps), llong("flush_operations", s.FlushOps),
@@ -227,14 +263,28 @@ func (c *conn) DomainInterfaceStats(ctx context.Context, dom driver.DomainRef, d
 	return st, nil
 }
 
-// DomainGetBlockInfo reports a disk's capacity, allocation and size.
+// DomainGetBlockInfo reports a disk's capacity, allocation and physical
+// size (qemuDomainGetBlockInfo): QEMU's figures for a running guest, the
+// image's own for an inactive one.
 func (c *conn) DomainGetBlockInfo(ctx context.Context, dom driver.DomainRef, path string, flags uint32) (driver.DomainGetBlockInfoRet, error) {
+	if err := unsupportedFlags(flags, 0, "qemuDomainGetBlockInfo"); err != nil {
+		return driver.DomainGetBlockInfoRet{}, err
+	}
 	o, err := c.d.lookup(dom)
 	if err != nil {
 		return driver.DomainGetBlockInfoRet{}, err
 	}
+	if err := o.job.acquire(ctx, "query", "remoteDispatchDomainGetBlockInfo"); err != nil {
+		return driver.DomainGetBlockInfoRet{}, err
+	}
+	defer o.job.end()
 	o.mu.Lock()
+	p := o.proc
+	var sd statDisk
 	disk := findDisk(o.current(), path)
+	if disk != nil {
+		sd = newStatDisk(disk)
+	}
 	o.mu.Unlock()
 	if disk == nil {
 		return driver.DomainGetBlockInfoRet{}, virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "invalid path %s not assigned to domain", path)
@@ -242,18 +292,41 @@ func (c *conn) DomainGetBlockInfo(ctx context.Context, dom driver.DomainRef, pat
 	if disk.Source == nil || disk.Source.Path() == "" {
 		return driver.DomainGetBlockInfoRet{}, virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "disk '%s' does not currently have a source assigned", path)
 	}
-	fi, err := os.Stat(disk.Source.Path())
-	if err != nil {
-		return driver.DomainGetBlockInfoRet{}, virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "cannot stat file '%s': %s", disk.Source.Path(), errnoText(err))
+	if p == nil {
+		alloc, capacity, physical, err := sd.offlineSizes()
+		if err != nil {
+			return driver.DomainGetBlockInfoRet{}, err
+		}
+		return driver.DomainGetBlockInfoRet{Capacity: capacity, Allocation: alloc, Physical: physical}, nil
 	}
-	size := uint64(fi.Size())
-	alloc := size
-	if st, ok := fi.Sys().(interface{ Blocks() int64 }); ok {
-		alloc = uint64(st.Blocks()) * 512
-	} else if bs := statBlocks(fi); bs >= 0 {
-		alloc = uint64(bs) * 512
+	devs, nodes := p.blockStatsAndNodes(ctx)
+	s, ok := devs[sd.alias]
+	if !ok {
+		return driver.DomainGetBlockInfoRet{}, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "cannot find statistics for device '%s'", sd.alias)
 	}
-	return driver.DomainGetBlockInfoRet{Capacity: size, Allocation: alloc, Physical: size}, nil
+	node := nodes[s.NodeName]
+	capacity := node.Image.VirtualSize
+	physical := capacity
+	if node.Image.ActualSize != nil {
+		physical = *node.Image.ActualSize
+	}
+	// A qcow2 file grows as it is written: what it holds is its size on
+	// disk, not the highest offset the guest wrote.
+	alloc := s.Stats.WrHighestOffset
+	if sd.typ == "file" && sd.format == "qcow2" {
+		alloc = physical
+	}
+	info := driver.DomainGetBlockInfoRet{Capacity: capacity, Allocation: alloc, Physical: physical}
+	// Sparse files: libvirt reads the file's length for physical.
+	if physical == 0 || alloc == 0 || alloc == physical {
+		if alloc == 0 {
+			info.Allocation = physical
+		}
+		if _, _, length, err := sd.offlineSizes(); err == nil {
+			info.Physical = length
+		}
+	}
+	return info, nil
 }
 
 // Memory statistic tags (virDomainMemoryStatTags).
@@ -746,7 +819,7 @@ func blockGroup(ctx context.Context, p *qemuProcess, disks []statDisk) []driver.
 			ps = append(ps, strParam(pre+"path", disk.path))
 		}
 		if p == nil {
-			if alloc, capacity, physical, ok := disk.offlineSizes(); ok {
+			if alloc, capacity, physical, err := disk.offlineSizes(); err == nil {
 				for _, f := range []struct {
 					name string
 					v    uint64
@@ -797,25 +870,24 @@ func blockGroup(ctx context.Context, p *qemuProcess, disks []statDisk) []driver.
 // offlineSizes measures a local image as qemuStorageLimitsRefresh does:
 // a file's allocation is its blocks and its physical size its length, a
 // block device's are its size; the capacity is the physical size of a
-// raw image and what the header says for qcow2 and qed. ok is false when
-// the image cannot be read; a capacity of 0 is one this reader cannot
-// tell (another format).
-func (d statDisk) offlineSizes() (alloc, capacity, physical uint64, ok bool) {
+// raw image and what the header says for qcow2 and qed. A capacity of 0
+// is one this reader cannot tell (another format).
+func (d statDisk) offlineSizes() (alloc, capacity, physical uint64, err error) {
 	if d.path == "" {
-		return 0, 0, 0, false
+		return 0, 0, 0, virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "disk '%s' does not currently have a source assigned", d.name)
 	}
 	f, err := os.Open(d.path)
 	if err != nil {
-		return 0, 0, 0, false
+		return 0, 0, 0, virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "Failed to open file '%s': %s", d.path, errnoText(err))
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return 0, 0, 0, false
+		return 0, 0, 0, virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "cannot stat file '%s': %s", d.path, errnoText(err))
 	}
 	switch {
 	case fi.IsDir():
-		return 0, 0, 0, true
+		return 0, 0, 0, nil
 	case fi.Mode().IsRegular():
 		physical = uint64(fi.Size())
 		alloc = physical
@@ -824,13 +896,13 @@ func (d statDisk) offlineSizes() (alloc, capacity, physical uint64, ok bool) {
 		}
 	default:
 		end, err := f.Seek(0, io.SeekEnd)
+		if err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
 		if err != nil {
-			return 0, 0, 0, false
+			return 0, 0, 0, virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "failed to seek to end of %s: %s", d.path, errnoText(err))
 		}
 		physical, alloc = uint64(end), uint64(end)
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return 0, 0, 0, false
-		}
 	}
 	header := make([]byte, 512)
 	n, _ := io.ReadFull(f, header)
@@ -851,5 +923,5 @@ func (d statDisk) offlineSizes() (alloc, capacity, physical uint64, ok bool) {
 		// A header without a size: libvirt falls back to the file's.
 		capacity = physical
 	}
-	return alloc, capacity, physical, true
+	return alloc, capacity, physical, nil
 }
