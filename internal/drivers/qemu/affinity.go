@@ -2,12 +2,14 @@ package qemu
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -239,8 +241,23 @@ func (p *qemuProcess) pinThreads(def *domain.Def) error {
 	if needsPlacementAdvice(def) {
 		return errNoNumad()
 	}
-	if err := setEmulatorAffinity(p.pid, p.vcpus, emulatorCPUs(def)); err != nil {
+	iothreads, err := p.iothreadThreads(def)
+	if err != nil {
 		return err
+	}
+	// IOThreads are placed on their own (libvirt gives them their own
+	// cgroups): the emulator's pinning leaves them alone.
+	others := append([]int(nil), p.vcpus...)
+	for _, tid := range iothreads {
+		others = append(others, tid)
+	}
+	if err := setEmulatorAffinity(p.pid, others, emulatorCPUs(def)); err != nil {
+		return err
+	}
+	for id, tid := range iothreads {
+		if err := setupIOThread(def, id, tid); err != nil {
+			return err
+		}
 	}
 	for id, tid := range vcpuThreadIDs(def, p.vcpus) {
 		if err := setupVcpuThread(def, id, tid); err != nil {
@@ -261,6 +278,62 @@ func setupVcpuThread(def *domain.Def, id uint, tid int) error {
 	}
 	if def.CPUTune != nil {
 		if sched, ok := def.CPUTune.VCPUSched[id]; ok {
+			return setThreadScheduler(tid, sched)
+		}
+	}
+	return nil
+}
+
+// iothreadThreads maps the definition's IOThread ids to QEMU's threads
+// (query-iothreads); nothing is asked of a guest without IOThreads.
+func (p *qemuProcess) iothreadThreads(def *domain.Def) (map[uint]int, error) {
+	if def.IOThreads == nil || len(def.IOThreads.IDs) == 0 || p.mon == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	raw, err := p.mon.Execute(ctx, "query-iothreads", nil)
+	if err != nil {
+		return nil, err
+	}
+	var list []struct {
+		ID     string `json:"id"`
+		Thread int    `json:"thread-id"`
+	}
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "query-iothreads reply data was not an array")
+	}
+	m := map[uint]int{}
+	for _, t := range list {
+		if n, ok := strings.CutPrefix(t.ID, "iothread"); ok {
+			if id, err := strconv.ParseUint(n, 10, 32); err == nil {
+				m[uint(id)] = t.Thread
+			}
+		}
+	}
+	for _, t := range def.IOThreads.IDs {
+		if _, ok := m[t.ID]; !ok {
+			return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "iothread %d not found", t.ID)
+		}
+	}
+	return m, nil
+}
+
+// setupIOThread places one IOThread (qemuProcessSetupIOThread without
+// cgroups): its <iothreadpin>, else the domain's cpuset, else every host
+// CPU; then its <iothreadsched>.
+func setupIOThread(def *domain.Def, id uint, tid int) error {
+	var set domain.CPUSet
+	if def.CPUTune != nil && len(def.CPUTune.IOThreadPins[id]) > 0 {
+		set = def.CPUTune.IOThreadPins[id]
+	} else if len(def.VCPU.CPUSet) > 0 {
+		set = def.VCPU.CPUSet
+	}
+	if err := setThreadAffinity(tid, set); err != nil {
+		return err
+	}
+	if def.CPUTune != nil {
+		if sched, ok := def.CPUTune.IOThreadSched[id]; ok {
 			return setThreadScheduler(tid, sched)
 		}
 	}

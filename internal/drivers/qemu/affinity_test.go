@@ -1,9 +1,11 @@
 package qemu
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -204,5 +206,43 @@ func TestVcpuSchedulerApplied(t *testing.T) {
 	var ve *virterr.Error
 	if !errors.As(err, &ve) || ve.Code != virterr.ConfigUnsupported || ve.Message != "unsupported configuration: Scheduler priority 100 out of range [1, 99]" {
 		t.Errorf("out of range priority: %v", err)
+	}
+}
+
+// TestIOThreadsPlacedApart: IOThreads get their <iothreadpin>, else every
+// host CPU, and the emulator's pinning leaves them alone, as libvirtd
+// 9.0 places them (each in its own cgroup).
+func TestIOThreadsPlacedApart(t *testing.T) {
+	if os.Geteuid() != 0 || testing.Short() {
+		t.Skip("starts QEMU as root")
+	}
+	requireTwoCPUs(t)
+	d, h := abiTestDriver(t, t.TempDir())
+	ctx := context.Background()
+	xml := "<domain type='qemu'><name>io</name><memory unit='MiB'>64</memory><vcpu>2</vcpu><iothreads>2</iothreads>" +
+		"<cputune><emulatorpin cpuset='0'/><iothreadpin iothread='1' cpuset='1'/></cputune>" +
+		"<os><type arch='x86_64' machine='pc'>hvm</type></os><devices><memballoon model='none'/></devices></domain>"
+	ref, err := h.DomainCreateXML(ctx, xml, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.DomainDestroy(ctx, ref)
+	_, p, err := d.running(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := hostOnlineCPUs().String()
+	want := map[string]string{"IO iothread1": "1", "IO iothread2": all, "CPU 0/TCG": all, "CPU 1/TCG": all, "IO mon_iothread": "0"}
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(p.pid) + "/task/*")
+	for _, task := range tasks {
+		comm, _ := os.ReadFile(filepath.Join(task, "comm"))
+		name := strings.TrimSpace(string(comm))
+		w, ok := want[name]
+		if !ok {
+			w = "0" // the emulator's other threads
+		}
+		if got := allowedList(t, filepath.Join(task, "status")); got != w {
+			t.Errorf("thread %s on %q, want %q", name, got, w)
+		}
 	}
 }

@@ -431,11 +431,20 @@ func (c *conn) DomainPinEmulator(ctx context.Context, dom driver.DomainRef, cpum
 	if live {
 		o.mu.Lock()
 		p, def := o.proc, o.live
+		o.mu.Unlock()
 		if p == nil || def == nil {
-			o.mu.Unlock()
 			return notRunning()
 		}
-		if err := setEmulatorAffinity(p.pid, p.vcpus, set); err != nil {
+		iothreads, err := p.iothreadThreads(def)
+		if err != nil {
+			return err
+		}
+		o.mu.Lock()
+		others := append([]int(nil), p.vcpus...)
+		for _, tid := range iothreads {
+			others = append(others, tid)
+		}
+		if err := setEmulatorAffinity(p.pid, others, set); err != nil {
 			o.mu.Unlock()
 			return err
 		}
