@@ -537,7 +537,7 @@ func (c *conn) setVcpus(ctx context.Context, dom driver.DomainRef, nvcpus, flags
 			"requested vcpus is greater than max allowable vcpus for the persistent domain: %d > %d", nvcpus, persistent.VCPU.Max)
 	}
 	if live {
-		if err := c.setVcpusLive(ctx, o, uint(nvcpus), flags&vcpuFlagHotpluggable != 0); err != nil {
+		if err := c.setVcpusLive(ctx, o, uint(nvcpus)); err != nil {
 			return err
 		}
 	}
@@ -819,7 +819,7 @@ func (p *qemuProcess) unplugVcpu(ctx context.Context, id uint) error {
 // online (qemuDomainSetVcpusLive): the lowest unplugged ones are added,
 // the highest hot-plugged ones removed; the vCPUs the guest booted with
 // stay.
-func (c *conn) setVcpusLive(ctx context.Context, o *domainObj, n uint, hotpluggable bool) error {
+func (c *conn) setVcpusLive(ctx context.Context, o *domainObj, n uint) error {
 	d := c.d
 	o.mu.Lock()
 	p, def := o.proc, o.live
