@@ -50,8 +50,23 @@ var agents struct {
 
 type agentLink struct {
 	// job serialises agent calls on the guest (libvirt's agent job).
-	job  sync.Mutex
+	job sync.Mutex
+	// mu guards conn, which a close takes away without waiting for the
+	// job: the call waiting on the agent then fails at once, as
+	// qemuAgentNotifyClose makes it.
+	mu   sync.Mutex
 	conn *qga.Conn
+}
+
+// drop closes the connection, if any.
+func (l *agentLink) drop() {
+	l.mu.Lock()
+	conn := l.conn
+	l.conn = nil
+	l.mu.Unlock()
+	if conn != nil {
+		conn.Close()
+	}
 }
 
 func (p *qemuProcess) agentLink() *agentLink {
@@ -69,12 +84,7 @@ func (p *qemuProcess) agentLink() *agentLink {
 			agents.mu.Lock()
 			delete(agents.m, p)
 			agents.mu.Unlock()
-			l.job.Lock()
-			if l.conn != nil {
-				l.conn.Close()
-				l.conn = nil
-			}
-			l.job.Unlock()
+			l.drop()
 		}()
 	}
 	return l
@@ -87,15 +97,9 @@ func (p *qemuProcess) CloseAgent() {
 	agents.mu.Lock()
 	l := agents.m[p]
 	agents.mu.Unlock()
-	if l == nil {
-		return
+	if l != nil {
+		l.drop()
 	}
-	l.job.Lock()
-	if l.conn != nil {
-		l.conn.Close()
-		l.conn = nil
-	}
-	l.job.Unlock()
 }
 
 // withAgent runs fn with the guest's agent, holding the agent job, after
@@ -122,14 +126,18 @@ func (c *conn) withAgent(ctx context.Context, dom driver.DomainRef, fn func(p *q
 	if ch == nil {
 		return virterr.NewFrom(virterr.FromQemu, virterr.ArgumentUnsupported, "QEMU guest agent is not configured")
 	}
-	if l.conn != nil {
+	l.mu.Lock()
+	a := l.conn
+	l.mu.Unlock()
+	if a != nil {
 		select {
-		case <-l.conn.Done():
-			l.conn = nil
+		case <-a.Done():
+			l.drop()
+			a = nil
 		default:
 		}
 	}
-	if l.conn == nil {
+	if a == nil {
 		if !p.agentPortOpen(ctx, ch) {
 			return virterr.NewFrom(virterr.FromQemu, virterr.AgentUnresponsive, "QEMU guest agent is not connected")
 		}
@@ -137,14 +145,16 @@ func (c *conn) withAgent(ctx context.Context, dom driver.DomainRef, fn func(p *q
 		if path == "" {
 			path = filepath.Join(p.channelDir, agentChannelName)
 		}
-		a, err := qga.Dial(ctx, path)
-		if err != nil {
+		var err error
+		if a, err = qga.Dial(ctx, path); err != nil {
 			return err
 		}
+		l.mu.Lock()
 		l.conn = a
+		l.mu.Unlock()
 	}
-	l.conn.Timeout = int(o.agentTimeout())
-	return fn(p, l.conn)
+	a.Timeout = int(o.agentTimeout())
+	return fn(p, a)
 }
 
 // agentTimeouts are the agent response timeouts set on domains

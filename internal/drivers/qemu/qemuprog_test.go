@@ -640,3 +640,24 @@ func FuzzAgentReplies(f *testing.F) {
 		}
 	})
 }
+
+// A guest closing the agent's port releases a call blocked on the agent.
+func TestAgentCloseReleasesBlockedCall(t *testing.T) {
+	path, seen := scriptedAgent(t, map[string]string{"guest-slow": " "})
+	c, o := testDomain(t, agentDevice(path))
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.DomainQemuAgentCommand(context.Background(), o.ref(), `{"execute":"guest-slow"}`, -2, 0)
+		done <- err
+	}()
+	for len(seen()) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	o.proc.CloseAgent()
+	select {
+	case err := <-done:
+		wantCode(t, err, virterr.AgentUnresponsive, "Guest agent is not responding: Guest agent disappeared while executing command")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the blocked agent call was not released")
+	}
+}
