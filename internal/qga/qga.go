@@ -250,6 +250,59 @@ func (q *Conn) Raw(ctx context.Context, cmd string, cmdJSON []byte, timeout int)
 	return line, nil
 }
 
+// ExecuteAwait runs a command that the agent does not answer when it
+// succeeds (guest-shutdown: the guest goes away instead), as libvirt's
+// agent commands with await_event: the command is over when wake closes
+// (QEMU's SHUTDOWN or RESET event), when the agent hangs up, or with the
+// agent's error answer; timeout is in libvirt's encoding.
+func (q *Conn) ExecuteAwait(ctx context.Context, cmd string, args any, timeout int, wake <-chan struct{}) error {
+	q.cmdMu.Lock()
+	defer q.cmdMu.Unlock()
+	if timeout == TimeoutDefault {
+		timeout = q.Timeout
+	}
+	req := map[string]any{"execute": cmd}
+	if args != nil {
+		req["arguments"] = args
+	}
+	data, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	if err := q.sync(ctx, timeout); err != nil {
+		return err
+	}
+	if err := q.write(append(data, '\n')); err != nil {
+		return err
+	}
+	var timer <-chan time.Time
+	if until := deadline(timeout); !until.IsZero() {
+		t := time.NewTimer(time.Until(until))
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case line := <-q.lines:
+		var r reply
+		if json.Unmarshal(line, &r) == nil && r.Error != nil {
+			desc := r.Error.Desc
+			if desc == "" {
+				desc = errorClasses[r.Error.Class]
+			}
+			return &CommandError{Command: cmd, Class: r.Error.Class, Desc: desc}
+		}
+		return nil
+	case <-wake:
+		return nil
+	case <-q.done:
+		return nil
+	case <-timer:
+		return errNotAvailable()
+	case <-ctx.Done():
+		return errNotAvailable()
+	}
+}
+
 // deadline turns a timeout in seconds into a wait bound (zero: none).
 func deadline(timeout int) time.Time {
 	if timeout <= TimeoutBlock || timeout == TimeoutDefault {

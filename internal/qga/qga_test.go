@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/govirt/govirt/virt/virterr"
 )
@@ -146,5 +147,37 @@ func TestDialMissingSocket(t *testing.T) {
 	_, err := Dial(context.Background(), filepath.Join(t.TempDir(), "none"))
 	if virterr.CodeOf(err) != virterr.AgentUnresponsive {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A command the agent answers only by going away (guest-shutdown) ends
+// with the event that wakes it, or with the agent hanging up.
+func TestExecuteAwait(t *testing.T) {
+	path := fakeAgent(t, map[string]string{
+		"guest-refuse": `{"error": {"class": "GenericError", "desc": "no"}}`,
+	}, "")
+	ctx := context.Background()
+	q, err := Dial(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	wake := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- q.ExecuteAwait(ctx, "guest-shutdown", map[string]string{"mode": "powerdown"}, 60, wake)
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("returned before the event: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(wake)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	err = q.ExecuteAwait(ctx, "guest-refuse", nil, 60, make(chan struct{}))
+	if err == nil || err.Error() != "internal error: unable to execute QEMU agent command 'guest-refuse': no" {
+		t.Fatalf("refusal: %v", err)
 	}
 }
