@@ -284,14 +284,14 @@ func setupVcpuThread(def *domain.Def, id uint, tid int) error {
 	return nil
 }
 
-// iothreadThreads maps the definition's IOThread ids to QEMU's threads
-// (query-iothreads); nothing is asked of a guest without IOThreads.
-func (p *qemuProcess) iothreadThreads(def *domain.Def) (map[uint]int, error) {
-	if def.IOThreads == nil || len(def.IOThreads.IDs) == 0 || p.mon == nil {
-		return nil, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+// qemuIOThread is one IOThread as QEMU lists it.
+type qemuIOThread struct {
+	id  uint
+	tid int
+}
+
+// queryIOThreads lists QEMU's IOThreads in its order (query-iothreads).
+func (p *qemuProcess) queryIOThreads(ctx context.Context) ([]qemuIOThread, error) {
 	raw, err := p.mon.Execute(ctx, "query-iothreads", nil)
 	if err != nil {
 		return nil, err
@@ -303,13 +303,33 @@ func (p *qemuProcess) iothreadThreads(def *domain.Def) (map[uint]int, error) {
 	if err := json.Unmarshal(raw, &list); err != nil {
 		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "query-iothreads reply data was not an array")
 	}
-	m := map[uint]int{}
+	var out []qemuIOThread
 	for _, t := range list {
 		if n, ok := strings.CutPrefix(t.ID, "iothread"); ok {
 			if id, err := strconv.ParseUint(n, 10, 32); err == nil {
-				m[uint(id)] = t.Thread
+				out = append(out, qemuIOThread{uint(id), t.Thread})
 			}
 		}
+	}
+	return out, nil
+}
+
+// iothreadThreads maps the definition's IOThread ids to QEMU's threads
+// (qemuProcessDetectIOThreadPIDs); nothing is asked of a guest without
+// IOThreads.
+func (p *qemuProcess) iothreadThreads(def *domain.Def) (map[uint]int, error) {
+	if def.IOThreads == nil || len(def.IOThreads.IDs) == 0 || p.mon == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	list, err := p.queryIOThreads(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := map[uint]int{}
+	for _, t := range list {
+		m[t.id] = t.tid
 	}
 	for _, t := range def.IOThreads.IDs {
 		if _, ok := m[t.ID]; !ok {
@@ -319,17 +339,23 @@ func (p *qemuProcess) iothreadThreads(def *domain.Def) (map[uint]int, error) {
 	return m, nil
 }
 
+// iothreadCPUs is the CPU set of one IOThread: its <iothreadpin>, else
+// the domain's cpuset; nil means every host CPU.
+func iothreadCPUs(def *domain.Def, id uint) domain.CPUSet {
+	if def.CPUTune != nil && len(def.CPUTune.IOThreadPins[id]) > 0 {
+		return def.CPUTune.IOThreadPins[id]
+	}
+	if len(def.VCPU.CPUSet) > 0 {
+		return def.VCPU.CPUSet
+	}
+	return nil
+}
+
 // setupIOThread places one IOThread (qemuProcessSetupIOThread without
 // cgroups): its <iothreadpin>, else the domain's cpuset, else every host
 // CPU; then its <iothreadsched>.
 func setupIOThread(def *domain.Def, id uint, tid int) error {
-	var set domain.CPUSet
-	if def.CPUTune != nil && len(def.CPUTune.IOThreadPins[id]) > 0 {
-		set = def.CPUTune.IOThreadPins[id]
-	} else if len(def.VCPU.CPUSet) > 0 {
-		set = def.VCPU.CPUSet
-	}
-	if err := setThreadAffinity(tid, set); err != nil {
+	if err := setThreadAffinity(tid, iothreadCPUs(def, id)); err != nil {
 		return err
 	}
 	if def.CPUTune != nil {
@@ -510,4 +536,150 @@ func readSysInt(path string) (int, error) {
 		return 0, err
 	}
 	return strconv.Atoi(strings.TrimSpace(string(data)))
+}
+
+// DomainGetIOThreadInfo lists the IOThreads with their CPUs
+// (qemuDomainGetIOThreadInfo): live, the threads QEMU runs and where they
+// may run; from the persistent definition, the configured CPUs.
+func (c *conn) DomainGetIOThreadInfo(ctx context.Context, dom driver.DomainRef, flags uint32) (driver.DomainGetIOThreadInfoRet, error) {
+	var ret driver.DomainGetIOThreadInfoRet
+	if err := unsupportedFlags(flags, affectLive|affectConfig, "qemuDomainGetIOThreadInfo"); err != nil {
+		return ret, err
+	}
+	o, err := c.d.lookup(dom)
+	if err != nil {
+		return ret, err
+	}
+	maplen := (hostCPUCount() + 7) / 8
+	o.mu.Lock()
+	live, _, err := affectedDefs(o, flags)
+	p, def := o.proc, o.inactiveDef()
+	o.mu.Unlock()
+	if err != nil {
+		return ret, err
+	}
+	if !live {
+		host := hostOnlineCPUs()
+		if def.IOThreads != nil {
+			for _, t := range def.IOThreads.IDs {
+				set := iothreadCPUs(def, t.ID)
+				if set == nil {
+					set = host
+				}
+				ret.Info = append(ret.Info, driver.DomainIOThreadInfo{IOThreadID: uint32(t.ID), Cpumap: cpumapBytes(set, maplen)})
+			}
+		}
+		ret.Ret = uint32(len(ret.Info))
+		return ret, nil
+	}
+	if err := o.job.acquire(ctx, "query", "remoteDispatchDomainGetIOThreadInfo"); err != nil {
+		return ret, err
+	}
+	defer o.job.end()
+	if p == nil {
+		return ret, virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "cannot list IOThreads for an inactive domain")
+	}
+	list, err := p.queryIOThreads(ctx)
+	if err != nil {
+		return ret, err
+	}
+	for _, t := range list {
+		set, err := threadAffinity(t.tid)
+		if err != nil {
+			return driver.DomainGetIOThreadInfoRet{}, err
+		}
+		ret.Info = append(ret.Info, driver.DomainIOThreadInfo{IOThreadID: uint32(t.id), Cpumap: cpumapBytes(set, maplen)})
+	}
+	ret.Ret = uint32(len(ret.Info))
+	return ret, nil
+}
+
+// DomainPinIOThread pins an IOThread live (sched_setaffinity of its
+// thread) and/or in the persistent definition (<iothreadpin>), as
+// qemuDomainPinIOThread.
+func (c *conn) DomainPinIOThread(ctx context.Context, dom driver.DomainRef, iothreadID uint32, cpumap []byte, flags uint32) error {
+	if err := c.denyReadOnly("virDomainPinIOThread"); err != nil {
+		return err
+	}
+	if err := unsupportedFlags(flags, affectLive|affectConfig, "qemuDomainPinIOThread"); err != nil {
+		return err
+	}
+	d := c.d
+	o, err := d.lookup(dom)
+	if err != nil {
+		return err
+	}
+	if err := o.job.acquire(ctx, "modify", "remoteDispatchDomainPinIOThread"); err != nil {
+		return err
+	}
+	defer o.job.end()
+	o.mu.Lock()
+	live, config, err := affectedDefs(o, flags)
+	p, liveDef := o.proc, o.live
+	o.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	set := cpumapSet(cpumap)
+	if len(set) == 0 {
+		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "Empty iothread cpumap list for pinning")
+	}
+	id := uint(iothreadID)
+	if live {
+		if p == nil || liveDef == nil {
+			return notRunning()
+		}
+		if !hasIOThread(liveDef, id) {
+			return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "iothread %d not found", iothreadID)
+		}
+		threads, err := p.iothreadThreads(liveDef)
+		if err != nil {
+			return err
+		}
+		if err := setThreadAffinity(threads[id], set); err != nil {
+			return err
+		}
+		o.mu.Lock()
+		tuneOf(liveDef).IOThreadPins[id] = set
+		explicitIOThread(liveDef, id)
+		ref := o.ref()
+		o.mu.Unlock()
+		if err := d.writeStatus(o); err != nil {
+			return err
+		}
+		d.emitTunable(ref, fmt.Sprintf("cputune.iothreadpin%d", id), set.String())
+	}
+	if config {
+		return d.editConfig(o, func(def *domain.Def) error {
+			if !hasIOThread(def, id) {
+				return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "iothreadid %d not found", iothreadID)
+			}
+			tuneOf(def).IOThreadPins[id] = set
+			explicitIOThread(def, id)
+			return nil
+		})
+	}
+	return nil
+}
+
+func hasIOThread(def *domain.Def, id uint) bool {
+	if def.IOThreads == nil {
+		return false
+	}
+	for _, t := range def.IOThreads.IDs {
+		if t.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// explicitIOThread drops a pinned IOThread's autofill mark, as libvirt
+// does: the <iothreadids> list is then written out.
+func explicitIOThread(def *domain.Def, id uint) {
+	for i := range def.IOThreads.IDs {
+		if def.IOThreads.IDs[i].ID == id {
+			def.IOThreads.IDs[i].Autofill = false
+		}
+	}
 }

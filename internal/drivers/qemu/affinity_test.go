@@ -245,4 +245,28 @@ func TestIOThreadsPlacedApart(t *testing.T) {
 			t.Errorf("thread %s on %q, want %q", name, got, w)
 		}
 	}
+
+	// iothreadinfo lists them in QEMU's order; iothreadpin moves one.
+	info, err := h.DomainGetIOThreadInfo(ctx, ref, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Ret != 2 || info.Info[0].IOThreadID != 2 || info.Info[1].IOThreadID != 1 || cpumapSet(info.Info[1].Cpumap).String() != "1" {
+		t.Errorf("iothreadinfo %+v", info)
+	}
+	if err := h.DomainPinIOThread(ctx, ref, 2, []byte{0x1}, affectLive); err != nil {
+		t.Fatal(err)
+	}
+	info, _ = h.DomainGetIOThreadInfo(ctx, ref, 0)
+	if cpumapSet(info.Info[0].Cpumap).String() != "0" {
+		t.Errorf("iothread 2 after pinning: %+v", info)
+	}
+	err = h.DomainPinIOThread(ctx, ref, 5, []byte{0x1}, affectLive)
+	if virterr.CodeOf(err) != virterr.InvalidArg || err.Error() != "invalid argument: iothread 5 not found" {
+		t.Errorf("unknown iothread: %v", err)
+	}
+	err = h.DomainPinIOThread(ctx, ref, 1, []byte{0x1}, affectConfig)
+	if err == nil || err.Error() != "Requested operation is not valid: transient domains do not have any persistent config" {
+		t.Errorf("config pin of a transient domain: %v", err)
+	}
 }
