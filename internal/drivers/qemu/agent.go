@@ -1027,7 +1027,10 @@ const (
 // and a virtio port opening or closing is tracked.
 func (p *qemuProcess) observeEvent(ev qmp.Event) {
 	p.relayMonitorEvent(ev)
-	if ev.Name == "VSERPORT_CHANGE" {
+	switch ev.Name {
+	case "SHUTDOWN", "RESET":
+		p.wakeAwaiting(ev.Name)
+	case "VSERPORT_CHANGE":
 		var data struct {
 			ID   string `json:"id"`
 			Open bool   `json:"open"`
@@ -1116,4 +1119,78 @@ func (p *qemuProcess) serialPortChanged(alias string, open bool) {
 	}
 	d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDAgentLifecycle,
 		Payload: &driver.DomainEventCallbackAgentLifecycleMsg{Dom: ref, State: state, Reason: agentReasonChannel}})
+}
+
+// awaits are the agent commands waiting for a QMP event to end them
+// (libvirt's agent->await_event), by process.
+var awaits struct {
+	mu sync.Mutex
+	m  map[*qemuProcess]map[string]chan struct{}
+}
+
+// awaitEvent returns a channel closed when the guest's QEMU sends the
+// event (SHUTDOWN or RESET), and a function to stop waiting.
+func (p *qemuProcess) awaitEvent(name string) (<-chan struct{}, func()) {
+	ch := make(chan struct{})
+	awaits.mu.Lock()
+	if awaits.m == nil {
+		awaits.m = map[*qemuProcess]map[string]chan struct{}{}
+	}
+	if awaits.m[p] == nil {
+		awaits.m[p] = map[string]chan struct{}{}
+	}
+	awaits.m[p][name] = ch
+	awaits.mu.Unlock()
+	return ch, func() {
+		awaits.mu.Lock()
+		if awaits.m[p][name] == ch {
+			delete(awaits.m[p], name)
+			if len(awaits.m[p]) == 0 {
+				delete(awaits.m, p)
+			}
+		}
+		awaits.mu.Unlock()
+	}
+}
+
+// wakeAwaiting is qemuAgentNotifyEvent.
+func (p *qemuProcess) wakeAwaiting(name string) {
+	awaits.mu.Lock()
+	ch := awaits.m[p][name]
+	delete(awaits.m[p], name)
+	awaits.mu.Unlock()
+	if ch != nil {
+		close(ch)
+	}
+}
+
+// agentShutdownTimeout is VIR_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN.
+const agentShutdownTimeout = 60
+
+// AgentAvailable is qemuDomainAgentAvailable without the error: the guest
+// runs and its agent's port is open, which is when libvirt prefers the
+// agent for a shutdown or reboot without flags.
+func (c *conn) AgentAvailable(ctx context.Context, dom driver.DomainRef) bool {
+	return c.withAgent(ctx, dom, func(*qemuProcess, *qga.Conn) error { return nil }) == nil
+}
+
+// AgentShutdown is qemuDomainShutdownFlagsAgent: guest-shutdown
+// (powerdown, or reboot), which the agent does not answer; it is over
+// with QEMU's SHUTDOWN (RESET for a reboot) event. The shutdown and
+// reboot calls use it for VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, and without
+// flags when AgentAvailable.
+func (c *conn) AgentShutdown(ctx context.Context, dom driver.DomainRef, reboot bool) error {
+	mode, event := "powerdown", "SHUTDOWN"
+	if reboot {
+		mode, event = "reboot", "RESET"
+	}
+	return c.withAgent(ctx, dom, func(p *qemuProcess, a *qga.Conn) error {
+		// The guest's own power-off is a real one, not a fake reboot.
+		p.mu.Lock()
+		p.fakeReboot = false
+		p.mu.Unlock()
+		wake, stop := p.awaitEvent(event)
+		defer stop()
+		return a.ExecuteAwait(ctx, "guest-shutdown", map[string]string{"mode": mode}, agentShutdownTimeout, wake)
+	})
 }

@@ -661,3 +661,43 @@ func TestAgentCloseReleasesBlockedCall(t *testing.T) {
 		t.Fatal("the blocked agent call was not released")
 	}
 }
+
+// A shutdown through the agent is over when QEMU reports the guest's
+// SHUTDOWN (RESET for a reboot): the agent never answers it.
+func TestAgentShutdown(t *testing.T) {
+	path, seen := scriptedAgent(t, map[string]string{"guest-shutdown": " "})
+	c, o := testDomain(t, agentDevice(path))
+	if !c.AgentAvailable(context.Background(), o.ref()) {
+		t.Fatal("agent not available")
+	}
+	for _, reboot := range []bool{false, true} {
+		done := make(chan error, 1)
+		go func() { done <- c.AgentShutdown(context.Background(), o.ref(), reboot) }()
+		n := len(seen())
+		for len(seen()) == n {
+			time.Sleep(10 * time.Millisecond)
+		}
+		event := "SHUTDOWN"
+		if reboot {
+			event = "RESET"
+		}
+		time.Sleep(20 * time.Millisecond)
+		o.proc.observeEvent(qmp.Event{Name: event})
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s did not end the agent shutdown", event)
+		}
+	}
+	want := `{"arguments":{"mode":"reboot"},"execute":"guest-shutdown"}`
+	if got := seen(); len(got) != 2 || got[1] != want {
+		t.Errorf("agent saw %q", got)
+	}
+	c2, o2 := testDomain(t, "")
+	if c2.AgentAvailable(context.Background(), o2.ref()) {
+		t.Error("agent available without a channel")
+	}
+}
