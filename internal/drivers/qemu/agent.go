@@ -173,6 +173,21 @@ func (o *domainObj) agentTimeout() int32 {
 	return qga.TimeoutBlock
 }
 
+// AgentTimeout is the domain's agent response timeout, for the status
+// file's <agentTimeout>.
+func (o *domainObj) AgentTimeout() int32 { return o.agentTimeout() }
+
+// RestoreAgentTimeout takes back the status file's <agentTimeout> on
+// reconnect.
+func (o *domainObj) RestoreAgentTimeout(timeout int32) {
+	agentTimeouts.mu.Lock()
+	defer agentTimeouts.mu.Unlock()
+	if agentTimeouts.m == nil {
+		agentTimeouts.m = map[*domainObj]int32{}
+	}
+	agentTimeouts.m[o] = timeout
+}
+
 // DomainAgentSetResponseTimeout is qemuDomainAgentSetResponseTimeout:
 // the timeout every later agent command of the domain waits (seconds, or
 // -2 block, -1 default, 0 no wait).
@@ -191,12 +206,13 @@ func (c *conn) DomainAgentSetResponseTimeout(ctx context.Context, dom driver.Dom
 	if err != nil {
 		return -1, err
 	}
-	agentTimeouts.mu.Lock()
-	if agentTimeouts.m == nil {
-		agentTimeouts.m = map[*domainObj]int32{}
+	o.RestoreAgentTimeout(timeout)
+	o.mu.Lock()
+	active := o.active()
+	o.mu.Unlock()
+	if active {
+		_ = c.d.writeStatus(o)
 	}
-	agentTimeouts.m[o] = timeout
-	agentTimeouts.mu.Unlock()
 	return 0, nil
 }
 

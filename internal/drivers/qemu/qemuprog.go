@@ -44,6 +44,59 @@ func (p *qemuProcess) Taints() []string {
 	return append([]string(nil), taints.m[p]...)
 }
 
+// taintOrder is virDomainTaintFlags' order, the order of the status
+// file's <taint flag='…'/> lines.
+var taintOrder = []string{"custom-argv", taintCustomMonitor, "high-privileges", "shell-scripts", "disk-probing",
+	"external-launch", "host-cpu", "hook-script", "cdrom-passthrough", "custom-dtb", taintCustomGACommand,
+	"custom-hypervisor-feature", "deprecated-config"}
+
+// StatusTaints lists the flags of the status file's <taint> lines in
+// libvirt's order: high-privileges for a privileged driver, and what
+// passthrough calls set.
+func (p *qemuProcess) StatusTaints(privileged bool) []string {
+	set := map[string]bool{"high-privileges": privileged}
+	for _, f := range p.Taints() {
+		set[f] = true
+	}
+	var out []string
+	for _, f := range taintOrder {
+		if set[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// RestoreTaints takes back, on reconnect, the passthrough taints a
+// status file recorded.
+func (p *qemuProcess) RestoreTaints(flags []string) {
+	for _, f := range flags {
+		if f == taintCustomMonitor || f == taintCustomGACommand {
+			taints.mu.Lock()
+			if taints.m == nil {
+				taints.m = map[*qemuProcess][]string{}
+			}
+			first := len(taints.m[p]) == 0
+			known := false
+			for _, x := range taints.m[p] {
+				known = known || x == f
+			}
+			if !known {
+				taints.m[p] = append(taints.m[p], f)
+			}
+			taints.mu.Unlock()
+			if first {
+				go func() {
+					<-p.exited
+					taints.mu.Lock()
+					delete(taints.m, p)
+					taints.mu.Unlock()
+				}()
+			}
+		}
+	}
+}
+
 // taint records flag on the running guest once, and logs it to the
 // domain's log as qemuDomainObjTaint does.
 func (p *qemuProcess) taint(flag string) {

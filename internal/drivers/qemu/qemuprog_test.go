@@ -68,7 +68,11 @@ func testDomain(t *testing.T, devices string) (*conn, *domainObj) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Driver{log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), closeHooks: map[any][]func(){}}
+	d := &Driver{log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), closeHooks: map[any][]func(){},
+		paths: NewPaths(t.TempDir(), true)}
+	if err := d.paths.mkdirs(); err != nil {
+		t.Fatal(err)
+	}
 	o := &domainObj{def: def, live: def, id: 3, state: stateRunning, reason: runningBooted}
 	p := &qemuProcess{d: d, o: o, exited: make(chan struct{}), logPath: filepath.Join(t.TempDir(), "ga.log")}
 	o.proc = p
@@ -583,10 +587,6 @@ func TestAgentResponseTimeout(t *testing.T) {
 // definition and as agent lifecycle events.
 func TestSerialPortChanged(t *testing.T) {
 	c, o := testDomain(t, `<channel type='unix'><source mode='bind' path='/nonexistent/agent'/><target type='virtio' name='org.qemu.guest_agent.0'/><alias name='channel0'/></channel>`)
-	c.d.paths = NewPaths(t.TempDir(), true)
-	if err := c.d.paths.mkdirs(); err != nil {
-		t.Fatal(err)
-	}
 	o.proc.caps = caps.New("/usr/bin/qemu-system-x86_64")
 	events := make(chan *driver.DomainEventCallbackAgentLifecycleMsg, 4)
 	if _, err := c.EventRegister(context.Background(), driver.EventDomain, eventIDAgentLifecycle, nil, func(ev driver.Event) {
@@ -699,5 +699,20 @@ func TestAgentShutdown(t *testing.T) {
 	c2, o2 := testDomain(t, "")
 	if c2.AgentAvailable(context.Background(), o2.ref()) {
 		t.Error("agent available without a channel")
+	}
+}
+
+func TestStatusTaints(t *testing.T) {
+	p := &qemuProcess{exited: make(chan struct{})}
+	defer close(p.exited)
+	if got := strings.Join(p.StatusTaints(true), ","); got != "high-privileges" {
+		t.Errorf("taints %s", got)
+	}
+	p.RestoreTaints([]string{taintCustomGACommand, "high-privileges", taintCustomMonitor})
+	if got := strings.Join(p.StatusTaints(true), ","); got != "custom-monitor,high-privileges,custom-ga-command" {
+		t.Errorf("taints %s", got)
+	}
+	if got := strings.Join(p.StatusTaints(false), ","); got != "custom-monitor,custom-ga-command" {
+		t.Errorf("unprivileged taints %s", got)
 	}
 }
