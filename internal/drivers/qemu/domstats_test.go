@@ -263,3 +263,45 @@ func TestBlockInfoAndTotals(t *testing.T) {
 		t.Errorf("block stats flags: %+v %v", ret, err)
 	}
 }
+
+// The iothread group lists QEMU's I/O threads in its order; the
+// dirtyrate group the last calculation (QEMU 7.2's answers, recorded).
+func TestDomainStatsIOThreadDirtyRate(t *testing.T) {
+	ctx := context.Background()
+	dirty := `{"status":"unstarted","sample-pages":0,"mode":"page-sampling","start-time":0,"calc-time":0}`
+	mon, _ := newScriptedMonitor(t, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+		switch execute {
+		case "query-iothreads":
+			return json.RawMessage(`[{"poll-shrink":0,"thread-id":12297,"aio-max-batch":0,"poll-grow":0,"poll-max-ns":32768,"id":"iothread2"},{"poll-shrink":0,"thread-id":12296,"aio-max-batch":0,"poll-grow":0,"poll-max-ns":32768,"id":"iothread1"}]`), nil
+		case "query-dirty-rate":
+			return json.RawMessage(dirty), nil
+		}
+		return answerQEMU(execute, args)
+	})
+	c, o := memoryTestDriver(t, memoryTestDef(t, periodBalloon), mon, true)
+	recs, err := c.ConnectGetAllDomainStats(ctx, []driver.DomainRef{o.ref()}, statsIOThread|statsDirtyRate, statsEnforce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "iothread.count iothread.2.poll-max-ns iothread.2.poll-grow iothread.2.poll-shrink iothread.1.poll-max-ns iothread.1.poll-grow iothread.1.poll-shrink " +
+		"dirtyrate.calc_status dirtyrate.calc_start_time dirtyrate.calc_period dirtyrate.calc_mode"
+	if got := paramNames(recs[0].Params); got != want {
+		t.Errorf("fields:\n%s\nwant\n%s", got, want)
+	}
+	v := paramValues(recs[0].Params)
+	if v["iothread.1.poll-max-ns"].UL != 32768 || v["iothread.count"].UI != 2 || v["dirtyrate.calc_mode"].S != "page-sampling" {
+		t.Errorf("values %+v", v)
+	}
+
+	dirty = `{"status":"measured","sample-pages":0,"mode":"dirty-ring","start-time":1000,"calc-time":1,"dirty-rate":4,"vcpu-dirty-rate":[{"id":0,"dirty-rate":3},{"id":1,"dirty-rate":1}]}`
+	recs, _ = c.ConnectGetAllDomainStats(ctx, []driver.DomainRef{o.ref()}, statsDirtyRate, 0)
+	if got := paramNames(recs[0].Params); got != "dirtyrate.calc_status dirtyrate.calc_start_time dirtyrate.calc_period dirtyrate.calc_mode dirtyrate.megabytes_per_second dirtyrate.vcpu.0.megabytes_per_second dirtyrate.vcpu.1.megabytes_per_second" {
+		t.Errorf("measured: %s", got)
+	}
+	if v := paramValues(recs[0].Params); v["dirtyrate.calc_status"].I != 2 || v["dirtyrate.megabytes_per_second"].L != 4 || v["dirtyrate.vcpu.0.megabytes_per_second"].UL != 3 {
+		t.Errorf("measured values %+v", v)
+	}
+
+	_, err = c.ConnectGetAllDomainStats(ctx, nil, 1<<10, statsEnforce)
+	checkErr(t, err, virterr.ArgumentUnsupported, "argument unsupported: Stats types bits 0x400 are not supported by this daemon")
+}

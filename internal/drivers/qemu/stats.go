@@ -486,7 +486,9 @@ const (
 	statsVCPU      uint32 = 1 << 3
 	statsInterface uint32 = 1 << 4
 	statsBlock     uint32 = 1 << 5
-	statsSupported        = statsState | statsCPU | statsBalloon | statsVCPU | statsInterface | statsBlock
+	statsIOThread  uint32 = 1 << 7
+	statsDirtyRate uint32 = 1 << 9
+	statsSupported        = statsState | statsCPU | statsBalloon | statsVCPU | statsInterface | statsBlock | statsIOThread | statsDirtyRate
 	statsEnforce   uint32 = 1 << 31
 )
 
@@ -569,6 +571,77 @@ func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32) []
 	}
 	if stats&statsBlock != 0 {
 		ps = append(ps, blockGroup(ctx, p, disks)...)
+	}
+	if stats&statsIOThread != 0 && p != nil {
+		ps = append(ps, p.iothreadGroup(ctx)...)
+	}
+	if stats&statsDirtyRate != 0 && p != nil {
+		ps = append(ps, p.dirtyRateGroup(ctx)...)
+	}
+	return ps
+}
+
+// iothreadGroup is qemuDomainGetStatsIOThread: the guest's I/O threads
+// in QEMU's order with their polling parameters; nothing for a guest
+// without any.
+func (p *qemuProcess) iothreadGroup(ctx context.Context) []driver.TypedParam {
+	var list []struct {
+		ID         string  `json:"id"`
+		PollMaxNs  *uint64 `json:"poll-max-ns"`
+		PollGrow   uint64  `json:"poll-grow"`
+		PollShrink uint64  `json:"poll-shrink"`
+	}
+	if p.mon.ExecuteInto(ctx, "query-iothreads", nil, &list) != nil || len(list) == 0 {
+		return nil
+	}
+	ps := []driver.TypedParam{uintParam("iothread.count", uint32(len(list)))}
+	for _, it := range list {
+		id, err := strconv.ParseUint(strings.TrimPrefix(it.ID, "iothread"), 10, 32)
+		if err != nil || it.PollMaxNs == nil {
+			continue
+		}
+		pre := fmt.Sprintf("iothread.%d.", id)
+		ps = append(ps, ullong(pre+"poll-max-ns", *it.PollMaxNs), uintParam(pre+"poll-grow", uint32(it.PollGrow)),
+			uintParam(pre+"poll-shrink", uint32(it.PollShrink)))
+	}
+	return ps
+}
+
+// dirtyRateStatus numbers query-dirty-rate's status as
+// virDomainDirtyRateStatus does.
+var dirtyRateStatus = map[string]int32{"unstarted": 0, "measuring": 1, "measured": 2}
+
+// dirtyRateGroup is qemuDomainGetStatsDirtyRate: the last dirty-page
+// rate calculation, with the rate once it is measured (per vCPU in
+// dirty-ring mode).
+func (p *qemuProcess) dirtyRateGroup(ctx context.Context) []driver.TypedParam {
+	var r struct {
+		Status    string `json:"status"`
+		StartTime int64  `json:"start-time"`
+		CalcTime  int32  `json:"calc-time"`
+		Mode      string `json:"mode"`
+		DirtyRate int64  `json:"dirty-rate"`
+		VCPUs     []struct {
+			ID   int    `json:"id"`
+			Rate uint64 `json:"dirty-rate"`
+		} `json:"vcpu-dirty-rate"`
+	}
+	if p.mon.ExecuteInto(ctx, "query-dirty-rate", nil, &r) != nil {
+		return nil
+	}
+	if r.Mode == "" {
+		r.Mode = "page-sampling"
+	}
+	status := dirtyRateStatus[r.Status]
+	ps := []driver.TypedParam{intParam("dirtyrate.calc_status", status), llong("dirtyrate.calc_start_time", r.StartTime),
+		intParam("dirtyrate.calc_period", r.CalcTime), strParam("dirtyrate.calc_mode", r.Mode)}
+	if status == dirtyRateStatus["measured"] {
+		ps = append(ps, llong("dirtyrate.megabytes_per_second", r.DirtyRate))
+		if r.Mode == "dirty-ring" {
+			for _, v := range r.VCPUs {
+				ps = append(ps, ullong(fmt.Sprintf("dirtyrate.vcpu.%d.megabytes_per_second", v.ID), v.Rate))
+			}
+		}
 	}
 	return ps
 }
