@@ -3,6 +3,7 @@ package qemu_test
 import (
 	"bufio"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -61,6 +62,25 @@ func TestE2EQemuProgram(t *testing.T) {
 	// The host's ARP table knows nothing of a guest without interfaces.
 	if out := d.virsh("domifaddr", "qp", "--source", "arp"); strings.Contains(out, "ipv4") {
 		t.Errorf("domifaddr --source arp: %q", out)
+	}
+
+	// python3-libvirt's libvirt_qemu module speaks the same program.
+	if _, err := os.Stat("/usr/lib/python3/dist-packages/libvirt_qemu.py"); err == nil {
+		script := `import libvirt, libvirt_qemu, sys
+c = libvirt.open(sys.argv[1])
+d = c.lookupByName("qp")
+print(libvirt_qemu.qemuMonitorCommand(d, '{"execute":"query-name"}', 0))
+print(repr(libvirt_qemu.qemuMonitorCommand(d, "info status", libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)))
+try:
+    libvirt_qemu.qemuAgentCommand(d, '{"execute":"guest-ping"}', -1, 0)
+except libvirt.libvirtError as e:
+    print(e.get_error_code(), e.get_error_domain(), e.get_error_message())
+`
+		out, err := exec.Command("/usr/bin/python3", "-c", script, d.uri).Output()
+		want := regexp.MustCompile(`^\{"return":\{"name":"qp"\},"id":"libvirt-\d+"\}\n'VM status: running\\r\\n'\n86 10 Guest agent is not responding: QEMU guest agent is not connected\n$`)
+		if err != nil || !want.Match(out) {
+			t.Errorf("python3 libvirt_qemu: %v\n%s", err, out)
+		}
 	}
 
 	// Monitor events: suspend and resume show STOP and RESUME.
