@@ -305,3 +305,25 @@ func TestDomainStatsIOThreadDirtyRate(t *testing.T) {
 	_, err = c.ConnectGetAllDomainStats(ctx, nil, 1<<10, statsEnforce)
 	checkErr(t, err, virterr.ArgumentUnsupported, "argument unsupported: Stats types bits 0x400 are not supported by this daemon")
 }
+
+// The filter flags apply to a list of domains too; a listed domain that
+// has gone is skipped; flags of other list calls are refused.
+func TestDomainStatsFilters(t *testing.T) {
+	ctx := context.Background()
+	mon, _ := newScriptedMonitor(t, 0, answerQEMU)
+	c, o := memoryTestDriver(t, memoryTestDef(t, periodBalloon), mon, true)
+	const listActive, listInactive, listAutostart = 1, 2, 1 << 10
+	if recs, err := c.ConnectGetAllDomainStats(ctx, []driver.DomainRef{o.ref()}, statsState, listInactive); err != nil || len(recs) != 0 {
+		t.Errorf("inactive filter on a running domain: %v %v", recs, err)
+	}
+	if recs, err := c.ConnectGetAllDomainStats(ctx, nil, statsState, listActive); err != nil || len(recs) != 1 {
+		t.Errorf("active filter: %v %v", recs, err)
+	}
+	gone := o.ref()
+	gone.Name, gone.UUID[0] = "gone", gone.UUID[0]^0xff
+	if recs, err := c.ConnectGetAllDomainStats(ctx, []driver.DomainRef{gone, o.ref()}, statsState, 0); err != nil || len(recs) != 1 || recs[0].Dom.Name != "mem" {
+		t.Errorf("a missing domain in the list: %v %v", recs, err)
+	}
+	_, err := c.ConnectGetAllDomainStats(ctx, nil, statsState, listAutostart)
+	checkErr(t, err, virterr.InvalidArg, "unsupported flags (0x400) in function qemuConnectGetAllDomainStats")
+}

@@ -492,37 +492,48 @@ const (
 	statsEnforce   uint32 = 1 << 31
 )
 
+// Flags of virConnectGetAllDomainStats besides the list filters.
+const (
+	statsNoWait  uint32 = 1 << 29
+	statsBacking uint32 = 1 << 30
+	// statsListFilters are the list flags the call filters by: active,
+	// persistent and state.
+	statsListFilters uint32 = 1<<8 - 1
+)
+
 // ConnectGetAllDomainStats collects the stats groups for the domains
-// asked for (or every domain matching the list flags).
+// asked for, or every domain, keeping those the filter flags match
+// (qemuConnectGetAllDomainStats). A listed domain that has gone is
+// skipped. Unknown groups are dropped, or refused with ENFORCE.
 func (c *conn) ConnectGetAllDomainStats(ctx context.Context, doms []driver.DomainRef, stats uint32, flags uint32) ([]driver.DomainStatsRecord, error) {
+	if err := unsupportedFlags(flags, statsListFilters|statsNoWait|statsBacking|statsEnforce, "qemuConnectGetAllDomainStats"); err != nil {
+		return nil, err
+	}
 	if stats&^statsSupported != 0 && flags&statsEnforce != 0 {
 		return nil, virterr.NewFrom(virterr.FromQemu, virterr.ArgumentUnsupported, "Stats types bits 0x%x are not supported by this daemon", stats&^statsSupported)
 	}
 	if stats == 0 {
 		stats = statsSupported
 	}
-	var objs []*domainObj
+	stats &= statsSupported
+	var candidates []*domainObj
 	if len(doms) > 0 {
 		for _, ref := range doms {
-			o, err := c.d.lookup(ref)
-			if err != nil {
-				return nil, err
+			if o, err := c.d.lookup(ref); err == nil {
+				candidates = append(candidates, o)
 			}
-			objs = append(objs, o)
 		}
 	} else {
-		for _, o := range c.d.snapshot() {
-			o.mu.Lock()
-			ok := c.d.matches(o, flags&listAll)
-			o.mu.Unlock()
-			if ok {
-				objs = append(objs, o)
-			}
-		}
+		candidates = c.d.snapshot()
 	}
 	var out []driver.DomainStatsRecord
-	for _, o := range objs {
-		out = append(out, driver.DomainStatsRecord{Dom: o.refLocked(), Params: c.d.domainStats(ctx, o, stats)})
+	for _, o := range candidates {
+		o.mu.Lock()
+		ok := c.d.matches(o, flags&statsListFilters)
+		o.mu.Unlock()
+		if ok {
+			out = append(out, driver.DomainStatsRecord{Dom: o.refLocked(), Params: c.d.domainStats(ctx, o, stats)})
+		}
 	}
 	return out, nil
 }
