@@ -84,51 +84,56 @@ except libvirt.libvirtError as e:
 	}
 
 	// Monitor events: suspend and resume show STOP and RESUME.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ev := exec.CommandContext(ctx, "virsh", "-c", d.uri, "qemu-monitor-event", "qp", "--loop", "--timeout", "20")
-	stdout, err := ev.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ev.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var lines []string
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s := bufio.NewScanner(stdout)
-		for s.Scan() {
-			mu.Lock()
-			lines = append(lines, s.Text())
-			mu.Unlock()
+	t.Run("monitor-events", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		ev := exec.CommandContext(ctx, "virsh", "-c", d.uri, "qemu-monitor-event", "qp", "--loop", "--timeout", "20")
+		stdout, err := ev.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	time.Sleep(time.Second) // virsh registers before it waits
-	d.virsh("suspend", "qp")
-	d.virsh("resume", "qp")
-	seen := func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return strings.Join(lines, "\n")
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && !strings.Contains(seen(), "event RESUME") {
-		time.Sleep(50 * time.Millisecond)
-	}
-	ev.Process.Kill()
-	<-done
-	ev.Wait()
-	got := seen()
-	if got == "" {
-		t.Skip("no monitor event reached virsh: the process's QMP event handler does not call observeEvent yet")
-	}
-	if !regexp.MustCompile(`(?m)^event STOP at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) ||
-		!regexp.MustCompile(`(?m)^event RESUME at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) {
-		t.Errorf("qemu-monitor-event printed:\n%s", got)
-	}
+		if err := ev.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		var lines []string
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s := bufio.NewScanner(stdout)
+			for s.Scan() {
+				mu.Lock()
+				lines = append(lines, s.Text())
+				mu.Unlock()
+			}
+		}()
+		time.Sleep(time.Second) // virsh registers before it waits
+		for _, cmd := range []string{"suspend", "resume"} {
+			if out, err := d.virshErr(cmd, "qp"); err != nil {
+				t.Fatalf("virsh %s: %v %s", cmd, err, out)
+			}
+		}
+		seen := func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			return strings.Join(lines, "\n")
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) && !strings.Contains(seen(), "event RESUME") {
+			time.Sleep(50 * time.Millisecond)
+		}
+		ev.Process.Kill()
+		<-done
+		ev.Wait()
+		got := seen()
+		if got == "" {
+			t.Skip("no monitor event reached virsh: the process's QMP event handler does not call observeEvent yet")
+		}
+		if !regexp.MustCompile(`(?m)^event STOP at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) ||
+			!regexp.MustCompile(`(?m)^event RESUME at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) {
+			t.Errorf("qemu-monitor-event printed:\n%s", got)
+		}
+	})
 }
 
 // TestE2EDomifaddrLeaseARP: a guest on a NAT network gets a DHCP lease;
