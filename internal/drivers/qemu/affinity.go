@@ -234,12 +234,24 @@ func threadAffinity(tid int) (domain.CPUSet, error) {
 	return fromUnixCPUSet(&cs, len(cs)*64), nil
 }
 
-// pinThreads gives QEMU's main thread and each vCPU thread the CPUs the
-// definition asks for (qemuProcessSetupEmulator, qemuProcessSetupVcpus):
-// it runs once the vCPU threads are known and before the guest runs.
+// pinThreads plugs the definition's hotpluggable online vCPUs and gives
+// QEMU's threads the CPUs the definition asks for (qemuProcessSetupEmulator,
+// qemuProcessSetupIOThreads, qemuProcessSetupVcpus): it runs once the vCPU
+// threads are known and before the guest runs.
 func (p *qemuProcess) pinThreads(def *domain.Def) error {
 	if needsPlacementAdvice(def) {
 		return errNoNumad()
+	}
+	// The vCPUs the command line could not start come first, so that
+	// they are placed with the others (qemuProcessSetupHotpluggableVcpus
+	// runs just before qemuProcessSetupVcpus).
+	if p.mon != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := p.plugStartupVcpus(ctx, def)
+		cancel()
+		if err != nil {
+			return err
+		}
 	}
 	iothreads, err := p.iothreadThreads(def)
 	if err != nil {

@@ -727,26 +727,31 @@ func (p *qemuProcess) vcpuEntities(ctx context.Context) (map[uint]hotpluggableCP
 // vcpuAlias is the device id of a hot-plugged vCPU.
 func vcpuAlias(id uint) string { return fmt.Sprintf("vcpu%d", id) }
 
-// refreshVcpuThreads asks QEMU for the vCPU threads again, in cpu-index
-// order (qemuDomainRefreshVcpuInfo).
-func (p *qemuProcess) refreshVcpuThreads(ctx context.Context) ([]int, error) {
+// refreshVcpuThreads asks QEMU for the vCPU threads again
+// (qemuDomainRefreshVcpuInfo): the threads in cpu-index order, and the
+// cpu indexes in the order QEMU lists them, which is the order the vCPUs
+// came online.
+func (p *qemuProcess) refreshVcpuThreads(ctx context.Context) (threads []int, enabled []uint, err error) {
 	var cpus []struct {
 		Index  int `json:"cpu-index"`
 		Thread int `json:"thread-id"`
 	}
 	raw, err := p.mon.Execute(ctx, "query-cpus-fast", nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := json.Unmarshal(raw, &cpus); err != nil {
-		return nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "query-cpus-fast reply data was not an array")
+		return nil, nil, virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "query-cpus-fast reply data was not an array")
+	}
+	for _, c := range cpus {
+		enabled = append(enabled, uint(c.Index))
 	}
 	sort.SliceStable(cpus, func(i, j int) bool { return cpus[i].Index < cpus[j].Index })
-	threads := make([]int, len(cpus))
+	threads = make([]int, len(cpus))
 	for i, c := range cpus {
 		threads[i] = c.Thread
 	}
-	return threads, nil
+	return threads, enabled, nil
 }
 
 // individualVcpus makes def's <vcpus> list explicit: plugged vCPUs
@@ -762,20 +767,33 @@ func individualVcpus(def *domain.Def) []domain.VCPUInfo {
 	return v.Individual
 }
 
-// persistVcpuOrder numbers the plugged vCPUs in the order they run
-// (qemuDomainVcpuPersistOrder) and recounts them.
-func persistVcpuOrder(def *domain.Def) {
-	seq, cur := uint(0), uint(0)
+// persistVcpuOrder numbers the plugged vCPUs in the order they came
+// online (qemuDomainVcpuPersistOrder), given as QEMU lists them (nil: by
+// id), and recounts them.
+func persistVcpuOrder(def *domain.Def, enabled []uint) {
+	rank := map[uint]int{}
+	for i, id := range enabled {
+		rank[id] = i
+	}
+	var online []uint
 	for i := range def.VCPU.Individual {
-		vc := &def.VCPU.Individual[i]
-		vc.Order = 0
-		if vc.Enabled {
-			seq++
-			cur++
-			vc.Order = seq
+		def.VCPU.Individual[i].Order = 0
+		if def.VCPU.Individual[i].Enabled {
+			online = append(online, uint(i))
 		}
 	}
-	def.VCPU.Current = cur
+	sort.SliceStable(online, func(a, b int) bool {
+		ra, oka := rank[online[a]]
+		rb, okb := rank[online[b]]
+		if oka && okb {
+			return ra < rb
+		}
+		return oka && !okb
+	})
+	for seq, id := range online {
+		def.VCPU.Individual[id].Order = uint(seq + 1)
+	}
+	def.VCPU.Current = uint(len(online))
 }
 
 // plugVcpu hot-plugs the unit whose first vCPU is id (qemuDomainHotplugAddVcpu).
@@ -883,15 +901,18 @@ func (c *conn) setVcpusLive(ctx context.Context, o *domainObj, n uint) error {
 			ind[k].Enabled = enable
 			ind[k].Hotpluggable = "yes"
 		}
-		persistVcpuOrder(def)
+		persistVcpuOrder(def, nil)
 		o.mu.Unlock()
 	}
 	// Whatever happened, the threads are asked again and the new ones
 	// placed where the definition says.
-	threads, err := p.refreshVcpuThreads(ctx)
+	threads, enabled, err := p.refreshVcpuThreads(ctx)
 	if err == nil {
 		o.mu.Lock()
 		p.vcpus = threads
+		if def.VCPU.Individual != nil {
+			persistVcpuOrder(def, enabled)
+		}
 		ids := vcpuThreadIDs(def, threads)
 		for _, id := range selected {
 			if tid, ok := ids[id]; ok && enable {
@@ -914,8 +935,8 @@ func (c *conn) setVcpusLive(ctx context.Context, o *domainObj, n uint) error {
 // hotpluggable, which QEMU's command line cannot start with
 // (qemuProcessSetupHotpluggableVcpus), in their order, asks QEMU for the
 // vCPU threads again and numbers the plugged vCPUs
-// (qemuDomainVcpuPersistOrder). It runs once the monitor answers and the
-// vCPU threads are known, before they are pinned.
+// (qemuDomainVcpuPersistOrder). pinThreads runs it once the vCPU threads
+// are known, before they are pinned; a vCPU QEMU has already is left.
 func (p *qemuProcess) plugStartupVcpus(ctx context.Context, def *domain.Def) error {
 	if def.VCPU.Individual == nil {
 		return nil
@@ -934,22 +955,29 @@ func (p *qemuProcess) plugStartupVcpus(ctx context.Context, def *domain.Def) err
 		if err != nil {
 			return err
 		}
+		plugged := false
 		for _, id := range want {
 			e, ok := ents[id]
-			if !ok {
+			// A unit QEMU already has (a qom-path) was plugged before.
+			if !ok || e.QOMPath != "" {
 				continue
 			}
 			if err := p.plugVcpu(ctx, id, e); err != nil {
 				return err
 			}
+			plugged = true
 		}
-		threads, err := p.refreshVcpuThreads(ctx)
-		if err != nil {
-			return err
+		if plugged {
+			threads, enabled, err := p.refreshVcpuThreads(ctx)
+			if err != nil {
+				return err
+			}
+			p.vcpus = threads
+			persistVcpuOrder(def, enabled)
+			return nil
 		}
-		p.vcpus = threads
 	}
-	persistVcpuOrder(def)
+	persistVcpuOrder(def, nil)
 	return nil
 }
 
@@ -1073,7 +1101,7 @@ func (p *qemuProcess) vcpuRemoved(alias string) bool {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		threads, err := p.refreshVcpuThreads(ctx)
+		threads, enabled, err := p.refreshVcpuThreads(ctx)
 		if err != nil {
 			return
 		}
@@ -1086,7 +1114,7 @@ func (p *qemuProcess) vcpuRemoved(alias string) bool {
 		}
 		def.VCPU.Individual[id].Enabled = false
 		def.VCPU.Individual[id].Hotpluggable = "yes"
-		persistVcpuOrder(def)
+		persistVcpuOrder(def, enabled)
 		p.vcpus = threads
 		o.mu.Unlock()
 		_ = p.d.writeStatus(o)

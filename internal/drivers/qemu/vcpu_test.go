@@ -149,11 +149,9 @@ func TestPlugStartupVcpus(t *testing.T) {
 	o.mu.Lock()
 	def := o.live
 	o.mu.Unlock()
-	// Until the start path calls it, QEMU runs the boot vCPU only.
-	if len(p.vcpus) < 2 {
-		if err := p.plugStartupVcpus(ctx, def); err != nil {
-			t.Fatal(err)
-		}
+	// The start plugged vCPU 2 (pinThreads); plugging again changes nothing.
+	if err := p.plugStartupVcpus(ctx, def); err != nil {
+		t.Fatal(err)
 	}
 	if len(p.vcpus) != 2 {
 		t.Errorf("vCPU threads after plugging: %v", p.vcpus)
