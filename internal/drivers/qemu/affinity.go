@@ -266,6 +266,12 @@ func (p *qemuProcess) pinThreads(def *domain.Def) error {
 	if err := setEmulatorAffinity(p.pid, others, emulatorCPUs(def)); err != nil {
 		return err
 	}
+	// <emulatorsched> is for the main thread alone.
+	if def.CPUTune != nil && def.CPUTune.EmulatorSched != nil {
+		if err := setThreadScheduler(p.pid, *def.CPUTune.EmulatorSched); err != nil {
+			return err
+		}
+	}
 	for id, tid := range iothreads {
 		if err := setupIOThread(def, id, tid); err != nil {
 			return err

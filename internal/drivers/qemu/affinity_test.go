@@ -201,6 +201,20 @@ func TestVcpuSchedulerApplied(t *testing.T) {
 	if f[37] != "3" || f[38] != "1" {
 		t.Errorf("rt_priority %s policy %s, want 3 and SCHED_FIFO", f[37], f[38])
 	}
+	emu := exec.Command("sleep", "30")
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { emu.Process.Kill(); emu.Wait() }()
+	pe := &qemuProcess{pid: emu.Process.Pid}
+	if err := pe.pinThreads(parseTestDef(t, "<vcpu>1</vcpu><cputune><emulatorsched scheduler='rr' priority='2'/></cputune>")); err != nil {
+		t.Fatal(err)
+	}
+	stat, _ = os.ReadFile("/proc/" + strconv.Itoa(emu.Process.Pid) + "/stat")
+	f = strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+2:])
+	if f[37] != "2" || f[38] != "2" {
+		t.Errorf("emulator rt_priority %s policy %s, want 2 and SCHED_RR", f[37], f[38])
+	}
 	bad := parseTestDef(t, "<vcpu>1</vcpu><cputune><vcpusched vcpus='0' scheduler='rr' priority='100'/></cputune>")
 	err = p.pinThreads(bad)
 	var ve *virterr.Error
