@@ -722,25 +722,9 @@ func (c *conn) DomainGetMaxMemory(ctx context.Context, dom driver.DomainRef) (ui
 	return m, err
 }
 
-// DomainGetVcpusFlags counts vcpus.
+// DomainGetVcpusFlags counts vCPUs (vcpu.go, as qemuDomainGetVcpusFlags).
 func (c *conn) DomainGetVcpusFlags(ctx context.Context, dom driver.DomainRef, flags uint32) (int32, error) {
-	const vcpuMaximum = 1 << 2
-	var n int32
-	err := c.d.read(dom, func(o *domainObj) error {
-		def := o.current()
-		if flags&affectConfig != 0 {
-			def = o.inactiveDef()
-		} else if flags&affectLive != 0 && !o.active() {
-			return notRunning()
-		}
-		if flags&vcpuMaximum != 0 {
-			n = int32(def.VCPU.Max)
-		} else {
-			n = int32(vcpuCount(def))
-		}
-		return nil
-	})
-	return n, err
+	return c.getVcpusFlags(ctx, dom, flags)
 }
 
 // DomainGetSchedulerType is the scheduler libvirt reports for QEMU guests.

@@ -863,6 +863,7 @@ func (p *qemuProcess) stop(reason, detail int32, force bool) error {
 // handleEvent turns QMP events into state changes and libvirt events
 // (qemuProcessHandle*).
 func (p *qemuProcess) handleEvent(ev qmp.Event) {
+	p.observeEvent(ev)
 	o, d := p.o, p.d
 	switch ev.Name {
 	case "SHUTDOWN":

@@ -126,9 +126,6 @@ except libvirt.libvirtError as e:
 		<-done
 		ev.Wait()
 		got := seen()
-		if got == "" {
-			t.Skip("no monitor event reached virsh: the process's QMP event handler does not call observeEvent yet")
-		}
 		if !regexp.MustCompile(`(?m)^event STOP at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) ||
 			!regexp.MustCompile(`(?m)^event RESUME at \d+\.\d{6} for domain 'qp': <null>$`).MatchString(got) {
 			t.Errorf("qemu-monitor-event printed:\n%s", got)
