@@ -12,15 +12,17 @@ import (
 // writes it back that way (virXMLFormatMetadata), so it comes out in
 // libxml2's style rather than virBuffer's: double-quoted attributes with
 // namespace declarations first, element-only content one child a line two
-// spaces a level, and any text inside an element turning that off for its
-// content.
+// spaces a level, and any text inside an element turning formatting off
+// for everything below it (libxml2 clears the context's format flag until
+// it leaves that element). Whitespace between elements is not content:
+// libvirt parses without blank nodes.
 func (b *Buffer) FormatLibxmlNode(n *xmltree.Node) {
 	var sb strings.Builder
-	dumpLibxmlNode(&sb, n, b.Indent()/2)
+	dumpLibxmlNode(&sb, n, b.Indent()/2, true)
 	b.Add(sb.String() + "\n")
 }
 
-func dumpLibxmlNode(sb *strings.Builder, n *xmltree.Node, level int) {
+func dumpLibxmlNode(sb *strings.Builder, n *xmltree.Node, level int, format bool) {
 	sb.WriteString("<" + n.Name)
 	for _, nsFirst := range []bool{true, false} {
 		for _, a := range n.Attrs {
@@ -44,18 +46,21 @@ func dumpLibxmlNode(sb *strings.Builder, n *xmltree.Node, level int) {
 			mixed = true
 		}
 	}
+	indent := format && !mixed
 	sb.WriteByte('>')
 	for i, c := range n.Children {
-		if mixed {
+		switch {
+		case mixed:
 			sb.WriteString(xmltree.EscapeText(n.Segments[i]))
-		} else {
+		case indent:
 			sb.WriteString("\n" + strings.Repeat("  ", level+1))
 		}
-		dumpLibxmlNode(sb, c, level+1)
+		dumpLibxmlNode(sb, c, level+1, indent)
 	}
-	if mixed {
+	switch {
+	case mixed:
 		sb.WriteString(xmltree.EscapeText(n.Segments[len(n.Segments)-1]))
-	} else {
+	case indent:
 		sb.WriteString("\n" + strings.Repeat("  ", level))
 	}
 	sb.WriteString("</" + n.Name + ">")

@@ -54,4 +54,16 @@ func TestFormatLibxmlNode(t *testing.T) {
 	if got := b.String(); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
+
+	// Text turns formatting off for the whole subtree, as in libxml2
+	// (xmllint --format writes the same).
+	n, err = xmltree.Parse([]byte("<foo>text<bar>\n  <baz/>\n  <qux>x</qux>\n</bar></foo>"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = New()
+	b.FormatLibxmlNode(n)
+	if got, want := b.String(), "<foo>text<bar><baz/><qux>x</qux></bar></foo>\n"; got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
 }
