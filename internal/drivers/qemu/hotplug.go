@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -447,7 +448,7 @@ func (p *qemuProcess) attachDisk(ctx context.Context, disk *domain.Disk) error {
 	busName := pciBusName(o.live, bus)
 	o.mu.Unlock()
 	if bus == 0 {
-		return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "No free PCI root port for a hotplugged device")
+		return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "No more available PCI slots")
 	}
 	format := disk.Source.Format
 	if v, ok := disk.DriverAttr("type"); ok && v != "" {
@@ -509,6 +510,25 @@ func diskIndex(dst string) int {
 	return idx
 }
 
+// nextNetAlias is qemuAssignDeviceNetAlias's choice for a new NIC: one
+// past the highest netN of the guest's NICs, so an alias freed by an
+// unplug is not given again.
+func nextNetAlias(def *domain.Def) string {
+	next := 0
+	if def.Devices != nil {
+		for _, nic := range def.Devices.Interfaces() {
+			v, ok := strings.CutPrefix(nic.Info.Alias, "net")
+			if !ok {
+				continue
+			}
+			if n, err := strconv.Atoi(v); err == nil && n >= next {
+				next = n + 1
+			}
+		}
+	}
+	return fmt.Sprintf("net%d", next)
+}
+
 // attachNIC hot-plugs a NIC (qemuDomainAttachNetDevice): the host side
 // is plugged in as at start (port, tap or macvtap, filter binding), the
 // descriptors are handed to QEMU with getfd, then the backend and the
@@ -522,16 +542,20 @@ func (p *qemuProcess) attachNIC(ctx context.Context, nic *domain.Device) (err er
 	}
 	o := p.o
 	o.mu.Lock()
-	alias := ""
-	for i := 0; alias == "" || usedAlias(o.live, alias); i++ {
-		alias = fmt.Sprintf("net%d", i)
+	alias := nextNetAlias(o.live)
+	if ua := nic.Info.Alias; strings.HasPrefix(ua, "ua-") {
+		if usedAlias(o.live, ua) {
+			o.mu.Unlock()
+			return virterr.NewFrom(virterr.FromDomain, virterr.ConfigUnsupported, "non unique alias detected: %s", ua)
+		}
+		alias = ua
 	}
 	bus := freeRootPort(o.live)
 	busName := pciBusName(o.live, bus)
 	def := o.live
 	o.mu.Unlock()
 	if bus == 0 {
-		return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "No free PCI root port for a hotplugged device")
+		return virterr.NewFrom(virterr.FromDomain, virterr.InternalError, "No more available PCI slots")
 	}
 	model := childProp(nic, "model", "type")
 	devDriver := map[string]string{"": "virtio-net-pci", "virtio": "virtio-net-pci", "e1000e": "e1000e", "e1000": "e1000", "rtl8139": "rtl8139"}[model]

@@ -67,3 +67,40 @@ func TestAttachNICLinkDownFails(t *testing.T) {
 		t.Errorf("%d live NICs after the failed attach", n)
 	}
 }
+
+// A hot-plugged NIC is named one past the highest netN (an alias freed
+// by an unplug is not given again), or keeps a user alias; without a
+// free slot the attach fails as libvirt's address allocation does.
+func TestAttachNICAlias(t *testing.T) {
+	ctx := context.Background()
+	mon, sm := newScriptedMonitor(t, 0, answerQEMU)
+	def := memoryTestDef(t, hotplugControllers)
+	def.Devices.Interfaces()[0].Info.Alias = "net3"
+	c, o := memoryTestDriver(t, def, mon, false)
+	if err := c.DomainAttachDeviceFlags(ctx, o.ref(), "<interface type='user'><mac address='52:54:00:00:00:03'/><model type='virtio'/></interface>", affectLive); err != nil {
+		t.Fatal(err)
+	}
+	if cmds := sm.commands(); len(cmds) < 1 || cmds[0] != `netdev_add {"id":"hostnet4","type":"user"}` {
+		t.Errorf("commands: %v", cmds)
+	}
+	err := c.DomainAttachDeviceFlags(ctx, o.ref(), "<interface type='user'><mac address='52:54:00:00:00:04'/><model type='virtio'/></interface>", affectLive)
+	checkErr(t, err, virterr.InternalError, "internal error: No more available PCI slots")
+
+	mon2, sm2 := newScriptedMonitor(t, 0, answerQEMU)
+	c2, o2 := memoryTestDriver(t, memoryTestDef(t, hotplugControllers), mon2, false)
+	if err := c2.DomainAttachDeviceFlags(ctx, o2.ref(), "<interface type='user'><mac address='52:54:00:00:00:03'/><model type='virtio'/><alias name='ua-extra'/></interface>", affectLive); err != nil {
+		t.Fatal(err)
+	}
+	if cmds := sm2.commands(); len(cmds) < 1 || cmds[0] != `netdev_add {"id":"hostua-extra","type":"user"}` {
+		t.Errorf("user alias: %v", cmds)
+	}
+}
+
+func TestAttachNICDuplicateUserAlias(t *testing.T) {
+	mon, _ := newScriptedMonitor(t, 0, answerQEMU)
+	def := memoryTestDef(t, hotplugControllers)
+	def.Devices.Interfaces()[0].Info.Alias = "ua-extra"
+	c, o := memoryTestDriver(t, def, mon, false)
+	err := c.DomainAttachDeviceFlags(context.Background(), o.ref(), "<interface type='user'><mac address='52:54:00:00:00:03'/><model type='virtio'/><alias name='ua-extra'/></interface>", affectLive)
+	checkErr(t, err, virterr.ConfigUnsupported, "unsupported configuration: non unique alias detected: ua-extra")
+}
