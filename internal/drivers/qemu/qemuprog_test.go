@@ -716,3 +716,44 @@ func TestStatusTaints(t *testing.T) {
 		t.Errorf("unprivileged taints %s", got)
 	}
 }
+
+// libvirt's qemuagenttest fsinfo case: the corpus's domain, the agent
+// answer the test feeds, and the targets libvirt expects in mount order.
+func TestFSInfoCorpusDomain(t *testing.T) {
+	data, err := os.ReadFile("../../../../shared/libvirt-tests/qemuagentdata/fsinfo.xml")
+	if err != nil {
+		t.Skip("corpus not present")
+	}
+	def, err := domain.Parse(data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := `[
+  {"name": "sda1", "mountpoint": "/", "total-bytes":952840192, "used-bytes":229019648,
+   "disk": [{"serial": "ARBITRARYSTRING", "bus-type": "ide", "bus": 1, "unit": 0,
+             "pci-controller": {"bus": 0, "slot": 1, "domain": 0, "function": 1}, "dev": "/dev/sda1", "target": 0}],
+   "type": "ext4"},
+  {"name": "dm-1", "mountpoint": "/opt",
+   "disk": [{"bus-type": "virtio", "bus": 0, "unit": 0, "pci-controller": {"bus": 0, "slot": 6, "domain": 0, "function": 0}, "target": 0},
+            {"bus-type": "virtio", "bus": 0, "unit": 0, "pci-controller": {"bus": 0, "slot": 7, "domain": 0, "function": 0}, "target": 0}],
+   "type": "vfat"},
+  {"name": "sdb1", "mountpoint": "/mnt/disk", "disk": [], "type": "xfs"}]`
+	fss, err := parseAgentFSInfo(json.RawMessage(reply))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, fs := range fss {
+		var targets []string
+		for _, da := range fs.disks {
+			if d := diskByAddress(def, da); d != nil {
+				targets = append(targets, d.Dst())
+			}
+		}
+		got = append(got, fs.name+" "+fs.mountpoint+" "+fs.fstype+" "+strings.Join(targets, ","))
+	}
+	want := "sdb1 /mnt/disk xfs |dm-1 /opt vfat vda,vdb|sda1 / ext4 hdc"
+	if strings.Join(got, "|") != want {
+		t.Errorf("got  %s\nwant %s", strings.Join(got, "|"), want)
+	}
+}
