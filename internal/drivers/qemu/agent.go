@@ -1088,16 +1088,40 @@ func setChannelState(def *domain.Def, alias string, connected bool) *domain.Devi
 	return nil
 }
 
-// SetChannelStates is qemuProcessRefreshChannelVirtioState for a start or
-// a reconnect: open maps chardev labels ("charchannel0") to query-chardev's
-// frontend-open.
-func SetChannelStates(def *domain.Def, open map[string]bool) {
+// agentReasonDomainStarted is
+// VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED.
+const agentReasonDomainStarted int32 = 1
+
+// RefreshChannelStates is qemuProcessRefreshChannelVirtioState, for a
+// start (booted) or a reconnect: open maps chardev labels
+// ("charchannel0") to query-chardev's frontend-open. The virtio
+// channels of def (the live definition) take their state, and the
+// agent's channel announces it with an agent lifecycle event (reason
+// "domain started" for a start, "channel" for a reconnect), as libvirt's
+// does.
+func (p *qemuProcess) RefreshChannelStates(ref driver.DomainRef, def *domain.Def, open map[string]bool, booted bool) {
 	if def == nil || def.Devices == nil {
 		return
 	}
+	reason := agentReasonChannel
+	if booted {
+		reason = agentReasonDomainStarted
+	}
 	for _, ch := range def.Devices.Channels() {
-		if o, ok := open["char"+ch.Info.Alias]; ok && ch.Info.Alias != "" {
-			setChannelState(def, ch.Info.Alias, o)
+		o, ok := open["char"+ch.Info.Alias]
+		if !ok || ch.Info.Alias == "" {
+			continue
+		}
+		if setChannelState(def, ch.Info.Alias, o) == nil {
+			continue
+		}
+		if t := ch.Child("target"); t != nil && t.Prop("name") == agentChannelName {
+			state := agentDisconnected
+			if o {
+				state = agentConnected
+			}
+			p.d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDAgentLifecycle,
+				Payload: &driver.DomainEventCallbackAgentLifecycleMsg{Dom: ref, State: state, Reason: reason}})
 		}
 	}
 }

@@ -757,3 +757,23 @@ func TestFSInfoCorpusDomain(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", strings.Join(got, "|"), want)
 	}
 }
+
+// At start the agent's channel takes its state and announces it.
+func TestRefreshChannelStates(t *testing.T) {
+	c, o := testDomain(t, `<channel type='unix'><source mode='bind' path='/x'/><target type='virtio' name='org.qemu.guest_agent.0'/><alias name='channel0'/></channel>
+<channel type='unix'><source mode='bind' path='/y'/><target type='virtio' name='org.example.other'/><alias name='channel1'/></channel>`)
+	var got []*driver.DomainEventCallbackAgentLifecycleMsg
+	if _, err := c.EventRegister(context.Background(), driver.EventDomain, eventIDAgentLifecycle, nil, func(ev driver.Event) {
+		got = append(got, ev.Payload.(*driver.DomainEventCallbackAgentLifecycleMsg))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	o.proc.RefreshChannelStates(o.ref(), o.live, map[string]bool{"charchannel0": false, "charchannel1": true}, true)
+	xml := o.live.Format(0)
+	if !strings.Contains(xml, "name='org.qemu.guest_agent.0' state='disconnected'/>") || !strings.Contains(xml, "name='org.example.other' state='connected'/>") {
+		t.Errorf("live XML:\n%s", xml)
+	}
+	if len(got) != 1 || got[0].State != agentDisconnected || got[0].Reason != agentReasonDomainStarted {
+		t.Errorf("events %+v", got)
+	}
+}
