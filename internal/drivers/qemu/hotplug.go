@@ -31,25 +31,26 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 		return
 	}
 	devs := o.live.Devices
-	found := false
+	kind, imagePath := "", ""
 	for i, disk := range devs.Disks {
 		if disk.Info.Alias == alias {
 			devs.Disks = append(devs.Disks[:i], devs.Disks[i+1:]...)
-			found = true
+			kind = "disk"
+			if disk.Source != nil {
+				imagePath = disk.Source.Path()
+			}
 			break
 		}
 	}
-	if !found {
-		for kind, list := range devs.ByKind {
+	if kind == "" {
+	search:
+		for k, list := range devs.ByKind {
 			for i, dev := range list {
 				if dev.Info.Alias == alias {
-					devs.ByKind[kind] = append(list[:i], list[i+1:]...)
-					found = true
-					break
+					devs.ByKind[k] = append(list[:i], list[i+1:]...)
+					kind = k
+					break search
 				}
-			}
-			if found {
-				break
 			}
 		}
 	}
@@ -62,22 +63,53 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 	if ch != nil {
 		close(ch)
 	}
-	if !found {
+	if kind == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// Backends named after the device (libvirt's naming): drop them.
-	if strings.HasPrefix(alias, "net") {
+	switch kind {
+	case "interface":
 		_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
 		p.releaseNIC(alias)
-	} else {
-		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": "libvirt-" + alias + "-format"})
-		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": "libvirt-" + alias + "-storage"})
+	case "disk":
+		p.deleteImageNodes(ctx, alias, imagePath)
 	}
 	_ = d.writeStatus(o)
 	d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDDeviceRemoved,
 		Payload: &driver.DomainEventDeviceRemovedMsg{Dom: ref, DevAlias: alias}})
+}
+
+// deleteImageNodes closes the block nodes of an unplugged disk, format
+// layer first, as libvirt's qemuDomainRemoveDiskDevice does: those named
+// after a hot-plugged disk and the libvirt-N nodes a start opened for
+// its image, which QEMU lists with the image's file name. Left open, the
+// image stays locked and cannot be plugged in again.
+func (p *qemuProcess) deleteImageNodes(ctx context.Context, alias, imagePath string) {
+	nodes := []string{"libvirt-" + alias + "-format", "libvirt-" + alias + "-storage"}
+	if imagePath != "" {
+		var list []struct {
+			NodeName string `json:"node-name"`
+			File     string `json:"file"`
+		}
+		if p.mon.ExecuteInto(ctx, "query-named-block-nodes", map[string]any{"flat": true}, &list) == nil {
+			var formats, storages []string
+			for _, n := range list {
+				switch {
+				case n.File != imagePath || !strings.HasPrefix(n.NodeName, "libvirt-") || n.NodeName == nodes[0] || n.NodeName == nodes[1]:
+				case strings.HasSuffix(n.NodeName, "-format"):
+					formats = append(formats, n.NodeName)
+				default:
+					storages = append(storages, n.NodeName)
+				}
+			}
+			nodes = append(append(nodes, formats...), storages...)
+		}
+	}
+	for _, n := range nodes {
+		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": n})
+	}
 }
 
 // parseDevice reads one device element through a skeleton domain, so the
