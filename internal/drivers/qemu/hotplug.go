@@ -74,7 +74,7 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 		_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
 		p.releaseNIC(alias)
 	case "disk":
-		p.deleteImageNodes(ctx, alias, imagePath)
+		p.deleteImageNodes(ctx, imagePath)
 	}
 	_ = d.writeStatus(o)
 	d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDDeviceRemoved,
@@ -82,12 +82,12 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 }
 
 // deleteImageNodes closes the block nodes of an unplugged disk, format
-// layer first, as libvirt's qemuDomainRemoveDiskDevice does: those named
-// after a hot-plugged disk and the libvirt-N nodes a start opened for
-// its image, which QEMU lists with the image's file name. Left open, the
-// image stays locked and cannot be plugged in again.
-func (p *qemuProcess) deleteImageNodes(ctx context.Context, alias, imagePath string) {
-	nodes := []string{"libvirt-" + alias + "-format", "libvirt-" + alias + "-storage"}
+// layer first, as libvirt's qemuDomainRemoveDiskDevice does: the
+// libvirt-N nodes a start or a hotplug opened for its image, which QEMU
+// lists with the image's file name. Left open, the image stays locked
+// and cannot be plugged in again.
+func (p *qemuProcess) deleteImageNodes(ctx context.Context, imagePath string) {
+	var nodes []string
 	if imagePath != "" {
 		var list []struct {
 			NodeName string `json:"node-name"`
@@ -97,14 +97,14 @@ func (p *qemuProcess) deleteImageNodes(ctx context.Context, alias, imagePath str
 			var formats, storages []string
 			for _, n := range list {
 				switch {
-				case n.File != imagePath || !strings.HasPrefix(n.NodeName, "libvirt-") || n.NodeName == nodes[0] || n.NodeName == nodes[1]:
+				case n.File != imagePath || !strings.HasPrefix(n.NodeName, "libvirt-"):
 				case strings.HasSuffix(n.NodeName, "-format"):
 					formats = append(formats, n.NodeName)
 				default:
 					storages = append(storages, n.NodeName)
 				}
 			}
-			nodes = append(append(nodes, formats...), storages...)
+			nodes = append(formats, storages...)
 		}
 	}
 	for _, n := range nodes {
@@ -493,7 +493,11 @@ func (p *qemuProcess) attachDisk(ctx context.Context, disk *domain.Disk) error {
 	if disk.Source.Type == "block" {
 		driverName = "host_device"
 	}
-	storage, fmtNode := "libvirt-"+alias+"-storage", "libvirt-"+alias+"-format"
+	index, err := p.nextNodeIndex(ctx)
+	if err != nil {
+		return err
+	}
+	storage, fmtNode := fmt.Sprintf("libvirt-%d-storage", index), fmt.Sprintf("libvirt-%d-format", index)
 	readOnly := disk.ReadOnly
 	if _, err := p.mon.Execute(ctx, "blockdev-add", map[string]any{"driver": driverName, "filename": disk.Source.Path(),
 		"node-name": storage, "auto-read-only": true, "discard": "unmap", "read-only": readOnly}); err != nil {
@@ -516,6 +520,30 @@ func (p *qemuProcess) attachDisk(ctx context.Context, disk *domain.Disk) error {
 	o.live.Devices.Disks = append(o.live.Devices.Disks, disk)
 	o.mu.Unlock()
 	return p.d.writeStatus(o)
+}
+
+// nextNodeIndex numbers the block nodes of a hot-plugged image as
+// libvirt's nodename index does: past every libvirt-N node QEMU has, so
+// that domstats and the node names follow libvirt's.
+func (p *qemuProcess) nextNodeIndex(ctx context.Context) (int, error) {
+	var list []struct {
+		NodeName string `json:"node-name"`
+	}
+	if err := p.mon.ExecuteInto(ctx, "query-named-block-nodes", map[string]any{"flat": true}, &list); err != nil {
+		return 0, err
+	}
+	next := 1
+	for _, n := range list {
+		v, ok := strings.CutPrefix(n.NodeName, "libvirt-")
+		if !ok {
+			continue
+		}
+		num, _, _ := strings.Cut(v, "-")
+		if i, err := strconv.Atoi(num); err == nil && i >= next {
+			next = i + 1
+		}
+	}
+	return next, nil
 }
 
 // diskIndex is virDiskNameToIndex: vda → 0, vdb → 1, vdaa → 26.

@@ -1,12 +1,14 @@
 package qemu
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
-// A boot disk's nodes (libvirt-N, found by the image's file name) are
-// closed when the guest lets the disk go, format layer first, so that
+// A disk's nodes (libvirt-N, found by the image's file name) are closed when the guest lets the disk go, format layer first, so that
 // the image can be plugged in again; a NIC with a user alias loses its
 // backend as a NIC.
 func TestDeviceRemovedClosesNodes(t *testing.T) {
@@ -17,17 +19,12 @@ func TestDeviceRemovedClosesNodes(t *testing.T) {
 		if execute == "query-named-block-nodes" {
 			return json.RawMessage(nodes), nil
 		}
-		if execute == "blockdev-del" && (args["node-name"] == "libvirt-virtio-disk0-format" || args["node-name"] == "libvirt-virtio-disk0-storage") {
-			return nil, &qmpFailure{"GenericError", "Failed to find node with node-name='" + args["node-name"].(string) + "'"}
-		}
 		return answerQEMU(execute, args)
 	})
 	_, o := memoryTestDriver(t, memoryTestDef(t, statsDiskXML+periodBalloon), mon, true)
 	o.proc.deviceRemoved("virtio-disk0")
 	sameCommands(t, "disk removal", sm.commands(), []string{
 		`query-named-block-nodes {"flat":true}`,
-		`blockdev-del {"node-name":"libvirt-virtio-disk0-format"}`,
-		`blockdev-del {"node-name":"libvirt-virtio-disk0-storage"}`,
 		`blockdev-del {"node-name":"libvirt-1-format"}`,
 		`blockdev-del {"node-name":"libvirt-1-storage"}`,
 	})
@@ -44,4 +41,31 @@ func TestDeviceRemovedClosesNodes(t *testing.T) {
 	if n := len(o2.live.Devices.Interfaces()); n != 1 {
 		t.Errorf("%d NICs left", n)
 	}
+}
+
+// A hot-plugged image's nodes are numbered past every libvirt-N node
+// QEMU has, as libvirt's nodename index does.
+func TestAttachDiskNodeNames(t *testing.T) {
+	ctx := context.Background()
+	img := filepath.Join(t.TempDir(), "b.raw")
+	if err := os.WriteFile(img, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mon, sm := newScriptedMonitor(t, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+		if execute == "query-named-block-nodes" {
+			return json.RawMessage(`[{"node-name": "libvirt-1-format"}, {"node-name": "libvirt-1-storage"}, {"node-name": "libvirt-pflash0-format"}, {"node-name": "#block123"}]`), nil
+		}
+		return answerQEMU(execute, args)
+	})
+	c, o := memoryTestDriver(t, memoryTestDef(t, hotplugControllers), mon, false)
+	disk := "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='" + img + "'/><target dev='vdb' bus='virtio'/></disk>"
+	if err := c.DomainAttachDeviceFlags(ctx, o.ref(), disk, affectLive); err != nil {
+		t.Fatal(err)
+	}
+	sameCommands(t, "disk attach", sm.commands(), []string{
+		`query-named-block-nodes {"flat":true}`,
+		`blockdev-add {"auto-read-only":true,"discard":"unmap","driver":"file","filename":"` + img + `","node-name":"libvirt-2-storage","read-only":false}`,
+		`blockdev-add {"driver":"raw","file":"libvirt-2-storage","node-name":"libvirt-2-format","read-only":false}`,
+		`device_add {"addr":"0x0","bus":"pci.1","drive":"libvirt-2-format","driver":"virtio-blk-pci","id":"virtio-disk1"}`,
+	})
 }
