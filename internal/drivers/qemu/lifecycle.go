@@ -442,8 +442,11 @@ func (c *conn) DomainShutdownFlags(ctx context.Context, dom driver.DomainRef, fl
 	if err := unsupportedFlags(flags, shutdownKnown, "qemuDomainShutdownFlags"); err != nil {
 		return err
 	}
-	if flags == shutdownGuestAgent {
-		return virterr.NewFrom(virterr.FromQemu, virterr.ArgumentUnsupported, "QEMU guest agent is not configured")
+	if err := c.denyReadOnly("virDomainShutdownFlags"); err != nil {
+		return err
+	}
+	if done, err := c.shutdownByAgent(ctx, dom, flags, false); done {
+		return err
 	}
 	return c.modifyRunning(ctx, dom, "virDomainShutdownFlags", "remoteDispatchDomainShutdownFlags", func(o *domainObj, p *qemuProcess) error {
 		o.mu.Lock()
@@ -460,14 +463,34 @@ func (c *conn) DomainShutdownFlags(ctx context.Context, dom driver.DomainRef, fl
 	})
 }
 
+// shutdownByAgent is the guest-agent half of qemuDomainShutdownFlags and
+// qemuDomainReboot: the agent is used when asked for, or without flags
+// when it is there; asked for alone, its failure is the answer, otherwise
+// ACPI follows. done says the call is answered.
+func (c *conn) shutdownByAgent(ctx context.Context, dom driver.DomainRef, flags uint32, reboot bool) (done bool, err error) {
+	agentRequested := flags&shutdownGuestAgent != 0
+	acpiRequested := flags&shutdownACPI != 0
+	if !agentRequested && (flags != 0 || !c.AgentAvailable(ctx, dom)) {
+		return false, nil
+	}
+	err = c.AgentShutdown(ctx, dom, reboot)
+	if err == nil || (agentRequested && !acpiRequested) {
+		return true, err
+	}
+	return false, nil
+}
+
 // DomainReboot reboots the guest through ACPI: it powers off, and QEMU
 // is reset instead of stopped (libvirt's fake reboot).
 func (c *conn) DomainReboot(ctx context.Context, dom driver.DomainRef, flags uint32) error {
 	if err := unsupportedFlags(flags, rebootKnown, "qemuDomainReboot"); err != nil {
 		return err
 	}
-	if flags == rebootAgent {
-		return virterr.NewFrom(virterr.FromQemu, virterr.ArgumentUnsupported, "QEMU guest agent is not configured")
+	if err := c.denyReadOnly("virDomainReboot"); err != nil {
+		return err
+	}
+	if done, err := c.shutdownByAgent(ctx, dom, flags, true); done {
+		return err
 	}
 	return c.modifyRunning(ctx, dom, "virDomainReboot", "remoteDispatchDomainReboot", func(o *domainObj, p *qemuProcess) error {
 		p.mu.Lock()

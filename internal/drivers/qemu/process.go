@@ -66,6 +66,10 @@ type qemuProcess struct {
 	origCPU *cpumap.CPU
 
 	exited chan struct{} // closed once the stop has been fully handled
+
+	// chardevOpen is query-chardev's frontend-open by chardev label, read
+	// at start for the virtio channels' state.
+	chardevOpen map[string]bool
 }
 
 // startOptions shape one start.
@@ -340,6 +344,16 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		return err
 	}
 
+	// The virtio channels take the state the guest left them in, and
+	// the agent's announces it (qemuProcessRefreshChannelVirtioState).
+	if err := r.step("channel-states", func() error {
+		ref := o.refLocked()
+		ref.ID = int32(id)
+		p.RefreshChannelStates(ref, def, p.chardevOpen, true)
+		return nil
+	}, nil); err != nil {
+		return err
+	}
 	// Published as running before cont: QEMU's RESUME event then finds
 	// nothing to change.
 	if err := r.step("publish", func() error {
@@ -610,7 +624,7 @@ func releaseVNCPorts(def *domain.Def) {
 // that is not a restore, whose balloon size is read back.
 func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def, fresh bool) (cpuEnabled, cpuDisabled cpumap.X86Data, err error) {
 	var chardevCall *qmp.Call
-	if hasPTY(def) {
+	if hasPTY(def) || hasVirtioChannel(def) {
 		chardevCall = p.mon.Send(ctx, "query-chardev", nil)
 	}
 	cpusCall := p.mon.Send(ctx, "query-cpus-fast", nil)
@@ -626,8 +640,9 @@ func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def, fresh b
 	// Every answer is collected, so none is left pending on an error.
 	var chardevErr error
 	var chardevs []struct {
-		Label    string `json:"label"`
-		Filename string `json:"filename"`
+		Label        string `json:"label"`
+		Filename     string `json:"filename"`
+		FrontendOpen *bool  `json:"frontend-open"`
 	}
 	if chardevCall != nil {
 		chardevErr = chardevCall.WaitInto(ctx, &chardevs)
@@ -641,9 +656,13 @@ func (p *qemuProcess) queryRuntime(ctx context.Context, def *domain.Def, fresh b
 		}
 	}
 	ptys := map[string]string{}
+	p.chardevOpen = map[string]bool{}
 	for _, c := range chardevs {
 		if path, ok := strings.CutPrefix(c.Filename, "pty:"); ok {
 			ptys[c.Label] = path
+		}
+		if c.FrontendOpen != nil {
+			p.chardevOpen[c.Label] = *c.FrontendOpen
 		}
 	}
 	forEachPTY(def, func(kind string, i int, dev *domain.Device) {
@@ -673,6 +692,20 @@ func forEachPTY(def *domain.Def, fn func(kind string, i int, dev *domain.Device)
 			}
 		}
 	}
+}
+
+// hasVirtioChannel says whether def has a virtio channel, whose state
+// (connected or not) the start reads from query-chardev.
+func hasVirtioChannel(def *domain.Def) bool {
+	if def.Devices == nil {
+		return false
+	}
+	for _, ch := range def.Devices.Channels() {
+		if t := ch.Child("target"); t != nil && t.Prop("type") == "virtio" {
+			return true
+		}
+	}
+	return false
 }
 
 func hasPTY(def *domain.Def) bool {

@@ -30,6 +30,11 @@ func TestE2EQemuProgram(t *testing.T) {
 	dir := t.TempDir()
 	d.virsh("define", writeFile(t, filepath.Join(dir, "qp.xml"), guestXML("qp", kernel, initrd, agentChannel)))
 	d.virsh("start", "qp")
+	// The start reads the channel's state: the guest has not opened it
+	// (qemuProcessRefreshChannelVirtioState).
+	if out := d.virsh("dumpxml", "qp"); !strings.Contains(out, "<target type='virtio' name='org.qemu.guest_agent.0' state='disconnected'/>") {
+		t.Errorf("live agent channel:\n%s", out)
+	}
 
 	out := d.virsh("qemu-monitor-command", "qp", `{"execute":"query-status"}`)
 	if !regexp.MustCompile(`^\{"return":\{"status":"running","singlestep":false,"running":true\},"id":"libvirt-\d+"\}$`).MatchString(out) {

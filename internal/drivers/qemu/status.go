@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/govirt/govirt/internal/atomicfile"
 	"github.com/govirt/govirt/internal/conf/domain"
@@ -57,8 +58,8 @@ func (d *Driver) formatStatus(o *domainObj) string {
 	b := &xmlbuf.Buffer{}
 	b.Asprintf("<domstatus state='%s' reason='%s' pid='%d'>\n", stateName(o.state), reasonName(o.state, o.reason), p.pid)
 	b.AdjustIndent(2)
-	if d.privileged {
-		b.AddLit("<taint flag='high-privileges'/>\n")
+	for _, f := range p.StatusTaints(d.privileged) {
+		b.Asprintf("<taint flag='%s'/>\n", f)
 	}
 	b.AddLit("<monitor")
 	b.Attr("path", p.monPath)
@@ -102,7 +103,7 @@ func (d *Driver) formatStatus(o *domainObj) string {
 	b.AddLit("<nodename index='0'/>\n")
 	b.AddLit("<fdset index='0'/>\n")
 	b.AddLit("<blockjobs active='no'/>\n")
-	b.AddLit("<agentTimeout>-2</agentTimeout>\n")
+	b.Asprintf("<agentTimeout>%d</agentTimeout>\n", o.AgentTimeout())
 	p.mu.Lock()
 	formatNICs(b, p.nics)
 	p.mu.Unlock()
@@ -152,6 +153,10 @@ type status struct {
 	channelDir    string
 	nics          []*hostNIC
 	def           *domain.Def
+	// taints are the <taint> flags; agentTimeout the <agentTimeout>
+	// (nil when absent).
+	taints       []string
+	agentTimeout *int32
 }
 
 // parseStatus reads a <domstatus> document.
@@ -196,6 +201,15 @@ func parseStatus(data []byte, name string) (*status, error) {
 		}
 	}
 	st.fakeReboot = root.Child("fakereboot") != nil
+	for _, t := range root.ChildrenNamed("taint") {
+		st.taints = append(st.taints, t.Prop("flag"))
+	}
+	if a := root.Child("agentTimeout"); a != nil {
+		if v, err := strconv.ParseInt(strings.TrimSpace(a.Text), 10, 32); err == nil {
+			t := int32(v)
+			st.agentTimeout = &t
+		}
+	}
 	if c := root.Child("cpu"); c != nil {
 		if st.origCPU, err = cpumap.ParseNode(c, cpumap.Guest); err != nil {
 			return nil, err
