@@ -302,43 +302,46 @@ func reconnectFixture(t *testing.T, balloon string, batch int, answer func(strin
 // file's, asked in the same round trip as the run state; the status file
 // keeps the new size.
 func TestReconnectRefreshesBalloon(t *testing.T) {
-	d, o, sm, _ := reconnectFixture(t, periodBalloon, 2, func(execute string, args map[string]any) (any, *qmpFailure) {
-		if execute == "query-status" {
-			return map[string]any{"running": true, "status": "running"}, nil
-		}
-		return answerQEMU(execute, args)
-	})
+	d, o, sm, _ := reconnectFixture(t, periodBalloon, 3, answerReconnect)
 	d.reconnect("mem")
 	o.mu.Lock()
-	active, cur, state := o.proc != nil, o.live.Memory.Current, o.state
+	active, live, state := o.proc != nil, o.live, o.state
 	o.mu.Unlock()
-	if !active || state != stateRunning {
+	if !active || live == nil || state != stateRunning {
 		t.Fatalf("not reconnected: active %v state %d", active, state)
 	}
+	cur := live.Memory.Current
 	if cur != 131072 {
 		t.Errorf("current memory after reconnect = %d, want QEMU's 131072", cur)
 	}
-	sameCommands(t, "reconnect", sm.commands(), []string{`query-status {}`, `query-balloon {}`})
+	sameCommands(t, "reconnect", sm.commands(), []string{`query-status {}`, `query-chardev {}`, `query-balloon {}`})
 	status, err := os.ReadFile(d.paths.StatusFile("mem"))
 	if err != nil || !strings.Contains(string(status), "<currentMemory unit='KiB'>131072</currentMemory>") {
 		t.Errorf("status file after reconnect: %v\n%s", err, status)
 	}
 }
 
-func TestReconnectBalloonVariants(t *testing.T) {
-	running := func(execute string, args map[string]any) (any, *qmpFailure) {
-		if execute == "query-status" {
-			return map[string]any{"running": true, "status": "running"}, nil
-		}
-		return answerQEMU(execute, args)
+// answerReconnect answers a reconnect's questions as a running QEMU 7.2
+// guest with a 128 MiB balloon and no channels.
+func answerReconnect(execute string, args map[string]any) (any, *qmpFailure) {
+	switch execute {
+	case "query-status":
+		return map[string]any{"running": true, "status": "running"}, nil
+	case "query-chardev":
+		return []map[string]any{{"label": "charserial0", "filename": "pty:/dev/pts/3", "frontend-open": false}}, nil
 	}
+	return answerQEMU(execute, args)
+}
+
+func TestReconnectBalloonVariants(t *testing.T) {
+	running := answerReconnect
 	t.Run("no balloon", func(t *testing.T) {
 		d, o, sm, _ := reconnectFixture(t, `<memballoon model='none'/>`, 0, running)
 		d.reconnect("mem")
 		if o.live == nil || o.live.Memory.Current != o.live.Memory.Total {
 			t.Errorf("a guest without a balloon has all its memory: %+v", o.live)
 		}
-		sameCommands(t, "reconnect", sm.commands(), []string{`query-status {}`})
+		sameCommands(t, "reconnect", sm.commands(), []string{`query-status {}`, `query-chardev {}`})
 	})
 	t.Run("balloon not active", func(t *testing.T) {
 		d, o, _, _ := reconnectFixture(t, periodBalloon, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
@@ -371,4 +374,35 @@ func TestReconnectBalloonVariants(t *testing.T) {
 			t.Errorf("status file left: %v", err)
 		}
 	})
+}
+
+// The reconnect reads the channels' state in the same round trip
+// (qemuRefreshVirtioChannelState): the agent's channel takes it and an
+// agent lifecycle event with reason "channel" announces it.
+func TestReconnectRefreshesChannels(t *testing.T) {
+	agent := `<channel type='unix'><source mode='bind' path='/run/ga.sock'/><target type='virtio' name='org.qemu.guest_agent.0' state='disconnected'/><alias name='channel0'/></channel>
+    ` + periodBalloon
+	d, o, _, _ := reconnectFixture(t, agent, 3, func(execute string, args map[string]any) (any, *qmpFailure) {
+		if execute == "query-chardev" {
+			return []map[string]any{{"label": "charchannel0", "filename": "unix:/run/ga.sock,server=on", "frontend-open": true}}, nil
+		}
+		return answerReconnect(execute, args)
+	})
+	var got []driver.Event
+	if _, err := d.events.Register(&conn{d: d}, driver.EventDomain, eventIDAgentLifecycle, nil, func(ev driver.Event) { got = append(got, ev) }); err != nil {
+		t.Fatal(err)
+	}
+	d.reconnect("mem")
+	if o.live == nil {
+		t.Fatal("not reconnected")
+	}
+	if ch := o.live.Devices.Channels(); len(ch) != 1 || childProp(ch[0], "target", "state") != "connected" {
+		t.Errorf("channel after reconnect: %+v", ch)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d agent events", len(got))
+	}
+	if msg, ok := got[0].Payload.(*driver.DomainEventCallbackAgentLifecycleMsg); !ok || msg.State != agentConnected || msg.Reason != agentReasonChannel || msg.Dom.Name != "mem" {
+		t.Errorf("event %+v", got[0].Payload)
+	}
 }

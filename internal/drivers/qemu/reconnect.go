@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
@@ -94,9 +95,10 @@ func (d *Driver) reconnect(name string) {
 		return
 	}
 	p.mon = mon
-	// The guest may have changed state, and its balloon size, while
-	// nobody listened: both questions go in one round trip.
+	// The guest may have changed state, its channels and its balloon
+	// size while nobody listened: the questions go in one round trip.
 	statusCall := mon.Send(ctx, "query-status", nil)
+	chardevCall := mon.Send(ctx, "query-chardev", nil)
 	balloon := sendBalloonRefresh(ctx, mon, st.def)
 	var qs struct {
 		Running bool   `json:"running"`
@@ -104,15 +106,31 @@ func (d *Driver) reconnect(name string) {
 	}
 	state, reason := st.state, st.reason
 	statusErr := statusCall.WaitInto(ctx, &qs)
-	if err := balloon.wait(ctx, st.def); err != nil {
-		// libvirt cannot vouch for a guest it failed to reconnect to,
-		// and stops it rather than risk it running twice.
-		d.log.Warn("cannot refresh the balloon size after reconnecting; killing QEMU", "domain", name, "err", err)
-		mon.Close()
-		p.kill(true)
-		cleanup(shutoffDaemon)
-		return
+	var chardevs []struct {
+		Label        string `json:"label"`
+		FrontendOpen *bool  `json:"frontend-open"`
 	}
+	chardevErr := chardevCall.WaitInto(ctx, &chardevs)
+	balloonErr := balloon.wait(ctx, st.def)
+	for _, err := range []error{chardevErr, balloonErr} {
+		if err != nil {
+			// libvirt cannot vouch for a guest it failed to reconnect
+			// to, and stops it rather than risk it running twice.
+			d.log.Warn("cannot refresh the guest's state after reconnecting; killing QEMU", "domain", name, "err", err)
+			mon.Close()
+			p.kill(true)
+			cleanup(shutoffDaemon)
+			return
+		}
+	}
+	p.chardevOpen = map[string]bool{}
+	for _, c := range chardevs {
+		if c.FrontendOpen != nil {
+			p.chardevOpen[c.Label] = *c.FrontendOpen
+		}
+	}
+	// qemuRefreshVirtioChannelState: reason "channel" for the agent.
+	p.RefreshChannelStates(driver.DomainRef{Name: st.def.Name, UUID: driver.UUID(st.def.UUID), ID: int32(st.def.ID)}, st.def, p.chardevOpen, false)
 	if statusErr == nil {
 		switch {
 		case qs.Running && state == statePaused:
