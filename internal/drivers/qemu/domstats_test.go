@@ -327,3 +327,40 @@ func TestDomainStatsFilters(t *testing.T) {
 	_, err := c.ConnectGetAllDomainStats(ctx, nil, statsState, listAutostart)
 	checkErr(t, err, virterr.InvalidArg, "unsupported flags (0x400) in function qemuConnectGetAllDomainStats")
 }
+
+// With the backing flag each image of a running disk's chain is a
+// record, top down, without the device's counters (recorded from a
+// guest whose base image libvirt numbered 2).
+func TestDomainStatsBlockBacking(t *testing.T) {
+	ctx := context.Background()
+	stats := `[{"device": "", "node-name": "libvirt-1-format", "qdev": "/machine/peripheral/virtio-disk0/virtio-backend",
+	  "stats": {"rd_operations": 1, "wr_highest_offset": 0},
+	  "backing": {"node-name": "libvirt-2-format", "stats": {"wr_highest_offset": 0}}}]`
+	nodes := `[{"node-name": "libvirt-1-format", "file": "/var/lib/images/a.qcow2", "image": {"virtual-size": 67108864, "actual-size": 204800}},
+	  {"node-name": "libvirt-2-format", "file": "/var/lib/images/base.qcow2", "image": {"virtual-size": 67108864, "actual-size": 200704}}]`
+	mon, _ := newScriptedMonitor(t, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+		switch execute {
+		case "query-blockstats":
+			return json.RawMessage(stats), nil
+		case "query-named-block-nodes":
+			return json.RawMessage(nodes), nil
+		}
+		return answerQEMU(execute, args)
+	})
+	c, o := memoryTestDriver(t, memoryTestDef(t, statsDiskXML+periodBalloon), mon, true)
+	recs, err := c.ConnectGetAllDomainStats(ctx, []driver.DomainRef{o.ref()}, statsBlock, statsBacking)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "block.count block.0.name block.0.path block.0.backingIndex block.0.rd.reqs block.0.rd.bytes block.0.rd.times " +
+		"block.0.wr.reqs block.0.wr.bytes block.0.wr.times block.0.fl.reqs block.0.fl.times " +
+		"block.0.allocation block.0.capacity block.0.physical " +
+		"block.1.name block.1.path block.1.backingIndex block.1.allocation block.1.capacity block.1.physical block.2.name"
+	if got := paramNames(recs[0].Params); got != want {
+		t.Fatalf("fields:\n%s\nwant\n%s", got, want)
+	}
+	v := paramValues(recs[0].Params)
+	if v["block.count"].UI != 3 || v["block.1.path"].S != "/var/lib/images/base.qcow2" || v["block.1.backingIndex"].UI != 2 || v["block.1.physical"].UL != 200704 || v["block.2.name"].S != "sda" {
+		t.Errorf("values %+v", v)
+	}
+}

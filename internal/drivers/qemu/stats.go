@@ -23,7 +23,9 @@ type blockStat struct {
 	Device   string `json:"device"`
 	QDev     string `json:"qdev"`
 	NodeName string `json:"node-name"`
-	Stats    struct {
+	// Backing is the next image of the chain.
+	Backing *blockStat `json:"backing"`
+	Stats   struct {
 		blockCounters
 		// WrHighestOffset is the image's allocation as libvirt reports it.
 		WrHighestOffset uint64 `json:"wr_highest_offset"`
@@ -532,7 +534,7 @@ func (c *conn) ConnectGetAllDomainStats(ctx context.Context, doms []driver.Domai
 		ok := c.d.matches(o, flags&statsListFilters)
 		o.mu.Unlock()
 		if ok {
-			out = append(out, driver.DomainStatsRecord{Dom: o.refLocked(), Params: c.d.domainStats(ctx, o, stats)})
+			out = append(out, driver.DomainStatsRecord{Dom: o.refLocked(), Params: c.d.domainStats(ctx, o, stats, flags&statsBacking != 0)})
 		}
 	}
 	return out, nil
@@ -540,7 +542,7 @@ func (c *conn) ConnectGetAllDomainStats(ctx context.Context, doms []driver.Domai
 
 // domainStats is qemuDomainGetStats: the groups asked for, in libvirt's
 // order, for a running domain or (fewer of them) an inactive one.
-func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32) []driver.TypedParam {
+func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32, backing bool) []driver.TypedParam {
 	o.mu.Lock()
 	p := o.proc
 	state, reason := o.state, o.reason
@@ -581,7 +583,7 @@ func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32) []
 		ps = append(ps, interfaceGroup(nics)...)
 	}
 	if stats&statsBlock != 0 {
-		ps = append(ps, blockGroup(ctx, p, disks)...)
+		ps = append(ps, blockGroup(ctx, p, disks, backing)...)
 	}
 	if stats&statsIOThread != 0 && p != nil {
 		ps = append(ps, p.iothreadGroup(ctx)...)
@@ -841,6 +843,7 @@ func newStatDisk(disk *domain.Disk) statDisk {
 // blockNodeInfo is one entry of query-named-block-nodes.
 type blockNodeInfo struct {
 	NodeName string `json:"node-name"`
+	File     string `json:"file"`
 	Image    struct {
 		VirtualSize uint64  `json:"virtual-size"`
 		ActualSize  *uint64 `json:"actual-size"`
@@ -888,20 +891,26 @@ func backingIndex(nodeName string) uint32 {
 	return uint32(n)
 }
 
-// blockGroup is qemuDomainGetStatsBlock for the top of each disk's chain:
-// name, path and index, the device's counters, then the image's
-// allocation (the highest offset written), capacity and physical size —
-// QEMU's for a running guest, read from the image by the daemon for an
-// inactive one.
-func blockGroup(ctx context.Context, p *qemuProcess, disks []statDisk) []driver.TypedParam {
-	ps := []driver.TypedParam{uintParam("block.count", uint32(len(disks)))}
+// blockGroup is qemuDomainGetStatsBlock: a record per disk — or with
+// backing per image of each running disk's chain, top down — with name,
+// path and index, the device's counters (top image only), then the
+// image's allocation (the highest offset written), capacity and physical
+// size: QEMU's for a running guest, read from the image by the daemon
+// for an inactive one.
+func blockGroup(ctx context.Context, p *qemuProcess, disks []statDisk, backing bool) []driver.TypedParam {
 	var devs map[string]blockStat
 	var nodes map[string]blockNodeInfo
 	if p != nil {
 		devs, nodes = p.blockStatsAndNodes(ctx)
 	}
-	for i, disk := range disks {
-		pre := fmt.Sprintf("block.%d.", i)
+	var ps []driver.TypedParam
+	n := 0
+	next := func() string {
+		n++
+		return fmt.Sprintf("block.%d.", n-1)
+	}
+	for _, disk := range disks {
+		pre := next()
 		ps = append(ps, strParam(pre+"name", disk.name))
 		if disk.path != "" {
 			ps = append(ps, strParam(pre+"path", disk.path))
@@ -923,8 +932,8 @@ func blockGroup(ctx context.Context, p *qemuProcess, disks []statDisk) []driver.
 		if !ok {
 			continue
 		}
-		if n := backingIndex(s.NodeName); n != 0 {
-			ps = append(ps, uintParam(pre+"backingIndex", n))
+		if idx := backingIndex(s.NodeName); idx != 0 {
+			ps = append(ps, uintParam(pre+"backingIndex", idx))
 		}
 		ps = append(ps, ullong(pre+"rd.reqs", uint64(s.Stats.RdOps)), ullong(pre+"rd.bytes", uint64(s.Stats.RdBytes)),
 			ullong(pre+"rd.times", uint64(s.Stats.RdTimeNs)), ullong(pre+"wr.reqs", uint64(s.Stats.WrOps)),
@@ -933,24 +942,51 @@ func blockGroup(ctx context.Context, p *qemuProcess, disks []statDisk) []driver.
 		if s.NodeName == "" {
 			continue
 		}
-		ps = append(ps, ullong(pre+"allocation", s.Stats.WrHighestOffset))
-		node := nodes[s.NodeName]
-		if node.Image.VirtualSize != 0 {
-			ps = append(ps, ullong(pre+"capacity", node.Image.VirtualSize))
+		ps = append(ps, imageSizes(pre, s, nodes[s.NodeName], disk.path)...)
+		if !backing {
+			continue
 		}
-		// Without actual-size the image is not thin provisioned.
-		physical := node.Image.VirtualSize
-		if node.Image.ActualSize != nil {
-			physical = *node.Image.ActualSize
-		}
-		if physical == 0 && disk.path != "" {
-			if fi, err := os.Stat(disk.path); err == nil {
-				physical = uint64(fi.Size())
+		for b := s.Backing; b != nil; b = b.Backing {
+			pre := next()
+			node := nodes[b.NodeName]
+			ps = append(ps, strParam(pre+"name", disk.name))
+			local := strings.HasPrefix(node.File, "/")
+			if local {
+				ps = append(ps, strParam(pre+"path", node.File))
 			}
+			if idx := backingIndex(b.NodeName); idx != 0 {
+				ps = append(ps, uintParam(pre+"backingIndex", idx))
+			}
+			path := ""
+			if local {
+				path = node.File
+			}
+			ps = append(ps, imageSizes(pre, *b, node, path)...)
 		}
-		if physical != 0 {
-			ps = append(ps, ullong(pre+"physical", physical))
+	}
+	return append([]driver.TypedParam{uintParam("block.count", uint32(n))}, ps...)
+}
+
+// imageSizes are one running image's allocation, capacity and physical
+// size (qemuDomainGetStatsOneBlock); path, when local, gives the
+// physical size QEMU does not.
+func imageSizes(pre string, s blockStat, node blockNodeInfo, path string) []driver.TypedParam {
+	ps := []driver.TypedParam{ullong(pre+"allocation", s.Stats.WrHighestOffset)}
+	if node.Image.VirtualSize != 0 {
+		ps = append(ps, ullong(pre+"capacity", node.Image.VirtualSize))
+	}
+	// Without actual-size the image is not thin provisioned.
+	physical := node.Image.VirtualSize
+	if node.Image.ActualSize != nil {
+		physical = *node.Image.ActualSize
+	}
+	if physical == 0 && path != "" {
+		if fi, err := os.Stat(path); err == nil {
+			physical = uint64(fi.Size())
 		}
+	}
+	if physical != 0 {
+		ps = append(ps, ullong(pre+"physical", physical))
 	}
 	return ps
 }
