@@ -364,3 +364,47 @@ func TestDomainStatsBlockBacking(t *testing.T) {
 		t.Errorf("values %+v", v)
 	}
 }
+
+// Stats queries never wait behind a modify job: with one held and no
+// time left to wait, a query that took the job would fail.
+func TestStatsQueriesTakeNoJob(t *testing.T) {
+	ctx := context.Background()
+	img := filepath.Join(t.TempDir(), "a.qcow2")
+	if err := os.WriteFile(img, make([]byte, 4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mon, _ := newScriptedMonitor(t, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+		switch execute {
+		case "query-blockstats":
+			return json.RawMessage(recordedBlockstats), nil
+		case "query-named-block-nodes":
+			return json.RawMessage(recordedNamedNodes), nil
+		case "qom-get":
+			return json.RawMessage(reportedGuestStats), nil
+		}
+		return answerQEMU(execute, args)
+	})
+	c, o := memoryTestDriver(t, memoryTestDef(t, strings.Replace(statsDiskXML, "/var/lib/images/a.qcow2", img, 1)+periodBalloon), mon, true)
+	old := jobWait
+	jobWait = 0
+	defer func() { jobWait = old }()
+	if err := o.job.acquire(ctx, "modify", "remoteDispatchDomainTest"); err != nil {
+		t.Fatal(err)
+	}
+	defer o.job.end()
+	if _, err := c.DomainMemoryStats(ctx, o.ref(), 13, 0); err != nil {
+		t.Errorf("dommemstat: %v", err)
+	}
+	if _, err := c.DomainBlockStats(ctx, o.ref(), "vda"); err != nil {
+		t.Errorf("domblkstat: %v", err)
+	}
+	if _, err := c.DomainBlockStatsFlags(ctx, o.ref(), "", 8, 0); err != nil {
+		t.Errorf("domblkstat --all: %v", err)
+	}
+	if _, err := c.DomainGetBlockInfo(ctx, o.ref(), "vda", 0); err != nil {
+		t.Errorf("domblkinfo: %v", err)
+	}
+	if _, err := c.ConnectGetAllDomainStats(ctx, nil, 0, 0); err != nil {
+		t.Errorf("domstats: %v", err)
+	}
+}

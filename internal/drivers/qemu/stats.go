@@ -77,18 +77,15 @@ func findDisk(def *domain.Def, path string) *domain.Disk {
 	return nil
 }
 
-// blockStatsGather is qemuDomainBlocksStatsGather under a query job:
-// the counters of the disk path names (its target or source), or with an
-// empty path their sum over every device.
-func (c *conn) blockStatsGather(ctx context.Context, dom driver.DomainRef, path, api string) (blockCounters, error) {
+// blockStatsGather is qemuDomainBlocksStatsGather: the counters of the
+// disk path names (its target or source), or with an empty path their
+// sum over every device. Like every query it takes no job (libvirt's
+// query job would wait behind a long modify job).
+func (c *conn) blockStatsGather(ctx context.Context, dom driver.DomainRef, path string) (blockCounters, error) {
 	o, err := c.d.lookup(dom)
 	if err != nil {
 		return blockCounters{}, err
 	}
-	if err := o.job.acquire(ctx, "query", api); err != nil {
-		return blockCounters{}, err
-	}
-	defer o.job.end()
 	o.mu.Lock()
 	p := o.proc
 	var disk *domain.Disk
@@ -130,7 +127,7 @@ func (c *conn) blockStatsGather(ctx context.Context, dom driver.DomainRef, path,
 // DomainBlockStats reports a disk's I/O counters (qemuDomainBlockStats);
 // QEMU counts no errors.
 func (c *conn) DomainBlockStats(ctx context.Context, dom driver.DomainRef, path string) (driver.DomainBlockStatsRet, error) {
-	s, err := c.blockStatsGather(ctx, dom, path, "remoteDispatchDomainBlockStats")
+	s, err := c.blockStatsGather(ctx, dom, path)
 	if err != nil {
 		return driver.DomainBlockStatsRet{}, err
 	}
@@ -167,7 +164,7 @@ func (c *conn) DomainBlockStatsFlags(ctx context.Context, dom driver.DomainRef, 
 	if err := unsupportedFlags(flags, typedParamStringOkay, "qemuDomainBlockStatsFlags"); err != nil {
 		return driver.DomainBlockStatsFlagsRet{}, err
 	}
-	s, err := c.blockStatsGather(ctx, dom, path, "remoteDispatchDomainBlockStatsFlags")
+	s, err := c.blockStatsGather(ctx, dom, path)
 	if err != nil {
 		return driver.DomainBlockStatsFlagsRet{}, err
 	}
@@ -276,10 +273,6 @@ func (c *conn) DomainGetBlockInfo(ctx context.Context, dom driver.DomainRef, pat
 	if err != nil {
 		return driver.DomainGetBlockInfoRet{}, err
 	}
-	if err := o.job.acquire(ctx, "query", "remoteDispatchDomainGetBlockInfo"); err != nil {
-		return driver.DomainGetBlockInfoRet{}, err
-	}
-	defer o.job.end()
 	o.mu.Lock()
 	p := o.proc
 	var sd statDisk
@@ -392,7 +385,7 @@ func (p *qemuProcess) memoryStats(ctx context.Context, balloon *domain.Def, max 
 const memStatNR = 13
 
 // DomainMemoryStats reports the guest's memory statistics
-// (qemuDomainMemoryStats), under a query job.
+// (qemuDomainMemoryStats). It takes no job, as no query does here.
 func (c *conn) DomainMemoryStats(ctx context.Context, dom driver.DomainRef, maxStats uint32, flags uint32) ([]driver.DomainMemoryStat, error) {
 	// virDomainMemoryStats answers a request for nothing itself.
 	if maxStats == 0 {
@@ -405,10 +398,6 @@ func (c *conn) DomainMemoryStats(ctx context.Context, dom driver.DomainRef, maxS
 	if err != nil {
 		return nil, err
 	}
-	if err := o.job.acquire(ctx, "query", "remoteDispatchDomainMemoryStats"); err != nil {
-		return nil, err
-	}
-	defer o.job.end()
 	o.mu.Lock()
 	p := o.proc
 	var balloon *domain.Def
