@@ -157,21 +157,7 @@ func (c *conn) withAgent(ctx context.Context, dom driver.DomainRef, fn func(p *q
 	return fn(p, a)
 }
 
-// agentTimeouts are the agent response timeouts set on domains
-// (priv->agentTimeout); a domain without one blocks.
-var agentTimeouts struct {
-	mu sync.Mutex
-	m  map[*domainObj]int32
-}
-
-func (o *domainObj) agentTimeout() int32 {
-	agentTimeouts.mu.Lock()
-	defer agentTimeouts.mu.Unlock()
-	if t, ok := agentTimeouts.m[o]; ok {
-		return t
-	}
-	return qga.TimeoutBlock
-}
+func (o *domainObj) agentTimeout() int32 { return o.agentWait.Load() + qga.TimeoutBlock }
 
 // AgentTimeout is the domain's agent response timeout, for the status
 // file's <agentTimeout>.
@@ -180,12 +166,7 @@ func (o *domainObj) AgentTimeout() int32 { return o.agentTimeout() }
 // RestoreAgentTimeout takes back the status file's <agentTimeout> on
 // reconnect.
 func (o *domainObj) RestoreAgentTimeout(timeout int32) {
-	agentTimeouts.mu.Lock()
-	defer agentTimeouts.mu.Unlock()
-	if agentTimeouts.m == nil {
-		agentTimeouts.m = map[*domainObj]int32{}
-	}
-	agentTimeouts.m[o] = timeout
+	o.agentWait.Store(timeout - qga.TimeoutBlock)
 }
 
 // DomainAgentSetResponseTimeout is qemuDomainAgentSetResponseTimeout:

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/govirt/govirt/internal/atomicfile"
@@ -90,6 +91,12 @@ const (
 // wait behind them.
 type domainObj struct {
 	mu sync.Mutex
+
+	// agentWait is the guest agent's response timeout set through the
+	// API (priv->agentTimeout), kept as its distance from
+	// qga.TimeoutBlock so that the zero value blocks; atomic, as the
+	// status file is formatted under mu.
+	agentWait atomic.Int32
 
 	// def is the persistent definition (or, for a transient domain, the
 	// one it was created from); live is the running one; newDef holds a

@@ -60,6 +60,12 @@ func formatParsedStatus(t testing.TB, st *status) string {
 	o := &domainObj{def: st.def, live: st.def, id: int32(st.def.ID), state: st.state, reason: st.reason}
 	o.proc = &qemuProcess{pid: st.pid, monPath: st.monPath, libDir: st.libDir, vcpus: st.vcpus, caps: qc, fakeReboot: st.fakeReboot, nics: st.nics}
 	matchNICs(st.def, st.nics)
+	// What reconnect takes back: the passthrough taints and the agent
+	// timeout.
+	o.proc.RestoreTaints(st.taints)
+	if st.agentTimeout != nil {
+		o.RestoreAgentTimeout(*st.agentTimeout)
+	}
 	return d.formatStatus(o)
 }
 

@@ -64,6 +64,8 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 		close(ch)
 	}
 	if kind == "" {
+		// A vCPU, perhaps one whose unplug outlived the API's wait.
+		p.vcpuRemoved(alias)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -70,6 +70,9 @@ type qemuProcess struct {
 	// chardevOpen is query-chardev's frontend-open by chardev label, read
 	// at start for the virtio channels' state.
 	chardevOpen map[string]bool
+	// taints are the taint flags passthrough calls set, in order
+	// (libvirt's vm->taint bits); under mu.
+	taints []string
 }
 
 // startOptions shape one start.

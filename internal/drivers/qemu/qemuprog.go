@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,20 +29,12 @@ const (
 	taintCustomGACommand = "custom-ga-command"
 )
 
-// taints are the taint flags each running guest picked up through this
-// file's calls (libvirt's vm->taint bits; high-privileges is the status
-// file's own).
-var taints struct {
-	mu sync.Mutex
-	m  map[*qemuProcess][]string
-}
-
 // Taints returns the taint flags set on p by passthrough calls, in the
 // order they were set, for the status file's <taint flag='…'/> lines.
 func (p *qemuProcess) Taints() []string {
-	taints.mu.Lock()
-	defer taints.mu.Unlock()
-	return append([]string(nil), taints.m[p]...)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.taints...)
 }
 
 // taintOrder is virDomainTaintFlags' order, the order of the status
@@ -72,54 +65,27 @@ func (p *qemuProcess) StatusTaints(privileged bool) []string {
 func (p *qemuProcess) RestoreTaints(flags []string) {
 	for _, f := range flags {
 		if f == taintCustomMonitor || f == taintCustomGACommand {
-			taints.mu.Lock()
-			if taints.m == nil {
-				taints.m = map[*qemuProcess][]string{}
-			}
-			first := len(taints.m[p]) == 0
-			known := false
-			for _, x := range taints.m[p] {
-				known = known || x == f
-			}
-			if !known {
-				taints.m[p] = append(taints.m[p], f)
-			}
-			taints.mu.Unlock()
-			if first {
-				go func() {
-					<-p.exited
-					taints.mu.Lock()
-					delete(taints.m, p)
-					taints.mu.Unlock()
-				}()
-			}
+			p.addTaint(f)
 		}
 	}
+}
+
+// addTaint records flag once and says whether it is new.
+func (p *qemuProcess) addTaint(flag string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if slices.Contains(p.taints, flag) {
+		return false
+	}
+	p.taints = append(p.taints, flag)
+	return true
 }
 
 // taint records flag on the running guest once, and logs it to the
 // domain's log as qemuDomainObjTaint does.
 func (p *qemuProcess) taint(flag string) {
-	taints.mu.Lock()
-	if taints.m == nil {
-		taints.m = map[*qemuProcess][]string{}
-	}
-	for _, f := range taints.m[p] {
-		if f == flag {
-			taints.mu.Unlock()
-			return
-		}
-	}
-	first := len(taints.m[p]) == 0
-	taints.m[p] = append(taints.m[p], flag)
-	taints.mu.Unlock()
-	if first {
-		go func() {
-			<-p.exited
-			taints.mu.Lock()
-			delete(taints.m, p)
-			taints.mu.Unlock()
-		}()
+	if !p.addTaint(flag) {
+		return
 	}
 	p.o.mu.Lock()
 	id := p.o.id

@@ -56,6 +56,10 @@ func (d *Driver) reconnect(name string) {
 		caps: qc, vcpus: st.vcpus, logPath: d.paths.LogFile(name), fakeReboot: st.fakeReboot, origCPU: st.origCPU, channelDir: st.channelDir,
 		exited: make(chan struct{}), removed: map[string]chan struct{}{}, nics: st.nics}
 	matchNICs(st.def, p.nics)
+	p.RestoreTaints(st.taints)
+	if st.agentTimeout != nil {
+		o.RestoreAgentTimeout(*st.agentTimeout)
+	}
 
 	cleanup := func(reason int32) {
 		p.releaseNICs()
