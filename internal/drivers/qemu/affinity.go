@@ -104,12 +104,13 @@ func vcpuCPUs(def *domain.Def, vcpu uint) domain.CPUSet {
 // neither it nor any thread it creates ever runs elsewhere: libvirt sets
 // it between fork and exec (qemuProcessInitCpuAffinity, then
 // qemuProcessSetupEmulator's <emulatorpin>, else <vcpu cpuset>). CPUs at
-// or beyond hostCPUs are dropped, as the kernel ignores them; nil means no
+// or beyond hostCPUs() are dropped, as the kernel ignores them (asked only
+// when there is a set: it reads sysfs); nil means no
 // pinning applies and QEMU inherits the daemon's affinity.
 //
 // Automatic placement needs numad's advice, which govirt cannot ask for:
 // it answers libvirt's error for numad not answering.
-func spawnAffinity(def *domain.Def, hostCPUs int) (*unix.CPUSet, error) {
+func spawnAffinity(def *domain.Def, hostCPUs func() int) (*unix.CPUSet, error) {
 	if needsPlacementAdvice(def) {
 		return nil, errNoNumad()
 	}
@@ -117,7 +118,7 @@ func spawnAffinity(def *domain.Def, hostCPUs int) (*unix.CPUSet, error) {
 	if set == nil {
 		return nil, nil
 	}
-	return toUnixCPUSet(set, hostCPUs), nil
+	return toUnixCPUSet(set, hostCPUs()), nil
 }
 
 // toUnixCPUSet converts a CPU set, keeping the CPUs below hostCPUs (and

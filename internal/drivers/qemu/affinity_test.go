@@ -60,7 +60,7 @@ func TestSpawnAffinityPrecedence(t *testing.T) {
 		{"<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/></cputune>", ""},
 		{"<vcpu cpuset='0-1,7'>2</vcpu>", "0-1"},
 	} {
-		set, err := spawnAffinity(parseTestDef(t, tc.body), 2)
+		set, err := spawnAffinity(parseTestDef(t, tc.body), func() int { return 2 })
 		if err != nil {
 			t.Fatalf("%s: %v", tc.body, err)
 		}
@@ -72,7 +72,7 @@ func TestSpawnAffinityPrecedence(t *testing.T) {
 			t.Errorf("%s: spawn affinity %q, want %q", tc.body, got, tc.want)
 		}
 	}
-	_, err := spawnAffinity(parseTestDef(t, "<vcpu placement='auto'>2</vcpu>"), 2)
+	_, err := spawnAffinity(parseTestDef(t, "<vcpu placement='auto'>2</vcpu>"), func() int { return 2 })
 	var ve *virterr.Error
 	if !errors.As(err, &ve) || ve.Code != virterr.OperationFailed || ve.Message != "operation failed: Failed to query numad for the advisory nodeset" {
 		t.Errorf("placement auto: %v", err)

@@ -233,7 +233,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	var spawnCPUs *unix.CPUSet
 	if err := r.step("affinity", func() error {
 		var e error
-		spawnCPUs, e = spawnAffinity(def, hostCPUCount())
+		spawnCPUs, e = spawnAffinity(def, hostCPUCount)
 		return e
 	}, nil); err != nil {
 		return err
