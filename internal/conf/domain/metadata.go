@@ -1,10 +1,12 @@
 package domain
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
 )
 
 // Metadata is <metadata>: application data in the applications' own
@@ -116,4 +118,205 @@ func (m *Metadata) sanitize() {
 // through libxml2's xmlNodeDump at the buffer's level.
 func (m *Metadata) format(b *xmlbuf.Buffer) {
 	b.FormatLibxmlNode(m.Node)
+}
+
+// virDomainMetadataType: which part of a definition virDomainSetMetadata
+// and virDomainGetMetadata address.
+const (
+	MetadataDescription int32 = 0
+	MetadataTitle       int32 = 1
+	MetadataElement     int32 = 2
+)
+
+// MetadataChange is one virDomainSetMetadata request, checked and built
+// once so that a driver can apply it to the live and the persistent
+// definition alike without either failing halfway.
+type MetadataChange struct {
+	typ   int32
+	value string
+	uri   string
+	elem  *xmltree.Node
+}
+
+// NewMetadataChange checks a request to set (or, with an empty value,
+// remove) the description, the title or an application's element filed
+// under uri with prefix key (the checks of virDomainObjSetMetadata).
+func NewMetadataChange(typ int32, value, key, uri string) (*MetadataChange, error) {
+	c := &MetadataChange{typ: typ, value: value, uri: uri}
+	switch typ {
+	case MetadataDescription, MetadataTitle:
+	case MetadataElement:
+		if value != "" {
+			elem, err := metadataElementNode(value, key, uri)
+			if err != nil {
+				return nil, err
+			}
+			c.elem = elem
+		}
+	default:
+		return nil, virterr.NewFrom(virterr.FromDomain, virterr.InvalidArg, "unknown metadata type '%d'", typ)
+	}
+	return c, nil
+}
+
+// Apply changes one definition (virDomainDefSetMetadata): an empty value
+// removes the title or description, an empty element the application's
+// element in the change's namespace.
+func (c *MetadataChange) Apply(def *Def) {
+	switch c.typ {
+	case MetadataDescription:
+		def.Description = c.value
+	case MetadataTitle:
+		def.Title = c.value
+	case MetadataElement:
+		if def.Metadata == nil {
+			if c.elem == nil {
+				return
+			}
+			def.Metadata = &Metadata{Node: &xmltree.Node{Name: "metadata", Segments: []string{""}}}
+		}
+		md := def.Metadata.Node
+		kids, segs := md.Children[:0:0], []string{""}
+		for _, k := range md.Children {
+			if namespaceOf(k) != c.uri {
+				kids = append(kids, k)
+				segs = append(segs, "")
+			}
+		}
+		if c.elem != nil {
+			kids = append(kids, copyNode(c.elem, md))
+			segs = append(segs, "")
+		}
+		md.Children, md.Segments, md.Text = kids, segs, ""
+	}
+}
+
+// ncNamePattern is what libxml2's xmlNewNs accepts as a prefix.
+var ncNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.\-]*$`)
+
+// metadataElementNode parses an application's element and puts every
+// element of it that is in no namespace into uri with prefix key, the
+// namespace declared on the element itself, as libvirt leaves it.
+func metadataElementNode(text, key, uri string) (*xmltree.Node, error) {
+	root, err := xmltree.Parse([]byte(text), "(metadata_xml)")
+	if err != nil {
+		return nil, err
+	}
+	if !ncNamePattern.MatchString(key) || strings.EqualFold(key, "xml") {
+		return nil, virterr.NewFrom(virterr.FromXML, virterr.InternalError, "failed to validate prefix for a new XML namespace")
+	}
+	var walk func(n *xmltree.Node)
+	walk = func(n *xmltree.Node) {
+		if !strings.Contains(n.Name, ":") && namespaceOf(n) == "" {
+			n.Name = key + ":" + n.Name
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	// The root's declaration comes after the ones it had, and its own
+	// namespace is resolved before the new one exists.
+	walk(root)
+	root.Attrs = append(root.Attrs, xmltree.Attr{Name: "xmlns:" + key, Value: uri})
+	return root, nil
+}
+
+// GetMetadata reads the description, the title or the application's
+// element in uri (virDomainDefGetMetadata); the element comes back without
+// its namespace, as the application wrote it.
+func (def *Def) GetMetadata(typ int32, uri string) (string, error) {
+	switch typ {
+	case MetadataDescription:
+		if def.Description != "" {
+			return def.Description, nil
+		}
+	case MetadataTitle:
+		if def.Title != "" {
+			return def.Title, nil
+		}
+	case MetadataElement:
+		if def.Metadata != nil {
+			for _, k := range def.Metadata.Node.Children {
+				if namespaceOf(k) == uri {
+					return metadataElementString(k, uri), nil
+				}
+			}
+		}
+	default:
+		return "", virterr.NewFrom(virterr.FromDomain, virterr.InvalidArg, "unknown metadata type '%d'", typ)
+	}
+	return "", virterr.NewFrom(virterr.FromDomain, virterr.NoDomainMetadata, "Requested metadata element is not present")
+}
+
+// metadataElementString writes an application's element without the
+// namespace it is filed under, the way libxml2's xmlNodeDump formats a
+// node.
+func metadataElementString(n *xmltree.Node, uri string) string {
+	cp := copyNode(n, n.Parent)
+	var strip func(e *xmltree.Node)
+	strip = func(e *xmltree.Node) {
+		if i := strings.IndexByte(e.Name, ':'); i > 0 && namespaceOf(e) == uri {
+			e.Name = e.Name[i+1:]
+		}
+		for _, c := range e.Children {
+			strip(c)
+		}
+	}
+	strip(cp)
+	attrs := cp.Attrs[:0:0]
+	for _, a := range cp.Attrs {
+		if strings.HasPrefix(a.Name, "xmlns:") && a.Value == uri {
+			continue
+		}
+		attrs = append(attrs, a)
+	}
+	cp.Attrs = attrs
+	var sb strings.Builder
+	dumpMetadataNode(&sb, cp, 0, true)
+	return sb.String()
+}
+
+// dumpMetadataNode is libxml2's xmlNodeDump for an element set through
+// the API: namespace declarations before the other attributes, and
+// indentation only where an element has no text of its own, for its
+// whole subtree. Unlike xmlbuf.FormatLibxmlNode it keeps the whitespace
+// between elements below such text, as the application sent it (libvirt
+// 9.0 gives it back that way).
+func dumpMetadataNode(sb *strings.Builder, n *xmltree.Node, level int, format bool) {
+	sb.WriteString("<" + n.Name)
+	for _, nsFirst := range []bool{true, false} {
+		for _, a := range n.Attrs {
+			if isNS := a.Name == "xmlns" || strings.HasPrefix(a.Name, "xmlns:"); isNS == nsFirst {
+				sb.WriteString(" " + a.Name + "=\"" + xmltree.EscapeAttr(a.Value) + "\"")
+			}
+		}
+	}
+	if len(n.Children) == 0 {
+		if n.Text == "" {
+			sb.WriteString("/>")
+			return
+		}
+		sb.WriteString(">" + xmltree.EscapeText(n.Text) + "</" + n.Name + ">")
+		return
+	}
+	sb.WriteByte('>')
+	for _, s := range n.Segments {
+		if strings.TrimSpace(s) != "" {
+			format = false
+		}
+	}
+	for i, c := range n.Children {
+		if format {
+			sb.WriteString("\n" + strings.Repeat("  ", level+1))
+		} else {
+			sb.WriteString(xmltree.EscapeText(n.Segments[i]))
+		}
+		dumpMetadataNode(sb, c, level+1, format)
+	}
+	if format {
+		sb.WriteString("\n" + strings.Repeat("  ", level))
+	} else {
+		sb.WriteString(xmltree.EscapeText(n.Segments[len(n.Segments)-1]))
+	}
+	sb.WriteString("</" + n.Name + ">")
 }

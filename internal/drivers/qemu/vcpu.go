@@ -59,6 +59,26 @@ func affectedDefs(o *domainObj, flags uint32) (live, config bool, err error) {
 	return flags&affectLive != 0, flags&affectConfig != 0, nil
 }
 
+// beginModifyJob looks the domain up, takes a modify job for api and
+// resolves the flags to the definitions to change (affectedDefs); on
+// success the caller ends the job.
+func (d *Driver) beginModifyJob(ctx context.Context, dom driver.DomainRef, flags uint32, api string) (o *domainObj, live, config bool, err error) {
+	if o, err = d.lookup(dom); err != nil {
+		return nil, false, false, err
+	}
+	if err = o.job.acquire(ctx, "modify", api); err != nil {
+		return nil, false, false, err
+	}
+	o.mu.Lock()
+	live, config, err = affectedDefs(o, flags)
+	o.mu.Unlock()
+	if err != nil {
+		o.job.end()
+		return nil, false, false, err
+	}
+	return o, live, config, nil
+}
+
 // oneAffectedDef is virDomainObjGetOneDefState: the single definition the
 // flags select, and whether it is the live one. o.mu must be held.
 func oneAffectedDef(o *domainObj, flags uint32) (*domain.Def, bool, error) {
@@ -410,20 +430,11 @@ func (c *conn) DomainPinEmulator(ctx context.Context, dom driver.DomainRef, cpum
 		return err
 	}
 	d := c.d
-	o, err := d.lookup(dom)
+	o, live, config, err := d.beginModifyJob(ctx, dom, flags, "remoteDispatchDomainPinEmulator")
 	if err != nil {
-		return err
-	}
-	if err := o.job.acquire(ctx, "modify", "remoteDispatchDomainPinEmulator"); err != nil {
 		return err
 	}
 	defer o.job.end()
-	o.mu.Lock()
-	live, config, err := affectedDefs(o, flags)
-	o.mu.Unlock()
-	if err != nil {
-		return err
-	}
 	set := cpumapSet(cpumap)
 	if len(set) == 0 {
 		return virterr.NewFrom(virterr.FromQemu, virterr.InvalidArg, "Empty cpu list for pinning")
