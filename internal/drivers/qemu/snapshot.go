@@ -39,21 +39,16 @@ const (
 	snapCreateLive       uint32 = 1 << 8
 	snapCreateValidate   uint32 = 1 << 9
 
-	snapListRoots       uint32 = 1 << 0 // DESCENDANTS below a snapshot
-	snapListMetadata    uint32 = 1 << 1
-	snapListLeaves      uint32 = 1 << 2
-	snapListNoLeaves    uint32 = 1 << 3
-	snapListNoMetadata  uint32 = 1 << 4
-	snapListInactive    uint32 = 1 << 5
-	snapListActive      uint32 = 1 << 6
-	snapListDiskOnly    uint32 = 1 << 7
-	snapListInternal    uint32 = 1 << 8
-	snapListExternal    uint32 = 1 << 9
-	snapListTopological uint32 = 1 << 10
-	snapFiltersStatus          = snapListInactive | snapListActive | snapListDiskOnly
-	snapFiltersLocation        = snapListInternal | snapListExternal
-	snapFiltersAll             = snapListMetadata | snapListNoMetadata | snapListLeaves | snapListNoLeaves | snapFiltersStatus | snapFiltersLocation
-	snapListKnown              = snapListRoots | snapListTopological | snapFiltersAll
+	snapListRoots       = snapshot.ListRoots // DESCENDANTS below a snapshot
+	snapListLeaves      = snapshot.ListLeaves
+	snapListNoLeaves    = snapshot.ListNoLeaves
+	snapListNoMetadata  = snapshot.ListNoMetadata
+	snapListInactive    = snapshot.ListInactive
+	snapListActive      = snapshot.ListActive
+	snapListInternal    = snapshot.ListInternal
+	snapListExternal    = snapshot.ListExternal
+	snapListTopological = snapshot.ListTopological
+	snapListKnown       = snapshot.ListKnown
 
 	snapRevertRunning    uint32 = 1 << 0
 	snapRevertPaused     uint32 = 1 << 1
@@ -784,7 +779,7 @@ func (c *conn) DomainSnapshotCreateXML(ctx context.Context, dom driver.DomainRef
 		return snapRef(dom, def.Name), nil
 	}
 	err = d.withSnapshots(o, func(t *snapTree) error {
-		t.list = append(t.list, s)
+		t.List = append(t.List, s)
 		if updateCurrent {
 			d.setCurrentSnapshot(domName, domUUID, t, s)
 		}
@@ -851,36 +846,29 @@ func (d *Driver) createActiveInternal(ctx context.Context, o *domainObj, p *qemu
 // pauseFor stops the vCPUs with a reason (qemuProcessStopCPUs): the state
 // changes first, so QEMU's STOP event finds nothing to report.
 func (d *Driver) pauseFor(ctx context.Context, o *domainObj, p *qemuProcess, reason, detail int32) error {
-	o.mu.Lock()
-	prevState, prevReason := o.state, o.reason
-	o.setState(statePaused, reason)
-	ref := o.ref()
-	o.mu.Unlock()
-	if _, err := p.mon.Execute(ctx, "stop", nil); err != nil {
-		o.mu.Lock()
-		o.setState(prevState, prevReason)
-		o.mu.Unlock()
-		return err
-	}
-	d.emit(ref, evSuspended, detail)
-	_ = d.writeStatus(o)
-	return nil
+	return d.switchCPUsFor(ctx, o, p, "stop", statePaused, reason, evSuspended, detail)
 }
 
 // resumeFor starts the vCPUs with a reason (qemuProcessStartCPUs).
 func (d *Driver) resumeFor(ctx context.Context, o *domainObj, p *qemuProcess, reason, detail int32) error {
+	return d.switchCPUsFor(ctx, o, p, "cont", stateRunning, reason, evResumed, detail)
+}
+
+// switchCPUsFor runs stop or cont with the new state set beforehand and
+// put back if the monitor refuses, then announces it.
+func (d *Driver) switchCPUsFor(ctx context.Context, o *domainObj, p *qemuProcess, command string, state, reason, event, detail int32) error {
 	o.mu.Lock()
 	prevState, prevReason := o.state, o.reason
-	o.setState(stateRunning, reason)
+	o.setState(state, reason)
 	ref := o.ref()
 	o.mu.Unlock()
-	if _, err := p.mon.Execute(ctx, "cont", nil); err != nil {
+	if _, err := p.mon.Execute(ctx, command, nil); err != nil {
 		o.mu.Lock()
 		o.setState(prevState, prevReason)
 		o.mu.Unlock()
 		return err
 	}
-	d.emit(ref, evResumed, detail)
+	d.emit(ref, event, detail)
 	_ = d.writeStatus(o)
 	return nil
 }
@@ -903,7 +891,7 @@ func (c *conn) redefineSnapshot(o *domainObj, dom driver.DomainRef, def *snapsho
 		other := t.find(def.Name)
 		if other != nil {
 			od := other.def
-			if snapOnline(od) != snapOnline(def) {
+			if od.Online() != def.Online() {
 				return derr(virterr.InvalidArg, "cannot change between online and offline snapshot state in snapshot %s", def.Name)
 			}
 			if (od.State == "disk-snapshot") != (def.State == "disk-snapshot") {
@@ -915,7 +903,7 @@ func (c *conn) redefineSnapshot(o *domainObj, dom driver.DomainRef, def *snapsho
 		}
 		if def.Domain != nil {
 			loc := snapshot.LocationInternal
-			if def.State == "disk-snapshot" || snapIsExternal(def) {
+			if def.State == "disk-snapshot" || def.IsExternal() {
 				loc = snapshot.LocationExternal
 			}
 			if err := def.AlignDisks(snapshotDomainDisks(def.Domain), snapshot.AlignOptions{Default: loc, UniformInternal: true, IsRegularFile: isRegularFile}); err != nil {
@@ -929,7 +917,7 @@ func (c *conn) redefineSnapshot(o *domainObj, dom driver.DomainRef, def *snapsho
 			s.def = def
 		} else {
 			s = &snapObj{def: def}
-			t.list = append(t.list, s)
+			t.List = append(t.List, s)
 		}
 		if updateCurrent {
 			d.setCurrentSnapshot(domName, domUUID, t, s)
@@ -1014,17 +1002,17 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 	p := o.proc
 	o.mu.Unlock()
 	runOrPause := flags&(snapRevertRunning|snapRevertPaused) != 0
-	if !persistent && !snapOnline(sdef) && !runOrPause {
+	if !persistent && !sdef.Online() && !runOrPause {
 		return snapErr(virterr.OperationInvalid, "transient domain needs to request run or pause to revert to inactive snapshot")
 	}
-	if snapIsExternal(sdef) {
+	if sdef.IsExternal() {
 		return snapErr(virterr.ConfigUnsupported, "revert to external snapshot not supported yet")
 	}
 	if flags&snapRevertForce == 0 {
 		if sdef.Domain == nil {
 			return snapErr(virterr.SnapshotRevertRisky, "snapshot '%s' lacks domain '%s' rollback info", sdef.Name, domName)
 		}
-		if d.hasManagedSave(o) && !snapOnline(sdef) {
+		if d.hasManagedSave(o) && !sdef.Online() {
 			return snapErr(virterr.SnapshotRevertRisky, "snapshot without memory state, removal of existing managed saved state strongly recommended to avoid corruption")
 		}
 	}
@@ -1038,7 +1026,7 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 		if inactiveConfig, err = d.snapshotConfig(ctx, sdef.InactiveDomain, domName); err != nil {
 			return err
 		}
-	case snapOnline(sdef):
+	case sdef.Online():
 		if inactiveConfig, err = d.snapshotConfig(ctx, sdef.Domain, domName); err != nil {
 			return err
 		}
@@ -1246,11 +1234,11 @@ func (c *conn) DomainSnapshotDelete(ctx context.Context, snap driver.DomainSnaps
 		}
 		if !metadataOnly {
 			external := 0
-			if !childrenOnly && snapIsExternal(s.def) {
+			if !childrenOnly && s.def.IsExternal() {
 				external++
 			}
 			for _, x := range descendants {
-				if snapIsExternal(x.def) {
+				if x.def.IsExternal() {
 					external++
 				}
 			}
@@ -1297,12 +1285,12 @@ func (c *conn) DomainSnapshotDelete(ctx context.Context, snap driver.DomainSnaps
 		}
 	} else {
 		if err := d.withSnapshots(o, func(t *snapTree) error {
-			if len(s.children) == 0 {
+			if len(s.Children) == 0 {
 				return nil
 			}
 			parent := ""
-			if s.parent != nil && s.parent != &t.root {
-				parent = s.parent.name()
+			if s.Parent != nil && !t.IsRoot(s.Parent) {
+				parent = s.Parent.name()
 			}
 			for _, ch := range s.newestFirst() {
 				ch.def.Parent = parent
@@ -1310,7 +1298,7 @@ func (c *conn) DomainSnapshotDelete(ctx context.Context, snap driver.DomainSnaps
 					return err
 				}
 			}
-			s.moveChildren(s.parent)
+			s.moveChildren(s.Parent)
 			return nil
 		}); err != nil {
 			return err
@@ -1318,7 +1306,7 @@ func (c *conn) DomainSnapshotDelete(ctx context.Context, snap driver.DomainSnaps
 	}
 	if childrenOnly {
 		return d.withSnapshots(o, func(t *snapTree) error {
-			s.children = nil
+			s.Children = nil
 			return nil
 		})
 	}
@@ -1347,7 +1335,7 @@ func (d *Driver) undefineSnapshotMetadata(o *domainObj, flags uint32) error {
 	}
 	n := 0
 	_ = d.withSnapshots(o, func(t *snapTree) error {
-		n = len(t.list)
+		n = len(t.List)
 		return nil
 	})
 	if n == 0 {
@@ -1366,10 +1354,10 @@ func (d *Driver) undefineSnapshotMetadata(o *domainObj, flags uint32) error {
 func (d *Driver) discardAllSnapshotMetadata(o *domainObj) {
 	domName, domUUID := domainIdentity(o)
 	_ = d.withSnapshots(o, func(t *snapTree) error {
-		for _, s := range append([]*snapObj(nil), t.list...) {
+		for _, s := range append([]*snapObj(nil), t.List...) {
 			d.discardSnapshotMetadata(domName, domUUID, t, s, false)
 		}
-		t.root.children = nil
+		t.Root.Children = nil
 		return nil
 	})
 	os.Remove(filepath.Join(d.snapshotDir(), domName))

@@ -19,228 +19,68 @@ import (
 
 // snapObj is one snapshot in its domain's tree (virDomainMomentObj).
 type snapObj struct {
-	def      *snapshot.Def
-	parent   *snapObj // the tree's root sentinel for top-level snapshots
-	children []*snapObj
+	snapshot.Links[snapObj]
+	def *snapshot.Def
 }
 
-func (s *snapObj) name() string { return s.def.Name }
+func (s *snapObj) name() string         { return s.def.Name }
+func (s *snapObj) MomentName() string   { return s.def.Name }
+func (s *snapObj) MomentParent() string { return s.def.Parent }
 
-// newestFirst lists the children as libvirt walks them: the most
-// recently linked first.
-func (s *snapObj) newestFirst() []*snapObj {
-	out := make([]*snapObj, len(s.children))
-	for i, c := range s.children {
-		out[len(out)-1-i] = c
-	}
-	return out
-}
+func (s *snapObj) newestFirst() []*snapObj               { return snapshot.NewestFirst(s) }
+func (s *snapObj) descendants(out []*snapObj) []*snapObj { return snapshot.Descendants(s, out) }
+func (s *snapObj) dropParent()                           { snapshot.DropParent(s) }
+func (s *snapObj) moveChildren(to *snapObj)              { snapshot.MoveChildren(s, to) }
 
-// descendants walks below s topologically (virDomainMomentForEachDescendant).
-func (s *snapObj) descendants(out []*snapObj) []*snapObj {
-	for _, c := range s.newestFirst() {
-		out = append(out, c)
-		out = c.descendants(out)
-	}
-	return out
-}
-
-// dropParent detaches s from its parent (virDomainMomentDropParent).
-func (s *snapObj) dropParent() {
-	p := s.parent
-	if p == nil {
-		return
-	}
-	for i, c := range p.children {
-		if c == s {
-			p.children = append(p.children[:i:i], p.children[i+1:]...)
-			break
-		}
-	}
-	s.parent = nil
-}
-
-// moveChildren makes s's children children of to
-// (virDomainMomentMoveChildren): they come first in to's walk.
-func (s *snapObj) moveChildren(to *snapObj) {
-	for _, c := range s.children {
-		c.parent = to
-	}
-	to.children = append(to.children, s.children...)
-	s.children = nil
-}
-
-// snapTree is a domain's snapshots (virDomainSnapshotObjList). list keeps
-// creation order, which stands in for libvirt's hash table order.
+// snapTree is a domain's snapshots (virDomainSnapshotObjList) with its
+// current snapshot.
 type snapTree struct {
-	list    []*snapObj
-	root    snapObj
+	snapshot.Tree[snapObj, *snapObj]
 	current *snapObj
 }
 
-func (t *snapTree) find(name string) *snapObj {
-	for _, s := range t.list {
-		if s.name() == name {
-			return s
+// list iterates the snapshots in creation order.
+func (t *snapTree) list(yield func(int, *snapObj) bool) {
+	for i, s := range t.List {
+		if !yield(i, s) {
+			return
 		}
 	}
-	return nil
 }
 
+func (t *snapTree) find(name string) *snapObj             { return t.Find(name) }
+func (t *snapTree) linkParent(s *snapObj)                 { t.LinkParent(s) }
+func (t *snapTree) checkCycles(name, parent string) error { return t.CheckCycles(name, parent) }
+
 func (t *snapTree) remove(s *snapObj) {
-	for i, x := range t.list {
-		if x == s {
-			t.list = append(t.list[:i:i], t.list[i+1:]...)
-			break
-		}
-	}
+	t.Remove(s)
 	if t.current == s {
 		t.current = nil
 	}
-}
-
-// linkParent puts s under the snapshot its definition names, or at the
-// top (virDomainMomentLinkParent).
-func (t *snapTree) linkParent(s *snapObj) {
-	p := t.find(s.def.Parent)
-	if p == nil || s.def.Parent == "" {
-		p = &t.root
-	}
-	s.parent = p
-	p.children = append(p.children, s)
 }
 
 // updateRelations links every snapshot to its parent after loading
 // (virDomainMomentUpdateRelations); false when a parent is missing or a
 // chain loops, which also clears the current snapshot.
 func (t *snapTree) updateRelations() bool {
-	t.root.children = nil
-	for _, s := range t.list {
-		s.children, s.parent = nil, nil
-	}
-	ok := true
-	for _, s := range t.list {
-		p := t.find(s.def.Parent)
-		if p == nil || s.def.Parent == "" {
-			if s.def.Parent != "" {
-				ok = false
-			}
-			p = &t.root
-		} else {
-			for anc := p; anc != nil && anc != &t.root; anc = anc.parent {
-				if anc == s {
-					ok = false
-					p = &t.root
-					break
-				}
-			}
-		}
-		s.parent = p
-		p.children = append(p.children, s)
-	}
+	ok := t.UpdateRelations()
 	if !ok {
 		t.current = nil
 	}
 	return ok
 }
 
-// checkCycles refuses a redefinition whose parent is missing or would
-// make a loop (virDomainMomentCheckCycles).
-func (t *snapTree) checkCycles(name, parent string) error {
-	if parent == "" {
-		return nil
-	}
-	if name == parent {
-		return virterr.NewFrom(virterr.FromDomain, virterr.InvalidArg, "cannot set moment %s as its own parent", name)
-	}
-	other := t.find(parent)
-	if other == nil {
-		return virterr.NewFrom(virterr.FromDomain, virterr.InvalidArg, "parent %s for moment %s not found", parent, name)
-	}
-	for other.def.Parent != "" {
-		if other.def.Parent == name {
-			return virterr.NewFrom(virterr.FromDomain, virterr.InvalidArg, "parent %s would create cycle to %s", other.name(), name)
-		}
-		if other = t.find(other.def.Parent); other == nil {
-			break
-		}
-	}
-	return nil
-}
-
-// select lists snapshots as virDomainSnapshotObjListGetNames does: from
-// the top (from nil) the roots or every snapshot, below a snapshot its
-// children or all descendants; then leaves and the filters.
+// selectSnapshots lists snapshots as virDomainSnapshotObjListGetNames
+// does; never nil.
 func (t *snapTree) selectSnapshots(from *snapObj, flags uint32) []*snapObj {
-	descendants := flags&snapListRoots != 0
-	if from == nil {
-		descendants = !descendants
-	}
-	if flags&(snapListMetadata|snapListNoMetadata) == snapListNoMetadata {
-		return nil // every snapshot the driver lists has metadata
-	}
-	var walk []*snapObj
-	switch {
-	case descendants && from != nil:
-		walk = from.descendants(nil)
-	case descendants && flags&snapListTopological != 0:
-		walk = t.root.descendants(nil)
-	case descendants:
-		walk = t.list
-	case from != nil:
-		walk = from.newestFirst()
-	default:
-		walk = t.root.newestFirst()
-	}
-	status, location := flags&snapFiltersStatus, flags&snapFiltersLocation
-	if status == snapFiltersStatus {
-		status = 0
-	}
-	if location == snapFiltersLocation {
-		location = 0
-	}
-	out := []*snapObj{}
-	for _, s := range walk {
-		if flags&snapListLeaves != 0 && len(s.children) > 0 {
-			continue
-		}
-		if flags&snapListNoLeaves != 0 && len(s.children) == 0 {
-			continue
-		}
-		st := s.def.State
-		if status != 0 {
-			switch {
-			case st == "shutoff" && status&snapListInactive == 0,
-				st == "disk-snapshot" && status&snapListDiskOnly == 0,
-				st != "shutoff" && st != "disk-snapshot" && status&snapListActive == 0:
-				continue
-			}
-		}
-		if location&snapListInternal != 0 && snapIsExternal(s.def) {
-			continue
-		}
-		if location&snapListExternal != 0 && !snapIsExternal(s.def) {
-			continue
-		}
-		out = append(out, s)
+	mf, rest := snapshot.MomentListFlags(flags)
+	filter := snapshot.Filter(rest)
+	out := t.Names(from, mf, func(s *snapObj) bool { return filter(s.def) })
+	if out == nil {
+		out = []*snapObj{}
 	}
 	return out
 }
-
-// snapIsExternal is virDomainSnapshotDefIsExternal.
-func snapIsExternal(def *snapshot.Def) bool {
-	if def.Memory == snapshot.LocationExternal {
-		return true
-	}
-	for _, d := range def.Disks {
-		if d.Snapshot == snapshot.LocationExternal {
-			return true
-		}
-	}
-	return false
-}
-
-func snapOnline(def *snapshot.Def) bool { return def.State == "running" || def.State == "paused" }
 
 // snapStore holds the snapshot trees of one driver's domains. A domain's
 // tree is read from its snapshot directory the first time it is needed,
@@ -301,7 +141,7 @@ func (d *Driver) snapshotCountLocked(o *domainObj) int {
 	st := d.snapStore()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return len(d.treeLocked(st, o, o.def.Name).list)
+	return len(d.treeLocked(st, o, o.def.Name).List)
 }
 
 // loadSnapshots reads a domain's snapshot metadata (qemuDomainSnapshotLoad):
@@ -333,7 +173,7 @@ func (d *Driver) loadSnapshots(domName string) *snapTree {
 			continue
 		}
 		s := &snapObj{def: def}
-		t.list = append(t.list, s)
+		t.List = append(t.List, s)
 		if def.Current {
 			if current != nil {
 				d.log.Warn("Too many snapshots claiming to be current for domain", "domain", domName)
@@ -341,7 +181,7 @@ func (d *Driver) loadSnapshots(domName string) *snapTree {
 			current = s
 		}
 	}
-	sort.SliceStable(t.list, func(i, j int) bool { return t.list[i].def.CreationTime < t.list[j].def.CreationTime })
+	sort.SliceStable(t.List, func(i, j int) bool { return t.List[i].def.CreationTime < t.List[j].def.CreationTime })
 	t.current = current
 	if !t.updateRelations() {
 		d.log.Warn("Snapshots have inconsistent relations for domain", "domain", domName)

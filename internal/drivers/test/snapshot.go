@@ -24,20 +24,18 @@ const (
 	snapCreateLive     uint32 = 1 << 8
 	snapCreateValidate uint32 = 1 << 9
 
-	snapListRoots       uint32 = 1 << 0 // DESCENDANTS below a snapshot
-	snapListMetadata    uint32 = 1 << 1
-	snapListLeaves      uint32 = 1 << 2
-	snapListNoLeaves    uint32 = 1 << 3
-	snapListNoMetadata  uint32 = 1 << 4
-	snapListInactive    uint32 = 1 << 5
-	snapListActive      uint32 = 1 << 6
-	snapListDiskOnly    uint32 = 1 << 7
-	snapListInternal    uint32 = 1 << 8
-	snapListExternal    uint32 = 1 << 9
-	snapListTopological uint32 = 1 << 10
-	snapFiltersStatus          = snapListInactive | snapListActive | snapListDiskOnly
-	snapFiltersLocation        = snapListInternal | snapListExternal
-	snapFiltersAll             = snapListMetadata | snapListNoMetadata | snapListLeaves | snapListNoLeaves | snapFiltersStatus | snapFiltersLocation
+	snapListRoots       = snapshot.ListRoots // DESCENDANTS below a snapshot
+	snapListMetadata    = snapshot.ListMetadata
+	snapListLeaves      = snapshot.ListLeaves
+	snapListNoLeaves    = snapshot.ListNoLeaves
+	snapListNoMetadata  = snapshot.ListNoMetadata
+	snapListInactive    = snapshot.ListInactive
+	snapListActive      = snapshot.ListActive
+	snapListDiskOnly    = snapshot.ListDiskOnly
+	snapListInternal    = snapshot.ListInternal
+	snapListExternal    = snapshot.ListExternal
+	snapListTopological = snapshot.ListTopological
+	snapFiltersAll      = snapshot.ListFiltersAll
 
 	snapRevertRunning uint32 = 1 << 0
 	snapRevertPaused  uint32 = 1 << 1
@@ -60,68 +58,12 @@ func snapStateOf(o *domainObj) string {
 	return "nostate"
 }
 
-func snapOnline(def *snapshot.Def) bool { return def.State == "running" || def.State == "paused" }
-
-// snapIsExternal is virDomainSnapshotDefIsExternal.
-func snapIsExternal(def *snapshot.Def) bool {
-	if def.Memory == snapshot.LocationExternal {
-		return true
-	}
-	for _, d := range def.Disks {
-		if d.Snapshot == snapshot.LocationExternal {
-			return true
-		}
-	}
-	return false
-}
-
-// snapFilter is virDomainSnapshotFilter over the flags that remain after
-// the moment flags were taken out.
-func snapFilter(flags uint32) func(*moment) bool {
-	if flags&snapFiltersStatus == snapFiltersStatus {
-		flags &^= snapFiltersStatus
-	}
-	if flags&snapFiltersLocation == snapFiltersLocation {
-		flags &^= snapFiltersLocation
-	}
-	return func(m *moment) bool {
-		def := m.snap
-		if flags&snapFiltersStatus != 0 {
-			if flags&snapListInactive == 0 && def.State == "shutoff" {
-				return false
-			}
-			if flags&snapListDiskOnly == 0 && def.State == "disk-snapshot" {
-				return false
-			}
-			if flags&snapListActive == 0 && def.State != "shutoff" && def.State != "disk-snapshot" {
-				return false
-			}
-		}
-		if flags&snapListInternal != 0 && snapIsExternal(def) {
-			return false
-		}
-		if flags&snapListExternal != 0 && !snapIsExternal(def) {
-			return false
-		}
-		return true
-	}
-}
-
 // snapNames converts the public listing flags to the moment ones
 // (virDomainSnapshotObjListGetNames) and lists.
 func snapNames(t *momentTree, from *moment, flags uint32) []*moment {
-	var mf uint32
-	for _, m := range []struct{ snap, moment uint32 }{
-		{snapListRoots, momentRoots}, {snapListTopological, momentTopological},
-		{snapListLeaves, momentLeaves}, {snapListNoLeaves, momentNoLeaves},
-		{snapListMetadata, momentMetadata}, {snapListNoMetadata, momentNoMetadata},
-	} {
-		if flags&m.snap != 0 {
-			flags &^= m.snap
-			mf |= m.moment
-		}
-	}
-	return t.names(from, mf, snapFilter(flags))
+	mf, rest := snapshot.MomentListFlags(flags)
+	filter := snapshot.Filter(rest)
+	return t.names(from, mf, func(m *moment) bool { return filter(m.snap) })
 }
 
 func noSnapshot(name string) error {
@@ -216,7 +158,7 @@ func redefinePrep(o *domainObj, def *snapshot.Def) (*moment, error) {
 	var otherDom *domain.Def
 	if other != nil {
 		od := other.snap
-		if snapOnline(od) != snapOnline(def) {
+		if od.Online() != def.Online() {
 			return nil, snapErr(virterr.InvalidArg, "cannot change between online and offline snapshot state in snapshot %s", def.Name)
 		}
 		if (od.State == "disk-snapshot") != (def.State == "disk-snapshot") {
@@ -225,7 +167,7 @@ func redefinePrep(o *domainObj, def *snapshot.Def) (*moment, error) {
 		otherDom = od.Domain
 	}
 	loc := snapshot.LocationInternal
-	if def.State == "disk-snapshot" || snapIsExternal(def) {
+	if def.State == "disk-snapshot" || def.IsExternal() {
 		loc = snapshot.LocationExternal
 	}
 	dom := def.Domain
@@ -593,18 +535,18 @@ func deleteMoment(t *momentTree, m *moment, children, childrenOnly bool) {
 		if wasCurrent {
 			t.current = m
 		}
-	} else if len(m.children) > 0 {
+	} else if len(m.Children) > 0 {
 		parent := ""
-		if m.parent != nil && m.parent != &t.root {
-			parent = m.parent.name
+		if m.Parent != nil && !t.IsRoot(m.Parent) {
+			parent = m.Parent.name
 		}
-		for _, ch := range m.children {
+		for _, ch := range m.Children {
 			ch.setParentName(parent)
 		}
-		m.moveChildren(m.parent)
+		m.moveChildren(m.Parent)
 	}
 	if childrenOnly {
-		m.children = nil
+		m.Children = nil
 		return
 	}
 	m.dropParent()
@@ -636,7 +578,7 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 		}
 		sdef := m.snap
 		runOrPause := flags&(snapRevertRunning|snapRevertPaused) != 0
-		if !o.persistent && !snapOnline(sdef) && !runOrPause {
+		if !o.persistent && !sdef.Online() && !runOrPause {
 			return nil, errf(virterr.OperationInvalid, "transient domain needs to request run or pause to revert to inactive snapshot")
 		}
 		if sdef.Domain == nil {
@@ -648,7 +590,7 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 			return nil, err
 		}
 		var evs []event
-		if snapOnline(sdef) {
+		if sdef.Online() {
 			if o.active() {
 				c.st.shutdownState(o, shutoffFromSnapshot)
 				evs = append(evs, c.st.lifecycleEvent(o, eventStopped, detailStoppedSnapshot))
