@@ -326,3 +326,37 @@ func (def *Def) IsExternal() bool {
 
 // Online reports whether the snapshot was taken of a running guest.
 func (def *Def) Online() bool { return def.State == "running" || def.State == "paused" }
+
+// CheckRedefine is the driver-independent part of
+// virDomainSnapshotRedefinePrep: a redefinition must describe the domain
+// whose UUID is domUUID and keep the online and disk-only nature of the
+// snapshot it replaces (other, nil for none).
+func (def *Def) CheckRedefine(domUUID string, other *Def) error {
+	fail := func(format string, args ...any) error {
+		return virterr.NewFrom(virterr.FromDomainSnapshot, virterr.InvalidArg, format, args...)
+	}
+	if def.Domain != nil && def.Domain.UUID.String() != domUUID {
+		return fail("definition for snapshot %s must use uuid %s", def.Name, domUUID)
+	}
+	if other == nil {
+		return nil
+	}
+	if other.Online() != def.Online() {
+		return fail("cannot change between online and offline snapshot state in snapshot %s", def.Name)
+	}
+	if (other.State == "disk-snapshot") != (def.State == "disk-snapshot") {
+		return fail("cannot change between disk only and full system in snapshot %s", def.Name)
+	}
+	return nil
+}
+
+// AlignRedefined aligns a redefined snapshot's disks with the domain's
+// disks dom: external by default when the snapshot is disk-only or
+// external, internal otherwise, and every disk the same way.
+func (def *Def) AlignRedefined(dom []DomainDisk, isRegularFile func(string) bool) error {
+	loc := LocationInternal
+	if def.State == "disk-snapshot" || def.IsExternal() {
+		loc = LocationExternal
+	}
+	return def.AlignDisks(dom, AlignOptions{Default: loc, UniformInternal: true, IsRegularFile: isRegularFile})
+}

@@ -119,3 +119,25 @@ func TestTreeCycles(t *testing.T) {
 		t.Error("a missing parent was not reported, or b not put at the top")
 	}
 }
+
+func TestCheckRedefine(t *testing.T) {
+	running := &Def{Name: "s", State: "running"}
+	cases := []struct {
+		name  string
+		def   *Def
+		other *Def
+		ok    bool
+	}{
+		{"new", &Def{Name: "s", State: "shutoff"}, nil, true},
+		{"same nature", &Def{Name: "s", State: "paused"}, running, true},
+		{"online to offline", &Def{Name: "s", State: "shutoff"}, running, false},
+		{"full to disk only", &Def{Name: "s", State: "disk-snapshot"}, &Def{Name: "s", State: "shutoff"}, false},
+	}
+	for _, c := range cases {
+		err := c.def.CheckRedefine("", c.other)
+		var ve *virterr.Error
+		if c.ok != (err == nil) || (err != nil && (!errors.As(err, &ve) || ve.Code != virterr.InvalidArg)) {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}

@@ -882,31 +882,19 @@ func (c *conn) redefineSnapshot(o *domainObj, dom driver.DomainRef, def *snapsho
 		if err := t.checkCycles(def.Name, def.Parent); err != nil {
 			return err
 		}
-		derr := func(code virterr.Code, format string, args ...any) error {
-			return virterr.NewFrom(virterr.FromDomainSnapshot, code, format, args...)
-		}
-		if def.Domain != nil && def.Domain.UUID.String() != domUUID {
-			return derr(virterr.InvalidArg, "definition for snapshot %s must use uuid %s", def.Name, domUUID)
-		}
 		other := t.find(def.Name)
+		var otherDef *snapshot.Def
 		if other != nil {
-			od := other.def
-			if od.Online() != def.Online() {
-				return derr(virterr.InvalidArg, "cannot change between online and offline snapshot state in snapshot %s", def.Name)
-			}
-			if (od.State == "disk-snapshot") != (def.State == "disk-snapshot") {
-				return derr(virterr.InvalidArg, "cannot change between disk only and full system in snapshot %s", def.Name)
-			}
-			if def.Domain == nil {
-				def.Domain = od.Domain
-			}
+			otherDef = other.def
+		}
+		if err := def.CheckRedefine(domUUID, otherDef); err != nil {
+			return err
+		}
+		if def.Domain == nil && otherDef != nil {
+			def.Domain = otherDef.Domain
 		}
 		if def.Domain != nil {
-			loc := snapshot.LocationInternal
-			if def.State == "disk-snapshot" || def.IsExternal() {
-				loc = snapshot.LocationExternal
-			}
-			if err := def.AlignDisks(snapshotDomainDisks(def.Domain), snapshot.AlignOptions{Default: loc, UniformInternal: true, IsRegularFile: isRegularFile}); err != nil {
+			if err := def.AlignRedefined(snapshotDomainDisks(def.Domain), isRegularFile); err != nil {
 				return err
 			}
 		}

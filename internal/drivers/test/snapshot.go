@@ -149,35 +149,21 @@ func redefinePrep(o *domainObj, def *snapshot.Def) (*moment, error) {
 		return nil, err
 	}
 	other := o.snapshotTree().find(def.Name)
-	snapErr := func(code virterr.Code, format string, args ...any) error {
-		return virterr.NewFrom(virterr.FromDomainSnapshot, code, format, args...)
-	}
-	if def.Domain != nil && def.Domain.UUID != o.def.UUID {
-		return nil, snapErr(virterr.InvalidArg, "definition for snapshot %s must use uuid %s", def.Name, o.def.UUID)
-	}
-	var otherDom *domain.Def
+	var otherDef *snapshot.Def
 	if other != nil {
-		od := other.snap
-		if od.Online() != def.Online() {
-			return nil, snapErr(virterr.InvalidArg, "cannot change between online and offline snapshot state in snapshot %s", def.Name)
-		}
-		if (od.State == "disk-snapshot") != (def.State == "disk-snapshot") {
-			return nil, snapErr(virterr.InvalidArg, "cannot change between disk only and full system in snapshot %s", def.Name)
-		}
-		otherDom = od.Domain
+		otherDef = other.snap
 	}
-	loc := snapshot.LocationInternal
-	if def.State == "disk-snapshot" || def.IsExternal() {
-		loc = snapshot.LocationExternal
+	if err := def.CheckRedefine(o.def.UUID.String(), otherDef); err != nil {
+		return nil, err
 	}
 	dom := def.Domain
-	if dom == nil {
-		dom = otherDom
+	if dom == nil && otherDef != nil {
+		dom = otherDef.Domain
 	}
 	if dom == nil {
-		return nil, snapErr(virterr.InternalError, "missing domain in snapshot")
+		return nil, virterr.NewFrom(virterr.FromDomainSnapshot, virterr.InternalError, "missing domain in snapshot")
 	}
-	if err := def.AlignDisks(snapshotDisks(dom), snapshot.AlignOptions{Default: loc, UniformInternal: true, IsRegularFile: isRegularFile}); err != nil {
+	if err := def.AlignRedefined(snapshotDisks(dom), isRegularFile); err != nil {
 		return nil, err
 	}
 	return other, nil
