@@ -3,8 +3,8 @@ package main
 import (
 	"strings"
 
-	"github.com/govirt/govirt/internal/virjson"
 	"github.com/govirt/govirt/virt"
+	"github.com/govirt/govirt/virt/virjson"
 	"github.com/govirt/govirt/virt/virterr"
 )
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/qmp"
-	"github.com/govirt/govirt/internal/virjson"
+	"github.com/govirt/govirt/virt/virjson"
 	"github.com/govirt/govirt/virt/virterr"
 )
 

@@ -650,8 +650,10 @@ func TestAgentCloseReleasesBlockedCall(t *testing.T) {
 		_, err := c.DomainQemuAgentCommand(context.Background(), o.ref(), `{"execute":"guest-slow"}`, -2, 0)
 		done <- err
 	}()
-	for len(seen()) == 0 {
-		time.Sleep(10 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); len(seen()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the agent never saw the call")
+		}
 	}
 	o.proc.CloseAgent()
 	select {
@@ -671,11 +673,14 @@ func TestAgentShutdown(t *testing.T) {
 		t.Fatal("agent not available")
 	}
 	for _, reboot := range []bool{false, true} {
+		// Counted before the call starts: the agent may see it at once.
+		n := len(seen())
 		done := make(chan error, 1)
 		go func() { done <- c.AgentShutdown(context.Background(), o.ref(), reboot) }()
-		n := len(seen())
-		for len(seen()) == n {
-			time.Sleep(10 * time.Millisecond)
+		for deadline := time.Now().Add(10 * time.Second); len(seen()) == n; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the agent never saw guest-shutdown")
+			}
 		}
 		event := "SHUTDOWN"
 		if reboot {
