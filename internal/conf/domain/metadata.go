@@ -271,52 +271,7 @@ func metadataElementString(n *xmltree.Node, uri string) string {
 		attrs = append(attrs, a)
 	}
 	cp.Attrs = attrs
-	var sb strings.Builder
-	dumpMetadataNode(&sb, cp, 0, true)
-	return sb.String()
-}
-
-// dumpMetadataNode is libxml2's xmlNodeDump for an element set through
-// the API: namespace declarations before the other attributes, and
-// indentation only where an element has no text of its own, for its
-// whole subtree. Unlike xmlbuf.FormatLibxmlNode it keeps the whitespace
-// between elements below such text, as the application sent it (libvirt
-// 9.0 gives it back that way).
-func dumpMetadataNode(sb *strings.Builder, n *xmltree.Node, level int, format bool) {
-	sb.WriteString("<" + n.Name)
-	for _, nsFirst := range []bool{true, false} {
-		for _, a := range n.Attrs {
-			if isNS := a.Name == "xmlns" || strings.HasPrefix(a.Name, "xmlns:"); isNS == nsFirst {
-				sb.WriteString(" " + a.Name + "=\"" + xmltree.EscapeAttr(a.Value) + "\"")
-			}
-		}
-	}
-	if len(n.Children) == 0 {
-		if n.Text == "" {
-			sb.WriteString("/>")
-			return
-		}
-		sb.WriteString(">" + xmltree.EscapeText(n.Text) + "</" + n.Name + ">")
-		return
-	}
-	sb.WriteByte('>')
-	for _, s := range n.Segments {
-		if strings.TrimSpace(s) != "" {
-			format = false
-		}
-	}
-	for i, c := range n.Children {
-		if format {
-			sb.WriteString("\n" + strings.Repeat("  ", level+1))
-		} else {
-			sb.WriteString(xmltree.EscapeText(n.Segments[i]))
-		}
-		dumpMetadataNode(sb, c, level+1, format)
-	}
-	if format {
-		sb.WriteString("\n" + strings.Repeat("  ", level))
-	} else {
-		sb.WriteString(xmltree.EscapeText(n.Segments[len(n.Segments)-1]))
-	}
-	sb.WriteString("</" + n.Name + ">")
+	b := xmlbuf.New()
+	b.FormatLibxmlNode(cp)
+	return strings.TrimSuffix(b.String(), "\n")
 }

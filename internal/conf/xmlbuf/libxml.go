@@ -14,8 +14,9 @@ import (
 // namespace declarations first, element-only content one child a line two
 // spaces a level, and any text inside an element turning formatting off
 // for everything below it (libxml2 clears the context's format flag until
-// it leaves that element). Whitespace between elements is not content:
-// libvirt parses without blank nodes.
+// it leaves that element): there the text, whitespace too, is written as
+// it was read. Where formatting is on, whitespace between elements is not
+// content: libvirt parses without blank nodes.
 func (b *Buffer) FormatLibxmlNode(n *xmltree.Node) {
 	var sb strings.Builder
 	dumpLibxmlNode(&sb, n, b.Indent()/2, true)
@@ -49,19 +50,17 @@ func dumpLibxmlNode(sb *strings.Builder, n *xmltree.Node, level int, format bool
 	indent := format && !mixed
 	sb.WriteByte('>')
 	for i, c := range n.Children {
-		switch {
-		case mixed:
-			sb.WriteString(xmltree.EscapeText(n.Segments[i]))
-		case indent:
+		if indent {
 			sb.WriteString("\n" + strings.Repeat("  ", level+1))
+		} else {
+			sb.WriteString(xmltree.EscapeText(n.Segments[i]))
 		}
 		dumpLibxmlNode(sb, c, level+1, indent)
 	}
-	switch {
-	case mixed:
-		sb.WriteString(xmltree.EscapeText(n.Segments[len(n.Segments)-1]))
-	case indent:
+	if indent {
 		sb.WriteString("\n" + strings.Repeat("  ", level))
+	} else {
+		sb.WriteString(xmltree.EscapeText(n.Segments[len(n.Segments)-1]))
 	}
 	sb.WriteString("</" + n.Name + ">")
 }
