@@ -1107,12 +1107,30 @@ func (p *qemuProcess) RefreshChannelStates(ref driver.DomainRef, def *domain.Def
 	}
 }
 
+// isAgentPort says whether alias names the guest agent's channel: only
+// its closing drops the agent's connection.
+func (p *qemuProcess) isAgentPort(alias string) bool {
+	o := p.o
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.proc != p || o.live == nil || o.live.Devices == nil {
+		return false
+	}
+	for _, ch := range o.live.Devices.Channels() {
+		if ch.Info.Alias == alias {
+			t := ch.Child("target")
+			return t != nil && t.Prop("name") == agentChannelName
+		}
+	}
+	return false
+}
+
 // serialPortChanged is processSerialChangedEvent: the live definition
 // keeps the port's state, and for the agent's port the connection is
 // dropped when the guest closes it and an agent lifecycle event goes out.
 func (p *qemuProcess) serialPortChanged(alias string, open bool) {
 	o, d := p.o, p.d
-	if !open {
+	if !open && p.isAgentPort(alias) {
 		p.CloseAgent()
 	}
 	if err := o.job.acquire(context.Background(), "modify", "processSerialChangedEvent"); err != nil {

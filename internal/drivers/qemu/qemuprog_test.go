@@ -782,3 +782,48 @@ func TestRefreshChannelStates(t *testing.T) {
 		t.Errorf("events %+v", got)
 	}
 }
+
+// Only the agent's own port closing drops the agent's connection
+// (processSerialChangedEvent); another virtio port is no concern of it.
+func TestOtherPortClosingKeepsAgent(t *testing.T) {
+	path, seen := scriptedAgent(t, map[string]string{"guest-ping": `{"return": {}}`})
+	c, o := testDomain(t, agentDevice(path)+
+		`<channel type='unix'><source mode='bind' path='/nonexistent/spice'/><target type='virtio' name='com.redhat.spice.0'/><alias name='channel9'/></channel>`)
+	if !c.AgentAvailable(context.Background(), o.ref()) {
+		t.Fatal("agent not available")
+	}
+	if !o.proc.isAgentPort(agentAliasOf(t, o)) || o.proc.isAgentPort("channel9") {
+		t.Fatalf("isAgentPort: agent %q is not, or channel9 is", agentAliasOf(t, o))
+	}
+	link := o.proc.agentLink()
+	link.mu.Lock()
+	before := link.conn
+	link.mu.Unlock()
+	o.proc.serialPortChanged("channel9", false)
+	link.mu.Lock()
+	after := link.conn
+	link.mu.Unlock()
+	if before == nil || after != before {
+		t.Fatalf("the agent's connection was dropped (%p → %p)", before, after)
+	}
+	n := len(seen())
+	if _, err := c.DomainQemuAgentCommand(context.Background(), o.ref(), `{"execute":"guest-ping"}`, -2, 0); err != nil {
+		t.Fatalf("agent command after another port closed: %v", err)
+	}
+	if len(seen()) <= n {
+		t.Fatal("the agent did not see the command")
+	}
+}
+
+func agentAliasOf(t *testing.T, o *domainObj) string {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, ch := range o.live.Devices.Channels() {
+		if tg := ch.Child("target"); tg != nil && tg.Prop("name") == agentChannelName {
+			return ch.Info.Alias
+		}
+	}
+	t.Fatal("no agent channel")
+	return ""
+}

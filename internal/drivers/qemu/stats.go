@@ -538,6 +538,10 @@ func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32, ba
 	def := o.current()
 	balloon := newBalloonGroup(def, p != nil)
 	vcpus, maxVcpus := vcpuCount(def), int(def.VCPU.Max)
+	var threads []int // the vCPU threads, copied: setvcpus replaces them under o.mu
+	if p != nil {
+		threads = append(threads, p.vcpus...)
+	}
 	var disks []statDisk
 	var nics []statNIC
 	if def.Devices != nil {
@@ -566,7 +570,7 @@ func (d *Driver) domainStats(ctx context.Context, o *domainObj, stats uint32, ba
 		ps = append(ps, balloon.params(ctx, p)...)
 	}
 	if stats&statsVCPU != 0 {
-		ps = append(ps, vcpuGroup(p, vcpus, maxVcpus)...)
+		ps = append(ps, vcpuGroup(p, threads, vcpus, maxVcpus)...)
 	}
 	if stats&statsInterface != 0 && p != nil {
 		ps = append(ps, interfaceGroup(nics)...)
@@ -713,13 +717,13 @@ func (p *qemuProcess) haltPollTimes(ctx context.Context) (success, fail uint64, 
 // vcpuGroup is qemuDomainGetStatsVcpu: the counts, then for a running
 // guest whose vCPU threads are known each one's state, CPU time, time
 // waiting for a host CPU (schedstats' wait_sum) and scheduling delay.
-func vcpuGroup(p *qemuProcess, vcpus, maxVcpus int) []driver.TypedParam {
+func vcpuGroup(p *qemuProcess, threads []int, vcpus, maxVcpus int) []driver.TypedParam {
 	ps := []driver.TypedParam{uintParam("vcpu.current", uint32(vcpus)), uintParam("vcpu.maximum", uint32(maxVcpus))}
-	if p == nil || len(p.vcpus) < vcpus {
+	if p == nil || len(threads) < vcpus {
 		return ps
 	}
 	for i := 0; i < vcpus; i++ {
-		tid := p.vcpus[i]
+		tid := threads[i]
 		ps = append(ps, intParam(fmt.Sprintf("vcpu.%d.state", i), 1),
 			ullong(fmt.Sprintf("vcpu.%d.time", i), threadCPUTime(p.pid, tid)),
 			ullong(fmt.Sprintf("vcpu.%d.wait", i), schedWait(p.pid, tid)),

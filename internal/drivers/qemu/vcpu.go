@@ -1112,6 +1112,12 @@ func (p *qemuProcess) vcpuRemoved(alias string) bool {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		// Under the job, as libvirt's processDeviceDeletedEvent: a vCPU
+		// plugged meanwhile must not be overwritten by a stale answer.
+		if err := p.o.job.acquire(ctx, "modify", "processDeviceDeletedEvent"); err != nil {
+			return
+		}
+		defer p.o.job.end()
 		threads, enabled, err := p.refreshVcpuThreads(ctx)
 		if err != nil {
 			return
