@@ -378,6 +378,9 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		o.live, o.proc, o.id = nil, nil, -1
 		o.setState(stateShutoff, shutoffFailed)
 		o.mu.Unlock()
+		// Published, p may have had waiters (the agent's link, passthrough
+		// ids); the watcher that would close it never started.
+		close(p.exited)
 	}); err != nil {
 		return err
 	}
