@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,18 +38,6 @@ func statTags(stats []driver.DomainMemoryStat) []int32 {
 	return tags
 }
 
-func sameTags(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // dommemstat is the balloon's size and statistics, in libvirt's order,
 // then QEMU's RSS; a short buffer keeps the first ones (libvirt leaves
 // the RSS out when the balloon filled it).
@@ -63,7 +52,7 @@ func TestDomainMemoryStats(t *testing.T) {
 	want := []int32{memStatActualBalloon, memStatSwapIn, memStatSwapOut, memStatMajorFault, memStatMinorFault,
 		memStatUnused, memStatAvailable, memStatUsable, memStatLastUpdate, memStatDiskCaches,
 		memStatHugetlbPgalloc, memStatHugetlbPgfail, memStatRSS}
-	if !sameTags(statTags(got), want) {
+	if !slices.Equal(statTags(got), want) {
 		t.Fatalf("tags %v, want %v", statTags(got), want)
 	}
 	if got[0].Val != 131072 || got[5].Val != 40960 || got[8].Val != 1795379109 || got[12].Val == 0 {
@@ -75,10 +64,10 @@ func TestDomainMemoryStats(t *testing.T) {
 	if got, err := c.DomainMemoryStats(ctx, o.ref(), 64, 0); err != nil || len(got) != 13 {
 		t.Errorf("maxStats 64: %d stats, %v", len(got), err)
 	}
-	if got, err := c.DomainMemoryStats(ctx, o.ref(), 12, 0); err != nil || !sameTags(statTags(got), want[:12]) {
+	if got, err := c.DomainMemoryStats(ctx, o.ref(), 12, 0); err != nil || !slices.Equal(statTags(got), want[:12]) {
 		t.Errorf("maxStats 12: %v %v", statTags(got), err)
 	}
-	if got, err := c.DomainMemoryStats(ctx, o.ref(), 2, 0); err != nil || !sameTags(statTags(got), want[:2]) {
+	if got, err := c.DomainMemoryStats(ctx, o.ref(), 2, 0); err != nil || !slices.Equal(statTags(got), want[:2]) {
 		t.Errorf("maxStats 2: %v %v", statTags(got), err)
 	}
 	_, err = c.DomainMemoryStats(ctx, o.ref(), 13, 1)
@@ -97,7 +86,7 @@ func TestDomainMemoryStatsBeforeReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int32{memStatActualBalloon, memStatLastUpdate, memStatRSS}; !sameTags(statTags(got), want) {
+	if want := []int32{memStatActualBalloon, memStatLastUpdate, memStatRSS}; !slices.Equal(statTags(got), want) {
 		t.Errorf("tags %v, want %v", statTags(got), want)
 	}
 }
@@ -108,7 +97,7 @@ func TestDomainMemoryStatsVariants(t *testing.T) {
 		mon, sm := newScriptedMonitor(t, 0, answerQEMU)
 		c, o := memoryTestDriver(t, memoryTestDef(t, `<memballoon model='none'/>`), mon, true)
 		got, err := c.DomainMemoryStats(ctx, o.ref(), 13, 0)
-		if err != nil || !sameTags(statTags(got), []int32{memStatRSS}) {
+		if err != nil || !slices.Equal(statTags(got), []int32{memStatRSS}) {
 			t.Errorf("stats %v, %v", got, err)
 		}
 		if cmds := sm.commands(); len(cmds) != 0 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -512,7 +513,7 @@ func TestBalloonStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []driver.DomainMemoryStat{{Tag: memStatActualBalloon, Val: 131072}, {Tag: memStatLastUpdate, Val: 0}}; !equalStats(got, want) {
+	if want := []driver.DomainMemoryStat{{Tag: memStatActualBalloon, Val: 131072}, {Tag: memStatLastUpdate, Val: 0}}; !slices.Equal(got, want) {
 		t.Errorf("stats before the guest reported: %v, want %v", got, want)
 	}
 	sameCommands(t, "dommemstat", sm.commands(), []string{`query-balloon {}`, `qom-get {"path":"/machine/peripheral/balloon0","property":"guest-stats"}`})
@@ -529,7 +530,7 @@ func TestBalloonStats(t *testing.T) {
 		{Tag: memStatAvailable, Val: 98304}, {Tag: memStatUsable, Val: 51200}, {Tag: memStatLastUpdate, Val: 1795379109},
 		{Tag: memStatDiskCaches, Val: 1024}, {Tag: memStatHugetlbPgalloc, Val: 0}, {Tag: memStatHugetlbPgfail, Val: 0},
 	}
-	if !equalStats(got, want) {
+	if !slices.Equal(got, want) {
 		t.Errorf("reported stats: %v\nwant %v", got, want)
 	}
 
@@ -545,18 +546,6 @@ func TestBalloonStats(t *testing.T) {
 	if got, err := (&qemuProcess{}).balloonStats(ctx, memoryTestDef(t, `<memballoon model='none'/>`)); got != nil || err != nil {
 		t.Errorf("no balloon: %v %v", got, err)
 	}
-}
-
-func equalStats(a, b []driver.DomainMemoryStat) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // virtio-mem memory is outside the balloon: setmem cannot reach it, and

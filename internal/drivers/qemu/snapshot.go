@@ -2,7 +2,6 @@ package qemu
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -261,29 +260,13 @@ func (d *Driver) forEachQcow2N(ctx context.Context, def *domain.Def, sdef *snaps
 	return skipped, nil
 }
 
-// humanCommand runs an HMP command through QMP's human-monitor-command
-// and returns its output (qemuMonitorJSONHumanCommand).
-func (p *qemuProcess) humanCommand(ctx context.Context, cmdline string) (string, error) {
-	raw, err := p.mon.Execute(ctx, "human-monitor-command", map[string]any{"command-line": cmdline})
-	if err != nil {
-		return "", err
-	}
-	var out string
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			return "", snapErr(virterr.InternalError, "human monitor command was not successful")
-		}
-	}
-	return out, nil
-}
-
 // hmpQuote quotes a snapshot name for savevm/loadvm/delvm as libvirt's
 // text monitor does.
 func hmpQuote(name string) string { return "\"" + name + "\"" }
 
 // savevm is qemuMonitorTextCreateSnapshot.
 func (p *qemuProcess) savevm(ctx context.Context, name string) error {
-	reply, err := p.humanCommand(ctx, "savevm "+hmpQuote(name))
+	reply, err := humanCommand(ctx, p.mon, "savevm "+hmpQuote(name))
 	if err != nil {
 		return err
 	}
@@ -302,7 +285,7 @@ func (p *qemuProcess) savevm(ctx context.Context, name string) error {
 
 // loadvm is qemuMonitorTextLoadSnapshot.
 func (p *qemuProcess) loadvm(ctx context.Context, name string) error {
-	reply, err := p.humanCommand(ctx, "loadvm "+hmpQuote(name))
+	reply, err := humanCommand(ctx, p.mon, "loadvm "+hmpQuote(name))
 	if err != nil {
 		return err
 	}
@@ -323,7 +306,7 @@ func (p *qemuProcess) loadvm(ctx context.Context, name string) error {
 
 // delvm is qemuMonitorTextDeleteSnapshot.
 func (p *qemuProcess) delvm(ctx context.Context, name string) error {
-	reply, err := p.humanCommand(ctx, "delvm "+hmpQuote(name))
+	reply, err := humanCommand(ctx, p.mon, "delvm "+hmpQuote(name))
 	if err != nil {
 		return err
 	}
