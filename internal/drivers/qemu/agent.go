@@ -90,10 +90,10 @@ func (p *qemuProcess) agentLink() *agentLink {
 	return l
 }
 
-// CloseAgent drops the guest's agent connection; the process's stop path
+// closeAgent drops the guest's agent connection; the process's stop path
 // may call it once QEMU is gone (it is also closed when the process's
 // exited channel closes).
-func (p *qemuProcess) CloseAgent() {
+func (p *qemuProcess) closeAgent() {
 	agents.mu.Lock()
 	l := agents.m[p]
 	agents.mu.Unlock()
@@ -159,13 +159,9 @@ func (c *conn) withAgent(ctx context.Context, dom driver.DomainRef, fn func(p *q
 
 func (o *domainObj) agentTimeout() int32 { return o.agentWait.Load() + qga.TimeoutBlock }
 
-// AgentTimeout is the domain's agent response timeout, for the status
-// file's <agentTimeout>.
-func (o *domainObj) AgentTimeout() int32 { return o.agentTimeout() }
-
-// RestoreAgentTimeout takes back the status file's <agentTimeout> on
+// restoreAgentTimeout takes back the status file's <agentTimeout> on
 // reconnect.
-func (o *domainObj) RestoreAgentTimeout(timeout int32) {
+func (o *domainObj) restoreAgentTimeout(timeout int32) {
 	o.agentWait.Store(timeout - qga.TimeoutBlock)
 }
 
@@ -187,7 +183,7 @@ func (c *conn) DomainAgentSetResponseTimeout(ctx context.Context, dom driver.Dom
 	if err != nil {
 		return -1, err
 	}
-	o.RestoreAgentTimeout(timeout)
+	o.restoreAgentTimeout(timeout)
 	o.mu.Lock()
 	active := o.active()
 	o.mu.Unlock()
@@ -1073,14 +1069,14 @@ func setChannelState(def *domain.Def, alias string, connected bool) *domain.Devi
 // VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED.
 const agentReasonDomainStarted int32 = 1
 
-// RefreshChannelStates is qemuProcessRefreshChannelVirtioState, for a
+// refreshChannelStates is qemuProcessRefreshChannelVirtioState, for a
 // start (booted) or a reconnect: open maps chardev labels
 // ("charchannel0") to query-chardev's frontend-open. The virtio
 // channels of def (the live definition) take their state, and the
 // agent's channel announces it with an agent lifecycle event (reason
 // "domain started" for a start, "channel" for a reconnect), as libvirt's
 // does.
-func (p *qemuProcess) RefreshChannelStates(ref driver.DomainRef, def *domain.Def, open map[string]bool, booted bool) {
+func (p *qemuProcess) refreshChannelStates(ref driver.DomainRef, def *domain.Def, open map[string]bool, booted bool) {
 	if def == nil || def.Devices == nil {
 		return
 	}
@@ -1131,7 +1127,7 @@ func (p *qemuProcess) isAgentPort(alias string) bool {
 func (p *qemuProcess) serialPortChanged(alias string, open bool) {
 	o, d := p.o, p.d
 	if !open && p.isAgentPort(alias) {
-		p.CloseAgent()
+		p.closeAgent()
 	}
 	if err := o.job.acquire(context.Background(), "modify", "processSerialChangedEvent"); err != nil {
 		return
@@ -1206,19 +1202,19 @@ func (p *qemuProcess) wakeAwaiting(name string) {
 // agentShutdownTimeout is VIR_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN.
 const agentShutdownTimeout = 60
 
-// AgentAvailable is qemuDomainAgentAvailable without the error: the guest
+// agentAvailable is qemuDomainAgentAvailable without the error: the guest
 // runs and its agent's port is open, which is when libvirt prefers the
 // agent for a shutdown or reboot without flags.
-func (c *conn) AgentAvailable(ctx context.Context, dom driver.DomainRef) bool {
+func (c *conn) agentAvailable(ctx context.Context, dom driver.DomainRef) bool {
 	return c.withAgent(ctx, dom, func(*qemuProcess, *qga.Conn) error { return nil }) == nil
 }
 
-// AgentShutdown is qemuDomainShutdownFlagsAgent: guest-shutdown
+// agentShutdown is qemuDomainShutdownFlagsAgent: guest-shutdown
 // (powerdown, or reboot), which the agent does not answer; it is over
 // with QEMU's SHUTDOWN (RESET for a reboot) event. The shutdown and
 // reboot calls use it for VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, and without
-// flags when AgentAvailable.
-func (c *conn) AgentShutdown(ctx context.Context, dom driver.DomainRef, reboot bool) error {
+// flags when agentAvailable.
+func (c *conn) agentShutdown(ctx context.Context, dom driver.DomainRef, reboot bool) error {
 	mode, event := "powerdown", "SHUTDOWN"
 	if reboot {
 		mode, event = "reboot", "RESET"

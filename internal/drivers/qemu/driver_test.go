@@ -62,9 +62,9 @@ func formatParsedStatus(t testing.TB, st *status) string {
 	matchNICs(st.def, st.nics)
 	// What reconnect takes back: the passthrough taints and the agent
 	// timeout.
-	o.proc.RestoreTaints(st.taints)
+	o.proc.restoreTaints(st.taints)
 	if st.agentTimeout != nil {
-		o.RestoreAgentTimeout(*st.agentTimeout)
+		o.restoreAgentTimeout(*st.agentTimeout)
 	}
 	return d.formatStatus(o)
 }

@@ -470,10 +470,10 @@ func (c *conn) DomainShutdownFlags(ctx context.Context, dom driver.DomainRef, fl
 func (c *conn) shutdownByAgent(ctx context.Context, dom driver.DomainRef, flags uint32, reboot bool) (done bool, err error) {
 	agentRequested := flags&shutdownGuestAgent != 0
 	acpiRequested := flags&shutdownACPI != 0
-	if !agentRequested && (flags != 0 || !c.AgentAvailable(ctx, dom)) {
+	if !agentRequested && (flags != 0 || !c.agentAvailable(ctx, dom)) {
 		return false, nil
 	}
-	err = c.AgentShutdown(ctx, dom, reboot)
+	err = c.agentShutdown(ctx, dom, reboot)
 	if err == nil || (agentRequested && !acpiRequested) {
 		return true, err
 	}

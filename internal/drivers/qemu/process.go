@@ -352,7 +352,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	if err := r.step("channel-states", func() error {
 		ref := o.refLocked()
 		ref.ID = int32(id)
-		p.RefreshChannelStates(ref, def, p.chardevOpen, true)
+		p.refreshChannelStates(ref, def, p.chardevOpen, true)
 		return nil
 	}, nil); err != nil {
 		return err

@@ -29,9 +29,9 @@ const (
 	taintCustomGACommand = "custom-ga-command"
 )
 
-// Taints returns the taint flags set on p by passthrough calls, in the
+// taintFlags returns the taint flags set on p by passthrough calls, in the
 // order they were set, for the status file's <taint flag='…'/> lines.
-func (p *qemuProcess) Taints() []string {
+func (p *qemuProcess) taintFlags() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.taints...)
@@ -43,12 +43,12 @@ var taintOrder = []string{"custom-argv", taintCustomMonitor, "high-privileges", 
 	"external-launch", "host-cpu", "hook-script", "cdrom-passthrough", "custom-dtb", taintCustomGACommand,
 	"custom-hypervisor-feature", "deprecated-config"}
 
-// StatusTaints lists the flags of the status file's <taint> lines in
+// statusTaints lists the flags of the status file's <taint> lines in
 // libvirt's order: high-privileges for a privileged driver, and what
 // passthrough calls set.
-func (p *qemuProcess) StatusTaints(privileged bool) []string {
+func (p *qemuProcess) statusTaints(privileged bool) []string {
 	set := map[string]bool{"high-privileges": privileged}
-	for _, f := range p.Taints() {
+	for _, f := range p.taintFlags() {
 		set[f] = true
 	}
 	var out []string
@@ -60,9 +60,9 @@ func (p *qemuProcess) StatusTaints(privileged bool) []string {
 	return out
 }
 
-// RestoreTaints takes back, on reconnect, the passthrough taints a
+// restoreTaints takes back, on reconnect, the passthrough taints a
 // status file recorded.
-func (p *qemuProcess) RestoreTaints(flags []string) {
+func (p *qemuProcess) restoreTaints(flags []string) {
 	for _, f := range flags {
 		if f == taintCustomMonitor || f == taintCustomGACommand {
 			p.addTaint(f)

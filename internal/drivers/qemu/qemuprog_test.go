@@ -191,7 +191,7 @@ func TestAgentCommands(t *testing.T) {
 	wantCode(t, err, virterr.InternalError, "internal error: unable to execute QEMU agent command 'guest-nope': The command guest-nope has not been found")
 	_, err = c.DomainQemuAgentCommand(ctx, dom, `{"execute":"guest-info"}`, -3, 0)
 	wantCode(t, err, virterr.InvalidArg, "invalid argument: guest agent timeout '-3' is less than the minimum '-2'")
-	if got := o.proc.Taints(); len(got) != 1 || got[0] != taintCustomGACommand {
+	if got := o.proc.taintFlags(); len(got) != 1 || got[0] != taintCustomGACommand {
 		t.Errorf("taints %v", got)
 	}
 
@@ -655,7 +655,7 @@ func TestAgentCloseReleasesBlockedCall(t *testing.T) {
 			t.Fatal("the agent never saw the call")
 		}
 	}
-	o.proc.CloseAgent()
+	o.proc.closeAgent()
 	select {
 	case err := <-done:
 		wantCode(t, err, virterr.AgentUnresponsive, "Guest agent is not responding: Guest agent disappeared while executing command")
@@ -669,14 +669,14 @@ func TestAgentCloseReleasesBlockedCall(t *testing.T) {
 func TestAgentShutdown(t *testing.T) {
 	path, seen := scriptedAgent(t, map[string]string{"guest-shutdown": " "})
 	c, o := testDomain(t, agentDevice(path))
-	if !c.AgentAvailable(context.Background(), o.ref()) {
+	if !c.agentAvailable(context.Background(), o.ref()) {
 		t.Fatal("agent not available")
 	}
 	for _, reboot := range []bool{false, true} {
 		// Counted before the call starts: the agent may see it at once.
 		n := len(seen())
 		done := make(chan error, 1)
-		go func() { done <- c.AgentShutdown(context.Background(), o.ref(), reboot) }()
+		go func() { done <- c.agentShutdown(context.Background(), o.ref(), reboot) }()
 		for deadline := time.Now().Add(10 * time.Second); len(seen()) == n; time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatal("the agent never saw guest-shutdown")
@@ -702,7 +702,7 @@ func TestAgentShutdown(t *testing.T) {
 		t.Errorf("agent saw %q", got)
 	}
 	c2, o2 := testDomain(t, "")
-	if c2.AgentAvailable(context.Background(), o2.ref()) {
+	if c2.agentAvailable(context.Background(), o2.ref()) {
 		t.Error("agent available without a channel")
 	}
 }
@@ -710,14 +710,14 @@ func TestAgentShutdown(t *testing.T) {
 func TestStatusTaints(t *testing.T) {
 	p := &qemuProcess{exited: make(chan struct{})}
 	defer close(p.exited)
-	if got := strings.Join(p.StatusTaints(true), ","); got != "high-privileges" {
+	if got := strings.Join(p.statusTaints(true), ","); got != "high-privileges" {
 		t.Errorf("taints %s", got)
 	}
-	p.RestoreTaints([]string{taintCustomGACommand, "high-privileges", taintCustomMonitor})
-	if got := strings.Join(p.StatusTaints(true), ","); got != "custom-monitor,high-privileges,custom-ga-command" {
+	p.restoreTaints([]string{taintCustomGACommand, "high-privileges", taintCustomMonitor})
+	if got := strings.Join(p.statusTaints(true), ","); got != "custom-monitor,high-privileges,custom-ga-command" {
 		t.Errorf("taints %s", got)
 	}
-	if got := strings.Join(p.StatusTaints(false), ","); got != "custom-monitor,custom-ga-command" {
+	if got := strings.Join(p.statusTaints(false), ","); got != "custom-monitor,custom-ga-command" {
 		t.Errorf("unprivileged taints %s", got)
 	}
 }
@@ -773,7 +773,7 @@ func TestRefreshChannelStates(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	o.proc.RefreshChannelStates(o.ref(), o.live, map[string]bool{"charchannel0": false, "charchannel1": true}, true)
+	o.proc.refreshChannelStates(o.ref(), o.live, map[string]bool{"charchannel0": false, "charchannel1": true}, true)
 	xml := o.live.Format(0)
 	if !strings.Contains(xml, "name='org.qemu.guest_agent.0' state='disconnected'/>") || !strings.Contains(xml, "name='org.example.other' state='connected'/>") {
 		t.Errorf("live XML:\n%s", xml)
@@ -789,7 +789,7 @@ func TestOtherPortClosingKeepsAgent(t *testing.T) {
 	path, seen := scriptedAgent(t, map[string]string{"guest-ping": `{"return": {}}`})
 	c, o := testDomain(t, agentDevice(path)+
 		`<channel type='unix'><source mode='bind' path='/nonexistent/spice'/><target type='virtio' name='com.redhat.spice.0'/><alias name='channel9'/></channel>`)
-	if !c.AgentAvailable(context.Background(), o.ref()) {
+	if !c.agentAvailable(context.Background(), o.ref()) {
 		t.Fatal("agent not available")
 	}
 	if !o.proc.isAgentPort(agentAliasOf(t, o)) || o.proc.isAgentPort("channel9") {

@@ -56,9 +56,9 @@ func (d *Driver) reconnect(name string) {
 		caps: qc, vcpus: st.vcpus, logPath: d.paths.LogFile(name), fakeReboot: st.fakeReboot, origCPU: st.origCPU, channelDir: st.channelDir,
 		exited: make(chan struct{}), removed: map[string]chan struct{}{}, nics: st.nics}
 	matchNICs(st.def, p.nics)
-	p.RestoreTaints(st.taints)
+	p.restoreTaints(st.taints)
 	if st.agentTimeout != nil {
-		o.RestoreAgentTimeout(*st.agentTimeout)
+		o.restoreAgentTimeout(*st.agentTimeout)
 	}
 
 	cleanup := func(reason int32) {
@@ -134,7 +134,7 @@ func (d *Driver) reconnect(name string) {
 		}
 	}
 	// qemuRefreshVirtioChannelState: reason "channel" for the agent.
-	p.RefreshChannelStates(driver.DomainRef{Name: st.def.Name, UUID: driver.UUID(st.def.UUID), ID: int32(st.def.ID)}, st.def, p.chardevOpen, false)
+	p.refreshChannelStates(driver.DomainRef{Name: st.def.Name, UUID: driver.UUID(st.def.UUID), ID: int32(st.def.ID)}, st.def, p.chardevOpen, false)
 	if statusErr == nil {
 		switch {
 		case qs.Running && state == statePaused:

@@ -58,7 +58,7 @@ func (d *Driver) formatStatus(o *domainObj) string {
 	b := &xmlbuf.Buffer{}
 	b.Asprintf("<domstatus state='%s' reason='%s' pid='%d'>\n", stateName(o.state), reasonName(o.state, o.reason), p.pid)
 	b.AdjustIndent(2)
-	for _, f := range p.StatusTaints(d.privileged) {
+	for _, f := range p.statusTaints(d.privileged) {
 		b.Asprintf("<taint flag='%s'/>\n", f)
 	}
 	b.AddLit("<monitor")
@@ -103,7 +103,7 @@ func (d *Driver) formatStatus(o *domainObj) string {
 	b.AddLit("<nodename index='0'/>\n")
 	b.AddLit("<fdset index='0'/>\n")
 	b.AddLit("<blockjobs active='no'/>\n")
-	b.Asprintf("<agentTimeout>%d</agentTimeout>\n", o.AgentTimeout())
+	b.Asprintf("<agentTimeout>%d</agentTimeout>\n", o.agentTimeout())
 	p.mu.Lock()
 	formatNICs(b, p.nics)
 	p.mu.Unlock()
