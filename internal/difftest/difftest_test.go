@@ -1,6 +1,7 @@
 package difftest
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -222,4 +223,45 @@ func FuzzParseScript(f *testing.F) {
 		}
 		NewNormaliser(scriptText(s), time.Unix(0, 0), time.Unix(0, 0)).Apply(string(data))
 	})
+}
+
+// TestOracleHangIsInconclusive: when the stock virsh hangs on every
+// attempt there is nothing to compare, so the line neither regresses nor
+// counts as a wrong '!' marker; a line the oracle answers still differs.
+func TestOracleHangIsInconclusive(t *testing.T) {
+	dir := t.TempDir()
+	hanging := filepath.Join(dir, "hanging-virsh")
+	answering := filepath.Join(dir, "answering-virsh")
+	if err := os.WriteFile(hanging, []byte("#!/bin/sh\nexec sleep 10\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(answering, []byte("#!/bin/sh\necho \"$3\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseScript("hang.txtar", []byte("save test test.save\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject := Direct{Subject: Client{Label: "subject", Binary: answering, URI: DefaultURI}}
+	oracle := Client{Label: "virsh", Binary: hanging, URI: DefaultURI, Timeout: 100 * time.Millisecond}
+	res, err := RunScript(context.Background(), s, oracle, subject, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Inconclusive == "" || res[0].ScriptError != "" {
+		t.Fatalf("hung oracle: got %+v, want one inconclusive line without a script error", res)
+	}
+	if _, fresh := (Baseline{}).Check("subject", res); len(fresh) != 0 {
+		t.Errorf("an inconclusive line was offered for the baseline: %v", fresh)
+	}
+
+	oracle = Client{Label: "virsh", Binary: answering, URI: DefaultURI}
+	subject = Direct{Subject: Client{Label: "subject", Binary: hanging, URI: DefaultURI, Timeout: 100 * time.Millisecond}}
+	res, err = RunScript(context.Background(), s, oracle, subject, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Identical || res[0].Inconclusive != "" {
+		t.Fatalf("hung subject against an answering oracle: got %+v, want a plain difference", res)
+	}
 }
