@@ -1029,11 +1029,44 @@ func (p *qemuProcess) observeEvent(ev qmp.Event) {
 			Open bool   `json:"open"`
 		}
 		if json.Unmarshal(ev.Data, &data) == nil && data.ID != "" {
-			// Off the event goroutine: the job may be held by a call
-			// waiting for this very monitor.
-			go p.serialPortChanged(data.ID, data.Open)
+			p.queuePortChange(portChange{alias: data.ID, open: data.Open})
 		}
 	}
+}
+
+// portChange is one VSERPORT_CHANGE.
+type portChange struct {
+	alias string
+	open  bool
+}
+
+// queuePortChange hands a port change to serialPortChanged off the event
+// goroutine (the job may be held by a call waiting for this very
+// monitor), one at a time and in QEMU's order, as libvirt's single
+// event worker does: an open followed by a close must end closed.
+func (p *qemuProcess) queuePortChange(c portChange) {
+	p.mu.Lock()
+	p.portChanges = append(p.portChanges, c)
+	if p.portWorker {
+		p.mu.Unlock()
+		return
+	}
+	p.portWorker = true
+	p.mu.Unlock()
+	go func() {
+		for {
+			p.mu.Lock()
+			if len(p.portChanges) == 0 {
+				p.portWorker = false
+				p.mu.Unlock()
+				return
+			}
+			c := p.portChanges[0]
+			p.portChanges = p.portChanges[1:]
+			p.mu.Unlock()
+			p.serialPortChanged(c.alias, c.open)
+		}
+	}()
 }
 
 // setChannelState records a virtio channel's state in def (the target's

@@ -91,6 +91,9 @@ const (
 // wait behind them.
 type domainObj struct {
 	mu sync.Mutex
+	// statusMu orders the status file's writes and its removal at stop;
+	// taken before mu, never while holding it.
+	statusMu sync.Mutex
 
 	// agentWait is the guest agent's response timeout set through the
 	// API (priv->agentTimeout), kept as its distance from

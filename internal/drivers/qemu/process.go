@@ -73,6 +73,10 @@ type qemuProcess struct {
 	// taints are the taint flags passthrough calls set, in order
 	// (libvirt's vm->taint bits); under mu.
 	taints []string
+	// portChanges are the virtio port changes not handled yet, in QEMU's
+	// order; portWorker says a goroutine is handling them (under mu).
+	portChanges []portChange
+	portWorker  bool
 }
 
 // startOptions shape one start.
@@ -384,10 +388,13 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}); err != nil {
 		return err
 	}
-	if err := r.step("status", func() error { return d.writeStatus(o) }, func() {
+	removeStatus := func() {
+		o.statusMu.Lock()
 		os.Remove(d.paths.StatusFile(def.Name))
-	}); err != nil {
-		os.Remove(d.paths.StatusFile(def.Name))
+		o.statusMu.Unlock()
+	}
+	if err := r.step("status", func() error { return d.writeStatus(o) }, removeStatus); err != nil {
+		removeStatus()
 		return err
 	}
 	// cont comes last, after the status file is safe: a guest without a
@@ -848,6 +855,9 @@ func (d *Driver) processStopped(o *domainObj, p *qemuProcess, reason, detail int
 	// The guest's interfaces go before anything else is reported: a
 	// start right after must find the port, tap and binding released.
 	p.releaseNICs()
+	// Under statusMu, so that a status write racing with this stop
+	// either lands before the removal or sees the domain stopped.
+	o.statusMu.Lock()
 	o.mu.Lock()
 	name := o.def.Name
 	ref := o.ref()
@@ -872,6 +882,7 @@ func (d *Driver) processStopped(o *domainObj, p *qemuProcess, reason, detail int
 	// stops — unless a snapshot revert stopped it to start it again.
 	transient := !o.persistent && reason != shutoffFromSnapshot
 	o.mu.Unlock()
+	o.statusMu.Unlock()
 	if transient {
 		d.discardAllSnapshotMetadata(o)
 		d.removeObj(o)
@@ -890,13 +901,21 @@ func (p *qemuProcess) stop(reason, detail int32, force bool) error {
 		p.mu.Lock()
 		p.stopping = false
 		p.mu.Unlock()
-		return virterr.NewFrom(virterr.FromQemu, virterr.OperationFailed, "failed to kill qemu process with SIGTERM")
+		// virProcessKillPainfully's report.
+		sig := "TERM"
+		if force {
+			sig = "KILL"
+		}
+		return virterr.NewFrom(virterr.FromQemu, virterr.SystemError, "Failed to terminate process %d with SIG%s: Device or resource busy", p.pid, sig)
 	}
 	select {
 	case <-p.exited:
+		return nil
 	case <-time.After(10 * time.Second):
+		// QEMU is gone but its end was not handled: the domain would
+		// still read as running, so the caller must not report success.
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationTimeout, "timed out waiting for the end of QEMU process %d to be processed", p.pid)
 	}
-	return nil
 }
 
 // handleEvent turns QMP events into state changes and libvirt events

@@ -827,3 +827,36 @@ func agentAliasOf(t *testing.T, o *domainObj) string {
 	t.Fatal("no agent channel")
 	return ""
 }
+
+// VSERPORT_CHANGE events are handled one at a time in QEMU's order, as
+// libvirt's single event worker does: while a job holds the domain they
+// queue, and the port ends in the state QEMU reported last.
+func TestPortChangesKeepQEMUsOrder(t *testing.T) {
+	_, o := testDomain(t, `<channel type='unix'><source mode='bind' path='/y'/><target type='virtio' name='org.example.other'/><alias name='channel1'/></channel>`)
+	if err := o.job.acquire(context.Background(), "modify", "test"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		o.proc.queuePortChange(portChange{alias: "channel1", open: i%2 == 0})
+	}
+	o.job.end()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		o.proc.mu.Lock()
+		busy := o.proc.portWorker
+		o.proc.mu.Unlock()
+		if !busy {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("port changes still queued after 30 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	o.mu.Lock()
+	xml := o.live.Format(0)
+	o.mu.Unlock()
+	if !strings.Contains(xml, "name='org.example.other' state='disconnected'/>") {
+		t.Errorf("last change was a close; live XML:\n%s", xml)
+	}
+}

@@ -126,6 +126,10 @@ func truncName(n string) string {
 
 // writeStatus saves o's status file atomically (temp, fsync, rename).
 func (d *Driver) writeStatus(o *domainObj) error {
+	// Writers format and write in turn: the last state read is the last
+	// one written, whichever goroutine (a job, an event) wrote it.
+	o.statusMu.Lock()
+	defer o.statusMu.Unlock()
 	o.mu.Lock()
 	if o.proc == nil || o.live == nil {
 		o.mu.Unlock()
