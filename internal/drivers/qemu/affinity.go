@@ -264,8 +264,15 @@ func (p *qemuProcess) pinThreads(def *domain.Def) error {
 	for _, tid := range iothreads {
 		others = append(others, tid)
 	}
-	if err := setEmulatorAffinity(p.pid, others, emulatorCPUs(def)); err != nil {
-		return err
+	// libvirt gives every thread nothing pins all online CPUs
+	// (qemuProcessSetupPid). QEMU's threads inherit its main thread's
+	// mask, which already is that when QEMU was spawned on all of them:
+	// no call is needed then.
+	inheritedAll := p.spawnedOnAllCPUs && emulatorCPUs(def) == nil
+	if !inheritedAll {
+		if err := setEmulatorAffinity(p.pid, others, emulatorCPUs(def)); err != nil {
+			return err
+		}
 	}
 	// <emulatorsched> is for the main thread alone.
 	if def.CPUTune != nil && def.CPUTune.EmulatorSched != nil {
@@ -279,11 +286,38 @@ func (p *qemuProcess) pinThreads(def *domain.Def) error {
 		}
 	}
 	for id, tid := range vcpuThreadIDs(def, p.vcpus) {
+		if inheritedAll && vcpuCPUs(def, id) == nil && !hasVcpuSched(def, id) {
+			continue
+		}
 		if err := setupVcpuThread(def, id, tid); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hasVcpuSched reports whether <vcpusched> covers the vCPU.
+func hasVcpuSched(def *domain.Def, id uint) bool {
+	if def.CPUTune == nil {
+		return false
+	}
+	_, ok := def.CPUTune.VCPUSched[id]
+	return ok
+}
+
+// daemonConfined reports whether the daemon runs on fewer than all the
+// host's online CPUs (so QEMU, forked from it, inherited less).
+func daemonConfined() bool {
+	var own unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &own); err != nil {
+		return true
+	}
+	for _, c := range hostOnlineCPUs() {
+		if int(c) < len(own)*64 && !own.IsSet(int(c)) {
+			return true
+		}
+	}
+	return false
 }
 
 // setupVcpuThread places one vCPU's thread (qemuProcessSetupVcpu without

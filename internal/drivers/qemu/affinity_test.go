@@ -152,7 +152,18 @@ func TestPinThreads(t *testing.T) {
 	if got := status(v1); got != "1" {
 		t.Errorf("vcpu 1 on %q, want 1 (the domain cpuset)", got)
 	}
-	// Nothing pinned: every thread may use every host CPU again.
+	// A QEMU spawned on all CPUs has threads that inherited them: with
+	// nothing pinned, none is moved (these were left pinned above, so a
+	// call would show).
+	spawnedOnAll := &qemuProcess{pid: p.pid, vcpus: p.vcpus, spawnedOnAllCPUs: true}
+	if err := spawnedOnAll.pinThreads(parseTestDef(t, "<vcpu>2</vcpu>")); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(emu) + " " + status(v0) + " " + status(v1); got != "0 0 1" {
+		t.Errorf("threads of a QEMU spawned on all CPUs were moved: %q, want \"0 0 1\"", got)
+	}
+	// Nothing pinned, QEMU spawned on fewer CPUs (say the daemon was
+	// confined): every thread may use every host CPU again.
 	if err := p.pinThreads(parseTestDef(t, "<vcpu>2</vcpu>")); err != nil {
 		t.Fatal(err)
 	}

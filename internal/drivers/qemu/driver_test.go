@@ -172,3 +172,32 @@ func TestDiskIndex(t *testing.T) {
 }
 
 var _ = domain.ParseStatus
+
+// A start's private directory is new and empty, whether a left-over one
+// from a daemon that died is in the way or its parent is missing.
+func TestFreshDir(t *testing.T) {
+	base := t.TempDir()
+	left := filepath.Join(base, "domain-1-x")
+	if err := os.MkdirAll(filepath.Join(left, "sub"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(left, "monitor.sock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{left, filepath.Join(base, "missing", "domain-2-y"), filepath.Join(base, "domain-3-z")} {
+		if err := freshDir(dir); err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+			t.Errorf("%s: %v %v, want a new empty directory", dir, entries, err)
+		}
+	}
+	file := filepath.Join(base, "file")
+	os.WriteFile(file, nil, 0o600)
+	if err := mkdirOnce(file); err == nil {
+		t.Error("mkdirOnce over a file succeeded")
+	}
+	if err := mkdirOnce(left); err != nil {
+		t.Errorf("mkdirOnce of an existing directory: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -73,6 +74,10 @@ type qemuProcess struct {
 	// taints are the taint flags passthrough calls set, in order
 	// (libvirt's vm->taint bits); under mu.
 	taints []string
+	// spawnedOnAllCPUs says QEMU was forked with every online CPU in its
+	// mask, so its threads start with the mask libvirt gives unpinned
+	// threads.
+	spawnedOnAllCPUs bool
 	// portChanges are the virtio port changes not handled yet, in QEMU's
 	// order; portWorker says a goroutine is handling them (under mu).
 	portChanges []portChange
@@ -160,8 +165,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	p.monPath = filepath.Join(p.libDir, "monitor.sock")
 	p.logPath = d.paths.LogFile(def.Name)
 	if err := r.step("private-dir", func() error {
-		os.RemoveAll(p.libDir)
-		if err := os.MkdirAll(p.libDir, 0o750); err != nil {
+		if err := freshDir(p.libDir); err != nil {
 			return err
 		}
 		key := make([]byte, 32)
@@ -175,7 +179,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	p.channelDir = filepath.Join(d.paths.ChannelDir, "domain-"+command.DomainShortName(int(id), def.Name))
 	if err := r.step("channel-dir", func() error {
 		// qemuProcessPrepareHost makes it: QEMU creates the sockets.
-		return os.MkdirAll(p.channelDir, 0o750)
+		return mkdirOnce(p.channelDir)
 	}, func() { os.RemoveAll(p.channelDir) }); err != nil {
 		return err
 	}
@@ -264,6 +268,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 			return virterr.NewFrom(virterr.FromQemu, virterr.InternalError, "failed to start QEMU: %v", startErr)
 		}
 		p.child, p.pid = proc, proc.Pid()
+		p.spawnedOnAllCPUs = spawnCPUs == nil && !daemonConfined()
 		go func() {
 			// Like virPidFileWrite: a plain write, the pid is worthless
 			// after a host crash anyway.
@@ -421,6 +426,32 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		d.emit(ref, evSuspended, detSuspendedPaused)
 	}
 	return nil
+}
+
+// freshDir makes dir empty and new: a left-over one (from a daemon that
+// died before cleaning up) is removed first. The usual case, no such
+// directory below an existing parent, costs one system call.
+func freshDir(dir string) error {
+	err := os.Mkdir(dir, 0o750)
+	if errors.Is(err, fs.ErrExist) {
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+		err = os.Mkdir(dir, 0o750)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		err = os.MkdirAll(dir, 0o750)
+	}
+	return err
+}
+
+// mkdirOnce is os.MkdirAll trying the one call that usually suffices
+// first.
+func mkdirOnce(dir string) error {
+	if os.Mkdir(dir, 0o750) == nil {
+		return nil
+	}
+	return os.MkdirAll(dir, 0o750)
 }
 
 func (o *domainObj) refLocked() driver.DomainRef {

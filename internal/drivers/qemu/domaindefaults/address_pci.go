@@ -828,7 +828,8 @@ func rebuildController(c *domain.Device, modelName string, target []xmltree.Attr
 // parseDeviceSnippet reads one device element through the domain parser,
 // which offers no device constructors of its own.
 func parseDeviceSnippet(devXML, kind string) (*domain.Device, error) {
-	doc := "<domain type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices>" + devXML + "</devices></domain>"
+	// A fixed UUID: the throw-away domain needs none drawn from crypto/rand.
+	doc := "<domain type='qemu'><name>x</name><uuid>6f1e0b1a-3c2d-4e5f-8a9b-0c1d2e3f4a5b</uuid><memory>1</memory><os><type>hvm</type></os><devices>" + devXML + "</devices></domain>"
 	d, err := domain.Parse([]byte(doc), domain.ParseInactive)
 	if err != nil {
 		return nil, err
