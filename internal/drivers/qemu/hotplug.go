@@ -31,14 +31,13 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 		return
 	}
 	devs := o.live.Devices
-	kind, imagePath := "", ""
+	kind := ""
+	var imagePaths []string
 	for i, disk := range devs.Disks {
 		if disk.Info.Alias == alias {
 			devs.Disks = append(devs.Disks[:i], devs.Disks[i+1:]...)
 			kind = "disk"
-			if disk.Source != nil {
-				imagePath = disk.Source.Path()
-			}
+			imagePaths = chainPaths(disk)
 			break
 		}
 	}
@@ -76,7 +75,9 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 		_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
 		p.releaseNIC(alias)
 	case "disk":
-		p.deleteImageNodes(ctx, imagePath)
+		for _, path := range imagePaths {
+			p.deleteImageNodes(ctx, path)
+		}
 	}
 	_ = d.writeStatus(o)
 	d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDDeviceRemoved,
@@ -499,21 +500,34 @@ func (p *qemuProcess) attachDisk(ctx context.Context, disk *domain.Disk) error {
 	if err != nil {
 		return err
 	}
+	if index, err = hotplugDiskChain(disk, index); err != nil {
+		return err
+	}
+	backing, hasBacking, undoBacking, err := p.addBackingBlockdevs(ctx, disk)
+	if err != nil {
+		return err
+	}
 	storage, fmtNode := fmt.Sprintf("libvirt-%d-storage", index), fmt.Sprintf("libvirt-%d-format", index)
 	readOnly := disk.ReadOnly
 	if _, err := p.mon.Execute(ctx, "blockdev-add", map[string]any{"driver": driverName, "filename": disk.Source.Path(),
 		"node-name": storage, "auto-read-only": true, "discard": "unmap", "read-only": readOnly}); err != nil {
+		undoBacking()
 		return err
 	}
-	if _, err := p.mon.Execute(ctx, "blockdev-add", map[string]any{"node-name": fmtNode, "read-only": readOnly,
-		"driver": format, "file": storage}); err != nil {
+	fmtProps := map[string]any{"node-name": fmtNode, "read-only": readOnly, "driver": format, "file": storage}
+	if hasBacking {
+		fmtProps["backing"] = backing
+	}
+	if _, err := p.mon.Execute(ctx, "blockdev-add", fmtProps); err != nil {
 		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": storage})
+		undoBacking()
 		return err
 	}
 	if _, err := p.mon.Execute(ctx, "device_add", map[string]any{"driver": "virtio-blk-pci", "bus": busName, "addr": "0x0",
 		"drive": fmtNode, "id": alias}); err != nil {
 		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": fmtNode})
 		_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": storage})
+		undoBacking()
 		return err
 	}
 	disk.Info.Alias = alias
@@ -733,6 +747,13 @@ func (p *qemuProcess) changeMedia(ctx context.Context, cur, nd *domain.Disk) err
 		return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported, "disk bus '%s' cannot be updated.", cur.Bus())
 	}
 	id := cur.Info.Alias
+	if nd.Source != nil && nd.Source.Path() != "" {
+		// QEMU opens the new medium's chain itself (blockdev-change-medium),
+		// so its layers get no libvirt node numbers
+		if err := determineDiskChain(nd, nil, nil); err != nil {
+			return err
+		}
+	}
 	if nd.Source == nil || nd.Source.Path() == "" {
 		if _, err := p.mon.Execute(ctx, "blockdev-open-tray", map[string]any{"id": id, "force": true}); err != nil {
 			return err

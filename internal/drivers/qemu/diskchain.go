@@ -1,0 +1,609 @@
+package qemu
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/internal/storagefile"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// chainMaxDepth is QEMU_DOMAIN_STORAGE_SOURCE_CHAIN_MAX_DEPTH: the most
+// layers a disk's backing chain may have.
+const chainMaxDepth = 200
+
+// nodeIDs hands out the block node numbers libvirt's nodename index
+// does (qemuDomainStorageIdNew): each source of a chain gets the next one,
+// which is its libvirt-N node names and its index in the live XML.
+type nodeIDs struct{ last int }
+
+func (c *nodeIDs) next() int {
+	c.last++
+	return c.last
+}
+
+// determineDiskChains describes every disk's backing chain before a
+// start, as qemuProcessPrepareDomainStorage numbers the sources the
+// definition gives and qemuProcessPrepareHostStorage then runs
+// qemuDomainDetermineDiskChain: both go from the last disk to the first.
+// A disk whose chain cannot be read is dropped when its startupPolicy
+// allows (qemuDomainCheckDiskStartupPolicy): a CD-ROM or floppy loses
+// its medium, another disk leaves the definition. coldBoot is false when
+// the start restores a saved state or takes an incoming migration.
+func determineDiskChains(def *domain.Def, coldBoot bool) error {
+	if def.Devices == nil {
+		return nil
+	}
+	ids := &nodeIDs{}
+	disks := def.Devices.Disks
+	for i := len(disks) - 1; i >= 0; i-- {
+		numberGivenChain(disks[i], ids)
+	}
+	for i := len(disks) - 1; i >= 0; i-- {
+		disk := disks[i]
+		if sourceIsEmpty(disk.Source) {
+			continue
+		}
+		err := determineDiskChain(disk, nil, ids)
+		if err == nil {
+			continue
+		}
+		if !startupPolicyDrops(disk, coldBoot) {
+			return err
+		}
+		if dev := disk.Device(); dev == "cdrom" || dev == "floppy" {
+			emptyDiskSource(disk)
+		} else {
+			def.Devices.Disks = append(def.Devices.Disks[:i:i], def.Devices.Disks[i+1:]...)
+		}
+	}
+	return nil
+}
+
+// numberGivenChain gives the sources of a disk's chain as the definition
+// has them their node numbers (qemuDomainPrepareDiskSourceBlockdev run by
+// qemuProcessPrepareDomainStorage). SD cards get no nodes; an empty
+// source takes a number but shows no index.
+func numberGivenChain(disk *domain.Disk, ids *nodeIDs) {
+	if disk.Bus() == "sd" || disk.Source == nil {
+		return
+	}
+	for s := disk.Source; s != nil; s = s.Backing {
+		if s != disk.Source && s.Type == "" {
+			break
+		}
+		id := ids.next()
+		if s == disk.Source {
+			if !sourceIsEmpty(s) {
+				setSourceIndex(s, id)
+			}
+		} else {
+			s.BackingIndex = strconv.Itoa(id)
+		}
+	}
+}
+
+// setSourceIndex writes a disk's top source's node number as the index
+// attribute of its <source>.
+func setSourceIndex(s *domain.StorageSource, id int) {
+	v := strconv.Itoa(id)
+	for i := range s.Attrs {
+		if s.Attrs[i].Name == "index" {
+			s.Attrs[i].Value = v
+			return
+		}
+	}
+	s.Attrs = append(s.Attrs, xmltree.Attr{Name: "index", Value: v})
+}
+
+// startupPolicyDrops is qemuDomainCheckDiskStartupPolicy's verdict: may
+// the disk go instead of failing the start?
+func startupPolicyDrops(disk *domain.Disk, coldBoot bool) bool {
+	switch attrValue(disk.Source.Attrs, "startupPolicy") {
+	case "optional":
+		// QEMU saved the device's section in the migration stream: only
+		// removable media may be missing on a restore
+		dev := disk.Device()
+		return coldBoot || dev == "floppy" || dev == "cdrom"
+	case "requisite":
+		return !coldBoot
+	}
+	return false
+}
+
+// emptyDiskSource is virDomainDiskEmptySource: the medium goes, with its
+// format, and the disk becomes an empty file disk.
+func emptyDiskSource(disk *domain.Disk) {
+	disk.Source = &domain.StorageSource{Type: "file"}
+	for i := range disk.Attrs {
+		if disk.Attrs[i].Name == "type" {
+			disk.Attrs[i].Value = "file"
+		}
+	}
+	kept := disk.Driver[:0]
+	for _, a := range disk.Driver {
+		if a.Name != "type" {
+			kept = append(kept, a)
+		}
+	}
+	disk.Driver = kept
+}
+
+// sourceIsLocal is virStorageSourceIsLocalStorage.
+func sourceIsLocal(s *domain.StorageSource) bool {
+	switch s.Type {
+	case "file", "block", "dir":
+		return true
+	}
+	return false
+}
+
+// sourceIsEmpty is virStorageSourceIsEmpty: a local source without a
+// path, or no source at all.
+func sourceIsEmpty(s *domain.StorageSource) bool {
+	if s == nil || s.Type == "" {
+		return true
+	}
+	if sourceIsLocal(s) && s.Path() == "" {
+		return true
+	}
+	return s.Type == "network" && attrValue(s.Attrs, "protocol") == ""
+}
+
+// isBacking is virStorageSourceIsBacking: a layer, not the terminator.
+func isBacking(s *domain.StorageSource) bool { return s != nil && s.Type != "" }
+
+// determineDiskChain is qemuDomainDetermineDiskChain: it completes the
+// backing chain of disksrc (the disk's own source when nil) from the
+// images' headers, ending it with the terminator, numbers the layers it
+// adds with ids (none when ids is nil) and reports libvirt's errors for a
+// missing image, an unrecorded backing format, a loop and too deep a
+// chain. Chains the definition gives up to their terminator, empty
+// sources and sources libvirt cannot read (network, NVMe, vhost-user,
+// volumes) are left as they are.
+func determineDiskChain(disk *domain.Disk, disksrc *domain.StorageSource, ids *nodeIDs) error {
+	if disksrc == nil {
+		disksrc = disk.Source
+	}
+	if sourceIsEmpty(disksrc) {
+		return nil
+	}
+	format := disksrc.Format
+	if format != "" && storagefile.KnownFormat(format) && !storagefile.SupportsBacking(format) && sourceIsLocal(disksrc) {
+		// images without backing support need only exist
+		if _, err := os.Stat(disksrc.Path()); err != nil {
+			return brokenChainError(err, disksrc, disksrc, false)
+		}
+		if disksrc.Backing == nil {
+			disksrc.Backing = &domain.StorageSource{}
+		}
+		return nil
+	}
+	src := disksrc
+	for isBacking(src.Backing) {
+		src = src.Backing
+	}
+	if src.Backing != nil {
+		return validateChainDepth(disksrc, disk.Dst())
+	}
+	if src.Format == "" || src.Format == storagefile.FormatNone {
+		f := storagefile.FormatRaw
+		if src.Type == "dir" {
+			f = storagefile.FormatDir
+		}
+		if src == disk.Source {
+			disk.SetDriverAttr("type", f)
+		} else {
+			src.Format = f
+		}
+	}
+	// the format was just given, so the start of the walk is never probed
+	if err := chainMetadata(src, src, 1); err != nil {
+		return err
+	}
+	for n := src.Backing; isBacking(n); n = n.Backing {
+		// QEMU knows no iso format: such images are raw to it
+		if n.Format == storagefile.FormatISO {
+			n.Format = storagefile.FormatRaw
+		}
+		if ids != nil {
+			n.BackingIndex = strconv.Itoa(ids.next())
+		}
+	}
+	return validateChainDepth(disksrc, disk.Dst())
+}
+
+// validateChainDepth is qemuDomainStorageSourceValidateDepth.
+func validateChainDepth(top *domain.StorageSource, dst string) error {
+	n := 0
+	for s := top; isBacking(s); s = s.Backing {
+		n++
+	}
+	if n > chainMaxDepth {
+		return virterr.NewFrom(virterr.FromQemu, virterr.OperationUnsupported,
+			"backing chains more than %d layers deep are not supported for disk '%s'", chainMaxDepth, dst)
+	}
+	return nil
+}
+
+// errBackingFormatUnknown is virStorageSourceGetMetadataRecurse's -2: a
+// layer's format was left to probing, and probing may not be trusted.
+var errBackingFormatUnknown = errors.New("backing format not recorded")
+
+// chainMetadata is virStorageSourceGetMetadataRecurse: it reads src's
+// header, and its backing image's, down the chain. top is the source the
+// walk started from, which libvirt's messages name; depth counts from 1.
+func chainMetadata(src, top *domain.StorageSource, depth int) error {
+	if depth > chainMaxDepth {
+		return virterr.NewFrom(virterr.FromStorage, virterr.InternalError,
+			"backing store for %s is self-referential or too deeply nested", src.Path())
+	}
+	probe := src.Format == "" || src.Format == storagefile.BackingFormatAutoSafe
+	if probe {
+		src.Format = ""
+	}
+	if !sourceIsLocal(src) {
+		// libvirt reads only local images (and gluster, which govirt
+		// does not link): the chain ends here without a terminator
+		if probe {
+			return errBackingFormatUnknown
+		}
+		return nil
+	}
+	if src.Type == "dir" {
+		// the directory backend cannot read: nothing more is known
+		if probe {
+			return errBackingFormatUnknown
+		}
+		return nil
+	}
+	buf, err := readChainHeader(src, top)
+	if err != nil {
+		return err
+	}
+	info, err := storagefile.FromHeader(buf, src.Format)
+	if err != nil {
+		return virterr.NewFrom(virterr.FromStorage, virterr.InternalError, "cannot read the header of '%s' as %s: %v", src.Path(), src.Format, err)
+	}
+	src.Format = info.Format
+	if probe && info.Backing != "" {
+		// a probed image is never trusted with a backing file
+		src.Format = storagefile.FormatRaw
+		return errBackingFormatUnknown
+	}
+	if info.Backing == "" {
+		src.Backing = &domain.StorageSource{}
+		return nil
+	}
+	backing, usable, err := newBackingSource(src, info.Backing, info.BackingFormat)
+	if err != nil {
+		return err
+	}
+	if !usable {
+		return nil
+	}
+	if err := chainMetadata(backing, top, depth+1); err != nil {
+		if errors.Is(err, errBackingFormatUnknown) {
+			return virterr.NewFrom(virterr.FromStorage, virterr.OperationInvalid,
+				"format of backing image '%s' of image '%s' was not specified in the image metadata "+
+					"(See https://libvirt.org/kbase/backing_chains.html for troubleshooting)", info.Backing, src.Path())
+		}
+		return err
+	}
+	src.Backing = backing
+	return nil
+}
+
+// readChainHeader checks that src exists and reads its header
+// (virStorageSourceGetMetadataRecurseReadHeader).
+func readChainHeader(src, top *domain.StorageSource) ([]byte, error) {
+	path := src.Path()
+	if _, err := os.Stat(path); err != nil {
+		return nil, brokenChainError(err, src, top, true)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, virterr.NewFrom(virterr.FromStorage, virterr.SystemError, "Failed to open file '%s': %s", path, errnoText(err))
+	}
+	defer f.Close()
+	buf := make([]byte, storagefile.MaxHeader)
+	n, err := readFull(f, buf)
+	if err != nil {
+		return nil, virterr.NewFrom(virterr.FromStorage, virterr.SystemError, "cannot read header '%s': %s", path, errnoText(err))
+	}
+	return buf[:n], nil
+}
+
+func readFull(f *os.File, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := f.Read(buf[n:])
+		n += m
+		if err != nil {
+			if n > 0 || m == 0 {
+				return n, nil
+			}
+			return n, err
+		}
+		if m == 0 {
+			break
+		}
+	}
+	return n, nil
+}
+
+// brokenChainError is virStorageSourceReportBrokenChain. withIDs says
+// the storage file backend was set up, whose messages name the user and
+// group the image was looked at as.
+func brokenChainError(err error, src, top *domain.StorageSource, withIDs bool) error {
+	as := ""
+	if withIDs {
+		as = " (as uid:" + strconv.Itoa(os.Geteuid()) + ", gid:" + strconv.Itoa(os.Getegid()) + ")"
+	}
+	if src == top {
+		return virterr.NewFrom(virterr.FromStorage, virterr.SystemError,
+			"Cannot access storage file '%s'%s: %s", src.Path(), as, errnoText(err))
+	}
+	return virterr.NewFrom(virterr.FromStorage, virterr.SystemError,
+		"Cannot access backing file '%s' of storage file '%s'%s: %s", src.Path(), top.Path(), as, errnoText(err))
+}
+
+// isFileName is virStorageIsFile: anything that does not look like a
+// protocol ("nbd:", "json:", "http://") is a file name.
+func isFileName(name string) bool {
+	colon := strings.IndexByte(name, ':')
+	slash := strings.IndexByte(name, '/')
+	return colon < 0 || (slash >= 0 && slash < colon)
+}
+
+// pathDirname is g_path_get_dirname: everything before the last slash,
+// trailing slashes dropped, "." without one and "/" at the root.
+func pathDirname(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return "."
+	}
+	d := strings.TrimRight(p[:i], "/")
+	if d == "" {
+		return "/"
+	}
+	return d
+}
+
+// newBackingSource is virStorageSourceNewFromBacking: the source the
+// backing name raw of parent describes, in the format the parent records
+// (probed later when it records none). usable is false when the name
+// says more than libvirt can describe (inline credentials): the chain
+// then ends without the layer.
+func newBackingSource(parent *domain.StorageSource, raw, format string) (s *domain.StorageSource, usable bool, err error) {
+	usable = true
+	switch {
+	case raw[0] != '/' && isFileName(raw):
+		s = relativeBackingSource(parent, raw)
+	case isFileName(raw):
+		s = localSource("file", raw)
+	case strings.HasPrefix(raw, "fat:"):
+		s = localSource("dir", raw[len("fat:"):])
+		s.Format = storagefile.FormatFAT
+	default:
+		s, usable, err = networkBackingSource(raw)
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	if s.Type == "file" {
+		if st, err := os.Stat(s.Path()); err == nil {
+			switch {
+			case st.IsDir():
+				s = localSource("dir", s.Path())
+			case st.Mode()&os.ModeDevice != 0 && st.Mode()&os.ModeCharDevice == 0:
+				s = localSource("block", s.Path())
+			}
+		}
+	}
+	// the layer shares its parent's labels (virStorageSourceInitChainElement)
+	for _, c := range parent.Children {
+		if c.Name == "seclabel" {
+			s.Children = append(s.Children, c)
+		}
+	}
+	s.Format = format
+	return s, usable, nil
+}
+
+var localPathAttr = map[string]string{"file": "file", "block": "dev", "dir": "dir"}
+
+func localSource(typ, path string) *domain.StorageSource {
+	return &domain.StorageSource{Type: typ, HasSource: true,
+		Attrs: []xmltree.Attr{{Name: localPathAttr[typ], Value: path}}}
+}
+
+// relativeBackingSource is virStorageSourceNewFromBackingRelative: a name
+// relative to the directory of the image that records it, on the same
+// host and volume for a network image.
+func relativeBackingSource(parent *domain.StorageSource, rel string) *domain.StorageSource {
+	base := parent.Path()
+	if parent.Type == "network" {
+		base = attrValue(parent.Attrs, "name")
+	}
+	dir := pathDirname(base)
+	path := dir + "/" + rel
+	if dir == "/" {
+		path = "/" + rel
+	}
+	if parent.Type != "network" {
+		return localSource("file", path)
+	}
+	s := &domain.StorageSource{Type: "network", HasSource: true}
+	s.Attrs = []xmltree.Attr{{Name: "protocol", Value: attrValue(parent.Attrs, "protocol")}, {Name: "name", Value: path}}
+	for _, h := range parent.Hosts {
+		s.Hosts = append(s.Hosts, append(h[:0:0], h...))
+	}
+	return s
+}
+
+// networkDefaultPorts is virStorageSourceNetworkDefaultPort.
+var networkDefaultPorts = map[string]string{
+	"http": "80", "https": "443", "ftp": "21", "ftps": "990", "tftp": "69",
+	"sheepdog": "7000", "nbd": "10809", "ssh": "22", "iscsi": "3260",
+	"gluster": "24007", "vxhs": "9999",
+}
+
+// networkBackingSource is the URI case of
+// virStorageSourceNewFromBackingAbsolute (virStorageSourceParseBackingURI);
+// libvirt's "json:" and colon-separated forms are not read yet.
+func networkBackingSource(raw string) (*domain.StorageSource, bool, error) {
+	if !strings.Contains(raw, "://") {
+		proto := raw
+		if i := strings.IndexByte(raw, ':'); i >= 0 {
+			proto = raw[:i]
+		}
+		return nil, false, virterr.NewFrom(virterr.FromStorage, virterr.InternalError,
+			"backing store parser is not implemented for protocol %s", proto)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, false, virterr.NewFrom(virterr.FromStorage, virterr.InternalError, "failed to parse backing file location '%s'", raw)
+	}
+	proto, transport, _ := strings.Cut(u.Scheme, "+")
+	if _, ok := networkDefaultPorts[proto]; !ok && proto != "rbd" && proto != "nfs" {
+		return nil, false, virterr.NewFrom(virterr.FromStorage, virterr.InternalError, "invalid backing protocol '%s'", proto)
+	}
+	switch transport {
+	case "", "tcp", "unix", "rdma":
+	default:
+		return nil, false, virterr.NewFrom(virterr.FromStorage, virterr.InternalError, "invalid protocol transport type '%s'", transport)
+	}
+	s := &domain.StorageSource{Type: "network", HasSource: true}
+	s.Attrs = []xmltree.Attr{{Name: "protocol", Value: proto}}
+	path := strings.TrimPrefix(u.Path, "/")
+	if path != "" || proto != "nbd" {
+		s.Attrs = append(s.Attrs, xmltree.Attr{Name: "name", Value: path})
+	}
+	host := []xmltree.Attr{}
+	if name := u.Hostname(); name != "" {
+		host = append(host, xmltree.Attr{Name: "name", Value: name})
+	}
+	port := u.Port()
+	if port == "" && (transport == "" || transport == "tcp") {
+		port = networkDefaultPorts[proto]
+	}
+	if port != "" {
+		host = append(host, xmltree.Attr{Name: "port", Value: port})
+	}
+	if transport != "" && transport != "tcp" {
+		host = append(host, xmltree.Attr{Name: "transport", Value: transport})
+	}
+	if q := u.RawQuery; q != "" {
+		if proto == "http" || proto == "https" {
+			s.Attrs = append(s.Attrs, xmltree.Attr{Name: "query", Value: q})
+		} else if sock, ok := strings.CutPrefix(q, "socket="); ok {
+			host = append(host, xmltree.Attr{Name: "socket", Value: sock})
+		}
+	}
+	s.Hosts = append(s.Hosts, host)
+	return s, u.User == nil, nil
+}
+
+// hotplugDiskChain describes the chain of a disk about to be hot-plugged
+// and numbers its nodes from first, the next free node number, as
+// qemuDomainAttachDeviceDiskLiveInternal does: the detected layers take
+// numbers first, then qemuDomainPrepareDiskSource numbers the whole chain
+// top down. It returns the top's number.
+func hotplugDiskChain(disk *domain.Disk, first int) (int, error) {
+	ids := &nodeIDs{last: first - 1}
+	if err := determineDiskChain(disk, nil, ids); err != nil {
+		return 0, err
+	}
+	top := ids.next()
+	setSourceIndex(disk.Source, top)
+	for s := disk.Source.Backing; isBacking(s); s = s.Backing {
+		s.BackingIndex = strconv.Itoa(ids.next())
+	}
+	return top, nil
+}
+
+// addBackingBlockdevs opens the backing layers of a disk being
+// hot-plugged, bottom first, as qemuBlockStorageSourceChainAttach does,
+// and returns the value of the top format node's "backing" property (nil
+// when the top should have none), and an undo that closes what was
+// opened.
+func (p *qemuProcess) addBackingBlockdevs(ctx context.Context, disk *domain.Disk) (backing any, hasBacking bool, undo func(), err error) {
+	var layers []*domain.StorageSource
+	for s := disk.Source.Backing; isBacking(s); s = s.Backing {
+		layers = append(layers, s)
+	}
+	var opened []string
+	undo = func() {
+		for i := len(opened) - 1; i >= 0; i-- {
+			_, _ = p.mon.Execute(context.Background(), "blockdev-del", map[string]any{"node-name": opened[i]})
+		}
+	}
+	formatNode := func(s *domain.StorageSource) string { return "libvirt-" + s.BackingIndex + "-format" }
+	// below returns the "backing" property of a layer above s.Backing's
+	// owner: the next layer's format node, null at the terminator
+	below := func(s *domain.StorageSource) (any, bool) {
+		if !storagefile.SupportsBacking(s.Format) || s.Backing == nil {
+			return nil, false
+		}
+		if isBacking(s.Backing) {
+			return formatNode(s.Backing), true
+		}
+		return nil, true
+	}
+	for i := len(layers) - 1; i >= 0; i-- {
+		s := layers[i]
+		if s.Type != "file" && s.Type != "block" {
+			undo()
+			return nil, false, nil, virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported,
+				"hotplug of a disk with a '%s' backing image is not supported", s.Type)
+		}
+		driverName := "file"
+		if s.Type == "block" {
+			driverName = "host_device"
+		}
+		storage := "libvirt-" + s.BackingIndex + "-storage"
+		if _, err := p.mon.Execute(ctx, "blockdev-add", map[string]any{"driver": driverName, "filename": s.Path(),
+			"node-name": storage, "auto-read-only": true, "discard": "unmap"}); err != nil {
+			undo()
+			return nil, false, nil, err
+		}
+		opened = append(opened, storage)
+		props := map[string]any{"node-name": formatNode(s), "read-only": true, "driver": s.Format, "file": storage}
+		if b, ok := below(s); ok {
+			props["backing"] = b
+		}
+		if _, err := p.mon.Execute(ctx, "blockdev-add", props); err != nil {
+			undo()
+			return nil, false, nil, err
+		}
+		opened = append(opened, formatNode(s))
+	}
+	top := disk.Source
+	if top.Format == "" {
+		top = &domain.StorageSource{Format: storagefile.FormatRaw, Backing: disk.Source.Backing}
+	}
+	backing, hasBacking = below(top)
+	return backing, hasBacking, undo, nil
+}
+
+// chainPaths are the images of a disk's chain, top first: the order in
+// which an unplugged disk's nodes can be closed.
+func chainPaths(disk *domain.Disk) []string {
+	var paths []string
+	if disk == nil {
+		return nil
+	}
+	for s := disk.Source; isBacking(s); s = s.Backing {
+		if p := s.Path(); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths
+}

@@ -1,0 +1,513 @@
+package qemu
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/conf/xmlbuf"
+	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/virt/virterr"
+)
+
+// chainImages makes images in a fresh directory with qemu-img; each
+// entry is qemu-img create's arguments after "create -q". The test is
+// skipped without qemu-img.
+func chainImages(t *testing.T, specs ...[]string) string {
+	t.Helper()
+	if _, err := exec.LookPath("qemu-img"); err != nil {
+		t.Skip("qemu-img not installed")
+	}
+	dir := t.TempDir()
+	for _, args := range specs {
+		cmd := exec.Command("qemu-img", append([]string{"create", "-q"}, args...)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("qemu-img create %v: %v\n%s", args, err, out)
+		}
+	}
+	return dir
+}
+
+// forgetBackingFormat rewrites a qcow2 image's backing format header
+// extension into an unknown one, as images made before QEMU recorded the
+// format are (current qemu-img refuses to make them).
+func forgetBackingFormat(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data[:4096], []byte{0xE2, 0x79, 0x2A, 0xCA})
+	if i < 0 {
+		t.Fatalf("%s has no backing format extension", path)
+	}
+	copy(data[i:], []byte{0x0B, 0xAD, 0xF0, 0x0D})
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func parseChainDef(t *testing.T, dir, disks string) *domain.Def {
+	t.Helper()
+	xml := "<domain type='qemu' id='1'><name>chain</name><memory unit='KiB'>65536</memory>" +
+		"<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>" +
+		strings.ReplaceAll(disks, "$DIR", dir) + "</devices></domain>"
+	def, err := domain.Parse([]byte(xml), domain.ParseStatus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return def
+}
+
+// formattedDisks is the <disk> elements of def's live XML.
+func formattedDisks(def *domain.Def) string {
+	out := def.Format(0)
+	start := strings.Index(out, "    <disk")
+	end := strings.LastIndex(out, "</disk>\n")
+	if start < 0 || end < 0 {
+		return ""
+	}
+	return out[start : end+len("</disk>\n")]
+}
+
+func checkDisks(t *testing.T, def *domain.Def, dir, want string) {
+	t.Helper()
+	want = strings.ReplaceAll(want, "$DIR", dir)
+	if got := formattedDisks(def); got != want {
+		t.Errorf("disks differ\ngot:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestDetermineDiskChainsLikeLibvirtd starts from the definition a
+// private libvirtd 9.0 was given and expects its live XML (virsh dumpxml
+// of the running guest, paths replaced): the top sources are numbered
+// from the last disk to the first, then the detected layers, again from
+// the last disk.
+func TestDetermineDiskChainsLikeLibvirtd(t *testing.T) {
+	dir := chainImages(t,
+		[]string{"-f", "raw", "raw.img", "1M"},
+		[]string{"-f", "qcow2", "base.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "mid.qcow2"},
+		[]string{"-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", "top.qcow2"},
+		[]string{"-f", "raw", "rawbase.img", "1M"},
+		[]string{"-f", "qcow2", "-b", "rawbase.img", "-F", "raw", "ovl-raw.qcow2"},
+		[]string{"-f", "qcow2", "plain.qcow2", "1M"},
+	)
+	def := parseChainDef(t, dir, `
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$DIR/raw.img'/>
+      <target dev='vda' bus='virtio'/>
+      <alias name='virtio-disk0'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/top.qcow2'/>
+      <target dev='vdb' bus='virtio'/>
+      <alias name='virtio-disk1'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x04' function='0x0'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/ovl-raw.qcow2'/>
+      <target dev='vdc' bus='virtio'/>
+      <alias name='virtio-disk2'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/plain.qcow2'/>
+      <target dev='vdd' bus='virtio'/>
+      <alias name='virtio-disk3'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x06' function='0x0'/>
+    </disk>
+    <disk type='file' device='cdrom'>
+      <driver name='qemu'/>
+      <target dev='hdc' bus='ide'/>
+      <readonly/>
+      <alias name='ide0-1-0'/>
+      <address type='drive' controller='0' bus='1' target='0' unit='0'/>
+    </disk>`)
+	if err := determineDiskChains(def, true); err != nil {
+		t.Fatal(err)
+	}
+	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$DIR/raw.img' index='5'/>
+      <backingStore/>
+      <target dev='vda' bus='virtio'/>
+      <alias name='virtio-disk0'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/top.qcow2' index='4'/>
+      <backingStore type='file' index='7'>
+        <format type='qcow2'/>
+        <source file='$DIR/mid.qcow2'/>
+        <backingStore type='file' index='8'>
+          <format type='qcow2'/>
+          <source file='$DIR/base.qcow2'/>
+          <backingStore/>
+        </backingStore>
+      </backingStore>
+      <target dev='vdb' bus='virtio'/>
+      <alias name='virtio-disk1'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x04' function='0x0'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/ovl-raw.qcow2' index='3'/>
+      <backingStore type='file' index='6'>
+        <format type='raw'/>
+        <source file='$DIR/rawbase.img'/>
+        <backingStore/>
+      </backingStore>
+      <target dev='vdc' bus='virtio'/>
+      <alias name='virtio-disk2'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/plain.qcow2' index='2'/>
+      <backingStore/>
+      <target dev='vdd' bus='virtio'/>
+      <alias name='virtio-disk3'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x06' function='0x0'/>
+    </disk>
+    <disk type='file' device='cdrom'>
+      <driver name='qemu'/>
+      <target dev='hdc' bus='ide'/>
+      <readonly/>
+      <alias name='ide0-1-0'/>
+      <address type='drive' controller='0' bus='1' target='0' unit='0'/>
+    </disk>
+`)
+}
+
+// TestStartupPolicyAndLabels follows libvirtd 9.0 on a guest whose
+// optional CD-ROM and optional disk are missing (the medium goes, the
+// disk goes, its node number stays taken) and whose disks carry a DAC
+// label, which the detected layers inherit.
+func TestStartupPolicyAndLabels(t *testing.T) {
+	dir := chainImages(t,
+		[]string{"-f", "qcow2", "plain.qcow2", "1M"},
+		[]string{"-f", "raw", "rawbase.img", "1M"},
+		[]string{"-f", "qcow2", "-b", "rawbase.img", "-F", "raw", "ovl-raw.qcow2"},
+	)
+	def := parseChainDef(t, dir, `
+<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$DIR/none.iso' startupPolicy='optional'/><target dev='hdc' bus='ide'/><readonly/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/none.qcow2' startupPolicy='optional'/><target dev='vdb' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/plain.qcow2'><seclabel model='dac' relabel='no'/></source><backingStore/><target dev='vdc' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/ovl-raw.qcow2'><seclabel model='dac' relabel='no'/></source><target dev='vdd' bus='virtio'/></disk>`)
+	if err := determineDiskChains(def, true); err != nil {
+		t.Fatal(err)
+	}
+	checkDisks(t, def, dir, `    <disk type='file' device='cdrom'>
+      <driver name='qemu'/>
+      <target dev='hdc' bus='ide'/>
+      <readonly/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/plain.qcow2' index='2'>
+        <seclabel model='dac' relabel='no'/>
+      </source>
+      <backingStore/>
+      <target dev='vdc' bus='virtio'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/ovl-raw.qcow2' index='1'>
+        <seclabel model='dac' relabel='no'/>
+      </source>
+      <backingStore type='file' index='5'>
+        <format type='raw'/>
+        <source file='$DIR/rawbase.img'>
+          <seclabel model='dac' relabel='no'/>
+        </source>
+        <backingStore/>
+      </backingStore>
+      <target dev='vdd' bus='virtio'/>
+    </disk>
+`)
+
+	// a restore needs the disk the saved state has a section for
+	def = parseChainDef(t, dir, `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/none.qcow2' startupPolicy='optional'/><target dev='vdb' bus='virtio'/></disk>`)
+	if err := determineDiskChains(def, false); virterr.CodeOf(err) != virterr.SystemError {
+		t.Fatalf("restore with a missing optional disk: %v", err)
+	}
+	// requisite drops only on a restore
+	def = parseChainDef(t, dir, `<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$DIR/none.iso' startupPolicy='requisite'/><target dev='hdc' bus='ide'/><readonly/></disk>`)
+	if err := determineDiskChains(def, true); virterr.CodeOf(err) != virterr.SystemError {
+		t.Fatalf("cold boot with a missing requisite medium: %v", err)
+	}
+	if err := determineDiskChains(def, false); err != nil || def.Devices.Disks[0].Source.Path() != "" {
+		t.Fatalf("restore with a missing requisite medium: %v", err)
+	}
+}
+
+// TestDiskChainErrors expects libvirtd 9.0's errors, code and words, for
+// the same images.
+func TestDiskChainErrors(t *testing.T) {
+	dir := chainImages(t,
+		[]string{"-f", "qcow2", "gone-base.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "gone-base.qcow2", "-F", "qcow2", "missing-back.qcow2"},
+		[]string{"-f", "qcow2", "base.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "deep-base.qcow2"},
+		[]string{"-f", "qcow2", "-b", "deep-base.qcow2", "-F", "qcow2", "nofmt2.qcow2"},
+		[]string{"-f", "qcow2", "loopa.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "loopa.qcow2", "-F", "qcow2", "loopb.qcow2"},
+	)
+	if err := os.Remove(filepath.Join(dir, "gone-base.qcow2")); err != nil {
+		t.Fatal(err)
+	}
+	forgetBackingFormat(t, filepath.Join(dir, "nofmt2.qcow2"))
+	if out, err := exec.Command("qemu-img", "rebase", "-u", "-b", "loopb.qcow2", "-F", "qcow2", filepath.Join(dir, "loopa.qcow2")).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	as := " (as uid:" + strconv.Itoa(os.Geteuid()) + ", gid:" + strconv.Itoa(os.Getegid()) + ")"
+	cases := []struct {
+		file, format string
+		code         virterr.Code
+		domain       virterr.Domain
+		msg          string
+	}{
+		{"missing-back.qcow2", "qcow2", virterr.SystemError, virterr.FromStorage,
+			"Cannot access backing file '$DIR/gone-base.qcow2' of storage file '$DIR/missing-back.qcow2'" + as + ": No such file or directory"},
+		{"nofmt2.qcow2", "qcow2", virterr.OperationInvalid, virterr.FromStorage,
+			"Requested operation is not valid: format of backing image 'deep-base.qcow2' of image '$DIR/nofmt2.qcow2' was not specified in the image metadata (See https://libvirt.org/kbase/backing_chains.html for troubleshooting)"},
+		{"loopa.qcow2", "qcow2", virterr.InternalError, virterr.FromStorage,
+			"internal error: backing store for $DIR/loopa.qcow2 is self-referential or too deeply nested"},
+		{"nonexist.img", "raw", virterr.SystemError, virterr.FromStorage,
+			"Cannot access storage file '$DIR/nonexist.img': No such file or directory"},
+		{"nonexist.qcow2", "qcow2", virterr.SystemError, virterr.FromStorage,
+			"Cannot access storage file '$DIR/nonexist.qcow2'" + as + ": No such file or directory"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			def := parseChainDef(t, dir, "<disk type='file' device='disk'><driver name='qemu' type='"+c.format+"'/><source file='$DIR/"+c.file+"'/><target dev='vda' bus='virtio'/></disk>")
+			err := determineDiskChains(def, true)
+			e := virterr.As(err)
+			if e == nil {
+				t.Fatalf("no error (%v)", err)
+			}
+			want := strings.ReplaceAll(c.msg, "$DIR", dir)
+			if e.Code != c.code || e.Domain != c.domain || e.Message != want {
+				t.Errorf("got %v/%v %q\nwant %v/%v %q", e.Code, e.Domain, e.Message, c.code, c.domain, want)
+			}
+		})
+	}
+}
+
+// TestProbedAndRelativeBacking follows libvirtd 9.0 where an image does
+// not record its backing format (probed, allowed while the probed image
+// has no backing file of its own) and where the backing name is relative
+// to the overlay's directory.
+func TestProbedAndRelativeBacking(t *testing.T) {
+	dir := chainImages(t,
+		[]string{"-f", "qcow2", "nofmt-base.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "nofmt-base.qcow2", "-F", "qcow2", "nofmt.qcow2"},
+		[]string{"-f", "raw", "nofmtraw-base.img", "1M"},
+		[]string{"-f", "qcow2", "-b", "nofmtraw-base.img", "-F", "raw", "nofmtraw.qcow2"},
+		[]string{"-f", "qcow2", "sub-b.qcow2", "1M"},
+	)
+	forgetBackingFormat(t, filepath.Join(dir, "nofmt.qcow2"))
+	forgetBackingFormat(t, filepath.Join(dir, "nofmtraw.qcow2"))
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "sub-b.qcow2"), filepath.Join(dir, "sub", "b.qcow2")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("qemu-img", "create", "-q", "-f", "qcow2", "-b", "sub/b.qcow2", "-F", "qcow2", "relsub.qcow2")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	def := parseChainDef(t, dir, `
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/nofmt.qcow2'/><target dev='vda' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/nofmtraw.qcow2'/><target dev='vdb' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/relsub.qcow2'/><target dev='vdc' bus='virtio'/></disk>`)
+	if err := determineDiskChains(def, true); err != nil {
+		t.Fatal(err)
+	}
+	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/nofmt.qcow2' index='3'/>
+      <backingStore type='file' index='6'>
+        <format type='qcow2'/>
+        <source file='$DIR/nofmt-base.qcow2'/>
+        <backingStore/>
+      </backingStore>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/nofmtraw.qcow2' index='2'/>
+      <backingStore type='file' index='5'>
+        <format type='raw'/>
+        <source file='$DIR/nofmtraw-base.img'/>
+        <backingStore/>
+      </backingStore>
+      <target dev='vdb' bus='virtio'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/relsub.qcow2' index='1'/>
+      <backingStore type='file' index='4'>
+        <format type='qcow2'/>
+        <source file='$DIR/sub/b.qcow2'/>
+        <backingStore/>
+      </backingStore>
+      <target dev='vdc' bus='virtio'/>
+    </disk>
+`)
+}
+
+// TestGivenChains: a chain the definition ends with <backingStore/> is
+// not read; one it leaves open is completed from its last layer; network
+// disks and empty drives are left alone.
+func TestGivenChains(t *testing.T) {
+	dir := chainImages(t,
+		[]string{"-f", "qcow2", "base.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "mid.qcow2"},
+	)
+	def := parseChainDef(t, dir, `
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/gone.qcow2'/>
+  <backingStore type='file'><format type='qcow2'/><source file='$DIR/gone-base.qcow2'/><backingStore/></backingStore>
+  <target dev='vda' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/top-given.qcow2'/>
+  <backingStore type='file'><format type='qcow2'/><source file='$DIR/mid.qcow2'/></backingStore>
+  <target dev='vdb' bus='virtio'/></disk>
+<disk type='network' device='disk'><driver name='qemu' type='qcow2'/><source protocol='nbd' name='x'><host name='example.org'/></source><target dev='vdc' bus='virtio'/></disk>`)
+	if err := determineDiskChains(def, true); err != nil {
+		t.Fatal(err)
+	}
+	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/gone.qcow2' index='4'/>
+      <backingStore type='file' index='5'>
+        <format type='qcow2'/>
+        <source file='$DIR/gone-base.qcow2'/>
+        <backingStore/>
+      </backingStore>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/top-given.qcow2' index='2'/>
+      <backingStore type='file' index='3'>
+        <format type='qcow2'/>
+        <source file='$DIR/mid.qcow2'/>
+        <backingStore type='file' index='6'>
+          <format type='qcow2'/>
+          <source file='$DIR/base.qcow2'/>
+          <backingStore/>
+        </backingStore>
+      </backingStore>
+      <target dev='vdb' bus='virtio'/>
+    </disk>
+    <disk type='network' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source protocol='nbd' name='x' index='1'>
+        <host name='example.org'/>
+      </source>
+      <target dev='vdc' bus='virtio'/>
+    </disk>
+`)
+}
+
+// TestHotplugNumbering follows libvirtd 9.0 attaching a qcow2 disk with
+// one backing image when node 5 is the next free one: the detected layer
+// takes 5, then the chain is numbered again from the top, 6 and 7.
+func TestHotplugNumbering(t *testing.T) {
+	dir := chainImages(t,
+		[]string{"-f", "qcow2", "hp-base.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "hp-base.qcow2", "-F", "qcow2", "hp.qcow2"},
+	)
+	def := parseChainDef(t, dir, `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/hp.qcow2'/><target dev='vdb' bus='virtio'/></disk>`)
+	top, err := hotplugDiskChain(def.Devices.Disks[0], 5)
+	if err != nil || top != 6 {
+		t.Fatalf("top %d, %v", top, err)
+	}
+	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/hp.qcow2' index='6'/>
+      <backingStore type='file' index='7'>
+        <format type='qcow2'/>
+        <source file='$DIR/hp-base.qcow2'/>
+        <backingStore/>
+      </backingStore>
+      <target dev='vdb' bus='virtio'/>
+    </disk>
+`)
+	if got := chainPaths(def.Devices.Disks[0]); len(got) != 2 || got[1] != filepath.Join(dir, "hp-base.qcow2") {
+		t.Errorf("chainPaths: %v", got)
+	}
+}
+
+func TestChainDepthLimit(t *testing.T) {
+	top := &domain.StorageSource{Type: "file"}
+	s := top
+	for range chainMaxDepth {
+		s.Backing = &domain.StorageSource{Type: "file"}
+		s = s.Backing
+	}
+	err := validateChainDepth(top, "vda")
+	if e := virterr.As(err); e == nil || e.Code != virterr.OperationUnsupported ||
+		e.Message != "Operation not supported: backing chains more than 200 layers deep are not supported for disk 'vda'" {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestBackingNames(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"/a/b", "/a"}, {"/a", "/"}, {"a", "."}, {"/a//b", "/a"}, {"a/b/", "a/b"}, {"/", "/"},
+	} {
+		if got := pathDirname(c.in); got != c.want {
+			t.Errorf("pathDirname(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{{"a.img", true}, {"/x/y:z", true}, {"foo:bar/baz", false}, {"./foo:bar", true}, {"nbd:host:10809", false}, {"json:{}", false}} {
+		if got := isFileName(c.in); got != c.want {
+			t.Errorf("isFileName(%q) = %v", c.in, got)
+		}
+	}
+	parent := &domain.StorageSource{Type: "file", Attrs: []xmltree.Attr{{Name: "file", Value: "/images/top.qcow2"}}}
+	for _, c := range []struct{ raw, want string }{
+		{"base.qcow2", "<source file='/images/base.qcow2'/>\n"},
+		{"../b/base.qcow2", "<source file='/images/../b/base.qcow2'/>\n"},
+		{"nbd://example.org/disk", "<source protocol='nbd' name='disk'>\n  <host name='example.org' port='10809'/>\n</source>\n"},
+		{"nbd+unix:///exp?socket=/run/nbd.sock", "<source protocol='nbd' name='exp'>\n  <host transport='unix' socket='/run/nbd.sock'/>\n</source>\n"},
+		{"https://example.org:8443/img.qcow2?a=b", "<source protocol='https' name='img.qcow2' query='a=b'>\n  <host name='example.org' port='8443'/>\n</source>\n"},
+	} {
+		s, usable, err := newBackingSource(parent, c.raw, "qcow2")
+		if err != nil || !usable {
+			t.Errorf("%s: %v %v", c.raw, usable, err)
+			continue
+		}
+		if got := formatSource(s); got != c.want {
+			t.Errorf("%s:\ngot  %q\nwant %q", c.raw, got, c.want)
+		}
+	}
+	if _, usable, err := newBackingSource(parent, "http://user@example.org/x", "raw"); err != nil || usable {
+		t.Errorf("inline credentials: usable %v, %v", usable, err)
+	}
+}
+
+func formatSource(s *domain.StorageSource) string {
+	b := xmlbuf.New()
+	s.FormatSource(b, "source", 0)
+	return b.String()
+}
