@@ -2,6 +2,8 @@ package qemu
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -510,4 +512,78 @@ func formatSource(s *domain.StorageSource) string {
 	b := xmlbuf.New()
 	s.FormatSource(b, "source", 0)
 	return b.String()
+}
+
+// A hot-plugged qcow2 disk with a backing image opens its chain bottom
+// first with the properties libvirtd 9.0 gives the layers (read-only
+// backing layers, "backing" naming the layer below, null at the end), and
+// its unplug closes every layer, top first.
+func TestAttachDiskChain(t *testing.T) {
+	ctx := context.Background()
+	dir := chainImages(t,
+		[]string{"-f", "qcow2", "hp-base.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "hp-base.qcow2", "-F", "qcow2", "hp.qcow2"},
+	)
+	top, base := filepath.Join(dir, "hp.qcow2"), filepath.Join(dir, "hp-base.qcow2")
+	nodes := `[{"node-name": "libvirt-1-format", "file": "/x.raw"}, {"node-name": "libvirt-4-storage", "file": "/y.raw"}]`
+	mon, sm := newScriptedMonitor(t, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+		if execute == "query-named-block-nodes" {
+			return json.RawMessage(nodes), nil
+		}
+		return answerQEMU(execute, args)
+	})
+	c, o := memoryTestDriver(t, memoryTestDef(t, hotplugControllers), mon, false)
+	disk := "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" + top + "'/><target dev='vdb' bus='virtio'/></disk>"
+	if err := c.DomainAttachDeviceFlags(ctx, o.ref(), disk, affectLive); err != nil {
+		t.Fatal(err)
+	}
+	sameCommands(t, "disk attach", sm.commands(), []string{
+		`query-named-block-nodes {"flat":true}`,
+		`blockdev-add {"auto-read-only":true,"discard":"unmap","driver":"file","filename":"` + base + `","node-name":"libvirt-7-storage"}`,
+		`blockdev-add {"backing":null,"driver":"qcow2","file":"libvirt-7-storage","node-name":"libvirt-7-format","read-only":true}`,
+		`blockdev-add {"auto-read-only":true,"discard":"unmap","driver":"file","filename":"` + top + `","node-name":"libvirt-6-storage","read-only":false}`,
+		`blockdev-add {"backing":"libvirt-7-format","driver":"qcow2","file":"libvirt-6-storage","node-name":"libvirt-6-format","read-only":false}`,
+		`device_add {"addr":"0x0","bus":"pci.1","drive":"libvirt-6-format","driver":"virtio-blk-pci","id":"virtio-disk1"}`,
+	})
+
+	nodes = `[{"node-name": "libvirt-7-format", "file": "` + base + `"}, {"node-name": "libvirt-7-storage", "file": "` + base + `"},
+	  {"node-name": "libvirt-6-format", "file": "` + top + `"}, {"node-name": "libvirt-6-storage", "file": "` + top + `"}]`
+	before := len(sm.commands())
+	o.proc.deviceRemoved("virtio-disk1")
+	sameCommands(t, "disk removal", sm.commands()[before:], []string{
+		`query-named-block-nodes {"flat":true}`,
+		`blockdev-del {"node-name":"libvirt-6-format"}`,
+		`blockdev-del {"node-name":"libvirt-6-storage"}`,
+		`query-named-block-nodes {"flat":true}`,
+		`blockdev-del {"node-name":"libvirt-7-format"}`,
+		`blockdev-del {"node-name":"libvirt-7-storage"}`,
+	})
+}
+
+// A broken chain refuses the hotplug before QEMU is asked to open
+// anything.
+func TestAttachDiskBrokenChain(t *testing.T) {
+	ctx := context.Background()
+	dir := chainImages(t,
+		[]string{"-f", "qcow2", "gone.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "gone.qcow2", "-F", "qcow2", "top.qcow2"},
+	)
+	os.Remove(filepath.Join(dir, "gone.qcow2"))
+	mon, sm := newScriptedMonitor(t, 0, func(execute string, args map[string]any) (any, *qmpFailure) {
+		if execute == "query-named-block-nodes" {
+			return json.RawMessage(`[]`), nil
+		}
+		return answerQEMU(execute, args)
+	})
+	c, o := memoryTestDriver(t, memoryTestDef(t, hotplugControllers), mon, false)
+	disk := "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" + filepath.Join(dir, "top.qcow2") + "'/><target dev='vdb' bus='virtio'/></disk>"
+	err := c.DomainAttachDeviceFlags(ctx, o.ref(), disk, affectLive)
+	if virterr.CodeOf(err) != virterr.SystemError {
+		t.Fatalf("got %v", err)
+	}
+	for _, cmd := range sm.commands() {
+		if strings.HasPrefix(cmd, "blockdev-add") || strings.HasPrefix(cmd, "device_add") {
+			t.Errorf("QEMU was asked %s", cmd)
+		}
+	}
 }
