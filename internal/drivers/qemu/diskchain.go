@@ -512,21 +512,37 @@ func networkBackingSource(raw string) (*domain.StorageSource, bool, error) {
 }
 
 // hotplugDiskChain describes the chain of a disk about to be hot-plugged
-// and numbers its nodes from first, the next free node number, as
-// qemuDomainAttachDeviceDiskLiveInternal does: the detected layers take
-// numbers first, then qemuDomainPrepareDiskSource numbers the whole chain
-// top down. It returns the top's number.
-func hotplugDiskChain(disk *domain.Disk, first int) (int, error) {
-	ids := &nodeIDs{last: first - 1}
-	if err := determineDiskChain(disk, nil, ids); err != nil {
+// (qemuDomainAttachDeviceDiskLiveInternal runs qemuDomainDetermineDiskChain
+// before anything else) and says how many layers it added, which take
+// node numbers before the chain is numbered (numberHotplugChain).
+func hotplugDiskChain(disk *domain.Disk) (detected int, err error) {
+	given := chainLength(disk.Source)
+	if err := determineDiskChain(disk, nil, nil); err != nil {
 		return 0, err
 	}
+	return chainLength(disk.Source) - given, nil
+}
+
+func chainLength(s *domain.StorageSource) int {
+	n := 0
+	for ; isBacking(s); s = s.Backing {
+		n++
+	}
+	return n
+}
+
+// numberHotplugChain numbers a hot-plugged disk's chain from first, the
+// next free node number, as libvirt ends up doing: the detected layers
+// took numbers first, then qemuDomainPrepareDiskSource numbers the whole
+// chain top down. It returns the top's number.
+func numberHotplugChain(disk *domain.Disk, first, detected int) int {
+	ids := &nodeIDs{last: first - 1 + detected}
 	top := ids.next()
 	setSourceIndex(disk.Source, top)
 	for s := disk.Source.Backing; isBacking(s); s = s.Backing {
 		s.BackingIndex = strconv.Itoa(ids.next())
 	}
-	return top, nil
+	return top
 }
 
 // addBackingBlockdevs opens the backing layers of a disk being

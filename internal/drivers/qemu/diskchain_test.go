@@ -436,9 +436,12 @@ func TestHotplugNumbering(t *testing.T) {
 		[]string{"-f", "qcow2", "-b", "hp-base.qcow2", "-F", "qcow2", "hp.qcow2"},
 	)
 	def := parseChainDef(t, dir, `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/hp.qcow2'/><target dev='vdb' bus='virtio'/></disk>`)
-	top, err := hotplugDiskChain(def.Devices.Disks[0], 5)
-	if err != nil || top != 6 {
-		t.Fatalf("top %d, %v", top, err)
+	detected, err := hotplugDiskChain(def.Devices.Disks[0])
+	if err != nil || detected != 1 {
+		t.Fatalf("detected %d, %v", detected, err)
+	}
+	if top := numberHotplugChain(def.Devices.Disks[0], 5, detected); top != 6 {
+		t.Fatalf("top %d", top)
 	}
 	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
       <driver name='qemu' type='qcow2'/>
@@ -579,6 +582,13 @@ func TestAttachDiskBrokenChain(t *testing.T) {
 	disk := "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" + filepath.Join(dir, "top.qcow2") + "'/><target dev='vdb' bus='virtio'/></disk>"
 	err := c.DomainAttachDeviceFlags(ctx, o.ref(), disk, affectLive)
 	if virterr.CodeOf(err) != virterr.SystemError {
+		t.Fatalf("got %v", err)
+	}
+	// a missing raw image is refused with libvirt's words for it
+	raw := filepath.Join(dir, "none.raw")
+	disk = "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='" + raw + "'/><target dev='vdc' bus='virtio'/></disk>"
+	err = c.DomainAttachDeviceFlags(ctx, o.ref(), disk, affectLive)
+	if e := virterr.As(err); e == nil || e.Message != "Cannot access storage file '"+raw+"': No such file or directory" {
 		t.Fatalf("got %v", err)
 	}
 	for _, cmd := range sm.commands() {

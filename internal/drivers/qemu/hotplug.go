@@ -466,6 +466,10 @@ func (p *qemuProcess) attachDisk(ctx context.Context, disk *domain.Disk) error {
 	if disk.Source == nil || disk.Source.Path() == "" {
 		return virterr.NewFrom(virterr.FromQemu, virterr.ConfigUnsupported, "disk without a source cannot be hotplugged")
 	}
+	detected, err := hotplugDiskChain(disk)
+	if err != nil {
+		return err
+	}
 	if err := p.d.validateForStart(&domain.Def{Devices: &domain.Devices{Disks: []*domain.Disk{disk}}}); err != nil {
 		return err
 	}
@@ -500,9 +504,7 @@ func (p *qemuProcess) attachDisk(ctx context.Context, disk *domain.Disk) error {
 	if err != nil {
 		return err
 	}
-	if index, err = hotplugDiskChain(disk, index); err != nil {
-		return err
-	}
+	index = numberHotplugChain(disk, index, detected)
 	backing, hasBacking, undoBacking, err := p.addBackingBlockdevs(ctx, disk)
 	if err != nil {
 		return err
