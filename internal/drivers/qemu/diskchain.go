@@ -212,11 +212,28 @@ func determineDiskChain(disk *domain.Disk, disksrc *domain.StorageSource, ids *n
 		if n.Format == storagefile.FormatISO {
 			n.Format = storagefile.FormatRaw
 		}
+		prepareDetectedTLS(n)
 		if ids != nil {
 			n.BackingIndex = strconv.Itoa(ids.next())
 		}
 	}
 	return validateChainDepth(disksrc, disk.Dst())
+}
+
+// prepareDetectedTLS is qemuDomainPrepareStorageSourceTLS for a detected
+// NBD or VxHS layer: without a word from the image, TLS is what qemu.conf
+// says for the protocol, which is off unless nbd_tls/vxhs_tls are set
+// (govirt has no such settings).
+func prepareDetectedTLS(s *domain.StorageSource) {
+	if s.Type != "network" {
+		return
+	}
+	switch attrValue(s.Attrs, "protocol") {
+	case "nbd", "vxhs":
+		if attrValue(s.Attrs, "tls") == "" {
+			s.Attrs = append(s.Attrs, xmltree.Attr{Name: "tls", Value: "no"})
+		}
+	}
 }
 
 // validateChainDepth is qemuDomainStorageSourceValidateDepth.

@@ -597,3 +597,28 @@ func TestAttachDiskBrokenChain(t *testing.T) {
 		}
 	}
 }
+
+// TestNetworkBackingLayer follows libvirtd 9.0 on a qcow2 image whose
+// backing file is an NBD export (served by qemu-nbd for the comparison):
+// the layer is described from the URI, gets TLS off from the default
+// qemu.conf, and ends the chain without a terminator, since libvirt
+// cannot read network images.
+func TestNetworkBackingLayer(t *testing.T) {
+	dir := chainImages(t, []string{"-f", "qcow2", "-u", "-b", "nbd://127.0.0.1:10811/exp", "-F", "raw", "o-nbd.qcow2", "1M"})
+	def := parseChainDef(t, dir, `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/o-nbd.qcow2'/><target dev='vda' bus='virtio'/></disk>`)
+	if err := determineDiskChains(def, true); err != nil {
+		t.Fatal(err)
+	}
+	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$DIR/o-nbd.qcow2' index='1'/>
+      <backingStore type='network' index='2'>
+        <format type='raw'/>
+        <source protocol='nbd' name='exp' tls='no'>
+          <host name='127.0.0.1' port='10811'/>
+        </source>
+      </backingStore>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+`)
+}
