@@ -215,20 +215,25 @@ func (g *Guest) Console() string {
 // WaitFor waits until marker appears on the console and returns the rest
 // of its line (markers may follow a shell prompt or interleave with kernel
 // messages, so they need not start the line). It fails if QEMU exits
-// first or ctx ends.
+// first or ctx ends. Only whole lines count while QEMU runs: the serial
+// line arrives in pieces, and a marker read before the rest of its line
+// would carry a truncated value (an IP marker without its address).
 func (g *Guest) WaitFor(ctx context.Context, marker string) (string, error) {
 	for {
 		out, changed := g.console.snapshot()
-		for _, line := range strings.Split(out, "\n") {
-			line = strings.TrimRight(line, "\r")
-			if _, rest, ok := strings.Cut(line, marker); ok {
-				return strings.TrimSpace(rest), nil
-			}
+		ended := false
+		select {
+		case <-g.Process.Done():
+			ended = true
+		default:
+		}
+		if rest, ok := markerLine(out, marker, ended); ok {
+			return rest, nil
 		}
 		select {
 		case <-changed:
 		case <-g.Process.Done():
-			if out2, _ := g.console.snapshot(); out2 != out {
+			if out2, _ := g.console.snapshot(); out2 != out || !ended {
 				continue
 			}
 			st, _ := g.Process.Wait()
@@ -237,4 +242,20 @@ func (g *Guest) WaitFor(ctx context.Context, marker string) (string, error) {
 			return "", fmt.Errorf("waiting for %q: %w", marker, ctx.Err())
 		}
 	}
+}
+
+// markerLine finds marker in the console output out and returns the rest
+// of its line. An unterminated last line counts only once the output is
+// final.
+func markerLine(out, marker string, final bool) (string, bool) {
+	lines := strings.Split(out, "\n")
+	if !final {
+		lines = lines[:len(lines)-1]
+	}
+	for _, line := range lines {
+		if _, rest, ok := strings.Cut(strings.TrimRight(line, "\r"), marker); ok {
+			return strings.TrimSpace(rest), true
+		}
+	}
+	return "", false
 }

@@ -79,3 +79,23 @@ func TestBuildIsIdempotent(t *testing.T) {
 		t.Fatalf("second build: %q %q %q %q", k2, i2, skip, fail)
 	}
 }
+
+// TestMarkerLineWaitsForTheWholeLine: a marker whose line has not ended
+// yet is not found while QEMU runs (a loaded machine delivered
+// "GOVIRT-TESTGUEST-IP " before the address once), but is once the output
+// is final.
+func TestMarkerLineWaitsForTheWholeLine(t *testing.T) {
+	partial := "udhcpc: lease obtained\r\nGOVIRT-TESTGUEST-IP "
+	if rest, ok := markerLine(partial, IPMarker, false); ok {
+		t.Errorf("unterminated marker line found early: %q", rest)
+	}
+	if rest, ok := markerLine(partial+"10.0.2.15\r\n", IPMarker, false); !ok || rest != "10.0.2.15" {
+		t.Errorf("whole line: %q %v", rest, ok)
+	}
+	if rest, ok := markerLine("x\n"+PowerOffMarker, PowerOffMarker, true); !ok || rest != "" {
+		t.Errorf("last line of a finished console: %q %v", rest, ok)
+	}
+	if _, ok := markerLine("shell# "+ReadyMarker+"\n", ReadyMarker, false); !ok {
+		t.Error("a marker after a prompt was not found")
+	}
+}
