@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/conf/xmltree"
 	"github.com/govirt/govirt/internal/storagefile"
 	"github.com/govirt/govirt/virt/virterr"
@@ -28,18 +29,27 @@ func (c *nodeIDs) next() int {
 	return c.last
 }
 
+// Reasons of a DISK_CHANGE event (virConnectDomainEventDiskChangeReason).
+const (
+	diskChangeMissingOnStart int32 = 0
+	diskDropMissingOnStart   int32 = 1
+)
+
 // determineDiskChains describes every disk's backing chain before a
 // start, as qemuProcessPrepareDomainStorage numbers the sources the
 // definition gives and qemuProcessPrepareHostStorage then runs
 // qemuDomainDetermineDiskChain: both go from the last disk to the first.
 // A disk whose chain cannot be read is dropped when its startupPolicy
 // allows (qemuDomainCheckDiskStartupPolicy): a CD-ROM or floppy loses
-// its medium, another disk leaves the definition. coldBoot is false when
-// the start restores a saved state or takes an incoming migration.
-func determineDiskChains(def *domain.Def, coldBoot bool) error {
+// its medium, another disk leaves the definition; the DISK_CHANGE events
+// libvirt sends for them are returned, without their domain.
+// coldBoot is false when the start restores a saved state or takes an
+// incoming migration.
+func determineDiskChains(def *domain.Def, coldBoot bool) ([]driver.DomainEventDiskChangeMsg, error) {
 	if def.Devices == nil {
-		return nil
+		return nil, nil
 	}
+	var dropped []driver.DomainEventDiskChangeMsg
 	ids := &nodeIDs{}
 	disks := def.Devices.Disks
 	for i := len(disks) - 1; i >= 0; i-- {
@@ -55,15 +65,24 @@ func determineDiskChains(def *domain.Def, coldBoot bool) error {
 			continue
 		}
 		if !startupPolicyDrops(disk, coldBoot) {
-			return err
+			return nil, err
 		}
+		// virDomainDiskGetSource: the path, or a network source's name
+		old := disk.Source.Path()
+		if disk.Source.Type == "network" {
+			old = attrValue(disk.Source.Attrs, "name")
+		}
+		ev := driver.DomainEventDiskChangeMsg{OldSrcPath: &old, DevAlias: disk.Info.Alias}
 		if dev := disk.Device(); dev == "cdrom" || dev == "floppy" {
+			ev.Reason = diskChangeMissingOnStart
 			emptyDiskSource(disk)
 		} else {
+			ev.Reason = diskDropMissingOnStart
 			def.Devices.Disks = append(def.Devices.Disks[:i:i], def.Devices.Disks[i+1:]...)
 		}
+		dropped = append(dropped, ev)
 	}
-	return nil
+	return dropped, nil
 }
 
 // numberGivenChain gives the sources of a disk's chain as the definition

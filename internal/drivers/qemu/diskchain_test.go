@@ -137,7 +137,7 @@ func TestDetermineDiskChainsLikeLibvirtd(t *testing.T) {
       <alias name='ide0-1-0'/>
       <address type='drive' controller='0' bus='1' target='0' unit='0'/>
     </disk>`)
-	if err := determineDiskChains(def, true); err != nil {
+	if _, err := determineDiskChains(def, true); err != nil {
 		t.Fatal(err)
 	}
 	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
@@ -209,8 +209,14 @@ func TestStartupPolicyAndLabels(t *testing.T) {
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/none.qcow2' startupPolicy='optional'/><target dev='vdb' bus='virtio'/></disk>
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/plain.qcow2'><seclabel model='dac' relabel='no'/></source><backingStore/><target dev='vdc' bus='virtio'/></disk>
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/ovl-raw.qcow2'><seclabel model='dac' relabel='no'/></source><target dev='vdd' bus='virtio'/></disk>`)
-	if err := determineDiskChains(def, true); err != nil {
+	events, err := determineDiskChains(def, true)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// last disk first, as libvirt walks them
+	if len(events) != 2 || *events[0].OldSrcPath != filepath.Join(dir, "none.qcow2") || events[0].Reason != diskDropMissingOnStart ||
+		*events[1].OldSrcPath != filepath.Join(dir, "none.iso") || events[1].Reason != diskChangeMissingOnStart || events[1].NewSrcPath != nil {
+		t.Errorf("events %+v", events)
 	}
 	checkDisks(t, def, dir, `    <disk type='file' device='cdrom'>
       <driver name='qemu'/>
@@ -243,15 +249,15 @@ func TestStartupPolicyAndLabels(t *testing.T) {
 
 	// a restore needs the disk the saved state has a section for
 	def = parseChainDef(t, dir, `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/none.qcow2' startupPolicy='optional'/><target dev='vdb' bus='virtio'/></disk>`)
-	if err := determineDiskChains(def, false); virterr.CodeOf(err) != virterr.SystemError {
+	if _, err := determineDiskChains(def, false); virterr.CodeOf(err) != virterr.SystemError {
 		t.Fatalf("restore with a missing optional disk: %v", err)
 	}
 	// requisite drops only on a restore
 	def = parseChainDef(t, dir, `<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$DIR/none.iso' startupPolicy='requisite'/><target dev='hdc' bus='ide'/><readonly/></disk>`)
-	if err := determineDiskChains(def, true); virterr.CodeOf(err) != virterr.SystemError {
+	if _, err := determineDiskChains(def, true); virterr.CodeOf(err) != virterr.SystemError {
 		t.Fatalf("cold boot with a missing requisite medium: %v", err)
 	}
-	if err := determineDiskChains(def, false); err != nil || def.Devices.Disks[0].Source.Path() != "" {
+	if _, err := determineDiskChains(def, false); err != nil || def.Devices.Disks[0].Source.Path() != "" {
 		t.Fatalf("restore with a missing requisite medium: %v", err)
 	}
 }
@@ -296,7 +302,7 @@ func TestDiskChainErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
 			def := parseChainDef(t, dir, "<disk type='file' device='disk'><driver name='qemu' type='"+c.format+"'/><source file='$DIR/"+c.file+"'/><target dev='vda' bus='virtio'/></disk>")
-			err := determineDiskChains(def, true)
+			_, err := determineDiskChains(def, true)
 			e := virterr.As(err)
 			if e == nil {
 				t.Fatalf("no error (%v)", err)
@@ -338,7 +344,7 @@ func TestProbedAndRelativeBacking(t *testing.T) {
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/nofmt.qcow2'/><target dev='vda' bus='virtio'/></disk>
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/nofmtraw.qcow2'/><target dev='vdb' bus='virtio'/></disk>
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/relsub.qcow2'/><target dev='vdc' bus='virtio'/></disk>`)
-	if err := determineDiskChains(def, true); err != nil {
+	if _, err := determineDiskChains(def, true); err != nil {
 		t.Fatal(err)
 	}
 	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
@@ -390,7 +396,7 @@ func TestGivenChains(t *testing.T) {
   <backingStore type='file'><format type='qcow2'/><source file='$DIR/mid.qcow2'/></backingStore>
   <target dev='vdb' bus='virtio'/></disk>
 <disk type='network' device='disk'><driver name='qemu' type='qcow2'/><source protocol='nbd' name='x'><host name='example.org'/></source><target dev='vdc' bus='virtio'/></disk>`)
-	if err := determineDiskChains(def, true); err != nil {
+	if _, err := determineDiskChains(def, true); err != nil {
 		t.Fatal(err)
 	}
 	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
@@ -606,7 +612,7 @@ func TestAttachDiskBrokenChain(t *testing.T) {
 func TestNetworkBackingLayer(t *testing.T) {
 	dir := chainImages(t, []string{"-f", "qcow2", "-u", "-b", "nbd://127.0.0.1:10811/exp", "-F", "raw", "o-nbd.qcow2", "1M"})
 	def := parseChainDef(t, dir, `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/o-nbd.qcow2'/><target dev='vda' bus='virtio'/></disk>`)
-	if err := determineDiskChains(def, true); err != nil {
+	if _, err := determineDiskChains(def, true); err != nil {
 		t.Fatal(err)
 	}
 	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
