@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/domain"
-	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/internal/storagefile"
 	"github.com/govirt/govirt/virt/virterr"
 )
