@@ -628,3 +628,42 @@ func TestNetworkBackingLayer(t *testing.T) {
     </disk>
 `)
 }
+
+// A new CD-ROM medium's chain is described (QEMU opens it itself), and a
+// medium whose backing image is missing is refused with libvirt's error
+// before QEMU is asked anything.
+func TestChangeMediaChain(t *testing.T) {
+	ctx := context.Background()
+	dir := chainImages(t,
+		[]string{"-f", "qcow2", "mb.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "mb.qcow2", "-F", "qcow2", "media.qcow2"},
+		[]string{"-f", "qcow2", "gone.qcow2", "1M"},
+		[]string{"-f", "qcow2", "-b", "gone.qcow2", "-F", "qcow2", "broken.qcow2"},
+	)
+	os.Remove(filepath.Join(dir, "gone.qcow2"))
+	mon, sm := newScriptedMonitor(t, 0, answerQEMU)
+	c, o := memoryTestDriver(t, memoryTestDef(t, statsDiskXML+periodBalloon), mon, true)
+	media := func(file string) string {
+		return "<disk type='file' device='cdrom'><driver name='qemu' type='qcow2'/><source file='" + filepath.Join(dir, file) +
+			"'/><target dev='sda' bus='sata'/><readonly/></disk>"
+	}
+	err := c.DomainUpdateDeviceFlags(ctx, o.ref(), media("broken.qcow2"), affectLive)
+	if e := virterr.As(err); e == nil || !strings.HasPrefix(e.Message, "Cannot access backing file '"+filepath.Join(dir, "gone.qcow2")+"'") {
+		t.Fatalf("got %v", err)
+	}
+	if n := len(sm.commands()); n != 0 {
+		t.Errorf("QEMU was asked %v", sm.commands())
+	}
+	if err := c.DomainUpdateDeviceFlags(ctx, o.ref(), media("media.qcow2"), affectLive); err != nil {
+		t.Fatal(err)
+	}
+	var cd *domain.Disk
+	for _, d := range o.live.Devices.Disks {
+		if d.Dst() == "sda" {
+			cd = d
+		}
+	}
+	if b := cd.Source.Backing; b == nil || b.Path() != filepath.Join(dir, "mb.qcow2") || b.Format != "qcow2" || b.Backing == nil || isBacking(b.Backing) {
+		t.Errorf("new medium's chain: %+v", b)
+	}
+}
