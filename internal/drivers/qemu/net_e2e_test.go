@@ -135,11 +135,20 @@ func netGuestXML(name, kernel, initrd, mac, iface, consoleLog, script string) st
 `, name, kernel, initrd, cmdline, mac, iface, consoleLog)
 }
 
+// completeLines returns the console log's lines that have ended: QEMU
+// writes the serial line in pieces, and a line read before its end (an IP
+// marker without its address, "PING o") must not count, nor be skipped as
+// seen.
+func completeLines(path string) []string {
+	data, _ := os.ReadFile(path)
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r", ""), "\n")
+	return lines[:len(lines)-1]
+}
+
 // guestLines returns the lines the guest's script printed so far.
 func guestLines(path string) []string {
-	data, _ := os.ReadFile(path)
 	var out []string
-	for _, l := range strings.Split(strings.ReplaceAll(string(data), "\r", ""), "\n") {
+	for _, l := range completeLines(path) {
 		if i := strings.Index(l, runMarker); i >= 0 {
 			out = append(out, strings.TrimSpace(l[i+len(runMarker):]))
 		}
@@ -171,10 +180,11 @@ func guestIP(t *testing.T, path string, timeout time.Duration) string {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		data, _ := os.ReadFile(path)
-		if i := strings.Index(string(data), testguest.IPMarker); i >= 0 {
-			if f := strings.Fields(string(data[i+len(testguest.IPMarker):])); len(f) > 0 {
-				return f[0]
+		for _, l := range completeLines(path) {
+			if _, rest, ok := strings.Cut(l, testguest.IPMarker); ok {
+				if f := strings.Fields(rest); len(f) > 0 {
+					return f[0]
+				}
 			}
 		}
 		time.Sleep(200 * time.Millisecond)
