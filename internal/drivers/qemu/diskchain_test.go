@@ -502,6 +502,14 @@ func TestBackingNames(t *testing.T) {
 		{"nbd://example.org/disk", "<source protocol='nbd' name='disk'>\n  <host name='example.org' port='10809'/>\n</source>\n"},
 		{"nbd+unix:///exp?socket=/run/nbd.sock", "<source protocol='nbd' name='exp'>\n  <host transport='unix' socket='/run/nbd.sock'/>\n</source>\n"},
 		{"https://example.org:8443/img.qcow2?a=b", "<source protocol='https' name='img.qcow2' query='a=b'>\n  <host name='example.org' port='8443'/>\n</source>\n"},
+		{"nbd:example.org:10810:exportname=disk1", "<source protocol='nbd' name='disk1'>\n  <host name='example.org' port='10810'/>\n</source>\n"},
+		{"nbd:unix:/run/nbd.sock", "<source protocol='nbd'>\n  <host transport='unix' socket='/run/nbd.sock'/>\n</source>\n"},
+		{"rbd:pool/image@snap:id=admin:mon_host=10.0.0.1\\:6789;10.0.0.2:conf=/etc/ceph/ceph.conf",
+			"<source protocol='rbd' name='pool/image'>\n  <host name='10.0.0.1' port='6789'/>\n  <host name='10.0.0.2'/>\n  <snapshot name='snap'/>\n  <config file='/etc/ceph/ceph.conf'/>\n</source>\n"},
+		{`json:{"driver":"file","filename":"/images/base.qcow2"}`, "<source file='/images/base.qcow2'/>\n"},
+		{`json:{"file.driver":"nbd","file.server.type":"inet","file.server.host":"h","file.export":"e"}`,
+			"<source protocol='nbd' name='e'>\n  <host name='h' port='10809'/>\n</source>\n"},
+		{`json:{"driver":"raw","file":{"driver":"host_device","filename":"/dev/sdz"}}`, "<source dev='/dev/sdz'/>\n"},
 	} {
 		s, usable, err := newBackingSource(parent, c.raw, "qcow2")
 		if err != nil || !usable {
@@ -514,6 +522,18 @@ func TestBackingNames(t *testing.T) {
 	}
 	if _, usable, err := newBackingSource(parent, "http://user@example.org/x", "raw"); err != nil || usable {
 		t.Errorf("inline credentials: usable %v, %v", usable, err)
+	}
+	for _, c := range []struct{ raw, msg string }{
+		{"foo:bar", "internal error: invalid backing protocol 'foo'"},
+		{"sheepdog:x", "internal error: backing store parser is not implemented for protocol sheepdog"},
+		{"http:x", "internal error: malformed backing store path for protocol http"},
+		{"nbd:h", "internal error: malformed nbd string 'nbd:h'"},
+		{`json:{"driver":"vvfat"}`, "internal error: missing parser implementation for JSON backing volume driver 'vvfat'"},
+	} {
+		_, _, err := newBackingSource(parent, c.raw, "raw")
+		if e := virterr.As(err); e == nil || e.Message != c.msg {
+			t.Errorf("%s: got %v, want %s", c.raw, err, c.msg)
+		}
 	}
 }
 
