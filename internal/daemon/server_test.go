@@ -152,6 +152,13 @@ func TestMaxClientRequestsBoundsConcurrency(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		call(t, conn, testProg, 2, uint32(i), []byte{0, 0, 0, 1})
 	}
+	// Wait for the first two to start (a loaded machine may take a while),
+	// then give a third the chance to start wrongly: maxSeen catches it.
+	for deadline := time.Now().Add(30 * time.Second); prog.running.Load() < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls running, want max_client_requests=2", prog.running.Load())
+		}
+	}
 	time.Sleep(100 * time.Millisecond)
 	if got := prog.running.Load(); got != 2 {
 		t.Fatalf("%d calls running, want max_client_requests=2", got)
@@ -238,14 +245,14 @@ func TestStateOrWithCloseHook(t *testing.T) {
 		t.Fatal(err)
 	}
 	call(t, conn, testProg, 1, 1, nil)
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	if _, err := message.Read(conn, nil); err != nil {
 		t.Fatal(err)
 	}
 	conn.Close()
 	select {
 	case <-p.closed:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("close hook did not run")
 	}
 }
