@@ -29,13 +29,16 @@ import (
 type fakeDriver struct {
 	driver.UnsupportedHypervisor
 	driver.UnsupportedStorage
+	started   chan struct{} // closed when the blocking call begins
 	blocked   chan struct{} // closed when the blocking call's ctx ends
 	uploaded  chan []byte
+	startOnce sync.Once
 	closeOnce sync.Once
 }
 
 func (f *fakeDriver) DomainLookupByName(ctx context.Context, name string) (driver.DomainRef, error) {
 	if name == "block" {
+		f.startOnce.Do(func() { close(f.started) })
 		<-ctx.Done()
 		f.closeOnce.Do(func() { close(f.blocked) })
 		return driver.DomainRef{}, ctx.Err()
@@ -101,7 +104,7 @@ type fixture struct {
 
 func newFixture(t testing.TB, cfg daemon.Config) *fixture {
 	t.Helper()
-	f := &fixture{fake: &fakeDriver{blocked: make(chan struct{}), uploaded: make(chan []byte, 1)}}
+	f := &fixture{fake: &fakeDriver{started: make(chan struct{}), blocked: make(chan struct{}), uploaded: make(chan []byte, 1)}}
 	reg := driver.NewRegistry()
 	reg.Register(test.Name, test.Open)
 	reg.Register("fake", func(ctx context.Context, u *uri.URI, flags driver.OpenFlags) (*driver.Connection, error) {
@@ -485,11 +488,17 @@ func TestHangUpCancels(t *testing.T) {
 	c := dial(t, f.rw)
 	c.open("fake:///", 0)
 	c.callRaw(remote.Program, int32(remote.ProcDomainLookupByName), encode(&remote.DomainLookupByNameArgs{Name: "block"}))
-	time.Sleep(50 * time.Millisecond)
+	// Hang up only once the call runs (a fixed pause assumed it would
+	// start within 50 ms).
+	select {
+	case <-f.fake.started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the blocking call never started")
+	}
 	c.conn.Close()
 	select {
 	case <-f.fake.blocked:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the call's context was not cancelled")
 	}
 }
