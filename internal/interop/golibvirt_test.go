@@ -262,7 +262,9 @@ func TestGoLibvirtLifecycle(t *testing.T) {
 			"interop2 Started/Booted", "interop2 Stopped/Destroyed",
 			"interop1 Defined/Added", "interop1 Undefined/Removed",
 		}
-		deadline := time.Now().Add(5 * time.Second)
+		// A loaded CI machine can hold them back for seconds; the wait
+		// ends as soon as they are all in.
+		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
 			evMu.Lock()
 			n := len(fromLifecycle) + len(fromAny)
@@ -548,7 +550,7 @@ func TestGoLibvirtConcurrent(t *testing.T) {
 			t.Errorf("wrong answer under concurrency: %v", k)
 			return true
 		})
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(30 * time.Second) // ends once all 20 came
 		for time.Now().Before(deadline) {
 			evMu.Lock()
 			n := len(seen)
