@@ -89,10 +89,11 @@ func determineDiskChains(def *domain.Def, coldBoot bool) ([]driver.DomainEventDi
 
 // numberGivenChain gives the sources of a disk's chain as the definition
 // has them their node numbers (qemuDomainPrepareDiskSourceBlockdev run by
-// qemuProcessPrepareDomainStorage). SD cards get no nodes; an empty
-// source takes a number but shows no index.
+// qemuProcessPrepareDomainStorage). SD cards and vhost-user disks get no
+// nodes (libvirtd 9.0 numbers a file disk listed before a vhost-user one
+// 1); an empty source takes a number but shows no index.
 func numberGivenChain(disk *domain.Disk, ids *nodeIDs) {
-	if disk.Bus() == "sd" || disk.Source == nil {
+	if disk.Bus() == "sd" || disk.Source == nil || disk.Source.Type == "vhostuser" {
 		return
 	}
 	for s := disk.Source; s != nil; s = s.Backing {

@@ -382,7 +382,7 @@ func TestProbedAndRelativeBacking(t *testing.T) {
 
 // TestGivenChains: a chain the definition ends with <backingStore/> is
 // not read; one it leaves open is completed from its last layer; network
-// disks and empty drives are left alone.
+// and vhost-user disks are left alone, and vhost-user takes no number.
 func TestGivenChains(t *testing.T) {
 	dir := chainImages(t,
 		[]string{"-f", "qcow2", "base.qcow2", "1M"},
@@ -395,7 +395,8 @@ func TestGivenChains(t *testing.T) {
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/top-given.qcow2'/>
   <backingStore type='file'><format type='qcow2'/><source file='$DIR/mid.qcow2'/></backingStore>
   <target dev='vdb' bus='virtio'/></disk>
-<disk type='network' device='disk'><driver name='qemu' type='qcow2'/><source protocol='nbd' name='x'><host name='example.org'/></source><target dev='vdc' bus='virtio'/></disk>`)
+<disk type='network' device='disk'><driver name='qemu' type='qcow2'/><source protocol='nbd' name='x'><host name='example.org'/></source><target dev='vdc' bus='virtio'/></disk>
+<disk type='vhostuser' device='disk'><driver name='qemu' type='raw'/><source type='unix' path='/run/vhost.sock'/><target dev='vdd' bus='virtio'/></disk>`)
 	if _, err := determineDiskChains(def, true); err != nil {
 		t.Fatal(err)
 	}
@@ -429,6 +430,11 @@ func TestGivenChains(t *testing.T) {
         <host name='example.org'/>
       </source>
       <target dev='vdc' bus='virtio'/>
+    </disk>
+    <disk type='vhostuser' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source type='unix' path='/run/vhost.sock'/>
+      <target dev='vdd' bus='virtio'/>
     </disk>
 `)
 }
