@@ -98,6 +98,11 @@ type startOptions struct {
 	runReason    int32
 	startDetail  int32
 	pausedReason int32
+	// suspendedDetail, when set, is the detail of the SUSPENDED event
+	// after STARTED for a paused start (nil: paused, as for
+	// virDomainCreate); negative, none is sent: a snapshot revert reports
+	// the pause or the resume itself once the snapshot is loaded.
+	suspendedDetail *int32
 }
 
 // start launches QEMU for o (qemuProcessStart). The caller holds the job
@@ -422,8 +427,13 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}
 	ref := o.refLocked()
 	d.emit(ref, evStarted, opts.startDetail)
-	if opts.paused {
-		d.emit(ref, evSuspended, detSuspendedPaused)
+	if detail := detSuspendedPaused; opts.paused {
+		if opts.suspendedDetail != nil {
+			detail = *opts.suspendedDetail
+		}
+		if detail >= 0 {
+			d.emit(ref, evSuspended, detail)
+		}
 	}
 	return nil
 }

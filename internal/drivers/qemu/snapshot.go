@@ -938,9 +938,10 @@ func cookieCPU(def *snapshot.Def) *cpumap.CPU {
 // DomainRevertToSnapshot returns the domain to a snapshot
 // (qemuSnapshotRevert). As libvirt 9.0 does, an active domain is always
 // stopped (STOPPED from snapshot) and, for a snapshot with memory, a new
-// QEMU loads it (STARTED from snapshot, then RESUMED unless it is to stay
-// paused); a snapshot without memory reverts the disks with qemu-img and
-// starts the domain only with RUNNING or PAUSED. A persistent domain's
+// QEMU loads it (STARTED from snapshot, then RESUMED or SUSPENDED from
+// snapshot); a snapshot without memory reverts the disks with qemu-img and
+// starts the domain only with RUNNING or PAUSED (STARTED from snapshot,
+// and SUSPENDED from snapshot when paused). A persistent domain's
 // definition becomes the snapshot's (DEFINED from snapshot).
 func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSnapshotRef, flags uint32) error {
 	if err := c.denyReadOnly("virDomainRevertToSnapshot"); err != nil {
@@ -1045,9 +1046,13 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 		}
 		assignInactive()
 		// libvirt starts QEMU with -loadvm; loadvm before the first cont
-		// is the same.
+		// is the same. qemuProcessStart itself sends no SUSPENDED: once
+		// the snapshot is loaded, the revert sends SUSPENDED or RESUMED
+		// "from snapshot" (transitions 2, 3, 5, 6, 8 and 9).
+		noSuspended := int32(-1)
 		opts := startOptions{paused: true, def: config, updatedCPU: cookieCPU(sdef),
-			startDetail: detStartedFromSnapshot, pausedReason: pausedFromSnapshot, runReason: runningFromSnapshot}
+			startDetail: detStartedFromSnapshot, pausedReason: pausedFromSnapshot, runReason: runningFromSnapshot,
+			suspendedDetail: &noSuspended}
 		if err := d.start(ctx, o, opts); err != nil {
 			return startFailed(err)
 		}
@@ -1061,10 +1066,10 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 			_ = p.stop(shutoffFailed, detStoppedFailed, true)
 			return err
 		}
-		if !wantPaused {
-			if err := d.resumeFor(ctx, o, p, runningFromSnapshot, detResumedFromSnapshot); err != nil {
-				return err
-			}
+		if wantPaused {
+			d.emit(o.refLocked(), evSuspended, detSuspendedFromSnapshot)
+		} else if err := d.resumeFor(ctx, o, p, runningFromSnapshot, detResumedFromSnapshot); err != nil {
+			return err
 		}
 	case "shutdown", "shutoff", "crashed":
 		if err := stopForRevert(); err != nil {
@@ -1084,9 +1089,11 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 		}
 		assignInactive()
 		if runOrPause {
-			// A plain start: libvirt 9.0 leaves it "paused (user)".
+			// A plain start: libvirt 9.0 leaves it "running (booted)" or
+			// "paused (user)", but its events say "from snapshot".
+			suspended := detSuspendedFromSnapshot
 			opts := startOptions{paused: flags&snapRevertPaused != 0, runReason: runningBooted,
-				startDetail: detStartedFromSnapshot, pausedReason: pausedUser}
+				startDetail: detStartedFromSnapshot, pausedReason: pausedUser, suspendedDetail: &suspended}
 			if err := d.start(ctx, o, opts); err != nil {
 				return startFailed(err)
 			}
