@@ -62,7 +62,14 @@ func determineDiskChains(def *domain.Def, coldBoot bool) ([]driver.DomainEventDi
 		if sourceIsEmpty(disk.Source) {
 			continue
 		}
-		err := determineDiskChain(disk, nil, ids)
+		layerIDs := ids
+		if disk.Bus() == "sd" {
+			// SD cards use -drive: QEMU opens the chain, which libvirt
+			// detects afresh and does not number
+			disk.Source.Backing = nil
+			layerIDs = nil
+		}
+		err := determineDiskChain(disk, nil, layerIDs)
 		if err == nil {
 			continue
 		}
