@@ -218,7 +218,9 @@ func determineDiskChain(disk *domain.Disk, disksrc *domain.StorageSource, ids *n
 	for isBacking(src.Backing) {
 		src = src.Backing
 	}
-	if src.Backing != nil {
+	if src.Backing != nil || !sourceIsLocal(src) {
+		// a network image is not read (libvirt has no reader for it
+		// short of gluster), nor is a volume, NVMe or vhost-user disk
 		return validateChainDepth(disksrc, disk.Dst())
 	}
 	if src.Format == "" || src.Format == storagefile.FormatNone {
