@@ -3,12 +3,14 @@ package qemu
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/govirt/govirt/internal/cmdrun"
@@ -413,4 +415,214 @@ func FuzzLoadSnapshots(f *testing.F) {
 			t.Fatalf("reloaded tree %q, first %q", twice, once)
 		}
 	})
+}
+
+// requireQEMUGuest skips unless a TCG guest can run here (no KVM needed:
+// an internal snapshot works on a guest sitting in SeaBIOS).
+func requireQEMUGuest(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("QEMU test skipped under -short")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	for _, bin := range []string{"qemu-system-x86_64", "qemu-img"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s not installed", bin)
+		}
+	}
+}
+
+// lifecycleNames are virsh event's words for the lifecycle events a
+// revert sends (event type, then detail).
+var lifecycleNames = map[[2]int32]string{
+	{evDefined, detDefinedFromSnapshot}:     "Defined Snapshot",
+	{evStarted, detStartedFromSnapshot}:     "Started Snapshot",
+	{evSuspended, detSuspendedPaused}:       "Suspended Paused",
+	{evSuspended, detSuspendedFromSnapshot}: "Suspended Snapshot",
+	{evResumed, detResumedUnpaused}:         "Resumed Unpaused",
+	{evResumed, detResumedFromSnapshot}:     "Resumed Snapshot",
+	{evStopped, detStoppedFromSnapshot}:     "Stopped Snapshot",
+}
+
+type lifecycleLog struct {
+	mu  sync.Mutex
+	evs []string
+}
+
+func (l *lifecycleLog) add(ev driver.Event) {
+	m, ok := ev.Payload.(*driver.DomainEventLifecycleMsg)
+	if !ok {
+		return
+	}
+	name, ok := lifecycleNames[[2]int32{m.Event, m.Detail}]
+	if !ok {
+		name = fmt.Sprintf("%d/%d", m.Event, m.Detail)
+	}
+	l.mu.Lock()
+	l.evs = append(l.evs, name)
+	l.mu.Unlock()
+}
+
+// take returns the events seen so far, "; "-separated, and forgets them.
+func (l *lifecycleLog) take() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := strings.Join(l.evs, "; ")
+	l.evs = nil
+	return s
+}
+
+// stateText is what virsh domstate --reason prints for the states a
+// revert leaves.
+func stateText(st driver.DomainGetStateRet) string {
+	reasons := map[int32][]string{
+		stateRunning: {"unknown", "booted", "migrated", "restored", "from snapshot", "unpaused"},
+		statePaused:  {"unknown", "user", "migrating", "saving", "dumping", "I/O error", "watchdog", "from snapshot"},
+		stateShutoff: {"unknown", "shutdown", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot"},
+	}
+	names := map[int32]string{stateRunning: "running", statePaused: "paused", stateShutoff: "shut off"}
+	r := reasons[st.State]
+	if st.Reason < 0 || int(st.Reason) >= len(r) {
+		return fmt.Sprintf("%d (%d)", st.State, st.Reason)
+	}
+	return names[st.State] + " (" + r[st.Reason] + ")"
+}
+
+// The nine transitions of qemuSnapshotRevert (domain shut off, running or
+// paused × snapshot shut off, running or paused), each without a flag,
+// with --running and with --paused: the lifecycle events in order and
+// the state and reason after, as a private libvirtd 9.0 gave them for
+// the same domain and snapshots through virsh event --all --loop and
+// virsh domstate --reason.
+func TestSnapshotRevertTransitions(t *testing.T) {
+	requireQEMUGuest(t)
+	ctx := context.Background()
+	root := t.TempDir()
+	disk := filepath.Join(root, "vda.qcow2")
+	if out, err := exec.Command("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M").CombinedOutput(); err != nil {
+		t.Fatalf("qemu-img create: %v\n%s", err, out)
+	}
+	d, err := NewDriver(Config{Root: root, Privileged: true, NoAutostart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	c := d.Connect(0)
+	h := c.Hypervisor
+	var events lifecycleLog
+	if _, err := c.Events.EventRegister(ctx, driver.EventDomain, eventIDLifecycle, nil, events.add); err != nil {
+		t.Fatal(err)
+	}
+	dom, err := h.DomainDefineXML(ctx, snapDomainXML(disk, "qcow2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.DomainDestroy(ctx, dom) })
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	state := func() driver.DomainGetStateRet {
+		t.Helper()
+		st, err := h.DomainGetState(ctx, dom, 0)
+		must("domstate", err)
+		return st
+	}
+	snap := func(name string) {
+		t.Helper()
+		_, err := h.DomainSnapshotCreateXML(ctx, dom, "<domainsnapshot><name>"+name+"</name></domainsnapshot>", 0)
+		must("snapshot "+name, err)
+	}
+	_, err = h.DomainCreateWithFlags(ctx, dom, 0)
+	must("start", err)
+	snap("srun")
+	must("suspend", h.DomainSuspend(ctx, dom))
+	snap("spause")
+	must("destroy", h.DomainDestroy(ctx, dom))
+	snap("soff")
+
+	// setState brings the domain to shut off, running or paused.
+	setState := func(want int32) {
+		t.Helper()
+		switch cur := state().State; {
+		case cur == want:
+		case want == stateShutoff:
+			must("destroy", h.DomainDestroy(ctx, dom))
+		case cur == stateShutoff:
+			flags := uint32(0)
+			if want == statePaused {
+				flags = 1 // VIR_DOMAIN_START_PAUSED
+			}
+			_, err := h.DomainCreateWithFlags(ctx, dom, flags)
+			must("start", err)
+		case want == statePaused:
+			must("suspend", h.DomainSuspend(ctx, dom))
+		default:
+			must("resume", h.DomainResume(ctx, dom))
+		}
+	}
+	// libvirtd 9.0's start sends RESUMED/unpaused before STARTED: its
+	// RESUME handler finds the domain "paused (starting up)" while
+	// qemuProcessStart runs cont. govirt's start publishes the domain as
+	// running first, so this is accepted as a known difference.
+	const knownStartResumed = "Resumed Unpaused; "
+	for _, tc := range []struct {
+		from  int32
+		snap  string
+		flags uint32
+		want  string
+		state string
+	}{
+		// 1. inactive -> inactive, 2. -> running, 3. -> paused.
+		{stateShutoff, "soff", 0, "Defined Snapshot", "shut off (destroyed)"},
+		{stateShutoff, "soff", snapRevertRunning, "Resumed Unpaused; Started Snapshot; Defined Snapshot", "running (booted)"},
+		{stateShutoff, "soff", snapRevertPaused, "Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (user)"},
+		{stateShutoff, "srun", 0, "Started Snapshot; Resumed Snapshot; Defined Snapshot", "running (from snapshot)"},
+		{stateShutoff, "srun", snapRevertRunning, "Started Snapshot; Resumed Snapshot; Defined Snapshot", "running (from snapshot)"},
+		{stateShutoff, "srun", snapRevertPaused, "Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (from snapshot)"},
+		{stateShutoff, "spause", 0, "Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (from snapshot)"},
+		{stateShutoff, "spause", snapRevertRunning, "Started Snapshot; Resumed Snapshot; Defined Snapshot", "running (from snapshot)"},
+		{stateShutoff, "spause", snapRevertPaused, "Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (from snapshot)"},
+		// 4. running -> inactive, 5. -> running, 6. -> paused.
+		{stateRunning, "soff", 0, "Stopped Snapshot; Defined Snapshot", "shut off (from snapshot)"},
+		{stateRunning, "soff", snapRevertRunning, "Stopped Snapshot; Resumed Unpaused; Started Snapshot; Defined Snapshot", "running (booted)"},
+		{stateRunning, "soff", snapRevertPaused, "Stopped Snapshot; Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (user)"},
+		{stateRunning, "srun", 0, "Stopped Snapshot; Started Snapshot; Resumed Snapshot; Defined Snapshot", "running (from snapshot)"},
+		{stateRunning, "srun", snapRevertRunning, "Stopped Snapshot; Started Snapshot; Resumed Snapshot; Defined Snapshot", "running (from snapshot)"},
+		{stateRunning, "srun", snapRevertPaused, "Stopped Snapshot; Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (from snapshot)"},
+		{stateRunning, "spause", 0, "Stopped Snapshot; Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (from snapshot)"},
+		{stateRunning, "spause", snapRevertRunning, "Stopped Snapshot; Started Snapshot; Resumed Snapshot; Defined Snapshot", "running (from snapshot)"},
+		{stateRunning, "spause", snapRevertPaused, "Stopped Snapshot; Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (from snapshot)"},
+		// 7. paused -> inactive, 8. -> running, 9. -> paused.
+		{statePaused, "soff", 0, "Stopped Snapshot; Defined Snapshot", "shut off (from snapshot)"},
+		{statePaused, "soff", snapRevertRunning, "Stopped Snapshot; Resumed Unpaused; Started Snapshot; Defined Snapshot", "running (booted)"},
+		{statePaused, "soff", snapRevertPaused, "Stopped Snapshot; Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (user)"},
+		{statePaused, "srun", 0, "Stopped Snapshot; Started Snapshot; Resumed Snapshot; Defined Snapshot", "running (from snapshot)"},
+		{statePaused, "srun", snapRevertRunning, "Stopped Snapshot; Started Snapshot; Resumed Snapshot; Defined Snapshot", "running (from snapshot)"},
+		{statePaused, "srun", snapRevertPaused, "Stopped Snapshot; Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (from snapshot)"},
+		{statePaused, "spause", 0, "Stopped Snapshot; Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (from snapshot)"},
+		{statePaused, "spause", snapRevertRunning, "Stopped Snapshot; Started Snapshot; Resumed Snapshot; Defined Snapshot", "running (from snapshot)"},
+		{statePaused, "spause", snapRevertPaused, "Stopped Snapshot; Started Snapshot; Suspended Snapshot; Defined Snapshot", "paused (from snapshot)"},
+	} {
+		name := map[int32]string{stateShutoff: "shut off", stateRunning: "running", statePaused: "paused"}[tc.from] +
+			" -> " + tc.snap + map[uint32]string{snapRevertRunning: " --running", snapRevertPaused: " --paused"}[tc.flags]
+		setState(tc.from)
+		events.take()
+		if err := h.DomainRevertToSnapshot(ctx, snapRef(dom, tc.snap), tc.flags); err != nil {
+			t.Fatalf("%s: revert: %v", name, err)
+		}
+		got := events.take()
+		if got != tc.want && got == strings.Replace(tc.want, knownStartResumed, "", 1) {
+			t.Logf("%s: known difference, no RESUMED/unpaused before STARTED: %s", name, got)
+		} else if got != tc.want {
+			t.Errorf("%s: events\n got %s\nwant %s", name, got, tc.want)
+		}
+		if st := stateText(state()); st != tc.state {
+			t.Errorf("%s: state %s, want %s", name, st, tc.state)
+		}
+	}
 }
