@@ -64,6 +64,17 @@ func KnownFormat(name string) bool {
 	return false
 }
 
+// FormatNumber is the format's virStorageFileFormat value, which
+// libvirt's messages print; -1 for a name it does not know.
+func FormatNumber(name string) int {
+	for i, f := range formatOrder {
+		if f == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // SupportsBacking says whether images of the format can have a backing
 // store (format >= VIR_STORAGE_FILE_BACKING).
 func SupportsBacking(format string) bool {
@@ -480,6 +491,11 @@ func qcow2BackingFormat(buf []byte) (format string, ok bool) {
 		}
 		name := string(payload)
 		if !KnownFormat(name) {
+			// libvirt keeps "none" (and -1, its "auto", for names it does
+			// not know) as the format before giving up on the header
+			if name == FormatNone {
+				format = FormatNone
+			}
 			ok = false
 			return false
 		}

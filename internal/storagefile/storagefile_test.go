@@ -21,6 +21,9 @@ func TestHandMadeHeaders(t *testing.T) {
 		// a backing format libvirt does not know leaves the backing name
 		// and no format (BACKING_STORE_INVALID after the name was read)
 		{"qcow2-unknown-backing-format.bin", "", Info{Format: FormatQCOW2, Backing: "base.qcow2", BackingFormat: BackingFormatAuto, Capacity: 1 << 20, ClusterSize: 1 << 16, PayloadOffset: -1}},
+		// "none" is kept as the backing's format, which libvirt then
+		// cannot read the backing image as
+		{"qcow2-none-backing-format.bin", "", Info{Format: FormatQCOW2, Backing: "base.img", BackingFormat: FormatNone, Capacity: 1 << 20, ClusterSize: 1 << 16, PayloadOffset: -1}},
 		// too short to hold the capacity: nothing past the format
 		{"qcow2-truncated.bin", "", Info{Format: FormatQCOW2, PayloadOffset: -1}},
 		{"luks.bin", "", Info{Format: FormatRaw, Encryption: "luks", PayloadOffset: 4096}},
@@ -38,6 +41,14 @@ func TestHandMadeHeaders(t *testing.T) {
 				t.Errorf("got  %+v\nwant %+v", *got, c.want)
 			}
 		})
+	}
+}
+
+func TestFormatNumber(t *testing.T) {
+	for name, want := range map[string]int{FormatNone: 0, FormatRaw: 1, FormatQCOW2: 14, FormatVMDK: 16, "vhdx": -1} {
+		if got := FormatNumber(name); got != want {
+			t.Errorf("FormatNumber(%q) = %d, want %d", name, got, want)
+		}
 	}
 }
 

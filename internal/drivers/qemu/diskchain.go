@@ -316,6 +316,10 @@ func chainMetadata(src, top *domain.StorageSource, depth int) error {
 		return err
 	}
 	info, err := storagefile.FromHeader(buf, src.Format)
+	if errors.Is(err, storagefile.ErrUnknownFormat) {
+		return virterr.NewFrom(virterr.FromStorage, virterr.SystemError, "unknown storage file meta->format %d: Invalid argument",
+			storagefile.FormatNumber(src.Format))
+	}
 	if err != nil {
 		return virterr.NewFrom(virterr.FromStorage, virterr.InternalError, "cannot read the header of '%s' as %s: %v", src.Path(), src.Format, err)
 	}

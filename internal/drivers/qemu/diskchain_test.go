@@ -55,6 +55,24 @@ func forgetBackingFormat(t *testing.T, path string) {
 	}
 }
 
+// setBackingFormatNone makes a qcow2 image record "none" as its backing
+// format.
+func setBackingFormatNone(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data[:4096], []byte{0xE2, 0x79, 0x2A, 0xCA})
+	if i < 0 {
+		t.Fatalf("%s has no backing format extension", path)
+	}
+	copy(data[i+4:], []byte{0, 0, 0, 4, 'n', 'o', 'n', 'e', 0})
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func parseChainDef(t *testing.T, dir, disks string) *domain.Def {
 	t.Helper()
 	xml := "<domain type='qemu' id='1'><name>chain</name><memory unit='KiB'>65536</memory>" +
@@ -273,7 +291,9 @@ func TestDiskChainErrors(t *testing.T) {
 		[]string{"-f", "qcow2", "-b", "deep-base.qcow2", "-F", "qcow2", "nofmt2.qcow2"},
 		[]string{"-f", "qcow2", "loopa.qcow2", "1M"},
 		[]string{"-f", "qcow2", "-b", "loopa.qcow2", "-F", "qcow2", "loopb.qcow2"},
+		[]string{"-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "nonefmt.qcow2"},
 	)
+	setBackingFormatNone(t, filepath.Join(dir, "nonefmt.qcow2"))
 	if err := os.Remove(filepath.Join(dir, "gone-base.qcow2")); err != nil {
 		t.Fatal(err)
 	}
@@ -294,6 +314,8 @@ func TestDiskChainErrors(t *testing.T) {
 			"Requested operation is not valid: format of backing image 'deep-base.qcow2' of image '$DIR/nofmt2.qcow2' was not specified in the image metadata (See https://libvirt.org/kbase/backing_chains.html for troubleshooting)"},
 		{"loopa.qcow2", "qcow2", virterr.InternalError, virterr.FromStorage,
 			"internal error: backing store for $DIR/loopa.qcow2 is self-referential or too deeply nested"},
+		{"nonefmt.qcow2", "qcow2", virterr.SystemError, virterr.FromStorage,
+			"unknown storage file meta->format 0: Invalid argument"},
 		{"nonexist.img", "raw", virterr.SystemError, virterr.FromStorage,
 			"Cannot access storage file '$DIR/nonexist.img': No such file or directory"},
 		{"nonexist.qcow2", "qcow2", virterr.SystemError, virterr.FromStorage,
