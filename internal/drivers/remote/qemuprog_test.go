@@ -65,7 +65,7 @@ func TestQemuProgram(t *testing.T) {
 		if e.Event != "RESET" || e.Dom.Name != "d" || e.Seconds != 10 || e.Micros != 20 || e.Details == nil || *e.Details != `{"a":1}` {
 			t.Errorf("event %+v", e)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("no event")
 	}
 	select {
