@@ -102,7 +102,7 @@ func TestDomainLifecycle(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		select {
 		case <-done:
-		case <-time.After(5 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Fatal("events not delivered")
 		}
 	}

@@ -200,7 +200,7 @@ func TestOnEventCallback(t *testing.T) {
 		if name != "STOP" {
 			t.Fatal(name)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("callback not called")
 	}
 }
