@@ -1,12 +1,15 @@
 package qemu_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,6 +92,8 @@ func TestE2ESnapshots(t *testing.T) {
 	}
 
 	// Revert a running guest: loadvm, and it runs on from the snapshot.
+	// The lifecycle events are libvirtd 9.0's for the same reverts.
+	events := d.watchEvents("sg", "--live")
 	d.virsh("snapshot-revert", "sg", "s1")
 	d.waitState("sg", "running (from snapshot)", 10*time.Second)
 	if got := d.virsh("snapshot-current", "--name", "sg"); got != "s1" {
@@ -96,6 +101,9 @@ func TestE2ESnapshots(t *testing.T) {
 	}
 	d.virsh("snapshot-revert", "sg", "s2", "--paused")
 	d.waitState("sg", "paused (from snapshot)", 10*time.Second)
+	events.expect("Stopped Snapshot", "Started Snapshot", "Resumed Snapshot", "Defined Snapshot",
+		"Stopped Snapshot", "Started Snapshot", "Suspended Snapshot", "Defined Snapshot")
+	events.close()
 
 	d.virsh("snapshot-delete", "sg", "s2")
 	if img := qcow2Snapshots(t, image); strings.Contains(img, " s2 ") || !strings.Contains(img, " s1 ") {
@@ -132,10 +140,14 @@ func TestE2ESnapshots(t *testing.T) {
 		t.Fatalf("metadata file: %v", err)
 	}
 
+	events = d.watchEvents("sg", "--config")
 	d.virsh("snapshot-revert", "sg", "s1")
 	d.waitState("sg", "running (from snapshot)", 30*time.Second)
 	d.virsh("snapshot-revert", "sg", "off1", "--force")
 	d.waitState("sg", "shut off (from snapshot)", 30*time.Second)
+	events.expect("Started Snapshot", "Resumed Snapshot", "Defined Snapshot",
+		"Stopped Snapshot", "Defined Snapshot")
+	events.close()
 
 	// Raw disks take no internal snapshot.
 	raw := filepath.Join(dir, "raw.img")
@@ -187,4 +199,89 @@ func compareWithTestDriver(t *testing.T, d *daemon) {
 			t.Errorf("%s differs from libvirt's test driver:\n--- test driver\n%s--- govirtd\n%s", l, want[i], g)
 		}
 	}
+}
+
+// eventWatch is the stock `virsh event --all --loop` watching one domain
+// of the daemon.
+type eventWatch struct {
+	d    *daemon
+	dom  string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	seen int // lifecycle events already checked
+}
+
+func (w *eventWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *eventWatch) text() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// watchEvents starts virsh event and returns once it is known to be
+// listening: it has reported a title change made through desc with
+// scope (--live or --config) after it started.
+func (d *daemon) watchEvents(dom, scope string) *eventWatch {
+	d.t.Helper()
+	w := &eventWatch{d: d, dom: dom}
+	w.cmd = exec.Command("virsh", "-c", d.uri, "event", "--domain", dom, "--all", "--loop")
+	w.cmd.Stdout, w.cmd.Stderr = w, w
+	if err := w.cmd.Start(); err != nil {
+		d.t.Fatal(err)
+	}
+	d.t.Cleanup(w.close)
+	deadline := time.Now().Add(60 * time.Second)
+	for i := 0; ; i++ {
+		d.virsh("desc", dom, scope, "--title", fmt.Sprintf("sync%d", i))
+		for wait := time.Now().Add(time.Second); time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(w.text(), "event 'metadata-change' for domain '"+dom+"'") {
+				return w
+			}
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("virsh event reported nothing:\n%s", w.text())
+		}
+	}
+}
+
+// lifecycle is the lifecycle events reported so far, virsh's words.
+func (w *eventWatch) lifecycle() []string {
+	prefix := "event 'lifecycle' for domain '" + w.dom + "': "
+	var evs []string
+	for _, line := range strings.Split(w.text(), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
+			evs = append(evs, rest)
+		}
+	}
+	return evs
+}
+
+// expect waits for the next lifecycle events and checks they are want,
+// in order.
+func (w *eventWatch) expect(want ...string) {
+	w.d.t.Helper()
+	var got []string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if got = w.lifecycle()[w.seen:]; len(got) >= len(want) {
+			break
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		w.d.t.Errorf("lifecycle events:\n got %q\nwant %q\nvirsh event:\n%s", got, want, w.text())
+	}
+	w.seen += len(got)
+}
+
+func (w *eventWatch) close() {
+	if w.cmd.Process == nil || w.cmd.ProcessState != nil {
+		return
+	}
+	w.cmd.Process.Signal(syscall.SIGTERM)
+	w.cmd.Wait()
 }
