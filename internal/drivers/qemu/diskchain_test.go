@@ -3,6 +3,7 @@ package qemu
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -713,5 +714,56 @@ func TestChangeMediaChain(t *testing.T) {
 	}
 	if b := cd.Source.Backing; b == nil || b.Path() != filepath.Join(dir, "mb.qcow2") || b.Format != "qcow2" || b.Backing == nil || isBacking(b.Backing) {
 		t.Errorf("new medium's chain: %+v", b)
+	}
+}
+
+// writeQcow2Header writes the header of a qcow2 v2 image backed by
+// backing (recorded as qcow2), which is all chain detection reads.
+func writeQcow2Header(t *testing.T, path, backing string) {
+	t.Helper()
+	h := make([]byte, 72)
+	copy(h, "QFI\xfb")
+	binary.BigEndian.PutUint32(h[4:], 2)
+	binary.BigEndian.PutUint32(h[20:], 16)
+	binary.BigEndian.PutUint64(h[24:], 1<<20)
+	var ext []byte
+	if backing != "" {
+		ext = binary.BigEndian.AppendUint32(ext, 0xE2792ACA)
+		ext = binary.BigEndian.AppendUint32(ext, 5)
+		ext = append(ext, "qcow2\x00\x00\x00"...)
+		ext = append(ext, 0, 0, 0, 0, 0, 0, 0, 0)
+		binary.BigEndian.PutUint64(h[8:], uint64(len(h)+len(ext)))
+		binary.BigEndian.PutUint32(h[16:], uint32(len(backing)))
+	}
+	data := append(append(h, ext...), backing...)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChainTooDeep follows libvirtd 9.0 on chains of 200 and 201
+// images: 200 start, and the 201st image is named as "self-referential
+// or too deeply nested".
+func TestChainTooDeep(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i <= 200; i++ {
+		backing := ""
+		if i > 0 {
+			backing = "l" + strconv.Itoa(i-1) + ".qcow2"
+		}
+		writeQcow2Header(t, filepath.Join(dir, "l"+strconv.Itoa(i)+".qcow2"), backing)
+	}
+	def := parseChainDef(t, dir, "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/l199.qcow2'/><target dev='vda' bus='virtio'/></disk>")
+	if _, err := determineDiskChains(def, true); err != nil {
+		t.Fatal(err)
+	}
+	if n := chainLength(def.Devices.Disks[0].Source); n != 200 {
+		t.Errorf("%d layers", n)
+	}
+	def = parseChainDef(t, dir, "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/l200.qcow2'/><target dev='vda' bus='virtio'/></disk>")
+	_, err := determineDiskChains(def, true)
+	want := "internal error: backing store for " + filepath.Join(dir, "l0.qcow2") + " is self-referential or too deeply nested"
+	if e := virterr.As(err); e == nil || e.Code != virterr.InternalError || e.Message != want {
+		t.Fatalf("got %v", err)
 	}
 }
