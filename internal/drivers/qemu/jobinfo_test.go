@@ -114,7 +114,7 @@ func TestSaveJobInfoAndAbort(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- d.saveTo(context.Background(), o, p, path, nil) }()
 	var info driver.DomainGetJobInfoRet
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if info, err = c.DomainGetJobInfo(context.Background(), ref); err == nil && info.Type == jobUnbounded && info.MemProcessed > 0 {
 			break
@@ -133,7 +133,7 @@ func TestSaveJobInfoAndAbort(t *testing.T) {
 	}
 	select {
 	case err = <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the save did not end after the abort")
 	}
 	if !isCode(err, virterr.OperationAborted) || err.Error() != "operation aborted: domain save job: canceled by client" {

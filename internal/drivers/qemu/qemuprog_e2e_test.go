@@ -90,9 +90,9 @@ except libvirt.libvirtError as e:
 
 	// Monitor events: suspend and resume show STOP and RESUME.
 	t.Run("monitor-events", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 		defer cancel()
-		ev := exec.CommandContext(ctx, "virsh", "-c", d.uri, "qemu-monitor-event", "qp", "--loop", "--timeout", "20")
+		ev := exec.CommandContext(ctx, "virsh", "-c", d.uri, "qemu-monitor-event", "qp", "--loop", "--timeout", "90")
 		stdout, err := ev.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -112,20 +112,27 @@ except libvirt.libvirtError as e:
 				mu.Unlock()
 			}
 		}()
-		time.Sleep(time.Second) // virsh registers before it waits
-		for _, cmd := range []string{"suspend", "resume"} {
-			if out, err := d.virshErr(cmd, "qp"); err != nil {
-				t.Fatalf("virsh %s: %v %s", cmd, err, out)
-			}
-		}
 		seen := func() string {
 			mu.Lock()
 			defer mu.Unlock()
 			return strings.Join(lines, "\n")
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) && !strings.Contains(seen(), "event RESUME") {
-			time.Sleep(50 * time.Millisecond)
+		// virsh prints nothing once registered, and a loaded machine may
+		// take seconds to get there: suspend and resume until it shows
+		// both events (a fixed second's wait assumed it would be quicker).
+		both := func() bool {
+			got := seen()
+			return strings.Contains(got, "event STOP") && strings.Contains(got, "event RESUME")
+		}
+		for deadline := time.Now().Add(60 * time.Second); !both() && time.Now().Before(deadline); {
+			for _, cmd := range []string{"suspend", "resume"} {
+				if out, err := d.virshErr(cmd, "qp"); err != nil {
+					t.Fatalf("virsh %s: %v %s", cmd, err, out)
+				}
+			}
+			for wait := time.Now().Add(2 * time.Second); !both() && time.Now().Before(wait); {
+				time.Sleep(50 * time.Millisecond)
+			}
 		}
 		ev.Process.Kill()
 		<-done
