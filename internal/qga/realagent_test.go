@@ -3,7 +3,6 @@ package qga
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -11,9 +10,9 @@ import (
 )
 
 // startAgent runs the host's qemu-ga listening on a unix socket, as a
-// guest's agent would answer on its channel; the test is skipped when
-// qemu-ga is not installed.
-func startAgent(t *testing.T) string {
+// guest's agent would answer on its channel, and connects to it; the
+// test is skipped when qemu-ga is not installed.
+func startAgent(t *testing.T) *Conn {
 	t.Helper()
 	bin, err := exec.LookPath("qemu-ga")
 	if err != nil {
@@ -29,25 +28,27 @@ func startAgent(t *testing.T) string {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	for i := 0; i < 500; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			return sock
+	// The socket file appears at bind(), before qemu-ga listens: dial
+	// until it accepts (a loaded machine widens that gap; waiting for the
+	// file alone once failed with "not connected").
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		q, err := Dial(context.Background(), sock)
+		if err == nil {
+			return q
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("qemu-ga did not listen: %v", err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatal("qemu-ga did not listen")
-	return ""
 }
 
 // TestRealAgent talks to a real qemu-ga: the handshake, answers, and
 // its refusal of an unknown command.
 func TestRealAgent(t *testing.T) {
-	sock := startAgent(t)
+	q := startAgent(t)
 	ctx := context.Background()
-	q, err := Dial(ctx, sock)
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer q.Close()
 	if _, err := q.Execute(ctx, "guest-ping", nil, TimeoutBlock); err != nil {
 		t.Fatal(err)
