@@ -37,6 +37,24 @@ const (
 	diskDropMissingOnStart   int32 = 1
 )
 
+// eventIDDiskChange is VIR_DOMAIN_EVENT_ID_DISK_CHANGE.
+const eventIDDiskChange int32 = 9
+
+// prepareDiskChains is the start's storage step
+// (qemuProcessPrepareHostStorage): it describes every disk's backing
+// chain in the definition being started and sends a DISK_CHANGE event
+// for each disk its startupPolicy dropped.
+func (d *Driver) prepareDiskChains(def *domain.Def, coldBoot bool) error {
+	events, err := determineDiskChains(def, coldBoot)
+	ref := driver.DomainRef{Name: def.Name, UUID: driver.UUID(def.UUID), ID: int32(def.ID)}
+	for i := range events {
+		ev := events[i]
+		ev.Dom = ref
+		d.events.Emit(ref, driver.Event{Kind: driver.EventDomain, ID: eventIDDiskChange, Payload: &ev})
+	}
+	return err
+}
+
 // determineDiskChains describes every disk's backing chain before a
 // start, as qemuProcessPrepareDomainStorage numbers the sources the
 // definition gives and qemuProcessPrepareHostStorage then runs

@@ -15,6 +15,7 @@ import (
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmlbuf"
 	"github.com/govirt/govirt/internal/conf/xmltree"
+	"github.com/govirt/govirt/internal/driver"
 	"github.com/govirt/govirt/virt/virterr"
 )
 
@@ -765,5 +766,28 @@ func TestChainTooDeep(t *testing.T) {
 	want := "internal error: backing store for " + filepath.Join(dir, "l0.qcow2") + " is self-referential or too deeply nested"
 	if e := virterr.As(err); e == nil || e.Code != virterr.InternalError || e.Message != want {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// The start step sends libvirt's DISK_CHANGE event for a CD-ROM whose
+// optional medium is missing.
+func TestPrepareDiskChainsEvents(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := memoryTestDriver(t, memoryTestDef(t, ""), nil, true)
+	var got []driver.Event
+	if _, err := c.d.events.Register(c, driver.EventDomain, eventIDDiskChange, nil, func(ev driver.Event) { got = append(got, ev) }); err != nil {
+		t.Fatal(err)
+	}
+	def := parseChainDef(t, dir, `<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='$DIR/none.iso' startupPolicy='optional'/><target dev='sda' bus='sata'/><readonly/><alias name='sata0-0-0'/></disk>`)
+	if err := c.d.prepareDiskChains(def, true); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d events", len(got))
+	}
+	m, ok := got[0].Payload.(*driver.DomainEventDiskChangeMsg)
+	if !ok || m.Dom.Name != "chain" || m.Dom.ID != 1 || *m.OldSrcPath != filepath.Join(dir, "none.iso") || m.NewSrcPath != nil ||
+		m.DevAlias != "sata0-0-0" || m.Reason != diskChangeMissingOnStart {
+		t.Errorf("event %+v", got[0].Payload)
 	}
 }
