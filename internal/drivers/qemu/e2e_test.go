@@ -109,7 +109,7 @@ func (d *daemon) start() {
 	if err := d.cmd.Start(); err != nil {
 		d.t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // reconnecting to guests on a loaded machine
 	for {
 		if _, err := os.Stat(sock); err == nil {
 			if _, err := d.virshErr("version"); err == nil {

@@ -537,11 +537,18 @@ func TestAgentAPIsWithRealAgent(t *testing.T) {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	for i := 0; i < 500; i++ {
-		if _, err := os.Stat(sock); err == nil {
+	// The socket file appears at bind(), before qemu-ga listens (the same
+	// race failed internal/qga's TestRealAgent under load): probe until
+	// it accepts. qemu-ga serves the next client once the probe hangs up.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		probe, err := net.Dial("unix", sock)
+		if err == nil {
+			probe.Close()
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("qemu-ga did not listen: %v", err)
+		}
 	}
 	c, o := testDomain(t, agentDevice(sock))
 	ctx := context.Background()
