@@ -69,7 +69,7 @@ func (d Daemon) Start(ctx context.Context, s *Script, _ string) (Client, func(),
 
 // waitReady waits for the socket, then for a client to answer "uri".
 func waitReady(ctx context.Context, c Client, sock, dir string, done <-chan struct{}) error {
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := os.Stat(sock); err == nil {
 			break
@@ -80,14 +80,25 @@ func waitReady(ctx context.Context, c Client, sock, dir string, done <-chan stru
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("no socket %s after 10s", sock)
+			return fmt.Errorf("no socket %s after 30s", sock)
 		}
 	}
+	// The socket file exists from bind(), a moment before the daemon
+	// listens, so a refused first client is asked again until the deadline.
 	c.Timeout = 10 * time.Second
 	c.NoRetry = false
-	o := c.Run(ctx, dir, []string{"uri"})
-	if o.Exit != 0 {
-		return fmt.Errorf("%s -c %s uri: exit %d: %s", c.Binary, c.URI, o.Exit, strings.TrimSpace(o.Stderr))
+	for {
+		o := c.Run(ctx, dir, []string{"uri"})
+		if o.Exit == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s -c %s uri: exit %d: %s", c.Binary, c.URI, o.Exit, strings.TrimSpace(o.Stderr))
+		}
+		select {
+		case <-done:
+			return fmt.Errorf("exited before answering %s -c %s uri: %s", c.Binary, c.URI, strings.TrimSpace(o.Stderr))
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,11 +122,17 @@ func startDaemon(t *testing.T, root, bin string) string {
 		srv.AddListener(&daemon.Listener{Name: "libvirt-sock"}, ln)
 		t.Cleanup(srv.Shutdown)
 	}
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(layout.SocketRW()); err == nil {
+	// Dial rather than look for the file: it exists from bind(), before
+	// the daemon listens, and a slow start must fail here, not later.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c, err := net.Dial("unix", layout.SocketRW())
+		if err == nil {
+			c.Close()
 			break
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("govirtd did not listen on %s: %v", layout.SocketRW(), err)
+		}
 	}
 	return uri
 }
