@@ -202,19 +202,22 @@ func qemuImg() (string, error) {
 
 // forEachQcow2 runs `qemu-img snapshot op name disk` on each disk of def
 // the snapshot covers internally (qemuDomainSnapshotForEachQcow2Raw).
-// tryAll goes on past failures and reports skipped; a failed create
-// deletes what it created before.
-func (d *Driver) forEachQcow2(ctx context.Context, def *domain.Def, sdef *snapshot.Def, op string, tryAll bool) (skipped bool, err error) {
+// tryAll goes on past failures; skipped, when some disk was skipped, is
+// what libvirt's last error then is, which a revert reports: the last
+// failed command's, or none (the RPC layer's unknown cause) when only
+// disks of another format were skipped. A failed create deletes what it
+// created before.
+func (d *Driver) forEachQcow2(ctx context.Context, def *domain.Def, sdef *snapshot.Def, op string, tryAll bool) (skipped, err error) {
 	return d.forEachQcow2N(ctx, def, sdef, op, tryAll, -1)
 }
 
-func (d *Driver) forEachQcow2N(ctx context.Context, def *domain.Def, sdef *snapshot.Def, op string, tryAll bool, n int) (skipped bool, err error) {
+func (d *Driver) forEachQcow2N(ctx context.Context, def *domain.Def, sdef *snapshot.Def, op string, tryAll bool, n int) (skipped, err error) {
 	bin, err := qemuImg()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if def == nil || def.Devices == nil {
-		return false, nil
+		return nil, nil
 	}
 	disks := def.Devices.Disks
 	if n < 0 || n > len(disks) {
@@ -235,29 +238,38 @@ func (d *Driver) forEachQcow2N(ctx context.Context, def *domain.Def, sdef *snaps
 			continue
 		}
 		if disk.Source == nil || (disk.Source.Type != "file" && disk.Source.Type != "block") {
-			return false, snapErr(virterr.OperationInvalid, "can't manipulate inactive snapshots of disk '%s'", disk.Dst())
+			return nil, snapErr(virterr.OperationInvalid, "can't manipulate inactive snapshots of disk '%s'", disk.Dst())
 		}
 		if f := diskFormat(disk); f != "" && f != "qcow2" {
 			if tryAll {
 				d.log.Warn("skipping snapshot action", "disk", disk.Dst())
-				skipped = true
+				if skipped == nil {
+					skipped = errUnknownCause()
+				}
 				continue
 			}
 			rollback(i)
-			return false, snapErr(virterr.OperationInvalid, "Disk device '%s' does not support snapshotting", disk.Dst())
+			return nil, snapErr(virterr.OperationInvalid, "Disk device '%s' does not support snapshotting", disk.Dst())
 		}
 		cmd := cmdrun.New(bin, "snapshot", op, sdef.Name, disk.Source.Path())
 		if _, err := d.runner.Run(ctx, cmd); err != nil {
 			if tryAll {
 				d.log.Warn("skipping snapshot action", "disk", disk.Dst(), "err", err)
-				skipped = true
+				skipped = err
 				continue
 			}
 			rollback(i)
-			return false, err
+			return nil, err
 		}
 	}
 	return skipped, nil
+}
+
+// errUnknownCause is what a libvirt client gets for a call that failed
+// without reporting why: the RPC layer's generic internal error.
+func errUnknownCause() error {
+	return &virterr.Error{Code: virterr.InternalError, Domain: virterr.FromNone, Level: virterr.LevelError,
+		Message: "An error occurred, but the cause is unknown", Int1: -1, Int2: -1}
 }
 
 // hmpQuote quotes a snapshot name for savevm/loadvm/delvm as libvirt's
@@ -1081,10 +1093,13 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 			disksDef = o.def
 			o.mu.Unlock()
 		}
-		if skipped, err := d.forEachQcow2(ctx, disksDef, sdef, "-a", true); err != nil || skipped {
-			if err == nil {
-				err = snapErr(virterr.OperationFailed, "failed to revert disks of snapshot '%s'", sdef.Name)
-			}
+		// Every disk is tried; any skipped one fails the revert
+		// (qemuSnapshotInternalRevertInactive).
+		skipped, err := d.forEachQcow2(ctx, disksDef, sdef, "-a", true)
+		if err == nil {
+			err = skipped
+		}
+		if err != nil {
 			return startFailed(err)
 		}
 		assignInactive()

@@ -626,3 +626,43 @@ func TestSnapshotRevertTransitions(t *testing.T) {
 		}
 	}
 }
+
+// A shut-off snapshot whose disk cannot be reverted fails the revert with
+// libvirt's last error: the failed qemu-img's, or none at all (the RPC
+// layer's unknown cause) when the only disk was skipped for its format.
+func TestSnapshotRevertInactiveDiskFailure(t *testing.T) {
+	ctx := context.Background()
+	f := newSnapFixture(t, t.TempDir(), "qcow2")
+	s1 := f.create("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
+	f.commands()
+	f.rec.Respond(cmdrun.Response{Match: []string{"qemu-img", "snapshot", "-a"}, ExitCode: 1,
+		Stderr: "qemu-img: Could not apply snapshot 's1': Failed to load snapshot: No such file or directory\n"})
+	bin, _ := exec.LookPath("qemu-img")
+	err := f.h.DomainRevertToSnapshot(ctx, s1, 0)
+	want := "internal error: Child process (" + bin + " snapshot -a s1 " + f.disk + ") unexpected exit status 1: " +
+		"qemu-img: Could not apply snapshot 's1': Failed to load snapshot: No such file or directory"
+	if !errors.Is(err, virterr.InternalError) || err.Error() != want {
+		t.Fatalf("revert with failing qemu-img: %v\nwant %s", err, want)
+	}
+
+	// The snapshot's own definition says which disks it reverts.
+	xml, err := f.h.DomainSnapshotGetXMLDesc(ctx, s1, snapXMLSecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := strings.Replace(xml, "type='qcow2'", "type='raw'", 1)
+	if raw == xml {
+		t.Fatalf("no qcow2 disk in:\n%s", xml)
+	}
+	if _, err := f.h.DomainSnapshotCreateXML(ctx, f.dom, raw, snapCreateRedefine); err != nil {
+		t.Fatal(err)
+	}
+	f.commands()
+	err = f.h.DomainRevertToSnapshot(ctx, s1, 0)
+	if !errors.Is(err, virterr.InternalError) || err.Error() != "An error occurred, but the cause is unknown" {
+		t.Fatalf("revert of a raw disk: %v", err)
+	}
+	if got := f.commands(); got != "" {
+		t.Fatalf("revert of a raw disk ran %q", got)
+	}
+}
