@@ -273,15 +273,15 @@ func TestE2EGuestLifecycle(t *testing.T) {
 
 	// Suspend and resume.
 	d.virsh("suspend", "tg")
-	d.waitState("tg", "paused (user)", 5*time.Second)
+	d.waitState("tg", "paused (user)", 60*time.Second)
 	d.virsh("resume", "tg")
-	d.waitState("tg", "running (unpaused)", 5*time.Second)
+	d.waitState("tg", "running (unpaused)", 60*time.Second)
 
 	// Reboot through ACPI: the guest powers off, QEMU is reset and the
 	// guest boots again.
 	d.virsh("reboot", "tg")
 	con.waitCount(t, testguest.ReadyMarker, 2, 90*time.Second)
-	d.waitState("tg", "running (booted)", 5*time.Second)
+	d.waitState("tg", "running (booted)", 60*time.Second)
 
 	// The daemon dies; the guest keeps running and the next daemon
 	// reconnects from the status file.
@@ -310,7 +310,7 @@ func TestE2EGuestLifecycle(t *testing.T) {
 	// Destroy, and a QEMU that dies on its own is a crash.
 	d.virsh("start", "tg")
 	d.virsh("destroy", "tg")
-	d.waitState("tg", "shut off (destroyed)", 5*time.Second)
+	d.waitState("tg", "shut off (destroyed)", 60*time.Second)
 	d.virsh("start", "tg")
 	pid, err := os.ReadFile(filepath.Join(root, "run", "libvirt", "qemu", "tg.pid"))
 	if err != nil {
@@ -318,7 +318,7 @@ func TestE2EGuestLifecycle(t *testing.T) {
 	}
 	n, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
 	syscall.Kill(n, syscall.SIGKILL)
-	d.waitState("tg", "shut off (crashed)", 10*time.Second)
+	d.waitState("tg", "shut off (crashed)", 60*time.Second)
 
 	// A guest that dies while no daemon watches is found shut off.
 	d.virsh("start", "tg")
