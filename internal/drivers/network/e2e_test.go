@@ -182,6 +182,19 @@ func guestPing(ns e2eNS) error {
 	return nil
 }
 
+// guestPingWithin pings until a reply comes or the deadline passes: a
+// fresh link's neighbour resolution can take more than one ping's
+// seconds on a loaded machine.
+func guestPingWithin(ns e2eNS, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		err := guestPing(ns)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+	}
+}
+
 func TestEndToEndNAT(t *testing.T) {
 	ns, child := e2eParent(t)
 	if !child {
@@ -229,7 +242,9 @@ func TestEndToEndNAT(t *testing.T) {
 		t.Fatal("the guest got no DHCP lease")
 	}
 	var leasesOut string
-	for i := 0; i < 50; i++ {
+	// The lease helper records the lease after udhcpc has it; give a
+	// loaded machine a minute, not fifty polls.
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
 		leasesOut = virsh(t, uri, "net-dhcp-leases", "gvnat")
 		if strings.Contains(leasesOut, "52:54:00:aa:00:01") {
 			break
@@ -243,7 +258,7 @@ func TestEndToEndNAT(t *testing.T) {
 
 	// The forward device appears: NAT works.
 	makeUplink(t, ns)
-	if err := guestPing(ns); err != nil {
+	if err := guestPingWithin(ns, 30*time.Second); err != nil {
 		t.Fatalf("guest cannot reach the remote address through masquerade: %v\n%s", err, runCmd(t, "nft", "list", "ruleset"))
 	}
 	// Deleted and re-created (a new ifindex): NAT still works.
@@ -252,7 +267,7 @@ func TestEndToEndNAT(t *testing.T) {
 		t.Fatal("ping succeeded with the forward device gone")
 	}
 	makeUplink(t, ns)
-	if err := guestPing(ns); err != nil {
+	if err := guestPingWithin(ns, 30*time.Second); err != nil {
 		t.Fatalf("after re-creating the forward device: %v", err)
 	}
 
