@@ -85,7 +85,7 @@ func StartGovirtd(bin, conf string) (*Daemon, error) {
 		return nil, err
 	}
 	go func() { d.cmd.Wait(); close(d.done) }()
-	if err := d.waitReady(15 * time.Second); err != nil {
+	if err := d.waitReady(60 * time.Second); err != nil {
 		d.Stop()
 		return nil, err
 	}
@@ -129,18 +129,19 @@ func (d *Daemon) Alive() bool {
 	}
 }
 
-// Stop sends SIGTERM, kills the daemon if it has not gone within five
-// seconds, and removes its root. It reports an error when the daemon had
-// to be killed.
+// Stop sends SIGTERM, kills the daemon if it has not gone within 30
+// seconds (a daemon that ignores SIGTERM, not a slow machine's shutdown),
+// and removes its root. It reports an error when the daemon had to be
+// killed.
 func (d *Daemon) Stop() error {
 	var err error
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-d.done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		d.cmd.Process.Kill()
 		<-d.done
-		err = fmt.Errorf("%s did not stop on SIGTERM within 5s", d.Name)
+		err = fmt.Errorf("%s did not stop on SIGTERM within 30s", d.Name)
 	}
 	d.logf.Close()
 	os.RemoveAll(d.Root)
@@ -195,7 +196,7 @@ log_outputs = "1:file:`+filepath.Join(root, "libvirtd.log")+`"
 		return nil, err
 	}
 	go func() { d.cmd.Wait(); close(d.done) }()
-	if err := d.waitReady(15 * time.Second); err != nil {
+	if err := d.waitReady(60 * time.Second); err != nil {
 		d.Stop()
 		return nil, err
 	}
