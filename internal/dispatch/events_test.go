@@ -208,9 +208,12 @@ func TestCallbackIDsPerEventState(t *testing.T) {
 	}
 	a.conn.Close()
 	b.conn.Close()
-	// The daemon notices the hang-ups on its own goroutines.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	// The daemon notices the hang-ups on its own goroutines. Each probe
+	// holds test:///default too until the daemon sees it close, so the
+	// pause between probes grows: with a fixed 20 ms a slow machine could
+	// have every probe keep the state alive for the next one.
+	deadline := time.Now().Add(30 * time.Second)
+	for pause := 20 * time.Millisecond; ; pause = min(2*pause, time.Second) {
 		c := dial(t, f.rw)
 		c.open("test:///default", 0)
 		id := register(c)
@@ -221,6 +224,6 @@ func TestCallbackIDsPerEventState(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("test:///default still numbers from %d after its connections closed", id)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(pause)
 	}
 }
