@@ -47,6 +47,11 @@ type StorageSource struct {
 	Backing *StorageSource
 	// BackingIndex is <backingStore index>.
 	BackingIndex string
+	// Detected marks a layer (or terminator) a driver read from the
+	// images rather than from the definition (virStorageSource.detected):
+	// inactive XML leaves it out, so that a definition saved from a
+	// running guest does not pin the chain.
+	Detected bool
 
 	// authAtDisk/encAtDisk say the disk carried <auth>/<encryption> as its
 	// own child rather than inside <source> (libvirt keeps the position).
@@ -249,12 +254,18 @@ func (s *StorageSource) FormatSource(b *xmlbuf.Buffer, elem string, flags Format
 	attrs := b.Inherit()
 	child := b.Child()
 	order, ok := sourceAttrOrder[s.Type]
+	srcAttrs := s.Attrs
+	if flags&FormatInactive != 0 && srcAttrs.value("index") != "" {
+		// the node number belongs to a running guest
+		srcAttrs = append(attrList(nil), srcAttrs...)
+		srcAttrs.del("index")
+	}
 	if !ok {
-		for _, a := range s.Attrs {
+		for _, a := range srcAttrs {
 			attrs.Attr(a.Name, a.Value)
 		}
 	} else {
-		s.Attrs.writeOrdered(attrs, order)
+		srcAttrs.writeOrdered(attrs, order)
 	}
 	for _, h := range s.Hosts {
 		a := child.Inherit()
@@ -304,7 +315,7 @@ func (s *StorageSource) formatChildren(b *xmlbuf.Buffer, flags FormatFlags) {
 // FormatBackingStore writes the <backingStore> chain below a disk.
 func (s *StorageSource) FormatBackingStore(b *xmlbuf.Buffer, flags FormatFlags) {
 	bs := s.Backing
-	if bs == nil {
+	if bs == nil || (bs.Detected && flags&FormatInactive != 0) {
 		return
 	}
 	if bs.Type == "" {

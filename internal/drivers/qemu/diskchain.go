@@ -228,7 +228,7 @@ func determineDiskChain(disk *domain.Disk, disksrc *domain.StorageSource, ids *n
 			return brokenChainError(err, disksrc, disksrc, false)
 		}
 		if disksrc.Backing == nil {
-			disksrc.Backing = &domain.StorageSource{}
+			disksrc.Backing = &domain.StorageSource{Detected: true}
 		}
 		return nil
 	}
@@ -348,7 +348,7 @@ func chainMetadata(src, top *domain.StorageSource, depth int) error {
 		return errBackingFormatUnknown
 	}
 	if info.Backing == "" {
-		src.Backing = &domain.StorageSource{}
+		src.Backing = &domain.StorageSource{Detected: true}
 		return nil
 	}
 	backing, usable, err := newBackingSource(src, info.Backing, info.BackingFormat)
@@ -366,6 +366,7 @@ func chainMetadata(src, top *domain.StorageSource, depth int) error {
 		}
 		return err
 	}
+	backing.Detected = true
 	src.Backing = backing
 	return nil
 }

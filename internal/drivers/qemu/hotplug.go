@@ -470,9 +470,6 @@ func (p *qemuProcess) attachDisk(ctx context.Context, disk *domain.Disk) error {
 	if err != nil {
 		return err
 	}
-	if err := p.d.validateForStart(&domain.Def{Devices: &domain.Devices{Disks: []*domain.Disk{disk}}}); err != nil {
-		return err
-	}
 	o := p.o
 	o.mu.Lock()
 	alias := ""

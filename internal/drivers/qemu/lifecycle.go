@@ -49,33 +49,6 @@ func notRunning() error {
 	return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "domain is not running")
 }
 
-// validateForStart runs the semantic checks a start needs and libvirt
-// does at start (virDomainDefValidate, storage access).
-func (d *Driver) validateForStart(def *domain.Def) error {
-	if def.Devices == nil {
-		return nil
-	}
-	for _, disk := range def.Devices.Disks {
-		src := disk.Source
-		if src == nil || (src.Type != "file" && src.Type != "block") {
-			continue
-		}
-		path := src.Path()
-		if path == "" {
-			continue
-		}
-		dev := diskAttr(disk, "device")
-		if _, err := os.Stat(path); err != nil {
-			if (dev == "cdrom" || dev == "floppy") && attrValue(src.Attrs, "startupPolicy") == "optional" {
-				continue
-			}
-			return virterr.NewFrom(virterr.FromQemu, virterr.SystemError,
-				"Cannot access storage file '%s' (as uid:%d, gid:%d): %s", path, os.Getuid(), os.Getgid(), errnoText(err))
-		}
-	}
-	return nil
-}
-
 // addObj registers def as virDomainObjListAdd does; live says it is for
 // a domain being started (create-xml).
 func (d *Driver) addObj(def *domain.Def, live bool) (o *domainObj, existed bool, err error) {

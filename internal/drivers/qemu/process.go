@@ -155,7 +155,13 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	}, nil); err != nil {
 		return err
 	}
-	if err := r.step("validate", func() error { return d.validateForStart(def) }, nil); err != nil {
+	// Addresses and aliases come first, as qemuProcessPrepareDomain
+	// assigns them before the storage is prepared: the disk-change
+	// events of disks dropped below name their aliases.
+	if err := r.step("device-names", func() error { return command.PrepareDevices(def, qc) }, nil); err != nil {
+		return err
+	}
+	if err := r.step("disk-chains", func() error { return d.prepareDiskChains(def, opts.incoming == "") }, nil); err != nil {
 		return err
 	}
 	// A restore starts from the CPU the guest ran with; the one its
@@ -426,7 +432,19 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 		c.onClose(func() { d.autodestroy(o, p) })
 	}
 	ref := o.refLocked()
+	if !opts.paused && opts.runReason == runningBooted {
+		// libvirtd 9.0 marks a booting domain "paused (starting up)"
+		// until cont, and its handler of QEMU's RESUME reports the
+		// change before the start itself is reported.
+		d.emit(ref, evResumed, detResumedUnpaused)
+	}
 	d.emit(ref, evStarted, opts.startDetail)
+	if !opts.paused && opts.runReason == runningRestored {
+		// A restore starts paused and is resumed after being reported
+		// (qemuSaveImageStartVM); the RESUME handler's detail for the
+		// "restored" reason is "from snapshot".
+		d.emit(ref, evResumed, detResumedFromSnapshot)
+	}
 	if detail := detSuspendedPaused; opts.paused {
 		if opts.suspendedDetail != nil {
 			detail = *opts.suspendedDetail
@@ -569,6 +587,8 @@ func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, ni
 		ShortName:        short,
 		NextFD:           func() int { n := next; next++; return n },
 		Incoming:         incoming,
+		// determineDiskChains numbered the nodes
+		NodeIndexesGiven: true,
 	}
 	if incoming {
 		// Restores feed QEMU the saved state with migrate-incoming
@@ -975,13 +995,21 @@ func (p *qemuProcess) handleEvent(ev qmp.Event) {
 		p.shutdown = true
 		fake := p.fakeReboot
 		stopping := p.stopping
+		destroying := stopping && p.stopReason == shutoffDestroyed
 		p.mu.Unlock()
-		if stopping {
-			return
-		}
 		detail := detShutdownHost
 		if data.Guest {
 			detail = detShutdownGuest
+		}
+		if stopping {
+			// A destroy kills QEMU with its monitor still open, and
+			// libvirtd 9.0 reports the SHUTDOWN QEMU sends as it dies of
+			// the SIGTERM ("Shutdown Finished after host request") before
+			// the stop; the other stops close the monitor first.
+			if destroying {
+				d.emit(o.refLocked(), evShutdown, detail)
+			}
+			return
 		}
 		if fake {
 			go p.finishFakeReboot()

@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/domain"
@@ -64,6 +65,16 @@ func (b *Builder) diskNodes() map[*domain.Disk][]blockNode {
 	}
 	m := map[*domain.Disk][]blockNode{}
 	next := 0
+	given := func(s *domain.StorageSource) int { return 0 }
+	if b.Ctx != nil && b.Ctx.NodeIndexesGiven {
+		given = nodeIndex
+		// a layer left unnumbered takes a number no given one uses
+		for _, d := range b.Def.Devices.Disks {
+			for s := d.Source; s != nil; s = s.Backing {
+				next = max(next, nodeIndex(s))
+			}
+		}
+	}
 	disks := b.Def.Devices.Disks
 	for i := len(disks) - 1; i >= 0; i-- {
 		d := disks[i]
@@ -77,8 +88,12 @@ func (b *Builder) diskNodes() map[*domain.Disk][]blockNode {
 			if s != d.Source && s.Type == "" {
 				break
 			}
-			next++
-			chain = append(chain, blockNode{src: s, id: next, disk: d, top: s == d.Source, backing: s.Backing})
+			id := given(s)
+			if id == 0 {
+				next++
+				id = next
+			}
+			chain = append(chain, blockNode{src: s, id: id, disk: d, top: s == d.Source, backing: s.Backing})
 		}
 		for j := range chain {
 			if j+1 < len(chain) {
@@ -89,6 +104,21 @@ func (b *Builder) diskNodes() map[*domain.Disk][]blockNode {
 	}
 	b.SetState(blockNodesKey, m)
 	return m
+}
+
+// nodeIndex is the node number the definition gives a source: its
+// <source index> at the top of a chain, its <backingStore index> below;
+// 0 when there is none.
+func nodeIndex(s *domain.StorageSource) int {
+	v := s.BackingIndex
+	if v == "" {
+		v = srcAttr(s, "index")
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 func srcAttr(s *domain.StorageSource, name string) string { return attrValue(s.Attrs, name) }

@@ -2,6 +2,7 @@ package command
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +206,53 @@ func TestStorageSourceOfNoDisk(t *testing.T) {
 	}
 	if got := strings.Join(b.Cmd.Args, "\n"); got != strings.Join(want, "\n") {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}
+
+// A real start numbers every disk's top before the layers it detected
+// (as libvirt's start does), and the live XML carries those numbers: the
+// -blockdev node names must be the same ones.
+func TestNodeIndexesGiven(t *testing.T) {
+	const x = `<domain type='kvm' id='1'><name>ni</name><memory>65536</memory>
+<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>
+<controller type='pci' index='0' model='pci-root'/>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/vda.qcow2' index='3'/>
+<backingStore type='file' index='5'><format type='raw'/><source file='/vda-base.raw'/><backingStore/></backingStore><target dev='vda' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/vdb.qcow2' index='2'/>
+<backingStore type='file' index='4'><format type='raw'/><source file='/vdb-base.raw'/><backingStore/></backingStore><target dev='vdb' bus='virtio'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/vdc.raw' index='1'/><backingStore/><target dev='vdc' bus='virtio'/></disk>
+</devices></domain>`
+	build := func(given bool) string {
+		def, err := domain.Parse([]byte(x), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := def.PostParse(domain.PostParseOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		ctx := TestContext(def.Name)
+		ctx.NodeIndexesGiven = given
+		cmd, err := Build(def, testCaps(), ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cmd.String()
+	}
+	node := func(file string, n int) string {
+		return fmt.Sprintf(`"filename":%q,"node-name":"libvirt-%d-storage"`, file, n)
+	}
+	got := build(true)
+	for file, n := range map[string]int{"/vdc.raw": 1, "/vdb.qcow2": 2, "/vda.qcow2": 3, "/vdb-base.raw": 4, "/vda-base.raw": 5} {
+		if !strings.Contains(got, node(file, n)) {
+			t.Errorf("%s is not node %d:\n%s", file, n, got)
+		}
+	}
+	// libvirt's test set-up numbers each chain in one run, whatever the
+	// XML says.
+	got = build(false)
+	for file, n := range map[string]int{"/vdc.raw": 1, "/vdb.qcow2": 2, "/vdb-base.raw": 3, "/vda.qcow2": 4, "/vda-base.raw": 5} {
+		if !strings.Contains(got, node(file, n)) {
+			t.Errorf("test set-up: %s is not node %d:\n%s", file, n, got)
+		}
 	}
 }

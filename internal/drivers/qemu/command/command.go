@@ -59,6 +59,12 @@ type Context struct {
 
 	// LibDir is the domain's private directory (master key, …).
 	LibDir string
+	// NodeIndexesGiven says the driver numbered the block nodes as
+	// libvirt's start does (every disk's top first, then the layers it
+	// detected): each source's index and each backing store's index are
+	// its libvirt-N node names. Unset, the nodes are numbered as
+	// libvirt's test set-up does, ignoring indexes the XML carries.
+	NodeIndexesGiven bool
 	// ChannelTargetDir holds the auto-generated channel sockets.
 	ChannelTargetDir string
 	// MemoryBackingDir is the per-domain directory for file-backed memory.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/govirt/govirt/internal/conf/domain"
+	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/drivers/qemu/domaindefaults"
 )
 
@@ -16,14 +17,20 @@ func init() {
 	RegisterPrepare(prepareDevices)
 }
 
-func prepareDevices(b *Builder) error {
-	if b.Def.Devices == nil {
+func prepareDevices(b *Builder) error { return PrepareDevices(b.Def, b.Caps) }
+
+// PrepareDevices gives def's devices their addresses and aliases
+// (qemuDomainAssignAddresses, qemuAssignDeviceAliases), as a build does
+// first; a driver that needs the names before the build calls it, and the
+// build then keeps them.
+func PrepareDevices(def *domain.Def, qc *caps.Caps) error {
+	if def.Devices == nil {
 		return nil
 	}
-	if err := domaindefaults.AssignAddresses(b.Def, b.Caps, true); err != nil {
+	if err := domaindefaults.AssignAddresses(def, qc, true); err != nil {
 		return err
 	}
-	assignAliases(b.Def)
+	assignAliases(def)
 	return nil
 }
 
