@@ -164,7 +164,11 @@ func TestKVMHotplugStatsManagedSave(t *testing.T) {
 	if err := h.DomainDestroy(ctx, ref); err != nil {
 		t.Fatal(err)
 	}
-	want := "lifecycle 0/0, lifecycle 2/0, lifecycle 3/0, lifecycle 5/4, lifecycle 2/2, lifecycle 5/1"
+	// As libvirtd 9.0 reports them: Defined Added, Resumed Unpaused and
+	// Started Booted, Suspended Paused and Stopped Saved, Started
+	// Restored and Resumed Snapshot, Shutdown Finished after host request
+	// and Stopped Destroyed.
+	want := "lifecycle 0/0, lifecycle 4/0, lifecycle 2/0, lifecycle 3/0, lifecycle 5/4, lifecycle 2/2, lifecycle 4/2, lifecycle 6/2, lifecycle 5/1"
 	if got := events.String(); got != want {
 		t.Fatalf("events:\n got %s\nwant %s", got, want)
 	}
