@@ -306,6 +306,10 @@ func diskNameToIndex(name string) int {
 	return idx
 }
 
+// InsertDisk adds disk where libvirt's virDomainDiskInsert puts it (a
+// disk attached to a definition goes there too).
+func (d *Devices) InsertDisk(disk *Disk) { d.Disks = insertDisk(d.Disks, disk) }
+
 // insertDisk adds a disk where libvirt's virDomainDiskInsert puts it:
 // after the disks on the same bus with a lower index.
 func insertDisk(list []*Disk, disk *Disk) []*Disk {

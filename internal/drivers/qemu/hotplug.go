@@ -333,7 +333,7 @@ func (d *Driver) changeConfigDevice(o *domainObj, xml, op string) error {
 			if idx >= 0 {
 				return virterr.NewFrom(virterr.FromQemu, virterr.OperationInvalid, "target %s already exists", nd.Dst())
 			}
-			def.Devices.Disks = append(def.Devices.Disks, nd)
+			def.Devices.InsertDisk(nd)
 		case "detach":
 			if idx < 0 {
 				return virterr.NewFrom(virterr.FromQemu, virterr.DeviceMissing, "no target device %s", nd.Dst())
@@ -532,7 +532,7 @@ func (p *qemuProcess) attachDisk(ctx context.Context, disk *domain.Disk) error {
 	disk.Info.Alias = alias
 	disk.Info.Address = &domain.Address{Type: "pci", Bus: uint64(bus)}
 	o.mu.Lock()
-	o.live.Devices.Disks = append(o.live.Devices.Disks, disk)
+	o.live.Devices.InsertDisk(disk)
 	o.mu.Unlock()
 	return p.d.writeStatus(o)
 }

@@ -587,7 +587,8 @@ func (d *Driver) buildCommand(def *domain.Def, qc *caps.Caps, p *qemuProcess, ni
 		ShortName:        short,
 		NextFD:           func() int { n := next; next++; return n },
 		Incoming:         incoming,
-		// determineDiskChains numbered the nodes
+		// the start named the devices and numbered the block nodes
+		DevicesPrepared:  true,
 		NodeIndexesGiven: true,
 	}
 	if incoming {

@@ -65,6 +65,9 @@ type Context struct {
 	// its libvirt-N node names. Unset, the nodes are numbered as
 	// libvirt's test set-up does, ignoring indexes the XML carries.
 	NodeIndexesGiven bool
+	// DevicesPrepared says the driver already ran PrepareDevices on the
+	// definition: the build does not assign addresses and aliases again.
+	DevicesPrepared bool
 	// ChannelTargetDir holds the auto-generated channel sockets.
 	ChannelTargetDir string
 	// MemoryBackingDir is the per-domain directory for file-backed memory.

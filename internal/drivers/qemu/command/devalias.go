@@ -17,7 +17,12 @@ func init() {
 	RegisterPrepare(prepareDevices)
 }
 
-func prepareDevices(b *Builder) error { return PrepareDevices(b.Def, b.Caps) }
+func prepareDevices(b *Builder) error {
+	if b.Ctx != nil && b.Ctx.DevicesPrepared {
+		return nil
+	}
+	return PrepareDevices(b.Def, b.Caps)
+}
 
 // PrepareDevices gives def's devices their addresses and aliases
 // (qemuDomainAssignAddresses, qemuAssignDeviceAliases), as a build does
