@@ -176,7 +176,7 @@ func (c *rawClient) callRaw(prog uint32, proc int32, payload []byte) uint32 {
 
 func (c *rawClient) read() *message.Packet {
 	c.t.Helper()
-	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	p, err := message.Read(c.conn, nil)
 	if err != nil {
 		c.t.Fatalf("read: %v", err)
