@@ -53,7 +53,7 @@ libvirt.registerErrorHandler(lambda ctx, e: None, None)  # keep stderr quiet
 conn = libvirt.open(uri)
 
 
-def wait_for(events, n, limit=5.0):
+def wait_for(events, n, limit=15.0):  # a loaded machine may hold events back
     deadline = time.time() + limit
     while len(events) < n and time.time() < deadline:
         time.sleep(0.02)
