@@ -489,10 +489,12 @@ func qcow2BackingFormat(buf []byte) (format string, ok bool) {
 		if magic != qcow2ExtBackingFormat {
 			return true
 		}
-		name := string(payload)
+		// libvirt copies the payload as a C string: a NUL ends the name
+		name := cString(payload)
 		if !KnownFormat(name) {
 			// libvirt keeps "none" (and -1, its "auto", for names it does
 			// not know) as the format before giving up on the header
+			format = BackingFormatAuto
 			if name == FormatNone {
 				format = FormatNone
 			}

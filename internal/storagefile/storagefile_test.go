@@ -1,6 +1,7 @@
 package storagefile
 
 import (
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,5 +152,32 @@ func BenchmarkProbeQCOW2(b *testing.B) {
 	}
 	for b.Loop() {
 		_, _ = FromHeader(data, "")
+	}
+}
+
+// The backing format extension's name is read as libvirt copies it, a C
+// string; a later extension naming a format libvirt does not know leaves
+// the format "auto" (-1), whatever an earlier one said.
+func TestQcow2BackingFormatExtensionNames(t *testing.T) {
+	header := func(names ...string) []byte {
+		buf := make([]byte, 512)
+		binary.BigEndian.PutUint32(buf[qcowVersion:], 2)
+		binary.BigEndian.PutUint64(buf[qcowBackingFileOffset:], 400)
+		off := qcow2TotalSize
+		for _, name := range names {
+			payload := make([]byte, 8)
+			copy(payload, name)
+			binary.BigEndian.PutUint32(buf[off:], qcow2ExtBackingFormat)
+			binary.BigEndian.PutUint32(buf[off+4:], uint32(len(payload)))
+			copy(buf[off+8:], payload)
+			off += 8 + len(payload)
+		}
+		return buf
+	}
+	if f, ok := qcow2BackingFormat(header("qcow2")); !ok || f != FormatQCOW2 {
+		t.Errorf("NUL-padded name: %q %v, want qcow2", f, ok)
+	}
+	if f, ok := qcow2BackingFormat(header("raw", "vhdx")); ok || f != BackingFormatAuto {
+		t.Errorf("known then unknown: %q %v, want auto and not ok", f, ok)
 	}
 }

@@ -254,18 +254,12 @@ func (s *StorageSource) FormatSource(b *xmlbuf.Buffer, elem string, flags Format
 	attrs := b.Inherit()
 	child := b.Child()
 	order, ok := sourceAttrOrder[s.Type]
-	srcAttrs := s.Attrs
-	if flags&FormatInactive != 0 && srcAttrs.value("index") != "" {
-		// the node number belongs to a running guest
-		srcAttrs = append(attrList(nil), srcAttrs...)
-		srcAttrs.del("index")
-	}
 	if !ok {
-		for _, a := range srcAttrs {
+		for _, a := range s.Attrs {
 			attrs.Attr(a.Name, a.Value)
 		}
 	} else {
-		srcAttrs.writeOrdered(attrs, order)
+		s.Attrs.writeOrdered(attrs, order)
 	}
 	for _, h := range s.Hosts {
 		a := child.Inherit()

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -92,7 +94,8 @@ func determineDiskChains(def *domain.Def, coldBoot bool) ([]driver.DomainEventDi
 			continue
 		}
 		if !startupPolicyDrops(disk, coldBoot) {
-			return nil, err
+			// the disks dropped so far have had their events
+			return dropped, err
 		}
 		// virDomainDiskGetSource: the path, or a network source's name
 		old := disk.Source.Path()
@@ -228,12 +231,21 @@ func determineDiskChain(disk *domain.Disk, disksrc *domain.StorageSource, ids *n
 			return brokenChainError(err, disksrc, disksrc, false)
 		}
 		if disksrc.Backing == nil {
-			disksrc.Backing = &domain.StorageSource{Detected: true}
+			// a terminator as the detection would add, yet not a
+			// detected one: inactive XML keeps it
+			disksrc.Backing = &domain.StorageSource{}
 		}
 		return nil
 	}
+	// Skip to the end of the chain the definition gives, checking that
+	// each image with a layer below it is there.
 	src := disksrc
 	for isBacking(src.Backing) {
+		if sourceIsLocal(src) {
+			if _, err := os.Stat(src.Path()); err != nil {
+				return brokenChainError(err, src, disksrc, true)
+			}
+		}
 		src = src.Backing
 	}
 	if src.Backing != nil || !sourceIsLocal(src) {
@@ -378,7 +390,10 @@ func readChainHeader(src, top *domain.StorageSource) ([]byte, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, brokenChainError(err, src, top, true)
 	}
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO or terminal named as an image must not hold the
+	// domain's job forever (it reads as empty); files and block devices
+	// read as usual.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, virterr.NewFrom(virterr.FromStorage, virterr.SystemError, "Failed to open file '%s': %s", path, errnoText(err))
 	}
@@ -397,7 +412,7 @@ func readFull(f *os.File, buf []byte) (int, error) {
 		m, err := f.Read(buf[n:])
 		n += m
 		if err != nil {
-			if n > 0 || m == 0 {
+			if errors.Is(err, io.EOF) {
 				return n, nil
 			}
 			return n, err

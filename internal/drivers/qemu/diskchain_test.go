@@ -411,10 +411,12 @@ func TestGivenChains(t *testing.T) {
 	dir := chainImages(t,
 		[]string{"-f", "qcow2", "base.qcow2", "1M"},
 		[]string{"-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "mid.qcow2"},
+		[]string{"-f", "qcow2", "given.qcow2", "1M"},
+		[]string{"-f", "qcow2", "top-given.qcow2", "1M"},
 	)
 	def := parseChainDef(t, dir, `
-<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/gone.qcow2'/>
-  <backingStore type='file'><format type='qcow2'/><source file='$DIR/gone-base.qcow2'/><backingStore/></backingStore>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/given.qcow2'/>
+  <backingStore type='file'><format type='qcow2'/><source file='$DIR/given-base.qcow2'/><backingStore/></backingStore>
   <target dev='vda' bus='virtio'/></disk>
 <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/top-given.qcow2'/>
   <backingStore type='file'><format type='qcow2'/><source file='$DIR/mid.qcow2'/></backingStore>
@@ -426,10 +428,10 @@ func TestGivenChains(t *testing.T) {
 	}
 	checkDisks(t, def, dir, `    <disk type='file' device='disk'>
       <driver name='qemu' type='qcow2'/>
-      <source file='$DIR/gone.qcow2' index='4'/>
+      <source file='$DIR/given.qcow2' index='4'/>
       <backingStore type='file' index='5'>
         <format type='qcow2'/>
-        <source file='$DIR/gone-base.qcow2'/>
+        <source file='$DIR/given-base.qcow2'/>
         <backingStore/>
       </backingStore>
       <target dev='vda' bus='virtio'/>
@@ -461,6 +463,42 @@ func TestGivenChains(t *testing.T) {
       <target dev='vdd' bus='virtio'/>
     </disk>
 `)
+}
+
+// TestGivenChainsMustExist: each given image with a layer below it is
+// checked before the chain's end is reached (the last given layer above
+// <backingStore/> is not), with libvirtd 9.0's messages.
+func TestGivenChainsMustExist(t *testing.T) {
+	dir := chainImages(t,
+		[]string{"-f", "qcow2", "base.qcow2", "1M"},
+		[]string{"-f", "qcow2", "mid.qcow2", "1M"},
+	)
+	as := " (as uid:" + strconv.Itoa(os.Geteuid()) + ", gid:" + strconv.Itoa(os.Getegid()) + ")"
+	for _, tc := range []struct{ disk, want string }{
+		{`<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/gone.qcow2'/>
+  <backingStore type='file'><format type='qcow2'/><source file='$DIR/base.qcow2'/><backingStore/></backingStore>
+  <target dev='vda' bus='virtio'/></disk>`,
+			"Cannot access storage file '$DIR/gone.qcow2'" + as + ": No such file or directory"},
+		{`<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$DIR/mid.qcow2'/>
+  <backingStore type='file'><format type='qcow2'/><source file='$DIR/nothere.qcow2'/>
+    <backingStore type='file'><format type='qcow2'/><source file='$DIR/base.qcow2'/></backingStore></backingStore>
+  <target dev='vda' bus='virtio'/></disk>`,
+			"Cannot access backing file '$DIR/nothere.qcow2' of storage file '$DIR/mid.qcow2'" + as + ": No such file or directory"},
+	} {
+		def := parseChainDef(t, dir, tc.disk)
+		_, err := determineDiskChains(def, true)
+		want := strings.ReplaceAll(tc.want, "$DIR", dir)
+		if e := virterr.As(err); e == nil || e.Code != virterr.SystemError || e.Message != want {
+			t.Errorf("got %v\nwant %s", err, want)
+		}
+	}
+	// startupPolicy='optional' drops such a disk, as libvirtd does.
+	def := parseChainDef(t, dir, `<disk type='file' device='cdrom'><driver name='qemu' type='qcow2'/><source file='$DIR/gone.qcow2' startupPolicy='optional'/>
+  <backingStore type='file'><format type='qcow2'/><source file='$DIR/base.qcow2'/><backingStore/></backingStore>
+  <target dev='sda' bus='sata'/></disk>`)
+	if events, err := determineDiskChains(def, true); err != nil || len(events) != 1 {
+		t.Errorf("optional CD-ROM with a missing given image: events %v, %v", events, err)
+	}
 }
 
 // TestHotplugNumbering follows libvirtd 9.0 attaching a qcow2 disk with

@@ -103,6 +103,9 @@ type startOptions struct {
 	// virDomainCreate); negative, none is sent: a snapshot revert reports
 	// the pause or the resume itself once the snapshot is loaded.
 	suspendedDetail *int32
+	// fromSnapshot is a start that loads a snapshot's memory: like a
+	// restore, not a cold boot (qemuProcessStart's START_COLD).
+	fromSnapshot bool
 }
 
 // start launches QEMU for o (qemuProcessStart). The caller holds the job
@@ -161,7 +164,7 @@ func (d *Driver) start(ctx context.Context, o *domainObj, opts startOptions) (er
 	if err := r.step("device-names", func() error { return command.PrepareDevices(def, qc) }, nil); err != nil {
 		return err
 	}
-	if err := r.step("disk-chains", func() error { return d.prepareDiskChains(def, opts.incoming == "") }, nil); err != nil {
+	if err := r.step("disk-chains", func() error { return d.prepareDiskChains(def, opts.incoming == "" && !opts.fromSnapshot) }, nil); err != nil {
 		return err
 	}
 	// A restore starts from the CPU the guest ran with; the one its
@@ -880,6 +883,11 @@ func (p *qemuProcess) detach() {
 // driver asked for, a guest shutdown, or a crash.
 func (p *qemuProcess) watch() {
 	<-p.mon.Done()
+	// The events QEMU sent before the end are handled first (the
+	// channel closes once the handler has had them all): a destroy's
+	// SHUTDOWN is reported before the stop, as libvirtd reports it.
+	for range p.mon.Events() {
+	}
 	p.mu.Lock()
 	detached := p.detached
 	p.mu.Unlock()
@@ -973,7 +981,7 @@ func (p *qemuProcess) stop(reason, detail int32, force bool) error {
 	select {
 	case <-p.exited:
 		return nil
-	case <-time.After(10 * time.Second):
+	case <-time.After(60 * time.Second):
 		// QEMU is gone but its end was not handled: the domain would
 		// still read as running, so the caller must not report success.
 		return virterr.NewFrom(virterr.FromQemu, virterr.OperationTimeout, "timed out waiting for the end of QEMU process %d to be processed", p.pid)

@@ -1064,7 +1064,7 @@ func (c *conn) DomainRevertToSnapshot(ctx context.Context, snap driver.DomainSna
 		noSuspended := int32(-1)
 		opts := startOptions{paused: true, def: config, updatedCPU: cookieCPU(sdef),
 			startDetail: detStartedFromSnapshot, pausedReason: pausedFromSnapshot, runReason: runningFromSnapshot,
-			suspendedDetail: &noSuspended}
+			suspendedDetail: &noSuspended, fromSnapshot: true}
 		if err := d.start(ctx, o, opts); err != nil {
 			return startFailed(err)
 		}
