@@ -72,7 +72,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.profileDir, "profile", "", "profile govirtd's core per suite into `DIR`")
 	fs.StringVar(&c.suites, "suites", "domains,calls,throughput,events", "suites to run")
 	fs.StringVar(&clientMode, "client", "blocking", "how the client waits: blocking (read(2) on a thread, like C clients) or poll (Go's network poller, like go-libvirt)")
-	fs.StringVar(&eventWake, "event-wake", eventWake, "events suite: the client threads waiting for the reply and the event run SCHED_FIFO (rt), idle CPUs do not halt (pmqos), or neither (plain); see bench/README.md")
+	fs.StringVar(&eventWake, "event-wake", "rt", "events suite: the client threads waiting for the reply and the event run SCHED_FIFO (rt), idle CPUs do not halt (pmqos), or neither (plain); see bench/README.md")
 	fs.StringVar(&c.candidate, "candidate", "", "a second govirtd `binary` measured alongside as \"candidate\" (A/B of a daemon change)")
 	fs.StringVar(&c.daemons, "daemons", "libvirtd,govirtd", "daemons to measure (libvirtd is skipped with a note when not installed)")
 	if err := fs.Parse(args); err != nil {

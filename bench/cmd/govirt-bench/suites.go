@@ -278,7 +278,8 @@ func runEvents(d *daemon, p params) (metrics, error) {
 		}
 		replies[eventKey{name, 1}] = at // VIR_DOMAIN_EVENT_UNDEFINED
 	}
-	got := events.await(len(replies), 2*time.Second)
+	// the wait ends once all are in; the grace only bounds a loss
+	got := events.await(len(replies), 30*time.Second)
 	eventFigures(m, "", replies, got)
 
 	// The same, subscribed on the calling connection.
@@ -326,7 +327,7 @@ func runEvents(d *daemon, p params) (metrics, error) {
 		}
 		replies[eventKey{name, 1}] = at
 	}
-	grace := time.After(2 * time.Second)
+	grace := time.After(30 * time.Second) // ends early once all are in
 drain:
 	for len(got) < len(replies) {
 		select {

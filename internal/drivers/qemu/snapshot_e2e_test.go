@@ -95,12 +95,12 @@ func TestE2ESnapshots(t *testing.T) {
 	// The lifecycle events are libvirtd 9.0's for the same reverts.
 	events := d.watchEvents("sg", "--live")
 	d.virsh("snapshot-revert", "sg", "s1")
-	d.waitState("sg", "running (from snapshot)", 10*time.Second)
+	d.waitState("sg", "running (from snapshot)", 60*time.Second)
 	if got := d.virsh("snapshot-current", "--name", "sg"); got != "s1" {
 		t.Fatalf("snapshot-current after revert = %q", got)
 	}
 	d.virsh("snapshot-revert", "sg", "s2", "--paused")
-	d.waitState("sg", "paused (from snapshot)", 10*time.Second)
+	d.waitState("sg", "paused (from snapshot)", 60*time.Second)
 	events.expect("Stopped Snapshot", "Started Snapshot", "Resumed Snapshot", "Defined Snapshot",
 		"Stopped Snapshot", "Started Snapshot", "Suspended Snapshot", "Defined Snapshot")
 	events.close()
