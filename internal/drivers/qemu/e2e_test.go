@@ -164,21 +164,8 @@ func (d *daemon) waitState(name, want string, timeout time.Duration) {
 // console reads the guest's console through `virsh console` (a stream
 // from govirtd to the pty); script gives virsh the terminal it wants.
 type console struct {
-	cmd *exec.Cmd
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *console) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Write(p)
-}
-
-func (c *console) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
+	lockedBuffer // what the guest printed
+	cmd          *exec.Cmd
 }
 
 func (d *daemon) openConsole(name string) *console {

@@ -1,14 +1,12 @@
 package qemu_test
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -204,24 +202,11 @@ func compareWithTestDriver(t *testing.T, d *daemon) {
 // eventWatch is the stock `virsh event --all --loop` watching one domain
 // of the daemon.
 type eventWatch struct {
-	d    *daemon
-	dom  string
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	seen int // lifecycle events already checked
-}
-
-func (w *eventWatch) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *eventWatch) text() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
+	lockedBuffer // what virsh printed
+	d            *daemon
+	dom          string
+	cmd          *exec.Cmd
+	seen         int // lifecycle events already checked
 }
 
 // watchEvents starts virsh event and returns once it is known to be
@@ -240,12 +225,12 @@ func (d *daemon) watchEvents(dom, scope string) *eventWatch {
 	for i := 0; ; i++ {
 		d.virsh("desc", dom, scope, "--title", fmt.Sprintf("sync%d", i))
 		for wait := time.Now().Add(time.Second); time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
-			if strings.Contains(w.text(), "event 'metadata-change' for domain '"+dom+"'") {
+			if strings.Contains(w.String(), "event 'metadata-change' for domain '"+dom+"'") {
 				return w
 			}
 		}
 		if time.Now().After(deadline) {
-			d.t.Fatalf("virsh event reported nothing:\n%s", w.text())
+			d.t.Fatalf("virsh event reported nothing:\n%s", w.String())
 		}
 	}
 }
@@ -254,7 +239,7 @@ func (d *daemon) watchEvents(dom, scope string) *eventWatch {
 func (w *eventWatch) lifecycle() []string {
 	prefix := "event 'lifecycle' for domain '" + w.dom + "': "
 	var evs []string
-	for _, line := range strings.Split(w.text(), "\n") {
+	for _, line := range strings.Split(w.String(), "\n") {
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
 			evs = append(evs, rest)
 		}
@@ -273,7 +258,7 @@ func (w *eventWatch) expect(want ...string) {
 		}
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		w.d.t.Errorf("lifecycle events:\n got %q\nwant %q\nvirsh event:\n%s", got, want, w.text())
+		w.d.t.Errorf("lifecycle events:\n got %q\nwant %q\nvirsh event:\n%s", got, want, w.String())
 	}
 	w.seen += len(got)
 }
