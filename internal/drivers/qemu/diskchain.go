@@ -955,17 +955,27 @@ func (p *qemuProcess) addBackingBlockdevs(ctx context.Context, disk *domain.Disk
 	return backing, hasBacking, undo, nil
 }
 
-// chainPaths are the images of a disk's chain, top first: the order in
-// which an unplugged disk's nodes can be closed.
-func chainPaths(disk *domain.Disk) []string {
-	var paths []string
+// chainLayer is one image of a disk's chain: its block node number (0
+// when the start or hot-plug that opened it gave it none) and its file.
+type chainLayer struct {
+	node int
+	path string
+}
+
+// chainLayers are the images of a disk's chain, top first: the order in
+// which an unplugged disk's nodes are closed.
+func chainLayers(disk *domain.Disk) []chainLayer {
 	if disk == nil {
 		return nil
 	}
+	var layers []chainLayer
 	for s := disk.Source; isBacking(s); s = s.Backing {
-		if p := s.Path(); p != "" {
-			paths = append(paths, p)
+		index := s.BackingIndex
+		if s == disk.Source {
+			index = attrValue(s.Attrs, "index")
 		}
+		n, _ := strconv.Atoi(index)
+		layers = append(layers, chainLayer{node: n, path: s.Path()})
 	}
-	return paths
+	return layers
 }

@@ -32,12 +32,12 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 	}
 	devs := o.live.Devices
 	kind := ""
-	var imagePaths []string
+	var layers []chainLayer
 	for i, disk := range devs.Disks {
 		if disk.Info.Alias == alias {
 			devs.Disks = append(devs.Disks[:i], devs.Disks[i+1:]...)
 			kind = "disk"
-			imagePaths = chainPaths(disk)
+			layers = chainLayers(disk)
 			break
 		}
 	}
@@ -75,8 +75,16 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 		_, _ = p.mon.Execute(ctx, "netdev_del", map[string]any{"id": "host" + alias})
 		p.releaseNIC(alias)
 	case "disk":
-		for _, path := range imagePaths {
-			p.deleteImageNodes(ctx, path)
+		// Each layer's own nodes, top first (qemuBlockStorageSourceChainDetach):
+		// by name, so that a base image another disk shares keeps its nodes.
+		for _, l := range layers {
+			if l.node == 0 {
+				p.deleteImageNodes(ctx, l.path)
+				continue
+			}
+			for _, role := range []string{"format", "storage"} {
+				_, _ = p.mon.Execute(ctx, "blockdev-del", map[string]any{"node-name": fmt.Sprintf("libvirt-%d-%s", l.node, role)})
+			}
 		}
 	}
 	_ = d.writeStatus(o)
@@ -84,11 +92,11 @@ func (p *qemuProcess) deviceRemoved(alias string) {
 		Payload: &driver.DomainEventDeviceRemovedMsg{Dom: ref, DevAlias: alias}})
 }
 
-// deleteImageNodes closes the block nodes of an unplugged disk, format
+// deleteImageNodes closes the block nodes of an unplugged disk's image
+// that has no node number (a status file from an older govirtd), format
 // layer first, as libvirt's qemuDomainRemoveDiskDevice does: the
-// libvirt-N nodes a start or a hotplug opened for its image, which QEMU
-// lists with the image's file name. Left open, the image stays locked
-// and cannot be plugged in again.
+// libvirt-N nodes QEMU lists with the image's file name. Left open, the
+// image stays locked and cannot be plugged in again.
 func (p *qemuProcess) deleteImageNodes(ctx context.Context, imagePath string) {
 	var nodes []string
 	if imagePath != "" {
