@@ -193,49 +193,7 @@ func serveScriptedQMP(t *testing.T, path string, batch int, answer func(string, 
 		if err != nil {
 			return
 		}
-		defer server.Close()
-		enc := json.NewEncoder(server)
-		enc.Encode(map[string]any{"QMP": map[string]any{"version": map[string]any{"qemu": map[string]int{"major": 7, "minor": 2, "micro": 0}}, "capabilities": []string{}}})
-		dec := json.NewDecoder(server)
-		dec.UseNumber()
-		var held []map[string]any
-		for {
-			var cmd struct {
-				Execute   string          `json:"execute"`
-				Arguments map[string]any  `json:"arguments"`
-				ID        json.RawMessage `json:"id"`
-			}
-			if dec.Decode(&cmd) != nil {
-				return
-			}
-			reply := map[string]any{"id": cmd.ID, "return": map[string]any{}}
-			held = append(held, reply)
-			if cmd.Execute != "qmp_capabilities" {
-				args, _ := json.Marshal(cmd.Arguments)
-				if cmd.Arguments == nil {
-					args = []byte("{}")
-				}
-				sm.mu.Lock()
-				sm.cmds = append(sm.cmds, cmd.Execute+" "+string(args))
-				sm.mu.Unlock()
-				if ret, fail := answer(cmd.Execute, cmd.Arguments); fail != nil {
-					delete(reply, "return")
-					reply["error"] = map[string]string{"class": fail.class, "desc": fail.desc}
-				} else if ret != nil {
-					reply["return"] = ret
-				}
-				if len(held) < batch {
-					continue
-				}
-				batch = 0
-			}
-			for _, r := range held {
-				if enc.Encode(r) != nil {
-					return
-				}
-			}
-			held = nil
-		}
+		sm.serve(server, batch, answer)
 	}()
 	return sm
 }

@@ -35,59 +35,62 @@ func newScriptedMonitor(t *testing.T, batch int, answer func(execute string, arg
 	t.Helper()
 	sm := &scriptedMonitor{}
 	client, server := net.Pipe()
-	go func() {
-		defer server.Close()
-		enc := json.NewEncoder(server)
-		enc.Encode(map[string]any{"QMP": map[string]any{"version": map[string]any{"qemu": map[string]int{"major": 7, "minor": 2, "micro": 0}}, "capabilities": []string{}}})
-		dec := json.NewDecoder(server)
-		dec.UseNumber()
-		var held []map[string]any
-		for {
-			var cmd struct {
-				Execute   string          `json:"execute"`
-				Arguments map[string]any  `json:"arguments"`
-				ID        json.RawMessage `json:"id"`
-			}
-			if dec.Decode(&cmd) != nil {
-				return
-			}
-			reply := map[string]any{"id": cmd.ID, "return": map[string]any{}}
-			if cmd.Execute != "qmp_capabilities" {
-				args, _ := json.Marshal(cmd.Arguments)
-				if cmd.Arguments == nil {
-					args = []byte("{}")
-				}
-				sm.mu.Lock()
-				sm.cmds = append(sm.cmds, cmd.Execute+" "+string(args))
-				sm.mu.Unlock()
-				if ret, fail := answer(cmd.Execute, cmd.Arguments); fail != nil {
-					delete(reply, "return")
-					reply["error"] = map[string]string{"class": fail.class, "desc": fail.desc}
-				} else if ret != nil {
-					reply["return"] = ret
-				}
-				held = append(held, reply)
-				if len(held) < batch {
-					continue
-				}
-			} else {
-				held = append(held, reply)
-			}
-			for _, r := range held {
-				if enc.Encode(r) != nil {
-					return
-				}
-			}
-			held = nil
-			batch = 0
-		}
-	}()
+	go sm.serve(server, batch, answer)
 	mon, err := qmp.New(context.Background(), client, qmp.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mon.Close() })
 	return mon, sm
+}
+
+// serve plays QEMU on conn: the greeting, then an answer to every
+// command. qmp_capabilities is answered at once and does not count
+// towards batch.
+func (sm *scriptedMonitor) serve(conn net.Conn, batch int, answer func(execute string, args map[string]any) (any, *qmpFailure)) {
+	defer conn.Close()
+	enc := json.NewEncoder(conn)
+	enc.Encode(map[string]any{"QMP": map[string]any{"version": map[string]any{"qemu": map[string]int{"major": 7, "minor": 2, "micro": 0}}, "capabilities": []string{}}})
+	dec := json.NewDecoder(conn)
+	dec.UseNumber()
+	var held []map[string]any
+	for {
+		var cmd struct {
+			Execute   string          `json:"execute"`
+			Arguments map[string]any  `json:"arguments"`
+			ID        json.RawMessage `json:"id"`
+		}
+		if dec.Decode(&cmd) != nil {
+			return
+		}
+		reply := map[string]any{"id": cmd.ID, "return": map[string]any{}}
+		held = append(held, reply)
+		if cmd.Execute != "qmp_capabilities" {
+			args, _ := json.Marshal(cmd.Arguments)
+			if cmd.Arguments == nil {
+				args = []byte("{}")
+			}
+			sm.mu.Lock()
+			sm.cmds = append(sm.cmds, cmd.Execute+" "+string(args))
+			sm.mu.Unlock()
+			if ret, fail := answer(cmd.Execute, cmd.Arguments); fail != nil {
+				delete(reply, "return")
+				reply["error"] = map[string]string{"class": fail.class, "desc": fail.desc}
+			} else if ret != nil {
+				reply["return"] = ret
+			}
+			if len(held) < batch {
+				continue
+			}
+			batch = 0
+		}
+		for _, r := range held {
+			if enc.Encode(r) != nil {
+				return
+			}
+		}
+		held = nil
+	}
 }
 
 func (sm *scriptedMonitor) commands() []string {
