@@ -3,45 +3,21 @@ package qga
 import (
 	"context"
 	"encoding/json"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/govirt/govirt/internal/qga/qgatest"
 )
 
-// startAgent runs the host's qemu-ga listening on a unix socket, as a
-// guest's agent would answer on its channel, and connects to it; the
-// test is skipped when qemu-ga is not installed.
+// startAgent connects to the host's qemu-ga, as to a guest's agent on
+// its channel; the test is skipped when qemu-ga is not installed.
 func startAgent(t *testing.T) *Conn {
 	t.Helper()
-	bin, err := exec.LookPath("qemu-ga")
+	q, err := Dial(context.Background(), qgatest.HostAgent(t, "qga.sock"))
 	if err != nil {
-		t.Skip("qemu-ga not installed")
-	}
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "qga.sock")
-	cmd := exec.Command(bin, "-m", "unix-listen", "-p", sock, "-t", dir)
-	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	// The socket file appears at bind(), before qemu-ga listens: dial
-	// until it accepts (a loaded machine widens that gap; waiting for the
-	// file alone once failed with "not connected").
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		q, err := Dial(context.Background(), sock)
-		if err == nil {
-			return q
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("qemu-ga did not listen: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return q
 }
 
 // TestRealAgent talks to a real qemu-ga: the handshake, answers, and

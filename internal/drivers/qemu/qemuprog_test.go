@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +19,8 @@ import (
 	"github.com/govirt/govirt/internal/drivers/qemu/caps"
 	"github.com/govirt/govirt/internal/qmp"
 	"github.com/govirt/govirt/virt/virterr"
+
+	"github.com/govirt/govirt/internal/qga/qgatest"
 )
 
 func TestLibvirtJSON(t *testing.T) {
@@ -523,33 +524,7 @@ disk.1.guest_alias=root
 // TestAgentAPIsWithRealAgent runs the agent APIs against the host's
 // qemu-ga listening where the guest's channel would be.
 func TestAgentAPIsWithRealAgent(t *testing.T) {
-	bin, err := exec.LookPath("qemu-ga")
-	if err != nil {
-		t.Skip("qemu-ga not installed")
-	}
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "org.qemu.guest_agent.0")
-	cmd := exec.Command(bin, "-m", "unix-listen", "-p", sock, "-t", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	// The socket file appears at bind(), before qemu-ga listens (the same
-	// race failed internal/qga's TestRealAgent under load): probe until
-	// it accepts. qemu-ga serves the next client once the probe hangs up.
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		probe, err := net.Dial("unix", sock)
-		if err == nil {
-			probe.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("qemu-ga did not listen: %v", err)
-		}
-	}
+	sock := qgatest.HostAgent(t, "org.qemu.guest_agent.0")
 	c, o := testDomain(t, agentDevice(sock))
 	ctx := context.Background()
 	dom := o.ref()
