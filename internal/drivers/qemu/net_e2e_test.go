@@ -267,9 +267,7 @@ func TestE2ENetworkGuests(t *testing.T) {
 	}
 	kernel, initrd := testguest.Build(t)
 	bin := buildGovirtd(t)
-	if out, err := exec.Command("go", "build", "-o", filepath.Dir(bin), "../../../cmd/govirt-leaseshelper").CombinedOutput(); err != nil {
-		t.Fatalf("building the lease helper: %v\n%s", err, out)
-	}
+	buildLeaseHelper(t, bin)
 	run(t, "ip", "link", "set", "lo", "up")
 	run(t, "ip", "-n", remote, "link", "set", "lo", "up")
 	root := t.TempDir()
@@ -475,4 +473,13 @@ func TestE2ENetworkGuests(t *testing.T) {
 	}
 	d.virsh("net-undefine", "gvqnat")
 	try("ip", "link", "del", "gvqup0")
+}
+
+// buildLeaseHelper puts govirt-leaseshelper beside the govirtd binary bin,
+// where the network driver looks for dnsmasq's lease script.
+func buildLeaseHelper(t *testing.T, bin string) {
+	t.Helper()
+	if out, err := exec.Command("go", "build", "-o", filepath.Dir(bin), "../../../cmd/govirt-leaseshelper").CombinedOutput(); err != nil {
+		t.Fatalf("building the lease helper: %v\n%s", err, out)
+	}
 }

@@ -155,9 +155,7 @@ func TestE2EDomifaddrLeaseARP(t *testing.T) {
 	}
 	kernel, initrd := testguest.Build(t)
 	bin := buildGovirtd(t)
-	if out, err := exec.Command("go", "build", "-o", filepath.Dir(bin), "../../../cmd/govirt-leaseshelper").CombinedOutput(); err != nil {
-		t.Fatalf("building the lease helper: %v\n%s", err, out)
-	}
+	buildLeaseHelper(t, bin)
 	run(t, "ip", "link", "set", "lo", "up")
 	d := startDaemon(t, bin, t.TempDir())
 	dir := t.TempDir()
