@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/govirt/govirt/internal/conf/domain"
 	"github.com/govirt/govirt/internal/conf/xmltree"
@@ -387,41 +386,26 @@ func chainMetadata(src, top *domain.StorageSource, depth int) error {
 // (virStorageSourceGetMetadataRecurseReadHeader).
 func readChainHeader(src, top *domain.StorageSource) ([]byte, error) {
 	path := src.Path()
-	if _, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return nil, brokenChainError(err, src, top, true)
 	}
-	// O_NONBLOCK: a FIFO or terminal named as an image must not hold the
-	// domain's job forever (it reads as empty); files and block devices
-	// read as usual.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if fi.Mode()&(os.ModeNamedPipe|os.ModeSocket|os.ModeCharDevice) != 0 {
+		// A FIFO or terminal named as an image must not hold the
+		// domain's job forever: it reads as empty.
+		return nil, nil
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, virterr.NewFrom(virterr.FromStorage, virterr.SystemError, "Failed to open file '%s': %s", path, errnoText(err))
 	}
 	defer f.Close()
 	buf := make([]byte, storagefile.MaxHeader)
-	n, err := readFull(f, buf)
-	if err != nil {
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return nil, virterr.NewFrom(virterr.FromStorage, virterr.SystemError, "cannot read header '%s': %s", path, errnoText(err))
 	}
 	return buf[:n], nil
-}
-
-func readFull(f *os.File, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := f.Read(buf[n:])
-		n += m
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return n, nil
-			}
-			return n, err
-		}
-		if m == 0 {
-			break
-		}
-	}
-	return n, nil
 }
 
 // brokenChainError is virStorageSourceReportBrokenChain. withIDs says
